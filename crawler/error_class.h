@@ -1,0 +1,32 @@
+// The stable error classes a result can end with. Users query them (`WHERE error = 'timeout'`) and
+// scripts match on them: add new ones, never rename. docs/errors.md documents each.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <string>
+
+namespace gc::error_class {
+
+inline constexpr const char* kDns = "dns";                    // host name did not resolve
+inline constexpr const char* kConnect = "connect";            // TCP connection refused or unreachable
+inline constexpr const char* kTls = "tls";                    // handshake or certificate failure
+inline constexpr const char* kTimeout = "timeout";            // total, connect or low-speed limit hit
+inline constexpr const char* kReset = "reset";                // connection reset / broken while receiving
+inline constexpr const char* kEmptyResponse = "empty_response";  // closed without sending a response
+inline constexpr const char* kPartial = "partial";            // body shorter than announced
+inline constexpr const char* kTooManyRedirects = "too_many_redirects";
+inline constexpr const char* kTooLarge = "too_large";         // decoded body over --max-size
+inline constexpr const char* kBadResponse = "bad_response";   // not valid HTTP (status line, headers, framing)
+inline constexpr const char* kBadEncoding = "bad_encoding";   // Content-Encoding could not be decoded
+inline constexpr const char* kUnsupportedScheme = "unsupported_scheme";  // not http(s), also on redirect
+inline constexpr const char* kInvalidUrl = "invalid_url";     // not a URL at all
+inline constexpr const char* kRobots = "robots";              // refused by robots.txt
+inline constexpr const char* kAborted = "aborted";            // the crawl stopped before the transfer ended
+inline constexpr const char* kOther = "other";                // anything else; see error_message
+
+// Maps a finished transfer's libcurl code to its class. `body_cap_hit` says the write callback stopped
+// the transfer because the decoded body passed the cap.
+std::string FromCurl(CURLcode code, bool body_cap_hit);
+
+}  // namespace gc::error_class

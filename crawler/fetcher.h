@@ -1,0 +1,125 @@
+// Fetcher: HTTP(S) transfers on libcurl's multi *socket* interface, driven by the hub's libuv loop.
+//
+//   gc::Fetcher fetcher(hub);
+//   gc::Response r = co_await fetcher.Get("https://example.org/", options);   // inside a greenlet
+//
+// Thousands of transfers run at once on the loop thread. A greenlet that awaits Get() is woken when its
+// transfer ends; curl's callbacks only record, and completed greenlets are queued after
+// curl_multi_socket_action has returned. Failures are data: Response::error holds a stable class (see
+// error_class.h), never an exception. Killing the awaiting greenlet cancels its transfer.
+// Loop thread only. Destroy the Fetcher before its Hub.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "crawler/hub.h"
+#include "crawler/task.h"
+#include "crawler/uv_handle.h"
+
+namespace gc {
+
+struct FetchOptions {
+  long timeout_ms = 30'000;          // whole transfer
+  long connect_timeout_ms = 10'000;  // TCP + TLS handshake
+  long low_speed_bytes = 100;        // slower than this ...
+  long low_speed_seconds = 20;       // ... for this long is a timeout (a trickling server)
+  long max_redirects = 10;
+  int64_t max_body_bytes = 64 << 20;  // decoded body cap; above it: error "too_large"
+  bool keep_body = true;              // false: count bytes and hash only, keep nothing
+  bool verify_tls = true;
+  std::string user_agent;             // empty: "greencrawl/VERSION"
+  std::vector<std::string> headers;   // "Name: value"
+  std::string if_none_match;          // conditional request validators
+  std::string if_modified_since;
+};
+
+struct Timings {  // milliseconds from the start of the transfer
+  double dns_ms = 0, connect_ms = 0, tls_ms = 0, first_byte_ms = 0, total_ms = 0;
+};
+
+struct Response {
+  std::string url;        // as requested
+  std::string final_url;  // after redirects
+  long status = 0;        // final HTTP status; 0 when no response arrived
+  long redirects = 0;
+  std::string content_type;
+  std::string body;           // decoded (gzip/deflate/br/zstd), empty unless keep_body
+  int64_t size = 0;           // decoded body bytes seen (up to the cap)
+  int64_t wire_bytes = 0;     // bytes received: headers + body as sent
+  uint64_t body_hash = 0;     // XXH3-64 of the decoded body
+  Timings timings;
+  std::string ip;
+  std::string etag;
+  std::string last_modified;
+  std::string retry_after;
+  std::string error;          // empty on success, else a class from error_class.h
+  std::string error_message;  // libcurl's words
+  bool ok() const { return error.empty(); }
+};
+
+struct FetcherConfig {
+  long max_total_connections = 0;  // 0: no limit (the scheduler limits transfers)
+  long max_host_connections = 0;
+  long max_connects_cache = 0;     // 0: libcurl's default
+};
+
+class Fetcher {
+ public:
+  explicit Fetcher(Hub& hub, FetcherConfig config = {});
+  ~Fetcher();
+  Fetcher(const Fetcher&) = delete;
+  Fetcher& operator=(const Fetcher&) = delete;
+
+  // Fetches `url` (GET). Only http and https, on redirects too.
+  Task<Response> Get(std::string url, FetchOptions options);
+  // Not a `= {}` default argument: g++ 12 destroys a brace-initialised temporary twice when the awaiting
+  // frame is destroyed (a kill) while suspended in the co_await (docs/hacking.md).
+  Task<Response> Get(std::string url) { return Get(std::move(url), FetchOptions()); }
+  size_t in_flight() const { return transfers_.size(); }
+
+  struct Transfer;  // one transfer in flight (fetcher.cc)
+
+ private:
+  struct EasyDeleter {
+    void operator()(CURL* e) const { curl_easy_cleanup(e); }
+  };
+  struct MultiDeleter {
+    void operator()(CURLM* m) const { curl_multi_cleanup(m); }
+  };
+  struct ShareDeleter {
+    void operator()(CURLSH* s) const { curl_share_cleanup(s); }
+  };
+  using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
+  struct Socket;
+  class Awaiter;
+
+  static int OnSocket(CURL* easy, curl_socket_t s, int what, void* self, void* socketp) noexcept;
+  static int OnTimer(CURLM* multi, long timeout_ms, void* self) noexcept;
+  static void OnPoll(uv_poll_t* poll, int status, int events) noexcept;
+  static void OnTimeout(uv_timer_t* timer) noexcept;
+  void Act(curl_socket_t s, int flags);
+  void CollectDone();
+  void Start(Transfer* t);
+  void Cancel(Transfer* t);
+  EasyPtr TakeEasy();
+  void GiveBack(EasyPtr easy);
+
+  Hub& hub_;
+  // Declared first, destroyed last: everything below uses these.
+  std::unique_ptr<CURLSH, ShareDeleter> share_;
+  std::unique_ptr<CURLM, MultiDeleter> multi_;
+  UvHandle<uv_timer_t> timer_;
+  std::vector<EasyPtr> free_easies_;  // reused, so connections and DNS stay warm
+  std::unordered_map<CURL*, Transfer*> transfers_;
+  std::unordered_set<Socket*> sockets_;  // polls open for curl's sockets
+  bool closing_ = false;
+};
+
+}  // namespace gc

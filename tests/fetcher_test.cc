@@ -1,0 +1,365 @@
+// The fetcher against a real, misbehaving HTTP server on 127.0.0.1: every fault ends as the right error
+// class within its time limit.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "crawler/error_class.h"
+#include "crawler/fetcher.h"
+#include "crawler/greenlet.h"
+#include "tests/test_server.h"
+
+using namespace gc;
+using gc::testing::Conn;
+using gc::testing::HttpRequest;
+using gc::testing::TestServer;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Runs one fetch to completion on a fresh hub and returns its Response.
+Response FetchOne(const std::string& url, FetchOptions options = {}) {
+  Hub hub;
+  Response out;
+  {
+    Fetcher fetcher(hub);
+    auto g = Spawn([](Fetcher* f, std::string url, FetchOptions o, Response* out) -> Task<void> {
+      *out = co_await f->Get(url, o);
+    }, &fetcher, url, options, &out);
+    hub.Run();
+    REQUIRE(g.successful());
+  }
+  REQUIRE(hub.Close() == 0);
+  return out;
+}
+
+double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+void Page(const HttpRequest&, Conn& c) {
+  c.Respond(200, "<html><head><title>Hello</title></head><body>hi</body></html>", "text/html; charset=utf-8",
+            {{"ETag", "\"v1\""}, {"Last-Modified", "Tue, 01 Sep 2026 10:00:00 GMT"}});
+}
+
+}  // namespace
+
+TEST_CASE("an ok page records status, sizes, type, final url, ip, validators and timings") {
+  TestServer server;
+  server.Handle("/page", Page);
+  Response r = FetchOne(server.Url("/page"));
+  CHECK(r.ok());
+  CHECK(r.error.empty());
+  CHECK(r.status == 200);
+  CHECK(r.url == server.Url("/page"));
+  CHECK(r.final_url == server.Url("/page"));
+  CHECK(r.content_type == "text/html; charset=utf-8");
+  CHECK(r.size == 61);
+  CHECK(r.body.size() == 61);
+  CHECK(r.wire_bytes > r.size);  // headers count on the wire
+  CHECK(r.ip == "127.0.0.1");
+  CHECK(r.etag == "\"v1\"");
+  CHECK(r.last_modified == "Tue, 01 Sep 2026 10:00:00 GMT");
+  CHECK(r.body_hash != 0);
+  CHECK(r.timings.total_ms > 0);
+  CHECK(r.timings.total_ms >= r.timings.first_byte_ms);
+  CHECK(r.redirects == 0);
+}
+
+TEST_CASE("the request names greencrawl and asks for compressed bodies") {
+  TestServer server;
+  std::string ua, accept;
+  server.Handle("/echo", [&](const HttpRequest& req, Conn& c) {
+    ua = req.Header("user-agent");
+    accept = req.Header("accept-encoding");
+    c.Respond(200, "ok");
+  });
+  Response r = FetchOne(server.Url("/echo"));
+  CHECK(r.status == 200);
+  CHECK(ua.rfind("greencrawl/", 0) == 0);
+  CHECK(accept.find("gzip") != std::string::npos);
+}
+
+TEST_CASE("4xx and 5xx are responses, not errors") {
+  TestServer server;
+  server.Handle("/gone", [](const HttpRequest&, Conn& c) { c.Respond(410, "gone"); });
+  server.Handle("/broken", [](const HttpRequest&, Conn& c) { c.Respond(503, "down", "text/plain"); });
+  Response a = FetchOne(server.Url("/gone"));
+  CHECK(a.status == 410);
+  CHECK(a.error.empty());
+  Response b = FetchOne(server.Url("/missing"));
+  CHECK(b.status == 404);
+  Response c = FetchOne(server.Url("/broken"));
+  CHECK(c.status == 503);
+  CHECK(c.content_type == "text/plain");
+  CHECK(c.body == "down");
+}
+
+TEST_CASE("a redirect chain is followed and counted; a loop ends as too_many_redirects") {
+  TestServer server;
+  server.Handle("/r1", [](const HttpRequest&, Conn& c) { c.Respond(301, "", "", {{"Location", "/r2"}}); });
+  server.Handle("/r2", [](const HttpRequest&, Conn& c) { c.Respond(302, "", "", {{"Location", "/page"}}); });
+  server.Handle("/page", Page);
+  server.Handle("/loop", [](const HttpRequest&, Conn& c) { c.Respond(302, "", "", {{"Location", "/loop"}}); });
+  Response r = FetchOne(server.Url("/r1"));
+  CHECK(r.ok());
+  CHECK(r.status == 200);
+  CHECK(r.redirects == 2);
+  CHECK(r.final_url == server.Url("/page"));
+  CHECK(r.url == server.Url("/r1"));
+
+  FetchOptions o;
+  o.max_redirects = 5;
+  Response loop = FetchOne(server.Url("/loop"), o);
+  CHECK(loop.error == error_class::kTooManyRedirects);
+  CHECK(loop.status == 302);
+}
+
+TEST_CASE("a redirect to file:// is refused, never read") {
+  TestServer server;
+  server.Handle("/evil", [](const HttpRequest&, Conn& c) {
+    c.Respond(302, "", "", {{"Location", "file:///etc/passwd"}});
+  });
+  Response r = FetchOne(server.Url("/evil"));
+  CHECK(r.error == error_class::kUnsupportedScheme);
+  CHECK(r.body.find("root:") == std::string::npos);
+  Response direct = FetchOne("ftp://127.0.0.1/x");
+  CHECK(direct.error == error_class::kUnsupportedScheme);
+}
+
+TEST_CASE("a connection reset before the response is 'reset' or 'empty_response'") {
+  TestServer server;
+  server.Handle("/reset", [](const HttpRequest&, Conn& c) { c.Reset(); });
+  server.Handle("/reset-mid", [](const HttpRequest&, Conn& c) {
+    c.Send("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n");
+    c.Send(std::string(5000, 'x'));
+    c.Sleep(50);
+    c.Reset();
+  });
+  Response r = FetchOne(server.Url("/reset"));
+  CHECK((r.error == error_class::kReset || r.error == error_class::kEmptyResponse));
+  CHECK(r.status == 0);
+  Response mid = FetchOne(server.Url("/reset-mid"));
+  CHECK(mid.error == error_class::kReset);
+  CHECK(mid.status == 200);
+}
+
+TEST_CASE("a dead port is 'connect'") {
+  int port;
+  {
+    TestServer probe;  // a port that was free a moment ago and has nothing listening now
+    port = probe.port();
+  }
+  Response r = FetchOne("http://127.0.0.1:" + std::to_string(port) + "/");
+  CHECK(r.error == error_class::kConnect);
+  CHECK(r.status == 0);
+}
+
+TEST_CASE("a host name that cannot resolve is 'dns'") {
+  // A 64-character label is invalid in DNS, so the resolver fails it without sending a query anywhere.
+  std::string host(64, 'a');
+  Response r = FetchOne("http://" + host + ".example/");
+  CHECK(r.error == error_class::kDns);
+}
+
+TEST_CASE("a server that never answers, and one that trickles, end as timeouts within their limits") {
+  TestServer server;
+  server.Handle("/hang", [](const HttpRequest&, Conn& c) { c.Sleep(20'000); });
+  server.Handle("/trickle", [](const HttpRequest&, Conn& c) {
+    c.Send("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nContent-Type: text/html\r\n\r\n");
+    for (int i = 0; i < 200 && c.Send("x"); ++i) {
+      if (!c.Sleep(100)) break;
+    }
+  });
+  FetchOptions o;
+  o.timeout_ms = 500;
+  auto start = Clock::now();
+  Response hang = FetchOne(server.Url("/hang"), o);
+  CHECK(hang.error == error_class::kTimeout);
+  CHECK(SecondsSince(start) < 3);
+
+  FetchOptions slow;
+  slow.low_speed_bytes = 1000;  // 10 bytes/s is far below this
+  slow.low_speed_seconds = 1;
+  start = Clock::now();
+  Response trickle = FetchOne(server.Url("/trickle"), slow);
+  CHECK(trickle.error == error_class::kTimeout);
+  CHECK(trickle.status == 200);
+  CHECK(SecondsSince(start) < 5);
+}
+
+TEST_CASE("an endless chunked body stops at the decoded-size cap as too_large") {
+  TestServer server;
+  server.Handle("/endless", [](const HttpRequest&, Conn& c) {
+    c.Send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/html\r\n\r\n");
+    std::string chunk = "4000\r\n" + std::string(0x4000, 'a') + "\r\n";
+    auto until = Clock::now() + std::chrono::seconds(20);
+    while (Clock::now() < until && c.Send(chunk)) {
+    }
+  });
+  FetchOptions o;
+  o.max_body_bytes = 1 << 20;
+  Response r = FetchOne(server.Url("/endless"), o);
+  CHECK(r.error == error_class::kTooLarge);
+  CHECK(r.size > o.max_body_bytes);
+  CHECK(r.size < o.max_body_bytes + (1 << 20));  // stopped within one write of the cap
+  CHECK(r.body.size() <= size_t(o.max_body_bytes));  // memory stayed bounded
+}
+
+TEST_CASE("an announced Content-Length over the cap fails before the body is read") {
+  TestServer server;
+  server.Handle("/huge", [](const HttpRequest&, Conn& c) {
+    c.Send("HTTP/1.1 200 OK\r\nContent-Length: 2147483648\r\n\r\n");  // 2 GB announced
+    c.Sleep(10'000);
+  });
+  FetchOptions o;
+  o.max_body_bytes = 1 << 20;
+  auto start = Clock::now();
+  Response r = FetchOne(server.Url("/huge"), o);
+  CHECK(r.error == error_class::kTooLarge);
+  CHECK(SecondsSince(start) < 3);
+}
+
+TEST_CASE("a gzip bomb is stopped at the decoded cap; broken gzip is bad_encoding") {
+  static const std::string bomb = gc::testing::Gzip(std::string(64 << 20, '\0'));  // 64 MB -> ~64 KB
+  static const std::string page = gc::testing::Gzip("<title>small</title>");
+  TestServer server;
+  server.Handle("/bomb", [](const HttpRequest&, Conn& c) {
+    c.Respond(200, bomb, "text/html", {{"Content-Encoding", "gzip"}});
+  });
+  server.Handle("/gz", [](const HttpRequest&, Conn& c) {
+    c.Respond(200, page, "text/html", {{"Content-Encoding", "gzip"}});
+  });
+  server.Handle("/badgz", [](const HttpRequest&, Conn& c) {
+    c.Respond(200, "this is not gzip at all, not even close", "text/html", {{"Content-Encoding", "gzip"}});
+  });
+  CHECK(bomb.size() < 200'000);
+  FetchOptions o;
+  o.max_body_bytes = 4 << 20;
+  Response r = FetchOne(server.Url("/bomb"), o);
+  CHECK(r.error == error_class::kTooLarge);
+  CHECK(r.body.size() <= size_t(o.max_body_bytes));
+  CHECK(r.wire_bytes < int64_t(bomb.size()) + 1000);
+
+  Response ok = FetchOne(server.Url("/gz"));
+  CHECK(ok.ok());
+  CHECK(ok.body == "<title>small</title>");
+  CHECK(ok.size == 20);
+  CHECK(ok.wire_bytes > 0);
+
+  Response bad = FetchOne(server.Url("/badgz"));
+  CHECK(bad.error == error_class::kBadEncoding);
+}
+
+TEST_CASE("a body shorter than its Content-Length is 'partial'; a garbage status line is 'bad_response'") {
+  TestServer server;
+  server.Handle("/short", [](const HttpRequest&, Conn& c) {
+    c.Send("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly this");
+    c.CloseAfter();
+  });
+  server.Handle("/garbage", [](const HttpRequest&, Conn& c) {
+    c.Send("SMTP READY \x01\x02\x03 garbage\r\n\r\n");
+    c.CloseAfter();
+  });
+  server.Handle("/bigheader", [](const HttpRequest&, Conn& c) {
+    c.Send("HTTP/1.1 200 OK\r\nX-Junk: " + std::string(400'000, 'j') + "\r\nContent-Length: 0\r\n\r\n");
+    c.CloseAfter();
+  });
+  Response s = FetchOne(server.Url("/short"));
+  CHECK(s.error == error_class::kPartial);
+  CHECK(s.status == 200);
+  CHECK(s.size == 9);
+  Response g = FetchOne(server.Url("/garbage"));
+  CHECK(g.error == error_class::kBadResponse);
+  Response h = FetchOne(server.Url("/bigheader"));
+  CHECK(h.error == error_class::kBadResponse);
+}
+
+TEST_CASE("conditional request headers are sent and a 304 is recorded as such") {
+  TestServer server;
+  std::string inm, ims;
+  server.Handle("/cond", [&](const HttpRequest& req, Conn& c) {
+    inm = req.Header("if-none-match");
+    ims = req.Header("if-modified-since");
+    c.Respond(304, "", "", {{"ETag", "\"v1\""}});
+  });
+  FetchOptions o;
+  o.if_none_match = "\"v1\"";
+  o.if_modified_since = "Tue, 01 Sep 2026 10:00:00 GMT";
+  o.headers = {"X-Extra: 1"};
+  Response r = FetchOne(server.Url("/cond"), o);
+  CHECK(r.status == 304);
+  CHECK(r.ok());
+  CHECK(inm == "\"v1\"");
+  CHECK(ims == "Tue, 01 Sep 2026 10:00:00 GMT");
+}
+
+TEST_CASE("1,000 concurrent slow transfers on one thread finish in about the time of one") {
+  TestServer server;
+  server.Handle("/slow", [](const HttpRequest&, Conn& c) {
+    c.Sleep(300);
+    c.Respond(200, "<title>slow</title>");
+  });
+  Hub hub;
+  int ok = 0;
+  auto start = Clock::now();
+  {
+    Fetcher fetcher(hub);
+    for (int i = 0; i < 1000; ++i) {
+      Spawn([](Fetcher* f, std::string url, int* ok) -> Task<void> {
+        FetchOptions o;
+        o.timeout_ms = 20'000;
+        Response r = co_await f->Get(url, o);
+        if (r.ok() && r.status == 200 && r.body == "<title>slow</title>") ++*ok;
+      }, &fetcher, server.Url("/slow?i=" + std::to_string(i)), &ok);
+    }
+    hub.Run();
+  }
+  double wall = SecondsSince(start);
+  CHECK(ok == 1000);
+  // One takes 0.3 s; serially 1,000 take 300 s. Generous bound for sanitizer builds and thread start-up.
+  CHECK(wall < 10);
+  MESSAGE("1000 concurrent 300 ms transfers: " << wall << " s");
+  CHECK(hub.Close() == 0);
+}
+
+TEST_CASE("killing a greenlet mid-transfer cancels the transfer and leaves the loop clean") {
+  TestServer server;
+  server.Handle("/hang", [](const HttpRequest&, Conn& c) { c.Sleep(20'000); });
+  Hub hub;
+  {
+    Fetcher fetcher(hub);
+    auto g = Spawn([](Fetcher* f, std::string url) -> Task<Response> { co_return co_await f->Get(url); },
+                   &fetcher, server.Url("/hang"));
+    auto killer = Spawn([](Greenlet<Response> g, Fetcher* f) -> Task<size_t> {
+      co_await Sleep(100);
+      size_t before = f->in_flight();
+      g.Kill();
+      co_return before * 10 + f->in_flight();
+    }, g, &fetcher);
+    auto start = Clock::now();
+    hub.Run();
+    CHECK(SecondsSince(start) < 5);
+    CHECK(g.killed());
+    CHECK(killer.value() == 10);  // one in flight before the kill, none after
+  }
+  CHECK(hub.Close() == 0);
+}
+
+TEST_CASE("transfers in flight when the fetcher is destroyed end as 'aborted'") {
+  TestServer server;
+  server.Handle("/hang", [](const HttpRequest&, Conn& c) { c.Sleep(20'000); });
+  Hub hub;
+  Greenlet<Response> g;
+  {
+    Fetcher fetcher(hub);
+    g = Spawn([](Fetcher* f, std::string url) -> Task<Response> { co_return co_await f->Get(url); }, &fetcher,
+              server.Url("/hang"));
+    for (int i = 0; i < 20 && fetcher.in_flight() == 0; ++i) uv_run(hub.loop(), UV_RUN_NOWAIT);
+    CHECK(fetcher.in_flight() == 1);
+  }
+  hub.Run();
+  REQUIRE(g.successful());
+  CHECK(g.value().error == error_class::kAborted);
+  CHECK(hub.Close() == 0);
+}
