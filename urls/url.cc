@@ -1,0 +1,239 @@
+#include "urls/url.h"
+
+#include <curl/curl.h>
+#include <uriparser/Uri.h>
+
+#include <cctype>
+#include <memory>
+
+namespace gc::urls {
+namespace {
+
+struct CurluDeleter {
+  void operator()(CURLU* u) const { curl_url_cleanup(u); }
+};
+using CurlUrl = std::unique_ptr<CURLU, CurluDeleter>;
+
+// Owns a string libcurl allocated.
+struct CurlString {
+  char* s = nullptr;
+  ~CurlString() { curl_free(s); }
+  std::string str() const { return s ? std::string(s) : std::string(); }
+};
+
+// Owns a parsed liburiparser URI.
+struct UriParsed {
+  UriUriA uri{};
+  bool parsed = false;
+  ~UriParsed() {
+    if (parsed) uriFreeUriMembersA(&uri);
+  }
+};
+
+bool IsHttpScheme(std::string_view scheme) { return scheme == "http" || scheme == "https"; }
+
+char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
+
+// WHATWG URL "basic URL parser", first steps, which libcurl and liburiparser do not do: strip leading and
+// trailing C0 controls and spaces, remove every tab and newline, and read '\' as '/' before the query
+// (http(s) URLs are "special", where a backslash is a path separator).
+std::string BrowserPreprocess(std::string_view in) {
+  size_t b = 0, e = in.size();
+  while (b < e && static_cast<unsigned char>(in[b]) <= 0x20) ++b;
+  while (e > b && static_cast<unsigned char>(in[e - 1]) <= 0x20) --e;
+  std::string out;
+  out.reserve(e - b);
+  for (size_t i = b; i < e; ++i) {
+    if (in[i] != '\t' && in[i] != '\n' && in[i] != '\r') out += in[i];
+  }
+  size_t query = out.find_first_of("?#");
+  for (size_t i = 0; i < out.size() && i < query; ++i) {
+    if (out[i] == '\\') out[i] = '/';
+  }
+  return out;
+}
+
+// The scheme of `ref` if it starts with one (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"),
+// lower-cased; empty otherwise.
+std::string LeadingScheme(std::string_view ref) {
+  if (ref.empty() || !std::isalpha(static_cast<unsigned char>(ref[0]))) return {};
+  for (size_t i = 1; i < ref.size(); ++i) {
+    char c = ref[i];
+    if (c == ':') {
+      std::string s(ref.substr(0, i));
+      for (char& ch : s) ch = AsciiLower(ch);
+      return s;
+    }
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return {};
+  }
+  return {};
+}
+
+// WHATWG treats an http(s) reference's slashes specially: "http:foo" against an http base is relative,
+// "https:host/x" against an http base names a host, and any run of slashes after "scheme:" or at the
+// start of a scheme-relative reference counts as "//". Rewrites `ref` into the RFC 3986 form that means
+// the same, which the URL libraries then resolve.
+std::string ApplySpecialSchemeRules(std::string ref, std::string_view base_scheme) {
+  std::string scheme = LeadingScheme(ref);
+  if (scheme.empty()) {
+    if (ref.size() >= 2 && ref[0] == '/' && ref[1] == '/') {
+      size_t n = ref.find_first_not_of('/');
+      ref = "//" + ref.substr(n == std::string::npos ? ref.size() : n);
+    }
+    return ref;
+  }
+  if (!IsHttpScheme(scheme)) return ref;
+  std::string rest = ref.substr(scheme.size() + 1);
+  if (scheme == base_scheme && (rest.size() < 2 || rest[0] != '/' || rest[1] != '/')) {
+    return rest.empty() ? std::string("") : rest;  // same special scheme, no authority: a relative reference
+  }
+  size_t n = rest.find_first_not_of('/');
+  return scheme + "://" + rest.substr(n == std::string::npos ? rest.size() : n);
+}
+
+// liburiparser's RFC 3986 normalisation of a path and query (percent-encoding case, unreserved characters
+// decoded, dot segments removed). The authority stays with libcurl: liburiparser writes IPv6 hosts out
+// in full. Returns "path[?query]".
+std::optional<std::string> NormalizePathAndQuery(const std::string& path, const std::string& query, bool has_query) {
+  std::string url = "http://h" + path + (has_query ? "?" + query : "");
+  UriParsed p;
+  const char* error_pos = nullptr;
+  if (uriParseSingleUriA(&p.uri, url.c_str(), &error_pos) != URI_SUCCESS) return std::nullopt;
+  p.parsed = true;
+  if (uriNormalizeSyntaxExA(&p.uri, URI_NORMALIZE_PATH | URI_NORMALIZE_QUERY) != URI_SUCCESS) return std::nullopt;
+  int chars = 0;
+  if (uriToStringCharsRequiredA(&p.uri, &chars) != URI_SUCCESS) return std::nullopt;
+  std::string out(size_t(chars) + 1, '\0');
+  if (uriToStringA(out.data(), &p.uri, chars + 1, nullptr) != URI_SUCCESS) return std::nullopt;
+  out.resize(size_t(chars));
+  return out.substr(8);  // drop "http://h"
+}
+
+// WHATWG "forbidden host code points" (plus '%', forbidden in a domain after percent-decoding). libcurl
+// 7.88 accepts hosts with spaces or percent signs, which can only fail later or name the wrong host.
+bool HostCharsValid(const std::string& host) {
+  if (!host.empty() && host.front() == '[') return host.find('%') == std::string::npos;  // IPv6, no zone id
+  for (unsigned char c : host) {
+    if (c <= 0x20 || c == 0x7f) return false;
+    switch (c) {
+      case '#': case '%': case '/': case ':': case '<': case '>': case '?': case '@':
+      case '[': case '\\': case ']': case '^': case '|':
+        return false;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+// Finishes a parsed URL into its canonical form.
+Canonical Finish(CURLU* u) {
+  Canonical c;
+  CurlString scheme;
+  curl_url_get(u, CURLUPART_SCHEME, &scheme.s, 0);
+  if (!IsHttpScheme(scheme.str())) {
+    c.error = "unsupported_scheme";
+    c.message = "only http and https URLs are crawled, not " + scheme.str() + ":";
+    return c;
+  }
+  curl_url_set(u, CURLUPART_FRAGMENT, nullptr, 0);
+  CurlString host;
+  if (curl_url_get(u, CURLUPART_HOST, &host.s, CURLU_PUNYCODE) != CURLUE_OK || host.str().empty() ||
+      !HostCharsValid(host.str())) {
+    c.error = "invalid_url";
+    c.message = "no valid host";
+    return c;
+  }
+  CurlString zone;
+  if (curl_url_get(u, CURLUPART_ZONEID, &zone.s, 0) == CURLUE_OK) {
+    c.error = "invalid_url";
+    c.message = "IPv6 zone identifiers are not crawlable";
+    return c;
+  }
+  std::string lower = host.str();
+  for (char& ch : lower) ch = AsciiLower(ch);
+  if (lower != host.str()) curl_url_set(u, CURLUPART_HOST, lower.c_str(), 0);
+  CurlString path, query;
+  curl_url_get(u, CURLUPART_PATH, &path.s, 0);
+  bool has_query = curl_url_get(u, CURLUPART_QUERY, &query.s, 0) == CURLUE_OK;
+  auto normalized = NormalizePathAndQuery(path.str().empty() ? "/" : path.str(), query.str(), has_query);
+  if (!normalized) {
+    c.error = "invalid_url";
+    c.message = "path or query is not valid RFC 3986";
+    return c;
+  }
+  // libcurl writes the authority (it lower-cases percent-escapes in a path it is given, so the path and
+  // query come from liburiparser): "scheme://host[:port]" + "/path?query".
+  curl_url_set(u, CURLUPART_PATH, "/", 0);
+  curl_url_set(u, CURLUPART_QUERY, nullptr, 0);
+  CurlString root;
+  CURLUcode rc = curl_url_get(u, CURLUPART_URL, &root.s, CURLU_NO_DEFAULT_PORT | CURLU_PUNYCODE);
+  if (rc != CURLUE_OK) {
+    c.error = "invalid_url";
+    c.message = curl_url_strerror(rc);
+    return c;
+  }
+  c.url = root.str();
+  c.url.pop_back();  // the "/" set above
+  c.url += *normalized;
+  return c;
+}
+
+constexpr unsigned kParseFlags = CURLU_URLENCODE | CURLU_ALLOW_SPACE | CURLU_NON_SUPPORT_SCHEME;
+
+}  // namespace
+
+Canonical Canonicalize(std::string_view url) {
+  std::string in = BrowserPreprocess(url);
+  if (LeadingScheme(in).empty()) {
+    return {"", "invalid_url", "not an absolute URL (it needs http:// or https://)"};
+  }
+  CurlUrl u(curl_url());
+  CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, in.c_str(), kParseFlags);
+  if (rc != CURLUE_OK) {
+    std::string scheme = LeadingScheme(in);
+    if (!IsHttpScheme(scheme)) return {"", "unsupported_scheme", "only http and https URLs are crawled"};
+    return {"", "invalid_url", curl_url_strerror(rc)};
+  }
+  return Finish(u.get());
+}
+
+std::optional<std::string> Resolve(std::string_view base, std::string_view ref_in) {
+  CurlUrl u(curl_url());
+  if (curl_url_set(u.get(), CURLUPART_URL, std::string(base).c_str(), kParseFlags) != CURLUE_OK) return std::nullopt;
+  CurlString base_scheme;
+  curl_url_get(u.get(), CURLUPART_SCHEME, &base_scheme.s, 0);
+  std::string ref = ApplySpecialSchemeRules(BrowserPreprocess(ref_in), base_scheme.str());
+  // libcurl 7.88 resolves "" and "#frag" to the base's directory; browsers mean the page itself.
+  if (ref.empty() || ref[0] == '#') {
+    Canonical c = Finish(u.get());
+    return c.ok() ? std::optional<std::string>(c.url) : std::nullopt;
+  }
+  if (curl_url_set(u.get(), CURLUPART_URL, ref.c_str(), kParseFlags) != CURLUE_OK) return std::nullopt;
+  Canonical c = Finish(u.get());
+  return c.ok() ? std::optional<std::string>(c.url) : std::nullopt;
+}
+
+std::string Origin(std::string_view url) {
+  CurlUrl u(curl_url());
+  if (curl_url_set(u.get(), CURLUPART_URL, std::string(url).c_str(), kParseFlags) != CURLUE_OK) return {};
+  CurlString scheme, host, port;
+  curl_url_get(u.get(), CURLUPART_SCHEME, &scheme.s, 0);
+  curl_url_get(u.get(), CURLUPART_HOST, &host.s, CURLU_PUNYCODE);
+  curl_url_get(u.get(), CURLUPART_PORT, &port.s, CURLU_DEFAULT_PORT);
+  std::string h = host.str();
+  for (char& ch : h) ch = AsciiLower(ch);
+  return scheme.str() + "://" + h + ":" + port.str();
+}
+
+std::string Host(std::string_view url) {
+  CurlUrl u(curl_url());
+  if (curl_url_set(u.get(), CURLUPART_URL, std::string(url).c_str(), kParseFlags) != CURLUE_OK) return {};
+  CurlString host;
+  curl_url_get(u.get(), CURLUPART_HOST, &host.s, CURLU_PUNYCODE);
+  std::string h = host.str();
+  for (char& ch : h) ch = AsciiLower(ch);
+  return h;
+}
+
+}  // namespace gc::urls

@@ -1,0 +1,42 @@
+// URLs as the crawler needs them: canonical forms for deduplication, and browser-like resolution of the
+// links found in pages. Any thread may call these (the parser runs them on pool threads).
+//
+// Built on libcurl's URL API (parsing, resolution, IDN to punycode, default ports) and liburiparser's
+// RFC 3986 normalisation (host and percent-encoding case, unreserved characters decoded, dot segments),
+// so no code here parses URLs by hand. What browsers do on top (WHATWG "basic URL parser" steps that both
+// libraries skip) is the short, documented pre-processing in url.cc. Differences from browsers that remain
+// are listed in tests/data/url_known_differences.tsv.
+//
+// IDN hosts need LC_CTYPE to be a UTF-8 locale (libidn2 reads the locale's charset): main() sets C.UTF-8.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gc::urls {
+
+struct Canonical {
+  std::string url;    // canonical absolute URL, empty on error
+  std::string error;  // empty, "invalid_url" or "unsupported_scheme" (see crawler/error_class.h)
+  std::string message;
+  bool ok() const { return error.empty(); }
+};
+
+// The canonical form of an absolute http(s) URL: scheme and host lower-cased, IDN host in punycode,
+// default port dropped, fragment dropped, empty path made "/", percent-encoding normalised (upper-case hex,
+// unreserved characters decoded), dot segments removed. Two URLs with the same canonical form are
+// crawled once.
+Canonical Canonicalize(std::string_view url);
+
+// Resolves `ref` (an href as written in a page) against `base` (an absolute http(s) URL) as a browser
+// would, and returns its canonical form without fragment; nullopt when the result is not an http(s) URL
+// or is invalid (javascript:, mailto:, data:, a bad host, ...).
+std::optional<std::string> Resolve(std::string_view base, std::string_view ref);
+
+// "scheme://host[:port]" of an absolute URL (empty when unparsable): the per-host politeness key.
+std::string Origin(std::string_view url);
+// The host name of an absolute URL, lower case (empty when unparsable).
+std::string Host(std::string_view url);
+
+}  // namespace gc::urls
