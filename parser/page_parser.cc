@@ -1,0 +1,351 @@
+#include "parser/page_parser.h"
+
+#include <gumbo.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+
+#include "parser/utf8.h"
+#include "urls/url.h"
+
+namespace gc {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool IEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
+}
+
+size_t IFind(std::string_view hay, std::string_view needle, size_t from) {
+  if (needle.empty() || hay.size() < needle.size()) return std::string_view::npos;
+  for (size_t i = from; i + needle.size() <= hay.size(); ++i) {
+    if (IEquals(hay.substr(i, needle.size()), needle)) return i;
+  }
+  return std::string_view::npos;
+}
+
+// True when the whitespace-separated token list `value` contains `token` (ASCII case-insensitive), as
+// for rel="..." and meta robots content (which also allows commas).
+bool HasToken(std::string_view value, std::string_view token) {
+  size_t i = 0;
+  while (i < value.size()) {
+    while (i < value.size() && (std::isspace(static_cast<unsigned char>(value[i])) || value[i] == ',')) ++i;
+    size_t start = i;
+    while (i < value.size() && !std::isspace(static_cast<unsigned char>(value[i])) && value[i] != ',') ++i;
+    if (i > start && IEquals(value.substr(start, i - start), token)) return true;
+  }
+  return false;
+}
+
+const char* Attr(const GumboElement& e, const char* name) {
+  const GumboAttribute* a = gumbo_get_attribute(&e.attributes, name);
+  return a ? a->value : nullptr;
+}
+
+// ---- The nesting guard ------------------------------------------------------------------------------
+// gumbo 0.10.1 has no depth limit, its tree building is quadratic in nesting depth and some of its code
+// recurses, so a hostile page of 300,000 nested <div>s would take minutes or overflow a pool thread's
+// stack. Before parsing, a light scan estimates the depth of the open-element stack the way the HTML
+// tree builder would for the common cases (void elements, raw-text elements, end tags closing the
+// nearest matching open element, li/p/td/... closing their open twin) and returns where the input must be
+// cut so that the estimate never passes max_depth.
+
+bool IsVoid(std::string_view tag) {
+  static constexpr std::string_view kVoid[] = {"area", "base", "br",   "col",   "embed", "hr",    "img",
+                                               "input", "link", "meta", "param", "source", "track", "wbr"};
+  return std::find(std::begin(kVoid), std::end(kVoid), tag) != std::end(kVoid);
+}
+bool IsRawText(std::string_view tag) {
+  return tag == "script" || tag == "style" || tag == "textarea" || tag == "title" || tag == "xmp" ||
+         tag == "noembed" || tag == "noframes" || tag == "plaintext";
+}
+bool ClosesTwin(std::string_view tag) {
+  return tag == "p" || tag == "li" || tag == "dt" || tag == "dd" || tag == "option" || tag == "tr" || tag == "td" ||
+         tag == "th" || tag == "thead" || tag == "tbody" || tag == "tfoot";
+}
+
+size_t DepthSafePrefix(std::string_view html, size_t max_depth) {
+  std::vector<std::string> open;
+  size_t i = 0;
+  while ((i = html.find('<', i)) != std::string_view::npos) {
+    size_t start = i;
+    if (html.compare(i, 4, "<!--") == 0) {
+      size_t end = html.find("-->", i + 4);
+      i = end == std::string_view::npos ? html.size() : end + 3;
+      continue;
+    }
+    bool closing = i + 1 < html.size() && html[i + 1] == '/';
+    size_t name_start = i + (closing ? 2 : 1);
+    size_t j = name_start;
+    while (j < html.size() && (std::isalnum(static_cast<unsigned char>(html[j])) || html[j] == '-')) ++j;
+    size_t gt = html.find('>', j);
+    if (j == name_start || !std::isalpha(static_cast<unsigned char>(html[name_start]))) {
+      i = start + 1;  // "<!doctype", "<?xml", "< 3": not an element
+      continue;
+    }
+    std::string tag = Lower(html.substr(name_start, j - name_start));
+    i = gt == std::string_view::npos ? html.size() : gt + 1;
+    if (closing) {
+      auto it = std::find(open.rbegin(), open.rend(), tag);
+      if (it != open.rend()) open.erase(std::prev(it.base()), open.end());
+      continue;
+    }
+    bool self_closing = gt != std::string_view::npos && gt > 0 && html[gt - 1] == '/';
+    if (IsVoid(tag) || self_closing) continue;
+    if (ClosesTwin(tag)) {
+      auto it = std::find(open.rbegin(), open.rend(), tag);
+      if (it != open.rend()) open.erase(std::prev(it.base()), open.end());
+    }
+    if (open.size() + 1 > max_depth) return start;
+    if (IsRawText(tag)) {
+      size_t end = IFind(html, "</" + tag, i);
+      i = end == std::string_view::npos ? html.size() : end;
+      continue;
+    }
+    open.push_back(std::move(tag));
+  }
+  return html.size();
+}
+
+// ---- Extraction -------------------------------------------------------------------------------------
+
+struct RawLink {
+  std::string href;
+  bool nofollow;
+  bool resource;
+};
+
+std::string TextOf(const GumboNode* node, size_t max_bytes) {
+  std::string text;
+  const GumboVector& kids = node->v.element.children;
+  for (unsigned i = 0; i < kids.length; ++i) {
+    auto* kid = static_cast<const GumboNode*>(kids.data[i]);
+    if (kid->type == GUMBO_NODE_TEXT || kid->type == GUMBO_NODE_WHITESPACE || kid->type == GUMBO_NODE_CDATA) {
+      text += kid->v.text.text;
+      if (text.size() > 4 * max_bytes) break;
+    }
+  }
+  return CleanText(text, max_bytes);
+}
+
+// "5; url=http://example.com/" -> "http://example.com/" (HTML's "shared declarative refresh steps").
+std::string RefreshTarget(std::string_view content) {
+  size_t semi = content.find_first_of(";,");
+  if (semi == std::string_view::npos) return {};
+  std::string_view rest = content.substr(semi + 1);
+  size_t k = 0;
+  while (k < rest.size() && std::isspace(static_cast<unsigned char>(rest[k]))) ++k;
+  rest.remove_prefix(k);
+  if (rest.size() >= 3 && IEquals(rest.substr(0, 3), "url")) {
+    size_t eq = rest.find('=');
+    if (eq != std::string_view::npos) rest.remove_prefix(eq + 1);
+  }
+  while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
+  if (!rest.empty() && (rest.front() == '\'' || rest.front() == '"')) {
+    char q = rest.front();
+    rest.remove_prefix(1);
+    size_t end = rest.find(q);
+    if (end != std::string_view::npos) rest = rest.substr(0, end);
+  }
+  return std::string(rest);
+}
+
+std::string CharsetFromContentType(std::string_view v) {
+  size_t pos = IFind(v, "charset=", 0);
+  if (pos == std::string_view::npos) return {};
+  std::string_view rest = v.substr(pos + 8);
+  while (!rest.empty() && (rest.front() == '"' || rest.front() == '\'')) rest.remove_prefix(1);
+  size_t end = rest.find_first_of("\"'; \t");
+  return Lower(rest.substr(0, end));
+}
+
+class Extractor {
+ public:
+  Extractor(PageInfo& info, const ParseOptions& options) : info_(info), options_(options) {}
+
+  void Walk(const GumboNode* root) {
+    std::vector<const GumboNode*> stack{root};  // iterative: pool threads have small stacks
+    while (!stack.empty()) {
+      const GumboNode* node = stack.back();
+      stack.pop_back();
+      if (node->type != GUMBO_NODE_ELEMENT && node->type != GUMBO_NODE_TEMPLATE) continue;
+      Visit(node);
+      const GumboVector& kids = node->v.element.children;
+      for (unsigned i = kids.length; i > 0; --i) stack.push_back(static_cast<const GumboNode*>(kids.data[i - 1]));
+    }
+  }
+
+  std::vector<RawLink> links;
+  std::optional<std::string> base_href;
+  std::optional<std::string> canonical_href;
+  std::optional<std::string> refresh_href;
+
+ private:
+  void AddLink(const char* href, bool nofollow, bool resource) {
+    if (!href || links.size() >= 4 * options_.max_links) return;
+    links.push_back({href, nofollow, resource});
+  }
+
+  void Visit(const GumboNode* node) {
+    const GumboElement& e = node->v.element;
+    bool html_ns = e.tag_namespace == GUMBO_NAMESPACE_HTML;
+    switch (e.tag) {
+      case GUMBO_TAG_HTML:
+        if (const char* lang = Attr(e, "lang"); lang && info_.lang.empty()) info_.lang = CleanText(lang, 64);
+        break;
+      case GUMBO_TAG_TITLE:
+        if (html_ns && !title_seen_) {
+          title_seen_ = true;
+          info_.title = TextOf(node, options_.max_title_bytes);
+        }
+        break;
+      case GUMBO_TAG_BASE:
+        if (const char* href = Attr(e, "href"); href && !base_href) base_href = href;
+        break;
+      case GUMBO_TAG_A:
+      case GUMBO_TAG_AREA:
+        if (options_.links) {
+          const char* rel = Attr(e, "rel");
+          AddLink(Attr(e, "href"), rel && HasToken(rel, "nofollow"), false);
+        }
+        break;
+      case GUMBO_TAG_FRAME:
+      case GUMBO_TAG_IFRAME:
+        if (options_.links) AddLink(Attr(e, "src"), false, false);
+        break;
+      case GUMBO_TAG_LINK: {
+        const char* rel = Attr(e, "rel");
+        if (rel && HasToken(rel, "canonical")) {
+          if (const char* href = Attr(e, "href"); href && !canonical_href) canonical_href = href;
+        } else if (options_.links && options_.resources) {
+          AddLink(Attr(e, "href"), false, true);
+        }
+        break;
+      }
+      case GUMBO_TAG_SCRIPT:
+      case GUMBO_TAG_IMG:
+        if (options_.links && options_.resources) AddLink(Attr(e, "src"), false, true);
+        break;
+      case GUMBO_TAG_META:
+        VisitMeta(e);
+        break;
+      default:
+        break;
+    }
+  }
+
+  void VisitMeta(const GumboElement& e) {
+    const char* name = Attr(e, "name");
+    const char* content = Attr(e, "content");
+    const char* equiv = Attr(e, "http-equiv");
+    if (name && content && IEquals(name, "robots")) {
+      bool none = HasToken(content, "none");
+      info_.noindex |= none || HasToken(content, "noindex");
+      info_.nofollow |= none || HasToken(content, "nofollow");
+    }
+    if (equiv && content && IEquals(equiv, "refresh") && !refresh_href) {
+      std::string target = RefreshTarget(content);
+      if (!target.empty()) refresh_href = target;
+    }
+    if (info_.charset.empty()) {
+      if (const char* cs = Attr(e, "charset")) {
+        info_.charset = Lower(CleanText(cs, 64));
+      } else if (equiv && content && IEquals(equiv, "content-type")) {
+        info_.charset = CharsetFromContentType(content);
+      }
+    }
+  }
+
+  PageInfo& info_;
+  const ParseOptions& options_;
+  bool title_seen_ = false;
+};
+
+struct GumboOutputDeleter {
+  const GumboOptions* options;
+  void operator()(GumboOutput* o) const { gumbo_destroy_output(options, o); }
+};
+
+}  // namespace
+
+bool IsHtml(std::string_view content_type, std::string_view body) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && std::isspace(static_cast<unsigned char>(type.back()))) type.remove_suffix(1);
+  while (!type.empty() && std::isspace(static_cast<unsigned char>(type.front()))) type.remove_prefix(1);
+  if (IEquals(type, "text/html") || IEquals(type, "application/xhtml+xml")) return true;
+  if (!type.empty()) return false;
+  // No Content-Type: sniff as the MIME Sniffing standard does for the common HTML openings.
+  size_t k = 0;
+  while (k < body.size() && k < 512 && std::isspace(static_cast<unsigned char>(body[k]))) ++k;
+  std::string_view head = body.substr(k, 16);
+  for (std::string_view p : {"<!doctype html", "<html", "<head", "<title", "<body"}) {
+    if (head.size() >= p.size() && IEquals(head.substr(0, p.size()), p)) return true;
+  }
+  return false;
+}
+
+PageInfo ParsePage(std::string_view body, std::string_view page_url, std::string_view content_type,
+                   const ParseOptions& options) {
+  PageInfo info;
+  info.html = IsHtml(content_type, body);
+  if (!info.html) return info;
+
+  std::string_view input = body.substr(0, std::min(body.size(), kMaxParseBytes));
+  if (!options.links) {
+    // Title and meta live in the head: the body is not needed, and skipping it is most of the parse cost.
+    size_t body_start = IFind(input, "<body", 0);
+    if (body_start != std::string_view::npos) input = input.substr(0, body_start);
+  }
+  size_t safe = DepthSafePrefix(input, kMaxDepth);
+  info.truncated = body.size() > kMaxParseBytes || safe < input.size();
+  input = input.substr(0, safe);
+
+  GumboOptions gopts = kGumboDefaultOptions;
+  gopts.max_errors = 0;  // gumbo copies the open-element stack into every error: quadratic memory
+  std::unique_ptr<GumboOutput, GumboOutputDeleter> out(
+      gumbo_parse_with_options(&gopts, input.data(), input.size()), GumboOutputDeleter{&gopts});
+  if (!out) return info;
+
+  Extractor ex(info, options);
+  ex.Walk(out->root);
+
+  std::string page(page_url);
+  info.base_url = page;
+  if (ex.base_href) {
+    if (auto base = urls::Resolve(page, *ex.base_href)) info.base_url = *base;
+  }
+  if (ex.canonical_href) info.canonical = urls::Resolve(info.base_url, *ex.canonical_href).value_or("");
+  if (ex.refresh_href) info.refresh_url = urls::Resolve(info.base_url, *ex.refresh_href).value_or("");
+
+  std::unordered_map<std::string, size_t> seen;
+  for (const RawLink& raw : ex.links) {
+    auto url = urls::Resolve(info.base_url, raw.href);
+    if (!url) continue;
+    auto [it, fresh] = seen.emplace(*url, info.links.size());
+    if (!fresh) {
+      // The same target linked twice: followable if any of the links is.
+      info.links[it->second].nofollow &= raw.nofollow;
+      info.links[it->second].resource &= raw.resource;
+      continue;
+    }
+    if (info.links.size() >= options.max_links) {
+      seen.erase(it);
+      info.links_capped = true;
+      break;
+    }
+    info.links.push_back({std::move(*url), raw.nofollow, raw.resource});
+  }
+  if (ex.links.size() >= 4 * options.max_links) info.links_capped = true;
+  return info;
+}
+
+}  // namespace gc

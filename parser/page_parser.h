@@ -1,0 +1,56 @@
+// PageParser: what the crawler keeps from a fetched page — title, links, robots directives, canonical —
+// extracted with gumbo-parser. Pure function of its inputs, safe on any thread (the crawler runs it on
+// libuv's thread pool, see crawler/parse_job.h); never throws for bad input.
+//
+//   gc::PageInfo info = gc::ParsePage(body, "https://example.org/", "text/html; charset=utf-8", {});
+//
+// Robustness limits, all documented in PageInfo: at most kMaxParseBytes are parsed; nesting deeper than
+// kMaxDepth (browsers stop at 512) ends the parse at that point; at most max_links links are kept.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gc {
+
+struct Link {
+  std::string url;        // absolute, canonical, no fragment; http(s) only
+  bool nofollow = false;  // rel="nofollow" on the element
+  bool resource = false;  // <link href>, <script src>, <img src>: not a page to crawl
+};
+
+struct PageInfo {
+  bool html = false;          // false: not an HTML content type, nothing below was extracted
+  std::string title;          // first <title>, whitespace collapsed, valid UTF-8, no NULs, capped
+  std::vector<Link> links;    // deduplicated, in document order
+  bool noindex = false;       // <meta name=robots content=noindex|none>
+  bool nofollow = false;      // <meta name=robots content=nofollow|none>
+  std::string canonical;      // <link rel=canonical href>, resolved
+  std::string refresh_url;    // <meta http-equiv=refresh content="N; url=...">, resolved
+  std::string charset;        // <meta charset> or http-equiv content-type, lower case
+  std::string lang;           // <html lang>
+  std::string base_url;       // the URL links were resolved against
+  bool truncated = false;     // input cut at kMaxParseBytes or kMaxDepth
+  bool links_capped = false;  // more than max_links links were found
+};
+
+struct ParseOptions {
+  bool links = true;           // extract links (false: title and meta only, from the <head>)
+  bool resources = false;      // also keep <link>, <script>, <img> references
+  size_t max_links = 10'000;   // per page
+  size_t max_title_bytes = 1024;
+};
+
+inline constexpr size_t kMaxParseBytes = 16u << 20;
+inline constexpr size_t kMaxDepth = 512;
+
+// True for text/html and application/xhtml+xml (parameters and case ignored). An empty content type is
+// sniffed as HTML only when the body starts like HTML.
+bool IsHtml(std::string_view content_type, std::string_view body);
+
+PageInfo ParsePage(std::string_view body, std::string_view page_url, std::string_view content_type,
+                   const ParseOptions& options);
+
+}  // namespace gc

@@ -1,0 +1,217 @@
+// Every extraction rule of the parser, its robustness limits, and parsing on the thread pool.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "crawler/greenlet.h"
+#include "crawler/parse_job.h"
+#include "parser/page_parser.h"
+#include "parser/utf8.h"
+
+using namespace gc;
+
+namespace {
+
+const std::string kPage = "http://example.com/dir/page.html";
+
+PageInfo Parse(const std::string& html, const std::string& url = kPage, ParseOptions o = ParseOptions()) {
+  return ParsePage(html, url, "text/html; charset=utf-8", o);
+}
+
+std::vector<std::string> Urls(const PageInfo& info) {
+  std::vector<std::string> out;
+  for (auto& l : info.links) out.push_back(l.url);
+  return out;
+}
+
+const Link* Find(const PageInfo& info, const std::string& url) {
+  for (auto& l : info.links) {
+    if (l.url == url) return &l;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("the title is the first <title>, entities decoded, whitespace collapsed") {
+  auto info = Parse("<html><head><title>\n  Hello &amp;\t  World  </title><title>second</title></head></html>");
+  CHECK(info.html);
+  CHECK(info.title == "Hello & World");
+  CHECK(Parse("<p>no title here</p>").title.empty());
+  CHECK(Parse("<svg><title>icon</title></svg><title>page</title>").title == "page");
+}
+
+TEST_CASE("a title with broken UTF-8, NULs and controls becomes clean UTF-8, capped on a character boundary") {
+  std::string raw = "<title>caf\xc3\xa9 \xff\xfe ok\x01 nul:";
+  raw += '\0';
+  raw += "end</title>";
+  auto info = Parse(raw);
+  CHECK(info.title.find('\0') == std::string::npos);
+  CHECK(info.title.find("caf\xc3\xa9") == 0);
+  CHECK(info.title.find("\xef\xbf\xbd") != std::string::npos);  // U+FFFD for the bad bytes
+  CHECK(CleanText("a\xff" "b", 100) == "a\xef\xbf\xbd" "b");
+  CHECK(CleanText("\xe2\x82\xac\xe2\x82\xac", 4) == "\xe2\x82\xac");  // never half a character
+  CHECK(CleanText(std::string(5000, 'x'), 1024).size() == 1024);
+  ParseOptions o;
+  o.max_title_bytes = 10;
+  CHECK(Parse("<title>" + std::string(100, 'y') + "</title>", kPage, o).title == std::string(10, 'y'));
+}
+
+TEST_CASE("links come from a, area, frame and iframe, resolved against the page, in document order") {
+  auto info = Parse(R"html(<a href="a.html">a</a> <map><area href="/area"></map>
+    <frameset><frame src="frame.html"></frameset><iframe src="//other.example/if"></iframe>
+    <a>no href</a> <a href="a.html#dup">again</a>)html");
+  CHECK(Urls(info) == std::vector<std::string>{"http://example.com/dir/a.html", "http://example.com/area",
+                                              "http://other.example/if"});
+  // <frame> outside a frameset document is dropped by the HTML parser itself, as browsers do.
+  auto frames = Parse(R"html(<html><frameset><frame src="f1.html"><frame src="f2.html"></frameset></html>)html");
+  CHECK(Urls(frames) == std::vector<std::string>{"http://example.com/dir/f1.html", "http://example.com/dir/f2.html"});
+}
+
+TEST_CASE("<base href> is resolved against the page, and links against it; only the first counts") {
+  auto info = Parse(R"html(<head><base href="../other/"><base href="/ignored/"></head>
+    <a href="x.html">x</a><a href="/abs">abs</a>)html");
+  CHECK(info.base_url == "http://example.com/other/");
+  CHECK(Urls(info) == std::vector<std::string>{"http://example.com/other/x.html", "http://example.com/abs"});
+  auto cross = Parse(R"html(<base href="https://cdn.example.org/root/"><a href="y">y</a>)html");
+  CHECK(Urls(cross) == std::vector<std::string>{"https://cdn.example.org/root/y"});
+}
+
+TEST_CASE("link forms: scheme-relative, ../ past the root, percent-encoding, non-ASCII, padding") {
+  auto info = Parse(R"html(<a href="//host.example/x">1</a><a href="../../../../top">2</a>
+    <a href="a%2fb%7e">3</a><a href="caf&#xe9;/m&#xfc;">4</a><a href="  spaced.html
+    ">5</a><a href="?q=1">6</a><a href="HTTP://UPPER.example:80/P">7</a>)html");
+  CHECK(Urls(info) == std::vector<std::string>{
+                          "http://host.example/x", "http://example.com/top", "http://example.com/dir/a%2Fb~",
+                          "http://example.com/dir/caf%C3%A9/m%C3%BC", "http://example.com/dir/spaced.html",
+                          "http://example.com/dir/page.html?q=1", "http://upper.example/P"});
+}
+
+TEST_CASE("fragments are dropped and only http(s) links are kept") {
+  auto info = Parse(R"html(<a href="#top">t</a><a href="javascript:void(0)">j</a><a href="mailto:a@b.c">m</a>
+    <a href="data:text/html,x">d</a><a href="file:///etc/passwd">f</a><a href="ftp://x/y">ftp</a>
+    <a href="tel:123">tel</a><a href="https://secure.example/p#frag">s</a>)html");
+  CHECK(Urls(info) == std::vector<std::string>{"http://example.com/dir/page.html", "https://secure.example/p"});
+}
+
+TEST_CASE("rel=nofollow is kept per link; a target linked both ways is followable") {
+  auto info = Parse(R"html(<a href="/n" rel="external NoFollow">n</a><a href="/f">f</a>
+    <a href="/both" rel="nofollow">1</a><a href="/both">2</a>)html");
+  REQUIRE(info.links.size() == 3);
+  CHECK(Find(info, "http://example.com/n")->nofollow);
+  CHECK_FALSE(Find(info, "http://example.com/f")->nofollow);
+  CHECK_FALSE(Find(info, "http://example.com/both")->nofollow);
+}
+
+TEST_CASE("meta robots, canonical, refresh, charset and lang") {
+  auto info = Parse(R"html(<html lang="en-GB"><head><meta charset="UTF-8">
+    <meta name="ROBOTS" content="noindex, nofollow"><link rel="canonical" href="/canon?x=1#f">
+    <meta http-equiv="refresh" content="5; URL='next.html'"></head></html>)html");
+  CHECK(info.noindex);
+  CHECK(info.nofollow);
+  CHECK(info.canonical == "http://example.com/canon?x=1");
+  CHECK(info.refresh_url == "http://example.com/dir/next.html");
+  CHECK(info.charset == "utf-8");
+  CHECK(info.lang == "en-GB");
+  auto none = Parse(R"html(<meta name="robots" content="none"><meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">)html");
+  CHECK(none.noindex);
+  CHECK(none.nofollow);
+  CHECK(none.charset == "iso-8859-1");
+  auto plain = Parse("<meta name=robots content=index,follow>");
+  CHECK_FALSE(plain.noindex);
+  CHECK_FALSE(plain.nofollow);
+}
+
+TEST_CASE("resources are kept only when asked, and marked") {
+  std::string html = R"html(<link rel="stylesheet" href="s.css"><script src="/app.js"></script><img src="i.png"><a href="p">p</a>)html";
+  CHECK(Urls(Parse(html)) == std::vector<std::string>{"http://example.com/dir/p"});
+  ParseOptions o;
+  o.resources = true;
+  auto info = Parse(html, kPage, o);
+  REQUIRE(info.links.size() == 4);
+  CHECK(Find(info, "http://example.com/dir/s.css")->resource);
+  CHECK(Find(info, "http://example.com/app.js")->resource);
+  CHECK(Find(info, "http://example.com/dir/i.png")->resource);
+  CHECK_FALSE(Find(info, "http://example.com/dir/p")->resource);
+}
+
+TEST_CASE("only HTML content types are parsed") {
+  CHECK(IsHtml("text/html", ""));
+  CHECK(IsHtml("Text/HTML; charset=utf-8", ""));
+  CHECK(IsHtml("application/xhtml+xml", ""));
+  CHECK_FALSE(IsHtml("text/plain", "<html>"));
+  CHECK_FALSE(IsHtml("application/json", ""));
+  CHECK(IsHtml("", "  <!DOCTYPE html><title>x</title>"));
+  CHECK_FALSE(IsHtml("", "\x89PNG\r\n"));
+  auto info = ParsePage("<title>not html</title>", kPage, "text/plain", ParseOptions());
+  CHECK_FALSE(info.html);
+  CHECK(info.title.empty());
+}
+
+TEST_CASE("title-only parsing reads the head and finds no links") {
+  ParseOptions o;
+  o.links = false;
+  auto info = Parse("<html><head><title>Head</title><meta name=robots content=noindex></head><body><a href=x>x</a><title>late</title></body>", kPage, o);
+  CHECK(info.title == "Head");
+  CHECK(info.noindex);
+  CHECK(info.links.empty());
+}
+
+TEST_CASE("binary bytes, NULs and unclosed tags give a sensible PageInfo, not a crash") {
+  std::string junk;
+  for (int i = 0; i < 100'000; ++i) junk += char((i * 7919) % 256);
+  auto info = Parse(junk);
+  CHECK(info.html);
+  auto unclosed = Parse("<html><head><title>Unclosed<body><a href='/x'>x<div><p><table><tr><td><a href=/y");
+  CHECK_FALSE(unclosed.title.empty());
+  auto nul = Parse(std::string("<title>a\0b</title><a href=\"/z\0\">z</a>", 38));
+  CHECK(nul.title.find('\0') == std::string::npos);
+}
+
+TEST_CASE("a page of 200,000 links keeps the documented cap and stays fast") {
+  std::string html = "<title>many</title>";
+  for (int i = 0; i < 200'000; ++i) html += "<a href=\"/p" + std::to_string(i) + "\">x</a>";
+  auto start = std::chrono::steady_clock::now();
+  auto info = Parse(html);
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(info.links.size() == ParseOptions().max_links);
+  CHECK(info.links_capped);
+  CHECK(info.links.front().url == "http://example.com/p0");
+  CHECK(s < 20);  // a bound against pathology (minutes), not a benchmark
+}
+
+TEST_CASE("300,000 nested <div>s parse on a pool thread: cut at the depth cap, title and early links kept") {
+  std::string html = "<html><head><title>deep</title></head><body><a href=\"/before\">b</a>";
+  for (int i = 0; i < 300'000; ++i) html += "<div>";
+  html += "<a href=\"/after\">a</a>";
+  Hub hub;
+  auto loop_thread = std::this_thread::get_id();
+  auto g = Spawn([](std::string html, std::thread::id loop) -> Task<PageInfo> {
+    PageInfo info = co_await ParseInPool(std::move(html), kPage, "text/html", ParseOptions());
+    CHECK(std::this_thread::get_id() == loop);  // resumed on the loop thread
+    co_return info;
+  }, std::move(html), loop_thread);
+  hub.Run();
+  REQUIRE(g.successful());
+  const PageInfo& info = g.value();
+  CHECK(info.title == "deep");
+  CHECK(info.truncated);
+  CHECK(Urls(info) == std::vector<std::string>{"http://example.com/before"});
+  CHECK(hub.Close() == 0);
+}
+
+TEST_CASE("a deep but legal page under the cap is parsed whole; unclosed <li>s do not count as depth") {
+  std::string html = "<title>ok</title>";
+  for (int i = 0; i < 400; ++i) html += "<div>";
+  html += "<a href=/in>in</a>";
+  for (int i = 0; i < 400; ++i) html += "</div>";
+  html += "<ul>";
+  for (int i = 0; i < 5000; ++i) html += "<li>item";
+  html += "</ul><a href=/end>end</a>";
+  auto info = Parse(html);
+  CHECK_FALSE(info.truncated);
+  CHECK(Urls(info) == std::vector<std::string>{"http://example.com/in", "http://example.com/end"});
+}
