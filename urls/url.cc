@@ -181,10 +181,19 @@ Canonical Finish(CURLU* u) {
 
 constexpr unsigned kParseFlags = CURLU_URLENCODE | CURLU_ALLOW_SPACE | CURLU_NON_SUPPORT_SCHEME;
 
+// A NUL would silently cut the string libcurl sees, and no other control character belongs in a URL.
+bool HasControlChars(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Canonical Canonicalize(std::string_view url) {
   std::string in = BrowserPreprocess(url);
+  if (HasControlChars(in)) return {"", "invalid_url", "control characters in the URL"};
   if (LeadingScheme(in).empty()) {
     return {"", "invalid_url", "not an absolute URL (it needs http:// or https://)"};
   }
@@ -204,6 +213,7 @@ std::optional<std::string> Resolve(std::string_view base, std::string_view ref_i
   CurlString base_scheme;
   curl_url_get(u.get(), CURLUPART_SCHEME, &base_scheme.s, 0);
   std::string ref = ApplySpecialSchemeRules(BrowserPreprocess(ref_in), base_scheme.str());
+  if (HasControlChars(ref)) return std::nullopt;
   // libcurl 7.88 resolves "" and "#frag" to the base's directory; browsers mean the page itself.
   if (ref.empty() || ref[0] == '#') {
     Canonical c = Finish(u.get());

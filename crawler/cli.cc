@@ -1,0 +1,108 @@
+#include "crawler/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "crawler/crawl.h"
+#include "crawler/inspect_commands.h"
+#include "version.h"
+
+namespace gc {
+
+int RunCli(int argc, char** argv) {
+  CLI::App app{"greencrawl " GREENCRAWL_VERSION
+               " - fetch a list of URLs concurrently and record every outcome in SQLite"};
+  app.set_version_flag("--version", GREENCRAWL_VERSION);
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 run completed (failed URLs are results), 1 fatal error, 2 bad usage or unreadable\n"
+      "list or database, 3 interrupted (resume with --resume).\nSee README.md and docs/schema.md.");
+
+  CrawlOptions co;
+  std::string max_size = "64M";
+  auto* crawl = app.add_subcommand("crawl", "Fetch every URL of LIST and record the results");
+  crawl->add_option("LIST", co.list, "File of URLs, one per line ('-' for standard input); blank lines and #comments skipped")
+      ->required();
+  crawl->add_option("--db", co.db, "Results database")->capture_default_str();
+  crawl->add_option("--concurrency", co.concurrency, "Transfers in flight at once")
+      ->capture_default_str()->check(CLI::Range(1, 100000));
+  crawl->add_option("--per-host", co.per_host, "Transfers in flight per host (0: only --concurrency limits)")
+      ->capture_default_str()->check(CLI::Range(0, 100000));
+  crawl->add_option("--delay", co.delay_ms, "Minimum milliseconds between two requests to the same host")
+      ->capture_default_str()->check(CLI::Range(0, 3600000));
+  crawl->add_option("--timeout", co.timeout_s, "Seconds one transfer may take in all")
+      ->capture_default_str()->check(CLI::Range(0.1, 86400.0));
+  crawl->add_option("--max-size", max_size, "Largest decoded body to read (K, M, G suffixes); larger is 'too_large'")
+      ->capture_default_str();
+  crawl->add_option("--user-agent", co.user_agent, "User-Agent header (default greencrawl/" GREENCRAWL_VERSION ")");
+  crawl->add_option("--header", co.headers, "Extra request header 'Name: value' (repeatable)");
+  crawl->add_flag("--resume", co.resume, "Continue the newest unfinished run in --db (else start a new one)");
+  crawl->add_flag("--quiet", co.quiet, "No progress or summary on stderr; only errors");
+  crawl->add_flag("--json", co.json, "Print the end summary as JSON on stdout");
+  crawl->add_flag("--insecure", co.insecure, "Do not verify TLS certificates");
+
+  std::string db = "greencrawl.db";
+  bool json = false;
+  auto* runs = app.add_subcommand("runs", "List the runs in a database");
+  runs->add_option("--db", db, "Results database")->capture_default_str();
+  runs->add_flag("--json", json, "JSON for scripts");
+
+  std::optional<int64_t> run;
+  size_t top = 10;
+  auto* report = app.add_subcommand("report", "Counts, percentiles, slowest/largest and broken URLs of a run");
+  report->add_option("--db", db, "Results database")->capture_default_str();
+  report->add_option("--run", run, "Run id (default: the newest)");
+  report->add_option("--top", top, "Rows in the slowest/largest lists")->capture_default_str();
+  report->add_flag("--json", json, "JSON for scripts");
+
+  std::string format = "csv", output;
+  auto* exp = app.add_subcommand("export", "Every result row of a run as CSV or JSON lines");
+  exp->add_option("--db", db, "Results database")->capture_default_str();
+  exp->add_option("--run", run, "Run id (default: the newest)");
+  exp->add_option("--format", format, "csv or jsonl")->capture_default_str()->check(CLI::IsMember({"csv", "jsonl"}));
+  exp->add_option("-o,--output", output, "Write to FILE instead of standard output");
+
+  std::optional<int64_t> run_a, run_b;
+  double threshold = 10;
+  auto* diff = app.add_subcommand("diff", "What changed between two runs (default: the newest two)");
+  diff->add_option("RUN_A", run_a, "Older run id");
+  diff->add_option("RUN_B", run_b, "Newer run id");
+  diff->add_option("--db", db, "Results database")->capture_default_str();
+  diff->add_option("--size-threshold", threshold, "Report size changes above this percentage")->capture_default_str();
+  diff->add_flag("--json", json, "JSON for scripts");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+
+  try {
+    if (*crawl) {
+      co.max_size = ParseSize(max_size);
+      if (co.max_size <= 0) {
+        std::cerr << "greencrawl: --max-size: not a size: " << max_size << " (try 64M)\n";
+        return kExitUsage;
+      }
+      return RunCrawl(co, std::cout, std::cerr);
+    }
+    if (*runs) return ShowRuns(db, json, std::cout);
+    if (*report) return ShowReport(db, run, top, json, std::cout);
+    if (*exp) return ExportResults(db, run, format, output, std::cout);
+    if (*diff) {
+      if (run_a.has_value() != run_b.has_value()) {
+        std::cerr << "greencrawl: diff takes two run ids, or none for the newest two\n";
+        return kExitUsage;
+      }
+      return ShowDiff(db, run_a, run_b, threshold, json, std::cout);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "greencrawl: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  return kExitUsage;
+}
+
+}  // namespace gc

@@ -1,0 +1,482 @@
+#include "crawler/crawl.h"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <unordered_map>
+
+#include "crawler/error_class.h"
+#include "crawler/fetcher.h"
+#include "crawler/greenlet.h"
+#include "crawler/host_scheduler.h"
+#include "crawler/json.h"
+#include "crawler/parse_job.h"
+#include "crawler/progress.h"
+#include "crawler/signals.h"
+#include "crawler/sync.h"
+#include "parser/utf8.h"
+#include "storage/result_store.h"
+#include "urls/url_list.h"
+#include "version.h"
+
+namespace gc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string OptionsJson(const CrawlOptions& o) {
+  std::string headers = "[";
+  for (size_t i = 0; i < o.headers.size(); ++i) headers += (i ? "," : "") + JsonString(o.headers[i]);
+  headers += "]";
+  return "{\"concurrency\":" + std::to_string(o.concurrency) + ",\"per_host\":" + std::to_string(o.per_host) +
+         ",\"delay_ms\":" + std::to_string(o.delay_ms) + ",\"timeout_s\":" + std::to_string(o.timeout_s) +
+         ",\"max_size\":" + std::to_string(o.max_size) + ",\"user_agent\":" + JsonString(o.user_agent) +
+         ",\"headers\":" + headers + ",\"insecure\":" + (o.insecure ? "true" : "false") + "}";
+}
+
+std::string Hex64(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::optional<std::string> NonEmpty(std::string s) {
+  if (s.empty()) return std::nullopt;
+  return s;
+}
+
+// Header values come from the server: store them as clean UTF-8.
+std::optional<std::string> Header(const std::string& s) { return NonEmpty(CleanText(s, 1024)); }
+
+storage::ResultRow MakeRow(const storage::FrontierItem& item, const Response& r, const PageInfo& page) {
+  storage::ResultRow row;
+  row.url = item.url;
+  row.depth = item.depth;
+  row.list_line = item.list_line;
+  row.fetched_at = storage::UtcNow();
+  row.final_url = NonEmpty(r.final_url);
+  if (r.status > 0) row.status = r.status;
+  if (r.status > 0 || r.size > 0) row.size = r.size;
+  row.content_type = Header(r.content_type);
+  if (!page.title.empty()) row.title = page.title;
+  row.error = NonEmpty(r.error);
+  row.error_message = NonEmpty(CleanText(r.error_message, 1024));
+  row.redirects = r.redirects;
+  row.wire_bytes = r.wire_bytes;
+  row.ip = NonEmpty(r.ip);
+  row.etag = Header(r.etag);
+  row.last_modified = Header(r.last_modified);
+  if (r.ok() || r.size > 0) row.content_hash = Hex64(r.body_hash);
+  row.dns_ms = r.timings.dns_ms;
+  row.connect_ms = r.timings.connect_ms;
+  row.tls_ms = r.timings.tls_ms;
+  row.ttfb_ms = r.timings.first_byte_ms;
+  row.total_ms = r.timings.total_ms;
+  return row;
+}
+
+class CrawlSession {
+ public:
+  CrawlSession(const CrawlOptions& o, storage::ResultStore& store, int64_t run_id, std::ostream& err)
+      : o_(o), store_(store), run_id_(run_id), err_(err), scheduler_(o.per_host, o.delay_ms) {
+    fetch_.timeout_ms = long(o.timeout_s * 1000);
+    fetch_.connect_timeout_ms = std::min<long>(fetch_.timeout_ms, 10'000);
+    fetch_.max_body_bytes = o.max_size;
+    fetch_.user_agent = o.user_agent;
+    fetch_.headers = o.headers;
+    fetch_.verify_tls = !o.insecure;
+    parse_.links = false;  // a list crawl records titles; following links (--depth) will need them
+  }
+
+  // Returns the run's final status: "completed", "interrupted" or "failed".
+  std::string Run(int64_t already_done, int64_t total) {
+    Hub hub;
+    std::string status;
+    {
+      Fetcher fetcher(hub);
+      fetcher_ = &fetcher;
+      progress_ = std::make_unique<Progress>(err_, o_.quiet, total, already_done);
+      SignalWatch signals(hub, [this](int signo) { OnSignal(signo); });
+      auto main = Spawn(&CrawlSession::Main, this);
+      hub.Run();
+      signals.Stop();
+      if (!main.ready() || !main.successful()) {
+        if (main.ready()) {
+          try {
+            main.value();
+          } catch (const std::exception& e) {
+            err_ << "greencrawl: " << e.what() << "\n";
+          }
+        }
+        status = "failed";
+      } else {
+        status = main.value();
+      }
+      fetcher_ = nullptr;
+    }
+    if (hub.Close() != 0) err_ << "greencrawl: warning: the event loop did not close cleanly\n";
+    try {
+      store_.Flush();  // whatever the workers recorded before a failure
+    } catch (const std::exception& e) {
+      err_ << "greencrawl: " << e.what() << "\n";
+      status = "failed";
+    }
+    progress_->Finish();
+    return status;
+  }
+
+  const Progress& progress() const { return *progress_; }
+
+ private:
+  Task<std::string> Main() {
+    auto flusher = Spawn(&CrawlSession::Flusher, this);
+    auto ticker = Spawn(&CrawlSession::Ticker, this);
+    detail::KillUnlessDone<void> stop_flusher{flusher}, stop_ticker{ticker};
+    co_await Dispatch();
+    // Stopping: give in-flight transfers a grace period, then abandon them (their URLs stay pending).
+    if (in_flight_ > 0) {
+      auto deadline = Clock::now() + std::chrono::milliseconds(hard_stop_ ? 0 : o_.grace_ms);
+      while (in_flight_ > 0 && !hard_stop_ && Clock::now() < deadline) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        co_await changed_.Wait(std::max<int64_t>(1, left));
+        changed_.Clear();
+      }
+      auto abandoned = std::move(workers_);  // a killed worker erases itself from workers_
+      workers_.clear();
+      for (auto& [id, g] : abandoned) g.Kill();
+    }
+    if (flush_error_) throw std::runtime_error(*flush_error_);
+    store_.Flush();
+    co_return stopping_ ? "interrupted" : "completed";
+  }
+
+  Task<void> Dispatch() {
+    const size_t refill_below = size_t(std::max(1000, 4 * o_.concurrency));
+    while (!stopping_ && !flush_error_) {
+      if (!frontier_done_ && scheduler_.queued() < refill_below) Refill(refill_below * 2);
+      if (in_flight_ < o_.concurrency) {
+        if (auto next = scheduler_.Next(Clock::now())) {
+          StartWorker(std::move(next->first), std::move(next->second));
+          continue;
+        }
+        if (frontier_done_ && scheduler_.queued() == 0 && in_flight_ == 0) break;  // all done
+      }
+      // Wait for a transfer to end, a host's gap to pass, or a signal.
+      int64_t wait_ms = -1;
+      if (auto wake = scheduler_.NextWake(); wake && in_flight_ < o_.concurrency) {
+        wait_ms = std::max<int64_t>(
+            1, std::chrono::duration_cast<std::chrono::milliseconds>(*wake - Clock::now()).count() + 1);
+      }
+      co_await changed_.Wait(wait_ms);
+      changed_.Clear();
+    }
+  }
+
+  void Refill(size_t want) {
+    auto batch = store_.PendingAfter(run_id_, last_seq_, want);
+    if (batch.size() < want) frontier_done_ = true;
+    for (auto& item : batch) {
+      last_seq_ = item.seq;
+      std::string host = urls::Origin(item.url);
+      scheduler_.Add(std::move(item), host);
+    }
+  }
+
+  void StartWorker(storage::FrontierItem item, std::string host) {
+    ++in_flight_;
+    progress_->Started();
+    uint64_t id = next_worker_id_++;
+    workers_.emplace(id, Spawn(&CrawlSession::Worker, this, id, std::move(item), std::move(host)));
+  }
+
+  Task<void> Worker(uint64_t id, storage::FrontierItem item, std::string host) {
+    // Leaves the books straight however the worker ends (done, or killed at shutdown).
+    struct Done {
+      CrawlSession* s;
+      uint64_t id;
+      std::string host;
+      ~Done() {
+        --s->in_flight_;
+        s->progress_->Ended();
+        s->scheduler_.Done(host);
+        s->workers_.erase(id);
+        s->changed_.Set();
+      }
+    } done{this, id, host};
+    storage::ResultRow row;
+    try {
+      Response r = co_await fetcher_->Get(item.url, fetch_);
+      PageInfo page;
+      if (r.ok() && IsHtml(r.content_type, r.body)) {
+        auto parse = ParseInPool(std::move(r.body), r.final_url, r.content_type, parse_);
+        page = co_await std::move(parse);
+      }
+      row = MakeRow(item, r, page);
+    } catch (const std::exception& e) {
+      // Not expected (failures are data), but a URL must never be lost: record what happened.
+      row = storage::ResultRow();
+      row.url = item.url;
+      row.depth = item.depth;
+      row.list_line = item.list_line;
+      row.fetched_at = storage::UtcNow();
+      row.error = error_class::kOther;
+      row.error_message = CleanText(e.what(), 1024);
+    }
+    progress_->Recorded(row.error.has_value());
+    store_.Record(run_id_, std::move(row));
+    if (store_.buffered() >= 5000) FlushNow();
+  }
+
+  void FlushNow() {
+    try {
+      store_.Flush();
+    } catch (const std::exception& e) {
+      flush_error_ = e.what();
+      stopping_ = true;
+      changed_.Set();
+    }
+  }
+
+  // Commits results at least every flush_ms, so readers see progress and a crash loses little.
+  Task<void> Flusher() {
+    for (;;) {
+      co_await Sleep(uint64_t(o_.flush_ms));
+      FlushNow();
+    }
+  }
+
+  Task<void> Ticker() {
+    for (;;) {
+      co_await Sleep(250);
+      progress_->Tick(in_flight_);
+    }
+  }
+
+  void OnSignal(int signo) {
+    if (!stopping_) {
+      stopping_ = true;
+      err_ << "\ngreencrawl: " << (signo == 2 ? "SIGINT" : "SIGTERM")
+           << ": stopping; in-flight transfers get " << o_.grace_ms / 1000.0
+           << " s (again to stop now)\n";
+    } else {
+      hard_stop_ = true;
+    }
+    changed_.Set();
+  }
+
+  const CrawlOptions& o_;
+  storage::ResultStore& store_;
+  int64_t run_id_;
+  std::ostream& err_;
+  HostScheduler scheduler_;
+  FetchOptions fetch_;
+  ParseOptions parse_;
+  Fetcher* fetcher_ = nullptr;
+  std::unique_ptr<Progress> progress_;
+  Event changed_;
+  std::unordered_map<uint64_t, Greenlet<void>> workers_;
+  uint64_t next_worker_id_ = 0;
+  int in_flight_ = 0;
+  int64_t last_seq_ = 0;
+  bool frontier_done_ = false;
+  bool stopping_ = false;
+  bool hard_stop_ = false;
+  std::optional<std::string> flush_error_;
+};
+
+struct ListCounts {
+  int64_t queued = 0, invalid = 0, duplicate = 0;
+};
+
+// Streams the list into the run's frontier; malformed lines become result rows at once.
+ListCounts LoadList(urls::UrlListReader& reader, storage::ResultStore& store, int64_t run_id,
+                    const std::string& list_name, bool quiet, std::ostream& err) {
+  ListCounts c;
+  urls::ListLine line;
+  store.BeginBulk();
+  int64_t in_batch = 0;
+  int64_t reported = 0;
+  while (reader.Next(line)) {
+    if (!line.canonical.ok()) {
+      ++c.invalid;
+      if (!quiet && reported++ < 100) {
+        err << list_name << ":" << line.number << ": " << line.canonical.error << ": " << line.canonical.message
+            << ": " << CleanText(line.text, 200) << "\n";
+      }
+      storage::ResultRow row;
+      row.url = CleanText(line.text, 2048);
+      row.list_line = line.number;
+      row.fetched_at = storage::UtcNow();
+      row.error = line.canonical.error;
+      row.error_message = "line " + std::to_string(line.number) + ": " + line.canonical.message;
+      row.attempts = 0;
+      row.in_frontier = false;
+      store.Record(run_id, std::move(row));
+    } else if (store.AddToFrontier(run_id, {line.canonical.url, line.number, 0, line.number})) {
+      ++c.queued;
+    } else {
+      ++c.duplicate;
+    }
+    if (++in_batch == 20'000) {
+      store.CommitBulk();
+      store.Flush();
+      store.BeginBulk();
+      in_batch = 0;
+    }
+  }
+  store.CommitBulk();
+  store.Flush();
+  if (!quiet && reported > 100) err << list_name << ": " << (reported - 100) << " more invalid lines (see the database)\n";
+  return c;
+}
+
+void PrintSummary(const CrawlOptions& o, storage::ResultStore& store, int64_t run_id, const std::string& status,
+                  double wall_s, int64_t fetched, std::ostream& out, std::ostream& err) {
+  auto st = store.db().Prepare(
+      "SELECT coalesce(CAST(status AS TEXT), 'none'), coalesce(error, ''), count(*) FROM results WHERE run_id = ? "
+      "GROUP BY 1, 2 ORDER BY 3 DESC");
+  st.Bind(1, run_id);
+  std::map<std::string, int64_t> by_status, by_error;
+  int64_t ok = 0, errors = 0;
+  while (st.Step()) {
+    if (st.Text(1).empty()) {
+      by_status[st.Text(0)] += st.Int(2);
+      ok += st.Int(2);
+    } else {
+      by_error[st.Text(1)] += st.Int(2);
+      errors += st.Int(2);
+    }
+  }
+  double rate = wall_s > 0 ? double(fetched) / wall_s : 0;
+  if (o.json) {
+    auto obj = [](const std::map<std::string, int64_t>& m) {
+      std::string s = "{";
+      for (auto& [k, v] : m) s += (s.size() > 1 ? "," : "") + JsonString(k) + ":" + std::to_string(v);
+      return s + "}";
+    };
+    out << "{\"run_id\":" << run_id << ",\"status\":" << JsonString(status) << ",\"results\":" << ok + errors
+        << ",\"ok\":" << ok << ",\"errors\":" << errors << ",\"by_status\":" << obj(by_status)
+        << ",\"by_error\":" << obj(by_error) << ",\"fetched\":" << fetched << ",\"wall_s\":" << wall_s
+        << ",\"pages_per_s\":" << rate << ",\"db\":" << JsonString(o.db) << "}\n";
+  }
+  if (o.quiet && !o.json) return;
+  if (o.json) return;
+  char line[256];
+  std::snprintf(line, sizeof line, "greencrawl: run %lld %s: %lld results, %lld fetched in %.2f s (%.0f/s)\n",
+                static_cast<long long>(run_id), status.c_str(), static_cast<long long>(ok + errors),
+                static_cast<long long>(fetched), wall_s, rate);
+  err << line << "  ok " << ok;
+  if (!by_status.empty()) {
+    err << " (";
+    bool first = true;
+    for (auto& [k, v] : by_status) {
+      err << (first ? "" : ", ") << k << ": " << v;
+      first = false;
+    }
+    err << ")";
+  }
+  err << ", errors " << errors;
+  if (!by_error.empty()) {
+    err << " (";
+    bool first = true;
+    for (auto& [k, v] : by_error) {
+      err << (first ? "" : ", ") << k << ": " << v;
+      first = false;
+    }
+    err << ")";
+  }
+  err << "\n  database: " << o.db << "   (greencrawl report --db " << o.db << " --run " << run_id << ")\n";
+}
+
+}  // namespace
+
+int64_t ParseSize(const std::string& text) {
+  if (text.empty()) return -1;
+  size_t i = 0;
+  int64_t value = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    if (value > (int64_t(1) << 50)) return -1;
+    value = value * 10 + (text[i++] - '0');
+  }
+  if (i == 0) return -1;
+  std::string unit = text.substr(i);
+  for (char& ch : unit) ch = char(std::toupper(static_cast<unsigned char>(ch)));
+  if (unit.empty() || unit == "B") return value;
+  if (unit == "K" || unit == "KB" || unit == "KIB") return value << 10;
+  if (unit == "M" || unit == "MB" || unit == "MIB") return value << 20;
+  if (unit == "G" || unit == "GB" || unit == "GIB") return value << 30;
+  return -1;
+}
+
+int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
+  auto start = Clock::now();
+  // Open the list first, so an unreadable one leaves no trace (not even a new database).
+  std::optional<urls::UrlListReader> reader;
+  if (!o.resume) {
+    try {
+      reader.emplace(o.list);
+    } catch (const std::exception& e) {
+      err << "greencrawl: " << e.what() << "\n";
+      return kExitUsage;
+    }
+  }
+  std::unique_ptr<storage::ResultStore> store;
+  try {
+    store = std::make_unique<storage::ResultStore>(o.db);
+  } catch (const std::exception& e) {
+    err << "greencrawl: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  try {
+    std::optional<storage::RunRecord> resumed;
+    if (o.resume) resumed = store->LatestUnfinishedRun();
+    int64_t run_id;
+    std::optional<int64_t> total;
+    if (resumed) {
+      run_id = resumed->id;
+      total = resumed->urls_total;
+      store->MarkRunning(run_id);
+      if (!o.quiet) err << "greencrawl: resuming run " << run_id << " (" << resumed->list_file << ")\n";
+    } else {
+      if (!reader) reader.emplace(o.list);
+      run_id = store->BeginRun(o.list, OptionsJson(o), GREENCRAWL_VERSION);
+      if (o.resume && !o.quiet) err << "greencrawl: nothing to resume; started run " << run_id << "\n";
+      ListCounts c = LoadList(*reader, *store, run_id, o.list, o.quiet, err);
+      store->SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
+      total = c.queued;
+      if (!o.quiet) {
+        err << "greencrawl: run " << run_id << ": " << c.queued << " URLs to fetch from " << o.list;
+        if (c.invalid || c.duplicate) err << " (" << c.invalid << " invalid, " << c.duplicate << " duplicate lines)";
+        err << "\n";
+      }
+    }
+    if (!total) {
+      // Killed while the list was being read: read it again (duplicates are ignored, done URLs stay done).
+      urls::UrlListReader again(resumed ? resumed->list_file : o.list);
+      ListCounts c = LoadList(again, *store, run_id, o.list, o.quiet, err);
+      store->SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
+    }
+    int64_t pending = store->PendingCount(run_id);
+    auto counts = store->Counts(run_id);
+    int64_t done_before = counts.ok + counts.errors;
+    CrawlSession session(o, *store, run_id, err);
+    std::string status = session.Run(done_before, done_before + pending);
+    store->FinishRun(run_id, status);
+    if (status == "completed") store->ClearFrontier(run_id);
+    double wall = std::chrono::duration<double>(Clock::now() - start).count();
+    PrintSummary(o, *store, run_id, status, wall, session.progress().recorded(), out, err);
+    if (status == "interrupted") return kExitInterrupted;
+    return status == "completed" ? kExitOk : kExitFatal;
+  } catch (const std::runtime_error& e) {
+    // An unreadable list, a database that went away, a full disk: one clear line.
+    err << "greencrawl: " << e.what() << "\n";
+    return dynamic_cast<const sqlite::Error*>(&e) ? kExitFatal : kExitUsage;
+  }
+}
+
+}  // namespace gc

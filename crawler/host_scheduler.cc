@@ -1,0 +1,67 @@
+#include "crawler/host_scheduler.h"
+
+namespace gc {
+
+void HostScheduler::Add(storage::FrontierItem item, const std::string& host) {
+  Host& h = hosts_[host];
+  h.queue.push_back(std::move(item));
+  ++queued_;
+  if (!h.scheduled && h.in_flight < per_host_) Schedule(host, h);
+}
+
+void HostScheduler::Schedule(const std::string& name, Host& h) {
+  h.scheduled = true;
+  if (delay_.count() > 0 && h.next_start > Clock::now()) {
+    delayed_.emplace(h.next_start, name);
+  } else {
+    ready_.push_back(name);
+  }
+}
+
+std::optional<std::pair<storage::FrontierItem, std::string>> HostScheduler::Next(Clock::time_point now) {
+  while (!delayed_.empty() && delayed_.top().first <= now) {
+    ready_.push_back(delayed_.top().second);
+    delayed_.pop();
+  }
+  while (!ready_.empty()) {
+    std::string name = std::move(ready_.front());
+    ready_.pop_front();
+    auto it = hosts_.find(name);
+    if (it == hosts_.end()) continue;
+    Host& h = it->second;
+    h.scheduled = false;
+    if (h.queue.empty() || h.in_flight >= per_host_) continue;
+    if (delay_.count() > 0 && h.next_start > now) {
+      h.scheduled = true;
+      delayed_.emplace(h.next_start, name);
+      continue;
+    }
+    storage::FrontierItem item = std::move(h.queue.front());
+    h.queue.pop_front();
+    --queued_;
+    ++h.in_flight;
+    h.next_start = now + delay_;
+    if (!h.queue.empty() && h.in_flight < per_host_) Schedule(name, h);  // round-robin: to the back
+    return std::make_pair(std::move(item), std::move(name));
+  }
+  return std::nullopt;
+}
+
+void HostScheduler::Done(const std::string& host) {
+  auto it = hosts_.find(host);
+  if (it == hosts_.end()) return;
+  Host& h = it->second;
+  --h.in_flight;
+  if (!h.queue.empty()) {
+    if (!h.scheduled) Schedule(host, h);
+  } else if (h.in_flight == 0 && (delay_.count() == 0 || h.next_start <= Clock::now())) {
+    hosts_.erase(it);  // bounded memory: only hosts with work (or a gap still running) are kept
+  }
+}
+
+std::optional<HostScheduler::Clock::time_point> HostScheduler::NextWake() const {
+  if (delayed_.empty()) return std::nullopt;
+  return delayed_.top().first;
+}
+
+}  // namespace gc

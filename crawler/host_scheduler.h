@@ -1,0 +1,56 @@
+// HostScheduler: which queued URL may start next, under a per-host in-flight cap and a per-host gap
+// between request starts, without letting a host that waits its turn hold up the others. Plain data
+// structure, no I/O; the crawl's dispatcher greenlet drives it. Hub thread only.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/result_store.h"
+
+namespace gc {
+
+class HostScheduler {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // per_host <= 0: no per-host cap. delay_ms: minimum gap between two request starts to one host.
+  HostScheduler(int per_host, int delay_ms) : per_host_(per_host <= 0 ? 1 << 30 : per_host), delay_(delay_ms) {}
+
+  void Add(storage::FrontierItem item, const std::string& host);
+  // The next URL allowed to start at `now` (its host is charged for it), or nullopt.
+  std::optional<std::pair<storage::FrontierItem, std::string>> Next(Clock::time_point now);
+  // A request to `host` ended.
+  void Done(const std::string& host);
+  // When a host that waits for its gap becomes ready, if any does.
+  std::optional<Clock::time_point> NextWake() const;
+
+  size_t queued() const { return queued_; }
+  size_t hosts() const { return hosts_.size(); }
+
+ private:
+  struct Host {
+    std::deque<storage::FrontierItem> queue;
+    int in_flight = 0;
+    Clock::time_point next_start{};
+    bool scheduled = false;  // in ready_ or delayed_
+  };
+  using Delayed = std::pair<Clock::time_point, std::string>;
+
+  void Schedule(const std::string& name, Host& h);
+
+  int per_host_;
+  std::chrono::milliseconds delay_;
+  size_t queued_ = 0;
+  std::unordered_map<std::string, Host> hosts_;
+  std::deque<std::string> ready_;
+  std::priority_queue<Delayed, std::vector<Delayed>, std::greater<Delayed>> delayed_;
+};
+
+}  // namespace gc

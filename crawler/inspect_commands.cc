@@ -1,0 +1,229 @@
+// Output of `greencrawl runs | report | export | diff`: human tables, or JSON for scripts.
+#include "crawler/inspect_commands.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "crawler/crawl.h"
+#include "crawler/json.h"
+#include "storage/inspect.h"
+
+namespace gc {
+namespace {
+
+std::string Fixed(double v, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+std::string OptNumber(const std::optional<double>& v) { return v ? Fixed(*v, 1) : "null"; }
+
+std::string RunJson(const storage::RunSummary& r) {
+  return "{\"id\":" + std::to_string(r.id) + ",\"started_at\":" + JsonString(r.started_at) +
+         ",\"finished_at\":" + (r.finished_at ? JsonString(*r.finished_at) : "null") +
+         ",\"status\":" + JsonString(r.status) + ",\"list_file\":" + JsonString(r.list_file) +
+         ",\"version\":" + JsonString(r.version) + ",\"results\":" + std::to_string(r.results) +
+         ",\"ok\":" + std::to_string(r.ok) + ",\"errors\":" + std::to_string(r.errors) +
+         ",\"duration_s\":" + OptNumber(r.duration_s) + "}";
+}
+
+// RFC 4180: quote a field holding a comma, quote, CR or LF (or leading/trailing space); double quotes.
+std::string CsvField(const std::string& s) {
+  bool quote = s.find_first_of(",\"\r\n") != std::string::npos || (!s.empty() && (s.front() == ' ' || s.back() == ' '));
+  if (!quote) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+int ShowRuns(const std::string& db, bool json, std::ostream& out) {
+  storage::Inspector in(db);
+  auto runs = in.Runs();
+  if (json) {
+    out << "[";
+    for (size_t i = 0; i < runs.size(); ++i) out << (i ? "," : "") << RunJson(runs[i]);
+    out << "]\n";
+    return kExitOk;
+  }
+  out << std::left << std::setw(5) << "id" << std::setw(25) << "started (UTC)" << std::setw(12) << "status"
+      << std::right << std::setw(9) << "results" << std::setw(9) << "ok" << std::setw(8) << "errors"
+      << std::setw(11) << "duration" << "  list\n";
+  for (const auto& r : runs) {
+    out << std::left << std::setw(5) << r.id << std::setw(25) << r.started_at << std::setw(12) << r.status
+        << std::right << std::setw(9) << r.results << std::setw(9) << r.ok << std::setw(8) << r.errors
+        << std::setw(11) << (r.duration_s ? Fixed(*r.duration_s, 1) + " s" : "-") << "  " << r.list_file << "\n";
+  }
+  if (runs.empty()) out << "(no runs)\n";
+  return kExitOk;
+}
+
+int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bool json, std::ostream& out) {
+  storage::Inspector in(db);
+  auto r = in.MakeReport(in.ResolveRun(run), top);
+  if (json) {
+    auto counts = [](const std::vector<storage::CountRow>& rows) {
+      std::string s = "{";
+      for (size_t i = 0; i < rows.size(); ++i) s += (i ? "," : "") + JsonString(rows[i].key) + ":" + std::to_string(rows[i].count);
+      return s + "}";
+    };
+    auto pages = [](const std::vector<storage::PageRow>& rows) {
+      std::string s = "[";
+      for (size_t i = 0; i < rows.size(); ++i) {
+        s += std::string(i ? "," : "") + "{\"url\":" + JsonString(rows[i].url) + ",\"value\":" + Fixed(rows[i].value, 1) + "}";
+      }
+      return s + "]";
+    };
+    out << "{\"run\":" << RunJson(r.run) << ",\"by_status\":" << counts(r.by_status)
+        << ",\"by_error\":" << counts(r.by_error) << ",\"size_bytes\":{\"p50\":" << OptNumber(r.size_p50)
+        << ",\"p90\":" << OptNumber(r.size_p90) << ",\"p99\":" << OptNumber(r.size_p99)
+        << "},\"time_ms\":{\"p50\":" << OptNumber(r.time_p50) << ",\"p90\":" << OptNumber(r.time_p90)
+        << ",\"p99\":" << OptNumber(r.time_p99) << "},\"slowest_ms\":" << pages(r.slowest)
+        << ",\"largest_bytes\":" << pages(r.largest) << ",\"redirected\":" << r.redirected << ",\"broken\":[";
+    for (size_t i = 0; i < r.broken.size(); ++i) {
+      const auto& b = r.broken[i];
+      out << (i ? "," : "") << "{\"url\":" << JsonString(b.url) << ",\"outcome\":" << JsonString(b.outcome)
+          << ",\"referrer_count\":" << b.referrer_count << ",\"referrers\":[";
+      for (size_t k = 0; k < b.referrers.size(); ++k) out << (k ? "," : "") << JsonString(b.referrers[k]);
+      out << "]}";
+    }
+    out << "]}\n";
+    return kExitOk;
+  }
+  const auto& s = r.run;
+  out << "Run " << s.id << ": " << s.status << ", " << s.results << " results (" << s.ok << " ok, " << s.errors
+      << " errors)";
+  if (s.duration_s) out << " in " << Fixed(*s.duration_s, 1) << " s";
+  out << ", list " << s.list_file << ", started " << s.started_at << "\n\nBy status:\n";
+  for (auto& c : r.by_status) out << "  " << std::left << std::setw(20) << c.key << std::right << std::setw(10) << c.count << "\n";
+  out << "\nBy error:\n";
+  for (auto& c : r.by_error) out << "  " << std::left << std::setw(20) << c.key << std::right << std::setw(10) << c.count << "\n";
+  if (r.by_error.empty()) out << "  (none)\n";
+  if (r.size_p50) {
+    out << "\nSize (bytes):  p50 " << Fixed(*r.size_p50, 0) << "   p90 " << Fixed(*r.size_p90, 0) << "   p99 "
+        << Fixed(*r.size_p99, 0) << "\n";
+  }
+  if (r.time_p50) {
+    out << "Time (ms):     p50 " << Fixed(*r.time_p50, 1) << "   p90 " << Fixed(*r.time_p90, 1) << "   p99 "
+        << Fixed(*r.time_p99, 1) << "\n";
+  }
+  out << "Redirected:    " << r.redirected << "\n\nSlowest:\n";
+  for (auto& p : r.slowest) out << "  " << std::setw(10) << Fixed(p.value, 1) << " ms  " << p.url << "\n";
+  out << "\nLargest:\n";
+  for (auto& p : r.largest) out << "  " << std::setw(10) << Fixed(p.value, 0) << " B   " << p.url << "\n";
+  out << "\nBroken (" << r.broken.size() << "):\n";
+  for (auto& b : r.broken) {
+    out << "  " << std::left << std::setw(26) << b.outcome << " " << std::right << b.url;
+    if (b.referrer_count > 0) {
+      out << "\n      linked from " << b.referrer_count << " page(s):";
+      for (auto& ref : b.referrers) out << " " << ref;
+    }
+    out << "\n";
+  }
+  if (r.broken.empty()) out << "  (none)\n";
+  return kExitOk;
+}
+
+int ExportResults(const std::string& db, std::optional<int64_t> run, const std::string& format,
+                  const std::string& output, std::ostream& out) {
+  if (format != "csv" && format != "jsonl") throw std::invalid_argument("--format must be csv or jsonl");
+  storage::Inspector in(db);
+  int64_t run_id = in.ResolveRun(run);
+  // To a file: write beside it and rename at the end, so a failure never leaves a partial file.
+  std::ofstream file;
+  std::string tmp = output + ".partial";
+  if (!output.empty() && output != "-") {
+    file.open(tmp, std::ios::binary | std::ios::trunc);
+    if (!file) throw std::runtime_error("cannot write " + output);
+  }
+  std::ostream& sink = file.is_open() ? static_cast<std::ostream&>(file) : out;
+  std::vector<std::string> names;
+  try {
+    in.ExportRows(
+        run_id,
+        [&](const std::vector<std::string>& header) {
+          names = header;
+          if (format == "csv") {
+            for (size_t i = 0; i < header.size(); ++i) sink << (i ? "," : "") << header[i];
+            sink << "\r\n";
+          }
+        },
+        [&](const std::vector<storage::Inspector::Value>& values) {
+          if (format == "csv") {
+            for (size_t i = 0; i < values.size(); ++i) sink << (i ? "," : "") << CsvField(values[i].text.value_or(""));
+            sink << "\r\n";
+          } else {
+            sink << "{";
+            for (size_t i = 0; i < values.size(); ++i) {
+              sink << (i ? "," : "") << JsonString(names[i]) << ":";
+              const auto& v = values[i];
+              sink << (!v.text ? "null" : v.number ? *v.text : JsonString(*v.text));
+            }
+            sink << "}\n";
+          }
+        });
+    sink.flush();
+    if (!sink) throw std::runtime_error("write failed" + (output.empty() ? std::string() : ": " + output));
+  } catch (...) {
+    if (file.is_open()) {
+      file.close();
+      std::remove(tmp.c_str());
+    }
+    throw;
+  }
+  if (file.is_open()) {
+    file.close();
+    if (std::rename(tmp.c_str(), output.c_str()) != 0) throw std::runtime_error("cannot write " + output);
+  }
+  return kExitOk;
+}
+
+int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int64_t> b, double size_threshold_pct,
+             bool json, std::ostream& out) {
+  storage::Inspector in(db);
+  int64_t run_a, run_b;
+  if (a && b) {
+    run_a = *a;
+    run_b = *b;
+  } else {
+    std::tie(run_a, run_b) = in.LastTwoRuns();
+  }
+  size_t n = 0;
+  if (json) out << "{\"run_a\":" << run_a << ",\"run_b\":" << run_b << ",\"changes\":[";
+  if (!json) out << "Changes from run " << run_a << " to run " << run_b << ":\n";
+  in.Diff(run_a, run_b, size_threshold_pct, [&](const storage::Change& c) {
+    if (json) {
+      out << (n ? "," : "") << "{\"url\":" << JsonString(c.url) << ",\"kind\":" << JsonString(c.kind)
+          << ",\"before\":" << JsonString(c.before) << ",\"after\":" << JsonString(c.after) << "}";
+    } else {
+      char mark = c.kind == "added" ? '+' : c.kind == "removed" ? '-' : '~';
+      out << mark << " " << std::left << std::setw(8) << c.kind << " " << c.url;
+      if (c.kind == "title") {
+        out << "  " << JsonString(c.before) << " -> " << JsonString(c.after);
+      } else if (c.kind == "content") {
+        out << "  hash " << c.before << " -> " << c.after;
+      } else if (!c.before.empty() || !c.after.empty()) {
+        out << "  " << c.before << " -> " << c.after;
+      }
+      out << "\n";
+    }
+    ++n;
+  });
+  if (json) {
+    out << "]}\n";
+  } else if (n == 0) {
+    out << "  (no changes)\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace gc

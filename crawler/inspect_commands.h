@@ -1,0 +1,21 @@
+// The inspect commands behind `greencrawl runs | report | export | diff`. Each returns an exit code and
+// throws (sqlite::Error, std::runtime_error) for a database it cannot use; cli.cc prints those as one line.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace gc {
+
+int ShowRuns(const std::string& db, bool json, std::ostream& out);
+int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bool json, std::ostream& out);
+// output "" or "-": standard output.
+int ExportResults(const std::string& db, std::optional<int64_t> run, const std::string& format,
+                  const std::string& output, std::ostream& out);
+// Without both runs: the newest two.
+int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int64_t> b, double size_threshold_pct,
+             bool json, std::ostream& out);
+
+}  // namespace gc

@@ -1,0 +1,206 @@
+#include "storage/inspect.h"
+
+#include <cmath>
+
+#include "storage/schema.h"
+
+namespace gc::storage {
+namespace {
+
+constexpr const char* kRunColumns =
+    "SELECT r.id, r.started_at, r.finished_at, r.status, coalesce(r.list_file, ''), r.version, "
+    "(julianday(coalesce(r.finished_at, r.started_at)) - julianday(r.started_at)) * 86400.0, "
+    "(SELECT count(*) FROM results WHERE run_id = r.id), "
+    "(SELECT count(*) FROM results WHERE run_id = r.id AND error IS NULL) FROM runs r ";
+
+RunSummary ReadRun(sqlite::Statement& st) {
+  RunSummary s;
+  s.id = st.Int(0);
+  s.started_at = st.Text(1);
+  s.finished_at = st.OptText(2);
+  s.status = st.Text(3);
+  s.list_file = st.Text(4);
+  s.version = st.Text(5);
+  if (s.finished_at) s.duration_s = st.Real(6);
+  s.results = st.Int(7);
+  s.ok = st.Int(8);
+  s.errors = s.results - s.ok;
+  return s;
+}
+
+std::string Outcome(const std::optional<int64_t>& status, const std::optional<std::string>& error) {
+  if (error) return "error:" + *error;
+  return status ? std::to_string(*status) : "none";
+}
+
+}  // namespace
+
+Inspector::Inspector(const std::string& db_path) : db_(db_path, sqlite::Database::Mode::kReadOnly) {
+  CheckReadable(db_);
+}
+
+std::vector<RunSummary> Inspector::Runs() {
+  auto st = db_.Prepare(std::string(kRunColumns) + "ORDER BY r.id");
+  std::vector<RunSummary> out;
+  while (st.Step()) out.push_back(ReadRun(st));
+  return out;
+}
+
+RunSummary Inspector::Summary(int64_t run_id) {
+  auto st = db_.Prepare(std::string(kRunColumns) + "WHERE r.id = ?");
+  st.Bind(1, run_id);
+  if (!st.Step()) throw sqlite::Error("no run " + std::to_string(run_id) + " in " + db_.path(), SQLITE_ERROR);
+  return ReadRun(st);
+}
+
+int64_t Inspector::ResolveRun(std::optional<int64_t> id) {
+  if (id) return Summary(*id).id;
+  auto st = db_.Prepare("SELECT max(id) FROM runs");
+  if (!st.Step() || st.IsNull(0)) throw sqlite::Error(db_.path() + " has no runs yet", SQLITE_ERROR);
+  return st.Int(0);
+}
+
+std::pair<int64_t, int64_t> Inspector::LastTwoRuns() {
+  auto st = db_.Prepare("SELECT id FROM runs ORDER BY id DESC LIMIT 2");
+  std::vector<int64_t> ids;
+  while (st.Step()) ids.push_back(st.Int(0));
+  if (ids.size() < 2) throw sqlite::Error(db_.path() + " has fewer than two runs to compare", SQLITE_ERROR);
+  return {ids[1], ids[0]};
+}
+
+Report Inspector::MakeReport(int64_t run_id, size_t top_n) {
+  Report r;
+  r.run = Summary(run_id);
+  {
+    auto st = db_.Prepare(
+        "SELECT coalesce(CAST(status AS TEXT), 'none'), count(*) FROM results WHERE run_id = ? "
+        "GROUP BY status ORDER BY count(*) DESC, status");
+    st.Bind(1, run_id);
+    while (st.Step()) r.by_status.push_back({st.Text(0), st.Int(1)});
+  }
+  {
+    auto st = db_.Prepare(
+        "SELECT error, count(*) FROM results WHERE run_id = ? AND error IS NOT NULL "
+        "GROUP BY error ORDER BY count(*) DESC, error");
+    st.Bind(1, run_id);
+    while (st.Step()) r.by_error.push_back({st.Text(0), st.Int(1)});
+  }
+  // Nearest-rank percentiles: the value at rank ceil(p * n) in ascending order.
+  auto percentiles = [&](const char* column, std::optional<double>& p50, std::optional<double>& p90,
+                         std::optional<double>& p99) {
+    auto count = db_.Prepare(std::string("SELECT count(") + column + ") FROM results WHERE run_id = ?");
+    count.Bind(1, run_id);
+    count.Step();
+    int64_t n = count.Int(0);
+    if (n == 0) return;
+    auto at = db_.Prepare(std::string("SELECT ") + column + " FROM results WHERE run_id = ? AND " + column +
+                          " IS NOT NULL ORDER BY " + column + " LIMIT 1 OFFSET ?");
+    auto value = [&](double p) {
+      int64_t rank = std::max<int64_t>(1, int64_t(std::ceil(p * double(n))));
+      at.Bind(1, run_id).Bind(2, rank - 1);
+      at.Step();
+      double v = at.Real(0);
+      at.Reset();
+      return v;
+    };
+    p50 = value(0.50);
+    p90 = value(0.90);
+    p99 = value(0.99);
+  };
+  percentiles("size", r.size_p50, r.size_p90, r.size_p99);
+  percentiles("total_ms", r.time_p50, r.time_p90, r.time_p99);
+  auto top = [&](const char* column, std::vector<PageRow>& out) {
+    auto st = db_.Prepare(std::string("SELECT url, ") + column + " FROM results WHERE run_id = ? AND " + column +
+                          " IS NOT NULL ORDER BY " + column + " DESC LIMIT ?");
+    st.Bind(1, run_id).Bind(2, int64_t(top_n));
+    while (st.Step()) out.push_back({st.Text(0), st.Real(1)});
+  };
+  top("total_ms", r.slowest);
+  top("size", r.largest);
+  {
+    auto st = db_.Prepare("SELECT count(*) FROM results WHERE run_id = ? AND redirects > 0");
+    st.Bind(1, run_id);
+    st.Step();
+    r.redirected = st.Int(0);
+  }
+  {
+    // Broken: an error, or a 4xx/5xx status. Referrers come from the links table (crawls that extract
+    // links); a list-only crawl has none.
+    auto st = db_.Prepare(
+        "SELECT url, status, error, (SELECT count(*) FROM links l WHERE l.run_id = r.run_id AND l.to_url = r.url) "
+        "FROM results r WHERE run_id = ? AND (error IS NOT NULL OR status >= 400) ORDER BY url LIMIT ?");
+    auto refs = db_.Prepare("SELECT from_url FROM links WHERE run_id = ? AND to_url = ? ORDER BY from_url LIMIT 5");
+    st.Bind(1, run_id).Bind(2, int64_t(top_n * 100));
+    while (st.Step()) {
+      BrokenLink b{st.Text(0), Outcome(st.OptInt(1), st.OptText(2)), {}, st.Int(3)};
+      refs.Bind(1, run_id).Bind(2, b.url);
+      while (refs.Step()) b.referrers.push_back(refs.Text(0));
+      refs.Reset();
+      r.broken.push_back(std::move(b));
+    }
+  }
+  return r;
+}
+
+void Inspector::ExportRows(int64_t run_id, const std::function<void(const std::vector<std::string>&)>& header,
+                           const std::function<void(const std::vector<Value>&)>& row) {
+  // One statement stepped row by row: constant memory however many rows the run has.
+  auto st = db_.Prepare(
+      "SELECT run_id, url, final_url, status, size, content_type, title, error, error_message, depth, fetched_at, "
+      "redirects, wire_bytes, ip, etag, last_modified, content_hash, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, "
+      "list_line, attempts FROM results WHERE run_id = ? ORDER BY id");
+  st.Bind(1, run_id);
+  std::vector<std::string> names;
+  for (int i = 0; i < st.columns(); ++i) names.push_back(st.ColumnName(i));
+  header(names);
+  std::vector<Value> values(names.size());
+  while (st.Step()) {
+    for (int i = 0; i < int(names.size()); ++i) {
+      values[size_t(i)].text = st.OptText(i);
+      values[size_t(i)].number = st.IsNumber(i);
+    }
+    row(values);
+  }
+}
+
+void Inspector::Diff(int64_t a, int64_t b, double size_threshold_pct, const std::function<void(const Change&)>& out) {
+  Summary(a);
+  Summary(b);
+  auto only = db_.Prepare(
+      "SELECT x.url FROM results x WHERE x.run_id = ? AND NOT EXISTS "
+      "(SELECT 1 FROM results y WHERE y.run_id = ? AND y.url = x.url) ORDER BY x.url");
+  only.Bind(1, b).Bind(2, a);
+  while (only.Step()) out({only.Text(0), "added", "", ""});
+  only.Reset();
+  only.Bind(1, a).Bind(2, b);
+  while (only.Step()) out({only.Text(0), "removed", "", ""});
+
+  auto both = db_.Prepare(
+      "SELECT x.url, x.status, y.status, x.error, y.error, x.size, y.size, x.title, y.title, x.content_hash, "
+      "y.content_hash FROM results x JOIN results y ON y.run_id = ? AND y.url = x.url WHERE x.run_id = ? AND "
+      "(x.status IS NOT y.status OR x.error IS NOT y.error OR x.size IS NOT y.size OR x.title IS NOT y.title "
+      "OR x.content_hash IS NOT y.content_hash) ORDER BY x.url");
+  both.Bind(1, b).Bind(2, a);
+  while (both.Step()) {
+    std::string url = both.Text(0);
+    std::string before = Outcome(both.OptInt(1), both.OptText(3));
+    std::string after = Outcome(both.OptInt(2), both.OptText(4));
+    if (before != after) {
+      out({url, "status", before, after});
+      continue;  // a different outcome explains the rest
+    }
+    auto sa = both.OptInt(5), sb = both.OptInt(6);
+    if (sa && sb && *sa != *sb) {
+      double base = std::max<double>(1.0, double(*sa));
+      if (std::fabs(double(*sb - *sa)) * 100.0 / base > size_threshold_pct) {
+        out({url, "size", std::to_string(*sa), std::to_string(*sb)});
+      }
+    }
+    auto ta = both.OptText(7), tb = both.OptText(8);
+    if (ta != tb) out({url, "title", ta.value_or(""), tb.value_or("")});
+    auto ha = both.OptText(9), hb = both.OptText(10);
+    if (ha && hb && *ha != *hb) out({url, "content", *ha, *hb});
+  }
+}
+
+}  // namespace gc::storage

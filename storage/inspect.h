@@ -1,0 +1,83 @@
+// The read side of the results database, for `greencrawl runs | report | export | diff`. Opens the file
+// read-only; never writes. Errors (missing, locked, corrupt, not greencrawl, unknown run) throw
+// sqlite::Error with a one-line message.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "storage/sqlite.h"
+
+namespace gc::storage {
+
+struct RunSummary {
+  int64_t id = 0;
+  std::string started_at, status, list_file, version;
+  std::optional<std::string> finished_at;
+  std::optional<double> duration_s;
+  int64_t results = 0, ok = 0, errors = 0;
+};
+
+struct CountRow {
+  std::string key;  // a status ("200"), an error class, ...
+  int64_t count = 0;
+};
+
+struct PageRow {
+  std::string url;
+  double value = 0;  // ms or bytes
+};
+
+struct BrokenLink {
+  std::string url;
+  std::string outcome;                  // "404" or an error class
+  std::vector<std::string> referrers;   // pages linking to it (at most 5 listed)
+  int64_t referrer_count = 0;
+};
+
+struct Report {
+  RunSummary run;
+  std::vector<CountRow> by_status;   // "none" for no response
+  std::vector<CountRow> by_error;
+  std::optional<double> size_p50, size_p90, size_p99, time_p50, time_p90, time_p99;  // bytes, ms
+  std::vector<PageRow> slowest, largest;
+  int64_t redirected = 0;
+  std::vector<BrokenLink> broken;
+};
+
+struct Change {
+  std::string url;
+  std::string kind;  // added | removed | status | size | title | content
+  std::string before, after;
+};
+
+class Inspector {
+ public:
+  explicit Inspector(const std::string& db_path);
+
+  std::vector<RunSummary> Runs();
+  // The run `id`, or the newest when empty; throws for an unknown id or an empty database.
+  int64_t ResolveRun(std::optional<int64_t> id);
+  // The two newest runs, older first; throws when there are fewer than two.
+  std::pair<int64_t, int64_t> LastTwoRuns();
+  Report MakeReport(int64_t run_id, size_t top_n = 10);
+  struct Value {
+    std::optional<std::string> text;  // nullopt for NULL
+    bool number = false;              // INTEGER or REAL
+  };
+  // Streams every result row of a run: `header` gets the column names once, then `row` each row.
+  void ExportRows(int64_t run_id, const std::function<void(const std::vector<std::string>&)>& header,
+                  const std::function<void(const std::vector<Value>&)>& row);
+  // Changes from run a to run b. A size change counts when it differs by more than size_threshold_pct.
+  void Diff(int64_t a, int64_t b, double size_threshold_pct, const std::function<void(const Change&)>& out);
+
+ private:
+  RunSummary Summary(int64_t run_id);
+  sqlite::Database db_;
+};
+
+}  // namespace gc::storage

@@ -1,0 +1,151 @@
+#include "storage/result_store.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "storage/schema.h"
+
+namespace gc::storage {
+
+std::string UtcNow() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  char millis[8];
+  std::snprintf(millis, sizeof millis, ".%03dZ", int(ms));
+  return std::string(date) + millis;
+}
+
+namespace {
+sqlite::Database& Migrated(sqlite::Database& db) {
+  OpenForWriting(db);
+  return db;
+}
+}  // namespace
+
+ResultStore::ResultStore(const std::string& path)
+    : db_(path, sqlite::Database::Mode::kReadWrite),
+      insert_result_(Migrated(db_).Prepare(
+          "INSERT OR REPLACE INTO results (run_id, url, final_url, status, size, content_type, title, error, "
+          "error_message, depth, fetched_at, redirects, wire_bytes, ip, etag, last_modified, content_hash, dns_ms, "
+          "connect_ms, tls_ms, ttfb_ms, total_ms, list_line, attempts) "
+          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+      mark_done_(db_.Prepare("UPDATE frontier SET done = 1 WHERE run_id = ? AND url = ?")),
+      insert_frontier_(db_.Prepare(
+          "INSERT OR IGNORE INTO frontier (run_id, url, seq, depth, list_line) VALUES (?, ?, ?, ?, ?)")),
+      insert_link_(db_.Prepare(
+          "INSERT OR IGNORE INTO links (run_id, from_url, to_url, nofollow) VALUES (?, ?, ?, ?)")) {}
+
+int64_t ResultStore::BeginRun(const std::string& list_file, const std::string& options_json,
+                              const std::string& version) {
+  auto st = db_.Prepare(
+      "INSERT INTO runs (started_at, status, list_file, options, version, pid) VALUES (?, 'running', ?, ?, ?, ?)");
+  st.Bind(1, UtcNow()).Bind(2, list_file).Bind(3, options_json).Bind(4, version).Bind(5, int64_t(getpid()));
+  st.Run();
+  return db_.LastInsertId();
+}
+
+std::optional<RunRecord> ResultStore::LatestUnfinishedRun() {
+  auto st = db_.Prepare(
+      "SELECT id, status, list_file, urls_total FROM runs WHERE status != 'completed' ORDER BY id DESC LIMIT 1");
+  if (!st.Step()) return std::nullopt;
+  return RunRecord{st.Int(0), st.Text(1), st.Text(2), st.OptInt(3)};
+}
+
+void ResultStore::MarkRunning(int64_t run_id) {
+  auto st = db_.Prepare("UPDATE runs SET status = 'running', finished_at = NULL, pid = ? WHERE id = ?");
+  st.Bind(1, int64_t(getpid())).Bind(2, run_id).Run();
+}
+
+void ResultStore::SetListCounts(int64_t run_id, int64_t queued, int64_t invalid, int64_t duplicate) {
+  auto st = db_.Prepare("UPDATE runs SET urls_total = ?, lines_invalid = ?, lines_duplicate = ? WHERE id = ?");
+  st.Bind(1, queued).Bind(2, invalid).Bind(3, duplicate).Bind(4, run_id).Run();
+}
+
+RunCounts ResultStore::Counts(int64_t run_id) {
+  auto st = db_.Prepare(
+      "SELECT count(*) FILTER (WHERE error IS NULL), count(*) FILTER (WHERE error IS NOT NULL) "
+      "FROM results WHERE run_id = ?");
+  st.Bind(1, run_id);
+  st.Step();
+  return RunCounts{st.Int(0), st.Int(1)};
+}
+
+void ResultStore::FinishRun(int64_t run_id, const std::string& status) {
+  RunCounts c = Counts(run_id);
+  auto st = db_.Prepare("UPDATE runs SET status = ?, finished_at = ?, ok_count = ?, error_count = ? WHERE id = ?");
+  st.Bind(1, status).Bind(2, UtcNow()).Bind(3, c.ok).Bind(4, c.errors).Bind(5, run_id).Run();
+}
+
+bool ResultStore::AddToFrontier(int64_t run_id, const FrontierItem& item) {
+  insert_frontier_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.list_line);
+  insert_frontier_.Run();
+  return db_.Changes() > 0;
+}
+
+std::vector<FrontierItem> ResultStore::PendingAfter(int64_t run_id, int64_t after_seq, size_t limit) {
+  auto st = db_.Prepare(
+      "SELECT url, seq, depth, list_line FROM frontier WHERE run_id = ? AND done = 0 AND seq > ? "
+      "ORDER BY seq LIMIT ?");
+  st.Bind(1, run_id).Bind(2, after_seq).Bind(3, int64_t(limit));
+  std::vector<FrontierItem> out;
+  while (st.Step()) out.push_back({st.Text(0), st.Int(1), st.Int(2), st.OptInt(3)});
+  return out;
+}
+
+int64_t ResultStore::PendingCount(int64_t run_id) {
+  auto st = db_.Prepare("SELECT count(*) FROM frontier WHERE run_id = ? AND done = 0");
+  st.Bind(1, run_id);
+  st.Step();
+  return st.Int(0);
+}
+
+int64_t ResultStore::MaxSeq(int64_t run_id) {
+  auto st = db_.Prepare("SELECT coalesce(max(seq), 0) FROM frontier WHERE run_id = ?");
+  st.Bind(1, run_id);
+  st.Step();
+  return st.Int(0);
+}
+
+void ResultStore::ClearFrontier(int64_t run_id) {
+  auto st = db_.Prepare("DELETE FROM frontier WHERE run_id = ?");
+  st.Bind(1, run_id).Run();
+}
+
+void ResultStore::Record(int64_t run_id, ResultRow row) { results_.emplace_back(run_id, std::move(row)); }
+
+void ResultStore::AddLink(int64_t run_id, std::string from, std::string to, bool nofollow) {
+  links_.push_back({run_id, std::move(from), std::move(to), nofollow});
+}
+
+size_t ResultStore::Flush() {
+  if (results_.empty() && links_.empty()) return 0;
+  sqlite::Transaction tx(db_);
+  for (const auto& [run_id, r] : results_) {
+    auto& s = insert_result_;
+    s.Bind(1, run_id).Bind(2, r.url).Bind(3, r.final_url).Bind(4, r.status).Bind(5, r.size);
+    s.Bind(6, r.content_type).Bind(7, r.title).Bind(8, r.error).Bind(9, r.error_message).Bind(10, r.depth);
+    s.Bind(11, r.fetched_at).Bind(12, r.redirects).Bind(13, r.wire_bytes).Bind(14, r.ip).Bind(15, r.etag);
+    s.Bind(16, r.last_modified).Bind(17, r.content_hash).Bind(18, r.dns_ms).Bind(19, r.connect_ms);
+    s.Bind(20, r.tls_ms).Bind(21, r.ttfb_ms).Bind(22, r.total_ms).Bind(23, r.list_line).Bind(24, r.attempts);
+    s.Run();
+    if (r.in_frontier) mark_done_.Bind(1, run_id).Bind(2, r.url).Run();
+  }
+  for (const auto& l : links_) {
+    insert_link_.Bind(1, l.run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();
+  }
+  tx.Commit();
+  size_t n = results_.size() + links_.size();
+  results_.clear();
+  links_.clear();
+  return n;
+}
+
+}  // namespace gc::storage

@@ -1,0 +1,111 @@
+// ResultStore: the crawl's writer — runs, the persistent frontier, results and links — in one SQLite
+// file (schema: storage/schema.h, docs/schema.md). Call only from the hub's thread.
+//
+// Results and links are buffered and written in one transaction per Flush(); a result's row and its
+// frontier entry's "done" mark commit together, so after a crash every URL is either recorded exactly
+// once or still pending, and a resumed run redoes exactly the pending ones.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/sqlite.h"
+
+namespace gc::storage {
+
+struct ResultRow {
+  std::string url;
+  std::optional<std::string> final_url;
+  std::optional<int64_t> status;
+  std::optional<int64_t> size;
+  std::optional<std::string> content_type;
+  std::optional<std::string> title;
+  std::optional<std::string> error;
+  std::optional<std::string> error_message;
+  int64_t depth = 0;
+  std::string fetched_at;  // UTC ISO 8601
+  std::optional<int64_t> redirects;
+  std::optional<int64_t> wire_bytes;
+  std::optional<std::string> ip;
+  std::optional<std::string> etag;
+  std::optional<std::string> last_modified;
+  std::optional<std::string> content_hash;
+  std::optional<double> dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms;
+  std::optional<int64_t> list_line;
+  int64_t attempts = 1;
+  bool in_frontier = true;  // false for rows that never were (malformed list lines)
+};
+
+struct FrontierItem {
+  std::string url;
+  int64_t seq = 0;
+  int64_t depth = 0;
+  std::optional<int64_t> list_line;
+};
+
+struct RunRecord {
+  int64_t id = 0;
+  std::string status;
+  std::string list_file;
+  std::optional<int64_t> urls_total;
+};
+
+struct RunCounts {
+  int64_t ok = 0;
+  int64_t errors = 0;
+};
+
+class ResultStore {
+ public:
+  // Opens (creating or migrating) the database for writing. Throws sqlite::Error.
+  explicit ResultStore(const std::string& path);
+
+  int64_t BeginRun(const std::string& list_file, const std::string& options_json, const std::string& version);
+  // The newest run that did not complete (running, interrupted or killed), if any.
+  std::optional<RunRecord> LatestUnfinishedRun();
+  void MarkRunning(int64_t run_id);
+  void SetListCounts(int64_t run_id, int64_t queued, int64_t invalid, int64_t duplicate);
+  void FinishRun(int64_t run_id, const std::string& status);
+  RunCounts Counts(int64_t run_id);
+
+  // Frontier. AddToFrontier returns false when the URL is already there (a duplicate); it writes in the
+  // caller's transaction, see BeginBulk.
+  bool AddToFrontier(int64_t run_id, const FrontierItem& item);
+  std::vector<FrontierItem> PendingAfter(int64_t run_id, int64_t after_seq, size_t limit);
+  int64_t PendingCount(int64_t run_id);
+  int64_t MaxSeq(int64_t run_id);
+  // Drops a finished run's frontier (its results remain).
+  void ClearFrontier(int64_t run_id);
+  void BeginBulk() { db_.Exec("BEGIN IMMEDIATE"); }
+  void CommitBulk() { db_.Exec("COMMIT"); }
+
+  // Buffered writes, committed by Flush().
+  void Record(int64_t run_id, ResultRow row);
+  void AddLink(int64_t run_id, std::string from, std::string to, bool nofollow);
+  size_t buffered() const { return results_.size() + links_.size(); }
+  // Writes the buffer in one transaction. Returns the rows written.
+  size_t Flush();
+
+  sqlite::Database& db() { return db_; }
+
+ private:
+  struct PendingLink {
+    int64_t run_id;
+    std::string from, to;
+    bool nofollow;
+  };
+  sqlite::Database db_;
+  sqlite::Statement insert_result_;
+  sqlite::Statement mark_done_;
+  sqlite::Statement insert_frontier_;
+  sqlite::Statement insert_link_;
+  std::vector<std::pair<int64_t, ResultRow>> results_;
+  std::vector<PendingLink> links_;
+};
+
+// "2026-11-24T10:00:00.123Z"
+std::string UtcNow();
+
+}  // namespace gc::storage

@@ -1,0 +1,141 @@
+#include "storage/schema.h"
+
+#include <string>
+
+namespace gc::storage {
+namespace {
+
+// Each step takes the file from version i to i + 1. Never edit a released step: add one.
+constexpr const char* kMigrations[] = {
+    // 0 -> 1: the first schema. A version-0 file is an empty SQLite database.
+    R"sql(
+CREATE TABLE runs (
+  id          INTEGER PRIMARY KEY,
+  started_at  TEXT NOT NULL,              -- UTC, ISO 8601 (YYYY-MM-DDTHH:MM:SS.sssZ)
+  finished_at TEXT,                       -- NULL while running, or if the process died
+  status      TEXT NOT NULL,              -- running | completed | interrupted | failed
+  list_file   TEXT,                       -- the URL list as given ('-' for standard input)
+  options     TEXT,                       -- the effective options, JSON
+  version     TEXT NOT NULL,              -- greencrawl version that ran it
+  pid         INTEGER,
+  urls_total  INTEGER,                    -- list lines queued after deduplication (NULL until read)
+  lines_invalid INTEGER,                  -- malformed or non-http(s) lines (they have result rows too)
+  lines_duplicate INTEGER,                -- lines that repeated an earlier URL
+  ok_count    INTEGER,                    -- results without error (any HTTP status)
+  error_count INTEGER                     -- results with an error class
+);
+
+CREATE TABLE results (
+  id            INTEGER PRIMARY KEY,
+  run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  url           TEXT NOT NULL,            -- canonical URL (for a malformed line: the line itself)
+  final_url     TEXT,                     -- after redirects
+  status        INTEGER,                  -- final HTTP status; NULL when no response arrived
+  size          INTEGER,                  -- decoded body bytes; NULL when no body
+  content_type  TEXT,
+  title         TEXT,
+  error         TEXT,                     -- NULL on success, else an error class (docs/errors.md)
+  error_message TEXT,
+  depth         INTEGER NOT NULL DEFAULT 0,
+  fetched_at    TEXT,                     -- UTC, ISO 8601
+  redirects     INTEGER,
+  wire_bytes    INTEGER,                  -- bytes received: headers + body as sent (compressed)
+  ip            TEXT,
+  etag          TEXT,
+  last_modified TEXT,
+  content_hash  TEXT,                     -- XXH3-64 of the decoded body, 16 hex digits
+  dns_ms        REAL,
+  connect_ms    REAL,
+  tls_ms        REAL,
+  ttfb_ms       REAL,
+  total_ms      REAL,
+  list_line     INTEGER,                  -- line number in the list; NULL for discovered URLs
+  attempts      INTEGER NOT NULL DEFAULT 1,
+  UNIQUE (run_id, url)
+);
+CREATE INDEX results_by_run_status ON results (run_id, status);
+CREATE INDEX results_by_run_error ON results (run_id, error);
+
+-- URLs still to fetch (and done), so that a killed crawl resumes where it stopped.
+CREATE TABLE frontier (
+  run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  url       TEXT NOT NULL,
+  seq       INTEGER NOT NULL,             -- crawl order
+  depth     INTEGER NOT NULL DEFAULT 0,
+  list_line INTEGER,
+  done      INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, url)
+) WITHOUT ROWID;
+CREATE INDEX frontier_pending ON frontier (run_id, done, seq);
+
+-- Links found in fetched pages (filled when links are extracted).
+CREATE TABLE links (
+  run_id   INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  from_url TEXT NOT NULL,
+  to_url   TEXT NOT NULL,
+  nofollow INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, from_url, to_url)
+) WITHOUT ROWID;
+CREATE INDEX links_by_target ON links (run_id, to_url);
+)sql",
+};
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
+
+int UserVersion(sqlite::Database& db) {
+  auto st = db.Prepare("PRAGMA user_version");
+  st.Step();
+  return int(st.Int(0));
+}
+
+bool HasTable(sqlite::Database& db, const char* name) {
+  auto st = db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  st.Bind(1, name);
+  return st.Step();
+}
+
+int TableCount(sqlite::Database& db) {
+  auto st = db.Prepare("SELECT count(*) FROM sqlite_master");
+  st.Step();
+  return int(st.Int(0));
+}
+
+void CheckVersion(sqlite::Database& db, int version) {
+  if (version > kSchemaVersion) {
+    throw sqlite::Error(db.path() + " was written by a newer greencrawl (schema " + std::to_string(version) +
+                            ", this program knows up to " + std::to_string(kSchemaVersion) + ")",
+                        SQLITE_ERROR);
+  }
+  if (version == 0 && TableCount(db) > 0) {
+    throw sqlite::Error(db.path() + " is an SQLite database, but not a greencrawl one", SQLITE_ERROR);
+  }
+}
+
+}  // namespace
+
+void OpenForWriting(sqlite::Database& db) {
+  // WAL: readers never block the writer nor the writer them. synchronous=NORMAL in WAL mode keeps the
+  // database consistent after a crash; only the last commits before a power loss may be lost, and the
+  // crawl's resume redoes those URLs.
+  db.Exec("PRAGMA journal_mode = WAL");
+  db.Exec("PRAGMA synchronous = NORMAL");
+  db.Exec("PRAGMA foreign_keys = ON");
+  int version = UserVersion(db);
+  CheckVersion(db, version);
+  while (version < kSchemaVersion) {
+    sqlite::Transaction tx(db);
+    db.Exec(kMigrations[version]);
+    ++version;
+    db.Exec("PRAGMA user_version = " + std::to_string(version));  // a number, not user data
+    tx.Commit();
+  }
+}
+
+void CheckReadable(sqlite::Database& db) {
+  int version = UserVersion(db);
+  CheckVersion(db, version);
+  if (version == 0 || !HasTable(db, "runs") || !HasTable(db, "results")) {
+    throw sqlite::Error(db.path() + " is not a greencrawl database (no runs yet?)", SQLITE_ERROR);
+  }
+}
+
+}  // namespace gc::storage

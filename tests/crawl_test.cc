@@ -1,0 +1,246 @@
+// End to end: the real greencrawl binary, a real local server, a real SQLite file.
+#include <doctest/doctest.h>
+
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "storage/sqlite.h"
+#include "tests/process.h"
+#include "tests/test_server.h"
+
+using namespace gc::testing;
+using gc::sqlite::Database;
+namespace fs = std::filesystem;
+
+namespace {
+
+#ifdef GC_SANITIZED
+constexpr int kBigList = 20'000;  // ASan + UBSan make every request several times slower
+#else
+constexpr int kBigList = 100'000;
+#endif
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/greencrawl-e2e-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string operator/(const std::string& name) const { return path + "/" + name; }
+};
+
+void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+int64_t Scalar(const std::string& db, const std::string& sql) {
+  Database d(db, Database::Mode::kReadOnly);
+  auto st = d.Prepare(sql);
+  REQUIRE(st.Step());
+  return st.Int(0);
+}
+
+std::string Text(const std::string& db, const std::string& sql) {
+  Database d(db, Database::Mode::kReadOnly);
+  auto st = d.Prepare(sql);
+  REQUIRE(st.Step());
+  return st.Text(0);
+}
+
+void ServeSite(TestServer& server, int delay_ms = 0) {
+  server.Handle("/p*", [delay_ms](const HttpRequest& req, Conn& c) {
+    if (delay_ms > 0 && !c.Sleep(delay_ms)) return;
+    c.Respond(200, "<html><head><title>Page " + req.path.substr(2) + "</title></head><body>x</body></html>");
+  });
+  server.Handle("/missing", [](const HttpRequest&, Conn& c) { c.Respond(404, "<title>Not Found</title>"); });
+  server.Handle("/broken", [](const HttpRequest&, Conn& c) { c.Respond(503, "down", "text/plain"); });
+}
+
+std::string ListOf(const TestServer& server, int n) {
+  std::string list;
+  for (int i = 0; i < n; ++i) list += server.Url("/p" + std::to_string(i)) + "\n";
+  return list;
+}
+
+}  // namespace
+
+TEST_CASE("a list with noise lines gives exactly one row per URL, and line-numbered errors") {
+  TestServer server;
+  ServeSite(server);
+  TempDir dir;
+  std::string base = server.Url("");
+  WriteFile(dir / "list.txt", "# a comment\n"
+                              "\n"
+                              "   " + base + "/p1   \n"          // line 3: whitespace around
+                              + base + "/p2\n"                   // line 4
+                              + "HTTP://127.0.0.1:" + std::to_string(server.port()) + "/p2#frag\n"  // 5: duplicate
+                              + base + "/missing\n"              // 6
+                              + "ftp://example.com/file\n"       // 7
+                              + "this is not a url\n"            // 8
+                              + base + "/broken\n"               // 9
+                              + "\t# indented comment\n"         // 10
+                              + base + "/p1\n");                 // 11: duplicate
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", dir / "list.txt"}, "noise");
+  CHECK(f.exit_code == 0);
+  std::string db = dir / "r.db";
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == 6);
+  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == 6);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200 AND title LIKE 'Page %'") == 2);
+  CHECK(Scalar(db, "SELECT status FROM results WHERE url LIKE '%/missing'") == 404);
+  CHECK(Scalar(db, "SELECT status FROM results WHERE url LIKE '%/broken'") == 503);
+  CHECK(Text(db, "SELECT error FROM results WHERE list_line = 7") == "unsupported_scheme");
+  CHECK(Text(db, "SELECT error FROM results WHERE list_line = 8") == "invalid_url");
+  CHECK(Text(db, "SELECT url FROM results WHERE list_line = 8") == "this is not a url");
+  CHECK(Scalar(db, "SELECT list_line FROM results WHERE url LIKE '%/p1'") == 3);
+  CHECK(Scalar(db, "SELECT lines_duplicate FROM runs") == 2);
+  CHECK(Scalar(db, "SELECT lines_invalid FROM runs") == 2);
+  CHECK(Text(db, "SELECT status FROM runs") == "completed");
+  CHECK(f.err.find("list.txt:7: unsupported_scheme") != std::string::npos);
+  CHECK(f.err.find("list.txt:8: invalid_url") != std::string::npos);
+  CHECK(Scalar(db, "SELECT count(*) FROM frontier") == 0);  // cleared once the run completed
+}
+
+TEST_CASE("the list can come from standard input, and --json prints a machine summary") {
+  TestServer server;
+  ServeSite(server);
+  TempDir dir;
+  WriteFile(dir / "stdin.txt", ListOf(server, 5));
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", "--json", "--quiet", "-"}, "stdin", dir / "stdin.txt");
+  CHECK(f.exit_code == 0);
+  CHECK(Scalar(dir / "r.db", "SELECT count(*) FROM results WHERE status = 200") == 5);
+  CHECK(f.out.find("\"status\":\"completed\"") != std::string::npos);
+  CHECK(f.out.find("\"ok\":5") != std::string::npos);
+  CHECK(f.err.empty());
+}
+
+TEST_CASE("an unreadable list or an unusable database is a clear error with exit code 2, and no file is made") {
+  TempDir dir;
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", dir / "nope.txt"}, "nolist");
+  CHECK(f.exit_code == 2);
+  CHECK(f.err.find("cannot read") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "r.db"));
+  WriteFile(dir / "junk.db", std::string(4096, 'j'));
+  WriteFile(dir / "list.txt", "http://127.0.0.1:1/\n");
+  auto g = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "junk.db", dir / "list.txt"}, "junkdb");
+  CHECK(g.exit_code == 2);
+  CHECK(g.err.find("not a database") != std::string::npos);
+  auto h = Run({GREENCRAWL_BIN, "crawl", "--concurrency", "0", dir / "list.txt"}, "badopt");
+  CHECK(h.exit_code == 2);
+  auto r = Run({GREENCRAWL_BIN, "report", "--db", dir / "missing.db"}, "nodb");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("cannot open database") != std::string::npos);
+}
+
+TEST_CASE("killed with SIGKILL mid-crawl, --resume finishes the same run with exactly one row per URL") {
+  TestServer server;
+  ServeSite(server, 40);
+  TempDir dir;
+  const int n = 400;
+  WriteFile(dir / "list.txt", ListOf(server, n));
+  std::string db = dir / "r.db";
+  auto child = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "10", dir / "list.txt"}, "kill9");
+  // Wait until some rows are committed, then kill without warning.
+  for (int i = 0; i < 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (fs::exists(db) && i > 10) {
+      try {
+        if (Scalar(db, "SELECT count(*) FROM results") > 20) break;
+      } catch (const gc::sqlite::Error&) {
+      }
+    }
+  }
+  kill(child.pid, SIGKILL);
+  auto killed = Wait(child);
+  CHECK(killed.signal == SIGKILL);
+  int64_t partial = Scalar(db, "SELECT count(*) FROM results");
+  CHECK(partial > 0);
+  CHECK(partial < n);
+  CHECK(Text(db, "SELECT status FROM runs") == "running");
+
+  auto resumed = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--concurrency", "50", dir / "list.txt"}, "resume");
+  CHECK(resumed.exit_code == 0);
+  CHECK(resumed.err.find("resuming run 1") != std::string::npos);
+  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);
+  CHECK(Text(db, "SELECT status FROM runs") == "completed");
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == n);
+  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == n);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200") == n);
+}
+
+TEST_CASE("SIGINT stops gracefully: rows committed, run interrupted, exit code 3; a second run resumes it") {
+  TestServer server;
+  ServeSite(server, 100);
+  TempDir dir;
+  const int n = 300;
+  WriteFile(dir / "list.txt", ListOf(server, n));
+  std::string db = dir / "r.db";
+  auto child = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "5", dir / "list.txt"}, "sigint");
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  auto t0 = std::chrono::steady_clock::now();
+  kill(child.pid, SIGINT);
+  auto f = Wait(child);
+  double stop_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(f.exit_code == 3);
+  CHECK(stop_s < 6);
+  CHECK(f.err.find("SIGINT") != std::string::npos);
+  CHECK(Text(db, "SELECT status FROM runs") == "interrupted");
+  int64_t done = Scalar(db, "SELECT count(*) FROM results");
+  CHECK(done > 0);
+  CHECK(done < n);
+  CHECK(Scalar(db, "SELECT count(*) FROM frontier WHERE done = 0") == n - done);
+
+  auto again = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--concurrency", "100", dir / "list.txt"}, "after");
+  CHECK(again.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == n);
+  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == n);
+}
+
+TEST_CASE("another process can read the database while the crawl writes it") {
+  TestServer server;
+  ServeSite(server, 20);
+  TempDir dir;
+  const int n = 300;
+  WriteFile(dir / "list.txt", ListOf(server, n));
+  std::string db = dir / "r.db";
+  auto child = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "4", dir / "list.txt"}, "reader");
+  std::set<int64_t> seen;
+  int reads = 0;
+  for (int i = 0; i < 300 && seen.size() < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!fs::exists(db)) continue;
+    try {
+      seen.insert(Scalar(db, "SELECT count(*) FROM results"));
+      ++reads;
+    } catch (const gc::sqlite::Error&) {
+      // Before the schema exists the table is missing; that is all that may fail here.
+    }
+  }
+  auto f = Wait(child);
+  CHECK(f.exit_code == 0);
+  CHECK(reads > 3);
+  CHECK(seen.size() >= 3);  // progress was visible while it ran, not only at the end
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == n);
+}
+
+TEST_CASE("a large list against a fast local server: every URL recorded once, memory bounded") {
+  TestServer server;
+  ServeSite(server);
+  TempDir dir;
+  WriteFile(dir / "list.txt", ListOf(server, kBigList));
+  std::string db = dir / "r.db";
+  auto t0 = std::chrono::steady_clock::now();
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "32", "--quiet", dir / "list.txt"}, "big");
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(f.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == kBigList);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200") == kBigList);
+  MESSAGE(kBigList << " URLs in " << wall << " s, peak RSS " << f.max_rss_kb / 1024 << " MB");
+#ifndef GC_SANITIZED
+  CHECK(f.max_rss_kb < 200 * 1024);
+#endif
+}
