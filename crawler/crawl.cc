@@ -370,7 +370,7 @@ void PrintSummary(const CrawlOptions& o, storage::ResultStore& store, int64_t ru
   std::snprintf(line, sizeof line, "greencrawl: run %lld %s: %lld results, %lld fetched in %.2f s (%.0f/s)\n",
                 static_cast<long long>(run_id), status.c_str(), static_cast<long long>(ok + errors),
                 static_cast<long long>(fetched), wall_s, rate);
-  err << line << "  ok " << ok;
+  err << line << "  responses " << ok;
   if (!by_status.empty()) {
     err << " (";
     bool first = true;

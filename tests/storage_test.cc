@@ -1,0 +1,331 @@
+// The results database: schema and migration, batched writes seen by a second connection, and the
+// inspect commands (report, export, diff) on hand-built data.
+#include <doctest/doctest.h>
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "crawler/inspect_commands.h"
+#include "storage/inspect.h"
+#include "storage/result_store.h"
+#include "storage/schema.h"
+
+using namespace gc;
+using namespace gc::storage;
+using gc::sqlite::Database;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDb {
+  std::string dir, path;
+  TempDb() {
+    char tmpl[] = "/tmp/greencrawl-db-XXXXXX";
+    dir = mkdtemp(tmpl);
+    path = dir + "/r.db";
+  }
+  ~TempDb() { fs::remove_all(dir); }
+};
+
+int64_t Scalar(const std::string& db, const std::string& sql) {
+  Database d(db, Database::Mode::kReadOnly);
+  auto st = d.Prepare(sql);
+  REQUIRE(st.Step());
+  return st.Int(0);
+}
+
+ResultRow Row(const std::string& url, std::optional<int64_t> status, std::optional<int64_t> size, double ms,
+              std::optional<std::string> title = std::nullopt, std::optional<std::string> error = std::nullopt,
+              std::optional<std::string> hash = std::nullopt) {
+  ResultRow r;
+  r.url = url;
+  r.status = status;
+  r.size = size;
+  r.total_ms = ms;
+  r.title = title;
+  r.error = error;
+  r.content_hash = hash;
+  r.fetched_at = UtcNow();
+  r.in_frontier = false;
+  return r;
+}
+
+// RFC 4180 reader for the round-trip test.
+std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows(1);
+  std::string field;
+  bool quoted = false, field_started = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"' && !field_started) {
+      quoted = field_started = true;
+    } else if (c == ',') {
+      rows.back().push_back(field);
+      field.clear();
+      field_started = false;
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      rows.back().push_back(field);
+      field.clear();
+      field_started = false;
+      rows.emplace_back();
+      ++i;
+    } else {
+      field += c;
+      field_started = true;
+    }
+  }
+  if (rows.back().empty()) rows.pop_back();
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("a new file gets the current schema in WAL mode; a v0 (empty) file is migrated forward") {
+  TempDb t;
+  { ResultStore store(t.path); }
+  CHECK(Scalar(t.path, "PRAGMA user_version") == kSchemaVersion);
+  {
+    Database d(t.path, Database::Mode::kReadOnly);
+    auto st = d.Prepare("PRAGMA journal_mode");
+    REQUIRE(st.Step());
+    CHECK(st.Text(0) == "wal");
+  }
+  TempDb v0;
+  { Database d(v0.path, Database::Mode::kReadWrite); }  // an empty SQLite file: version 0
+  CHECK(Scalar(v0.path, "PRAGMA user_version") == 0);
+  { ResultStore store(v0.path); }
+  CHECK(Scalar(v0.path, "PRAGMA user_version") == kSchemaVersion);
+  CHECK(Scalar(v0.path, "SELECT count(*) FROM sqlite_master WHERE name IN ('runs','results','frontier','links')") == 4);
+}
+
+TEST_CASE("a database that is not greencrawl's, or is newer, is refused with a clear reason") {
+  TempDb other;
+  {
+    Database d(other.path, Database::Mode::kReadWrite);
+    d.Exec("CREATE TABLE customers (id INTEGER)");
+  }
+  CHECK_THROWS_WITH_AS(ResultStore(other.path), doctest::Contains("not a greencrawl one"), sqlite::Error);
+  CHECK_THROWS_WITH_AS(Inspector(other.path), doctest::Contains("not a greencrawl one"), sqlite::Error);
+  TempDb newer;
+  {
+    Database d(newer.path, Database::Mode::kReadWrite);
+    d.Exec("PRAGMA user_version = 99");
+  }
+  CHECK_THROWS_WITH_AS(ResultStore(newer.path), doctest::Contains("newer greencrawl"), sqlite::Error);
+  TempDb junk;
+  std::ofstream(junk.path) << std::string(2048, 'x');
+  CHECK_THROWS_AS(Inspector(junk.path), sqlite::Error);
+}
+
+TEST_CASE("each flushed batch is visible to a second connection while the writer goes on") {
+  TempDb t;
+  ResultStore store(t.path);
+  int64_t run = store.BeginRun("list.txt", "{}", "test");
+  Database reader(t.path, Database::Mode::kReadOnly);
+  auto count = reader.Prepare("SELECT count(*) FROM results");
+  std::vector<int64_t> seen;
+  for (int batch = 0; batch < 3; ++batch) {
+    for (int i = 0; i < 100; ++i) store.Record(run, Row("http://x/" + std::to_string(batch * 100 + i), 200, 10, 1));
+    count.Step();
+    seen.push_back(count.Int(0));  // not yet flushed
+    count.Reset();
+    CHECK(store.Flush() == 100);
+    count.Step();
+    seen.push_back(count.Int(0));
+    count.Reset();
+  }
+  CHECK(seen == std::vector<int64_t>{0, 100, 100, 200, 200, 300});
+}
+
+TEST_CASE("a result and its frontier entry commit together; a re-recorded URL keeps one row") {
+  TempDb t;
+  ResultStore store(t.path);
+  int64_t run = store.BeginRun("list.txt", "{}", "test");
+  store.BeginBulk();
+  CHECK(store.AddToFrontier(run, {"http://x/a", 1, 0, 1}));
+  CHECK(store.AddToFrontier(run, {"http://x/b", 2, 0, 2}));
+  CHECK_FALSE(store.AddToFrontier(run, {"http://x/a", 3, 0, 3}));
+  store.CommitBulk();
+  CHECK(store.PendingCount(run) == 2);
+  auto a = Row("http://x/a", 200, 5, 1);
+  a.in_frontier = true;
+  store.Record(run, a);
+  store.Flush();
+  CHECK(store.PendingCount(run) == 1);
+  CHECK(store.PendingAfter(run, 0, 10).front().url == "http://x/b");
+  store.Record(run, a);  // as a resumed run would if it redid a URL
+  store.Flush();
+  CHECK(Scalar(t.path, "SELECT count(*) FROM results WHERE url = 'http://x/a'") == 1);
+}
+
+TEST_CASE("SQL-injection-shaped titles and URLs are stored and exported verbatim") {
+  TempDb t;
+  const std::string evil_title = "Robert'); DROP TABLE results;--";
+  const std::string evil_url = "http://x/?q=1' OR '1'='1";
+  {
+    ResultStore store(t.path);
+    int64_t run = store.BeginRun("l'; DELETE FROM runs;--", "{}", "test");
+    store.Record(run, Row(evil_url, 200, 1, 1, evil_title));
+    store.Flush();
+    store.FinishRun(run, "completed");
+  }
+  Database d(t.path, Database::Mode::kReadOnly);
+  auto st = d.Prepare("SELECT url, title FROM results");
+  REQUIRE(st.Step());
+  CHECK(st.Text(0) == evil_url);
+  CHECK(st.Text(1) == evil_title);
+  CHECK(Scalar(t.path, "SELECT count(*) FROM runs") == 1);
+}
+
+TEST_CASE("export round-trips CSV quoting and escapes JSON lines") {
+  TempDb t;
+  const std::vector<std::string> titles = {"plain", "comma, inside", "quote \"inside\"", "new\nline",
+                                           "caf\xc3\xa9 \xe2\x82\xac \xe4\xb8\xad", " padded "};
+  {
+    ResultStore store(t.path);
+    int64_t run = store.BeginRun("list.txt", "{}", "test");
+    for (size_t i = 0; i < titles.size(); ++i) store.Record(run, Row("http://x/" + std::to_string(i), 200, 7, 1.5, titles[i]));
+    store.Flush();
+    store.FinishRun(run, "completed");
+  }
+  std::ostringstream csv;
+  CHECK(ExportResults(t.path, std::nullopt, "csv", "", csv) == 0);
+  auto rows = ParseCsv(csv.str());
+  REQUIRE(rows.size() == titles.size() + 1);
+  size_t title_col = 0;
+  for (size_t i = 0; i < rows[0].size(); ++i) {
+    if (rows[0][i] == "title") title_col = i;
+  }
+  for (size_t i = 0; i < titles.size(); ++i) {
+    REQUIRE(rows[i + 1].size() == rows[0].size());
+    CHECK(rows[i + 1][title_col] == titles[i]);
+  }
+  std::ostringstream jsonl;
+  ExportResults(t.path, 1, "jsonl", "", jsonl);
+  std::string out = jsonl.str();
+  CHECK(std::count(out.begin(), out.end(), '\n') == int(titles.size()));
+  CHECK(out.find(R"("title":"quote \"inside\"")") != std::string::npos);
+  CHECK(out.find(R"("title":"new\nline")") != std::string::npos);
+  CHECK(out.find(R"("status":200,"size":7)") != std::string::npos);  // numbers stay numbers
+  CHECK(out.find(R"("error":null)") != std::string::npos);
+  // To a file: complete, and no partial file left behind.
+  std::ostringstream none;
+  ExportResults(t.path, 1, "csv", t.dir + "/out.csv", none);
+  CHECK(none.str().empty());
+  CHECK(fs::file_size(t.dir + "/out.csv") == csv.str().size());
+  CHECK_FALSE(fs::exists(t.dir + "/out.csv.partial"));
+  CHECK_THROWS(ExportResults(t.path, 7, "csv", "", none));  // unknown run
+}
+
+TEST_CASE("diff lists added, removed, status, size, title and content changes between two runs") {
+  TempDb t;
+  {
+    ResultStore store(t.path);
+    int64_t a = store.BeginRun("l", "{}", "t");
+    store.Record(a, Row("http://x/same", 200, 100, 1, "Same", std::nullopt, "aaaa"));
+    store.Record(a, Row("http://x/gone", 200, 100, 1, "Gone"));
+    store.Record(a, Row("http://x/broke", 200, 100, 1, "Broke"));
+    store.Record(a, Row("http://x/dns", 200, 100, 1, "Dns"));
+    store.Record(a, Row("http://x/grew", 200, 100, 1, "Grew", std::nullopt, "g1"));
+    store.Record(a, Row("http://x/tiny", 200, 100, 1, "Tiny", std::nullopt, "t1"));
+    store.Record(a, Row("http://x/retitled", 200, 100, 1, "Old", std::nullopt, "r1"));
+    store.Flush();
+    store.FinishRun(a, "completed");
+    int64_t b = store.BeginRun("l", "{}", "t");
+    store.Record(b, Row("http://x/same", 200, 100, 9, "Same", std::nullopt, "aaaa"));
+    store.Record(b, Row("http://x/new", 200, 100, 1, "New"));
+    store.Record(b, Row("http://x/broke", 404, 20, 1, "Not Found"));
+    store.Record(b, Row("http://x/dns", std::nullopt, std::nullopt, 1, std::nullopt, "dns"));
+    store.Record(b, Row("http://x/grew", 200, 300, 1, "Grew", std::nullopt, "g2"));
+    store.Record(b, Row("http://x/tiny", 200, 101, 1, "Tiny", std::nullopt, "t1"));
+    store.Record(b, Row("http://x/retitled", 200, 100, 1, "New title", std::nullopt, "r1"));
+    store.Flush();
+    store.FinishRun(b, "completed");
+  }
+  Inspector in(t.path);
+  CHECK(in.LastTwoRuns() == std::pair<int64_t, int64_t>{1, 2});
+  std::set<std::string> changes;
+  in.Diff(1, 2, 10.0, [&](const Change& c) { changes.insert(c.kind + " " + c.url + " " + c.before + "->" + c.after); });
+  CHECK(changes == std::set<std::string>{
+                       "added http://x/new ->",
+                       "removed http://x/gone ->",
+                       "status http://x/broke 200->404",
+                       "status http://x/dns 200->error:dns",
+                       "size http://x/grew 100->300",
+                       "content http://x/grew g1->g2",
+                       "title http://x/retitled Old->New title",
+                   });
+  std::ostringstream json;
+  ShowDiff(t.path, std::nullopt, std::nullopt, 10.0, true, json);
+  CHECK(json.str().find("\"run_a\":1,\"run_b\":2") != std::string::npos);
+  CHECK(json.str().find(R"({"url":"http://x/broke","kind":"status","before":"200","after":"404"})") !=
+        std::string::npos);
+}
+
+TEST_CASE("report numbers on a known data set: counts, nearest-rank percentiles, top lists, broken links") {
+  TempDb t;
+  {
+    ResultStore store(t.path);
+    int64_t run = store.BeginRun("l", "{}", "t");
+    for (int i = 1; i <= 100; ++i) {
+      store.Record(run, Row("http://x/p" + std::to_string(i), i <= 90 ? 200 : 404, i * 10, double(i)));
+    }
+    store.Record(run, Row("http://x/dead", std::nullopt, std::nullopt, 500, std::nullopt, "timeout"));
+    store.AddLink(run, "http://x/p1", "http://x/p95", false);
+    store.AddLink(run, "http://x/p2", "http://x/p95", false);
+    store.AddLink(run, "http://x/p3", "http://x/dead", true);
+    store.Flush();
+    store.FinishRun(run, "completed");
+  }
+  Inspector in(t.path);
+  Report r = in.MakeReport(1, 3);
+  CHECK(r.run.results == 101);
+  CHECK(r.run.ok == 100);
+  CHECK(r.run.errors == 1);
+  REQUIRE(r.by_status.size() == 3);
+  CHECK(r.by_status[0].key == "200");
+  CHECK(r.by_status[0].count == 90);
+  CHECK(r.by_status[1].key == "404");
+  CHECK(r.by_status[1].count == 10);
+  CHECK(r.by_status[2].key == "none");
+  REQUIRE(r.by_error.size() == 1);
+  CHECK(r.by_error[0].key == "timeout");
+  CHECK(*r.size_p50 == 500);   // sizes 10..1000: rank 50 -> 500
+  CHECK(*r.size_p90 == 900);
+  CHECK(*r.size_p99 == 990);
+  CHECK(*r.time_p50 == 51);    // times 1..100 plus 500: 101 values, rank ceil(50.5) = 51
+  CHECK(*r.time_p99 == 100);   // rank ceil(99.99) = 100
+  REQUIRE(r.slowest.size() == 3);
+  CHECK(r.slowest[0].url == "http://x/dead");
+  CHECK(r.slowest[1].url == "http://x/p100");
+  CHECK(r.largest[0].url == "http://x/p100");
+  CHECK(r.broken.size() == 11);
+  bool found = false;
+  for (auto& b : r.broken) {
+    if (b.url == "http://x/p95") {
+      found = true;
+      CHECK(b.outcome == "404");
+      CHECK(b.referrer_count == 2);
+      CHECK(b.referrers == std::vector<std::string>{"http://x/p1", "http://x/p2"});
+    }
+  }
+  CHECK(found);
+  std::ostringstream text;
+  ShowReport(t.path, std::nullopt, 3, false, text);
+  CHECK(text.str().find("linked from 2 page(s): http://x/p1 http://x/p2") != std::string::npos);
+}
