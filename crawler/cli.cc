@@ -41,6 +41,16 @@ int RunCli(int argc, char** argv) {
   crawl->add_flag("--quiet", co.quiet, "No progress or summary on stderr; only errors");
   crawl->add_flag("--json", co.json, "Print the end summary as JSON on stdout");
   crawl->add_flag("--insecure", co.insecure, "Do not verify TLS certificates");
+  crawl->add_option("--depth", co.depth, "Follow links this many hops from the listed URLs (0: only the list)")
+      ->capture_default_str()->check(CLI::Range(0, 1000));
+  crawl->add_option("--scope", co.scope, "Where links may lead: host, domain (registrable), prefix (path), any")
+      ->capture_default_str()->check(CLI::IsMember({"host", "domain", "prefix", "any"}));
+  crawl->add_option("--include", co.include, "Follow only URLs matching this POSIX extended regex (repeatable)");
+  crawl->add_option("--exclude", co.exclude, "Never follow URLs matching this POSIX extended regex (repeatable)");
+  crawl->add_option("--max-pages", co.max_pages, "Stop following links after this many URLs in all (0: no limit)")
+      ->capture_default_str()->check(CLI::Range(int64_t(0), int64_t(1) << 40));
+  crawl->add_flag("--ignore-nofollow", co.ignore_nofollow, "Follow rel=nofollow links and meta-nofollow pages too");
+  crawl->add_flag("--ignore-robots", co.ignore_robots, "Do not fetch or honour robots.txt when following links");
 
   std::string db = "greencrawl.db";
   bool json = false;

@@ -21,6 +21,8 @@
 #include "crawler/sync.h"
 #include "parser/utf8.h"
 #include "storage/result_store.h"
+#include "urls/robots.h"
+#include "urls/scope.h"
 #include "urls/url_list.h"
 #include "version.h"
 
@@ -36,7 +38,10 @@ std::string OptionsJson(const CrawlOptions& o) {
   return "{\"concurrency\":" + std::to_string(o.concurrency) + ",\"per_host\":" + std::to_string(o.per_host) +
          ",\"delay_ms\":" + std::to_string(o.delay_ms) + ",\"timeout_s\":" + std::to_string(o.timeout_s) +
          ",\"max_size\":" + std::to_string(o.max_size) + ",\"user_agent\":" + JsonString(o.user_agent) +
-         ",\"headers\":" + headers + ",\"insecure\":" + (o.insecure ? "true" : "false") + "}";
+         ",\"headers\":" + headers + ",\"insecure\":" + (o.insecure ? "true" : "false") +
+         ",\"depth\":" + std::to_string(o.depth) + ",\"scope\":" + JsonString(o.scope) +
+         ",\"max_pages\":" + std::to_string(o.max_pages) + ",\"ignore_nofollow\":" +
+         (o.ignore_nofollow ? "true" : "false") + ",\"ignore_robots\":" + (o.ignore_robots ? "true" : "false") + "}";
 }
 
 std::string Hex64(uint64_t v) {
@@ -83,14 +88,23 @@ storage::ResultRow MakeRow(const storage::FrontierItem& item, const Response& r,
 class CrawlSession {
  public:
   CrawlSession(const CrawlOptions& o, storage::ResultStore& store, int64_t run_id, std::ostream& err)
-      : o_(o), store_(store), run_id_(run_id), err_(err), scheduler_(o.per_host, o.delay_ms) {
+      : o_(o),
+        store_(store),
+        run_id_(run_id),
+        err_(err),
+        scheduler_(o.per_host, o.delay_ms),
+        scope_(*urls::ParseScopeKind(o.scope), o.include, o.exclude) {
     fetch_.timeout_ms = long(o.timeout_s * 1000);
     fetch_.connect_timeout_ms = std::min<long>(fetch_.timeout_ms, 10'000);
     fetch_.max_body_bytes = o.max_size;
     fetch_.user_agent = o.user_agent;
     fetch_.headers = o.headers;
     fetch_.verify_tls = !o.insecure;
-    parse_.links = false;  // a list crawl records titles; following links (--depth) will need them
+    // A list crawl needs only the title (the <head>: ~100x cheaper); following links needs the body.
+    parse_.links = o.depth > 0;
+    robots_on_ = o.depth > 0 && !o.ignore_robots;
+    frontier_size_ = store.FrontierSize(run_id);
+    next_seq_ = store.MaxSeq(run_id) + 1;
   }
 
   // Returns the run's final status: "completed", "interrupted" or "failed".
@@ -158,13 +172,20 @@ class CrawlSession {
   Task<void> Dispatch() {
     const size_t refill_below = size_t(std::max(1000, 4 * o_.concurrency));
     while (!stopping_ && !flush_error_) {
-      if (!frontier_done_ && scheduler_.queued() < refill_below) Refill(refill_below * 2);
+      if (scheduler_.queued() < refill_below) {
+        // Discovered URLs wait in the write buffer: commit them so the frontier query sees them.
+        if (store_.has_discoveries()) {
+          FlushNow();
+          frontier_done_ = false;
+        }
+        if (!frontier_done_) Refill(refill_below * 2);
+      }
       if (in_flight_ < o_.concurrency) {
         if (auto next = scheduler_.Next(Clock::now())) {
           StartWorker(std::move(next->first), std::move(next->second));
           continue;
         }
-        if (frontier_done_ && scheduler_.queued() == 0 && in_flight_ == 0) break;  // all done
+        if (frontier_done_ && scheduler_.queued() == 0 && in_flight_ == 0 && !store_.has_discoveries()) break;
       }
       // Wait for a transfer to end, a host's gap to pass, or a signal.
       int64_t wait_ms = -1;
@@ -210,6 +231,16 @@ class CrawlSession {
     } done{this, id, host};
     storage::ResultRow row;
     try {
+      if (robots_on_) {
+        const urls::Robots* rules = co_await RobotsFor(host);
+        if (!rules->Allowed(urls::PathAndQuery(item.url))) {
+          row = ErrorRow(item, error_class::kRobots, "disallowed by " + host + "/robots.txt");
+          row.attempts = 0;
+          progress_->Recorded(true);
+          store_.Record(run_id_, std::move(row));
+          co_return;
+        }
+      }
       Response r = co_await fetcher_->Get(item.url, fetch_);
       PageInfo page;
       if (r.ok() && IsHtml(r.content_type, r.body)) {
@@ -217,19 +248,71 @@ class CrawlSession {
         page = co_await std::move(parse);
       }
       row = MakeRow(item, r, page);
+      if (o_.depth > 0 && page.html) Discover(item, r, page);
     } catch (const std::exception& e) {
       // Not expected (failures are data), but a URL must never be lost: record what happened.
-      row = storage::ResultRow();
-      row.url = item.url;
-      row.depth = item.depth;
-      row.list_line = item.list_line;
-      row.fetched_at = storage::UtcNow();
-      row.error = error_class::kOther;
-      row.error_message = CleanText(e.what(), 1024);
+      row = ErrorRow(item, error_class::kOther, CleanText(e.what(), 1024));
     }
     progress_->Recorded(row.error.has_value());
     store_.Record(run_id_, std::move(row));
-    if (store_.buffered() >= 5000) FlushNow();
+    // A flush of N rows stalls the loop ~10 us per row (bench/micro.sh, BM_StoreFlush): keep batches small.
+    if (store_.buffered() >= 1000) FlushNow();
+  }
+
+  static storage::ResultRow ErrorRow(const storage::FrontierItem& item, const char* error, std::string message) {
+    storage::ResultRow row;
+    row.url = item.url;
+    row.depth = item.depth;
+    row.list_line = item.list_line;
+    row.fetched_at = storage::UtcNow();
+    row.error = error;
+    row.error_message = std::move(message);
+    return row;
+  }
+
+  // Records every link of a page, and queues those to follow: within --depth, in scope, not nofollow,
+  // under --max-pages. They commit with the page's own result, so a resumed run neither loses nor
+  // repeats them.
+  void Discover(const storage::FrontierItem& item, const Response& r, const PageInfo& page) {
+    // The scope root of a listed URL is where it ended up (http://x/ -> https://www.x/ is common).
+    std::string root = item.root.value_or(r.final_url.empty() ? item.url : r.final_url);
+    bool follow_page = item.depth < o_.depth && (o_.ignore_nofollow || !page.nofollow);
+    for (const Link& link : page.links) {
+      store_.AddLink(run_id_, item.url, link.url, link.nofollow);
+      if (!follow_page || link.resource || (link.nofollow && !o_.ignore_nofollow)) continue;
+      if (o_.max_pages > 0 && frontier_size_ >= o_.max_pages) continue;
+      if (!scope_.Allows(root, link.url)) continue;
+      store_.Discover(run_id_, {link.url, next_seq_++, item.depth + 1, std::nullopt, root});
+      ++frontier_size_;  // an upper bound: links already queued are not counted again by the database
+    }
+  }
+
+  // robots.txt of `origin`, fetched once per run (concurrent askers wait for the first fetch).
+  // RFC 9309: 2xx parse (first 500 KiB), 4xx allow all, 5xx or unreachable disallow all.
+  Task<const urls::Robots*> RobotsFor(std::string origin) {
+    RobotsEntry& e = robots_[origin];
+    while (e.state == RobotsEntry::kFetching) co_await e.ready.Wait();
+    if (e.state == RobotsEntry::kReady) co_return &e.rules;
+    e.state = RobotsEntry::kFetching;
+    FetchOptions ro = fetch_;
+    ro.max_body_bytes = 500 * 1024;
+    ro.max_redirects = 5;
+    std::string url = origin + "/robots.txt";
+    Response r = co_await fetcher_->Get(url, ro);
+    RobotsEntry& entry = robots_[origin];  // the map may have grown meanwhile; references stay valid
+    if ((r.ok() || r.error == error_class::kTooLarge) && r.status >= 200 && r.status < 300) {
+      entry.rules = urls::Robots::Parse(r.body, "greencrawl");
+      if (auto delay = entry.rules.crawl_delay()) {
+        scheduler_.SetHostDelay(origin, std::chrono::milliseconds(int64_t(*delay * 1000)));
+      }
+    } else if (r.ok() && r.status >= 400 && r.status < 500) {
+      entry.rules = urls::Robots::AllowAll();
+    } else {
+      entry.rules = urls::Robots::DisallowAll();
+    }
+    entry.state = RobotsEntry::kReady;
+    entry.ready.Set();
+    co_return &entry.rules;
   }
 
   void FlushNow() {
@@ -276,6 +359,16 @@ class CrawlSession {
   HostScheduler scheduler_;
   FetchOptions fetch_;
   ParseOptions parse_;
+  urls::Scope scope_;
+  struct RobotsEntry {
+    enum State { kNone, kFetching, kReady } state = kNone;
+    urls::Robots rules;
+    Event ready;
+  };
+  std::unordered_map<std::string, RobotsEntry> robots_;  // node-based: references survive rehashing
+  bool robots_on_ = false;
+  int64_t frontier_size_ = 0;
+  int64_t next_seq_ = 1;
   Fetcher* fetcher_ = nullptr;
   std::unique_ptr<Progress> progress_;
   Event changed_;
@@ -317,7 +410,7 @@ ListCounts LoadList(urls::UrlListReader& reader, storage::ResultStore& store, in
       row.attempts = 0;
       row.in_frontier = false;
       store.Record(run_id, std::move(row));
-    } else if (store.AddToFrontier(run_id, {line.canonical.url, line.number, 0, line.number})) {
+    } else if (store.AddToFrontier(run_id, {line.canonical.url, line.number, 0, line.number, std::nullopt})) {
       ++c.queued;
     } else {
       ++c.duplicate;
@@ -415,6 +508,16 @@ int64_t ParseSize(const std::string& text) {
 
 int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
   auto start = Clock::now();
+  if (!urls::ParseScopeKind(o.scope)) {
+    err << "greencrawl: --scope must be host, domain, prefix or any (not " << o.scope << ")\n";
+    return kExitUsage;
+  }
+  try {
+    urls::Scope check(*urls::ParseScopeKind(o.scope), o.include, o.exclude);
+  } catch (const std::invalid_argument& e) {
+    err << "greencrawl: " << e.what() << "\n";
+    return kExitUsage;
+  }
   // Open the list first, so an unreadable one leaves no trace (not even a new database).
   std::optional<urls::UrlListReader> reader;
   if (!o.resume) {

@@ -34,6 +34,13 @@ struct CrawlOptions {
   bool quiet = false;
   bool json = false;
   bool insecure = false;        // do not verify TLS certificates
+  // Following links (--depth > 0): see README "Following links".
+  int depth = 0;                // hops from the listed URLs; 0: only the list
+  std::string scope = "host";   // host | domain | prefix | any
+  std::vector<std::string> include, exclude;  // POSIX extended regexes on discovered URLs
+  int64_t max_pages = 0;        // stop discovering after this many URLs in all; 0: no limit
+  bool ignore_nofollow = false;
+  bool ignore_robots = false;   // robots.txt is honoured when following links
   int flush_ms = 500;           // commit results at least this often
   int grace_ms = 5000;          // after SIGINT/SIGTERM, how long in-flight transfers may finish
 };

@@ -9,9 +9,19 @@ void HostScheduler::Add(storage::FrontierItem item, const std::string& host) {
   if (!h.scheduled && h.in_flight < per_host_) Schedule(host, h);
 }
 
+void HostScheduler::SetHostDelay(const std::string& host, std::chrono::milliseconds gap) {
+  if (gap > delay_) host_delay_[host] = gap;
+}
+
+std::chrono::milliseconds HostScheduler::DelayFor(const std::string& host) const {
+  if (host_delay_.empty()) return delay_;
+  auto it = host_delay_.find(host);
+  return it == host_delay_.end() ? delay_ : it->second;
+}
+
 void HostScheduler::Schedule(const std::string& name, Host& h) {
   h.scheduled = true;
-  if (delay_.count() > 0 && h.next_start > Clock::now()) {
+  if (h.next_start > Clock::now()) {
     delayed_.emplace(h.next_start, name);
   } else {
     ready_.push_back(name);
@@ -31,7 +41,7 @@ std::optional<std::pair<storage::FrontierItem, std::string>> HostScheduler::Next
     Host& h = it->second;
     h.scheduled = false;
     if (h.queue.empty() || h.in_flight >= per_host_) continue;
-    if (delay_.count() > 0 && h.next_start > now) {
+    if (h.next_start > now) {
       h.scheduled = true;
       delayed_.emplace(h.next_start, name);
       continue;
@@ -40,7 +50,7 @@ std::optional<std::pair<storage::FrontierItem, std::string>> HostScheduler::Next
     h.queue.pop_front();
     --queued_;
     ++h.in_flight;
-    h.next_start = now + delay_;
+    h.next_start = now + DelayFor(name);
     if (!h.queue.empty() && h.in_flight < per_host_) Schedule(name, h);  // round-robin: to the back
     return std::make_pair(std::move(item), std::move(name));
   }
@@ -54,7 +64,7 @@ void HostScheduler::Done(const std::string& host) {
   --h.in_flight;
   if (!h.queue.empty()) {
     if (!h.scheduled) Schedule(host, h);
-  } else if (h.in_flight == 0 && (delay_.count() == 0 || h.next_start <= Clock::now())) {
+  } else if (h.in_flight == 0 && h.next_start <= Clock::now()) {
     hosts_.erase(it);  // bounded memory: only hosts with work (or a gap still running) are kept
   }
 }

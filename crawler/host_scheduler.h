@@ -28,6 +28,8 @@ class HostScheduler {
   std::optional<std::pair<storage::FrontierItem, std::string>> Next(Clock::time_point now);
   // A request to `host` ended.
   void Done(const std::string& host);
+  // A longer gap for one host (robots.txt Crawl-delay); never shortens the configured one.
+  void SetHostDelay(const std::string& host, std::chrono::milliseconds gap);
   // When a host that waits for its gap becomes ready, if any does.
   std::optional<Clock::time_point> NextWake() const;
 
@@ -44,11 +46,13 @@ class HostScheduler {
   using Delayed = std::pair<Clock::time_point, std::string>;
 
   void Schedule(const std::string& name, Host& h);
+  std::chrono::milliseconds DelayFor(const std::string& host) const;
 
   int per_host_;
   std::chrono::milliseconds delay_;
   size_t queued_ = 0;
   std::unordered_map<std::string, Host> hosts_;
+  std::unordered_map<std::string, std::chrono::milliseconds> host_delay_;
   std::deque<std::string> ready_;
   std::priority_queue<Delayed, std::vector<Delayed>, std::greater<Delayed>> delayed_;
 };

@@ -41,7 +41,11 @@ ResultStore::ResultStore(const std::string& path)
       insert_frontier_(db_.Prepare(
           "INSERT OR IGNORE INTO frontier (run_id, url, seq, depth, list_line) VALUES (?, ?, ?, ?, ?)")),
       insert_link_(db_.Prepare(
-          "INSERT OR IGNORE INTO links (run_id, from_url, to_url, nofollow) VALUES (?, ?, ?, ?)")) {}
+          "INSERT OR IGNORE INTO links (run_id, from_url, to_url, nofollow) VALUES (?, ?, ?, ?)")),
+      discover_(db_.Prepare(
+          "INSERT INTO frontier (run_id, url, seq, depth, list_line, root) VALUES (?, ?, ?, ?, NULL, ?) "
+          "ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth "
+          "WHERE excluded.depth < frontier.depth AND frontier.done = 0")) {}
 
 int64_t ResultStore::BeginRun(const std::string& list_file, const std::string& options_json,
                               const std::string& version) {
@@ -92,13 +96,22 @@ bool ResultStore::AddToFrontier(int64_t run_id, const FrontierItem& item) {
 
 std::vector<FrontierItem> ResultStore::PendingAfter(int64_t run_id, int64_t after_seq, size_t limit) {
   auto st = db_.Prepare(
-      "SELECT url, seq, depth, list_line FROM frontier WHERE run_id = ? AND done = 0 AND seq > ? "
+      "SELECT url, seq, depth, list_line, root FROM frontier WHERE run_id = ? AND done = 0 AND seq > ? "
       "ORDER BY seq LIMIT ?");
   st.Bind(1, run_id).Bind(2, after_seq).Bind(3, int64_t(limit));
   std::vector<FrontierItem> out;
-  while (st.Step()) out.push_back({st.Text(0), st.Int(1), st.Int(2), st.OptInt(3)});
+  while (st.Step()) out.push_back({st.Text(0), st.Int(1), st.Int(2), st.OptInt(3), st.OptText(4)});
   return out;
 }
+
+int64_t ResultStore::FrontierSize(int64_t run_id) {
+  auto st = db_.Prepare("SELECT count(*) FROM frontier WHERE run_id = ?");
+  st.Bind(1, run_id);
+  st.Step();
+  return st.Int(0);
+}
+
+void ResultStore::Discover(int64_t run_id, FrontierItem item) { discovered_.emplace_back(run_id, std::move(item)); }
 
 int64_t ResultStore::PendingCount(int64_t run_id) {
   auto st = db_.Prepare("SELECT count(*) FROM frontier WHERE run_id = ? AND done = 0");
@@ -126,7 +139,7 @@ void ResultStore::AddLink(int64_t run_id, std::string from, std::string to, bool
 }
 
 size_t ResultStore::Flush() {
-  if (results_.empty() && links_.empty()) return 0;
+  if (results_.empty() && links_.empty() && discovered_.empty()) return 0;
   sqlite::Transaction tx(db_);
   for (const auto& [run_id, r] : results_) {
     auto& s = insert_result_;
@@ -141,10 +154,14 @@ size_t ResultStore::Flush() {
   for (const auto& l : links_) {
     insert_link_.Bind(1, l.run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();
   }
+  for (const auto& [run_id, item] : discovered_) {
+    discover_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.root).Run();
+  }
   tx.Commit();
-  size_t n = results_.size() + links_.size();
+  size_t n = results_.size() + links_.size() + discovered_.size();
   results_.clear();
   links_.clear();
+  discovered_.clear();
   return n;
 }
 

@@ -43,6 +43,7 @@ struct FrontierItem {
   int64_t seq = 0;
   int64_t depth = 0;
   std::optional<int64_t> list_line;
+  std::optional<std::string> root;  // for discovered URLs: the scope root (see schema v2)
 };
 
 struct RunRecord {
@@ -84,7 +85,12 @@ class ResultStore {
   // Buffered writes, committed by Flush().
   void Record(int64_t run_id, ResultRow row);
   void AddLink(int64_t run_id, std::string from, std::string to, bool nofollow);
-  size_t buffered() const { return results_.size() + links_.size(); }
+  // A URL found in a page, queued for the run at `item.depth` (kept at the smallest depth if it is
+  // already queued and not yet done). Committed with the page's result by the next Flush().
+  void Discover(int64_t run_id, FrontierItem item);
+  size_t buffered() const { return results_.size() + links_.size() + discovered_.size(); }
+  bool has_discoveries() const { return !discovered_.empty(); }
+  int64_t FrontierSize(int64_t run_id);
   // Writes the buffer in one transaction. Returns the rows written.
   size_t Flush();
 
@@ -101,7 +107,9 @@ class ResultStore {
   sqlite::Statement mark_done_;
   sqlite::Statement insert_frontier_;
   sqlite::Statement insert_link_;
+  sqlite::Statement discover_;
   std::vector<std::pair<int64_t, ResultRow>> results_;
+  std::vector<std::pair<int64_t, FrontierItem>> discovered_;
   std::vector<PendingLink> links_;
 };
 

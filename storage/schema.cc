@@ -78,6 +78,11 @@ CREATE TABLE links (
 ) WITHOUT ROWID;
 CREATE INDEX links_by_target ON links (run_id, to_url);
 )sql",
+    // 1 -> 2: link following. A discovered URL remembers the scope root it descends from (the final URL
+    // of the listed URL it was found from), so that --resume keeps the same scope.
+    R"sql(
+ALTER TABLE frontier ADD COLUMN root TEXT;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 

@@ -9,7 +9,7 @@ using gc::HostScheduler;
 using gc::storage::FrontierItem;
 
 namespace {
-FrontierItem Item(const std::string& url) { return FrontierItem{url, 0, 0, std::nullopt}; }
+FrontierItem Item(const std::string& url) { return FrontierItem{url, 0, 0, std::nullopt, std::nullopt}; }
 std::string NextUrl(HostScheduler& s) {
   auto n = s.Next(HostScheduler::Clock::now());
   return n ? n->first.url : "";

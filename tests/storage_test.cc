@@ -157,9 +157,9 @@ TEST_CASE("a result and its frontier entry commit together; a re-recorded URL ke
   ResultStore store(t.path);
   int64_t run = store.BeginRun("list.txt", "{}", "test");
   store.BeginBulk();
-  CHECK(store.AddToFrontier(run, {"http://x/a", 1, 0, 1}));
-  CHECK(store.AddToFrontier(run, {"http://x/b", 2, 0, 2}));
-  CHECK_FALSE(store.AddToFrontier(run, {"http://x/a", 3, 0, 3}));
+  CHECK(store.AddToFrontier(run, {"http://x/a", 1, 0, 1, std::nullopt}));
+  CHECK(store.AddToFrontier(run, {"http://x/b", 2, 0, 2, std::nullopt}));
+  CHECK_FALSE(store.AddToFrontier(run, {"http://x/a", 3, 0, 3, std::nullopt}));
   store.CommitBulk();
   CHECK(store.PendingCount(run) == 2);
   auto a = Row("http://x/a", 200, 5, 1);
@@ -328,4 +328,33 @@ TEST_CASE("report numbers on a known data set: counts, nearest-rank percentiles,
   std::ostringstream text;
   ShowReport(t.path, std::nullopt, 3, false, text);
   CHECK(text.str().find("linked from 2 page(s): http://x/p1 http://x/p2") != std::string::npos);
+}
+
+TEST_CASE("a version-1 file is migrated to the current schema with its rows intact") {
+  TempDb t;
+  {
+    Database d(t.path, Database::Mode::kReadWrite);
+    d.Exec("CREATE TABLE runs (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,"
+           " list_file TEXT, options TEXT, version TEXT NOT NULL, pid INTEGER, urls_total INTEGER, lines_invalid INTEGER,"
+           " lines_duplicate INTEGER, ok_count INTEGER, error_count INTEGER);"
+           "CREATE TABLE results (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, url TEXT NOT NULL, final_url TEXT,"
+           " status INTEGER, size INTEGER, content_type TEXT, title TEXT, error TEXT, error_message TEXT,"
+           " depth INTEGER NOT NULL DEFAULT 0, fetched_at TEXT, redirects INTEGER, wire_bytes INTEGER, ip TEXT, etag TEXT,"
+           " last_modified TEXT, content_hash TEXT, dns_ms REAL, connect_ms REAL, tls_ms REAL, ttfb_ms REAL, total_ms REAL,"
+           " list_line INTEGER, attempts INTEGER NOT NULL DEFAULT 1, UNIQUE (run_id, url));"
+           "CREATE TABLE frontier (run_id INTEGER NOT NULL, url TEXT NOT NULL, seq INTEGER NOT NULL,"
+           " depth INTEGER NOT NULL DEFAULT 0, list_line INTEGER, done INTEGER NOT NULL DEFAULT 0,"
+           " PRIMARY KEY (run_id, url)) WITHOUT ROWID;"
+           "CREATE TABLE links (run_id INTEGER NOT NULL, from_url TEXT NOT NULL, to_url TEXT NOT NULL,"
+           " nofollow INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (run_id, from_url, to_url)) WITHOUT ROWID;"
+           "INSERT INTO runs (id, started_at, status, version) VALUES (1, '2026-01-01T00:00:00.000Z', 'running', '0.1.0');"
+           "INSERT INTO frontier (run_id, url, seq) VALUES (1, 'http://x/pending', 1);"
+           "PRAGMA user_version = 1;");
+  }
+  ResultStore store(t.path);
+  CHECK(Scalar(t.path, "PRAGMA user_version") == kSchemaVersion);
+  auto pending = store.PendingAfter(1, 0, 10);
+  REQUIRE(pending.size() == 1);
+  CHECK(pending[0].url == "http://x/pending");
+  CHECK_FALSE(pending[0].root.has_value());
 }

@@ -1,0 +1,126 @@
+// Micro-benchmarks (Google Benchmark): greenlet spawn and switch cost, parse MB/s, URL canonicalisation
+// per second, SQLite rows/s per batch size (each flush runs on the loop thread: its time is the loop's
+// stall). Run with bench/micro.sh.
+#include <benchmark/benchmark.h>
+#include <stdlib.h>
+
+#include <clocale>
+#include <filesystem>
+#include <string>
+
+#include "crawler/greenlet.h"
+#include "parser/page_parser.h"
+#include "storage/result_store.h"
+#include "urls/url.h"
+
+namespace {
+
+gc::Task<void> Nothing() { co_return; }
+
+gc::Task<void> Yielder(int n) {
+  for (int i = 0; i < n; ++i) co_await gc::Yield();
+}
+
+void BM_SpawnAndFinish(benchmark::State& state) {
+  gc::Hub hub;
+  for (auto _ : state) {
+    for (int i = 0; i < 1000; ++i) gc::Spawn(Nothing);
+    hub.Run();
+  }
+  state.SetItemsProcessed(state.iterations() * 1000);
+}
+BENCHMARK(BM_SpawnAndFinish);
+
+void BM_SwitchBetweenTwo(benchmark::State& state) {
+  gc::Hub hub;
+  for (auto _ : state) {
+    gc::Spawn(Yielder, 10'000);
+    gc::Spawn(Yielder, 10'000);
+    hub.Run();
+  }
+  state.SetItemsProcessed(state.iterations() * 20'000);
+}
+BENCHMARK(BM_SwitchBetweenTwo);
+
+std::string SamplePage(size_t bytes) {
+  std::string html = "<!doctype html><html><head><meta charset=utf-8><title>A sample page of the site</title>"
+                     "<link rel=canonical href=/canon></head><body><h1>Heading</h1>";
+  int i = 0;
+  while (html.size() < bytes) {
+    html += "<p>Some text of the page, with <a href=\"/d" + std::to_string(i % 7) + "/page" + std::to_string(i) +
+            ".html\">a link</a> and <b>markup</b>.</p>\n";
+    ++i;
+  }
+  return html + "</body></html>";
+}
+
+void BM_ParsePage(benchmark::State& state) {
+  std::string page = SamplePage(10 * 1024);
+  gc::ParseOptions o;
+  o.links = state.range(0) == 1;
+  for (auto _ : state) {
+    auto info = gc::ParsePage(page, "http://example.com/d1/index.html", "text/html", o);
+    benchmark::DoNotOptimize(info);
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(page.size()));
+  state.SetLabel(o.links ? "title+links" : "title only (head)");
+}
+BENCHMARK(BM_ParsePage)->Arg(1)->Arg(0);
+
+void BM_Canonicalize(benchmark::State& state) {
+  const std::string urls[] = {"HTTP://Example.COM:80/a/./b/../c?q=1#f", "https://example.org/~user/%7e/x",
+                              "http://127.0.0.1:18080/d3/page123.html"};
+  size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(gc::urls::Canonicalize(urls[i++ % 3]));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Canonicalize);
+
+void BM_Resolve(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(gc::urls::Resolve("http://example.com/dir/page.html", "../other/x.html?y=1"));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Resolve);
+
+void BM_StoreFlush(benchmark::State& state) {
+  char tmpl[] = "/tmp/greencrawl-bench-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  {
+    gc::storage::ResultStore store(dir + "/b.db");
+    int64_t run = store.BeginRun("bench", "{}", "bench");
+    const int batch = int(state.range(0));
+    int64_t n = 0;
+    for (auto _ : state) {
+      state.PauseTiming();
+      for (int i = 0; i < batch; ++i) {
+        gc::storage::ResultRow r;
+        r.url = "http://127.0.0.1:18080/d" + std::to_string(n % 10) + "/page" + std::to_string(n) + ".html";
+        ++n;
+        r.status = 200;
+        r.size = 10240;
+        r.title = "A sample page of the site";
+        r.content_type = "text/html";
+        r.fetched_at = gc::storage::UtcNow();
+        r.content_hash = "0123456789abcdef";
+        r.total_ms = 1.5;
+        r.in_frontier = false;
+        store.Record(run, std::move(r));
+      }
+      state.ResumeTiming();
+      store.Flush();  // the part that runs on the loop thread
+    }
+    state.SetItemsProcessed(state.iterations() * batch);
+  }
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_StoreFlush)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::setlocale(LC_CTYPE, "C.UTF-8");
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

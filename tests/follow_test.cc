@@ -1,0 +1,200 @@
+// Following links (--depth), end to end: a two-host local site with a known link graph.
+#include <doctest/doctest.h>
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+
+#include "storage/sqlite.h"
+#include "tests/process.h"
+#include "tests/test_server.h"
+
+using namespace gc::testing;
+using gc::sqlite::Database;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/greencrawl-follow-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string operator/(const std::string& name) const { return path + "/" + name; }
+};
+
+// Host A (127.0.0.1) and host B (127.0.0.2). Paths map to HTML; anything else is a 404.
+struct Site {
+  TestServer a{"127.0.0.1"}, b{"127.0.0.2"};
+  std::map<std::string, std::string> pages_a, pages_b;
+
+  Site() {
+    std::string B = b.Url("");
+    pages_a = {
+        {"/index.html", "<title>Index</title><a href='a.html'>a</a> <a href='/b.html#frag'>b</a>"
+                        "<a href=' ./sub/c.html '>c</a> <a href='" + B + "/x.html'>x</a> <a href='a.html#again'>a</a>"
+                        "<a href='nofollow.html' rel='nofollow'>nf</a> <a href='/private/secret.html'>s</a>"
+                        "<a href='/private/ok.html'>ok</a> <a href='doc.pdf'>pdf</a>"
+                        "<a href='javascript:void(0)'>js</a> <a href='mailto:x@y.z'>mail</a>"},
+        {"/a.html", "<title>A</title><a href='index.html'>home</a> <a href='deep1.html'>deeper</a>"},
+        {"/b.html", "<title>B</title><meta name='robots' content='nofollow'><a href='hidden.html'>h</a>"},
+        {"/sub/c.html", "<title>C</title><base href='/sub/'><a href='../a.html'>a</a> <a href='d.html'>d</a>"},
+        {"/sub/d.html", "<title>D</title><a href='/missing.html'>broken</a>"},
+        {"/deep1.html", "<title>Deep 1</title><a href='deep2.html'>2</a>"},
+        {"/deep2.html", "<title>Deep 2</title><a href='deep3.html'>3</a>"},
+        {"/deep3.html", "<title>Deep 3</title>"},
+        {"/nofollow.html", "<title>Not followed</title>"},
+        {"/hidden.html", "<title>Hidden</title>"},
+        {"/private/secret.html", "<title>Secret</title>"},
+        {"/private/ok.html", "<title>Allowed</title>"},
+        {"/doc.pdf", "<title>pdf</title>"},
+    };
+    pages_b = {{"/x.html", "<title>X on B</title><a href='" + a.Url("/index.html") + "'>back</a>"}};
+    a.Handle("/robots.txt", [](const HttpRequest&, Conn& c) {
+      c.Respond(200, "User-agent: *\nDisallow: /private/\nAllow: /private/ok.html\nDisallow: /*.pdf$\n",
+                "text/plain");
+    });
+    a.Handle("/*", [this](const HttpRequest& req, Conn& c) { Serve(pages_a, req, c); });
+    b.Handle("/*", [this](const HttpRequest& req, Conn& c) { Serve(pages_b, req, c); });
+  }
+  static void Serve(const std::map<std::string, std::string>& pages, const HttpRequest& req, Conn& c) {
+    auto it = pages.find(req.path);
+    if (it == pages.end()) return (void)c.Respond(404, "<title>Not Found</title>");
+    c.Respond(200, it->second);
+  }
+};
+
+struct Crawl {
+  gc::testing::Finished f;
+  std::string db;
+  std::map<std::string, std::string> rows;  // url (path for host A, full otherwise) -> outcome
+};
+
+Crawl RunCrawl(Site& site, TempDir& dir, std::vector<std::string> extra) {
+  std::ofstream(dir / "seed.txt") << site.a.Url("/index.html") << "\n";
+  // A new database per crawl: removing a WAL database's files under an open reader is asking for trouble.
+  static int n = 0;
+  std::string db = dir / ("r" + std::to_string(++n) + ".db");
+  std::vector<std::string> args = {GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--concurrency", "8"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.push_back(dir / "seed.txt");
+  Crawl c;
+  c.db = db;
+  c.f = Run(args, "follow");
+  if (!fs::exists(db)) return c;
+  Database d(db, Database::Mode::kReadOnly);
+  auto st = d.Prepare("SELECT url, coalesce(error, CAST(status AS TEXT)) FROM results");
+  std::string base = site.a.Url("");
+  while (st.Step()) {
+    std::string url = st.Text(0);
+    if (url.rfind(base, 0) == 0) url = url.substr(base.size());
+    c.rows[url] = st.Text(1);
+  }
+  return c;
+}
+
+std::set<std::string> Keys(const std::map<std::string, std::string>& m) {
+  std::set<std::string> out;
+  for (auto& [k, v] : m) out.insert(k);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("depth 0 crawls only the list") {
+  Site site;
+  TempDir dir;
+  auto c = RunCrawl(site, dir, {});
+  CHECK(c.f.exit_code == 0);
+  CHECK(Keys(c.rows) == std::set<std::string>{"/index.html"});
+  CHECK(site.a.Log().size() == 1);  // no robots.txt either: a list crawl does not follow links
+}
+
+TEST_CASE("depth 1, scope host: each in-scope link once; nofollow, other hosts and schemes left; robots honoured") {
+  Site site;
+  TempDir dir;
+  auto c = RunCrawl(site, dir, {"--depth", "1"});
+  CHECK(c.f.exit_code == 0);
+  CHECK(Keys(c.rows) == std::set<std::string>{"/index.html", "/a.html", "/b.html", "/sub/c.html",
+                                              "/private/secret.html", "/private/ok.html", "/doc.pdf"});
+  CHECK(c.rows["/private/secret.html"] == "robots");
+  CHECK(c.rows["/doc.pdf"] == "robots");
+  CHECK(c.rows["/private/ok.html"] == "200");
+  CHECK(c.rows["/a.html"] == "200");
+  int robots_fetches = 0;
+  for (auto& e : site.a.Log()) {
+    robots_fetches += e.path == "/robots.txt";
+    CHECK(e.path != "/private/secret.html");  // refused without a request
+  }
+  CHECK(robots_fetches == 1);
+  // Every link found is in the links table, followed or not.
+  Database d(c.db, Database::Mode::kReadOnly);
+  auto st = d.Prepare("SELECT count(*), sum(nofollow) FROM links WHERE from_url LIKE '%/index.html'");
+  REQUIRE(st.Step());
+  CHECK(st.Int(0) == 8);  // a (once, despite two links), b, c, x on B, nofollow, secret, ok, pdf
+  CHECK(st.Int(1) == 1);
+}
+
+TEST_CASE("deeper crawls add exactly the next ring; cycles and duplicates are crawled once at their smallest depth") {
+  Site site;
+  TempDir dir;
+  auto two = RunCrawl(site, dir, {"--depth", "2"});
+  CHECK(Keys(two.rows) == std::set<std::string>{"/index.html", "/a.html", "/b.html", "/sub/c.html",
+                                                "/private/secret.html", "/private/ok.html", "/doc.pdf",
+                                                "/deep1.html", "/sub/d.html"});
+  auto three = RunCrawl(site, dir, {"--depth", "3"});
+  CHECK(Keys(three.rows) == std::set<std::string>{"/index.html", "/a.html", "/b.html", "/sub/c.html",
+                                                  "/private/secret.html", "/private/ok.html", "/doc.pdf",
+                                                  "/deep1.html", "/sub/d.html", "/deep2.html", "/missing.html"});
+  CHECK(three.rows["/missing.html"] == "404");
+  Database d(three.db, Database::Mode::kReadOnly);
+  auto st = d.Prepare("SELECT depth FROM results WHERE url LIKE '%/a.html'");
+  REQUIRE(st.Step());
+  CHECK(st.Int(0) == 1);
+  auto deep = RunCrawl(site, dir, {"--depth", "100"});
+  CHECK(deep.rows.count("/deep3.html") == 1);
+  CHECK(deep.rows.count("/hidden.html") == 0);     // only linked from a meta-nofollow page
+  CHECK(deep.rows.count("/nofollow.html") == 0);   // only linked with rel=nofollow
+}
+
+TEST_CASE("scope any crosses hosts; --ignore-robots and --ignore-nofollow override; --exclude filters") {
+  Site site;
+  TempDir dir;
+  auto any = RunCrawl(site, dir, {"--depth", "1", "--scope", "any"});
+  CHECK(any.rows.count(site.b.Url("/x.html")) == 1);
+  CHECK(any.rows[site.b.Url("/x.html")] == "200");  // B has no robots.txt (404): all allowed
+  auto loose = RunCrawl(site, dir, {"--depth", "1", "--ignore-robots", "--ignore-nofollow", "--exclude", "\\.pdf$"});
+  CHECK(loose.rows["/private/secret.html"] == "200");
+  CHECK(loose.rows.count("/nofollow.html") == 1);
+  CHECK(loose.rows.count("/doc.pdf") == 0);
+  auto capped = RunCrawl(site, dir, {"--depth", "5", "--max-pages", "4"});
+  CHECK(capped.rows.size() == 4);
+  auto bad = RunCrawl(site, dir, {"--depth", "1", "--include", "(unclosed"});
+  CHECK(bad.f.exit_code == 2);
+  CHECK(bad.f.err.find("bad regular expression") != std::string::npos);
+}
+
+TEST_CASE("a robots.txt Crawl-delay spaces that host's requests") {
+  Site site;
+  site.a.Handle("/robots.txt", [](const HttpRequest&, Conn& c) {
+    c.Respond(200, "User-agent: *\nCrawl-delay: 0.2\n", "text/plain");
+  });
+  TempDir dir;
+  auto c = RunCrawl(site, dir, {"--depth", "1"});
+  CHECK(c.f.exit_code == 0);
+  auto log = site.a.Log();
+  std::vector<double> starts;
+  for (auto& e : log) {
+    if (e.path != "/robots.txt") starts.push_back(e.start_s);
+  }
+  std::sort(starts.begin(), starts.end());
+  REQUIRE(starts.size() >= 5);
+  for (size_t i = 2; i < starts.size(); ++i) CHECK(starts[i] - starts[i - 1] >= 0.18);
+}

@@ -1,0 +1,145 @@
+#include "urls/robots.h"
+
+#include <cctype>
+#include <cstdlib>
+
+namespace gc::urls {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// RFC 9309 2.2.2: octets outside US-ASCII are compared percent-encoded, and %xx escapes with upper-case
+// hex; unreserved characters are compared decoded, as URLs are after canonicalisation.
+std::string NormalizePath(std::string_view in) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(in[i]);
+    if (c == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+      int v = std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16);
+      if (std::isalnum(v) || v == '-' || v == '.' || v == '_' || v == '~') {
+        out += char(v);
+      } else {
+        out += '%';
+        out += kHex[v >> 4];
+        out += kHex[v & 15];
+      }
+      i += 2;
+    } else if (c >= 0x80 || c <= 0x20) {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += char(c);
+    }
+  }
+  return out;
+}
+
+// Does `pattern` ('*' any run, final '$' end) match a prefix of `path` (or all of it, with '$')?
+// Iterative with one backtrack point per '*', so hostile patterns cannot blow up.
+bool Matches(std::string_view pattern, std::string_view path) {
+  bool anchored = !pattern.empty() && pattern.back() == '$';
+  if (anchored) pattern.remove_suffix(1);
+  size_t p = 0, s = 0, star = std::string_view::npos, mark = 0;
+  while (true) {
+    if (p == pattern.size()) {
+      if (!anchored || s == path.size()) return true;
+    } else if (pattern[p] == '*') {
+      star = p++;
+      mark = s;
+      continue;
+    } else if (s < path.size() && pattern[p] == path[s]) {
+      ++p;
+      ++s;
+      continue;
+    }
+    if (star == std::string_view::npos || mark >= path.size()) return false;
+    p = star + 1;
+    s = ++mark;
+  }
+}
+
+}  // namespace
+
+Robots Robots::DisallowAll() {
+  Robots r;
+  r.rules_.push_back({"/", false});
+  return r;
+}
+
+Robots Robots::Parse(std::string_view text, std::string_view product_token) {
+  std::string token = Lower(product_token);
+  Robots mine, star;
+  bool found_mine = false;
+  // Parser state: a run of user-agent lines opens a group; rules belong to the open groups.
+  bool in_agents = false, applies_mine = false, applies_star = false;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find_first_of("\n\r", pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string key = Lower(Trim(line.substr(0, colon)));
+    std::string_view value = Trim(line.substr(colon + 1));
+    if (key == "user-agent") {
+      if (!in_agents) applies_mine = applies_star = false;
+      in_agents = true;
+      // The product token: the value's leading [A-Za-z_-] characters, case-insensitive (RFC 9309 2.2.1).
+      size_t n = 0;
+      while (n < value.size() && (std::isalpha(static_cast<unsigned char>(value[n])) || value[n] == '_' || value[n] == '-')) ++n;
+      std::string agent = Lower(value.substr(0, n));
+      if (value == "*") applies_star = true;
+      if (!agent.empty() && agent == token) {
+        applies_mine = true;
+        found_mine = true;
+      }
+      continue;
+    }
+    in_agents = false;
+    if (key == "allow" || key == "disallow") {
+      if (value.empty()) continue;  // "Disallow:" with nothing: no rule
+      Rule rule{NormalizePath(value), key == "allow"};
+      if (applies_mine) mine.rules_.push_back(rule);
+      if (applies_star) star.rules_.push_back(rule);
+    } else if (key == "crawl-delay") {
+      char* endp = nullptr;
+      std::string v(value);
+      double d = std::strtod(v.c_str(), &endp);
+      if (endp != v.c_str() && d >= 0 && d < 86400) {
+        if (applies_mine) mine.crawl_delay_ = d;
+        if (applies_star) star.crawl_delay_ = d;
+      }
+    }
+  }
+  return found_mine ? mine : star;
+}
+
+bool Robots::Allowed(std::string_view path_in) const {
+  std::string path = NormalizePath(path_in.empty() ? "/" : path_in);
+  if (path == "/robots.txt") return true;
+  const Rule* best = nullptr;
+  for (const Rule& r : rules_) {
+    if (!Matches(r.pattern, path)) continue;
+    if (!best || r.pattern.size() > best->pattern.size() || (r.pattern.size() == best->pattern.size() && r.allow)) {
+      best = &r;
+    }
+  }
+  return !best || best->allow;
+}
+
+}  // namespace gc::urls

@@ -1,0 +1,94 @@
+#include "urls/scope.h"
+
+#include <curl/curl.h>
+#include <libpsl.h>
+
+#include <stdexcept>
+
+#include "urls/url.h"
+
+namespace gc::urls {
+namespace {
+// The directory part of a canonical URL: everything up to the last '/' of its path.
+std::string DirectoryPrefix(const std::string& url) {
+  size_t query = url.find('?');
+  size_t slash = url.rfind('/', query == std::string::npos ? std::string::npos : query);
+  return url.substr(0, slash + 1);
+}
+}  // namespace
+
+std::optional<ScopeKind> ParseScopeKind(std::string_view name) {
+  if (name == "host") return ScopeKind::kHost;
+  if (name == "domain") return ScopeKind::kDomain;
+  if (name == "prefix") return ScopeKind::kPrefix;
+  if (name == "any") return ScopeKind::kAny;
+  return std::nullopt;
+}
+
+Scope::Regex Scope::Compile(const std::string& pattern) {
+  Regex re(new regex_t);
+  int rc = regcomp(re.get(), pattern.c_str(), REG_EXTENDED | REG_NOSUB);
+  if (rc != 0) {
+    char msg[256];
+    regerror(rc, re.get(), msg, sizeof msg);
+    delete re.release();  // regcomp failed: nothing to regfree
+    throw std::invalid_argument("bad regular expression '" + pattern + "': " + msg);
+  }
+  return re;
+}
+
+Scope::Scope(ScopeKind kind, const std::vector<std::string>& include, const std::vector<std::string>& exclude)
+    : kind_(kind) {
+  for (const auto& p : include) include_.push_back(Compile(p));
+  for (const auto& p : exclude) exclude_.push_back(Compile(p));
+}
+
+bool Scope::Allows(const std::string& root, const std::string& url) const {
+  bool in = false;
+  switch (kind_) {
+    case ScopeKind::kHost:
+      in = Origin(url) == Origin(root);
+      break;
+    case ScopeKind::kDomain:
+      in = RegistrableDomain(Host(url)) == RegistrableDomain(Host(root));
+      break;
+    case ScopeKind::kPrefix:
+      in = url.rfind(DirectoryPrefix(root), 0) == 0;
+      break;
+    case ScopeKind::kAny:
+      in = true;
+      break;
+  }
+  if (!in) return false;
+  for (const auto& re : exclude_) {
+    if (regexec(re.get(), url.c_str(), 0, nullptr, 0) == 0) return false;
+  }
+  if (include_.empty()) return true;
+  for (const auto& re : include_) {
+    if (regexec(re.get(), url.c_str(), 0, nullptr, 0) == 0) return true;
+  }
+  return false;
+}
+
+std::string RegistrableDomain(const std::string& host) {
+  // psl_builtin(): the list compiled into Debian's libpsl, no file to find at run time.
+  const char* domain = psl_registrable_domain(psl_builtin(), host.c_str());
+  return domain ? std::string(domain) : host;
+}
+
+std::string PathAndQuery(std::string_view url) {
+  CURLU* u = curl_url();
+  std::string out = "/";
+  if (curl_url_set(u, CURLUPART_URL, std::string(url).c_str(), CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
+    char* path = nullptr;
+    char* query = nullptr;
+    if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && path) out = path;
+    if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK && query) out += std::string("?") + query;
+    curl_free(path);
+    curl_free(query);
+  }
+  curl_url_cleanup(u);
+  return out;
+}
+
+}  // namespace gc::urls
