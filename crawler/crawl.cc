@@ -17,9 +17,12 @@
 #include "crawler/json.h"
 #include "crawler/parse_job.h"
 #include "crawler/progress.h"
+#include "crawler/run_lock.h"
+#include "crawler/thresholds.h"
 #include "crawler/signals.h"
 #include "crawler/sync.h"
 #include "parser/utf8.h"
+#include "storage/inspect.h"
 #include "storage/result_store.h"
 #include "urls/robots.h"
 #include "urls/scope.h"
@@ -40,7 +43,9 @@ std::string OptionsJson(const CrawlOptions& o) {
          ",\"max_size\":" + std::to_string(o.max_size) + ",\"user_agent\":" + JsonString(o.user_agent) +
          ",\"headers\":" + headers + ",\"insecure\":" + (o.insecure ? "true" : "false") +
          ",\"depth\":" + std::to_string(o.depth) + ",\"scope\":" + JsonString(o.scope) +
-         ",\"max_pages\":" + std::to_string(o.max_pages) + ",\"ignore_nofollow\":" +
+         ",\"max_pages\":" + std::to_string(o.max_pages) + ",\"conditional\":" + JsonString(o.conditional) +
+         ",\"retries\":" + std::to_string(o.retries) + ",\"config\":" + JsonString(o.config) +
+         ",\"ignore_nofollow\":" +
          (o.ignore_nofollow ? "true" : "false") + ",\"ignore_robots\":" + (o.ignore_robots ? "true" : "false") + "}";
 }
 
@@ -87,8 +92,9 @@ storage::ResultRow MakeRow(const storage::FrontierItem& item, const Response& r,
 
 class CrawlSession {
  public:
-  CrawlSession(const CrawlOptions& o, storage::ResultStore& store, int64_t run_id, std::ostream& err)
-      : o_(o),
+  CrawlSession(const CrawlOptions& o, storage::ResultStore& store, int64_t run_id, bool conditional, std::ostream& err)
+      : conditional_(conditional),
+        o_(o),
         store_(store),
         run_id_(run_id),
         err_(err),
@@ -145,6 +151,8 @@ class CrawlSession {
   }
 
   const Progress& progress() const { return *progress_; }
+  int64_t unchanged() const { return unchanged_; }
+  int64_t retried() const { return retried_; }
 
  private:
   Task<std::string> Main() {
@@ -241,13 +249,40 @@ class CrawlSession {
           co_return;
         }
       }
-      Response r = co_await fetcher_->Get(item.url, fetch_);
+      FetchOptions fo = fetch_;
+      std::optional<storage::PreviousResult> previous;
+      if (conditional_) previous = store_.Previous(item.url, run_id_);
+      if (previous) {
+        fo.if_none_match = previous->etag.value_or("");
+        fo.if_modified_since = previous->last_modified.value_or("");
+      }
+      Response r = co_await fetcher_->Get(item.url, fo);
+      if (auto backoff = RetryBackoff(item, r)) {
+        // A transient failure: try again later, after this host has rested; nothing is recorded yet.
+        storage::FrontierItem again = item;
+        ++again.attempts;
+        scheduler_.Retry(std::move(again), host, *backoff);
+        ++retried_;
+        co_return;
+      }
       PageInfo page;
       if (r.ok() && IsHtml(r.content_type, r.body)) {
         auto parse = ParseInPool(std::move(r.body), r.final_url, r.content_type, parse_);
         page = co_await std::move(parse);
       }
       row = MakeRow(item, r, page);
+      row.attempts = item.attempts;
+      if (r.status == 304 && previous && (previous->etag || previous->last_modified)) {
+        // Not modified: the earlier response still describes the page; carry it so reports stay whole.
+        row.unchanged = 1;
+        row.size = previous->size;
+        row.content_hash = previous->content_hash;
+        row.title = previous->title;
+        row.content_type = previous->content_type;
+        if (!row.etag) row.etag = previous->etag;
+        if (!row.last_modified) row.last_modified = previous->last_modified;
+        ++unchanged_;
+      }
       if (o_.depth > 0 && page.html) Discover(item, r, page);
     } catch (const std::exception& e) {
       // Not expected (failures are data), but a URL must never be lost: record what happened.
@@ -257,6 +292,21 @@ class CrawlSession {
     store_.Record(run_id_, std::move(row));
     // A flush of N rows stalls the loop ~10 us per row (bench/micro.sh, BM_StoreFlush): keep batches small.
     if (store_.buffered() >= 1000) FlushNow();
+  }
+
+  // How long to wait before retrying `r`, or nullopt when it is final. Transient: a timeout, a reset or
+  // empty answer, 429 and 503 (honouring Retry-After in seconds, up to 5 minutes).
+  std::optional<std::chrono::milliseconds> RetryBackoff(const storage::FrontierItem& item, const Response& r) const {
+    if (item.attempts > o_.retries || stopping_) return std::nullopt;
+    bool transient = r.error == error_class::kTimeout || r.error == error_class::kReset ||
+                     r.error == error_class::kEmptyResponse || (r.ok() && (r.status == 429 || r.status == 503));
+    if (!transient) return std::nullopt;
+    auto wait = std::chrono::milliseconds(int64_t(o_.retry_delay_ms) << std::min(item.attempts - 1, 10));
+    if (!r.retry_after.empty() && std::all_of(r.retry_after.begin(), r.retry_after.end(), ::isdigit)) {
+      auto asked = std::chrono::seconds(std::min<long long>(std::stoll(r.retry_after.substr(0, 9)), 300));
+      wait = std::max<std::chrono::milliseconds>(wait, asked);
+    }
+    return wait;
   }
 
   static storage::ResultRow ErrorRow(const storage::FrontierItem& item, const char* error, std::string message) {
@@ -352,6 +402,9 @@ class CrawlSession {
     changed_.Set();
   }
 
+  bool conditional_;
+  int64_t unchanged_ = 0;
+  int64_t retried_ = 0;
   const CrawlOptions& o_;
   storage::ResultStore& store_;
   int64_t run_id_;
@@ -428,8 +481,15 @@ ListCounts LoadList(urls::UrlListReader& reader, storage::ResultStore& store, in
   return c;
 }
 
+struct SummaryExtras {
+  int64_t unchanged = 0;  // 304s recorded as unchanged
+  int64_t retried = 0;    // transfers retried
+  std::optional<int64_t> previous_run;
+  std::optional<int64_t> changed;  // diff entries against previous_run
+};
+
 void PrintSummary(const CrawlOptions& o, storage::ResultStore& store, int64_t run_id, const std::string& status,
-                  double wall_s, int64_t fetched, std::ostream& out, std::ostream& err) {
+                  double wall_s, int64_t fetched, const SummaryExtras& x, std::ostream& out, std::ostream& err) {
   auto st = store.db().Prepare(
       "SELECT coalesce(CAST(status AS TEXT), 'none'), coalesce(error, ''), count(*) FROM results WHERE run_id = ? "
       "GROUP BY 1, 2 ORDER BY 3 DESC");
@@ -455,14 +515,20 @@ void PrintSummary(const CrawlOptions& o, storage::ResultStore& store, int64_t ru
     out << "{\"run_id\":" << run_id << ",\"status\":" << JsonString(status) << ",\"results\":" << ok + errors
         << ",\"ok\":" << ok << ",\"errors\":" << errors << ",\"by_status\":" << obj(by_status)
         << ",\"by_error\":" << obj(by_error) << ",\"fetched\":" << fetched << ",\"wall_s\":" << wall_s
-        << ",\"pages_per_s\":" << rate << ",\"db\":" << JsonString(o.db) << "}\n";
+        << ",\"pages_per_s\":" << rate << ",\"unchanged\":" << x.unchanged << ",\"retried\":" << x.retried
+        << ",\"previous_run\":" << (x.previous_run ? std::to_string(*x.previous_run) : "null")
+        << ",\"changed\":" << (x.changed ? std::to_string(*x.changed) : "null") << ",\"db\":" << JsonString(o.db)
+        << "}\n";
   }
   if (o.quiet && !o.json) return;
   if (o.json) return;
+  // The first line stands alone, for logs: run, outcome, counts, time.
   char line[256];
-  std::snprintf(line, sizeof line, "greencrawl: run %lld %s: %lld results, %lld fetched in %.2f s (%.0f/s)\n",
+  std::snprintf(line, sizeof line,
+                "greencrawl: run %lld %s: %lld results, %lld errors, %lld fetched in %.2f s (%.0f/s)%s\n",
                 static_cast<long long>(run_id), status.c_str(), static_cast<long long>(ok + errors),
-                static_cast<long long>(fetched), wall_s, rate);
+                static_cast<long long>(errors), static_cast<long long>(fetched), wall_s, rate,
+                x.changed ? (", " + std::to_string(*x.changed) + " changed").c_str() : "");
   err << line << "  responses " << ok;
   if (!by_status.empty()) {
     err << " (";
@@ -483,7 +549,13 @@ void PrintSummary(const CrawlOptions& o, storage::ResultStore& store, int64_t ru
     }
     err << ")";
   }
-  err << "\n  database: " << o.db << "   (greencrawl report --db " << o.db << " --run " << run_id << ")\n";
+  err << "\n";
+  if (x.unchanged || x.retried) err << "  unchanged (304) " << x.unchanged << ", retried " << x.retried << "\n";
+  if (x.changed) {
+    err << "  changed since run " << *x.previous_run << ": " << *x.changed << "   (greencrawl diff --db " << o.db
+        << " " << *x.previous_run << " " << run_id << ")\n";
+  }
+  err << "  database: " << o.db << "   (greencrawl report --db " << o.db << " --run " << run_id << ")\n";
 }
 
 }  // namespace
@@ -512,6 +584,20 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     err << "greencrawl: --scope must be host, domain, prefix or any (not " << o.scope << ")\n";
     return kExitUsage;
   }
+  if (o.conditional != "auto" && o.conditional != "on" && o.conditional != "off") {
+    err << "greencrawl: --conditional must be auto, on or off (not " << o.conditional << ")\n";
+    return kExitUsage;
+  }
+  std::vector<Threshold> thresholds;
+  for (const auto& text : o.fail_on) {
+    std::string why;
+    auto t = ParseThreshold(text, &why);
+    if (!t) {
+      err << "greencrawl: --fail-on " << text << ": " << why << "\n";
+      return kExitUsage;
+    }
+    thresholds.push_back(*t);
+  }
   try {
     urls::Scope check(*urls::ParseScopeKind(o.scope), o.include, o.exclude);
   } catch (const std::invalid_argument& e) {
@@ -527,6 +613,20 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
       err << "greencrawl: " << e.what() << "\n";
       return kExitUsage;
     }
+  }
+  // One crawl per database at a time; the lock dies with its process.
+  std::optional<RunLock> lock;
+  try {
+    std::string holder;
+    lock = RunLock::Acquire(o.db, o.wait_lock_s, &holder);
+    if (!lock) {
+      err << "greencrawl: " << o.db << " is in use by another crawl (" << holder
+          << "); not starting. Use --wait-lock SECONDS to wait for it.\n";
+      return kExitLocked;
+    }
+  } catch (const std::exception& e) {
+    err << "greencrawl: " << e.what() << "\n";
+    return kExitUsage;
   }
   std::unique_ptr<storage::ResultStore> store;
   try {
@@ -564,17 +664,43 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
       ListCounts c = LoadList(again, *store, run_id, o.list, o.quiet, err);
       store->SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
     }
+    std::optional<int64_t> previous_run = store->PreviousCompletedRun(run_id);
+    bool conditional = o.conditional == "on" || (o.conditional == "auto" && previous_run.has_value());
     int64_t pending = store->PendingCount(run_id);
     auto counts = store->Counts(run_id);
     int64_t done_before = counts.ok + counts.errors;
-    CrawlSession session(o, *store, run_id, err);
+    CrawlSession session(o, *store, run_id, conditional, err);
     std::string status = session.Run(done_before, done_before + pending);
     store->FinishRun(run_id, status);
     if (status == "completed") store->ClearFrontier(run_id);
     double wall = std::chrono::duration<double>(Clock::now() - start).count();
-    PrintSummary(o, *store, run_id, status, wall, session.progress().recorded(), out, err);
+
+    RunMetrics metrics;
+    {
+      auto st = store->db().Prepare(
+          "SELECT count(*), count(error), count(*) FILTER (WHERE error IS NOT NULL OR status >= 400) "
+          "FROM results WHERE run_id = ?");
+      st.Bind(1, run_id);
+      st.Step();
+      metrics.results = st.Int(0);
+      metrics.errors = st.Int(1);
+      metrics.broken = st.Int(2);
+    }
+    std::optional<int64_t> changed;
+    if (previous_run && status == "completed") {
+      storage::Inspector inspector(o.db);
+      int64_t n = 0;
+      inspector.Diff(*previous_run, run_id, 10.0, [&n](const storage::Change&) { ++n; });
+      changed = n;
+      metrics.changed = n;
+    }
+    SummaryExtras extras{session.unchanged(), session.retried(), previous_run, changed};
+    PrintSummary(o, *store, run_id, status, wall, session.progress().recorded(), extras, out, err);
     if (status == "interrupted") return kExitInterrupted;
-    return status == "completed" ? kExitOk : kExitFatal;
+    if (status != "completed") return kExitFatal;
+    auto crossed = Crossed(thresholds, metrics);
+    for (const auto& line : crossed) err << "greencrawl: " << line << "\n";
+    return crossed.empty() ? kExitOk : kExitThreshold;
   } catch (const std::runtime_error& e) {
     // An unreadable list, a database that went away, a full disk: one clear line.
     err << "greencrawl: " << e.what() << "\n";

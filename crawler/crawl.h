@@ -18,6 +18,8 @@ enum ExitCode : int {
   kExitFatal = 1,        // an internal or database error stopped the run
   kExitUsage = 2,        // bad options, an unreadable list, an unusable database
   kExitInterrupted = 3,  // SIGINT/SIGTERM: stopped early, resumable with --resume
+  kExitLocked = 4,       // another crawl holds the database (see --wait-lock)
+  kExitThreshold = 5,    // the run completed but a --fail-on threshold was crossed
 };
 
 struct CrawlOptions {
@@ -28,6 +30,7 @@ struct CrawlOptions {
   int delay_ms = 0;             // minimum gap between request starts to one host
   double timeout_s = 30;        // per transfer
   int64_t max_size = 64 << 20;  // decoded body cap, bytes
+  std::string max_size_text = "64M";  // as given (job files and --print-config)
   std::string user_agent;       // empty: greencrawl/VERSION
   std::vector<std::string> headers;
   bool resume = false;
@@ -41,6 +44,13 @@ struct CrawlOptions {
   int64_t max_pages = 0;        // stop discovering after this many URLs in all; 0: no limit
   bool ignore_nofollow = false;
   bool ignore_robots = false;   // robots.txt is honoured when following links
+  // Scheduled runs (README "Scheduled runs").
+  std::string conditional = "auto";  // auto: on when the database has an earlier completed run
+  int retries = 2;              // extra attempts for transient failures (timeout, reset, 429, 503)
+  int retry_delay_ms = 1000;    // first backoff; doubles each attempt; Retry-After wins when longer
+  std::vector<std::string> fail_on;  // thresholds: "errors>5%", "broken>10", "changed>0"
+  double wait_lock_s = 0;       // wait this long for another crawl of the same database to end
+  std::string config;           // the job file, if any
   int flush_ms = 500;           // commit results at least this often
   int grace_ms = 5000;          // after SIGINT/SIGTERM, how long in-flight transfers may finish
 };

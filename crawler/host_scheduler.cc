@@ -1,5 +1,7 @@
 #include "crawler/host_scheduler.h"
 
+#include <algorithm>
+
 namespace gc {
 
 void HostScheduler::Add(storage::FrontierItem item, const std::string& host) {
@@ -67,6 +69,14 @@ void HostScheduler::Done(const std::string& host) {
   } else if (h.in_flight == 0 && h.next_start <= Clock::now()) {
     hosts_.erase(it);  // bounded memory: only hosts with work (or a gap still running) are kept
   }
+}
+
+void HostScheduler::Retry(storage::FrontierItem item, const std::string& host, std::chrono::milliseconds backoff) {
+  Host& h = hosts_[host];
+  h.queue.push_front(std::move(item));
+  ++queued_;
+  h.next_start = std::max(h.next_start, Clock::now() + backoff);
+  if (!h.scheduled && h.in_flight < per_host_) Schedule(host, h);
 }
 
 std::optional<HostScheduler::Clock::time_point> HostScheduler::NextWake() const {

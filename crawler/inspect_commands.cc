@@ -2,6 +2,7 @@
 #include "crawler/inspect_commands.h"
 
 #include <cmath>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
@@ -10,6 +11,8 @@
 
 #include "crawler/crawl.h"
 #include "crawler/json.h"
+#include "crawler/run_lock.h"
+#include "storage/result_store.h"
 #include "storage/inspect.h"
 
 namespace gc {
@@ -223,6 +226,44 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
   } else if (n == 0) {
     out << "  (no changes)\n";
   }
+  return kExitOk;
+}
+
+int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<double> older_than_days, bool dry_run,
+              double wait_lock_s, std::ostream& out, std::ostream& err) {
+  { storage::Inspector check(db); }  // a clear error for a missing or foreign file, before creating anything
+  std::string holder;
+  auto lock = RunLock::Acquire(db, wait_lock_s, &holder);
+  if (!lock) {
+    err << "greencrawl: " << db << " is in use by a crawl (" << holder << "); try again later or use --wait-lock\n";
+    return kExitLocked;
+  }
+  storage::ResultStore store(db);
+  std::vector<int64_t> doomed;
+  {
+    std::string sql = keep ? "SELECT id FROM runs ORDER BY id DESC LIMIT -1 OFFSET ?"
+                           : "SELECT id FROM runs WHERE julianday('now') - julianday(started_at) > ? ORDER BY id";
+    auto st = store.db().Prepare(sql);
+    if (keep) {
+      st.Bind(1, int64_t(*keep));
+    } else {
+      st.Bind(1, *older_than_days);
+    }
+    while (st.Step()) doomed.push_back(st.Int(0));
+  }
+  int64_t before = std::filesystem::exists(db) ? int64_t(std::filesystem::file_size(db)) : 0;
+  if (dry_run) {
+    out << "would delete " << doomed.size() << " run(s):";
+    for (int64_t id : doomed) out << " " << id;
+    out << "\n";
+    return kExitOk;
+  }
+  store.PruneRuns(doomed);
+  store.db().Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  int64_t after = int64_t(std::filesystem::file_size(db));
+  out << "deleted " << doomed.size() << " run(s)";
+  for (int64_t id : doomed) out << " " << id;
+  out << "; " << db << " " << before / 1024 << " KiB -> " << after / 1024 << " KiB\n";
   return kExitOk;
 }
 

@@ -18,4 +18,8 @@ int ExportResults(const std::string& db, std::optional<int64_t> run, const std::
 int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int64_t> b, double size_threshold_pct,
              bool json, std::ostream& out);
 
+// Deletes runs beyond the newest `keep`, or started more than `older_than_days` ago; never the running one.
+int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<double> older_than_days, bool dry_run,
+              double wait_lock_s, std::ostream& out, std::ostream& err);
+
 }  // namespace gc

@@ -177,7 +177,8 @@ void Inspector::Diff(int64_t a, int64_t b, double size_threshold_pct, const std:
 
   auto both = db_.Prepare(
       "SELECT x.url, x.status, y.status, x.error, y.error, x.size, y.size, x.title, y.title, x.content_hash, "
-      "y.content_hash FROM results x JOIN results y ON y.run_id = ? AND y.url = x.url WHERE x.run_id = ? AND "
+      "y.content_hash, x.unchanged, y.unchanged FROM results x JOIN results y ON y.run_id = ? AND y.url = x.url "
+      "WHERE x.run_id = ? AND "
       "(x.status IS NOT y.status OR x.error IS NOT y.error OR x.size IS NOT y.size OR x.title IS NOT y.title "
       "OR x.content_hash IS NOT y.content_hash) ORDER BY x.url");
   both.Bind(1, b).Bind(2, a);
@@ -185,6 +186,10 @@ void Inspector::Diff(int64_t a, int64_t b, double size_threshold_pct, const std:
     std::string url = both.Text(0);
     std::string before = Outcome(both.OptInt(1), both.OptText(3));
     std::string after = Outcome(both.OptInt(2), both.OptText(4));
+    // A 304 recorded as unchanged carries the earlier response: it is the same outcome as any 2xx.
+    auto fine = [](const std::string& o) { return o == "304" || (o.size() == 3 && o[0] == '2'); };
+    if (both.OptInt(11).value_or(0) == 1 && fine(after)) before = after;
+    if (both.OptInt(12).value_or(0) == 1 && fine(before)) after = before;
     if (before != after) {
       out({url, "status", before, after});
       continue;  // a different outcome explains the rest

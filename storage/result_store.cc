@@ -35,8 +35,8 @@ ResultStore::ResultStore(const std::string& path)
       insert_result_(Migrated(db_).Prepare(
           "INSERT OR REPLACE INTO results (run_id, url, final_url, status, size, content_type, title, error, "
           "error_message, depth, fetched_at, redirects, wire_bytes, ip, etag, last_modified, content_hash, dns_ms, "
-          "connect_ms, tls_ms, ttfb_ms, total_ms, list_line, attempts) "
-          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+          "connect_ms, tls_ms, ttfb_ms, total_ms, list_line, attempts, unchanged) "
+          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
       mark_done_(db_.Prepare("UPDATE frontier SET done = 1 WHERE run_id = ? AND url = ?")),
       insert_frontier_(db_.Prepare(
           "INSERT OR IGNORE INTO frontier (run_id, url, seq, depth, list_line) VALUES (?, ?, ?, ?, ?)")),
@@ -45,7 +45,11 @@ ResultStore::ResultStore(const std::string& path)
       discover_(db_.Prepare(
           "INSERT INTO frontier (run_id, url, seq, depth, list_line, root) VALUES (?, ?, ?, ?, NULL, ?) "
           "ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth "
-          "WHERE excluded.depth < frontier.depth AND frontier.done = 0")) {}
+          "WHERE excluded.depth < frontier.depth AND frontier.done = 0")),
+      previous_(db_.Prepare(
+          "SELECT run_id, status, size, etag, last_modified, content_hash, title, content_type FROM results "
+          "WHERE url = ? AND run_id < ? AND error IS NULL AND (status BETWEEN 200 AND 299 OR status = 304) "
+          "ORDER BY run_id DESC LIMIT 1")) {}
 
 int64_t ResultStore::BeginRun(const std::string& list_file, const std::string& options_json,
                               const std::string& version) {
@@ -111,6 +115,44 @@ int64_t ResultStore::FrontierSize(int64_t run_id) {
   return st.Int(0);
 }
 
+std::optional<PreviousResult> ResultStore::Previous(const std::string& url, int64_t before_run) {
+  previous_.Bind(1, url).Bind(2, before_run);
+  std::optional<PreviousResult> out;
+  if (previous_.Step()) {
+    PreviousResult p;
+    p.run_id = previous_.Int(0);
+    p.status = previous_.OptInt(1);
+    p.size = previous_.OptInt(2);
+    p.etag = previous_.OptText(3);
+    p.last_modified = previous_.OptText(4);
+    p.content_hash = previous_.OptText(5);
+    p.title = previous_.OptText(6);
+    p.content_type = previous_.OptText(7);
+    out = std::move(p);
+  }
+  previous_.Reset();
+  return out;
+}
+
+std::optional<int64_t> ResultStore::PreviousCompletedRun(int64_t run_id) {
+  auto st = db_.Prepare("SELECT max(id) FROM runs WHERE id < ? AND status = 'completed'");
+  st.Bind(1, run_id);
+  if (!st.Step() || st.IsNull(0)) return std::nullopt;
+  return st.Int(0);
+}
+
+int64_t ResultStore::PruneRuns(const std::vector<int64_t>& run_ids) {
+  if (run_ids.empty()) return 0;
+  {
+    sqlite::Transaction tx(db_);
+    auto del = db_.Prepare("DELETE FROM runs WHERE id = ?");  // results, links, frontier cascade
+    for (int64_t id : run_ids) del.Bind(1, id).Run();
+    tx.Commit();
+  }
+  db_.Exec("VACUUM");  // give the space back to the file system
+  return int64_t(run_ids.size());
+}
+
 void ResultStore::Discover(int64_t run_id, FrontierItem item) { discovered_.emplace_back(run_id, std::move(item)); }
 
 int64_t ResultStore::PendingCount(int64_t run_id) {
@@ -148,6 +190,7 @@ size_t ResultStore::Flush() {
     s.Bind(11, r.fetched_at).Bind(12, r.redirects).Bind(13, r.wire_bytes).Bind(14, r.ip).Bind(15, r.etag);
     s.Bind(16, r.last_modified).Bind(17, r.content_hash).Bind(18, r.dns_ms).Bind(19, r.connect_ms);
     s.Bind(20, r.tls_ms).Bind(21, r.ttfb_ms).Bind(22, r.total_ms).Bind(23, r.list_line).Bind(24, r.attempts);
+    s.Bind(25, r.unchanged);
     s.Run();
     if (r.in_frontier) mark_done_.Bind(1, run_id).Bind(2, r.url).Run();
   }

@@ -35,7 +35,15 @@ struct ResultRow {
   std::optional<double> dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms;
   std::optional<int64_t> list_line;
   int64_t attempts = 1;
+  std::optional<int64_t> unchanged;  // 1: a 304, with the previous result's size/hash/title carried
   bool in_frontier = true;  // false for rows that never were (malformed list lines)
+};
+
+// What a URL's latest earlier result said, for conditional requests.
+struct PreviousResult {
+  int64_t run_id = 0;
+  std::optional<int64_t> status, size;
+  std::optional<std::string> etag, last_modified, content_hash, title, content_type;
 };
 
 struct FrontierItem {
@@ -44,6 +52,7 @@ struct FrontierItem {
   int64_t depth = 0;
   std::optional<int64_t> list_line;
   std::optional<std::string> root;  // for discovered URLs: the scope root (see schema v2)
+  int attempts = 1;                   // in memory only: the transfer attempt this is (retries)
 };
 
 struct RunRecord {
@@ -91,6 +100,12 @@ class ResultStore {
   size_t buffered() const { return results_.size() + links_.size() + discovered_.size(); }
   bool has_discoveries() const { return !discovered_.empty(); }
   int64_t FrontierSize(int64_t run_id);
+  // The latest result for `url` in an earlier run that had a response (2xx or 304), if any.
+  std::optional<PreviousResult> Previous(const std::string& url, int64_t before_run);
+  // The newest completed run before `run_id`, if any.
+  std::optional<int64_t> PreviousCompletedRun(int64_t run_id);
+  // Deletes runs (and their results, links, frontier) and reclaims the space. Returns runs deleted.
+  int64_t PruneRuns(const std::vector<int64_t>& run_ids);
   // Writes the buffer in one transaction. Returns the rows written.
   size_t Flush();
 
@@ -108,6 +123,7 @@ class ResultStore {
   sqlite::Statement insert_frontier_;
   sqlite::Statement insert_link_;
   sqlite::Statement discover_;
+  sqlite::Statement previous_;
   std::vector<std::pair<int64_t, ResultRow>> results_;
   std::vector<std::pair<int64_t, FrontierItem>> discovered_;
   std::vector<PendingLink> links_;

@@ -83,6 +83,13 @@ CREATE INDEX links_by_target ON links (run_id, to_url);
     R"sql(
 ALTER TABLE frontier ADD COLUMN root TEXT;
 )sql",
+    // 2 -> 3: scheduled re-crawls. A 304 answer to a conditional request is recorded with unchanged = 1
+    // and the previous result's size, hash, title and type carried forward; the index finds a URL's
+    // previous result.
+    R"sql(
+ALTER TABLE results ADD COLUMN unchanged INTEGER;
+CREATE INDEX results_by_url ON results (url, run_id);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
