@@ -97,7 +97,15 @@ struct Fetcher::Transfer {
       return 0;  // makes libcurl fail the transfer with CURLE_WRITE_ERROR
     }
     XXH3_64bits_update(t->hash.get(), data, n);
-    if (t->options.keep_body) t->response.body.append(data, n);
+    if (t->options.keep_body) {
+      if (t->response.body.empty()) {
+        // One allocation for the whole body when its length is announced (and under the cap).
+        curl_off_t announced = -1;
+        curl_easy_getinfo(t->easy.get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+        if (announced > 0 && announced <= t->options.max_body_bytes) t->response.body.reserve(size_t(announced));
+      }
+      t->response.body.append(data, n);
+    }
     return n;
   }
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -25,10 +26,23 @@ bool IEquals(std::string_view a, std::string_view b) {
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
 }
 
+// ASCII case-insensitive search. A needle starting with a non-letter ('<') jumps between candidates with
+// memchr; one starting with a letter checks every position.
 size_t IFind(std::string_view hay, std::string_view needle, size_t from) {
   if (needle.empty() || hay.size() < needle.size()) return std::string_view::npos;
-  for (size_t i = from; i + needle.size() <= hay.size(); ++i) {
+  const char first = needle[0];
+  if (std::isalpha(static_cast<unsigned char>(first))) {
+    for (size_t i = from; i + needle.size() <= hay.size(); ++i) {
+      if (IEquals(hay.substr(i, needle.size()), needle)) return i;
+    }
+    return std::string_view::npos;
+  }
+  while (from + needle.size() <= hay.size()) {
+    const void* hit = std::memchr(hay.data() + from, first, hay.size() - needle.size() + 1 - from);
+    if (!hit) return std::string_view::npos;
+    size_t i = size_t(static_cast<const char*>(hit) - hay.data());
     if (IEquals(hay.substr(i, needle.size()), needle)) return i;
+    from = i + 1;
   }
   return std::string_view::npos;
 }
@@ -291,6 +305,12 @@ bool IsHtml(std::string_view content_type, std::string_view body) {
     if (head.size() >= p.size() && IEquals(head.substr(0, p.size()), p)) return true;
   }
   return false;
+}
+
+bool CheapToParse(std::string_view body, const ParseOptions& options) {
+  if (options.links) return false;
+  return IFind(body.substr(0, kInlineParseBytes + 5), "<body", 0) != std::string_view::npos ||
+         body.size() <= kInlineParseBytes;
 }
 
 PageInfo ParsePage(std::string_view body, std::string_view page_url, std::string_view content_type,

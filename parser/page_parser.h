@@ -53,4 +53,9 @@ bool IsHtml(std::string_view content_type, std::string_view body);
 PageInfo ParsePage(std::string_view body, std::string_view page_url, std::string_view content_type,
                    const ParseOptions& options);
 
+// True when ParsePage(body, ..., options) reads at most kInlineParseBytes (a title-only parse of a small
+// <head>: ~10 us), so the caller may run it on the loop instead of paying a thread-pool round trip.
+inline constexpr size_t kInlineParseBytes = 32 * 1024;
+bool CheapToParse(std::string_view body, const ParseOptions& options);
+
 }  // namespace gc
