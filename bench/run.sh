@@ -18,7 +18,6 @@ port=${BENCH_PORT:-18090}
 mkdir -p "$work"
 
 "$root/scripts/bootstrap" --bench
-for p in python3 wrk; do command -v $p >/dev/null || apt-get install -y -q $p >/dev/null; done
 cmake -S "$root" -B "$root/build-release" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
 cmake --build "$root/build-release" -j "$(nproc)" --target greencrawl >/dev/null
 gc="$root/build-release/greencrawl"

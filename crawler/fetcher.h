@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -82,7 +83,7 @@ class Fetcher {
   // Not a `= {}` default argument: g++ 12 destroys a brace-initialised temporary twice when the awaiting
   // frame is destroyed (a kill) while suspended in the co_await (docs/hacking.md).
   Task<Response> Get(std::string url) { return Get(std::move(url), FetchOptions()); }
-  size_t in_flight() const { return transfers_.size(); }
+  size_t in_flight() const { return transfers_.size() + pending_.size(); }
 
   struct Transfer;  // one transfer in flight (fetcher.cc)
 
@@ -104,6 +105,10 @@ class Fetcher {
   static int OnTimer(CURLM* multi, long timeout_ms, void* self) noexcept;
   static void OnPoll(uv_poll_t* poll, int status, int events) noexcept;
   static void OnTimeout(uv_timer_t* timer) noexcept;
+  static void OnAdd(uv_idle_t* idle) noexcept;
+  void AddPending();
+  void AddToMulti(Transfer* t);
+  static constexpr int kAddsPerTurn = 32;
   void Act(curl_socket_t s, int flags);
   void CollectDone();
   void Start(Transfer* t);
@@ -116,6 +121,8 @@ class Fetcher {
   std::unique_ptr<CURLSH, ShareDeleter> share_;
   std::unique_ptr<CURLM, MultiDeleter> multi_;
   UvHandle<uv_timer_t> timer_;
+  UvHandle<uv_idle_t> adder_;       // feeds pending_ to libcurl a few per loop turn
+  std::deque<Transfer*> pending_;
   std::vector<EasyPtr> free_easies_;  // reused, so connections and DNS stay warm
   std::unordered_map<CURL*, Transfer*> transfers_;
   std::unordered_set<Socket*> sockets_;  // polls open for curl's sockets

@@ -215,8 +215,9 @@ TEST_CASE("transient failures are retried with backoff and the attempts recorded
     if (e.path == "/busy") busy.push_back(e.start_s);
   }
   REQUIRE(busy.size() == 3);
-  CHECK(busy[1] - busy[0] >= 0.045);
-  CHECK(busy[2] - busy[1] >= 0.095);
+  CHECK(busy[1] - busy[0] >= 0.035);  // 50 ms, less arrival jitter on a loaded machine
+  CHECK(busy[2] - busy[1] >= 0.075);  // 100 ms
+  CHECK(busy[2] - busy[0] >= 0.145);  // together: 150 ms
 }
 
 TEST_CASE("a job file holds the settings; the command line wins; errors name the file and line") {

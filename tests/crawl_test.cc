@@ -181,7 +181,14 @@ TEST_CASE("SIGINT stops gracefully: rows committed, run interrupted, exit code 3
   WriteFile(dir / "list.txt", ListOf(server, n));
   std::string db = dir / "r.db";
   auto child = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "5", dir / "list.txt"}, "sigint");
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  // Interrupt once some results are committed (not after a fixed time: a loaded machine starts slowly).
+  for (int i = 0; i < 300; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    try {
+      if (fs::exists(db) && Scalar(db, "SELECT count(*) FROM results") > 5) break;
+    } catch (const gc::sqlite::Error&) {
+    }
+  }
   auto t0 = std::chrono::steady_clock::now();
   kill(child.pid, SIGINT);
   auto f = Wait(child);
@@ -203,9 +210,9 @@ TEST_CASE("SIGINT stops gracefully: rows committed, run interrupted, exit code 3
 
 TEST_CASE("another process can read the database while the crawl writes it") {
   TestServer server;
-  ServeSite(server, 20);
+  ServeSite(server, 40);
   TempDir dir;
-  const int n = 300;
+  const int n = 300;  // ~3 s at 4 x 40 ms: several 500 ms commits to watch
   WriteFile(dir / "list.txt", ListOf(server, n));
   std::string db = dir / "r.db";
   auto child = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "4", dir / "list.txt"}, "reader");
@@ -270,13 +277,16 @@ TEST_CASE("--per-host and --delay hold for each host, measured from the servers'
     double min_gap = 1e9;
     int peak = 0;
     for (size_t i = 0; i < log.size(); ++i) {
-      if (i > 0) min_gap = std::min(min_gap, log[i].start_s - log[i - 1].start_s);
+      if (i > 0) min_gap = std::min(min_gap, log[i].start_s - log[i - 1].start_s);  // arrivals at the server
       int overlapping = 0;
       for (auto& other : log) overlapping += other.start_s <= log[i].start_s && other.end_s > log[i].start_s;
       peak = std::max(peak, overlapping);
     }
     CHECK(peak <= 2);
-    CHECK(min_gap >= 0.090);  // 100 ms between starts, less a little network jitter
+    // 100 ms between request starts. The server sees arrivals, which a loaded machine can bunch up a little:
+    // each gap may lose some, but on average they are 100 ms (without --delay they would be ~0).
+    CHECK(min_gap >= 0.060);
+    CHECK((log.back().start_s - log.front().start_s) / double(log.size() - 1) >= 0.095);
   }
   // Both hosts were crawled side by side: 12 requests 100 ms apart take ~1.1 s per host, not 2.2 s in all.
   auto la = a.Log(), lb = b.Log();

@@ -196,5 +196,7 @@ TEST_CASE("a robots.txt Crawl-delay spaces that host's requests") {
   }
   std::sort(starts.begin(), starts.end());
   REQUIRE(starts.size() >= 5);
-  for (size_t i = 2; i < starts.size(); ++i) CHECK(starts[i] - starts[i - 1] >= 0.18);
+  // 200 ms between starts (the first page waits for robots.txt); arrivals may bunch up a little.
+  for (size_t i = 2; i < starts.size(); ++i) CHECK(starts[i] - starts[i - 1] >= 0.15);
+  CHECK((starts.back() - starts[1]) / double(starts.size() - 2) >= 0.195);
 }
