@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "storage/sqlite.h"
+#include "tests/e2e.h"
 #include "tests/process.h"
 #include "tests/test_server.h"
 
@@ -23,25 +24,6 @@ using gc::sqlite::Database;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/greencrawl-batch-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
-
-void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
-
-int64_t Scalar(const std::string& db, const std::string& sql) {
-  Database d(db, Database::Mode::kReadOnly);
-  auto st = d.Prepare(sql);
-  REQUIRE(st.Step());
-  return st.IsNull(0) ? -1 : st.Int(0);
-}
 
 // A site whose pages change between "nights"; it honours conditional requests like a real server.
 struct ChangingSite {

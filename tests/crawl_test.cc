@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "storage/sqlite.h"
+#include "tests/e2e.h"
 #include "tests/process.h"
 #include "tests/test_server.h"
 
@@ -27,31 +28,6 @@ constexpr int kBigList = 20'000;  // ASan + UBSan make every request several tim
 constexpr int kBigList = 100'000;
 #endif
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/greencrawl-e2e-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
-
-void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
-
-int64_t Scalar(const std::string& db, const std::string& sql) {
-  Database d(db, Database::Mode::kReadOnly);
-  auto st = d.Prepare(sql);
-  REQUIRE(st.Step());
-  return st.Int(0);
-}
-
-std::string Text(const std::string& db, const std::string& sql) {
-  Database d(db, Database::Mode::kReadOnly);
-  auto st = d.Prepare(sql);
-  REQUIRE(st.Step());
-  return st.Text(0);
-}
 
 void ServeSite(TestServer& server, int delay_ms = 0) {
   server.Handle("/p*", [delay_ms](const HttpRequest& req, Conn& c) {

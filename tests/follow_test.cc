@@ -11,6 +11,7 @@
 #include <string>
 
 #include "storage/sqlite.h"
+#include "tests/e2e.h"
 #include "tests/process.h"
 #include "tests/test_server.h"
 
@@ -19,16 +20,6 @@ using gc::sqlite::Database;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/greencrawl-follow-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
 
 // Host A (127.0.0.1) and host B (127.0.0.2). Paths map to HTML; anything else is a 404.
 struct Site {

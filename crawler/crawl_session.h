@@ -1,0 +1,26 @@
+// One run's fetch -> parse -> record loop, on a hub of its own: the dispatcher greenlet, the workers, the
+// flusher, robots.txt, link discovery, retries. RunCrawl (crawl.h) prepares the run and calls this.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+#include "crawler/crawl.h"
+#include "storage/result_store.h"
+
+namespace gc {
+
+struct SessionOutcome {
+  std::string status;      // completed | interrupted | failed
+  int64_t recorded = 0;    // results recorded by this session
+  int64_t unchanged = 0;   // 304s recorded as unchanged
+  int64_t retried = 0;     // transfers retried
+};
+
+// Crawls the run's pending frontier until it is empty or a signal stops it. `done_before` and `total`
+// are for the progress line.
+SessionOutcome RunSession(const CrawlOptions& options, storage::ResultStore& store, int64_t run_id, bool conditional,
+                          int64_t done_before, int64_t total, std::ostream& err);
+
+}  // namespace gc
