@@ -8,6 +8,8 @@
 #include <optional>
 #include <unordered_map>
 
+#include <xxhash.h>
+
 #include "crawler/error_class.h"
 #include "crawler/fetcher.h"
 #include "crawler/greenlet.h"
@@ -163,9 +165,13 @@ class CrawlSession {
     const size_t refill_below = size_t(std::max(1000, 4 * o_.concurrency));
     while (!stopping_ && !flush_error_) {
       if (scheduler_.queued() < refill_below) {
-        // Discovered URLs wait in the write buffer: commit them so the frontier query sees them.
-        if (store_.has_discoveries()) {
+        // Discovered URLs wait in the write buffer: commit them so the frontier query sees them. Only when
+        // the scheduler is about to run dry, or every 200 ms: each commit is a WAL write on the loop, and
+        // a growing recursive crawl would otherwise commit on nearly every dispatch.
+        bool starving = scheduler_.queued() < size_t(o_.concurrency);
+        if (store_.has_discoveries() && (starving || Clock::now() - last_refill_flush_ > std::chrono::milliseconds(200))) {
           FlushNow();
+          last_refill_flush_ = Clock::now();
           frontier_done_ = false;
         }
         if (!frontier_done_) Refill(refill_below * 2);
@@ -313,11 +319,22 @@ class CrawlSession {
     // The scope root of a listed URL is where it ended up (http://x/ -> https://www.x/ is common).
     std::string root = item.root.value_or(r.final_url.empty() ? item.url : r.final_url);
     bool follow_page = item.depth < o_.depth && (o_.ignore_nofollow || !page.nofollow);
+    std::string root_key = follow_page ? scope_.Key(root) : std::string();
     for (const Link& link : page.links) {
       store_.AddLink(run_id_, item.url, link.url, link.nofollow);
       if (!follow_page || link.resource || (link.nofollow && !o_.ignore_nofollow)) continue;
       if (o_.max_pages > 0 && frontier_size_ >= o_.max_pages) continue;
-      if (!scope_.Allows(root, link.url)) continue;
+      // Most links of a site point at URLs already queued: skip the database upsert unless this one
+      // is new to the session or found at a smaller depth. (A 64-bit hash: a collision could only
+      // skip a smaller-depth update, never a URL the database has not seen, since the first
+      // discovery always writes.) After --resume the set starts empty and the upsert decides.
+      uint64_t key = XXH3_64bits(link.url.data(), link.url.size());
+      auto [it, fresh] = queued_depth_.emplace(key, item.depth + 1);
+      if (!fresh) {
+        if (it->second <= item.depth + 1) continue;
+        it->second = item.depth + 1;
+      }
+      if (!scope_.AllowsUnder(root_key, link.url)) continue;
       store_.Discover(run_id_, {link.url, next_seq_++, item.depth + 1, std::nullopt, root});
       ++frontier_size_;  // an upper bound: links already queued are not counted again by the database
     }
@@ -407,6 +424,7 @@ class CrawlSession {
   std::unordered_map<std::string, RobotsEntry> robots_;  // node-based: references survive rehashing
   bool robots_on_ = false;
   int64_t frontier_size_ = 0;
+  std::unordered_map<uint64_t, int64_t> queued_depth_;  // URL hash -> smallest depth queued this session
   int64_t next_seq_ = 1;
   Fetcher* fetcher_ = nullptr;
   std::unique_ptr<Progress> progress_;
@@ -415,6 +433,7 @@ class CrawlSession {
   uint64_t next_worker_id_ = 0;
   int in_flight_ = 0;
   int64_t last_seq_ = 0;
+  Clock::time_point last_refill_flush_{};
   bool frontier_done_ = false;
   bool stopping_ = false;
   bool hard_stop_ = false;

@@ -43,17 +43,29 @@ Scope::Scope(ScopeKind kind, const std::vector<std::string>& include, const std:
   for (const auto& p : exclude) exclude_.push_back(Compile(p));
 }
 
-bool Scope::Allows(const std::string& root, const std::string& url) const {
+std::string Scope::Key(const std::string& url) const {
+  switch (kind_) {
+    case ScopeKind::kHost:
+      return Origin(url);
+    case ScopeKind::kDomain:
+      return RegistrableDomain(Host(url));
+    case ScopeKind::kPrefix:
+      return DirectoryPrefix(url);
+    case ScopeKind::kAny:
+      break;
+  }
+  return {};
+}
+
+bool Scope::AllowsUnder(const std::string& root_key, const std::string& url) const {
   bool in = false;
   switch (kind_) {
     case ScopeKind::kHost:
-      in = Origin(url) == Origin(root);
-      break;
     case ScopeKind::kDomain:
-      in = RegistrableDomain(Host(url)) == RegistrableDomain(Host(root));
+      in = Key(url) == root_key;
       break;
     case ScopeKind::kPrefix:
-      in = url.rfind(DirectoryPrefix(root), 0) == 0;
+      in = url.rfind(root_key, 0) == 0;
       break;
     case ScopeKind::kAny:
       in = true;

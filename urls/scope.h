@@ -25,7 +25,10 @@ class Scope {
  public:
   // Throws std::invalid_argument naming the pattern when a regular expression does not compile.
   Scope(ScopeKind kind, const std::vector<std::string>& include, const std::vector<std::string>& exclude);
-  bool Allows(const std::string& root, const std::string& url) const;
+  bool Allows(const std::string& root, const std::string& url) const { return AllowsUnder(Key(root), url); }
+  // The same in two steps, for the many links of one page: Key(root) once, then AllowsUnder per link.
+  std::string Key(const std::string& root_or_url) const;
+  bool AllowsUnder(const std::string& root_key, const std::string& url) const;
 
  private:
   struct RegexDeleter {
