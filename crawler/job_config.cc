@@ -8,68 +8,81 @@
 namespace gc {
 namespace {
 
+// One setting of a job file: how to read it into the options and write it back out (--print-config).
 struct Key {
   const char* name;
-  // Reads the node into the options; false when its type is wrong.
-  std::function<bool(const toml::node&, CrawlOptions&)> apply;
+  std::function<bool(const toml::node&, CrawlOptions&)> read;  // false when the value's type is wrong
+  std::function<void(const CrawlOptions&, toml::table&)> write;
   const char* expected;
 };
 
+// A scalar setting stored in `field`, read from TOML as T.
 template <typename T, typename Field>
-std::function<bool(const toml::node&, CrawlOptions&)> Set(Field CrawlOptions::*field) {
-  return [field](const toml::node& n, CrawlOptions& o) {
-    auto v = n.value<T>();
-    if (!v) return false;
-    o.*field = Field(*v);
-    return true;
-  };
+Key Scalar(const char* name, Field CrawlOptions::*field, const char* expected) {
+  return {name,
+          [field](const toml::node& n, CrawlOptions& o) {
+            auto v = n.value<T>();
+            if (!v) return false;
+            o.*field = Field(*v);
+            return true;
+          },
+          [name, field](const CrawlOptions& o, toml::table& t) { t.insert(name, T(o.*field)); }, expected};
 }
 
-std::function<bool(const toml::node&, CrawlOptions&)> SetList(std::vector<std::string> CrawlOptions::*field) {
-  return [field](const toml::node& n, CrawlOptions& o) {
-    std::vector<std::string> out;
-    if (auto s = n.value<std::string>()) {
-      out.push_back(*s);
-    } else if (const toml::array* a = n.as_array()) {
-      for (const auto& item : *a) {
-        auto s2 = item.value<std::string>();
-        if (!s2) return false;
-        out.push_back(*s2);
-      }
-    } else {
-      return false;
-    }
-    o.*field = out;
-    return true;
-  };
+// A repeatable setting: a string or an array of strings.
+Key List(const char* name, std::vector<std::string> CrawlOptions::*field) {
+  return {name,
+          [field](const toml::node& n, CrawlOptions& o) {
+            std::vector<std::string> out;
+            if (auto s = n.value<std::string>()) {
+              out.push_back(*s);
+            } else if (const toml::array* a = n.as_array()) {
+              for (const auto& item : *a) {
+                auto s2 = item.value<std::string>();
+                if (!s2) return false;
+                out.push_back(*s2);
+              }
+            } else {
+              return false;
+            }
+            o.*field = out;
+            return true;
+          },
+          [name, field](const CrawlOptions& o, toml::table& t) {
+            toml::array a;
+            for (const auto& v : o.*field) a.push_back(v);
+            t.insert(name, std::move(a));
+          },
+          "a string or an array of strings"};
 }
 
 const std::vector<Key>& Keys() {
+  using S = std::string;
   static const std::vector<Key> keys = {
-      {"list", Set<std::string>(&CrawlOptions::list), "a string"},
-      {"db", Set<std::string>(&CrawlOptions::db), "a string"},
-      {"concurrency", Set<int64_t>(&CrawlOptions::concurrency), "an integer"},
-      {"per-host", Set<int64_t>(&CrawlOptions::per_host), "an integer"},
-      {"delay", Set<int64_t>(&CrawlOptions::delay_ms), "an integer (milliseconds)"},
-      {"timeout", Set<double>(&CrawlOptions::timeout_s), "a number (seconds)"},
-      {"max-size", Set<std::string>(&CrawlOptions::max_size_text), "a string such as \"64M\""},
-      {"user-agent", Set<std::string>(&CrawlOptions::user_agent), "a string"},
-      {"header", SetList(&CrawlOptions::headers), "a string or an array of strings"},
-      {"quiet", Set<bool>(&CrawlOptions::quiet), "true or false"},
-      {"json", Set<bool>(&CrawlOptions::json), "true or false"},
-      {"insecure", Set<bool>(&CrawlOptions::insecure), "true or false"},
-      {"depth", Set<int64_t>(&CrawlOptions::depth), "an integer"},
-      {"scope", Set<std::string>(&CrawlOptions::scope), "host, domain, prefix or any"},
-      {"include", SetList(&CrawlOptions::include), "a string or an array of strings"},
-      {"exclude", SetList(&CrawlOptions::exclude), "a string or an array of strings"},
-      {"max-pages", Set<int64_t>(&CrawlOptions::max_pages), "an integer"},
-      {"ignore-nofollow", Set<bool>(&CrawlOptions::ignore_nofollow), "true or false"},
-      {"ignore-robots", Set<bool>(&CrawlOptions::ignore_robots), "true or false"},
-      {"conditional", Set<std::string>(&CrawlOptions::conditional), "\"auto\", \"on\" or \"off\""},
-      {"retries", Set<int64_t>(&CrawlOptions::retries), "an integer"},
-      {"retry-delay", Set<int64_t>(&CrawlOptions::retry_delay_ms), "an integer (milliseconds)"},
-      {"fail-on", SetList(&CrawlOptions::fail_on), "a string or an array of strings such as \"errors>5%\""},
-      {"wait-lock", Set<double>(&CrawlOptions::wait_lock_s), "a number (seconds)"},
+      Scalar<S>("list", &CrawlOptions::list, "a string"),
+      Scalar<S>("db", &CrawlOptions::db, "a string"),
+      Scalar<int64_t>("concurrency", &CrawlOptions::concurrency, "an integer"),
+      Scalar<int64_t>("per-host", &CrawlOptions::per_host, "an integer"),
+      Scalar<int64_t>("delay", &CrawlOptions::delay_ms, "an integer (milliseconds)"),
+      Scalar<double>("timeout", &CrawlOptions::timeout_s, "a number (seconds)"),
+      Scalar<S>("max-size", &CrawlOptions::max_size_text, "a string such as \"64M\""),
+      Scalar<S>("user-agent", &CrawlOptions::user_agent, "a string"),
+      List("header", &CrawlOptions::headers),
+      Scalar<bool>("quiet", &CrawlOptions::quiet, "true or false"),
+      Scalar<bool>("json", &CrawlOptions::json, "true or false"),
+      Scalar<bool>("insecure", &CrawlOptions::insecure, "true or false"),
+      Scalar<int64_t>("depth", &CrawlOptions::depth, "an integer"),
+      Scalar<S>("scope", &CrawlOptions::scope, "host, domain, prefix or any"),
+      List("include", &CrawlOptions::include),
+      List("exclude", &CrawlOptions::exclude),
+      Scalar<int64_t>("max-pages", &CrawlOptions::max_pages, "an integer"),
+      Scalar<bool>("ignore-nofollow", &CrawlOptions::ignore_nofollow, "true or false"),
+      Scalar<bool>("ignore-robots", &CrawlOptions::ignore_robots, "true or false"),
+      Scalar<S>("conditional", &CrawlOptions::conditional, "\"auto\", \"on\" or \"off\""),
+      Scalar<int64_t>("retries", &CrawlOptions::retries, "an integer"),
+      Scalar<int64_t>("retry-delay", &CrawlOptions::retry_delay_ms, "an integer (milliseconds)"),
+      List("fail-on", &CrawlOptions::fail_on),
+      Scalar<double>("wait-lock", &CrawlOptions::wait_lock_s, "a number (seconds)"),
   };
   return keys;
 }
@@ -98,7 +111,7 @@ void ApplyJobFile(const std::string& path, CrawlOptions& options,
     }
     if (!k) throw JobFileError(Where(path, node.source()) + ": unknown setting '" + name + "'");
     if (given_on_command_line(name)) continue;
-    if (!k->apply(node, options)) {
+    if (!k->read(node, options)) {
       throw JobFileError(Where(path, node.source()) + ": '" + name + "' must be " + k->expected);
     }
   }
@@ -106,35 +119,7 @@ void ApplyJobFile(const std::string& path, CrawlOptions& options,
 
 std::string EffectiveConfig(const CrawlOptions& o) {
   toml::table t;
-  auto array = [](const std::vector<std::string>& v) {
-    toml::array a;
-    for (const auto& s : v) a.push_back(s);
-    return a;
-  };
-  t.insert("list", o.list);
-  t.insert("db", o.db);
-  t.insert("concurrency", o.concurrency);
-  t.insert("per-host", o.per_host);
-  t.insert("delay", o.delay_ms);
-  t.insert("timeout", o.timeout_s);
-  t.insert("max-size", o.max_size_text);
-  t.insert("user-agent", o.user_agent);
-  t.insert("header", array(o.headers));
-  t.insert("quiet", o.quiet);
-  t.insert("json", o.json);
-  t.insert("insecure", o.insecure);
-  t.insert("depth", o.depth);
-  t.insert("scope", o.scope);
-  t.insert("include", array(o.include));
-  t.insert("exclude", array(o.exclude));
-  t.insert("max-pages", o.max_pages);
-  t.insert("ignore-nofollow", o.ignore_nofollow);
-  t.insert("ignore-robots", o.ignore_robots);
-  t.insert("conditional", o.conditional);
-  t.insert("retries", o.retries);
-  t.insert("retry-delay", o.retry_delay_ms);
-  t.insert("fail-on", array(o.fail_on));
-  t.insert("wait-lock", o.wait_lock_s);
+  for (const auto& k : Keys()) k.write(o, t);
   std::ostringstream out;
   out << t << "\n";
   return out.str();
