@@ -135,8 +135,10 @@ std::optional<PreviousResult> ResultStore::Previous(const std::string& url, int6
 }
 
 std::optional<int64_t> ResultStore::PreviousCompletedRun(int64_t run_id) {
-  auto st = db_.Prepare("SELECT max(id) FROM runs WHERE id < ? AND status = 'completed'");
-  st.Bind(1, run_id);
+  auto st = db_.Prepare(
+      "SELECT max(id) FROM runs WHERE id < ? AND status = 'completed' "
+      "AND list_file IS (SELECT list_file FROM runs WHERE id = ?)");
+  st.Bind(1, run_id).Bind(2, run_id);
   if (!st.Step() || st.IsNull(0)) return std::nullopt;
   return st.Int(0);
 }

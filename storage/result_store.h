@@ -102,7 +102,7 @@ class ResultStore {
   int64_t FrontierSize(int64_t run_id);
   // The latest result for `url` in an earlier run that had a response (2xx or 304), if any.
   std::optional<PreviousResult> Previous(const std::string& url, int64_t before_run);
-  // The newest completed run before `run_id`, if any.
+  // The newest completed run of the same list before `run_id`, if any: what "changed" compares with.
   std::optional<int64_t> PreviousCompletedRun(int64_t run_id);
   // Deletes runs (and their results, links, frontier) and reclaims the space. Returns runs deleted.
   int64_t PruneRuns(const std::vector<int64_t>& run_ids);

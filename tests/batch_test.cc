@@ -231,3 +231,19 @@ TEST_CASE("a job file holds the settings; the command line wins; errors name the
   CHECK(syntax.exit_code == 2);
   CHECK(syntax.err.find("syntax.toml:2:") != std::string::npos);
 }
+
+TEST_CASE("'changed' compares with the previous run of the same list, not with another list's run") {
+  TestServer server;
+  server.Handle("/p*", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>p</title>"); });
+  TempDir dir;
+  WriteFile(dir / "one.txt", server.Url("/p1") + "\n");
+  WriteFile(dir / "two.txt", server.Url("/p2") + "\n" + server.Url("/p3") + "\n");
+  std::string db = dir / "r.db";
+  CHECK(Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", dir / "one.txt"}, "one").exit_code == 0);
+  auto two = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--json", "--fail-on", "changed>0", dir / "two.txt"}, "two");
+  CHECK(two.exit_code == 0);
+  CHECK(two.out.find("\"previous_run\":null") != std::string::npos);
+  auto again = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--json", "--fail-on", "changed>0", dir / "two.txt"}, "again");
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("\"previous_run\":2,\"changed\":0") != std::string::npos);
+}
