@@ -6,13 +6,14 @@
 #   b  5,000 pages with a 100 ms server delay, concurrency 500 (ideal wall: 1 s)
 #   c  a 1,000,000-line list (20,000 pages + 980,000 fast 404s), concurrency 100: memory and rate at scale
 #   d  a recursive crawl (--depth 100) of the 20,000-page site from its index, links extracted from every page
-# Usage: bench/run.sh [a b c d]   (default: all). Uses ../shared/bench (site.py, serve.sh) beside the checkout.
+#   e  case b's site at concurrency 1,000: peak RSS with 1,000 transfers in flight
+# Usage: bench/run.sh [a b c d e]   (default: all). Uses ../shared/bench (site.py, serve.sh) beside the checkout.
 # Everything is on 127.0.0.1 and bounded (a per-case timeout). Results also go to $BENCH_WORK/results.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 shared=$(cd "$root/../shared/bench" 2>/dev/null && pwd) || { echo "bench: needs ../shared/bench beside the checkout" >&2; exit 2; }
-cases=${*:-a b c d}
+cases=${*:-a b c d e}
 work=${BENCH_WORK:-${TMPDIR:-/tmp}/greencrawl-own-bench}
 port=${BENCH_PORT:-18090}
 mkdir -p "$work"
@@ -71,10 +72,14 @@ for c in $cases; do
     esac
     "$shared/serve.sh" stop "$port" >/dev/null
     ;;
-  b)
+  b | e)
     dir=$(site 5000)
     "$shared/serve.sh" start "$port" "$dir" --delay-ms 100 >/dev/null
-    measure "b-5k-delay100-c500" 5000 --concurrency 500 "$dir/urls.txt"
+    if [ "$c" = b ]; then
+      measure "b-5k-delay100-c500" 5000 --concurrency 500 "$dir/urls.txt"
+    else
+      measure "e-5k-delay100-c1000" 5000 --concurrency 1000 "$dir/urls.txt"
+    fi
     "$shared/serve.sh" stop "$port" >/dev/null
     ;;
   *) echo "bench: unknown case $c" >&2; exit 2 ;;
