@@ -68,6 +68,7 @@ const std::vector<Key>& Keys() {
       Scalar<S>("max-size", &CrawlOptions::max_size_text, "a string such as \"64M\""),
       Scalar<S>("user-agent", &CrawlOptions::user_agent, "a string"),
       List("header", &CrawlOptions::headers),
+      Scalar<bool>("resume", &CrawlOptions::resume, "true or false"),
       Scalar<bool>("quiet", &CrawlOptions::quiet, "true or false"),
       Scalar<bool>("json", &CrawlOptions::json, "true or false"),
       Scalar<bool>("insecure", &CrawlOptions::insecure, "true or false"),

@@ -215,6 +215,7 @@ TEST_CASE("a job file holds the settings; the command line wins; errors name the
   CHECK(printed.out.find("concurrency = 7") != std::string::npos);  // the command line wins
   CHECK(printed.out.find("per-host = 2") != std::string::npos);
   CHECK(printed.out.find("X-Job: nightly") != std::string::npos);
+  CHECK(printed.out.find("resume = false") != std::string::npos);
   auto run = Run({GREENCRAWL_BIN, "crawl", "--config", dir / "nightly.toml", "--quiet"}, "job");
   CHECK(run.exit_code == 0);
   CHECK(Scalar(dir / "job.db", "SELECT count(*) FROM results WHERE status = 200") == 2);
