@@ -132,26 +132,19 @@ void PrintSummary(const CrawlOptions& o, storage::ResultStore& store, int64_t ru
                 static_cast<long long>(run_id), status.c_str(), static_cast<long long>(ok + errors),
                 static_cast<long long>(errors), static_cast<long long>(fetched), wall_s, rate,
                 x.changed ? (", " + std::to_string(*x.changed) + " changed").c_str() : "");
+  // " (200: 7, 404: 1)" after a total; nothing for an empty breakdown.
+  auto breakdown = [&err](const std::map<std::string, int64_t>& counts) {
+    const char* sep = " (";
+    for (auto& [k, v] : counts) {
+      err << sep << k << ": " << v;
+      sep = ", ";
+    }
+    if (!counts.empty()) err << ")";
+  };
   err << line << "  responses " << ok;
-  if (!by_status.empty()) {
-    err << " (";
-    bool first = true;
-    for (auto& [k, v] : by_status) {
-      err << (first ? "" : ", ") << k << ": " << v;
-      first = false;
-    }
-    err << ")";
-  }
+  breakdown(by_status);
   err << ", errors " << errors;
-  if (!by_error.empty()) {
-    err << " (";
-    bool first = true;
-    for (auto& [k, v] : by_error) {
-      err << (first ? "" : ", ") << k << ": " << v;
-      first = false;
-    }
-    err << ")";
-  }
+  breakdown(by_error);
   err << "\n";
   if (x.unchanged || x.retried) err << "  unchanged (304) " << x.unchanged << ", retried " << x.retried << "\n";
   if (x.changed) {

@@ -122,15 +122,7 @@ TEST_CASE("killed with SIGKILL mid-crawl, --resume finishes the same run with ex
   std::string db = dir / "r.db";
   auto child = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "10", dir / "list.txt"}, "kill9");
   // Wait until some rows are committed, then kill without warning.
-  for (int i = 0; i < 200; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (fs::exists(db) && i > 10) {
-      try {
-        if (Scalar(db, "SELECT count(*) FROM results") > 20) break;
-      } catch (const gc::sqlite::Error&) {
-      }
-    }
-  }
+  WaitForRows(db, 20, std::chrono::seconds(4));
   kill(child.pid, SIGKILL);
   auto killed = Wait(child);
   CHECK(killed.signal == SIGKILL);
@@ -158,13 +150,7 @@ TEST_CASE("SIGINT stops gracefully: rows committed, run interrupted, exit code 3
   std::string db = dir / "r.db";
   auto child = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "5", dir / "list.txt"}, "sigint");
   // Interrupt once some results are committed (not after a fixed time: a loaded machine starts slowly).
-  for (int i = 0; i < 300; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    try {
-      if (fs::exists(db) && Scalar(db, "SELECT count(*) FROM results") > 5) break;
-    } catch (const gc::sqlite::Error&) {
-    }
-  }
+  WaitForRows(db, 5, std::chrono::seconds(6));
   auto t0 = std::chrono::steady_clock::now();
   kill(child.pid, SIGINT);
   auto f = Wait(child);

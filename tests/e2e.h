@@ -3,10 +3,12 @@
 
 #include <stdlib.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "storage/sqlite.h"
 
@@ -42,6 +44,20 @@ inline std::string Text(const std::string& db, const std::string& sql) {
   auto st = d.Prepare(sql);
   if (!st.Step()) throw sqlite::Error("no row for: " + sql, SQLITE_ERROR);
   return st.Text(0);
+}
+
+// Waits until `db` holds more than `rows` results (a crawl has committed some), at most `timeout`.
+// Until the crawl has created the file and its schema, reading fails; that only means "not yet".
+inline bool WaitForRows(const std::string& db, int64_t rows, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    try {
+      if (std::filesystem::exists(db) && Scalar(db, "SELECT count(*) FROM results") > rows) return true;
+    } catch (const sqlite::Error&) {
+    }
+  }
+  return false;
 }
 
 }  // namespace gc::testing
