@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "crawler/greenlet.h"
+#include "greenlet/spawn.h"
 #include "parser/page_parser.h"
 #include "storage/result_store.h"
 #include "urls/url.h"

@@ -12,12 +12,11 @@
 
 #include "crawler/error_class.h"
 #include "crawler/fetcher.h"
-#include "crawler/greenlet.h"
+#include "greenlet/spawn.h"
 #include "crawler/host_scheduler.h"
 #include "crawler/parse_job.h"
-#include "crawler/progress.h"
-#include "crawler/signals.h"
-#include "crawler/sync.h"
+#include "greenlet/signals.h"
+#include "greenlet/sync.h"
 #include "parser/utf8.h"
 #include "urls/robots.h"
 #include "urls/scope.h"
@@ -71,8 +70,10 @@ storage::ResultRow MakeRow(const storage::FrontierItem& item, const Response& r,
 
 class CrawlSession {
  public:
-  CrawlSession(const CrawlOptions& o, storage::ResultStore& store, int64_t run_id, bool conditional, std::ostream& err)
+  CrawlSession(const CrawlOptions& o, storage::ResultStore& store, int64_t run_id, bool conditional, CrawlObserver& observer,
+               std::ostream& err)
       : conditional_(conditional),
+        observer_(observer),
         o_(o),
         store_(store),
         run_id_(run_id),
@@ -93,7 +94,7 @@ class CrawlSession {
   }
 
   // Returns the run's final status: "completed", "interrupted" or "failed".
-  std::string Run(int64_t already_done, int64_t total) {
+  std::string Run() {
     Hub hub;
     std::string status;
     {
@@ -104,7 +105,6 @@ class CrawlSession {
       fc.max_connects_cache = std::max(64L, 2L * o_.concurrency);
       Fetcher fetcher(hub, fc);
       fetcher_ = &fetcher;
-      progress_ = std::make_unique<Progress>(err_, o_.quiet, total, already_done);
       SignalWatch signals(hub, [this](int signo) { OnSignal(signo); });
       auto main = Spawn(&CrawlSession::Main, this);
       hub.Run();
@@ -130,11 +130,10 @@ class CrawlSession {
       err_ << "greencrawl: " << e.what() << "\n";
       status = "failed";
     }
-    progress_->Finish();
     return status;
   }
 
-  const Progress& progress() const { return *progress_; }
+  int64_t recorded() const { return recorded_; }
   int64_t unchanged() const { return unchanged_; }
   int64_t retried() const { return retried_; }
 
@@ -206,7 +205,6 @@ class CrawlSession {
 
   void StartWorker(storage::FrontierItem item, std::string host) {
     ++in_flight_;
-    progress_->Started();
     uint64_t id = next_worker_id_++;
     workers_.emplace(id, Spawn(&CrawlSession::Worker, this, id, std::move(item), std::move(host)));
   }
@@ -219,7 +217,6 @@ class CrawlSession {
       std::string host;
       ~Done() {
         --s->in_flight_;
-        s->progress_->Ended();
         s->scheduler_.Done(host);
         s->workers_.erase(id);
         s->changed_.Set();
@@ -232,7 +229,7 @@ class CrawlSession {
         if (!rules->Allowed(urls::PathAndQuery(item.url))) {
           row = ErrorRow(item, error_class::kRobots, "disallowed by " + host + "/robots.txt");
           row.attempts = 0;
-          progress_->Recorded(true);
+          Recorded(true);
           store_.Record(run_id_, std::move(row));
           co_return;
         }
@@ -280,7 +277,7 @@ class CrawlSession {
       // Not expected (failures are data), but a URL must never be lost: record what happened.
       row = ErrorRow(item, error_class::kOther, CleanText(e.what(), 1024));
     }
-    progress_->Recorded(row.error.has_value());
+    Recorded(row.error.has_value());
     store_.Record(run_id_, std::move(row));
     // A flush of N rows stalls the loop ~10 us per row (bench/micro.sh, BM_StoreFlush): keep batches small.
     if (store_.buffered() >= 1000) FlushNow();
@@ -389,7 +386,7 @@ class CrawlSession {
   Task<void> Ticker() {
     for (;;) {
       co_await Sleep(250);
-      progress_->Tick(in_flight_);
+      observer_.Tick(in_flight_);
     }
   }
 
@@ -405,7 +402,13 @@ class CrawlSession {
     changed_.Set();
   }
 
+  void Recorded(bool error) {
+    ++recorded_;
+    observer_.Recorded(error);
+  }
+
   bool conditional_;
+  CrawlObserver& observer_;
   int64_t unchanged_ = 0;
   int64_t retried_ = 0;
   const CrawlOptions& o_;
@@ -427,7 +430,7 @@ class CrawlSession {
   std::unordered_map<uint64_t, int64_t> queued_depth_;  // URL hash -> smallest depth queued this session
   int64_t next_seq_ = 1;
   Fetcher* fetcher_ = nullptr;
-  std::unique_ptr<Progress> progress_;
+  int64_t recorded_ = 0;
   Event changed_;
   std::unordered_map<uint64_t, Greenlet<void>> workers_;
   uint64_t next_worker_id_ = 0;
@@ -444,11 +447,11 @@ class CrawlSession {
 }  // namespace
 
 SessionOutcome RunSession(const CrawlOptions& options, storage::ResultStore& store, int64_t run_id, bool conditional,
-                          int64_t done_before, int64_t total, std::ostream& err) {
-  CrawlSession session(options, store, run_id, conditional, err);
+                          CrawlObserver& observer, std::ostream& err) {
+  CrawlSession session(options, store, run_id, conditional, observer, err);
   SessionOutcome out;
-  out.status = session.Run(done_before, total);
-  out.recorded = session.progress().recorded();
+  out.status = session.Run();
+  out.recorded = session.recorded();
   out.unchanged = session.unchanged();
   out.retried = session.retried();
   return out;

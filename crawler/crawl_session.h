@@ -6,7 +6,8 @@
 #include <ostream>
 #include <string>
 
-#include "crawler/crawl.h"
+#include "crawler/observer.h"
+#include "crawler/options.h"
 #include "storage/result_store.h"
 
 namespace gc {
@@ -18,9 +19,8 @@ struct SessionOutcome {
   int64_t retried = 0;     // transfers retried
 };
 
-// Crawls the run's pending frontier until it is empty or a signal stops it. `done_before` and `total`
-// are for the progress line.
+// Crawls the run's pending frontier until it is empty or a signal stops it; tells `observer` as it goes.
 SessionOutcome RunSession(const CrawlOptions& options, storage::ResultStore& store, int64_t run_id, bool conditional,
-                          int64_t done_before, int64_t total, std::ostream& err);
+                          CrawlObserver& observer, std::ostream& err);
 
 }  // namespace gc

@@ -20,9 +20,9 @@
 #include <unordered_set>
 #include <vector>
 
-#include "crawler/hub.h"
-#include "crawler/task.h"
-#include "crawler/uv_handle.h"
+#include "greenlet/hub.h"
+#include "greenlet/task.h"
+#include "greenlet/uv_handle.h"
 
 namespace gc {
 

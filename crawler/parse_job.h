@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "crawler/task.h"
-#include "crawler/thread_pool.h"
+#include "greenlet/task.h"
+#include "greenlet/thread_pool.h"
 #include "parser/page_parser.h"
 
 namespace gc {

@@ -8,7 +8,7 @@
 
 #include "crawler/error_class.h"
 #include "crawler/fetcher.h"
-#include "crawler/greenlet.h"
+#include "greenlet/spawn.h"
 #include "tests/test_server.h"
 
 using namespace gc;

@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 
-#include "crawler/greenlet.h"
-#include "crawler/sync.h"
-#include "crawler/thread_pool.h"
+#include "greenlet/spawn.h"
+#include "greenlet/sync.h"
+#include "greenlet/thread_pool.h"
 
 using namespace gc;
 using Clock = std::chrono::steady_clock;

@@ -6,7 +6,7 @@
 #include <string>
 #include <thread>
 
-#include "crawler/greenlet.h"
+#include "greenlet/spawn.h"
 #include "crawler/parse_job.h"
 #include "parser/page_parser.h"
 #include "parser/utf8.h"

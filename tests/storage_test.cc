@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "crawler/inspect_commands.h"
+#include "app/inspect_commands.h"
 #include "storage/inspect.h"
 #include "storage/result_store.h"
 #include "storage/schema.h"

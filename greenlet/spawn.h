@@ -21,9 +21,9 @@
 #include <utility>
 #include <vector>
 
-#include "crawler/hub.h"
-#include "crawler/task.h"
-#include "crawler/wait.h"
+#include "greenlet/hub.h"
+#include "greenlet/task.h"
+#include "greenlet/wait.h"
 
 namespace gc {
 

@@ -1,4 +1,4 @@
-#include "crawler/signals.h"
+#include "greenlet/signals.h"
 
 #include <csignal>
 

@@ -7,19 +7,19 @@
 #include <cstdint>
 #include <ostream>
 
+#include "crawler/observer.h"
+
 namespace gc {
 
-class Progress {
+class Progress : public CrawlObserver {
  public:
   Progress(std::ostream& out, bool quiet, int64_t total, int64_t done_before);
-  void Started() {}
-  void Ended() {}
-  void Recorded(bool error) {
+  void Recorded(bool error) override {
     ++recorded_;
     if (error) ++errors_;
   }
   // Called every 250 ms by the crawl.
-  void Tick(int in_flight);
+  void Tick(int in_flight) override;
   // Clears the live line.
   void Finish();
   int64_t recorded() const { return recorded_; }

@@ -1,4 +1,4 @@
-#include "crawler/progress.h"
+#include "app/progress.h"
 
 #include <unistd.h>
 

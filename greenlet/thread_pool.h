@@ -18,7 +18,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "crawler/hub.h"
+#include "greenlet/hub.h"
 
 namespace gc {
 namespace detail {

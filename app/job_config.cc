@@ -1,4 +1,4 @@
-#include "crawler/job_config.h"
+#include "app/job_config.h"
 
 #include <toml++/toml.h>
 

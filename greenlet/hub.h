@@ -20,7 +20,7 @@
 #include <memory>
 #include <unordered_map>
 
-#include "crawler/uv_handle.h"
+#include "greenlet/uv_handle.h"
 
 namespace gc {
 

@@ -15,7 +15,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "crawler/crawl.h"
+#include "app/crawl.h"
 
 namespace gc {
 

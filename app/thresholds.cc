@@ -1,4 +1,4 @@
-#include "crawler/thresholds.h"
+#include "app/thresholds.h"
 
 #include <cstdio>
 #include <cstdlib>

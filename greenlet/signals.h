@@ -4,8 +4,8 @@
 
 #include <functional>
 
-#include "crawler/hub.h"
-#include "crawler/uv_handle.h"
+#include "greenlet/hub.h"
+#include "greenlet/uv_handle.h"
 
 namespace gc {
 

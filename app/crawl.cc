@@ -1,4 +1,4 @@
-#include "crawler/crawl.h"
+#include "app/crawl.h"
 
 #include <cctype>
 #include <chrono>
@@ -8,9 +8,10 @@
 #include <memory>
 
 #include "crawler/crawl_session.h"
-#include "crawler/json.h"
-#include "crawler/run_lock.h"
-#include "crawler/thresholds.h"
+#include "app/json.h"
+#include "app/progress.h"
+#include "app/run_lock.h"
+#include "app/thresholds.h"
 #include "parser/utf8.h"
 #include "storage/inspect.h"
 #include "storage/result_store.h"
@@ -265,7 +266,9 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     int64_t pending = store->PendingCount(run_id);
     auto counts = store->Counts(run_id);
     int64_t done_before = counts.ok + counts.errors;
-    SessionOutcome session = RunSession(o, *store, run_id, conditional, done_before, done_before + pending, err);
+    Progress progress(err, o.quiet, done_before + pending, done_before);
+    SessionOutcome session = RunSession(o, *store, run_id, conditional, progress, err);
+    progress.Finish();
     const std::string& status = session.status;
     store->FinishRun(run_id, status);
     if (status == "completed") store->ClearFrontier(run_id);

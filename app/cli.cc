@@ -1,12 +1,12 @@
-#include "crawler/cli.h"
+#include "app/cli.h"
 
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 
-#include "crawler/crawl.h"
-#include "crawler/inspect_commands.h"
-#include "crawler/job_config.h"
+#include "app/crawl.h"
+#include "app/inspect_commands.h"
+#include "app/job_config.h"
 #include "version.h"
 
 namespace gc {

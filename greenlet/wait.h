@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "crawler/hub.h"
-#include "crawler/uv_handle.h"
+#include "greenlet/hub.h"
+#include "greenlet/uv_handle.h"
 
 namespace gc {
 

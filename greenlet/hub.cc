@@ -1,4 +1,4 @@
-#include "crawler/hub.h"
+#include "greenlet/hub.h"
 
 #include <cstdio>
 #include <stdexcept>

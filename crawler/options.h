@@ -1,26 +1,12 @@
-// `greencrawl crawl`: a URL list into the results database, end to end.
-//
-// The list is streamed into the run's persistent frontier (in the same SQLite file), then a scheduler on
-// the hub fetches, parses and records every URL exactly once; a killed run is continued with --resume.
-// Runs on the calling thread, which becomes the hub's thread for the duration.
+// CrawlOptions: everything that shapes one crawl, as the command line or a job file set it. The engine
+// reads it; app/ fills it in (app/settings.cc validates every field).
 #pragma once
 
 #include <cstdint>
-#include <iosfwd>
 #include <string>
 #include <vector>
 
 namespace gc {
-
-// Exit codes: a public contract, documented in the README. Failed URLs are results, not tool errors.
-enum ExitCode : int {
-  kExitOk = 0,           // the run completed (whatever the URLs' outcomes)
-  kExitFatal = 1,        // an internal or database error stopped the run
-  kExitUsage = 2,        // bad options, an unreadable list, an unusable database
-  kExitInterrupted = 3,  // SIGINT/SIGTERM: stopped early, resumable with --resume
-  kExitLocked = 4,       // another crawl holds the database (see --wait-lock)
-  kExitThreshold = 5,    // the run completed but a --fail-on threshold was crossed
-};
 
 struct CrawlOptions {
   std::string db = "greencrawl.db";
@@ -54,11 +40,5 @@ struct CrawlOptions {
   int flush_ms = 500;           // commit results at least this often
   int grace_ms = 5000;          // after SIGINT/SIGTERM, how long in-flight transfers may finish
 };
-
-// Runs the crawl; messages go to `err` (progress, warnings, the human summary) and `out` (--json).
-int RunCrawl(const CrawlOptions& options, std::ostream& out, std::ostream& err);
-
-// Parses "64M", "512k", "1G", "1000" (bytes; K/M/G are powers of 1024). Returns -1 when malformed.
-int64_t ParseSize(const std::string& text);
 
 }  // namespace gc

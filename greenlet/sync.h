@@ -14,8 +14,8 @@
 #include <optional>
 #include <utility>
 
-#include "crawler/greenlet.h"
-#include "crawler/wait.h"
+#include "greenlet/spawn.h"
+#include "greenlet/wait.h"
 
 namespace gc {
 

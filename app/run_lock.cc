@@ -1,4 +1,4 @@
-#include "crawler/run_lock.h"
+#include "app/run_lock.h"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,6 +1,6 @@
 #include <clocale>
 
-#include "crawler/cli.h"
+#include "app/cli.h"
 
 int main(int argc, char** argv) {
   // libidn2 reads host names in the locale's charset: IDN hosts need a UTF-8 LC_CTYPE (urls/url.h).

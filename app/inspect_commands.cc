@@ -1,5 +1,5 @@
 // Output of `greencrawl runs | report | export | diff`: human tables, or JSON for scripts.
-#include "crawler/inspect_commands.h"
+#include "app/inspect_commands.h"
 
 #include <cmath>
 #include <filesystem>
@@ -9,9 +9,9 @@
 #include <iostream>
 #include <sstream>
 
-#include "crawler/crawl.h"
-#include "crawler/json.h"
-#include "crawler/run_lock.h"
+#include "app/crawl.h"
+#include "app/json.h"
+#include "app/run_lock.h"
 #include "storage/result_store.h"
 #include "storage/inspect.h"
 
