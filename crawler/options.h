@@ -30,6 +30,7 @@ struct CrawlOptions {
   int64_t max_pages = 0;        // stop discovering after this many URLs in all; 0: no limit
   bool ignore_nofollow = false;
   bool ignore_robots = false;   // robots.txt is honoured when following links
+  double max_crawl_delay_s = 30;  // robots.txt Crawl-delay is obeyed up to this many seconds
   // Scheduled runs (README "Scheduled runs").
   std::string conditional = "auto";  // auto: on when the database has an earlier completed run
   int retries = 2;              // extra attempts for transient failures (timeout, reset, 429, 503)

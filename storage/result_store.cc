@@ -98,13 +98,21 @@ bool ResultStore::AddToFrontier(int64_t run_id, const FrontierItem& item) {
   return db_.Changes() > 0;
 }
 
-std::vector<FrontierItem> ResultStore::PendingAfter(int64_t run_id, int64_t after_seq, size_t limit) {
+std::vector<FrontierItem> ResultStore::PendingAfter(int64_t run_id, int64_t after_seq, size_t limit,
+                                                    bool with_previous) {
   auto st = db_.Prepare(
       "SELECT url, seq, depth, list_line, root FROM frontier WHERE run_id = ? AND done = 0 AND seq > ? "
       "ORDER BY seq LIMIT ?");
   st.Bind(1, run_id).Bind(2, after_seq).Bind(3, int64_t(limit));
   std::vector<FrontierItem> out;
-  while (st.Step()) out.push_back({st.Text(0), st.Int(1), st.Int(2), st.OptInt(3), st.OptText(4)});
+  while (st.Step()) {
+    FrontierItem item{st.Text(0), st.Int(1), st.Int(2), st.OptInt(3), st.OptText(4)};
+    if (with_previous) {
+      item.previous = Previous(item.url, run_id);
+      item.previous_loaded = true;
+    }
+    out.push_back(std::move(item));
+  }
   return out;
 }
 
@@ -182,20 +190,35 @@ void ResultStore::AddLink(int64_t run_id, std::string from, std::string to, bool
   links_.push_back({run_id, std::move(from), std::move(to), nofollow});
 }
 
+void ResultStore::Write(int64_t run_id, const WriteBatch& batch) {
+  if (batch.empty()) return;
+  sqlite::Transaction tx(db_);
+  for (const ResultRow& r : batch.results) WriteResult(run_id, r);
+  for (const LinkRow& l : batch.links) {
+    insert_link_.Bind(1, run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();
+  }
+  for (const FrontierItem& item : batch.discovered) {
+    discover_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.root).Run();
+  }
+  tx.Commit();
+}
+
+void ResultStore::WriteResult(int64_t run_id, const ResultRow& r) {
+  auto& s = insert_result_;
+  s.Bind(1, run_id).Bind(2, r.url).Bind(3, r.final_url).Bind(4, r.status).Bind(5, r.size);
+  s.Bind(6, r.content_type).Bind(7, r.title).Bind(8, r.error).Bind(9, r.error_message).Bind(10, r.depth);
+  s.Bind(11, r.fetched_at).Bind(12, r.redirects).Bind(13, r.wire_bytes).Bind(14, r.ip).Bind(15, r.etag);
+  s.Bind(16, r.last_modified).Bind(17, r.content_hash).Bind(18, r.dns_ms).Bind(19, r.connect_ms);
+  s.Bind(20, r.tls_ms).Bind(21, r.ttfb_ms).Bind(22, r.total_ms).Bind(23, r.list_line).Bind(24, r.attempts);
+  s.Bind(25, r.unchanged);
+  s.Run();
+  if (r.in_frontier) mark_done_.Bind(1, run_id).Bind(2, r.url).Run();
+}
+
 size_t ResultStore::Flush() {
   if (results_.empty() && links_.empty() && discovered_.empty()) return 0;
   sqlite::Transaction tx(db_);
-  for (const auto& [run_id, r] : results_) {
-    auto& s = insert_result_;
-    s.Bind(1, run_id).Bind(2, r.url).Bind(3, r.final_url).Bind(4, r.status).Bind(5, r.size);
-    s.Bind(6, r.content_type).Bind(7, r.title).Bind(8, r.error).Bind(9, r.error_message).Bind(10, r.depth);
-    s.Bind(11, r.fetched_at).Bind(12, r.redirects).Bind(13, r.wire_bytes).Bind(14, r.ip).Bind(15, r.etag);
-    s.Bind(16, r.last_modified).Bind(17, r.content_hash).Bind(18, r.dns_ms).Bind(19, r.connect_ms);
-    s.Bind(20, r.tls_ms).Bind(21, r.ttfb_ms).Bind(22, r.total_ms).Bind(23, r.list_line).Bind(24, r.attempts);
-    s.Bind(25, r.unchanged);
-    s.Run();
-    if (r.in_frontier) mark_done_.Bind(1, run_id).Bind(2, r.url).Run();
-  }
+  for (const auto& [run_id, r] : results_) WriteResult(run_id, r);
   for (const auto& l : links_) {
     insert_link_.Bind(1, l.run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();
   }

@@ -53,6 +53,25 @@ struct FrontierItem {
   std::optional<int64_t> list_line;
   std::optional<std::string> root;  // for discovered URLs: the scope root (see schema v2)
   int attempts = 1;                   // in memory only: the transfer attempt this is (retries)
+  // In memory only: the URL's latest earlier result, for conditional requests, when `previous_loaded`
+  // (PendingAfter with validators); otherwise not looked up yet.
+  std::optional<PreviousResult> previous;
+  bool previous_loaded = false;
+};
+
+struct LinkRow {
+  std::string from, to;
+  bool nofollow = false;
+};
+
+// What one commit writes: results (each marks its frontier entry done in the same transaction), the
+// links of their pages, and the URLs they discovered.
+struct WriteBatch {
+  std::vector<ResultRow> results;
+  std::vector<LinkRow> links;
+  std::vector<FrontierItem> discovered;
+  bool empty() const { return results.empty() && links.empty() && discovered.empty(); }
+  size_t size() const { return results.size() + links.size() + discovered.size(); }
 };
 
 struct RunRecord {
@@ -83,7 +102,18 @@ class ResultStore {
   // Frontier. AddToFrontier returns false when the URL is already there (a duplicate); it writes in the
   // caller's transaction, see BeginBulk.
   bool AddToFrontier(int64_t run_id, const FrontierItem& item);
-  std::vector<FrontierItem> PendingAfter(int64_t run_id, int64_t after_seq, size_t limit);
+  // Pending entries with seq > after_seq, in seq order. `with_previous`: each comes with its latest
+  // earlier result (conditional requests), looked up here rather than one query per URL later.
+  std::vector<FrontierItem> PendingAfter(int64_t run_id, int64_t after_seq, size_t limit, bool with_previous = false);
+  // Calls fn(url, depth) for every URL of the run's frontier, done or not (a resumed session's memory).
+  template <typename Fn>
+  void ForEachFrontierUrl(int64_t run_id, Fn fn) {
+    auto st = db_.Prepare("SELECT url, depth FROM frontier WHERE run_id = ?");
+    st.Bind(1, run_id);
+    while (st.Step()) fn(st.TextView(0), st.Int(1));
+  }
+  // Commits `batch` in one transaction.
+  void Write(int64_t run_id, const WriteBatch& batch);
   int64_t PendingCount(int64_t run_id);
   int64_t MaxSeq(int64_t run_id);
   // Drops a finished run's frontier (its results remain).
@@ -117,6 +147,8 @@ class ResultStore {
     std::string from, to;
     bool nofollow;
   };
+  void WriteResult(int64_t run_id, const ResultRow& r);
+
   sqlite::Database db_;
   sqlite::Statement insert_result_;
   sqlite::Statement mark_done_;
