@@ -163,6 +163,7 @@ class CrawlSession {
     c.per_host = o.per_host;
     c.delay_ms = o.delay_ms;
     c.max_pages = o.max_pages;
+    c.max_depth = o.depth;
     c.memory_items = size_t(std::max(20'000, 8 * o.concurrency));
     return c;
   }

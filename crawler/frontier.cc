@@ -38,6 +38,25 @@ std::optional<storage::FrontierItem> Frontier::Add(Candidate c) {
   UrlSet::Insert seen = seen_.Add(c.hash, int32_t(c.depth));
   if (seen == UrlSet::Insert::kKnown) return std::nullopt;
   if (seen == UrlSet::Insert::kShallower) {
+    auto started = seen_.Started(c.hash);
+    // Fetched already, at a greater depth. Its links (and theirs) were followed with less depth left
+    // than they now have: once the crawl has cut anything at --depth, fetch it again so that no page
+    // within --depth of the root is lost to the order in which concurrent transfers ended. Each URL can
+    // come back at most --depth times (the depth only falls); a crawl that never reaches --depth never
+    // refetches.
+    if (started && *started > c.depth && depth_limit_hit_) {
+      storage::FrontierItem again{std::move(c.url), next_seq_++, c.depth, std::nullopt, std::move(c.root)};
+      again.refetch = true;
+      seen_.MarkStarted(c.hash, -1);
+      if (!spilled_ && hosts_.queued() < config_.memory_items) {
+        cursor_ = again.seq;
+        Enqueue(again);
+      } else {
+        spilled_ = true;
+        ++spills_;
+      }
+      return again;
+    }
     // Already queued or fetched, now found nearer the root. The table keeps the smaller depth while
     // the URL is pending; an in-memory copy picks it up in Next(). No new seq, no new URL counted.
     return storage::FrontierItem{std::move(c.url), 0, c.depth, std::nullopt, std::move(c.root)};
@@ -52,6 +71,7 @@ std::optional<storage::FrontierItem> Frontier::Add(Candidate c) {
   }
   // kNew, or kFull (unknown to the set: the table's key decides; known_ may then over-count).
   ++known_;
+  if (config_.max_depth > 0 && c.depth >= config_.max_depth) depth_limit_hit_ = true;
   storage::FrontierItem item{std::move(c.url), next_seq_++, c.depth, std::nullopt, std::move(c.root)};
   if (!spilled_ && seen != UrlSet::Insert::kFull && hosts_.queued() < config_.memory_items) {
     cursor_ = item.seq;  // everything pending up to here is in memory
@@ -81,10 +101,10 @@ std::optional<Frontier::Ready> Frontier::Next(Clock::time_point now) {
   auto next = hosts_.Next(now);
   if (!next) return std::nullopt;
   Ready r{std::move(next->first), std::move(next->second)};
+  uint64_t hash = XXH3_64bits(r.item.url.data(), r.item.url.size());
   // A URL found again at a smaller depth while it waited here goes out at that depth.
-  if (auto d = seen_.Depth(XXH3_64bits(r.item.url.data(), r.item.url.size())); d && *d < r.item.depth) {
-    r.item.depth = *d;
-  }
+  if (auto d = seen_.Depth(hash); d && *d < r.item.depth) r.item.depth = *d;
+  seen_.MarkStarted(hash, int32_t(r.item.depth));
   return r;
 }
 

@@ -37,6 +37,7 @@ struct FrontierConfig {
   int per_host = 0;            // in flight per host; 0: no cap
   int delay_ms = 0;            // gap between request starts to one host
   int64_t max_pages = 0;       // URLs in the run's frontier in all (listed + discovered); 0: no cap
+  int64_t max_depth = 0;       // --depth: a page at this depth has its links recorded, not followed
   size_t memory_items = 20'000;  // URLs held in memory before new ones wait in the table
   size_t max_known_urls = 4'000'000;  // UrlSet cap (~64 MB); beyond it the table deduplicates
   int max_query_variants = 1000;  // distinct query strings followed per path (a crawler trap guard)
@@ -62,6 +63,9 @@ class Frontier {
 
   // A URL found on a page. Returns the row to write to the table (with its seq) when it is new to the
   // run or found at a smaller depth than before; nullopt when it is known, or over --max-pages.
+  // A page already fetched and now found nearer the root may go out again (row.refetch, see
+  // frontier.cc): concurrent transfers can reach a page by a longer path first, and what lies within
+  // --depth through it must not be lost for that.
   std::optional<storage::FrontierItem> Add(Candidate c);
 
   struct Ready {
@@ -122,6 +126,7 @@ class Frontier {
   bool refilling_ = false;
   uint64_t spills_ = 0;   // URLs sent to the table only
   bool max_pages_reached_ = false;
+  bool depth_limit_hit_ = false;  // a URL was queued at --depth: its links will not be followed
   int64_t traps_ = 0;
   std::unordered_map<uint64_t, int> query_variants_;  // path hash -> query strings followed (bounded)
 };

@@ -32,7 +32,7 @@ UrlSet::Insert UrlSet::Add(uint64_t hash, int32_t depth) {
     Grow();
     i = Find(key);
   }
-  slots_[i] = Slot{key, depth};
+  slots_[i] = Slot{key, depth, -1};
   ++size_;
   return Insert::kNew;
 }
@@ -42,6 +42,19 @@ std::optional<int32_t> UrlSet::Depth(uint64_t hash) const {
   size_t i = Find(Key(hash));
   if (slots_[i].hash == 0) return std::nullopt;
   return slots_[i].depth;
+}
+
+void UrlSet::MarkStarted(uint64_t hash, int32_t depth) {
+  if (slots_.empty()) return;
+  size_t i = Find(Key(hash));
+  if (slots_[i].hash != 0) slots_[i].started = depth;
+}
+
+std::optional<int32_t> UrlSet::Started(uint64_t hash) const {
+  if (slots_.empty()) return std::nullopt;
+  size_t i = Find(Key(hash));
+  if (slots_[i].hash == 0 || slots_[i].started < 0) return std::nullopt;
+  return slots_[i].started;
 }
 
 }  // namespace gc

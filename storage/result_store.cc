@@ -46,6 +46,7 @@ ResultStore::ResultStore(const std::string& path)
           "INSERT INTO frontier (run_id, url, seq, depth, list_line, root) VALUES (?, ?, ?, ?, NULL, ?) "
           "ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth "
           "WHERE excluded.depth < frontier.depth AND frontier.done = 0")),
+      refetch_(db_.Prepare("UPDATE frontier SET done = 0, seq = ?, depth = ? WHERE run_id = ? AND url = ?")),
       previous_(db_.Prepare(
           "SELECT run_id, status, size, etag, last_modified, content_hash, title, content_type FROM results "
           "WHERE url = ? AND run_id < ? AND error IS NULL AND (status BETWEEN 200 AND 299 OR status = 304) "
@@ -163,7 +164,6 @@ int64_t ResultStore::PruneRuns(const std::vector<int64_t>& run_ids) {
   return int64_t(run_ids.size());
 }
 
-void ResultStore::Discover(int64_t run_id, FrontierItem item) { discovered_.emplace_back(run_id, std::move(item)); }
 
 int64_t ResultStore::PendingCount(int64_t run_id) {
   auto st = db_.Prepare("SELECT count(*) FROM frontier WHERE run_id = ? AND done = 0");
@@ -193,12 +193,18 @@ void ResultStore::AddLink(int64_t run_id, std::string from, std::string to, bool
 void ResultStore::Write(int64_t run_id, const WriteBatch& batch) {
   if (batch.empty()) return;
   sqlite::Transaction tx(db_);
+  // Discoveries first: a URL found and already fetched within one batch must exist before its result
+  // marks it done, or a resumed run would fetch it again.
+  for (const FrontierItem& item : batch.discovered) {
+    if (item.refetch) {
+      refetch_.Bind(1, item.seq).Bind(2, item.depth).Bind(3, run_id).Bind(4, item.url).Run();
+    } else {
+      discover_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.root).Run();
+    }
+  }
   for (const ResultRow& r : batch.results) WriteResult(run_id, r);
   for (const LinkRow& l : batch.links) {
     insert_link_.Bind(1, run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();
-  }
-  for (const FrontierItem& item : batch.discovered) {
-    discover_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.root).Run();
   }
   tx.Commit();
 }
@@ -216,20 +222,16 @@ void ResultStore::WriteResult(int64_t run_id, const ResultRow& r) {
 }
 
 size_t ResultStore::Flush() {
-  if (results_.empty() && links_.empty() && discovered_.empty()) return 0;
+  if (results_.empty() && links_.empty()) return 0;
   sqlite::Transaction tx(db_);
   for (const auto& [run_id, r] : results_) WriteResult(run_id, r);
   for (const auto& l : links_) {
     insert_link_.Bind(1, l.run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();
   }
-  for (const auto& [run_id, item] : discovered_) {
-    discover_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.root).Run();
-  }
   tx.Commit();
-  size_t n = results_.size() + links_.size() + discovered_.size();
+  size_t n = results_.size() + links_.size();
   results_.clear();
   links_.clear();
-  discovered_.clear();
   return n;
 }
 

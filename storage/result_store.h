@@ -55,8 +55,11 @@ struct FrontierItem {
   int attempts = 1;                   // in memory only: the transfer attempt this is (retries)
   // In memory only: the URL's latest earlier result, for conditional requests, when `previous_loaded`
   // (PendingAfter with validators); otherwise not looked up yet.
-  std::optional<PreviousResult> previous;
+  std::optional<PreviousResult> previous{};
   bool previous_loaded = false;
+  // Discovered only: fetch again a URL already done (found nearer the root after it was fetched at
+  // --depth, its links not followed): Write() marks its table row pending at this seq and depth.
+  bool refetch = false;
 };
 
 struct LinkRow {
@@ -124,11 +127,7 @@ class ResultStore {
   // Buffered writes, committed by Flush().
   void Record(int64_t run_id, ResultRow row);
   void AddLink(int64_t run_id, std::string from, std::string to, bool nofollow);
-  // A URL found in a page, queued for the run at `item.depth` (kept at the smallest depth if it is
-  // already queued and not yet done). Committed with the page's result by the next Flush().
-  void Discover(int64_t run_id, FrontierItem item);
-  size_t buffered() const { return results_.size() + links_.size() + discovered_.size(); }
-  bool has_discoveries() const { return !discovered_.empty(); }
+  size_t buffered() const { return results_.size() + links_.size(); }
   int64_t FrontierSize(int64_t run_id);
   // The latest result for `url` in an earlier run that had a response (2xx or 304), if any.
   std::optional<PreviousResult> Previous(const std::string& url, int64_t before_run);
@@ -155,9 +154,9 @@ class ResultStore {
   sqlite::Statement insert_frontier_;
   sqlite::Statement insert_link_;
   sqlite::Statement discover_;
+  sqlite::Statement refetch_;
   sqlite::Statement previous_;
   std::vector<std::pair<int64_t, ResultRow>> results_;
-  std::vector<std::pair<int64_t, FrontierItem>> discovered_;
   std::vector<PendingLink> links_;
 };
 
