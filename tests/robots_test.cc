@@ -117,3 +117,97 @@ TEST_CASE("hostile patterns stay fast") {
   Robots r = Robots::Parse(text, "greencrawl");
   CHECK(r.Allowed("/" + std::string(2000, 'a')));
 }
+
+// Cases below marked "reference" come from RFC 9309's reference parser's tests (google/robotstxt,
+// robots_test.cc), with its URLs reduced to the path and query we pass.
+namespace {
+bool AllowedFor(std::string_view text, const char* agent, const char* path) {
+  return Robots::Parse(text, agent).Allowed(path);
+}
+}  // namespace
+
+TEST_CASE("a Sitemap or unknown line between two user-agent lines does not end the agent list") {
+  // Issue 12.4, as seen in the wild: greencrawl's agent line and the '*' line form one group.
+  CHECK_FALSE(AllowedFor("User-agent: greencrawl\nSitemap: https://x.example/s.xml\nUser-agent: *\nDisallow: /\n",
+                         "greencrawl", "/"));
+  CHECK_FALSE(AllowedFor("User-agent: greencrawl\nNoindex: /x\nUser-agent: *\nDisallow: /\n", "greencrawl", "/"));
+  // Crawl-delay is not a rule line either (the reference treats it as an unknown line): the delay belongs to
+  // the whole group, agents named after it included.
+  Robots r = Robots::Parse("User-agent: greencrawl\nCrawl-delay: 3\nUser-agent: other\nDisallow: /p\n", "greencrawl");
+  CHECK_FALSE(r.Allowed("/p"));
+  CHECK(r.crawl_delay() == 3.0);
+  CHECK(Robots::Parse("User-agent: other\nCrawl-delay: 3\nUser-agent: greencrawl\nDisallow: /p\n", "greencrawl")
+            .crawl_delay() == 3.0);
+  // Blank lines and comments do not end it either.
+  CHECK_FALSE(AllowedFor("User-agent: greencrawl\n\n# note\n\nUser-agent: *\nDisallow: /\n", "greencrawl", "/"));
+  // Reference, ID_LineSyntax_Groups_OtherRules.
+  for (const char* agent : {"FooBot", "BarBot"}) {
+    CHECK_FALSE(AllowedFor("User-agent: BarBot\nSitemap: https://foo.bar/sitemap\nUser-agent: *\nDisallow: /\n", agent, "/"));
+    CHECK_FALSE(AllowedFor("User-agent: FooBot\nInvalid-Unknown-Line: unknown\nUser-agent: *\nDisallow: /\n", agent, "/"));
+  }
+}
+
+TEST_CASE("a rule line, even an empty Disallow, ends the agent list") {
+  const char* text = "User-agent: greencrawl\nDisallow:\nUser-agent: *\nDisallow: /\n";
+  CHECK(AllowedFor(text, "greencrawl", "/x"));
+  CHECK_FALSE(AllowedFor(text, "other", "/x"));
+  // A crawl-delay after the rules stays with its group.
+  Robots r = Robots::Parse("User-agent: other\nDisallow: /a\nCrawl-delay: 9\nUser-agent: greencrawl\nDisallow: /b\n",
+                           "greencrawl");
+  CHECK_FALSE(r.crawl_delay().has_value());
+  CHECK(r.Allowed("/a"));
+}
+
+TEST_CASE("reference: groups, merging, and rules outside any group") {
+  const char* text =
+      "allow: /foo/bar/\n\nuser-agent: FooBot\ndisallow: /\nallow: /x/\nuser-agent: BarBot\ndisallow: /\n"
+      "allow: /y/\n\n\nallow: /w/\nuser-agent: BazBot\n\nuser-agent: FooBot\nallow: /z/\ndisallow: /\n";
+  CHECK(AllowedFor(text, "FooBot", "/x/b"));
+  CHECK(AllowedFor(text, "FooBot", "/z/d"));
+  CHECK_FALSE(AllowedFor(text, "FooBot", "/y/c"));
+  CHECK(AllowedFor(text, "BarBot", "/y/c"));
+  CHECK(AllowedFor(text, "BarBot", "/w/a"));
+  CHECK_FALSE(AllowedFor(text, "BarBot", "/z/d"));
+  CHECK(AllowedFor(text, "BazBot", "/z/d"));
+  for (const char* agent : {"FooBot", "BarBot", "BazBot"}) CHECK_FALSE(AllowedFor(text, agent, "/foo/bar/"));
+}
+
+TEST_CASE("reference: the '*' group applies only when no group names us") {
+  const char* global = "user-agent: *\nallow: /\nuser-agent: FooBot\ndisallow: /\n";
+  const char* only_specific = "user-agent: FooBot\nallow: /\nuser-agent: BarBot\ndisallow: /\nuser-agent: BazBot\ndisallow: /\n";
+  CHECK_FALSE(AllowedFor(global, "FooBot", "/x/y"));
+  CHECK(AllowedFor(global, "BarBot", "/x/y"));
+  CHECK(AllowedFor(only_specific, "QuxBot", "/x/y"));
+  CHECK(AllowedFor("User-agent: *\nDisallow: /x/\nUser-agent: FooBot\nDisallow: /y/\n", "FooBot", "/x/page"));
+  // The agent value up to its first character outside [A-Za-z_-]; '*' followed by a space is still '*'.
+  const char* spaced = "User-Agent: *\nDisallow: /\nUser-Agent: Foo Bar\nAllow: /x/\nDisallow: /\n";
+  CHECK(AllowedFor(spaced, "Foo", "/x/y"));
+  CHECK_FALSE(AllowedFor("User-agent: * (all)\nDisallow: /\n", "FooBot", "/x"));
+}
+
+TEST_CASE("reference: line endings CR, LF and CRLF, and a UTF-8 byte order mark") {
+  for (const char* text : {"User-Agent: foo\nAllow: /some/path\nUser-Agent: bar\n\n\nDisallow: /\n",
+                           "User-Agent: foo\r\nAllow: /some/path\r\nUser-Agent: bar\r\n\r\n\r\nDisallow: /\r\n",
+                           "User-Agent: foo\rAllow: /some/path\rUser-Agent: bar\r\r\rDisallow: /\r",
+                           "User-Agent: foo\nAllow: /some/path\r\nUser-Agent: bar\n\r\n\nDisallow: /"}) {
+    CHECK_FALSE(AllowedFor(text, "bar", "/x"));
+    CHECK(AllowedFor(text, "foo", "/x"));
+  }
+  CHECK_FALSE(AllowedFor("\xEF\xBB\xBFUser-Agent: foo\nDisallow: /\n", "foo", "/x"));
+  CHECK_FALSE(AllowedFor("\xEF\xBBUser-Agent: foo\nDisallow: /\n", "foo", "/x"));  // a partial BOM too
+  CHECK(AllowedFor("\xEF\x11\xBFUser-Agent: foo\nDisallow: /\n", "foo", "/x"));   // not a BOM: line 1 is junk
+  CHECK(AllowedFor("User-Agent: foo\n\xEF\xBB\xBF" "Disallow: /\n", "foo", "/x"));   // only at the start
+}
+
+TEST_CASE("Sitemap lines are collected from anywhere in the file, in order") {
+  Robots r = Robots::Parse("Sitemap: http://foo.bar/one.xml\nUser-Agent: foo\nAllow: /some/path\n"
+                           "User-Agent: bar\n\nsitemap:http://foo.bar/two.xml   # comment\nSitemap:\n",
+                           "greencrawl");
+  REQUIRE(r.sitemaps().size() == 2);
+  CHECK(r.sitemaps()[0] == "http://foo.bar/one.xml");
+  CHECK(r.sitemaps()[1] == "http://foo.bar/two.xml");
+  CHECK(Robots::Parse("User-agent: greencrawl\nDisallow: /\nSitemap: /s.xml\n", "greencrawl").sitemaps().size() == 1);
+  std::string many;
+  for (size_t i = 0; i < Robots::kMaxSitemaps + 10; ++i) many += "Sitemap: /s" + std::to_string(i) + "\n";
+  CHECK(Robots::Parse(many, "greencrawl").sitemaps().size() == Robots::kMaxSitemaps);
+}

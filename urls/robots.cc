@@ -83,8 +83,23 @@ Robots Robots::Parse(std::string_view text, std::string_view product_token) {
   std::string token = Lower(product_token);
   Robots mine, star;
   bool found_mine = false;
-  // Parser state: a run of user-agent lines opens a group; rules belong to the open groups.
-  bool in_agents = false, applies_mine = false, applies_star = false;
+  // A group is a run of user-agent lines and the lines after it, up to the next user-agent line that
+  // follows a rule. As in RFC 9309's reference parser (google/robotstxt, RobotsMatcher::HandleAllow and
+  // HandleDisallow set seen_separator_), only an allow or disallow line ends the run of agents: a
+  // Sitemap, Crawl-delay, unknown or blank line between two user-agent lines leaves them in one group.
+  bool rule_seen = false, applies_mine = false, applies_star = false;
+  std::optional<double> group_delay;
+  auto end_group = [&] {
+    if (group_delay && applies_mine) mine.crawl_delay_ = group_delay;
+    if (group_delay && applies_star) star.crawl_delay_ = group_delay;
+    group_delay.reset();
+  };
+  // A UTF-8 byte order mark (or a leading part of one, as the reference parser accepts) is not text.
+  for (unsigned char b : {0xEF, 0xBB, 0xBF}) {
+    if (text.empty() || static_cast<unsigned char>(text.front()) != b) break;
+    text.remove_prefix(1);
+  }
+  std::vector<std::string> sitemaps;
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t end = text.find_first_of("\n\r", pos);
@@ -97,22 +112,26 @@ Robots Robots::Parse(std::string_view text, std::string_view product_token) {
     std::string key = Lower(Trim(line.substr(0, colon)));
     std::string_view value = Trim(line.substr(colon + 1));
     if (key == "user-agent") {
-      if (!in_agents) applies_mine = applies_star = false;
-      in_agents = true;
+      if (rule_seen) {
+        end_group();
+        applies_mine = applies_star = rule_seen = false;
+      }
+      // "*", also followed by a space and junk as the reference parser accepts.
+      if (!value.empty() && value[0] == '*' && (value.size() == 1 || value[1] == ' ' || value[1] == '\t')) {
+        applies_star = true;
+        continue;
+      }
       // The product token: the value's leading [A-Za-z_-] characters, case-insensitive (RFC 9309 2.2.1).
       size_t n = 0;
       while (n < value.size() && (std::isalpha(static_cast<unsigned char>(value[n])) || value[n] == '_' || value[n] == '-')) ++n;
       std::string agent = Lower(value.substr(0, n));
-      if (value == "*") applies_star = true;
       if (!agent.empty() && agent == token) {
         applies_mine = true;
         found_mine = true;
       }
-      continue;
-    }
-    in_agents = false;
-    if (key == "allow" || key == "disallow") {
-      if (value.empty()) continue;  // "Disallow:" with nothing: no rule
+    } else if (key == "allow" || key == "disallow") {
+      rule_seen = true;               // even "Disallow:" with nothing ends the agent list
+      if (value.empty()) continue;  // ... but is no rule
       Rule rule{NormalizePath(value), key == "allow"};
       if (applies_mine) mine.rules_.push_back(rule);
       if (applies_star) star.rules_.push_back(rule);
@@ -120,13 +139,16 @@ Robots Robots::Parse(std::string_view text, std::string_view product_token) {
       char* endp = nullptr;
       std::string v(value);
       double d = std::strtod(v.c_str(), &endp);
-      if (endp != v.c_str() && d >= 0 && d < 86400) {
-        if (applies_mine) mine.crawl_delay_ = d;
-        if (applies_star) star.crawl_delay_ = d;
-      }
+      if (endp != v.c_str() && d >= 0 && d < 86400) group_delay = d;
+    } else if (key == "sitemap") {
+      // Not part of any group (RFC 9309 2.2.4): every Sitemap line of the file counts.
+      if (!value.empty() && sitemaps.size() < kMaxSitemaps) sitemaps.emplace_back(value);
     }
   }
-  return found_mine ? mine : star;
+  end_group();
+  Robots& chosen = found_mine ? mine : star;
+  chosen.sitemaps_ = std::move(sitemaps);
+  return std::move(chosen);
 }
 
 bool Robots::Allowed(std::string_view path_in) const {

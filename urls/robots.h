@@ -14,8 +14,14 @@ namespace gc::urls {
 
 class Robots {
  public:
+  // Sitemap lines kept, in file order; later ones are dropped.
+  static constexpr size_t kMaxSitemaps = 1000;
+
   // Rules of the group whose user-agent matches `product_token` (case-insensitive), else of the '*'
-  // group; all groups naming the same agent are merged (RFC 9309 2.2.1).
+  // group; all groups naming the same agent are merged (RFC 9309 2.2.1). As in the RFC's reference parser
+  // (google/robotstxt), a group's user-agent lines end only at an allow or disallow line: Sitemap,
+  // Crawl-delay and unknown lines between two user-agent lines leave both agents in one group.
+  // A leading UTF-8 byte order mark is skipped.
   static Robots Parse(std::string_view text, std::string_view product_token);
   static Robots AllowAll() { return Robots(); }
   static Robots DisallowAll();
@@ -26,6 +32,9 @@ class Robots {
   // Crawl-delay of the matched group, in seconds (not in RFC 9309, honoured as most crawlers do).
   std::optional<double> crawl_delay() const { return crawl_delay_; }
   size_t rules() const { return rules_.size(); }
+  // Values of every Sitemap line in the file, whatever group they sit in (RFC 9309 2.2.4), trimmed and
+  // otherwise as written: not validated, may be relative or not http(s) at all.
+  const std::vector<std::string>& sitemaps() const { return sitemaps_; }
 
  private:
   struct Rule {
@@ -34,6 +43,7 @@ class Robots {
   };
   std::vector<Rule> rules_;
   std::optional<double> crawl_delay_;
+  std::vector<std::string> sitemaps_;
 };
 
 }  // namespace gc::urls
