@@ -18,7 +18,7 @@ class Robots {
  public:
   // Bounds on what a hostile robots.txt can cost (issue 15.4):
   // - a line is cut after kMaxLineBytes, as the RFC's reference parser does (it keeps 8 x 2083 - 1), so
-  //   no pattern is longer;
+  //   no pattern is longer (3 times that at most once non-ASCII bytes are percent-encoded);
   // - at most kMaxRules rules are kept for the chosen group (later ones are ignored; a 500 KiB file, the
   //   most the crawler reads, holds fewer);
   // - one Check() stops after about kMaxMatchSteps byte steps and then refuses the path (fail closed).
