@@ -2,6 +2,7 @@
 // per second, SQLite rows/s per batch size (each flush runs on the loop thread: its time is the loop's
 // stall), one robots.txt check against a hostile file (issue 15.4). Run with bench/micro.sh.
 #include <benchmark/benchmark.h>
+#include <gumbo.h>
 #include <stdlib.h>
 
 #include <clocale>
@@ -67,6 +68,18 @@ void BM_ParsePage(benchmark::State& state) {
   state.SetLabel(o.links ? "title+links" : "title only (head)");
 }
 BENCHMARK(BM_ParsePage)->Arg(1)->Arg(0);
+
+// The floor under BM_ParsePage: gumbo's own parse of the same page, nothing extracted.
+void BM_GumboOnly(benchmark::State& state) {
+  std::string page = SamplePage(10 * 1024);
+  for (auto _ : state) {
+    GumboOutput* out = gumbo_parse_with_options(&kGumboDefaultOptions, page.data(), page.size());
+    benchmark::DoNotOptimize(out);
+    gumbo_destroy_output(&kGumboDefaultOptions, out);
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(page.size()));
+}
+BENCHMARK(BM_GumboOnly);
 
 void BM_Canonicalize(benchmark::State& state) {
   const std::string urls[] = {"HTTP://Example.COM:80/a/./b/../c?q=1#f", "https://example.org/~user/%7e/x",
