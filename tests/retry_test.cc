@@ -107,12 +107,14 @@ TEST_CASE("429 with Retry-After slows the whole host; the URL is retried after i
     }
   }
   REQUIRE(told >= 0);
-  // Nothing of the host started in the next 1.5 s (Retry-After: 2): the server asked, the host waits.
+  // The host waits (Retry-After: 2) once the crawler has read the 429: in the next 1.5 s at most the one
+  // request the other worker sent before that can start. Without the wait, the remaining URLs (5 ms
+  // each, 2 at a time) would all be done within those 1.5 s, and none would start after.
   int started = 0, after = 0;
   for (auto& e : log) {
     started += e.start_s > told && e.start_s < told + 1.5;
     after += e.start_s >= told + 1.5;
   }
-  CHECK(started == 0);
-  CHECK(after > 0);
+  CHECK(started <= 1);
+  CHECK(after >= 30);
 }
