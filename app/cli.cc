@@ -57,6 +57,8 @@ int RunCli(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(int64_t(0), int64_t(1) << 40));
   crawl->add_flag("--ignore-nofollow", co.ignore_nofollow, "Follow rel=nofollow links and meta-nofollow pages too");
   crawl->add_flag("--ignore-robots", co.ignore_robots, "Do not fetch or honour robots.txt when following links");
+  crawl->add_option("--max-crawl-delay", co.max_crawl_delay_s, "Obey a robots.txt Crawl-delay up to this many seconds (default 30)")
+      ->check(CLI::Range(0.0, 86400.0));
   crawl->add_option("--conditional", co.conditional,
                     "Send If-None-Match/If-Modified-Since from the previous run: auto (if there is one), on, off")
       ->capture_default_str()->check(CLI::IsMember({"auto", "on", "off"}));

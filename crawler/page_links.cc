@@ -6,6 +6,7 @@ namespace gc {
 
 PageLinks SortLinks(const std::string& page_url, const PageInfo& page, const LinkPolicy& policy) {
   PageLinks out;
+  out.too_long = page.links_too_long;
   out.links.reserve(page.links.size());
   bool follow_page = policy.follow && (policy.ignore_nofollow || !page.nofollow);
   for (const Link& link : page.links) {

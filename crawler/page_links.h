@@ -14,10 +14,10 @@
 
 namespace gc {
 
-// Longer discovered URLs are counted, never stored or fetched: the limit browsers and crawlers have long
-// used (Scrapy's URLLENGTH_LIMIT, sitemaps' 2,048 characters). A page of 10,000 links each carrying a
+// Longer discovered URLs are counted, never stored or fetched (the parser drops them already, see
+// ParseOptions::max_url_bytes; this is the engine's own guard). A page of 10,000 links each carrying a
 // 60 KB <base href> must not become 600 MB of rows.
-inline constexpr size_t kMaxDiscoveredUrlBytes = 2083;
+inline constexpr size_t kMaxDiscoveredUrlBytes = ParseOptions{}.max_url_bytes;
 
 struct LinkPolicy {
   std::shared_ptr<const urls::Scope> scope;
@@ -34,7 +34,7 @@ struct FollowLink {
 struct PageLinks {
   std::vector<storage::LinkRow> links;  // every link of the page worth recording (from = the page)
   std::vector<FollowLink> follow;       // in scope and followable, in document order
-  int64_t too_long = 0;                 // links over kMaxDiscoveredUrlBytes, dropped
+  int64_t too_long = 0;                 // links over kMaxDiscoveredUrlBytes, dropped (the parser's count too)
 };
 
 PageLinks SortLinks(const std::string& page_url, const PageInfo& page, const LinkPolicy& policy);

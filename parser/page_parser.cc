@@ -351,6 +351,10 @@ PageInfo ParsePage(std::string_view body, std::string_view page_url, std::string
   for (const RawLink& raw : ex.links) {
     auto url = resolver.Resolve(raw.href);
     if (!url) continue;
+    if (url->size() > options.max_url_bytes) {
+      ++info.links_too_long;  // counted, never kept: 10,000 of them would be 600 MB (issue 15.2)
+      continue;
+    }
     auto [it, fresh] = seen.emplace(*url, info.links.size());
     if (!fresh) {
       // The same target linked twice: followable if any of the links is.
