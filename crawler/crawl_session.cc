@@ -451,7 +451,9 @@ class CrawlSession {
     ++recorded_;
     observer_.Recorded(row.error.has_value());
     batch_.results.push_back(std::move(row));
-    if (batch_.size() >= 1000) SendBatch();
+    // Each commit rewrites the B-tree pages it touched: batches of up to 1,000 results (or 20,000 rows
+    // with their links), at least every flush_ms (Flusher).
+    if (batch_.results.size() >= 1000 || batch_.size() >= 20'000) SendBatch();
   }
 
   // Hands the batch to the storage thread; returns at once.
