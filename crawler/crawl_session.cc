@@ -7,9 +7,11 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <xxhash.h>
 
+#include "crawler/credentials.h"
 #include "crawler/error_class.h"
 #include "crawler/fetcher.h"
 #include "greenlet/serial_thread.h"
@@ -93,7 +95,7 @@ class CrawlSession {
     fetch_.connect_timeout_ms = std::min<long>(fetch_.timeout_ms, 10'000);
     fetch_.max_body_bytes = o.max_size;
     fetch_.user_agent = o.user_agent;
-    fetch_.headers = o.headers;
+    for (const std::string& h : o.headers) (IsCredentialHeader(h) ? credentials_ : fetch_.headers).push_back(h);
     fetch_.verify_tls = !o.insecure;
     // A list crawl needs only the title (the <head>: ~100x cheaper); following links needs the body.
     parse_.links = o.depth > 0;
@@ -254,6 +256,11 @@ class CrawlSession {
       StorageFailed(e.what());
       co_return;
     }
+    // Listed URLs come first in seq order: every listed origin is known before anything discovered
+    // (which only reaches memory after the table has been read through) is fetched.
+    for (const auto& item : items) {
+      if (item.list_line && !credentials_.empty()) listed_origins_.insert(urls::Origin(item.url));
+    }
     frontier_.OnRefill(request, std::move(items));
     changed_.Set();
   }
@@ -283,6 +290,7 @@ class CrawlSession {
         }
       }
       FetchOptions fo = fetch_;
+      AddCredentials(host, fo);
       if (conditional_ && !item.previous_loaded) {
         // Found on a page during this session: not looked up with a refill batch.
         std::string url = item.url;
@@ -425,6 +433,7 @@ class CrawlSession {
     if (e.state == RobotsEntry::kReady) co_return &e.rules;
     e.state = RobotsEntry::kFetching;
     FetchOptions ro = fetch_;
+    AddCredentials(origin, ro);
     ro.max_body_bytes = 500 * 1024;
     ro.max_redirects = 5;
     std::string url = origin + "/robots.txt";
@@ -445,6 +454,13 @@ class CrawlSession {
     entry.state = RobotsEntry::kReady;
     entry.ready.Set();
     co_return &entry.rules;
+  }
+
+  // Credential headers (--header Authorization/Cookie/...) go only to the origins the list names; libcurl
+  // itself drops them on a redirect to another host.
+  void AddCredentials(const std::string& origin, FetchOptions& fo) const {
+    if (credentials_.empty() || !listed_origins_.count(origin)) return;
+    fo.headers.insert(fo.headers.end(), credentials_.begin(), credentials_.end());
   }
 
   void Record(storage::ResultRow row) {
@@ -524,6 +540,8 @@ class CrawlSession {
   std::shared_ptr<const urls::Scope> scope_;
   Frontier frontier_;
   FetchOptions fetch_;
+  std::vector<std::string> credentials_;             // credential headers, see AddCredentials
+  std::unordered_set<std::string> listed_origins_;   // origins of listed URLs (only with credentials_)
   ParseOptions parse_;
   struct RobotsEntry {
     enum State { kNone, kFetching, kReady } state = kNone;

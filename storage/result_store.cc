@@ -1,5 +1,6 @@
 #include "storage/result_store.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -56,6 +57,18 @@ ResultStore::ResultStore(const std::string& path)
   // 32 MB keeps the hot pages; fewer checkpoints (16 MB of WAL) rewrite them less often.
   db_.Exec("PRAGMA cache_size = -32768");
   db_.Exec("PRAGMA wal_autocheckpoint = 4000");
+  struct stat st {};
+  if (path != ":memory:" && !path.empty() && ::stat(path.c_str(), &st) == 0) file_id_ = {st.st_dev, st.st_ino};
+}
+
+void ResultStore::CheckFileStillThere() const {
+  if (!file_id_) return;
+  // SQLite keeps writing to an unlinked file without complaint: the crawl would "complete" into nothing.
+  struct stat st {};
+  if (::stat(db_.path().c_str(), &st) != 0 || std::make_pair(st.st_dev, st.st_ino) != *file_id_) {
+    throw sqlite::Error("the database " + db_.path() + " was deleted or replaced during the crawl; stopping",
+                        SQLITE_IOERR);
+  }
 }
 
 int64_t ResultStore::BeginRun(const std::string& list_file, const std::string& options_json,
@@ -198,6 +211,7 @@ void ResultStore::AddLink(int64_t run_id, std::string from, std::string to, bool
 
 void ResultStore::Write(int64_t run_id, const WriteBatch& batch) {
   if (batch.empty()) return;
+  CheckFileStillThere();
   sqlite::Transaction tx(db_);
   // Discoveries first: a URL found and already fetched within one batch must exist before its result
   // marks it done, or a resumed run would fetch it again.

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/sqlite.h"
@@ -115,7 +116,8 @@ class ResultStore {
     st.Bind(1, run_id);
     while (st.Step()) fn(st.TextView(0), st.Int(1));
   }
-  // Commits `batch` in one transaction.
+  // Commits `batch` in one transaction. Throws sqlite::Error, also when the database file was deleted or
+  // replaced since it was opened (SQLite would go on writing into the unlinked file).
   void Write(int64_t run_id, const WriteBatch& batch);
   int64_t PendingCount(int64_t run_id);
   int64_t MaxSeq(int64_t run_id);
@@ -147,6 +149,9 @@ class ResultStore {
     bool nofollow;
   };
   void WriteResult(int64_t run_id, const ResultRow& r);
+  // Throws sqlite::Error when the file opened is no longer at its path (deleted, or replaced).
+  void CheckFileStillThere() const;
+  std::optional<std::pair<uint64_t, uint64_t>> file_id_;  // st_dev, st_ino at open
 
   sqlite::Database db_;
   sqlite::Statement insert_result_;

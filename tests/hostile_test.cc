@@ -6,6 +6,9 @@
 
 #include <atomic>
 #include <cstdio>
+#include <mutex>
+#include <set>
+#include <vector>
 #include <string>
 
 #include "storage/sqlite.h"
@@ -94,4 +97,56 @@ TEST_CASE("a Crawl-delay of a day is capped by --max-crawl-delay") {
                "crawldelay");
   CHECK(f.exit_code == 0);
   CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200") == 3);
+}
+
+TEST_CASE("a database deleted during the crawl stops it with an error, not a 'completed' run into nothing") {
+  TestServer s;
+  s.Handle("/*", [](const HttpRequest&, Conn& c) {
+    if (!c.Sleep(20)) return;
+    c.Respond(200, "<title>x</title>");
+  });
+  TempDir dir;
+  std::string list;
+  for (int i = 0; i < 400; ++i) list += s.Url("/p" + std::to_string(i)) + "\n";
+  WriteFile(dir / "list.txt", list);
+  std::string db = dir / "gone.db";
+  auto child = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--concurrency", "2", dir / "list.txt"}, "gone");
+  REQUIRE(WaitForRows(db, 0, std::chrono::seconds(60)));
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
+  auto f = Wait(child);
+  CHECK(f.exit_code == 1);
+  CHECK(f.err.find("deleted or replaced") != std::string::npos);
+  CHECK(s.Requests() < 400);  // it stopped instead of crawling on into an unlinked file
+}
+
+TEST_CASE("credential headers go only to the listed origins (pages and robots.txt), other headers everywhere") {
+  TestServer a("127.0.0.1"), b("127.0.0.2");
+  std::mutex mu;
+  std::vector<std::string> seen;  // "host path auth|- plain|-"
+  auto record = [&](TestServer& s, const HttpRequest& req) {
+    std::lock_guard lock(mu);
+    seen.push_back((&s == &a ? "A " : "B ") + req.path + " " + (req.Header("authorization").empty() ? "-" : "auth") +
+                   " " + (req.Header("x-plain").empty() ? "-" : "plain"));
+  };
+  a.Handle("/*", [&](const HttpRequest& req, Conn& c) {
+    record(a, req);
+    if (req.path == "/robots.txt") return (void)c.Respond(404, "", "text/plain");
+    if (req.path == "/jump") return (void)c.Respond(302, "", "text/plain", {{"Location", b.Url("/landed")}});
+    c.Respond(200, "<a href='" + b.Url("/page") + "'>b</a><a href='/jump'>jump</a>");
+  });
+  b.Handle("/*", [&](const HttpRequest& req, Conn& c) {
+    record(b, req);
+    if (req.path == "/robots.txt") return (void)c.Respond(404, "", "text/plain");
+    c.Respond(200, "<title>b</title>");
+  });
+  TempDir dir;
+  WriteFile(dir / "list.txt", a.Url("/") + "\n");
+  std::string db = dir / "cred.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--depth", "1", "--scope", "any", "--header",
+                "Authorization: Bearer s3cret", "--header", "X-Plain: 1", dir / "list.txt"},
+               "cred");
+  CHECK(f.exit_code == 0);
+  std::set<std::string> got(seen.begin(), seen.end());
+  CHECK(got == std::set<std::string>{"A /robots.txt auth plain", "A / auth plain", "A /jump auth plain",
+                                     "B /robots.txt - plain", "B /page - plain", "B /landed - plain"});
 }
