@@ -7,7 +7,7 @@
 #include <map>
 #include <memory>
 
-#include "crawler/crawl_session.h"
+#include "crawler/crawler.h"
 #include "app/json.h"
 #include "app/progress.h"
 #include "app/run_lock.h"
