@@ -115,7 +115,9 @@ struct Fetcher::Transfer {
 struct Fetcher::Socket {
   Fetcher* fetcher;
   curl_socket_t fd;
-  UvHandle<uv_poll_t> poll;
+  UvHandle<uv_poll_t> poll;  // empty when uv_poll_init failed
+  int events;                // what libcurl asked us to watch (UV_READABLE | UV_WRITABLE)
+  int errors_in_a_row;       // poll errors since the last clean event
 };
 
 // Awaits one transfer: starts it on suspension; the Transfer's destructor cancels it if the greenlet dies.
@@ -184,6 +186,7 @@ Fetcher::~Fetcher() {
     hub_.Wake(t->ticket);
   }
   pending_.clear();
+  broken_.clear();
   adder_.Close();
   free_easies_.clear();
   closing_ = true;
@@ -263,7 +266,11 @@ void Fetcher::Start(Transfer* t) {
   if (pending_.size() == 1) uv_idle_start(adder_.get(), &Fetcher::OnAdd);
 }
 
-void Fetcher::OnAdd(uv_idle_t* idle) noexcept { static_cast<Fetcher*>(idle->data)->AddPending(); }
+void Fetcher::OnAdd(uv_idle_t* idle) noexcept {
+  auto* f = static_cast<Fetcher*>(idle->data);
+  f->FailBrokenSockets();
+  f->AddPending();
+}
 
 // Hands queued transfers to libcurl, at most kAddsPerTurn per loop turn. libcurl starts a transfer's
 // resolver thread inside curl_multi_socket_action; thousands started in one call stalled the loop for most
@@ -275,7 +282,7 @@ void Fetcher::AddPending() {
     t->queued = false;
     AddToMulti(t);
   }
-  if (pending_.empty()) uv_idle_stop(adder_.get());
+  if (pending_.empty() && broken_.empty()) uv_idle_stop(adder_.get());
 }
 
 void Fetcher::AddToMulti(Transfer* t) {
@@ -316,28 +323,59 @@ int Fetcher::OnSocket(CURL*, curl_socket_t s, int what, void* self, void* socket
     if (sock) {
       // Stop and close now, not later: libuv unregisters the fd *number*, and curl may reuse it for a new
       // socket the moment we return.
-      uv_poll_stop(sock->poll.get());
+      if (sock->poll) uv_poll_stop(sock->poll.get());
       f->sockets_.erase(sock);
+      std::erase(f->broken_, sock);
+      if (f->acting_on_ == sock) f->acting_on_ = nullptr;
       delete sock;
       if (!f->closing_) curl_multi_assign(f->multi_.get(), s, nullptr);
     }
     return 0;
   }
   if (!sock) {
+    sock = new (std::nothrow) Socket{f, s, {}, 0, 0};
+    // Out of memory: -1 is libcurl's documented way out (CURLMOPT_SOCKETFUNCTION(3)); it fails every
+    // transfer of the multi handle, which Act then reports.
+    if (!sock) return -1;
     try {
-      sock = new Socket{f, s, UvHandle<uv_poll_t>(f->hub_.loop(), uv_poll_init_socket, s)};
+      f->sockets_.insert(sock);
+      sock->poll = UvHandle<uv_poll_t>(f->hub_.loop(), uv_poll_init_socket, s);
+      sock->poll->data = sock;
     } catch (...) {
-      return -1;  // libcurl fails the transfers on this socket
+      // No poll for this socket (EEXIST, ENOMEM): StartPoll below fails it on the next loop turn.
     }
-    sock->poll->data = sock;
-    f->sockets_.insert(sock);
     curl_multi_assign(f->multi_.get(), s, sock);
   }
   int events = 0;
   if (what & CURL_POLL_IN) events |= UV_READABLE;
   if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
-  uv_poll_start(sock->poll.get(), events, &Fetcher::OnPoll);
+  f->StartPoll(sock, events);
   return 0;
+}
+
+void Fetcher::StartPoll(Socket* sock, int events) noexcept {
+  sock->events = events;
+  if (sock->poll && uv_poll_start(sock->poll.get(), events, &Fetcher::OnPoll) == 0) return;
+  // Cannot watch it: fail the transfers on this socket, but not from inside a libcurl callback (we may be
+  // in one), and not by returning -1, which would fail every transfer of the multi handle.
+  if (std::find(broken_.begin(), broken_.end(), sock) != broken_.end()) return;
+  if (closing_ || !adder_) return;  // curl_multi_cleanup in ~Fetcher: nothing left to fail
+  try {
+    broken_.push_back(sock);
+  } catch (...) {
+    return;  // the transfer's own timeout ends it
+  }
+  uv_idle_start(adder_.get(), &Fetcher::OnAdd);
+}
+
+void Fetcher::FailBrokenSockets() {
+  while (!broken_.empty()) {
+    Socket* sock = broken_.back();
+    broken_.pop_back();
+    // CURL_CSELECT_ERR alone: libcurl ends the transfers using this socket with "select/poll returned
+    // error" (CURLE_SEND_ERROR). CURL_POLL_REMOVE of this socket erases it from broken_ first.
+    Act(sock->fd, CURL_CSELECT_ERR);
+  }
 }
 
 int Fetcher::OnTimer(CURLM*, long timeout_ms, void* self) noexcept {
@@ -345,24 +383,44 @@ int Fetcher::OnTimer(CURLM*, long timeout_ms, void* self) noexcept {
   if (f->closing_ || !f->timer_) return 0;
   if (timeout_ms < 0) {
     uv_timer_stop(f->timer_.get());
-  } else {
-    // 0 means "as soon as possible": the uv timer fires on the next loop turn, so curl_multi_socket_action
-    // is never called from inside this callback (CURLMOPT_TIMERFUNCTION(3)).
-    uv_timer_start(f->timer_.get(), &Fetcher::OnTimeout, uint64_t(timeout_ms), 0);
+    return 0;
   }
-  return 0;
+  // 0 means "as soon as possible": the uv timer fires on the next loop turn, so curl_multi_socket_action
+  // is never called from inside this callback (CURLMOPT_TIMERFUNCTION(3)). -1 on failure is that page's
+  // rule: libcurl then fails the transfers, which is better than losing every timeout.
+  return uv_timer_start(f->timer_.get(), &Fetcher::OnTimeout, uint64_t(timeout_ms), 0) == 0 ? 0 : -1;
 }
 
 void Fetcher::OnPoll(uv_poll_t* poll, int status, int events) noexcept {
   auto* sock = static_cast<Socket*>(poll->data);
+  Fetcher* f = sock->fetcher;
   int flags = 0;
   if (status < 0) {
-    flags = CURL_CSELECT_ERR;
+    // libuv reports POLLERR as a negative status (UV_EBADF) and has already stopped the handle. libcurl's
+    // own poll loop (Curl_poll in lib/select.c) never fails a transfer on POLLERR/POLLHUP: it turns them
+    // into "readable and writable", so the next recv()/send() meets the real condition (EOF, ECONNRESET).
+    // Do the same. Passing CURL_CSELECT_ERR alone instead makes Curl_readwrite fail at once with
+    // CURLE_SEND_ERROR "select/poll returned error", which skips libcurl's rule of retrying a request
+    // once on a fresh connection when a reused one turns out dead (Curl_retry_request, reached only on
+    // CURLE_RECV_ERROR or EOF): every keep-alive connection a server closed silently became a `reset`.
+    // Only a socket that keeps reporting errors while libcurl keeps watching it gets CURL_CSELECT_ERR
+    // (which fails its transfers) instead of spinning the loop until the transfer's timeout.
+    flags = ++sock->errors_in_a_row > kMaxPollErrors ? CURL_CSELECT_ERR : CURL_CSELECT_IN | CURL_CSELECT_OUT;
   } else {
+    sock->errors_in_a_row = 0;
+    // A hangup without an error arrives as UV_READABLE: libuv's epoll backend merges the watched events
+    // into a bare EPOLLHUP, the same rule.
     if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
     if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
   }
-  sock->fetcher->Act(sock->fd, flags);  // may delete sock
+  f->acting_on_ = sock;
+  f->Act(sock->fd, flags);  // may delete sock (CURL_POLL_REMOVE then clears acting_on_)
+  if (f->acting_on_ == sock && status < 0 && !uv_is_active(reinterpret_cast<uv_handle_t*>(poll))) {
+    // libcurl still has this socket and reports only changes, so it will not ask again: resume the poll
+    // libuv stopped, or the transfer would wait for its timeout.
+    f->StartPoll(sock, sock->events);
+  }
+  f->acting_on_ = nullptr;
 }
 
 void Fetcher::OnTimeout(uv_timer_t* timer) noexcept {
@@ -371,8 +429,29 @@ void Fetcher::OnTimeout(uv_timer_t* timer) noexcept {
 
 void Fetcher::Act(curl_socket_t s, int flags) {
   int running = 0;
-  curl_multi_socket_action(multi_.get(), s, flags, &running);
+  CURLMcode rc = curl_multi_socket_action(multi_.get(), s, flags, &running);
+  // CURLM_BAD_SOCKET: libcurl no longer knows this socket (it went away in this same turn); nothing to do.
+  if (rc != CURLM_OK && rc != CURLM_BAD_SOCKET) FailAll(curl_multi_strerror(rc));
   CollectDone();
+}
+
+// The multi handle refused to go on (a callback returned -1, out of memory): its transfers would never
+// finish, so end them all here rather than leave their greenlets waiting.
+void Fetcher::FailAll(const char* why) {
+  CollectDone();  // those libcurl did finish keep their own result
+  std::vector<Transfer*> stuck;
+  for (auto& [easy, t] : transfers_) stuck.push_back(t);
+  for (Transfer* t : stuck) {
+    CURL* e = t->easy.get();
+    curl_multi_remove_handle(multi_.get(), e);
+    transfers_.erase(e);
+    t->in_multi = false;
+    t->done = true;
+    t->response.error = error_class::kOther;
+    t->response.error_message = std::string("libcurl: ") + why;
+    GiveBack(std::move(t->easy));
+    hub_.Wake(t->ticket);
+  }
 }
 
 void Fetcher::CollectDone() {

@@ -109,7 +109,11 @@ class Fetcher {
   void AddPending();
   void AddToMulti(Transfer* t);
   static constexpr int kAddsPerTurn = 32;
+  static constexpr int kMaxPollErrors = 8;  // poll errors in a row on one socket before it counts as failed
+  void StartPoll(Socket* sock, int events) noexcept;
+  void FailBrokenSockets();
   void Act(curl_socket_t s, int flags);
+  void FailAll(const char* why);
   void CollectDone();
   void Start(Transfer* t);
   void Cancel(Transfer* t);
@@ -126,6 +130,8 @@ class Fetcher {
   std::vector<EasyPtr> free_easies_;  // reused, so connections and DNS stay warm
   std::unordered_map<CURL*, Transfer*> transfers_;
   std::unordered_set<Socket*> sockets_;  // polls open for curl's sockets
+  std::vector<Socket*> broken_;          // sockets we could not poll; failed on the next loop turn
+  Socket* acting_on_ = nullptr;          // the socket OnPoll is acting on; cleared if libcurl removes it
   bool closing_ = false;
 };
 

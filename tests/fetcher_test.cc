@@ -294,6 +294,91 @@ TEST_CASE("conditional request headers are sent and a 304 is recorded as such") 
   CHECK(ims == "Tue, 01 Sep 2026 10:00:00 GMT");
 }
 
+namespace {
+
+struct SilentCloseStats {
+  int ok = 0;
+  int errors = 0;
+  std::string first_error;
+};
+
+struct UrlAndFinal {
+  std::string url, final_url;
+};
+
+// Fetches urls[next..] one after another, so each worker reuses (or tries to reuse) its connections.
+Task<void> FetchInTurn(Fetcher* f, const std::vector<UrlAndFinal>* urls, size_t* next, SilentCloseStats* stats) {
+  while (*next < urls->size()) {
+    const UrlAndFinal& want = (*urls)[(*next)++];
+    std::string url = want.url;
+    FetchOptions o;
+    Response r = co_await f->Get(url, o);
+    if (r.ok() && r.status == 200 && r.final_url == want.final_url) {
+      ++stats->ok;
+    } else {
+      ++stats->errors;
+      if (stats->first_error.empty()) {
+        stats->first_error = url + ": status " + std::to_string(r.status) + " " + r.error + " (" +
+                             r.error_message + ") final " + r.final_url;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a server that closes every connection after one response without saying so causes no errors") {
+  // The server answers, then closes without "Connection: close"; libcurl keeps the connection for reuse
+  // and its next request meets a closed socket (a FIN, or an RST when the request already arrived).
+  // libcurl's answer is to read the EOF/reset and retry once on a fresh connection; that only works when
+  // the fetcher passes the poll error on as "readable" (fetcher.cc, OnPoll).
+  TestServer server;
+  server.SetOneRequestPerConnection(true);
+  server.Handle("/page", Page);
+  server.Handle("/r3", [](const HttpRequest& req, Conn& c) {
+    c.Respond(302, "", "", {{"Location", "/r2?" + req.query}});
+  });
+  server.Handle("/r2", [](const HttpRequest& req, Conn& c) {
+    c.Respond(301, "", "", {{"Location", "/r1?" + req.query}});
+  });
+  server.Handle("/r1", [](const HttpRequest& req, Conn& c) {
+    c.Respond(307, "", "", {{"Location", "/page?" + req.query}});
+  });
+  constexpr int kRounds = 5, kUrls = 1000, kWorkers = 25;
+  for (int round = 0; round < kRounds; ++round) {
+    CAPTURE(round);
+    size_t logged_before = server.Requests();
+    std::vector<UrlAndFinal> pages, chains;
+    for (int i = 0; i < kUrls; ++i) {
+      pages.push_back({server.Url("/page"), server.Url("/page")});
+      std::string q = "?i=" + std::to_string(i);
+      chains.push_back({server.Url("/r3" + q), server.Url("/page" + q)});
+    }
+    SilentCloseStats page_stats, chain_stats;
+    size_t next_page = 0, next_chain = 0;
+    Hub hub;
+    {
+      Fetcher fetcher(hub);
+      for (int w = 0; w < kWorkers; ++w) {
+        Spawn(FetchInTurn, &fetcher, &pages, &next_page, &page_stats);
+      }
+      hub.Run();
+      for (int w = 0; w < kWorkers; ++w) {
+        Spawn(FetchInTurn, &fetcher, &chains, &next_chain, &chain_stats);
+      }
+      hub.Run();
+    }
+    REQUIRE(hub.Close() == 0);
+    CHECK_MESSAGE(page_stats.errors == 0, page_stats.first_error);
+    CHECK(page_stats.ok == kUrls);
+    CHECK_MESSAGE(chain_stats.errors == 0, chain_stats.first_error);
+    CHECK(chain_stats.ok == kUrls);
+    // Every page once, every chain as its four requests: nothing lost, nothing answered twice.
+    CHECK(server.Requests() - logged_before == size_t(kUrls + 4 * kUrls));
+  }
+  CHECK(server.Connections() == server.Requests());  // the server really closed after every answer
+}
+
 TEST_CASE("1,000 concurrent slow transfers on one thread finish in about the time of one") {
   TestServer server;
   server.Handle("/slow", [](const HttpRequest&, Conn& c) {
