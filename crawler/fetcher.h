@@ -84,6 +84,8 @@ class Fetcher {
   // frame is destroyed (a kill) while suspended in the co_await (docs/hacking.md).
   Task<Response> Get(std::string url) { return Get(std::move(url), FetchOptions()); }
   size_t in_flight() const { return transfers_.size() + pending_.size(); }
+  // Transfers started but not yet handed to libcurl (it gets kAddsPerTurn of them per loop turn).
+  size_t queued() const { return pending_.size(); }
 
   struct Transfer;  // one transfer in flight (fetcher.cc)
 
