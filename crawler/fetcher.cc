@@ -15,6 +15,9 @@
 namespace gc {
 namespace {
 
+// The most memory reserved up front for a body whose length is announced (see Transfer::OnWrite).
+constexpr int64_t kMaxBodyReserve = 8 << 20;
+
 struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
@@ -82,6 +85,7 @@ struct Fetcher::Transfer {
   bool in_multi = false;
   bool done = false;
   bool cap_hit = false;
+  bool out_of_memory = false;  // the body could not be held in memory
   char errbuf[CURL_ERROR_SIZE] = {};
 
   ~Transfer() {
@@ -99,14 +103,21 @@ struct Fetcher::Transfer {
       return 0;  // makes libcurl fail the transfer with CURLE_WRITE_ERROR
     }
     XXH3_64bits_update(t->hash.get(), data, n);
-    if (t->options.keep_body) {
+    if (!t->options.keep_body) return n;
+    // This callback is noexcept (a C callback): an allocation that fails ends the transfer, as too_large.
+    try {
       if (t->response.body.empty()) {
-        // One allocation for the whole body when its length is announced (and under the cap).
+        // One allocation for a body whose length is announced, but the announcement is the server's word:
+        // reserve no more than kMaxBodyReserve (and the cap); a longer body grows as it really arrives.
         curl_off_t announced = -1;
         curl_easy_getinfo(t->easy.get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
-        if (announced > 0 && announced <= t->options.max_body_bytes) t->response.body.reserve(size_t(announced));
+        int64_t reserve = std::min<int64_t>({announced, t->options.max_body_bytes, kMaxBodyReserve});
+        if (reserve > 0) t->response.body.reserve(size_t(reserve));
       }
       t->response.body.append(data, n);
+    } catch (...) {
+      t->out_of_memory = true;
+      return 0;
     }
     return n;
   }
@@ -215,8 +226,13 @@ Fetcher::EasyPtr Fetcher::TakeEasy() {
   return e;
 }
 
-void Fetcher::GiveBack(EasyPtr easy) {
-  if (free_easies_.size() < 4096) free_easies_.push_back(std::move(easy));
+void Fetcher::GiveBack(EasyPtr easy) noexcept {
+  if (free_easies_.size() >= 4096) return;
+  try {
+    free_easies_.push_back(std::move(easy));
+  } catch (...) {
+    // Out of memory: the handle is simply freed (push_back's strong guarantee left it with us).
+  }
 }
 
 void Fetcher::Start(Transfer* t) {
@@ -285,11 +301,16 @@ void Fetcher::AddPending() {
   if (pending_.empty() && broken_.empty()) uv_idle_stop(adder_.get());
 }
 
-void Fetcher::AddToMulti(Transfer* t) {
+void Fetcher::AddToMulti(Transfer* t) noexcept {
   CURL* e = t->easy.get();
-  transfers_[e] = t;
-  t->in_multi = true;
-  CURLMcode rc = curl_multi_add_handle(multi_.get(), e);
+  CURLMcode rc = CURLM_OUT_OF_MEMORY;
+  try {
+    transfers_[e] = t;
+    t->in_multi = true;
+    rc = curl_multi_add_handle(multi_.get(), e);
+  } catch (...) {
+    // transfers_ could not grow: rc stays CURLM_OUT_OF_MEMORY
+  }
   if (rc != CURLM_OK) {
     transfers_.erase(e);
     t->in_multi = false;
@@ -463,8 +484,24 @@ void Fetcher::CollectDone() {
     auto it = transfers_.find(e);
     if (it == transfers_.end()) continue;
     Transfer* t = it->second;
-    Response& r = t->response;
+    Finish(t, code);
 
+    // Removing here is allowed: we are after curl_multi_socket_action returned, not inside a callback.
+    curl_multi_remove_handle(multi_.get(), e);
+    transfers_.erase(it);
+    t->in_multi = false;
+    t->done = true;
+    GiveBack(std::move(t->easy));
+    hub_.Wake(t->ticket);  // only queues; the hub resumes the greenlet later
+  }
+}
+
+// Fills in the Response of a finished transfer. Runs under C callbacks (OnPoll, OnTimeout), so nothing
+// may escape: copying what the server sent can only fail for want of memory, and that becomes the result.
+void Fetcher::Finish(Transfer* t, CURLcode code) noexcept {
+  CURL* e = t->easy.get();
+  Response& r = t->response;
+  try {
     char* s = nullptr;
     if (curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s) r.final_url = s;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
@@ -491,15 +528,16 @@ void Fetcher::CollectDone() {
     if (code == CURLE_UNSUPPORTED_PROTOCOL && !SchemeRefused(e, r.url)) {
       r.error = error_class::kBadResponse;  // libcurl's word for a reply that is not HTTP (an "HTTP/0.9" one)
     }
-    if (!r.error.empty()) r.error_message = t->errbuf[0] ? t->errbuf : curl_easy_strerror(code);
-
-    // Removing here is allowed: we are after curl_multi_socket_action returned, not inside a callback.
-    curl_multi_remove_handle(multi_.get(), e);
-    transfers_.erase(it);
-    t->in_multi = false;
-    t->done = true;
-    GiveBack(std::move(t->easy));
-    hub_.Wake(t->ticket);  // only queues; the hub resumes the greenlet later
+    if (t->out_of_memory) {
+      r.error = error_class::kTooLarge;
+      r.error_message = "out of memory holding the body";
+    } else if (!r.error.empty()) {
+      r.error_message = t->errbuf[0] ? t->errbuf : curl_easy_strerror(code);
+    }
+  } catch (...) {
+    // Short strings: these assignments stay within std::string's inline buffer and cannot throw.
+    r.error = error_class::kOther;
+    r.error_message = "out of memory";
   }
 }
 

@@ -109,7 +109,7 @@ class Fetcher {
   static void OnTimeout(uv_timer_t* timer) noexcept;
   static void OnAdd(uv_idle_t* idle) noexcept;
   void AddPending();
-  void AddToMulti(Transfer* t);
+  void AddToMulti(Transfer* t) noexcept;
   static constexpr int kAddsPerTurn = 32;
   static constexpr int kMaxPollErrors = 8;  // poll errors in a row on one socket before it counts as failed
   void StartPoll(Socket* sock, int events) noexcept;
@@ -117,10 +117,11 @@ class Fetcher {
   void Act(curl_socket_t s, int flags);
   void FailAll(const char* why);
   void CollectDone();
+  void Finish(Transfer* t, CURLcode code) noexcept;
   void Start(Transfer* t);
   void Cancel(Transfer* t);
   EasyPtr TakeEasy();
-  void GiveBack(EasyPtr easy);
+  void GiveBack(EasyPtr easy) noexcept;
 
   Hub& hub_;
   // Declared first, destroyed last: everything below uses these.

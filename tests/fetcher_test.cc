@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -219,6 +220,31 @@ TEST_CASE("an announced Content-Length over the cap fails before the body is rea
   Response r = FetchOne(server.Url("/huge"), o);
   CHECK(r.error == error_class::kTooLarge);
   CHECK(SecondsSince(start) < 8);  // the server holds the connection 10 s
+}
+
+TEST_CASE("a claimed 60 GB Content-Length under a huge cap allocates nothing for the claim") {
+  // The claim is the server's word: memory is reserved for what arrives, never for what is announced.
+  // Reserving the claim once threw bad_alloc inside libcurl's write callback, which is noexcept: abort.
+  TestServer server;
+  auto claim = [](std::string length) {
+    return [length](const HttpRequest&, Conn& c) {
+      c.Send("HTTP/1.1 200 OK\r\nContent-Length: " + length + "\r\nContent-Type: text/html\r\n\r\n");
+      c.Send(std::string(100'000, 'b'));
+      c.CloseAfter();  // then hang up: the body is short of its claim
+    };
+  };
+  server.Handle("/60g", claim("60000000000"));
+  server.Handle("/9e18", claim("9000000000000000000"));
+  FetchOptions o;
+  o.max_body_bytes = std::numeric_limits<int64_t>::max();  // --max-size as large as it goes
+  for (const char* path : {"/60g", "/9e18"}) {
+    CAPTURE(path);
+    Response r = FetchOne(server.Url(path), o);
+    CHECK(r.status == 200);
+    CHECK(r.error == error_class::kPartial);
+    CHECK(r.size == 100'000);
+    CHECK(r.body == std::string(100'000, 'b'));
+  }
 }
 
 TEST_CASE("a gzip bomb is stopped at the decoded cap; broken gzip is bad_encoding") {
