@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "crawler/error_class.h"
+#include "crawler/header_check.h"
 #include "version.h"
 
 namespace gc {
@@ -59,9 +60,14 @@ bool IsHttpScheme(const char* url) {
 }
 
 // CURLE_UNSUPPORTED_PROTOCOL means two things: a URL (or redirect target) that is not http(s), or a
-// response that is not HTTP at all. Tell them apart by the URLs involved.
-bool SchemeRefused(CURL* easy, const std::string& requested) {
+// response that is not HTTP at all. Tell them apart by the URLs involved. `location` is the last
+// response's Location header: a target libcurl could not even parse (javascript:, data:) leaves no
+// effective or redirect URL behind.
+bool SchemeRefused(CURL* easy, const std::string& requested, const std::string& location) {
   if (!IsHttpScheme(requested.c_str())) return true;
+  if (std::string scheme = SchemeOf(location); !scheme.empty() && scheme != "http" && scheme != "https") {
+    return true;
+  }
   // After a refused redirect the target is the effective URL (or, unfollowed, the redirect URL).
   for (CURLINFO info : {CURLINFO_EFFECTIVE_URL, CURLINFO_REDIRECT_URL}) {
     char* url = nullptr;
@@ -86,10 +92,26 @@ struct Fetcher::Transfer {
   bool done = false;
   bool cap_hit = false;
   bool out_of_memory = false;  // the body could not be held in memory
+  HeaderCheck header_check;
+  HeaderCheck::Verdict header_verdict = HeaderCheck::Verdict::kOk;
   char errbuf[CURL_ERROR_SIZE] = {};
 
   ~Transfer() {
     if ((queued || in_multi) && fetcher) fetcher->Cancel(this);  // the awaiting greenlet was killed
+  }
+
+  // Every header line of every response (hops included) passes HeaderCheck; a refusal aborts the transfer
+  // (CURLE_WRITE_ERROR), which is never retried, and Finish reports it as bad_response.
+  static size_t OnHeader(char* data, size_t size, size_t count, void* userp) noexcept {
+    auto* t = static_cast<Transfer*>(userp);
+    size_t n = size * count;
+    try {
+      t->header_verdict = t->header_check.Add(std::string_view(data, n));
+    } catch (...) {
+      t->out_of_memory = true;
+      return 0;
+    }
+    return t->header_verdict == HeaderCheck::Verdict::kOk ? n : 0;
   }
 
   static size_t OnWrite(char* data, size_t size, size_t count, void* userp) noexcept {
@@ -152,22 +174,31 @@ Fetcher::Fetcher(Hub& hub, FetcherConfig config) : hub_(hub) {
   share_.reset(curl_share_init());
   multi_.reset(curl_multi_init());
   if (!share_ || !multi_) throw std::runtime_error("libcurl init failed");
+  // Set up once per Fetcher with our own constants: a refusal is a libcurl without a feature we rely on,
+  // so it throws rather than run differently.
+  auto check = [](bool ok, const char* what) {
+    if (!ok) throw std::runtime_error(std::string("libcurl refused ") + what);
+  };
   // One thread uses these handles, so the share needs no lock callbacks.
-  curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  CURLSH* sh = share_.get();
+  check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK, "sharing DNS");
+  check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK, "sharing TLS sessions");
   CURLM* m = multi_.get();
-  curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, &Fetcher::OnSocket);
-  curl_multi_setopt(m, CURLMOPT_SOCKETDATA, this);
-  curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, &Fetcher::OnTimer);
-  curl_multi_setopt(m, CURLMOPT_TIMERDATA, this);
-  curl_multi_setopt(m, CURLMOPT_PIPELINING, long(CURLPIPE_MULTIPLEX));
+  auto set = [&](CURLMoption option, auto value, const char* name) {
+    check(curl_multi_setopt(m, option, value) == CURLM_OK, name);
+  };
+  set(CURLMOPT_SOCKETFUNCTION, &Fetcher::OnSocket, "CURLMOPT_SOCKETFUNCTION");
+  set(CURLMOPT_SOCKETDATA, this, "CURLMOPT_SOCKETDATA");
+  set(CURLMOPT_TIMERFUNCTION, &Fetcher::OnTimer, "CURLMOPT_TIMERFUNCTION");
+  set(CURLMOPT_TIMERDATA, this, "CURLMOPT_TIMERDATA");
+  set(CURLMOPT_PIPELINING, long(CURLPIPE_MULTIPLEX), "CURLMOPT_PIPELINING");
   if (config.max_total_connections > 0) {
-    curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, config.max_total_connections);
+    set(CURLMOPT_MAX_TOTAL_CONNECTIONS, config.max_total_connections, "CURLMOPT_MAX_TOTAL_CONNECTIONS");
   }
   if (config.max_host_connections > 0) {
-    curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, config.max_host_connections);
+    set(CURLMOPT_MAX_HOST_CONNECTIONS, config.max_host_connections, "CURLMOPT_MAX_HOST_CONNECTIONS");
   }
-  if (config.max_connects_cache > 0) curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, config.max_connects_cache);
+  if (config.max_connects_cache > 0) set(CURLMOPT_MAXCONNECTS, config.max_connects_cache, "CURLMOPT_MAXCONNECTS");
   timer_ = UvHandle<uv_timer_t>(hub_.loop(), uv_timer_init);
   timer_->data = this;
   adder_ = UvHandle<uv_idle_t>(hub_.loop(), uv_idle_init);
@@ -235,52 +266,99 @@ void Fetcher::GiveBack(EasyPtr easy) noexcept {
   }
 }
 
+// Applies curl_easy_setopt calls and keeps the first refusal. A refused option (a libcurl without
+// CURLOPT_PROTOCOLS_STR, out of memory for a string copy) must fail the transfer, not let it run with
+// less protection than asked for (http/https only, the size cap, certificate checks).
+class Fetcher::OptionSetter {
+ public:
+  explicit OptionSetter(CURL* easy) : easy_(easy) {}
+  template <typename T>
+  void Set(CURLoption option, T value, const char* name) {
+    if (failed_) return;
+    CURLcode rc = easy_ ? curl_easy_setopt(easy_, option, value) : CURLE_FAILED_INIT;
+    if (rc != CURLE_OK) {
+      failed_ = name;
+      code_ = rc;
+    }
+  }
+  bool ok() const { return failed_ == nullptr; }
+  bool url_refused() const { return failed_ && std::string_view(failed_) == "CURLOPT_URL"; }
+  std::string error() const { return std::string("curl_easy_setopt(") + failed_ + "): " + curl_easy_strerror(code_); }
+
+ private:
+  CURL* easy_;
+  const char* failed_ = nullptr;
+  CURLcode code_ = CURLE_OK;
+};
+
+// Spells each option once, for the call and for the error message.
+#define GC_SETOPT(setter, option, value) (setter).Set(option, value, #option)
+
 void Fetcher::Start(Transfer* t) {
   t->easy = TakeEasy();
   CURL* e = t->easy.get();
   const FetchOptions& o = t->options;
   XXH3_64bits_reset(t->hash.get());
-  curl_easy_setopt(e, CURLOPT_URL, t->response.url.c_str());
-  curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-  curl_easy_setopt(e, CURLOPT_SHARE, share_.get());
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::OnWrite);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+  OptionSetter set(e);
+  GC_SETOPT(set, CURLOPT_URL, t->response.url.c_str());
+  GC_SETOPT(set, CURLOPT_PRIVATE, t);
+  GC_SETOPT(set, CURLOPT_SHARE, share_.get());
+  GC_SETOPT(set, CURLOPT_ERRORBUFFER, t->errbuf);
+  GC_SETOPT(set, CURLOPT_WRITEFUNCTION, &Transfer::OnWrite);
+  GC_SETOPT(set, CURLOPT_WRITEDATA, t);
+  GC_SETOPT(set, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader);
+  GC_SETOPT(set, CURLOPT_HEADERDATA, t);
   // Hostile input: http and https only, on redirects too; a redirect to file:// is an error, not a read.
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, o.max_redirects);
-  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl decodes
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  GC_SETOPT(set, CURLOPT_PROTOCOLS_STR, "http,https");
+  GC_SETOPT(set, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  GC_SETOPT(set, CURLOPT_FOLLOWLOCATION, 1L);
+  GC_SETOPT(set, CURLOPT_MAXREDIRS, o.max_redirects);
+  GC_SETOPT(set, CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl decodes
+  GC_SETOPT(set, CURLOPT_NOSIGNAL, 1L);
   // Debian's libcurl 7.88 resolves in a thread; without this, ending a transfer whose lookup hangs can
   // block the loop until the lookup returns.
-  curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o.timeout_ms);
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o.connect_timeout_ms);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o.low_speed_bytes);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o.low_speed_seconds);
+  GC_SETOPT(set, CURLOPT_QUICK_EXIT, 1L);
+  GC_SETOPT(set, CURLOPT_TIMEOUT_MS, o.timeout_ms);
+  GC_SETOPT(set, CURLOPT_CONNECTTIMEOUT_MS, o.connect_timeout_ms);
+  GC_SETOPT(set, CURLOPT_LOW_SPEED_LIMIT, o.low_speed_bytes);
+  GC_SETOPT(set, CURLOPT_LOW_SPEED_TIME, o.low_speed_seconds);
   // An announced Content-Length over the cap fails before the body is read.
-  curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(o.max_body_bytes));
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
-  curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  GC_SETOPT(set, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(o.max_body_bytes));
+  GC_SETOPT(set, CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L);
+  GC_SETOPT(set, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
+  GC_SETOPT(set, CURLOPT_PIPEWAIT, 1L);
   std::string ua = o.user_agent.empty() ? "greencrawl/" GREENCRAWL_VERSION : o.user_agent;
-  curl_easy_setopt(e, CURLOPT_USERAGENT, ua.c_str());  // libcurl copies string options
-  curl_slist* list = nullptr;
-  for (const auto& h : o.headers) list = curl_slist_append(list, h.c_str());
-  if (!o.if_none_match.empty()) list = curl_slist_append(list, ("If-None-Match: " + o.if_none_match).c_str());
-  if (!o.if_modified_since.empty()) {
-    list = curl_slist_append(list, ("If-Modified-Since: " + o.if_modified_since).c_str());
-  }
-  t->headers.reset(list);
-  if (list) curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
+  GC_SETOPT(set, CURLOPT_USERAGENT, ua.c_str());  // libcurl copies string options
+  bool lists_ok = true;
+  auto append = [&](const std::string& header) {
+    curl_slist* longer = curl_slist_append(t->headers.get(), header.c_str());
+    if (!longer) lists_ok = false;  // out of memory; the list so far stays owned by t->headers
+    if (longer) {
+      t->headers.release();
+      t->headers.reset(longer);
+    }
+  };
+  for (const auto& h : o.headers) append(h);
+  if (!o.if_none_match.empty()) append("If-None-Match: " + o.if_none_match);
+  if (!o.if_modified_since.empty()) append("If-Modified-Since: " + o.if_modified_since);
+  if (t->headers) GC_SETOPT(set, CURLOPT_HTTPHEADER, t->headers.get());
 
+  if (!set.ok() || !lists_ok) {
+    t->done = true;
+    // libcurl refuses a URL only for its length (over 8 MB in 7.88): not a URL we can fetch.
+    t->response.error = set.url_refused() ? error_class::kInvalidUrl : error_class::kOther;
+    t->response.error_message = lists_ok ? set.error() : "curl_slist_append: out of memory";
+    GiveBack(std::move(t->easy));
+    hub_.Wake(t->ticket);  // Start runs in await_suspend, after Park: the greenlet resumes next pass
+    return;
+  }
   // Not added to the multi handle yet: see AddPending.
   t->queued = true;
   pending_.push_back(t);
   if (pending_.size() == 1) uv_idle_start(adder_.get(), &Fetcher::OnAdd);
 }
+
+#undef GC_SETOPT
 
 void Fetcher::OnAdd(uv_idle_t* idle) noexcept {
   auto* f = static_cast<Fetcher*>(idle->data);
@@ -525,12 +603,18 @@ void Fetcher::Finish(Transfer* t, CURLcode code) noexcept {
     r.retry_after = HeaderValue(e, "Retry-After");
     r.body_hash = XXH3_64bits_digest(t->hash.get());
     r.error = error_class::FromCurl(code, t->cap_hit);
-    if (code == CURLE_UNSUPPORTED_PROTOCOL && !SchemeRefused(e, r.url)) {
+    if (code == CURLE_UNSUPPORTED_PROTOCOL && !SchemeRefused(e, r.url, t->header_check.location())) {
       r.error = error_class::kBadResponse;  // libcurl's word for a reply that is not HTTP (an "HTTP/0.9" one)
     }
     if (t->out_of_memory) {
       r.error = error_class::kTooLarge;
-      r.error_message = "out of memory holding the body";
+      r.error_message = "out of memory holding the response";
+    } else if (t->header_verdict == HeaderCheck::Verdict::kTooLarge) {
+      r.error = error_class::kBadResponse;
+      r.error_message = "response headers over " + std::to_string(HeaderCheck::kMaxBytes / 1024) + " KiB";
+    } else if (t->header_verdict == HeaderCheck::Verdict::kConflictingLength) {
+      r.error = error_class::kBadResponse;
+      r.error_message = "conflicting Content-Length headers";
     } else if (!r.error.empty()) {
       r.error_message = t->errbuf[0] ? t->errbuf : curl_easy_strerror(code);
     }

@@ -102,6 +102,7 @@ class Fetcher {
   using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
   struct Socket;
   class Awaiter;
+  class OptionSetter;
 
   static int OnSocket(CURL* easy, curl_socket_t s, int what, void* self, void* socketp) noexcept;
   static int OnTimer(CURLM* multi, long timeout_ms, void* self) noexcept;

@@ -302,6 +302,111 @@ TEST_CASE("a body shorter than its Content-Length is 'partial'; a garbage status
   CHECK(h.error == error_class::kBadResponse);
 }
 
+namespace {
+
+// Fetches `urls` one after another on one Fetcher (so a later one may reuse an earlier connection).
+std::vector<Response> FetchInOrder(std::vector<std::string> urls, FetchOptions options = {}) {
+  Hub hub;
+  std::vector<Response> out;
+  {
+    Fetcher fetcher(hub);
+    auto g = Spawn([](Fetcher* f, std::vector<std::string> urls, FetchOptions o,
+                      std::vector<Response>* out) -> Task<void> {
+      for (const auto& url : urls) out->push_back(co_await f->Get(url, o));
+    }, &fetcher, urls, options, &out);
+    hub.Run();
+    REQUIRE(g.successful());
+  }
+  REQUIRE(hub.Close() == 0);
+  return out;
+}
+
+size_t RequestsFor(const TestServer& server, const std::string& path) {
+  size_t n = 0;
+  for (const auto& e : server.Log()) n += e.path == path;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("300 KB of response headers is bad_response, and the request is not retried") {
+  TestServer server;
+  server.Handle("/page", Page);
+  server.Handle("/many-headers", [](const HttpRequest&, Conn& c) {
+    std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n";
+    for (int i = 0; i < 3000; ++i) head += "X-Header-" + std::to_string(i) + ": " + std::string(90, 'h') + "\r\n";
+    c.Send(head + "\r\nok");  // about 300 KB of headers, every line short
+  });
+  // The page first, so the big answer comes on a reused keep-alive connection, where libcurl retries a
+  // request whose connection fails before any response.
+  std::vector<Response> r = FetchInOrder({server.Url("/page"), server.Url("/many-headers")});
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].ok());
+  CHECK(r[1].error == error_class::kBadResponse);
+  CHECK(r[1].body.empty());
+  CHECK(RequestsFor(server, "/many-headers") == 1);
+  MESSAGE(r[1].error_message);
+}
+
+TEST_CASE("a redirect to javascript:, data: or ftp: is unsupported_scheme") {
+  TestServer server;
+  std::vector<std::string> targets = {"javascript:alert(1)", "data:text/html,<title>x</title>",
+                                      "ftp://127.0.0.1/file", "JavaScript:void(0)", "file:/etc/passwd"};
+  for (size_t i = 0; i < targets.size(); ++i) {
+    server.Handle("/to" + std::to_string(i), [target = targets[i]](const HttpRequest&, Conn& c) {
+      c.Respond(302, "", "", {{"Location", target}});
+    });
+  }
+  for (size_t i = 0; i < targets.size(); ++i) {
+    CAPTURE(targets[i]);
+    Response r = FetchOne(server.Url("/to" + std::to_string(i)));
+    CHECK(r.error == error_class::kUnsupportedScheme);
+    CHECK(r.status == 302);
+    MESSAGE(r.error_message << " final " << r.final_url);
+  }
+  CHECK(server.Requests() == targets.size());  // nothing else was asked for
+}
+
+TEST_CASE("conflicting Content-Length headers are bad_response") {
+  TestServer server;
+  server.Handle("/two", [](const HttpRequest&, Conn& c) {
+    c.Send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 11\r\n\r\nhello world");
+  });
+  server.Handle("/list", [](const HttpRequest&, Conn& c) {
+    c.Send("HTTP/1.1 200 OK\r\nContent-Length: 5, 11\r\n\r\nhello world");
+  });
+  server.Handle("/same", [](const HttpRequest&, Conn& c) {  // repeated but equal: allowed (RFC 9110 8.6)
+    c.Send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\nhello");
+  });
+  for (const char* path : {"/two", "/list"}) {
+    CAPTURE(path);
+    Response r = FetchOne(server.Url(path));
+    CHECK(r.error == error_class::kBadResponse);
+    MESSAGE(r.error_message);
+  }
+  Response same = FetchOne(server.Url("/same"));
+  CHECK(same.ok());
+  CHECK(same.body == "hello");
+}
+
+TEST_CASE("an option libcurl refuses fails the transfer before any request is sent") {
+  // libcurl refuses string options over 8 MB (CURL_MAX_INPUT_LENGTH): a way to make curl_easy_setopt fail
+  // from outside. The transfer must end with the refusal, not run without the option.
+  TestServer server;
+  server.Handle("/page", Page);
+  Response long_url = FetchOne(server.Url("/page?" + std::string(9 << 20, 'q')));
+  CHECK(long_url.error == error_class::kInvalidUrl);
+  CHECK(long_url.error_message.find("CURLOPT_URL") != std::string::npos);
+  FetchOptions o;
+  o.user_agent = std::string(9 << 20, 'u');
+  Response long_agent = FetchOne(server.Url("/page"), o);
+  CHECK(long_agent.error == error_class::kOther);
+  CHECK(long_agent.error_message.find("CURLOPT_USERAGENT") != std::string::npos);
+  CHECK(server.Requests() == 0);
+  Response fine = FetchOne(server.Url("/page"));  // the recycled easy handle carries nothing over
+  CHECK(fine.ok());
+}
+
 TEST_CASE("conditional request headers are sent and a 304 is recorded as such") {
   TestServer server;
   std::string inm, ims;
