@@ -1,5 +1,8 @@
 #include "crawler/fetcher.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -11,6 +14,8 @@
 
 #include "crawler/error_class.h"
 #include "crawler/header_check.h"
+#include "crawler/private_address.h"
+#include "urls/url.h"
 #include "version.h"
 
 namespace gc {
@@ -94,6 +99,9 @@ struct Fetcher::Transfer {
   bool out_of_memory = false;  // the body could not be held in memory
   HeaderCheck header_check;
   HeaderCheck::Verdict header_verdict = HeaderCheck::Verdict::kOk;
+  bool connect_refused = false;  // the SSRF guard refused an address in OnOpenSocket
+  bool request_refused = false;  // ... or a request in OnPrereq
+  std::string refusal;           // why, for error_message
   char errbuf[CURL_ERROR_SIZE] = {};
 
   ~Transfer() {
@@ -112,6 +120,53 @@ struct Fetcher::Transfer {
       return 0;
     }
     return t->header_verdict == HeaderCheck::Verdict::kOk ? n : 0;
+  }
+
+  // The SSRF guard's rule (FetchOptions::private_addresses) for talking to `ip` now, for the URL this
+  // transfer is on: its current redirect hop, which is libcurl's effective URL once it follows one.
+  bool MayUse(bool non_public, const char* ip) noexcept {
+    if (!non_public || options.private_addresses == PrivateAddresses::kAllow) return true;
+    try {
+      std::string host;
+      if (options.private_addresses == PrivateAddresses::kListedHosts) {
+        char* url = nullptr;
+        if (curl_easy_getinfo(easy.get(), CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) host = urls::Host(url);
+        if (!host.empty() && options.listed_hosts && options.listed_hosts->count(host)) return true;
+      }
+      refusal = std::string("refused to use ") + ip + ": not a public address" +
+                (options.private_addresses == PrivateAddresses::kListedHosts
+                     ? ", and the URL list does not name the host " + host
+                     : std::string());
+    } catch (...) {
+      // Out of memory: refuse without a message (fail closed).
+    }
+    return false;
+  }
+
+  // Opens every socket libcurl connects with, so the address is checked before a packet leaves.
+  static curl_socket_t OnOpenSocket(void* clientp, curlsocktype purpose, curl_sockaddr* a) noexcept {
+    auto* t = static_cast<Transfer*>(clientp);
+    if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKET_BAD;  // only outgoing connections are ours
+    char ip[INET6_ADDRSTRLEN] = "?";
+    const void* raw = a->family == AF_INET6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&a->addr)->sin6_addr)
+                                            : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&a->addr)->sin_addr);
+    inet_ntop(a->family, raw, ip, sizeof ip);
+    if (!t->MayUse(IsNonPublicAddress(&a->addr, a->addrlen), ip)) {
+      // libcurl counts this address as failed and tries the resolver's next one, if any.
+      t->connect_refused = true;
+      return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+  }
+
+  // Before each request, on a new or a reused connection: the peer it will go to. Catches what
+  // OnOpenSocket cannot see (a connection opened earlier by a transfer with another policy).
+  static int OnPrereq(void* clientp, char* primary_ip, char*, int, int) noexcept {
+    auto* t = static_cast<Transfer*>(clientp);
+    const char* ip = primary_ip ? primary_ip : "";
+    if (t->MayUse(IsNonPublicAddress(ip), ip)) return CURL_PREREQFUNC_OK;
+    t->request_refused = true;
+    return CURL_PREREQFUNC_ABORT;
   }
 
   static size_t OnWrite(char* data, size_t size, size_t count, void* userp) noexcept {
@@ -327,6 +382,12 @@ void Fetcher::Start(Transfer* t) {
   GC_SETOPT(set, CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L);
   GC_SETOPT(set, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
   GC_SETOPT(set, CURLOPT_PIPEWAIT, 1L);
+  if (o.private_addresses != PrivateAddresses::kAllow) {
+    GC_SETOPT(set, CURLOPT_OPENSOCKETFUNCTION, &Transfer::OnOpenSocket);
+    GC_SETOPT(set, CURLOPT_OPENSOCKETDATA, t);
+    GC_SETOPT(set, CURLOPT_PREREQFUNCTION, &Transfer::OnPrereq);
+    GC_SETOPT(set, CURLOPT_PREREQDATA, t);
+  }
   std::string ua = o.user_agent.empty() ? "greencrawl/" GREENCRAWL_VERSION : o.user_agent;
   GC_SETOPT(set, CURLOPT_USERAGENT, ua.c_str());  // libcurl copies string options
   bool lists_ok = true;
@@ -606,7 +667,11 @@ void Fetcher::Finish(Transfer* t, CURLcode code) noexcept {
     if (code == CURLE_UNSUPPORTED_PROTOCOL && !SchemeRefused(e, r.url, t->header_check.location())) {
       r.error = error_class::kBadResponse;  // libcurl's word for a reply that is not HTTP (an "HTTP/0.9" one)
     }
-    if (t->out_of_memory) {
+    if ((t->request_refused && code == CURLE_ABORTED_BY_CALLBACK) ||
+        (t->connect_refused && code == CURLE_COULDNT_CONNECT)) {
+      r.error = error_class::kPrivateAddress;
+      r.error_message = t->refusal;
+    } else if (t->out_of_memory) {
       r.error = error_class::kTooLarge;
       r.error_message = "out of memory holding the response";
     } else if (t->header_verdict == HeaderCheck::Verdict::kTooLarge) {

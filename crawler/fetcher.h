@@ -26,6 +26,13 @@
 
 namespace gc {
 
+// Whether a transfer may talk to non-public addresses (crawler/private_address.h): the SSRF guard.
+enum class PrivateAddresses {
+  kAllow,        // anywhere (tests, intranet crawls)
+  kDeny,         // never
+  kListedHosts,  // only for a request whose URL host is in FetchOptions::listed_hosts
+};
+
 struct FetchOptions {
   long timeout_ms = 30'000;          // whole transfer
   long connect_timeout_ms = 10'000;  // TCP + TLS handshake
@@ -39,6 +46,18 @@ struct FetchOptions {
   std::vector<std::string> headers;   // "Name: value"
   std::string if_none_match;          // conditional request validators
   std::string if_modified_since;
+  // SSRF guard. Checked on the address actually connected to, not on what a name resolved to: before
+  // every connection is opened (CURLOPT_OPENSOCKETFUNCTION: a refused address gets no packet) and before
+  // every request is sent (CURLOPT_PREREQFUNCTION: redirect hops and reused connections too). A refusal
+  // ends the transfer with error "private_address".
+  PrivateAddresses private_addresses = PrivateAddresses::kAllow;
+  // For kListedHosts: the hosts the URL list itself names, each as urls::Host(url) of a listed URL (lower
+  // case, IDN in punycode, IPv4 in dotted decimal as libcurl's URL parser writes it, IPv6 in brackets). A
+  // request may use a non-public address only when urls::Host of the URL it is for (the current redirect
+  // hop's) is in the set: the rule compares host strings, never addresses, so "localhost" does not admit
+  // 127.0.0.1 nor the other way round, while http://2130706433/ is the host 127.0.0.1 (libcurl and urls::
+  // write it so). One set shared by a whole crawl; null means empty.
+  std::shared_ptr<const std::unordered_set<std::string>> listed_hosts;
 };
 
 struct Timings {  // milliseconds from the start of the transfer

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "crawler/error_class.h"
@@ -405,6 +407,131 @@ TEST_CASE("an option libcurl refuses fails the transfer before any request is se
   CHECK(server.Requests() == 0);
   Response fine = FetchOne(server.Url("/page"));  // the recycled easy handle carries nothing over
   CHECK(fine.ok());
+}
+
+namespace {
+
+FetchOptions Guarded(PrivateAddresses policy, std::vector<std::string> listed = {}) {
+  FetchOptions o;
+  o.private_addresses = policy;
+  o.listed_hosts = std::make_shared<const std::unordered_set<std::string>>(listed.begin(), listed.end());
+  return o;
+}
+
+void RedirectTo(TestServer& server, const std::string& path, const std::string& target) {
+  server.Handle(path, [target](const HttpRequest&, Conn& c) { c.Respond(302, "", "", {{"Location", target}}); });
+}
+
+}  // namespace
+
+TEST_CASE("listed hosts: the listed loopback host is fetched, a redirect to another loopback host is refused") {
+  // Both hosts are loopback, so only the host rule can tell them apart: the list names 127.0.0.1.
+  TestServer server;             // 127.0.0.1
+  TestServer other("127.0.0.2");  // all of 127/8 is loopback on Linux
+  server.Handle("/page", Page);
+  other.Handle("/page", Page);
+  std::string port = std::to_string(server.port());
+  RedirectTo(server, "/to-127.0.0.2", other.Url("/page"));
+  RedirectTo(server, "/to-localhost", "http://localhost:" + port + "/page");
+  RedirectTo(server, "/to-v6", "http://[::1]:" + port + "/page");
+  RedirectTo(server, "/to-self", "/page");
+  FetchOptions o = Guarded(PrivateAddresses::kListedHosts, {"127.0.0.1"});
+
+  Response listed = FetchOne(server.Url("/page"), o);
+  CHECK(listed.ok());
+  CHECK(listed.status == 200);
+  Response self = FetchOne(server.Url("/to-self"), o);  // a hop on the listed host stays allowed
+  CHECK(self.ok());
+  CHECK(self.redirects == 1);
+  for (const char* path : {"/to-127.0.0.2", "/to-localhost", "/to-v6"}) {
+    CAPTURE(path);
+    Response r = FetchOne(server.Url(path), o);
+    CHECK(r.error == error_class::kPrivateAddress);
+    CHECK(r.status == 302);
+    MESSAGE(r.error_message);
+  }
+  CHECK(RequestsFor(server, "/page") == 2);  // the listed fetch and the hop to itself, nothing else
+  // Refused before connecting, not even a TCP handshake. Counted after one allowed fetch: the server
+  // accepts in arrival order, so any earlier connection would have been counted by then.
+  CHECK(FetchOne(other.Url("/page")).ok());
+  CHECK(other.Connections() == 1);
+}
+
+TEST_CASE("listed hosts: numeric spellings of 127.0.0.1 are refused when the list names the host otherwise") {
+  // The list names "localhost" (which resolves to 127.0.0.1): the rule compares host names, never
+  // addresses, so 127.0.0.1 in any spelling is another host.
+  TestServer server;
+  server.Handle("/page", Page);
+  std::string port = std::to_string(server.port());
+  std::vector<std::string> spellings = {"127.0.0.1", "2130706433", "0x7f000001", "127.1", "0177.0.0.1"};
+  for (size_t i = 0; i < spellings.size(); ++i) {
+    RedirectTo(server, "/to" + std::to_string(i), "http://" + spellings[i] + ":" + port + "/page");
+  }
+  FetchOptions o = Guarded(PrivateAddresses::kListedHosts, {"localhost"});
+  Response listed = FetchOne("http://localhost:" + port + "/page", o);
+  CHECK(listed.ok());
+  for (size_t i = 0; i < spellings.size(); ++i) {
+    CAPTURE(spellings[i]);
+    Response r = FetchOne("http://localhost:" + port + "/to" + std::to_string(i), o);
+    CHECK(r.error == error_class::kPrivateAddress);
+    // Asked directly, without the list naming them, they are refused too.
+    Response direct = FetchOne("http://" + spellings[i] + ":" + port + "/page", o);
+    CHECK(direct.error == error_class::kPrivateAddress);
+  }
+  CHECK(RequestsFor(server, "/page") == 1);
+}
+
+TEST_CASE("deny refuses even a listed loopback host; allow allows every loopback host") {
+  TestServer server;
+  TestServer other("127.0.0.2");
+  server.Handle("/page", Page);
+  other.Handle("/page", Page);
+  std::string port = std::to_string(server.port());
+  RedirectTo(server, "/to-127.0.0.2", other.Url("/page"));
+  RedirectTo(server, "/to-numeric", "http://2130706433:" + port + "/page");
+  RedirectTo(server, "/to-localhost", "http://localhost:" + port + "/page");
+
+  FetchOptions deny = Guarded(PrivateAddresses::kDeny, {"127.0.0.1"});
+  Response refused = FetchOne(server.Url("/page"), deny);
+  CHECK(refused.error == error_class::kPrivateAddress);
+  CHECK(refused.status == 0);
+
+  FetchOptions allow = Guarded(PrivateAddresses::kAllow);
+  for (const char* path : {"/page", "/to-127.0.0.2", "/to-numeric", "/to-localhost"}) {
+    CAPTURE(path);
+    Response r = FetchOne(server.Url(path), allow);
+    CHECK(r.ok());
+    CHECK(r.status == 200);
+    if (std::string(path) == "/page") CHECK(server.Connections() == 1);  // the refused one never connected
+  }
+  CHECK(other.Requests() == 1);
+}
+
+TEST_CASE("a reused connection is checked too: the guard runs before every request, not only on connect") {
+  // A first transfer without the guard leaves a keep-alive connection to 127.0.0.1 in the pool; a second,
+  // guarded transfer to the same host would reuse it without opening a socket.
+  TestServer server;
+  server.Handle("/page", Page);
+  Hub hub;
+  std::vector<Response> out;
+  {
+    Fetcher fetcher(hub);
+    auto g = Spawn([](Fetcher* f, std::string url, std::vector<Response>* out) -> Task<void> {
+      out->push_back(co_await f->Get(url, FetchOptions()));
+      FetchOptions deny;
+      deny.private_addresses = PrivateAddresses::kDeny;
+      out->push_back(co_await f->Get(url, deny));
+      out->push_back(co_await f->Get(url, FetchOptions()));
+    }, &fetcher, server.Url("/page"), &out);
+    hub.Run();
+    REQUIRE(g.successful());
+  }
+  REQUIRE(hub.Close() == 0);
+  REQUIRE(out.size() == 3);
+  CHECK(out[0].ok());
+  CHECK(out[1].error == error_class::kPrivateAddress);
+  CHECK(out[2].ok());
+  CHECK(server.Requests() == 2);
 }
 
 TEST_CASE("conditional request headers are sent and a 304 is recorded as such") {
