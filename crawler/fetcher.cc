@@ -381,6 +381,7 @@ void Fetcher::Start(Transfer* t) {
   GC_SETOPT(set, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(o.max_body_bytes));
   GC_SETOPT(set, CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L);
   GC_SETOPT(set, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
+  if (!o.ca_file.empty()) GC_SETOPT(set, CURLOPT_CAINFO, o.ca_file.c_str());
   GC_SETOPT(set, CURLOPT_PIPEWAIT, 1L);
   if (o.private_addresses != PrivateAddresses::kAllow) {
     GC_SETOPT(set, CURLOPT_OPENSOCKETFUNCTION, &Transfer::OnOpenSocket);

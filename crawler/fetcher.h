@@ -42,6 +42,7 @@ struct FetchOptions {
   int64_t max_body_bytes = 64 << 20;  // decoded body cap; above it: error "too_large"
   bool keep_body = true;              // false: count bytes and hash only, keep nothing
   bool verify_tls = true;
+  std::string ca_file;                // PEM file of CA certificates to trust instead of the system's (--cacert)
   std::string user_agent;             // empty: "greencrawl/VERSION"
   std::vector<std::string> headers;   // "Name: value"
   std::string if_none_match;          // conditional request validators
