@@ -107,7 +107,7 @@ class Fetcher {
   // Transfers started but not yet handed to libcurl (it gets kAddsPerTurn of them per loop turn).
   size_t queued() const { return pending_.size(); }
 
-  struct Transfer;  // one transfer in flight (fetcher.cc)
+  struct Transfer;  // one transfer in flight (transfer.h)
 
  private:
   struct EasyDeleter {
@@ -122,7 +122,6 @@ class Fetcher {
   using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
   struct Socket;
   class Awaiter;
-  class OptionSetter;
 
   static int OnSocket(CURL* easy, curl_socket_t s, int what, void* self, void* socketp) noexcept;
   static int OnTimer(CURLM* multi, long timeout_ms, void* self) noexcept;
@@ -138,7 +137,6 @@ class Fetcher {
   void Act(curl_socket_t s, int flags);
   void FailAll(const char* why);
   void CollectDone();
-  void Finish(Transfer* t, CURLcode code) noexcept;
   void Start(Transfer* t);
   void Cancel(Transfer* t);
   EasyPtr TakeEasy();
