@@ -50,7 +50,8 @@ struct FetchOptions {
   // SSRF guard. Checked on the address actually connected to, not on what a name resolved to: before
   // every connection is opened (CURLOPT_OPENSOCKETFUNCTION: a refused address gets no packet) and before
   // every request is sent (CURLOPT_PREREQFUNCTION: redirect hops and reused connections too). A refusal
-  // ends the transfer with error "private_address".
+  // ends the transfer with error "private_address". Behind a proxy (libcurl honours http_proxy and
+  // https_proxy from the environment) the address checked is the proxy's, not the target's.
   PrivateAddresses private_addresses = PrivateAddresses::kAllow;
   // For kListedHosts: the hosts the URL list itself names, each as urls::Host(url) of a listed URL (lower
   // case, IDN in punycode, IPv4 in dotted decimal as libcurl's URL parser writes it, IPv6 in brackets). A

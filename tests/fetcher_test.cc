@@ -323,12 +323,6 @@ std::vector<Response> FetchInOrder(std::vector<std::string> urls, FetchOptions o
   return out;
 }
 
-size_t RequestsFor(const TestServer& server, const std::string& path) {
-  size_t n = 0;
-  for (const auto& e : server.Log()) n += e.path == path;
-  return n;
-}
-
 }  // namespace
 
 TEST_CASE("300 KB of response headers is bad_response, and the request is not retried") {
@@ -346,7 +340,7 @@ TEST_CASE("300 KB of response headers is bad_response, and the request is not re
   CHECK(r[0].ok());
   CHECK(r[1].error == error_class::kBadResponse);
   CHECK(r[1].body.empty());
-  CHECK(RequestsFor(server, "/many-headers") == 1);
+  CHECK(server.Received("/many-headers") == 1);
   MESSAGE(r[1].error_message);
 }
 
@@ -366,7 +360,7 @@ TEST_CASE("a redirect to javascript:, data: or ftp: is unsupported_scheme") {
     CHECK(r.status == 302);
     MESSAGE(r.error_message << " final " << r.final_url);
   }
-  CHECK(server.Requests() == targets.size());  // nothing else was asked for
+  CHECK(server.Received() == targets.size());  // nothing else was asked for
 }
 
 TEST_CASE("conflicting Content-Length headers are bad_response") {
@@ -404,7 +398,7 @@ TEST_CASE("an option libcurl refuses fails the transfer before any request is se
   Response long_agent = FetchOne(server.Url("/page"), o);
   CHECK(long_agent.error == error_class::kOther);
   CHECK(long_agent.error_message.find("CURLOPT_USERAGENT") != std::string::npos);
-  CHECK(server.Requests() == 0);
+  CHECK(server.Received() == 0);
   Response fine = FetchOne(server.Url("/page"));  // the recycled easy handle carries nothing over
   CHECK(fine.ok());
 }
@@ -450,7 +444,7 @@ TEST_CASE("listed hosts: the listed loopback host is fetched, a redirect to anot
     CHECK(r.status == 302);
     MESSAGE(r.error_message);
   }
-  CHECK(RequestsFor(server, "/page") == 2);  // the listed fetch and the hop to itself, nothing else
+  CHECK(server.Received("/page") == 2);  // the listed fetch and the hop to itself, nothing else
   // Refused before connecting, not even a TCP handshake. Counted after one allowed fetch: the server
   // accepts in arrival order, so any earlier connection would have been counted by then.
   CHECK(FetchOne(other.Url("/page")).ok());
@@ -478,7 +472,7 @@ TEST_CASE("listed hosts: numeric spellings of 127.0.0.1 are refused when the lis
     Response direct = FetchOne("http://" + spellings[i] + ":" + port + "/page", o);
     CHECK(direct.error == error_class::kPrivateAddress);
   }
-  CHECK(RequestsFor(server, "/page") == 1);
+  CHECK(server.Received("/page") == 1);
 }
 
 TEST_CASE("deny refuses even a listed loopback host; allow allows every loopback host") {
@@ -504,7 +498,7 @@ TEST_CASE("deny refuses even a listed loopback host; allow allows every loopback
     CHECK(r.status == 200);
     if (std::string(path) == "/page") CHECK(server.Connections() == 1);  // the refused one never connected
   }
-  CHECK(other.Requests() == 1);
+  CHECK(other.Received() == 1);
 }
 
 TEST_CASE("a reused connection is checked too: the guard runs before every request, not only on connect") {
@@ -531,7 +525,7 @@ TEST_CASE("a reused connection is checked too: the guard runs before every reque
   CHECK(out[0].ok());
   CHECK(out[1].error == error_class::kPrivateAddress);
   CHECK(out[2].ok());
-  CHECK(server.Requests() == 2);
+  CHECK(server.Received() == 2);
 }
 
 TEST_CASE("conditional request headers are sent and a 304 is recorded as such") {
@@ -606,7 +600,7 @@ TEST_CASE("a server that closes every connection after one response without sayi
   constexpr int kRounds = 5, kUrls = 1000, kWorkers = 25;
   for (int round = 0; round < kRounds; ++round) {
     CAPTURE(round);
-    size_t logged_before = server.Requests();
+    size_t received_before = server.Received();
     std::vector<UrlAndFinal> pages, chains;
     for (int i = 0; i < kUrls; ++i) {
       pages.push_back({server.Url("/page"), server.Url("/page")});
@@ -633,9 +627,9 @@ TEST_CASE("a server that closes every connection after one response without sayi
     CHECK_MESSAGE(chain_stats.errors == 0, chain_stats.first_error);
     CHECK(chain_stats.ok == kUrls);
     // Every page once, every chain as its four requests: nothing lost, nothing answered twice.
-    CHECK(server.Requests() - logged_before == size_t(kUrls + 4 * kUrls));
+    CHECK(server.Received() - received_before == size_t(kUrls + 4 * kUrls));
   }
-  CHECK(server.Connections() == server.Requests());  // the server really closed after every answer
+  CHECK(server.Connections() == server.Received());  // the server really closed after every answer
 }
 
 TEST_CASE("1,000 slow transfers on one thread run concurrently") {

@@ -87,8 +87,12 @@ class TestServer {
     double start_s;  // seconds since the server started
     double end_s;
   };
+  // Log() and Requests() count a request once its handler has returned, which can be after the client
+  // already has the response. Received() counts it when it has been read, before the handler runs: once a
+  // client has its answer, Received() includes that request. All requests, or those for one path.
   std::vector<LogEntry> Log() const;
   size_t Requests() const;
+  size_t Received(const std::string& path = "") const;
   void Stop();
 
  private:
@@ -113,6 +117,7 @@ class TestServer {
   std::map<std::string, Handler> exact_;
   std::vector<std::pair<std::string, Handler>> prefixes_;
   std::vector<LogEntry> log_;
+  std::vector<std::string> received_;  // paths, in the order read
 };
 
 // Gzip-compresses `data` (for Content-Encoding tests).
