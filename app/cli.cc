@@ -45,6 +45,15 @@ int RunCli(int argc, char** argv) {
   crawl->add_flag("--quiet", co.quiet, "No progress or summary on stderr; only errors");
   crawl->add_flag("--json", co.json, "Print the end summary as JSON on stdout");
   crawl->add_flag("--insecure", co.insecure, "Do not verify TLS certificates");
+  crawl->add_option("--cacert", co.cacert, "Trust the CA certificates in this PEM file instead of the system's")
+      ->check(CLI::ExistingFile);
+  auto* deny_private = crawl->add_flag_callback(
+      "--deny-private", [&co] { co.private_addresses = "deny"; },
+      "Never connect to loopback, private, link-local or metadata addresses, not even for listed hosts");
+  crawl->add_flag_callback(
+      "--allow-private", [&co] { co.private_addresses = "allow"; },
+      "Connect to non-public addresses anywhere (default: only for hosts the list names)")
+      ->excludes(deny_private);
   crawl->add_option("--depth", co.depth, "Follow links this many hops from the listed URLs (0: only the list)")
       ->capture_default_str()->check(CLI::Range(0, 1000));
   crawl->add_option("--scope", co.scope, "Where links may lead: host, domain (registrable), prefix (path), any")

@@ -97,6 +97,12 @@ class CrawlSession {
     fetch_.user_agent = o.user_agent;
     for (const std::string& h : o.headers) (IsCredentialHeader(h) ? credentials_ : fetch_.headers).push_back(h);
     fetch_.verify_tls = !o.insecure;
+    fetch_.ca_file = o.cacert;
+    // The guard checks the address actually connected to, for every connection (crawler/fetcher.h).
+    fetch_.private_addresses = o.private_addresses == "allow"  ? PrivateAddresses::kAllow
+                               : o.private_addresses == "deny" ? PrivateAddresses::kDeny
+                                                                : PrivateAddresses::kListedHosts;
+    fetch_.listed_hosts = listed_hosts_;
     // A list crawl needs only the title (the <head>: ~100x cheaper); following links needs the body.
     parse_.links = o.depth > 0;
     robots_on_ = o.depth > 0 && !o.ignore_robots;
@@ -259,7 +265,9 @@ class CrawlSession {
     // Listed URLs come first in seq order: every listed origin is known before anything discovered
     // (which only reaches memory after the table has been read through) is fetched.
     for (const auto& item : items) {
-      if (item.list_line && !credentials_.empty()) listed_origins_.insert(urls::Origin(item.url));
+      if (!item.list_line) continue;
+      if (!credentials_.empty()) listed_origins_.insert(urls::Origin(item.url));
+      listed_hosts_->insert(urls::Host(item.url));
     }
     frontier_.OnRefill(request, std::move(items));
     changed_.Set();
@@ -446,7 +454,9 @@ class CrawlSession {
         double capped = std::min(*delay, o_.max_crawl_delay_s);
         frontier_.SetHostDelay(origin, std::chrono::milliseconds(int64_t(capped * 1000)));
       }
-    } else if (r.ok() && r.status >= 400 && r.status < 500) {
+    } else if ((r.ok() && r.status >= 400 && r.status < 500) || r.error == error_class::kPrivateAddress) {
+      // A refused address: the pages themselves are refused too, each with that error class, which says
+      // more than "robots".
       entry.rules = urls::Robots::AllowAll();
     } else {
       entry.rules = urls::Robots::DisallowAll();
@@ -542,6 +552,9 @@ class CrawlSession {
   FetchOptions fetch_;
   std::vector<std::string> credentials_;             // credential headers, see AddCredentials
   std::unordered_set<std::string> listed_origins_;   // origins of listed URLs (only with credentials_)
+  // Hosts listed URLs name, for the private-address guard; grows with refills (loop thread only, as are
+  // the fetcher's callbacks that read it).
+  std::shared_ptr<std::unordered_set<std::string>> listed_hosts_ = std::make_shared<std::unordered_set<std::string>>();
   ParseOptions parse_;
   struct RobotsEntry {
     enum State { kNone, kFetching, kReady } state = kNone;

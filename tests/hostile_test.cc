@@ -142,11 +142,46 @@ TEST_CASE("credential headers go only to the listed origins (pages and robots.tx
   TempDir dir;
   WriteFile(dir / "list.txt", a.Url("/") + "\n");
   std::string db = dir / "cred.db";
-  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--depth", "1", "--scope", "any", "--header",
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--depth", "1", "--scope", "any", "--allow-private", "--header",
                 "Authorization: Bearer s3cret", "--header", "X-Plain: 1", dir / "list.txt"},
                "cred");
   CHECK(f.exit_code == 0);
   std::set<std::string> got(seen.begin(), seen.end());
   CHECK(got == std::set<std::string>{"A /robots.txt auth plain", "A / auth plain", "A /jump auth plain",
                                      "B /robots.txt - plain", "B /page - plain", "B /landed - plain"});
+}
+
+TEST_CASE("links and redirects into non-public addresses are refused unless the list names the host") {
+  TestServer a("127.0.0.1"), inner("127.0.0.2");
+  inner.Handle("/*", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>internal</title>"); });
+  std::string port = std::to_string(inner.port());
+  a.Handle("/*", [&](const HttpRequest& req, Conn& c) {
+    if (req.path == "/robots.txt") return (void)c.Respond(404, "", "text/plain");
+    if (req.path == "/redirect") {
+      return (void)c.Respond(302, "", "text/plain", {{"Location", inner.Url("/metadata")}});
+    }
+    c.Respond(200, "<a href='" + inner.Url("/secret") + "'>in</a><a href='http://localhost:" + port +
+                       "/x'>lh</a><a href='http://2130706434:" + port + "/y'>numeric</a><a href='/redirect'>r</a>");
+  });
+  TempDir dir;
+  WriteFile(dir / "list.txt", a.Url("/") + "\n");
+  std::string db = dir / "ssrf.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--depth", "1", "--scope", "any", dir / "list.txt"},
+               "ssrf");
+  CHECK(f.exit_code == 0);
+  CHECK(Scalar(db, "SELECT status FROM results WHERE url = '" + a.Url("/") + "'") == 200);  // the list names it
+  // 127.0.0.2 three ways (a link, localhost, a numeric spelling: localhost may resolve to ::1 or 127.0.0.1)
+  // and a redirect: each one result, refused, and the internal server never saw a request.
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE error = 'private_address'") == 4);
+  CHECK(inner.Received() == 0);
+  CHECK(Text(db, "SELECT title FROM results WHERE error = 'private_address' LIMIT 1").empty());
+  // --deny-private refuses even the listed host; --allow-private lets everything through.
+  auto deny = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "deny.db", "--quiet", "--deny-private", dir / "list.txt"},
+                  "ssrf-deny");
+  CHECK(Scalar(dir / "deny.db", "SELECT count(*) FROM results WHERE error = 'private_address'") == 1);
+  auto allow = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "allow.db", "--quiet", "--depth", "1", "--scope", "any",
+                    "--allow-private", dir / "list.txt"},
+                   "ssrf-allow");
+  CHECK(Scalar(dir / "allow.db", "SELECT count(*) FROM results WHERE error = 'private_address'") == 0);
+  CHECK(inner.Received() > 0);
 }
