@@ -65,7 +65,7 @@ nav.toc a:hover{background:#dee2e6}
 .card-errors .num,.card-broken .num{color:var(--bad)}.card-ok .num{color:var(--good)}
 .delta{font-size:12px;margin-top:4px}.delta.worse{color:var(--bad)}.delta.better{color:var(--good)}
 .delta.same{color:var(--muted)}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:16px;margin-bottom:22px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:16px;margin-bottom:22px;align-items:start}
 figure.chart-card,section.block{background:var(--card);border:1px solid var(--line);border-radius:10px;margin:0;padding:14px 16px}
 figcaption,section.block h2{font-size:16px;font-weight:650;margin:0 0 8px}
 svg.chart{display:block;width:100%;height:auto}

@@ -25,18 +25,35 @@ double NiceStep(double x) {
   return 10 * p;
 }
 
-// Streams `column` of the run in ascending order once: nearest-rank percentiles, and (when edges are
-// given) a histogram over those edges, the last bin open-ended. Bounded memory however many rows.
-Percentiles ScanSorted(sqlite::Database& db, int64_t run_id, const char* column, const std::vector<double>& edges,
-                       std::vector<Bin>* hist) {
+// One pass for the extents the other queries need: how many times and sizes there are, their largest
+// values, and when the first and last URL were fetched.
+struct Shape {
+  int64_t times = 0, sizes = 0;
+  double max_ms = 0, max_size = 0;
+  std::optional<std::string> first_fetch;
+  double fetch_span_s = 0;
+};
+
+Shape ReadShape(sqlite::Database& db, int64_t run_id) {
+  auto st = db.Prepare(
+      "SELECT count(total_ms), coalesce(max(total_ms), 0), count(size), coalesce(max(size), 0), min(fetched_at), "
+      "(julianday(max(fetched_at)) - julianday(min(fetched_at))) * 86400.0 FROM results WHERE run_id = ?");
+  st.Bind(1, run_id);
+  st.Step();
+  Shape s;
+  s.times = st.Int(0);
+  s.max_ms = st.Real(1);
+  s.sizes = st.Int(2);
+  s.max_size = st.Real(3);
+  s.first_fetch = st.OptText(4);
+  if (s.first_fetch) s.fetch_span_s = st.Real(5);
+  return s;
+}
+
+// Streams the n non-NULL values of `column` in ascending order once: nearest-rank percentiles and, when
+// `hist` has bins, their counts (bins ascending, the last open-ended). Bounded memory for any n.
+Percentiles ScanSorted(sqlite::Database& db, int64_t run_id, const char* column, int64_t n, std::vector<Bin>* hist) {
   Percentiles p;
-  auto count = db.Prepare(std::string("SELECT count(") + column + ") FROM results WHERE run_id = ?");
-  count.Bind(1, run_id);
-  count.Step();
-  int64_t n = count.Int(0);
-  if (hist) {
-    for (size_t i = 0; i < edges.size(); ++i) hist->push_back({edges[i], i + 1 < edges.size() ? edges[i + 1] : kInf, 0});
-  }
   if (n == 0) return p;
   // Same ranks as Inspector::MakeReport: rank ceil(p * n), at least 1.
   auto rank = [n](double q) { return std::max<int64_t>(1, int64_t(std::ceil(q * double(n)))); };
@@ -62,8 +79,9 @@ Percentiles ScanSorted(sqlite::Database& db, int64_t run_id, const char* column,
   return p;
 }
 
-// 0, 1, 2, 5, 10, 20, 50, ... up to the first edge above `max`: a log scale with readable labels.
-std::vector<double> SizeEdges(double max) {
+// Bins over 0, 1, 2, 5, 10, 20, 50, ... up to the last edge at or below `max`, that bin open-ended: a
+// log scale with readable labels.
+std::vector<Bin> SizeBins(double max) {
   std::vector<double> edges = {0, 1};
   for (double decade = 1; edges.back() <= max && decade < 1e13; decade *= 10) {
     for (double m : {2.0, 5.0, 10.0}) {
@@ -71,36 +89,39 @@ std::vector<double> SizeEdges(double max) {
       if (edges.back() > max) break;
     }
   }
-  edges.pop_back();  // the last bin is open-ended from the previous edge
-  return edges;
+  edges.pop_back();
+  std::vector<Bin> bins;
+  for (size_t i = 0; i < edges.size(); ++i) bins.push_back({edges[i], i + 1 < edges.size() ? edges[i + 1] : kInf, 0});
+  return bins;
 }
 
-std::optional<double> MaxOf(sqlite::Database& db, int64_t run_id, const char* column) {
-  auto st = db.Prepare(std::string("SELECT max(") + column + ") FROM results WHERE run_id = ?");
-  st.Bind(1, run_id);
-  st.Step();
-  if (st.IsNull(0)) return std::nullopt;
-  return st.Real(0);
-}
-
+// Outcomes and depths in one pass, counted here rather than by GROUP BY: SQLite would sort a million
+// rows for that (no index covers all three), and there are only a few hundred distinct groups.
 void ReadOutcomes(sqlite::Database& db, int64_t run_id, ReportData& r) {
-  auto st = db.Prepare(
-      "SELECT status, error, count(*) FROM results WHERE run_id = ? GROUP BY status, error ORDER BY 3 DESC");
+  auto st = db.Prepare("SELECT status, error, depth FROM results WHERE run_id = ?");
   st.Bind(1, run_id);
   std::map<std::string, int64_t> status, error;
+  std::map<int64_t, int64_t> code_count, depth;
+  int64_t no_status = 0;
   int64_t klass[6] = {0, 0, 0, 0, 0, 0};  // 1xx..5xx, then errors
   while (st.Step()) {
-    auto code = st.OptInt(0);
-    auto err = st.OptText(1);
-    int64_t n = st.Int(2);
-    status[code ? std::to_string(*code) : "none"] += n;
-    if (err) {
-      error[*err] += n;
-      klass[5] += n;
-    } else if (code && *code >= 100 && *code < 600) {
-      klass[*code / 100 - 1] += n;
+    ++depth[st.Int(2)];
+    bool has_code = !st.IsNull(0);
+    int64_t code = st.Int(0);
+    if (has_code) {
+      ++code_count[code];
+    } else {
+      ++no_status;
+    }
+    if (!st.IsNull(1)) {
+      ++error[st.Text(1)];
+      ++klass[5];
+    } else if (has_code && code >= 100 && code < 600) {
+      ++klass[code / 100 - 1];
     }
   }
+  for (const auto& [code, n] : code_count) status[std::to_string(code)] = n;
+  if (no_status) status["none"] = no_status;
   auto sorted = [](const std::map<std::string, int64_t>& m) {
     std::vector<CountRow> v;
     for (const auto& [k, n] : m) v.push_back({k, n});
@@ -113,12 +134,13 @@ void ReadOutcomes(sqlite::Database& db, int64_t run_id, ReportData& r) {
   for (int i = 0; i < 6; ++i) {
     if (klass[i]) r.by_class.push_back({names[i], klass[i]});
   }
+  for (const auto& [d, n] : depth) r.by_depth.push_back({std::to_string(d), n});
 }
 
-void ReadTimes(sqlite::Database& db, int64_t run_id, const ReportLimits& limits, ReportData& r) {
-  r.time_ms = ScanSorted(db, run_id, "total_ms", {}, nullptr);
+void ReadTimes(sqlite::Database& db, int64_t run_id, const Shape& shape, const ReportLimits& limits, ReportData& r) {
+  r.time_ms = ScanSorted(db, run_id, "total_ms", shape.times, nullptr);
   if (!r.time_ms.p99) return;
-  auto max = MaxOf(db, run_id, "total_ms").value_or(0);
+  double max = shape.max_ms;
   // Up to p99 (the whole range when the tail is short), so that a few timeouts do not squash the rest
   // into one bar; everything beyond goes into one open-ended bar.
   double upper = max <= *r.time_ms.p99 * 1.25 ? max : *r.time_ms.p99;
@@ -137,21 +159,21 @@ void ReadTimes(sqlite::Database& db, int64_t run_id, const ReportLimits& limits,
   }
 }
 
-void ReadSeries(sqlite::Database& db, int64_t run_id, const ReportLimits& limits, ReportData& r) {
-  auto span = db.Prepare(
-      "SELECT min(fetched_at), (julianday(max(fetched_at)) - julianday(min(fetched_at))) * 86400.0 "
-      "FROM results WHERE run_id = ? AND fetched_at IS NOT NULL");
-  span.Bind(1, run_id);
-  if (!span.Step() || span.IsNull(0)) return;
-  std::string first = span.Text(0);
-  double seconds = span.Real(1);
-  r.series_step_s = NiceStep(std::max(seconds, 0.01) / limits.series_bins);
-  int64_t bins = std::max<int64_t>(1, int64_t(std::floor(seconds / r.series_step_s)) + 1);
+void ReadSizes(sqlite::Database& db, int64_t run_id, const Shape& shape, ReportData& r) {
+  if (shape.sizes == 0) return;
+  r.size_hist = SizeBins(shape.max_size);
+  r.size_bytes = ScanSorted(db, run_id, "size", shape.sizes, &r.size_hist);
+}
+
+void ReadSeries(sqlite::Database& db, int64_t run_id, const Shape& shape, const ReportLimits& limits, ReportData& r) {
+  if (!shape.first_fetch) return;
+  r.series_step_s = NiceStep(std::max(shape.fetch_span_s, 0.01) / limits.series_bins);
+  int64_t bins = std::max<int64_t>(1, int64_t(std::floor(shape.fetch_span_s / r.series_step_s)) + 1);
   r.series.assign(size_t(bins), {});
   auto st = db.Prepare(
       "SELECT CAST((julianday(fetched_at) - julianday(?)) * 86400.0 / ? AS INTEGER), count(*), count(error) "
       "FROM results WHERE run_id = ? AND fetched_at IS NOT NULL GROUP BY 1");
-  st.Bind(1, first).Bind(2, r.series_step_s).Bind(3, run_id);
+  st.Bind(1, *shape.first_fetch).Bind(2, r.series_step_s).Bind(3, run_id);
   while (st.Step()) {
     auto& bin = r.series[size_t(std::clamp<int64_t>(st.Int(0), 0, bins - 1))];
     bin.results += st.Int(1);
@@ -257,15 +279,11 @@ ReportData LoadReportData(const std::string& db_path, std::optional<int64_t> run
   ReportData r;
   r.headline = ReadHeadline(db, run_id);
   if (r.headline.previous_run) r.previous = ReadHeadline(db, *r.headline.previous_run);
+  Shape shape = ReadShape(db, run_id);
   ReadOutcomes(db, run_id, r);
-  ReadTimes(db, run_id, limits, r);
-  r.size_bytes = ScanSorted(db, run_id, "size", SizeEdges(MaxOf(db, run_id, "size").value_or(0)), &r.size_hist);
-  ReadSeries(db, run_id, limits, r);
-  {
-    auto st = db.Prepare("SELECT depth, count(*) FROM results WHERE run_id = ? GROUP BY depth ORDER BY depth");
-    st.Bind(1, run_id);
-    while (st.Step()) r.by_depth.push_back({std::to_string(st.Int(0)), st.Int(1)});
-  }
+  ReadTimes(db, run_id, shape, limits, r);
+  ReadSizes(db, run_id, shape, r);
+  ReadSeries(db, run_id, shape, limits, r);
   r.slowest = Top(db, run_id, "total_ms", limits.top);
   r.largest = Top(db, run_id, "size", limits.top);
   ReadBroken(db, run_id, limits, r);
