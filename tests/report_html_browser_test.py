@@ -184,9 +184,10 @@ PROBE = r"""
                csp: (document.querySelector('meta[http-equiv="Content-Security-Policy"]') || {}).content || ''};
   for (const c of document.querySelectorAll('[data-key]')) out.headline[c.dataset.key] = c.dataset.value;
   for (const s of document.querySelectorAll('svg')) {
-    const r = s.getBoundingClientRect();
+    const r = s.getBoundingClientRect(), vb = s.viewBox.baseVal, g = s.getBBox();
     out.charts.push({id: (s.closest('figure') || {}).id || '', width: r.width, height: r.height,
-                     title: (s.querySelector('title') || {}).textContent || ''});
+                     vb_width: vb ? vb.width : 0, vb_height: vb ? vb.height : 0, drawn_width: g.width,
+                     drawn_height: g.height, title: (s.querySelector('title') || {}).textContent || ''});
   }
   out.figures = document.querySelectorAll('figure.chart-card').length;
   // Sorting: the slowest table by time, ascending then descending.
@@ -257,6 +258,13 @@ def check_report(browser, gc, db, run_id, out_dir, expect_charts, screenshot=Non
     check(probe["figures"] == expect_charts, "%s: every chart figure holds an svg" % name)
     for c in probe["charts"]:
         check(c["width"] > 100 and c["height"] > 30, "%s: chart %s is %sx%s" % (name, c["id"], c["width"], c["height"]))
+        # Laid out as drawn: a real viewBox, the box in its proportions, and something drawn inside.
+        check(c["vb_width"] > 0 and c["vb_height"] > 0, "%s: chart %s has a viewBox" % (name, c["id"]))
+        if c["vb_height"] > 0 and c["height"] > 0:
+            ratio = (c["width"] / c["height"]) / (c["vb_width"] / c["vb_height"])
+            check(abs(ratio - 1) < 0.02, "%s: chart %s keeps its proportions (%.3f)" % (name, c["id"], ratio))
+        check(c["drawn_width"] > 50 and c["drawn_height"] > 10, "%s: chart %s draws %sx%s" % (
+            name, c["id"], c["drawn_width"], c["drawn_height"]))
         check(c["title"].strip() != "", "%s: chart %s has no <title>" % (name, c["id"]))
     check(len(probe["scripts"]) == 1, "%s: one script" % name)
     digest = base64.b64encode(hashlib.sha256(probe["scripts"][0].encode()).digest()).decode()
