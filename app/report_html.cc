@@ -58,6 +58,7 @@ nav.toc{display:flex;flex-wrap:wrap;gap:6px;margin:0 0 18px}
 nav.toc a{padding:3px 10px;border-radius:6px;background:#e9ecef;color:var(--ink);text-decoration:none;font-size:13px}
 nav.toc a:hover{background:#dee2e6}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:12px;margin-bottom:22px}
+@media (min-width:900px){.cards{grid-template-columns:repeat(5,1fr)}}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:12px 14px}
 .card .num{font-size:24px;font-weight:650;font-variant-numeric:tabular-nums}
 .card .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.05em}

@@ -9,7 +9,7 @@
 namespace gc::svg {
 namespace {
 
-constexpr double kWidth = 600;
+constexpr double kWidth = 520;  // viewBox units; text stays about 11 px in a 460 px card
 constexpr const char* kInk = "#374151";    // axis text
 constexpr const char* kGrid = "#e5e7eb";   // grid lines
 constexpr const char* kMarkInk = "#111827";
