@@ -7,6 +7,7 @@
 #include "app/crawl.h"
 #include "app/inspect_commands.h"
 #include "app/job_config.h"
+#include "app/report_html.h"
 #include "version.h"
 
 namespace gc {
@@ -79,6 +80,7 @@ int RunCli(int argc, char** argv) {
       ->allow_extra_args(false);
   crawl->add_option("--wait-lock", co.wait_lock_s, "Wait up to SECONDS for another crawl of the database to end")
       ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
+  crawl->add_option("--report-html", co.report_html, "At the end, write the run's HTML report to FILE ({run}: the run id)");
 
   std::string db = "greencrawl.db";
   bool json = false;
@@ -92,7 +94,13 @@ int RunCli(int argc, char** argv) {
   report->add_option("--db", db, "Results database")->capture_default_str();
   report->add_option("--run", run, "Run id (default: the newest)");
   report->add_option("--top", top, "Rows in the slowest/largest lists")->capture_default_str();
-  report->add_flag("--json", json, "JSON for scripts");
+  auto* report_json = report->add_flag("--json", json, "JSON for scripts");
+  bool html = false;
+  std::string html_output;
+  auto* report_html = report->add_flag("--html", html, "A self-contained HTML page (charts, tables, changes) instead")
+                          ->excludes(report_json);
+  report->add_option("-o,--output", html_output, "With --html: the file (default report-run-N.html; '-': stdout)")
+      ->needs(report_html);
 
   std::string format = "csv", output;
   auto* exp = app.add_subcommand("export", "Every result row of a run as CSV or JSON lines");
@@ -165,6 +173,7 @@ int RunCli(int argc, char** argv) {
                        std::cout, std::cerr);
     }
     if (*runs) return ShowRuns(db, json, std::cout);
+    if (*report && html) return WriteReportHtml(db, run, html_output, std::cout, std::cerr);
     if (*report) return ShowReport(db, run, top, json, std::cout);
     if (*exp) return ExportResults(db, run, format, output, std::cout);
     if (*diff) {

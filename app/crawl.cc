@@ -10,6 +10,7 @@
 #include "crawler/crawler.h"
 #include "app/json.h"
 #include "app/progress.h"
+#include "app/report_html.h"
 #include "app/run_lock.h"
 #include "app/thresholds.h"
 #include "parser/utf8.h"
@@ -295,8 +296,9 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     }
     SummaryExtras extras{session.unchanged, session.retried, previous_run, changed};
     PrintSummary(o, *store, run_id, status, wall, session.recorded, extras, out, err);
+    bool report_written = o.report_html.empty() || WriteCrawlReport(o.db, run_id, o.report_html, o.quiet, err);
     if (status == "interrupted") return kExitInterrupted;
-    if (status != "completed") return kExitFatal;
+    if (status != "completed" || !report_written) return kExitFatal;
     auto crossed = Crossed(thresholds, metrics);
     for (const auto& line : crossed) err << "greencrawl: " << line << "\n";
     return crossed.empty() ? kExitOk : kExitThreshold;

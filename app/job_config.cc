@@ -84,6 +84,7 @@ const std::vector<Key>& Keys() {
       Scalar<int64_t>("retry-delay", &CrawlOptions::retry_delay_ms, "an integer (milliseconds)"),
       List("fail-on", &CrawlOptions::fail_on),
       Scalar<double>("wait-lock", &CrawlOptions::wait_lock_s, "a number (seconds)"),
+      Scalar<S>("report-html", &CrawlOptions::report_html, "a string (a file name)"),
   };
   return keys;
 }

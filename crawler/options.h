@@ -42,6 +42,7 @@ struct CrawlOptions {
   std::vector<std::string> fail_on;  // thresholds: "errors>5%", "broken>10", "changed>0"
   double wait_lock_s = 0;       // wait this long for another crawl of the same database to end
   std::string config;           // the job file, if any
+  std::string report_html;      // at the end, write the run's HTML report here ("{run}": the run id)
   int flush_ms = 500;           // commit results at least this often
   int grace_ms = 5000;          // after SIGINT/SIGTERM, how long in-flight transfers may finish
 };

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "storage/report_data.h"
 #include "storage/schema.h"
 
 namespace gc::storage {
@@ -163,12 +164,7 @@ std::optional<PreviousResult> ResultStore::Previous(const std::string& url, int6
 }
 
 std::optional<int64_t> ResultStore::PreviousCompletedRun(int64_t run_id) {
-  auto st = db_.Prepare(
-      "SELECT max(id) FROM runs WHERE id < ? AND status = 'completed' "
-      "AND list_file IS (SELECT list_file FROM runs WHERE id = ?)");
-  st.Bind(1, run_id).Bind(2, run_id);
-  if (!st.Step() || st.IsNull(0)) return std::nullopt;
-  return st.Int(0);
+  return storage::PreviousCompletedRun(db_, run_id);  // one query, shared with the report
 }
 
 int64_t ResultStore::PruneRuns(const std::vector<int64_t>& run_ids) {
