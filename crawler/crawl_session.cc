@@ -179,13 +179,15 @@ class CrawlSession {
   Task<std::string> Main() {
     if (o_.depth > 0) {
       // What the run already knows (a resumed run, or the listed URLs): found again, it adds nothing.
-      auto seeds = co_await storage_->Call([this] {
+      // Named awaitables throughout: g++ 12 mis-destroys a temporary one that owns state (docs/hacking.md).
+      auto read = storage_->Call([this] {
         std::vector<std::pair<uint64_t, int32_t>> out;
         store_.ForEachFrontierUrl(run_id_, [&out](std::string_view url, int64_t depth) {
           out.emplace_back(XXH3_64bits(url.data(), url.size()), int32_t(depth));
         });
         return out;
       });
+      auto seeds = co_await read;
       for (auto [hash, depth] : seeds) frontier_.Seed(hash, depth);
     }
     auto flusher = Spawn(&CrawlSession::Flusher, this);
@@ -206,7 +208,8 @@ class CrawlSession {
     }
     if (refiller_) refiller_->Kill();
     SendBatch();
-    co_await storage_->Call([] {});  // every batch before this one is written (or failed)
+    auto drained = storage_->Call([] {});
+    co_await drained;  // every batch before this one is written (or failed)
     CheckStorage();
     if (storage_error_) throw std::runtime_error(*storage_error_);
     co_return stopping_ ? "interrupted" : "completed";
@@ -255,9 +258,10 @@ class CrawlSession {
   Task<void> Refill(Frontier::RefillRequest request) {
     std::vector<storage::FrontierItem> items;
     try {
-      items = co_await storage_->Call([this, request] {
+      auto read = storage_->Call([this, request] {
         return store_.PendingAfter(run_id_, request.after_seq, request.limit, conditional_);
       });
+      items = co_await read;
     } catch (const std::exception& e) {
       StorageFailed(e.what());
       co_return;
@@ -302,7 +306,8 @@ class CrawlSession {
       if (conditional_ && !item.previous_loaded) {
         // Found on a page during this session: not looked up with a refill batch.
         std::string url = item.url;
-        item.previous = co_await storage_->Call([this, url] { return store_.Previous(url, run_id_); });
+        auto lookup = storage_->Call([this, url] { return store_.Previous(url, run_id_); });
+        item.previous = co_await lookup;
         item.previous_loaded = true;
       }
       const std::optional<storage::PreviousResult>& previous = item.previous;

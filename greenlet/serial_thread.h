@@ -5,7 +5,8 @@
 //
 //   SerialThread db(hub);
 //   db.Post([&store, batch = std::move(batch)] { store.Write(batch); });   // in order, fire and forget
-//   int64_t n = co_await db.Call([&store] { return store.Count(); });     // after the Post above
+//   auto count = db.Call([&store] { return store.Count(); });             // after the Post above
+//   int64_t n = co_await count;          // named: g++ 12 mis-destroys a temporary awaitable (hacking.md)
 //
 // Jobs run on the thread and must not touch the hub or anything the loop thread uses without their own
 // synchronisation. A job's exception comes back to its caller (Call) or, for Post, is kept and returned

@@ -90,7 +90,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def run(cmd, **kw):
-    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120, **kw)
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120, **kw)
+    if r.returncode != 0:
+        sys.stderr.write("%s -> %d\n%s\n" % (" ".join(cmd), r.returncode, r.stderr.decode(errors="replace")[-2000:]))
+    return r
 
 
 # ---- Chromium over --remote-debugging-pipe (fd 3: commands in, fd 4: replies out, NUL-separated) ----
