@@ -118,3 +118,29 @@ TEST_CASE("429 with Retry-After slows the whole host; the URL is retried after i
   CHECK(started <= 1);
   CHECK(after >= 30);
 }
+
+TEST_CASE("a transfer that was receiving its body when the total timeout hit is not retried (it would only time out again)") {
+  TestServer s;
+  s.Handle("/slow", [](const HttpRequest&, Conn& c) {
+    if (!c.Send("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10000000\r\n\r\n")) return;
+    for (int i = 0; i < 400 && c.Send(std::string(1024, 'x')); ++i) {
+      if (!c.Sleep(25)) return;  // 40 KB/s: steady progress, far from done when the timeout hits
+    }
+  });
+  s.Handle("/silent", [](const HttpRequest&, Conn& c) { c.Sleep(5000); });
+  TempDir dir;
+  WriteFile(dir / "list.txt", s.Url("/slow") + "\n" + s.Url("/silent") + "\n");
+  std::string db = dir / "t.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--timeout", "1", "--retries", "2", "--retry-delay",
+                "10", dir / "list.txt"},
+               "progress-timeout");
+  CHECK(f.exit_code == 0);
+  CHECK(Text(db, "SELECT error FROM results WHERE url LIKE '%/slow'") == "timeout");
+  CHECK(Scalar(db, "SELECT attempts FROM results WHERE url LIKE '%/slow'") == 1);
+  // A server that sent nothing at all is still retried.
+  CHECK(Text(db, "SELECT error FROM results WHERE url LIKE '%/silent'") == "timeout");
+  CHECK(Scalar(db, "SELECT attempts FROM results WHERE url LIKE '%/silent'") == 3);
+  int slow = 0;
+  for (auto& e : s.Log()) slow += e.path == "/slow";
+  CHECK(slow == 1);
+}
