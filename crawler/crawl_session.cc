@@ -177,6 +177,23 @@ class CrawlSession {
   }
 
   Task<std::string> Main() {
+    {
+      // The hosts (and, with credential headers, the origins) the list names: the private-address guard
+      // and AddCredentials need them before anything is fetched, also when a resumed run has fetched
+      // every listed URL already.
+      bool origins = !credentials_.empty();
+      auto read = storage_->Call([this, origins] {
+        std::pair<std::unordered_set<std::string>, std::unordered_set<std::string>> out;
+        store_.ForEachListedUrl(run_id_, [&](std::string_view url) {
+          out.first.emplace(urls::CanonicalHost(url));  // frontier URLs are canonical
+          if (origins) out.second.insert(urls::Origin(url));
+        });
+        return out;
+      });
+      auto listed = co_await read;
+      *listed_hosts_ = std::move(listed.first);
+      listed_origins_ = std::move(listed.second);
+    }
     if (o_.depth > 0) {
       // What the run already knows (a resumed run, or the listed URLs): found again, it adds nothing.
       // Named awaitables throughout: g++ 12 mis-destroys a temporary one that owns state (docs/hacking.md).
@@ -265,13 +282,6 @@ class CrawlSession {
     } catch (const std::exception& e) {
       StorageFailed(e.what());
       co_return;
-    }
-    // Listed URLs come first in seq order: every listed origin is known before anything discovered
-    // (which only reaches memory after the table has been read through) is fetched.
-    for (const auto& item : items) {
-      if (!item.list_line) continue;
-      if (!credentials_.empty()) listed_origins_.insert(urls::Origin(item.url));
-      listed_hosts_->insert(urls::Host(item.url));
     }
     frontier_.OnRefill(request, std::move(items));
     changed_.Set();

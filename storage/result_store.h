@@ -116,6 +116,13 @@ class ResultStore {
     st.Bind(1, run_id);
     while (st.Step()) fn(st.TextView(0), st.Int(1));
   }
+  // Calls fn(url) for every listed URL of the run (list_line set), done or not.
+  template <typename Fn>
+  void ForEachListedUrl(int64_t run_id, Fn fn) {
+    auto st = db_.Prepare("SELECT url FROM frontier WHERE run_id = ? AND list_line IS NOT NULL");
+    st.Bind(1, run_id);
+    while (st.Step()) fn(st.TextView(0));
+  }
   // Commits `batch` in one transaction. Throws sqlite::Error, also when the database file was deleted or
   // replaced since it was opened (SQLite would go on writing into the unlinked file).
   void Write(int64_t run_id, const WriteBatch& batch);

@@ -113,23 +113,31 @@ TEST_CASE("an unreadable list or an unusable database is a clear error with exit
   CHECK(r.err.find("cannot open database") != std::string::npos);
 }
 
-TEST_CASE("killed with SIGKILL mid-crawl, --resume finishes the same run with exactly one row per URL") {
+TEST_CASE("killed with SIGKILL three times mid-crawl, --resume finishes the same run with exactly one row per URL") {
   TestServer server;
   ServeSite(server, 40);
   TempDir dir;
-  const int n = 400;
+  const int n = 600;
   WriteFile(dir / "list.txt", ListOf(server, n));
   std::string db = dir / "r.db";
-  auto child = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "10", dir / "list.txt"}, "kill9");
-  // Wait until some rows are committed, then kill without warning.
-  WaitForRows(db, 20, std::chrono::seconds(4));
-  kill(child.pid, SIGKILL);
-  auto killed = Wait(child);
-  CHECK(killed.signal == SIGKILL);
-  int64_t partial = Scalar(db, "SELECT count(*) FROM results");
-  CHECK(partial > 0);
+  int64_t partial = 0;
+  for (int kill_no = 0; kill_no < 3; ++kill_no) {
+    std::vector<std::string> args = {GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "10"};
+    if (kill_no > 0) args.push_back("--resume");
+    args.push_back(dir / "list.txt");
+    auto child = Start(args, "kill9-" + std::to_string(kill_no));
+    // Wait until more rows are committed, then kill without warning.
+    REQUIRE(WaitForRows(db, partial + 20, std::chrono::seconds(120)));
+    kill(child.pid, SIGKILL);
+    auto killed = Wait(child);
+    CHECK(killed.signal == SIGKILL);
+    int64_t now = Scalar(db, "SELECT count(*) FROM results");
+    CHECK(now > partial);
+    partial = now;
+    CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == partial);  // never a URL twice
+    CHECK(Text(db, "SELECT status FROM runs") == "running");
+  }
   CHECK(partial < n);
-  CHECK(Text(db, "SELECT status FROM runs") == "running");
 
   auto resumed = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--concurrency", "50", dir / "list.txt"}, "resume");
   CHECK(resumed.exit_code == 0);
@@ -150,13 +158,13 @@ TEST_CASE("SIGINT stops gracefully: rows committed, run interrupted, exit code 3
   std::string db = dir / "r.db";
   auto child = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "5", dir / "list.txt"}, "sigint");
   // Interrupt once some results are committed (not after a fixed time: a loaded machine starts slowly).
-  WaitForRows(db, 5, std::chrono::seconds(6));
+  REQUIRE(WaitForRows(db, 5, std::chrono::seconds(120)));
   auto t0 = std::chrono::steady_clock::now();
   kill(child.pid, SIGINT);
   auto f = Wait(child);
   double stop_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   CHECK(f.exit_code == 3);
-  CHECK(stop_s < 6);
+  CHECK(stop_s < 60);  // a bound against hanging (the grace period is 5 s), not a speed test
   CHECK(f.err.find("SIGINT") != std::string::npos);
   CHECK(Text(db, "SELECT status FROM runs") == "interrupted");
   int64_t done = Scalar(db, "SELECT count(*) FROM results");

@@ -1,6 +1,7 @@
 // Following links (--depth), end to end: a two-host local site with a known link graph.
 #include <doctest/doctest.h>
 
+#include <signal.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -283,4 +284,34 @@ TEST_CASE("a 3,000-page generated site: the exact URL set, each once, at the dep
     wrong += st.Int(1) < shortest || st.Int(1) > tree_depth;
   }
   CHECK(wrong == 0);
+}
+
+TEST_CASE("a recursive crawl killed with SIGKILL twice resumes to the exact URL set, each once") {
+  TreeSite site(1500, 10);  // ~8 s at 2 in flight: time for two kills
+  TempDir dir;
+  WriteFile(dir / "seed.txt", site.s.Url("/p/0.html") + "\n");
+  std::string db = dir / "killed.db";
+  int64_t partial = 0;
+  for (int kill_no = 0; kill_no < 2; ++kill_no) {
+    std::vector<std::string> args = {GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--depth", "100",
+                                     "--concurrency", "2", "--ignore-robots"};
+    if (kill_no > 0) args.push_back("--resume");
+    args.push_back(dir / "seed.txt");
+    auto child = Start(args, "follow-kill-" + std::to_string(kill_no));
+    REQUIRE(WaitForRows(db, partial + 100, std::chrono::seconds(120)));
+    kill(child.pid, SIGKILL);
+    auto killed = Wait(child);
+    CHECK(killed.signal == SIGKILL);
+    partial = Scalar(db, "SELECT count(*) FROM results");
+    MESSAGE("after kill " << kill_no << ": " << partial << " results");
+    CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == partial);
+  }
+  REQUIRE(partial < 1501);
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--depth", "100", "--concurrency", "8",
+                "--ignore-robots", "--resume", dir / "seed.txt"},
+               "follow-resume");
+  CHECK(f.exit_code == 0);
+  CHECK(ResultUrls(db) == site.Expected(true));
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == 1501);
+  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);
 }

@@ -129,6 +129,24 @@ TEST_CASE("Resolver (one base, many links) gives Resolve's result on every WPT-d
   CHECK(fast > 100);
 }
 
+TEST_CASE("CanonicalHost equals Host on canonical URLs") {
+  auto rows = ReadTable(GC_TEST_DATA_DIR "/url_resolution.tsv");
+  int n = 0;
+  for (auto& r : rows) {
+    auto url = Resolve(Unescape(r[1]), Unescape(r[0]));
+    if (!url) continue;
+    ++n;
+    CHECK_MESSAGE(gc::urls::CanonicalHost(*url) == gc::urls::Host(*url), *url);
+  }
+  for (const char* u : {"http://user:pw@Example.com:8080/x", "http://[::1]:8080/", "https://xn--bcher-kva.example/",
+                        "http://127.0.0.1/a@b"}) {
+    auto c = gc::urls::Canonicalize(u);
+    REQUIRE(c.ok());
+    CHECK_MESSAGE(gc::urls::CanonicalHost(c.url) == gc::urls::Host(c.url), c.url);
+  }
+  CHECK(n > 100);
+}
+
 TEST_CASE("origin and host are the politeness keys") {
   CHECK(gc::urls::Origin("http://Example.com/x") == "http://example.com:80");
   CHECK(gc::urls::Origin("https://example.com:8443/x") == "https://example.com:8443");

@@ -152,6 +152,17 @@ Canonical Finish(CURLU* u) {
   }
   std::string lower = host.str();
   for (char& ch : lower) ch = AsciiLower(ch);
+  if (lower.find_first_not_of("0123456789abcdefx.") == std::string::npos) {
+    // Maybe IPv4 in another spelling (0x7f000001, 127.1, 0300.0250.0.1): libcurl writes it in dotted
+    // decimal when it parses a whole URL, but not when it resolves a reference against a base. The same
+    // address must give the same canonical URL (deduplication, and the private-address guard's host).
+    CurlUrl probe(curl_url());
+    CurlString dotted;
+    if (curl_url_set(probe.get(), CURLUPART_URL, ("http://" + lower + "/").c_str(), 0) == CURLUE_OK &&
+        curl_url_get(probe.get(), CURLUPART_HOST, &dotted.s, 0) == CURLUE_OK) {
+      lower = dotted.str();
+    }
+  }
   if (lower != host.str()) curl_url_set(u, CURLUPART_HOST, lower.c_str(), 0);
   CurlString path, query;
   curl_url_get(u, CURLUPART_PATH, &path.s, 0);
@@ -293,6 +304,16 @@ std::string Origin(std::string_view url) {
   std::string h = host.str();
   for (char& ch : h) ch = AsciiLower(ch);
   return scheme.str() + "://" + h + ":" + port.str();
+}
+
+std::string_view CanonicalHost(std::string_view url) {
+  size_t start = url.find("://");
+  if (start == std::string_view::npos) return {};
+  start += 3;
+  std::string_view authority = url.substr(start, url.find_first_of("/?#", start) - start);
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  if (!authority.empty() && authority[0] == '[') return authority.substr(0, authority.find(']') + 1);
+  return authority.substr(0, authority.find(':'));
 }
 
 std::string Host(std::string_view url) {
