@@ -3,13 +3,91 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <map>
+#include <sstream>
+#include <vector>
 
 #include "app/crawl.h"
 #include "app/inspect_commands.h"
 #include "app/job_config.h"
+#include "app/settings.h"
 #include "version.h"
 
 namespace gc {
+namespace {
+
+// The crawl settings' raw command-line values, before they are checked like a job file's.
+struct CrawlArgs {
+  std::map<std::string, std::string> text;
+  std::map<std::string, std::vector<std::string>> lists;
+  std::map<std::string, CLI::Option*> options;
+};
+
+// What --help shows as a setting's default.
+std::string DefaultText(const Setting& s, const CrawlOptions& defaults) {
+  return std::visit(
+      [&](const auto& v) -> std::string {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, int64_t>) {
+          return std::to_string(v);
+        } else if constexpr (std::is_same_v<V, double>) {
+          std::ostringstream out;
+          out << v;
+          return out.str();
+        } else if constexpr (std::is_same_v<V, std::string>) {
+          return s.positional ? "" : v;
+        } else {
+          return "";
+        }
+      },
+      Current(s, defaults));
+}
+
+// One option per row of the settings table (app/settings.h). CLI11 only collects the text: ranges and
+// types are checked by ApplyCommandLine, in the words a job file's mistakes get.
+void AddSettings(CLI::App* crawl, CrawlArgs& args) {
+  const CrawlOptions defaults;
+  for (const auto& s : Settings()) {
+    std::string flags = s.positional ? s.value_name
+                                     : (s.short_name.empty() ? "" : "-" + s.short_name + ",") + "--" + s.name;
+    CLI::Option* opt = nullptr;
+    if (s.type == Setting::Type::kFlag) {
+      opt = crawl->add_flag(flags, s.help);
+    } else if (s.type == Setting::Type::kList) {
+      opt = crawl->add_option(flags, args.lists[s.name], s.help)->allow_extra_args(false);
+    } else {
+      opt = crawl->add_option(flags, args.text[s.name], s.help);
+    }
+    if (s.positional) opt->type_name("");
+    if (s.type != Setting::Type::kFlag && !s.positional) {
+      opt->type_name(s.value_name);
+      opt->default_str(DefaultText(s, defaults));
+    }
+    args.options[s.name] = opt;
+  }
+}
+
+// Sets every setting given on the command line, checked as a job file's would be. "" or the message.
+std::string ApplyCommandLine(const CrawlArgs& args, CrawlOptions& o) {
+  for (const auto& s : Settings()) {
+    if (args.options.at(s.name)->count() == 0) continue;
+    SettingValue v;
+    std::string why;
+    if (s.type == Setting::Type::kFlag) {
+      v = true;
+    } else if (s.type == Setting::Type::kList) {
+      v = args.lists.at(s.name);
+    } else {
+      why = ParseText(s, args.text.at(s.name), v);
+    }
+    if (why.empty()) why = Check(s, v);
+    if (!why.empty()) return (s.positional ? s.value_name : "--" + s.name) + ": " + why;
+    Assign(s, v, o);
+  }
+  return "";
+}
+
+}  // namespace
 
 int RunCli(int argc, char** argv) {
   CLI::App app{"greencrawl " GREENCRAWL_VERSION
@@ -22,52 +100,14 @@ int RunCli(int argc, char** argv) {
       "5 a --fail-on threshold was crossed. See README.md and docs/schema.md.");
 
   CrawlOptions co;
+  CrawlArgs args;
   bool print_config = false;
+  std::string config;
   auto* crawl = app.add_subcommand("crawl", "Fetch every URL of LIST and record the results");
-  crawl->add_option("LIST", co.list, "File of URLs, one per line ('-' for standard input); blank lines and #comments skipped");
-  crawl->add_option("--config", co.config, "Job file (TOML) with any of these options; the command line wins");
+  crawl->add_option("--config", config, "Job file (TOML) with any of these options; the command line wins")
+      ->type_name("FILE");
   crawl->add_flag("--print-config", print_config, "Print the effective settings as a job file and exit");
-  crawl->add_option("--db", co.db, "Results database")->capture_default_str();
-  crawl->add_option("--concurrency", co.concurrency, "Transfers in flight at once")
-      ->capture_default_str()->check(CLI::Range(1, 100000));
-  crawl->add_option("--per-host", co.per_host, "Transfers in flight per host (0: only --concurrency limits)")
-      ->capture_default_str()->check(CLI::Range(0, 100000));
-  crawl->add_option("--delay", co.delay_ms, "Minimum milliseconds between two requests to the same host")
-      ->capture_default_str()->check(CLI::Range(0, 3600000));
-  crawl->add_option("--timeout", co.timeout_s, "Seconds one transfer may take in all")
-      ->capture_default_str()->check(CLI::Range(0.1, 86400.0));
-  crawl->add_option("--max-size", co.max_size_text, "Largest decoded body to read (K, M, G suffixes); larger is 'too_large'")
-      ->capture_default_str();
-  crawl->add_option("--user-agent", co.user_agent, "User-Agent header (default greencrawl/" GREENCRAWL_VERSION ")");
-  crawl->add_option("--header", co.headers, "Extra request header 'Name: value' (repeatable)")
-      ->allow_extra_args(false);
-  crawl->add_flag("--resume", co.resume, "Continue the newest unfinished run in --db (else start a new one)");
-  crawl->add_flag("--quiet", co.quiet, "No progress or summary on stderr; only errors");
-  crawl->add_flag("--json", co.json, "Print the end summary as JSON on stdout");
-  crawl->add_flag("--insecure", co.insecure, "Do not verify TLS certificates");
-  crawl->add_option("--depth", co.depth, "Follow links this many hops from the listed URLs (0: only the list)")
-      ->capture_default_str()->check(CLI::Range(0, 1000));
-  crawl->add_option("--scope", co.scope, "Where links may lead: host, domain (registrable), prefix (path), any")
-      ->capture_default_str()->check(CLI::IsMember({"host", "domain", "prefix", "any"}));
-  crawl->add_option("--include", co.include, "Follow only URLs matching this POSIX extended regex (repeatable)")
-      ->allow_extra_args(false);
-  crawl->add_option("--exclude", co.exclude, "Never follow URLs matching this POSIX extended regex (repeatable)")
-      ->allow_extra_args(false);
-  crawl->add_option("--max-pages", co.max_pages, "Stop following links after this many URLs in all (0: no limit)")
-      ->capture_default_str()->check(CLI::Range(int64_t(0), int64_t(1) << 40));
-  crawl->add_flag("--ignore-nofollow", co.ignore_nofollow, "Follow rel=nofollow links and meta-nofollow pages too");
-  crawl->add_flag("--ignore-robots", co.ignore_robots, "Do not fetch or honour robots.txt when following links");
-  crawl->add_option("--conditional", co.conditional,
-                    "Send If-None-Match/If-Modified-Since from the previous run: auto (if there is one), on, off")
-      ->capture_default_str()->check(CLI::IsMember({"auto", "on", "off"}));
-  crawl->add_option("--retries", co.retries, "Extra attempts for timeouts, resets, 429 and 503")
-      ->capture_default_str()->check(CLI::Range(0, 20));
-  crawl->add_option("--retry-delay", co.retry_delay_ms, "First retry backoff in ms (doubles; Retry-After wins if longer)")
-      ->capture_default_str()->check(CLI::Range(0, 3600000));
-  crawl->add_option("--fail-on", co.fail_on, "Exit 5 when a threshold is crossed: errors>5%, broken>10, changed>0 (repeatable)")
-      ->allow_extra_args(false);
-  crawl->add_option("--wait-lock", co.wait_lock_s, "Wait up to SECONDS for another crawl of the database to end")
-      ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
+  AddSettings(crawl, args);
 
   std::string db = "greencrawl.db";
   bool json = false;
@@ -118,28 +158,26 @@ int RunCli(int argc, char** argv) {
 
   try {
     if (*crawl) {
-      if (!co.config.empty()) {
+      if (!config.empty()) {
         try {
-          ApplyJobFile(co.config, co, [&](const std::string& key) {
-            if (key == "list") return crawl->get_option("LIST")->count() > 0;
-            return crawl->get_option("--" + key)->count() > 0;
-          });
+          ApplyJobFile(config, co);
         } catch (const JobFileError& e) {
           std::cerr << "greencrawl: " << e.what() << "\n";
           return kExitUsage;
         }
+        co.config = config;
       }
+      if (std::string why = ApplyCommandLine(args, co); !why.empty()) {
+        std::cerr << "greencrawl: " << why << "\n";
+        return kExitUsage;
+      }
+      Finalize(co, args.options.at("depth")->count() > 0);
       if (print_config) {
         std::cout << EffectiveConfig(co);
         return kExitOk;
       }
       if (co.list.empty()) {
         std::cerr << "greencrawl: crawl needs a LIST (or 'list' in the --config file)\n";
-        return kExitUsage;
-      }
-      co.max_size = ParseSize(co.max_size_text);
-      if (co.max_size <= 0) {
-        std::cerr << "greencrawl: --max-size: not a size: " << co.max_size_text << " (try 64M)\n";
         return kExitUsage;
       }
       return RunCrawl(co, std::cout, std::cerr);

@@ -177,14 +177,7 @@ int64_t ParseSize(const std::string& text) {
 
 int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
   auto start = Clock::now();
-  if (!urls::ParseScopeKind(o.scope)) {
-    err << "greencrawl: --scope must be host, domain, prefix or any (not " << o.scope << ")\n";
-    return kExitUsage;
-  }
-  if (o.conditional != "auto" && o.conditional != "on" && o.conditional != "off") {
-    err << "greencrawl: --conditional must be auto, on or off (not " << o.conditional << ")\n";
-    return kExitUsage;
-  }
+  // Every setting was checked against app/settings.h before this; only derived objects are built here.
   std::vector<Threshold> thresholds;
   for (const auto& text : o.fail_on) {
     std::string why;

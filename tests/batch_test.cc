@@ -226,7 +226,7 @@ TEST_CASE("a job file holds the settings; the command line wins; errors name the
   CHECK(bad.err.find("bad.toml:3: unknown setting 'concurency'") != std::string::npos);
   WriteFile(dir / "type.toml", "concurrency = \"many\"\n");
   auto type = Run({GREENCRAWL_BIN, "crawl", "--config", dir / "type.toml"}, "type");
-  CHECK(type.err.find("type.toml:1: 'concurrency' must be an integer") != std::string::npos);
+  CHECK(type.err.find("type.toml:1: concurrency: must be an integer from 1 to 100000 (not 'many')") != std::string::npos);
   WriteFile(dir / "syntax.toml", "list = \"a\"\ndb = = 3\n");
   auto syntax = Run({GREENCRAWL_BIN, "crawl", "--config", dir / "syntax.toml"}, "syntax");
   CHECK(syntax.exit_code == 2);
