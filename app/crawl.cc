@@ -9,6 +9,7 @@
 
 #include "crawler/crawl_session.h"
 #include "app/json.h"
+#include "app/paths.h"
 #include "app/progress.h"
 #include "app/run_lock.h"
 #include "app/thresholds.h"
@@ -155,6 +156,11 @@ void PrintSummary(const CrawlOptions& o, storage::ResultStore& store, int64_t ru
   err << "  database: " << o.db << "   (greencrawl report --db " << o.db << " --run " << run_id << ")\n";
 }
 
+// Runs recorded the list as given before they recorded its resolved path: both spellings match.
+bool SameList(const std::string& recorded, const std::string& list_id) {
+  return recorded == list_id || ListIdentity(recorded) == list_id;
+}
+
 }  // namespace
 
 int64_t ParseSize(const std::string& text) {
@@ -194,6 +200,12 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     err << "greencrawl: " << e.what() << "\n";
     return kExitUsage;
   }
+  // The list is known by its resolved path: `list.txt`, `./list.txt` and its absolute path are one list.
+  const std::string list_id = ListIdentity(o.list);
+  if (std::string why = NotAList(o.list); !why.empty()) {
+    err << "greencrawl: cannot read " << why << "\n";
+    return kExitUsage;
+  }
   // Open the list first, so an unreadable one leaves no trace (not even a new database).
   std::optional<urls::UrlListReader> reader;
   if (!o.resume) {
@@ -225,19 +237,30 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     err << "greencrawl: " << e.what() << "\n";
     return kExitUsage;
   }
+  std::optional<int64_t> started;  // the run this crawl marked running: it must not stay so on a failure
   try {
-    std::optional<storage::RunRecord> resumed;
-    if (o.resume) resumed = store->LatestUnfinishedRun();
+    std::optional<storage::RunSummary> resumed;
+    if (o.resume) {
+      resumed = storage::Inspector(o.db).ResumableRun();
+      if (resumed && !SameList(resumed->list_file, list_id)) {
+        err << "greencrawl: --resume: the unfinished run " << resumed->id << " in " << o.db << " is of "
+            << resumed->list_file << ", not " << list_id << "; resume it with its own list, or leave out --resume "
+            << "to start a new run\n";
+        return kExitUsage;
+      }
+    }
     int64_t run_id;
     std::optional<int64_t> total;
     if (resumed) {
       run_id = resumed->id;
       total = resumed->urls_total;
       store->MarkRunning(run_id);
+      started = run_id;
       if (!o.quiet) err << "greencrawl: resuming run " << run_id << " (" << resumed->list_file << ")\n";
     } else {
       if (!reader) reader.emplace(o.list);
-      run_id = store->BeginRun(o.list, OptionsJson(o), GREENCRAWL_VERSION);
+      run_id = store->BeginRun(list_id, OptionsJson(o), GREENCRAWL_VERSION);
+      started = run_id;
       if (o.resume && !o.quiet) err << "greencrawl: nothing to resume; started run " << run_id << "\n";
       ListCounts c = LoadList(*reader, *store, run_id, o.list, o.quiet, err);
       store->SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
@@ -250,7 +273,7 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     }
     if (!total) {
       // Killed while the list was being read: read it again (duplicates are ignored, done URLs stay done).
-      urls::UrlListReader again(resumed ? resumed->list_file : o.list);
+      urls::UrlListReader again(o.list);
       ListCounts c = LoadList(again, *store, run_id, o.list, o.quiet, err);
       store->SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
     }
@@ -264,6 +287,7 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     progress.Finish();
     const std::string& status = session.status;
     store->FinishRun(run_id, status);
+    started.reset();
     if (status == "completed") store->ClearFrontier(run_id);
     double wall = std::chrono::duration<double>(Clock::now() - start).count();
 
@@ -296,6 +320,14 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
   } catch (const std::runtime_error& e) {
     // An unreadable list, a database that went away, a full disk: one clear line.
     err << "greencrawl: " << e.what() << "\n";
+    if (started) {
+      // Not left `running` for ever: a run that failed says so (and one that failed before its list was
+      // read is not offered to --resume).
+      try {
+        store->FinishRun(*started, "failed");
+      } catch (const std::exception&) {
+      }
+    }
     return dynamic_cast<const sqlite::Error*>(&e) ? kExitFatal : kExitUsage;
   }
 }

@@ -11,7 +11,8 @@ constexpr const char* kRunColumns =
     "SELECT r.id, r.started_at, r.finished_at, r.status, coalesce(r.list_file, ''), r.version, "
     "(julianday(coalesce(r.finished_at, r.started_at)) - julianday(r.started_at)) * 86400.0, "
     "(SELECT count(*) FROM results WHERE run_id = r.id), "
-    "(SELECT count(*) FROM results WHERE run_id = r.id AND error IS NULL) FROM runs r ";
+    "(SELECT count(*) FROM results WHERE run_id = r.id AND error IS NULL), r.urls_total, r.lines_invalid "
+    "FROM runs r ";
 
 RunSummary ReadRun(sqlite::Statement& st) {
   RunSummary s;
@@ -25,6 +26,8 @@ RunSummary ReadRun(sqlite::Statement& st) {
   s.results = st.Int(7);
   s.ok = st.Int(8);
   s.errors = s.results - s.ok;
+  s.urls_total = st.OptInt(9);
+  s.lines_invalid = st.OptInt(10);
   return s;
 }
 
@@ -58,6 +61,14 @@ int64_t Inspector::ResolveRun(std::optional<int64_t> id) {
   auto st = db_.Prepare("SELECT max(id) FROM runs");
   if (!st.Step() || st.IsNull(0)) throw sqlite::Error(db_.path() + " has no runs yet", SQLITE_ERROR);
   return st.Int(0);
+}
+
+std::optional<RunSummary> Inspector::ResumableRun() {
+  auto st = db_.Prepare(std::string(kRunColumns) +
+                        "WHERE r.status != 'completed' AND NOT (r.status = 'failed' AND r.urls_total IS NULL) "
+                        "ORDER BY r.id DESC LIMIT 1");
+  if (!st.Step()) return std::nullopt;
+  return ReadRun(st);
 }
 
 std::pair<int64_t, int64_t> Inspector::LastTwoRuns() {

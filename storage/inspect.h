@@ -20,6 +20,8 @@ struct RunSummary {
   std::optional<std::string> finished_at;
   std::optional<double> duration_s;
   int64_t results = 0, ok = 0, errors = 0;
+  std::optional<int64_t> urls_total;     // NULL until the list was read in full
+  std::optional<int64_t> lines_invalid;  // list lines that were not crawlable URLs
 };
 
 struct CountRow {
@@ -62,6 +64,9 @@ class Inspector {
   std::vector<RunSummary> Runs();
   // The run `id`, or the newest when empty; throws for an unknown id or an empty database.
   int64_t ResolveRun(std::optional<int64_t> id);
+  // The run `--resume` continues: the newest that did not complete, except one that failed before its
+  // list was read (there is nothing of it to continue).
+  std::optional<RunSummary> ResumableRun();
   // The two newest runs, older first; throws when there are fewer than two.
   std::pair<int64_t, int64_t> LastTwoRuns();
   Report MakeReport(int64_t run_id, size_t top_n = 10);

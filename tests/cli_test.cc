@@ -2,8 +2,13 @@
 // databases known by what they are, messages that help. Runs the real binary against a local server.
 #include <doctest/doctest.h>
 
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
 
 #include <string>
 #include <vector>
@@ -79,4 +84,77 @@ TEST_CASE("the settings table: every row is well formed and names are unique") {
   CHECK(gc::Nearest("concurency", names) == "concurrency");
   CHECK(gc::Nearest("per_host", names) == "per-host");
   CHECK(gc::Nearest("zzzzzz", names).empty());
+}
+
+TEST_CASE("--resume refuses to continue another list's run, naming both lists") {
+  TestServer server;
+  server.Handle("/a*", [](const HttpRequest&, Conn& c) {
+    c.Sleep(200);
+    c.Respond(200, "<title>a</title>");
+  });
+  server.Handle("/b*", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>b</title>"); });
+  TempDir dir;
+  std::string a, b;
+  for (int i = 0; i < 20; ++i) a += server.Url("/a" + std::to_string(i)) + "\n";
+  b = server.Url("/b1") + "\n";
+  WriteFile(dir / "a.txt", a);
+  WriteFile(dir / "b.txt", b);
+  std::string db = dir / "r.db";
+  auto first = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "1", dir / "a.txt"}, "a");
+  REQUIRE(WaitForRows(db, 0, std::chrono::seconds(20)));
+  kill(first.pid, SIGTERM);
+  CHECK(Wait(first).exit_code == 3);
+  auto other = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", dir / "b.txt"}, "b");
+  CHECK(other.exit_code == 2);
+  CHECK(other.err.find(dir / "a.txt") != std::string::npos);
+  CHECK(other.err.find(dir / "b.txt") != std::string::npos);
+  for (const auto& e : server.Log()) CHECK(e.path.rfind("/b", 0) != 0);  // nothing of b was fetched
+  CHECK(Text(db, "SELECT status FROM runs WHERE id = 1") == "interrupted");
+  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);
+  auto same = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--quiet", "--concurrency", "20", dir / "a.txt"}, "a2");
+  CHECK(same.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 1") == 20);
+}
+
+TEST_CASE("a list that is a directory is refused before any run exists, and --resume of the right list works after") {
+  TestServer server;
+  server.Handle("/p", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>p</title>"); });
+  TempDir dir;
+  WriteFile(dir / "list.txt", server.Url("/p") + "\n");
+  std::string db = dir / "r.db";
+  auto bad = Run({GREENCRAWL_BIN, "crawl", "--db", db, dir.path}, "dir");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("is a directory") != std::string::npos);
+  auto resumed = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--quiet", dir / "list.txt"}, "resume");
+  CHECK(resumed.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM runs WHERE status != 'completed'") == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200") == 1);
+}
+
+TEST_CASE("a list is known by its resolved path: relative, ./ and absolute spellings are the same list") {
+  TestServer server;
+  std::atomic<int> version{1};
+  std::atomic<int> conditional{0};
+  server.Handle("/page", [&](const HttpRequest& req, Conn& c) {
+    std::string etag = "\"v" + std::to_string(version.load()) + "\"";
+    if (!req.Header("if-none-match").empty()) ++conditional;
+    if (req.Header("if-none-match") == etag) return (void)c.Respond(304, "", "", {{"ETag", etag}});
+    c.Respond(200, "<title>v" + std::to_string(version.load()) + "</title>", "text/html", {{"ETag", etag}});
+  });
+  TempDir dir;
+  WriteFile(dir / "list.txt", server.Url("/page") + "\n");
+  std::string db = dir / "r.db";
+  std::string relative = std::filesystem::relative(dir / "list.txt").string();
+  REQUIRE(relative.front() != '/');
+  auto one = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--json", dir / "list.txt"}, "abs");
+  CHECK(one.exit_code == 0);
+  auto two = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--json", dir.path + "/./list.txt"}, "dot");
+  CHECK(two.exit_code == 0);
+  CHECK(two.out.find("\"previous_run\":1") != std::string::npos);
+  CHECK(conditional == 1);  // run 2 sent If-None-Match from run 1
+  version = 2;
+  auto three = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--json", "--fail-on", "changed>0", relative}, "rel");
+  CHECK(three.exit_code == 5);
+  CHECK(three.out.find("\"previous_run\":2") != std::string::npos);
+  CHECK(Text(db, "SELECT group_concat(DISTINCT list_file) FROM runs") == dir / "list.txt");
 }
