@@ -158,3 +158,49 @@ TEST_CASE("a list is known by its resolved path: relative, ./ and absolute spell
   CHECK(three.out.find("\"previous_run\":2") != std::string::npos);
   CHECK(Text(db, "SELECT group_concat(DISTINCT list_file) FROM runs") == dir / "list.txt");
 }
+
+TEST_CASE("a symlink to the database takes the same lock: a second crawl through it is refused") {
+  TestServer server;
+  server.Handle("/p*", [](const HttpRequest&, Conn& c) {
+    c.Sleep(100);
+    c.Respond(200, "<title>slow</title>");
+  });
+  TempDir dir;
+  std::string list;
+  for (int i = 0; i < 30; ++i) list += server.Url("/p" + std::to_string(i)) + "\n";
+  WriteFile(dir / "list.txt", list);
+  std::string db = dir / "r.db";
+  auto running = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "1", dir / "list.txt"}, "holder");
+  REQUIRE(WaitForRows(db, 0, std::chrono::seconds(20)));
+  REQUIRE(symlink(db.c_str(), (dir / "link.db").c_str()) == 0);
+  auto through_link = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "link.db", dir / "list.txt"}, "link");
+  CHECK(through_link.exit_code == 4);
+  CHECK(through_link.err.find("in use by another crawl") != std::string::npos);
+  kill(running.pid, SIGTERM);
+  CHECK(Wait(running).exit_code == 3);
+  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);  // the refused crawl made no run
+}
+
+TEST_CASE("a symlink or hard link planted at DB.lock is refused and its target left untouched") {
+  TestServer server;
+  server.Handle("/p", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>p</title>"); });
+  TempDir dir;
+  WriteFile(dir / "list.txt", server.Url("/p") + "\n");
+  const std::string precious = "root:precious contents that must survive\n";
+  WriteFile(dir / "victim", precious);
+  REQUIRE(symlink((dir / "victim").c_str(), (dir / "r.db.lock").c_str()) == 0);
+  auto sym = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", dir / "list.txt"}, "sym");
+  CHECK(sym.exit_code == 2);
+  CHECK(sym.err.find("symbolic link") != std::string::npos);
+  CHECK(ReadFile(dir / "victim") == precious);
+  REQUIRE(unlink((dir / "r.db.lock").c_str()) == 0);
+  REQUIRE(link((dir / "victim").c_str(), (dir / "r.db.lock").c_str()) == 0);
+  auto hard = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", dir / "list.txt"}, "hard");
+  CHECK(hard.exit_code == 2);
+  CHECK(ReadFile(dir / "victim") == precious);
+  CHECK(server.Requests() == 0);
+  // Our own lock file is rewritten in place, never truncated: a crawl and a prune leave it whole.
+  REQUIRE(unlink((dir / "r.db.lock").c_str()) == 0);
+  CHECK(Run({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", "--quiet", dir / "list.txt"}, "ok").exit_code == 0);
+  CHECK(ReadFile(dir / "r.db.lock").rfind("pid ", 0) == 0);
+}
