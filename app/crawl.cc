@@ -16,6 +16,7 @@
 #include "parser/utf8.h"
 #include "storage/inspect.h"
 #include "storage/result_store.h"
+#include "storage/run_clock.h"
 #include "urls/scope.h"
 #include "urls/url_list.h"
 #include "version.h"
@@ -237,7 +238,7 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     err << "greencrawl: " << e.what() << "\n";
     return kExitUsage;
   }
-  std::optional<int64_t> started;  // the run this crawl marked running: it must not stay so on a failure
+  int64_t started = 0;  // the run this crawl marked running (ids start at 1): it must not stay so on a failure
   try {
     std::optional<storage::RunSummary> resumed;
     if (o.resume) {
@@ -277,6 +278,8 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
       ListCounts c = LoadList(again, *store, run_id, o.list, o.quiet, err);
       store->SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
     }
+    storage::RunClock clock(o.db);
+    clock.BeginSession(run_id);
     std::optional<int64_t> previous_run = store->PreviousCompletedRun(run_id);
     bool conditional = o.conditional == "on" || (o.conditional == "auto" && previous_run.has_value());
     int64_t pending = store->PendingCount(run_id);
@@ -286,8 +289,9 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     SessionOutcome session = RunSession(o, *store, run_id, conditional, progress, err);
     progress.Finish();
     const std::string& status = session.status;
+    clock.EndSession(run_id);
     store->FinishRun(run_id, status);
-    started.reset();
+    started = 0;
     if (status == "completed") store->ClearFrontier(run_id);
     double wall = std::chrono::duration<double>(Clock::now() - start).count();
 
@@ -320,11 +324,12 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
   } catch (const std::runtime_error& e) {
     // An unreadable list, a database that went away, a full disk: one clear line.
     err << "greencrawl: " << e.what() << "\n";
-    if (started) {
+    if (started > 0) {
       // Not left `running` for ever: a run that failed says so (and one that failed before its list was
       // read is not offered to --resume).
       try {
-        store->FinishRun(*started, "failed");
+        storage::RunClock(o.db).EndSession(started);
+        store->FinishRun(started, "failed");
       } catch (const std::exception&) {
       }
     }

@@ -26,6 +26,14 @@ std::string Fixed(double v, int digits) {
 
 std::string OptNumber(const std::optional<double>& v) { return v ? Fixed(*v, 1) : "null"; }
 
+// The status to show: a run still marked `running` whose process no longer holds the database's lock
+// was killed (SIGKILL, power loss); the database keeps `running` until --resume continues it.
+std::string ShownStatus(const storage::RunSummary& r, const std::optional<int64_t>& lock_holder) {
+  if (r.status != "running") return r.status;
+  bool alive = lock_holder && (*lock_holder < 0 || (r.pid && *r.pid == *lock_holder));
+  return alive ? "running" : "killed";
+}
+
 std::string RunJson(const storage::RunSummary& r) {
   return "{\"id\":" + std::to_string(r.id) + ",\"started_at\":" + JsonString(r.started_at) +
          ",\"finished_at\":" + (r.finished_at ? JsonString(*r.finished_at) : "null") +
@@ -52,6 +60,8 @@ std::string CsvField(const std::string& s) {
 int ShowRuns(const std::string& db, bool json, std::ostream& out) {
   storage::Inspector in(db);
   auto runs = in.Runs();
+  auto holder = RunLock::Holder(db);
+  for (auto& r : runs) r.status = ShownStatus(r, holder);
   if (json) {
     out << "[";
     for (size_t i = 0; i < runs.size(); ++i) out << (i ? "," : "") << RunJson(runs[i]);
@@ -73,6 +83,7 @@ int ShowRuns(const std::string& db, bool json, std::ostream& out) {
 int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bool json, std::ostream& out) {
   storage::Inspector in(db);
   auto r = in.MakeReport(in.ResolveRun(run), top);
+  r.run.status = ShownStatus(r.run, RunLock::Holder(db));
   if (json) {
     auto counts = [](const std::vector<storage::CountRow>& rows) {
       std::string s = "{";

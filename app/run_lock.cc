@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
@@ -86,20 +87,22 @@ std::optional<RunLock> RunLock::Acquire(const std::string& db_path, double wait_
   return std::nullopt;
 }
 
-bool RunLock::HeldByOther(const std::string& db_path) {
+std::optional<int64_t> RunLock::Holder(const std::string& db_path) {
   std::string path;
   try {
     path = ResolvedDatabase(db_path) + ".lock";
   } catch (const std::exception&) {
-    return false;
+    return std::nullopt;
   }
-  // Read-only and without O_CREAT: looking must not create or change anything.
   int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return false;
+  if (fd < 0) return std::nullopt;
   struct flock fl = WholeFile(F_WRLCK);
   bool held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+  std::string who = held ? ReadHolder(fd) : "";
   close(fd);
-  return held;
+  if (!held) return std::nullopt;
+  if (who.rfind("pid ", 0) != 0) return -1;
+  return std::strtoll(who.c_str() + 4, nullptr, 10);
 }
 
 RunLock& RunLock::operator=(RunLock&& o) noexcept {

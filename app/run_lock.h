@@ -2,12 +2,13 @@
 // where DB is the database's resolved path (app/paths.h), so `link.db` -> `r.db` takes r.db's lock. An
 // open-file-description lock (fcntl(2) F_OFD_SETLK): like flock(2) the kernel drops it when the holding
 // process exits, however it exits, so a killed crawl never leaves a stale lock to clean up by hand; unlike
-// flock it can be tested without taking it (HeldByOther). The file may stay; it is not the lock.
+// flock it can be tested without taking it (Holder). The file may stay; it is not the lock.
 //
 // The lock file is opened with O_NOFOLLOW and never truncated, and must be a plain file with one link:
 // a symlink or hard link planted at DB.lock cannot make a crawl (perhaps run by root) overwrite its target.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -19,9 +20,10 @@ class RunLock {
   // it; `holder` then says which (its pid, from the lock file). Throws std::runtime_error, in words
   // about the database, when the lock cannot be taken at all (missing directory, planted link).
   static std::optional<RunLock> Acquire(const std::string& db_path, double wait_seconds, std::string* holder);
-  // True when a process holds the database's lock now (a `running` run whose lock is free was killed).
-  // False too when there is no lock file, or it cannot be read.
-  static bool HeldByOther(const std::string& db_path);
+  // The pid of the process holding the database's lock now (-1 when its record is unreadable), or
+  // nullopt when nobody holds it (or there is no lock file). A `running` run whose process does not hold
+  // the lock was killed. Looks only: creates and changes nothing.
+  static std::optional<int64_t> Holder(const std::string& db_path);
   RunLock(RunLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;

@@ -7,12 +7,17 @@
 namespace gc::storage {
 namespace {
 
-constexpr const char* kRunColumns =
-    "SELECT r.id, r.started_at, r.finished_at, r.status, coalesce(r.list_file, ''), r.version, "
-    "(julianday(coalesce(r.finished_at, r.started_at)) - julianday(r.started_at)) * 86400.0, "
-    "(SELECT count(*) FROM results WHERE run_id = r.id), "
-    "(SELECT count(*) FROM results WHERE run_id = r.id AND error IS NULL), r.urls_total, r.lines_invalid "
-    "FROM runs r ";
+// The runs columns every summary reads. `active` is runs.active_s, or NULL before schema 4.
+std::string RunColumns(const char* active) {
+  return std::string(
+             "SELECT r.id, r.started_at, r.finished_at, r.status, coalesce(r.list_file, ''), r.version, "
+             "coalesce(") +
+         active +
+         ", (julianday(coalesce(r.finished_at, r.started_at)) - julianday(r.started_at)) * 86400.0), "
+         "(SELECT count(*) FROM results WHERE run_id = r.id), "
+         "(SELECT count(*) FROM results WHERE run_id = r.id AND error IS NULL), r.urls_total, r.lines_invalid, "
+         "r.pid FROM runs r ";
+}
 
 RunSummary ReadRun(sqlite::Statement& st) {
   RunSummary s;
@@ -28,6 +33,7 @@ RunSummary ReadRun(sqlite::Statement& st) {
   s.errors = s.results - s.ok;
   s.urls_total = st.OptInt(9);
   s.lines_invalid = st.OptInt(10);
+  s.pid = st.OptInt(11);
   return s;
 }
 
@@ -40,17 +46,20 @@ std::string Outcome(const std::optional<int64_t>& status, const std::optional<st
 
 Inspector::Inspector(const std::string& db_path) : db_(db_path, sqlite::Database::Mode::kReadOnly) {
   CheckReadable(db_);
+  auto st = db_.Prepare("PRAGMA user_version");
+  st.Step();
+  run_columns_ = RunColumns(st.Int(0) >= 4 ? "r.active_s" : "NULL");
 }
 
 std::vector<RunSummary> Inspector::Runs() {
-  auto st = db_.Prepare(std::string(kRunColumns) + "ORDER BY r.id");
+  auto st = db_.Prepare(run_columns_ + "ORDER BY r.id");
   std::vector<RunSummary> out;
   while (st.Step()) out.push_back(ReadRun(st));
   return out;
 }
 
 RunSummary Inspector::Summary(int64_t run_id) {
-  auto st = db_.Prepare(std::string(kRunColumns) + "WHERE r.id = ?");
+  auto st = db_.Prepare(run_columns_ + "WHERE r.id = ?");
   st.Bind(1, run_id);
   if (!st.Step()) throw sqlite::Error("no run " + std::to_string(run_id) + " in " + db_.path(), SQLITE_ERROR);
   return ReadRun(st);
@@ -64,7 +73,7 @@ int64_t Inspector::ResolveRun(std::optional<int64_t> id) {
 }
 
 std::optional<RunSummary> Inspector::ResumableRun() {
-  auto st = db_.Prepare(std::string(kRunColumns) +
+  auto st = db_.Prepare(run_columns_ +
                         "WHERE r.status != 'completed' AND NOT (r.status = 'failed' AND r.urls_total IS NULL) "
                         "ORDER BY r.id DESC LIMIT 1");
   if (!st.Step()) return std::nullopt;

@@ -18,10 +18,11 @@ struct RunSummary {
   int64_t id = 0;
   std::string started_at, status, list_file, version;
   std::optional<std::string> finished_at;
-  std::optional<double> duration_s;
+  std::optional<double> duration_s;  // finished runs: the sessions' active time (schema 4), else wall time
   int64_t results = 0, ok = 0, errors = 0;
   std::optional<int64_t> urls_total;     // NULL until the list was read in full
   std::optional<int64_t> lines_invalid;  // list lines that were not crawlable URLs
+  std::optional<int64_t> pid;            // the process that ran it last
 };
 
 struct CountRow {
@@ -83,6 +84,7 @@ class Inspector {
  private:
   RunSummary Summary(int64_t run_id);
   sqlite::Database db_;
+  std::string run_columns_;
 };
 
 }  // namespace gc::storage

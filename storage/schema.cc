@@ -90,6 +90,14 @@ ALTER TABLE frontier ADD COLUMN root TEXT;
 ALTER TABLE results ADD COLUMN unchanged INTEGER;
 CREATE INDEX results_by_url ON results (url, run_id);
 )sql",
+    // 3 -> 4: a run's duration is the time its sessions spent crawling, not the hours between a kill and
+    // --resume. Each session adds its own time to active_s when it ends; session_started_at is set while
+    // one runs, so a session that was killed (still set at the next start) adds its time up to its last
+    // result then.
+    R"sql(
+ALTER TABLE runs ADD COLUMN active_s REAL;
+ALTER TABLE runs ADD COLUMN session_started_at TEXT;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 

@@ -204,3 +204,102 @@ TEST_CASE("a symlink or hard link planted at DB.lock is refused and its target l
   CHECK(Run({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", "--quiet", dir / "list.txt"}, "ok").exit_code == 0);
   CHECK(ReadFile(dir / "r.db.lock").rfind("pid ", 0) == 0);
 }
+
+namespace {
+
+struct SlowSite {
+  TestServer server;
+  std::string list;
+  explicit SlowSite(int pages, int ms = 100) {
+    server.Handle("/p*", [ms](const HttpRequest&, Conn& c) {
+      c.Sleep(ms);
+      c.Respond(200, "<title>slow</title>");
+    });
+    for (int i = 0; i < pages; ++i) list += server.Url("/p" + std::to_string(i)) + "\n";
+  }
+};
+
+void Exec(const std::string& db, const std::string& sql) {
+  gc::sqlite::Database d(db, gc::sqlite::Database::Mode::kReadWrite);
+  d.Exec(sql);
+}
+
+// The status `runs --json` shows for run `id`.
+std::string ShownStatus(const std::string& db, int id) {
+  auto r = Run({GREENCRAWL_BIN, "runs", "--db", db, "--json"}, "runs");
+  std::string key = "{\"id\":" + std::to_string(id) + ",";
+  size_t at = r.out.find(key);
+  if (at == std::string::npos) return "<no run " + std::to_string(id) + ">";
+  size_t s = r.out.find("\"status\":\"", at);
+  size_t e = r.out.find('"', s + 10);
+  return r.out.substr(s + 10, e - s - 10);
+}
+
+}  // namespace
+
+TEST_CASE("runs shows a SIGKILLed run as killed, a signalled one as interrupted, a live one as running") {
+  SlowSite site(40);
+  TempDir dir;
+  WriteFile(dir / "list.txt", site.list);
+  std::string db = dir / "r.db";
+  auto killed = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "1", dir / "list.txt"}, "k");
+  REQUIRE(WaitForRows(db, 0, std::chrono::seconds(20)));
+  kill(killed.pid, SIGKILL);
+  Wait(killed);
+  CHECK(Text(db, "SELECT status FROM runs WHERE id = 1") == "running");  // what the database says
+  CHECK(ShownStatus(db, 1) == "killed");
+  auto live = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "1", dir / "list.txt"}, "live");
+  REQUIRE(WaitForRows(db, Scalar(db, "SELECT count(*) FROM results"), std::chrono::seconds(20)));
+  CHECK(ShownStatus(db, 1) == "killed");
+  CHECK(ShownStatus(db, 2) == "running");
+  kill(live.pid, SIGTERM);
+  CHECK(Wait(live).exit_code == 3);
+  CHECK(ShownStatus(db, 2) == "interrupted");
+  auto report = Run({GREENCRAWL_BIN, "report", "--db", db, "--run", "1"}, "report");
+  CHECK(report.out.find("Run 1: killed") != std::string::npos);
+}
+
+TEST_CASE("a resumed run's duration sums its sessions' active time, a killed session's up to its last result") {
+  SlowSite site(20);
+  TempDir dir;
+  WriteFile(dir / "list.txt", site.list);
+  std::string db = dir / "r.db";
+  auto first = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "1", dir / "list.txt"}, "one");
+  REQUIRE(WaitForRows(db, 1, std::chrono::seconds(20)));
+  kill(first.pid, SIGKILL);
+  Wait(first);
+  // The killed session ran at least from its start to its last committed result.
+  double killed_s = 0;
+  {
+    gc::sqlite::Database d(db, gc::sqlite::Database::Mode::kReadOnly);
+    auto st = d.Prepare(
+        "SELECT (julianday((SELECT max(fetched_at) FROM results)) - julianday(session_started_at)) * 86400 "
+        "FROM runs WHERE id = 1");
+    REQUIRE(st.Step());
+    killed_s = st.Real(0);
+  }
+  CHECK(killed_s > 0);
+  // As if the run had started an hour ago: the hour between the sessions is not crawling time.
+  Exec(db, "UPDATE runs SET started_at = strftime('%Y-%m-%dT%H:%M:%fZ', started_at, '-1 hour')");
+  auto second = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--concurrency", "1", dir / "list.txt"}, "two");
+  REQUIRE(WaitForRows(db, Scalar(db, "SELECT count(*) FROM results"), std::chrono::seconds(20)));
+  kill(second.pid, SIGTERM);
+  CHECK(Wait(second).exit_code == 3);
+  Exec(db, "UPDATE runs SET started_at = strftime('%Y-%m-%dT%H:%M:%fZ', started_at, '-1 hour')");
+  auto third = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--quiet", "--concurrency", "20", dir / "list.txt"}, "three");
+  CHECK(third.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 1") == 20);
+  gc::sqlite::Database d(db, gc::sqlite::Database::Mode::kReadOnly);
+  auto st = d.Prepare("SELECT active_s, (julianday(finished_at) - julianday(started_at)) * 86400 FROM runs");
+  REQUIRE(st.Step());
+  double active = st.Real(0), wall = st.Real(1);
+  CHECK(wall > 7200);
+  CHECK(active >= killed_s);
+  CHECK(active < 600);
+  auto runs = Run({GREENCRAWL_BIN, "runs", "--db", db, "--json"}, "runs");
+  size_t at = runs.out.find("\"duration_s\":");
+  REQUIRE(at != std::string::npos);
+  double shown = std::strtod(runs.out.c_str() + at + 13, nullptr);
+  CHECK(shown > 0);
+  CHECK(shown < 600);  // not the two hours between the sessions
+}
