@@ -117,10 +117,12 @@ int RunCli(int argc, char** argv) {
 
   std::optional<int64_t> run;
   size_t top = 10;
+  bool all = false;
   auto* report = app.add_subcommand("report", "Counts, percentiles, slowest/largest and broken URLs of a run");
   report->add_option("--db", db, "Results database")->capture_default_str();
   report->add_option("--run", run, "Run id (default: the newest)");
   report->add_option("--top", top, "Rows in the slowest/largest lists")->capture_default_str();
+  report->add_flag("--all", all, "List every broken URL and every page linking to it (else 100 and 5)");
   report->add_flag("--json", json, "JSON for scripts");
 
   std::string format = "csv", output;
@@ -192,7 +194,7 @@ int RunCli(int argc, char** argv) {
                        std::cout, std::cerr);
     }
     if (*runs) return ShowRuns(db, json, std::cout);
-    if (*report) return ShowReport(db, run, top, json, std::cout);
+    if (*report) return ShowReport(db, run, top, all, json, std::cout);
     if (*exp) return ExportResults(db, run, format, output, std::cout);
     if (*diff) {
       if (run_a.has_value() != run_b.has_value()) {

@@ -57,8 +57,9 @@ ListCounts LoadList(urls::UrlListReader& reader, storage::ResultStore& store, in
     if (!line.canonical.ok()) {
       ++c.invalid;
       if (!quiet && reported++ < 100) {
-        err << list_name << ":" << line.number << ": " << line.canonical.error << ": " << line.canonical.message
-            << ": " << CleanText(line.text, 200) << "\n";
+        // "list.txt:3: ftp://x/y: unsupported_scheme (only http and https URLs are crawled, not ftp:)"
+        err << list_name << ":" << line.number << ": " << CleanText(line.text, 200) << ": " << line.canonical.error
+            << " (" << line.canonical.message << ")\n";
       }
       storage::ResultRow row;
       row.url = CleanText(line.text, 2048);

@@ -80,9 +80,10 @@ int ShowRuns(const std::string& db, bool json, std::ostream& out) {
   return kExitOk;
 }
 
-int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bool json, std::ostream& out) {
+int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bool all, bool json,
+               std::ostream& out) {
   storage::Inspector in(db);
-  auto r = in.MakeReport(in.ResolveRun(run), top);
+  auto r = in.MakeReport(in.ResolveRun(run), top, all);
   r.run.status = ShownStatus(r.run, RunLock::Holder(db));
   if (json) {
     auto counts = [](const std::vector<storage::CountRow>& rows) {
@@ -102,7 +103,8 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
         << ",\"p90\":" << OptNumber(r.size_p90) << ",\"p99\":" << OptNumber(r.size_p99)
         << "},\"time_ms\":{\"p50\":" << OptNumber(r.time_p50) << ",\"p90\":" << OptNumber(r.time_p90)
         << ",\"p99\":" << OptNumber(r.time_p99) << "},\"slowest_ms\":" << pages(r.slowest)
-        << ",\"largest_bytes\":" << pages(r.largest) << ",\"redirected\":" << r.redirected << ",\"broken\":[";
+        << ",\"largest_bytes\":" << pages(r.largest) << ",\"redirected\":" << r.redirected
+        << ",\"broken_count\":" << r.broken_count << ",\"broken\":[";
     for (size_t i = 0; i < r.broken.size(); ++i) {
       const auto& b = r.broken[i];
       out << (i ? "," : "") << "{\"url\":" << JsonString(b.url) << ",\"outcome\":" << JsonString(b.outcome)
@@ -134,16 +136,22 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   for (auto& p : r.slowest) out << "  " << std::setw(10) << Fixed(p.value, 1) << " ms  " << p.url << "\n";
   out << "\nLargest:\n";
   for (auto& p : r.largest) out << "  " << std::setw(10) << Fixed(p.value, 0) << " B   " << p.url << "\n";
-  out << "\nBroken (" << r.broken.size() << "):\n";
+  out << "\nBroken (" << r.broken_count << "):\n";
   for (auto& b : r.broken) {
     out << "  " << std::left << std::setw(26) << b.outcome << " " << std::right << b.url;
     if (b.referrer_count > 0) {
       out << "\n      linked from " << b.referrer_count << " page(s):";
       for (auto& ref : b.referrers) out << " " << ref;
+      if (int64_t(b.referrers.size()) < b.referrer_count) {
+        out << " ... " << b.referrer_count - int64_t(b.referrers.size()) << " more (--all)";
+      }
     }
     out << "\n";
   }
-  if (r.broken.empty()) out << "  (none)\n";
+  if (r.broken_count == 0) out << "  (none)\n";
+  if (int64_t(r.broken.size()) < r.broken_count) {
+    out << "  ... " << r.broken_count - int64_t(r.broken.size()) << " more (--all lists them all)\n";
+  }
   return kExitOk;
 }
 
@@ -206,8 +214,9 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
   storage::Inspector in(db);
   int64_t run_a, run_b;
   if (a && b) {
-    run_a = *a;
-    run_b = *b;
+    // Both must exist before anything is printed: `diff 1 99` says only that there is no run 99.
+    run_a = in.ResolveRun(a);
+    run_b = in.ResolveRun(b);
   } else {
     std::tie(run_a, run_b) = in.LastTwoRuns();
   }

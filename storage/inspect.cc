@@ -48,7 +48,8 @@ Inspector::Inspector(const std::string& db_path) : db_(db_path, sqlite::Database
   CheckReadable(db_);
   auto st = db_.Prepare("PRAGMA user_version");
   st.Step();
-  run_columns_ = RunColumns(st.Int(0) >= 4 ? "r.active_s" : "NULL");
+  version_ = int(st.Int(0));
+  run_columns_ = RunColumns(version_ >= 4 ? "r.active_s" : "NULL");
 }
 
 std::vector<RunSummary> Inspector::Runs() {
@@ -88,7 +89,7 @@ std::pair<int64_t, int64_t> Inspector::LastTwoRuns() {
   return {ids[1], ids[0]};
 }
 
-Report Inspector::MakeReport(int64_t run_id, size_t top_n) {
+Report Inspector::MakeReport(int64_t run_id, size_t top_n, bool all) {
   Report r;
   r.run = Summary(run_id);
   {
@@ -145,15 +146,19 @@ Report Inspector::MakeReport(int64_t run_id, size_t top_n) {
   }
   {
     // Broken: an error, or a 4xx/5xx status. Referrers come from the links table (crawls that extract
-    // links); a list-only crawl has none.
+    // links); a list-only crawl has none. -1 as a LIMIT is SQLite's "no limit".
+    auto count = db_.Prepare("SELECT count(*) FROM results WHERE run_id = ? AND (error IS NOT NULL OR status >= 400)");
+    count.Bind(1, run_id);
+    count.Step();
+    r.broken_count = count.Int(0);
     auto st = db_.Prepare(
         "SELECT url, status, error, (SELECT count(*) FROM links l WHERE l.run_id = r.run_id AND l.to_url = r.url) "
         "FROM results r WHERE run_id = ? AND (error IS NOT NULL OR status >= 400) ORDER BY url LIMIT ?");
-    auto refs = db_.Prepare("SELECT from_url FROM links WHERE run_id = ? AND to_url = ? ORDER BY from_url LIMIT 5");
-    st.Bind(1, run_id).Bind(2, int64_t(top_n * 100));
+    auto refs = db_.Prepare("SELECT from_url FROM links WHERE run_id = ? AND to_url = ? ORDER BY from_url LIMIT ?");
+    st.Bind(1, run_id).Bind(2, all ? int64_t(-1) : int64_t(kBrokenListed));
     while (st.Step()) {
       BrokenLink b{st.Text(0), Outcome(st.OptInt(1), st.OptText(2)), {}, st.Int(3)};
-      refs.Bind(1, run_id).Bind(2, b.url);
+      refs.Bind(1, run_id).Bind(2, b.url).Bind(3, all ? int64_t(-1) : int64_t(kReferrersListed));
       while (refs.Step()) b.referrers.push_back(refs.Text(0));
       refs.Reset();
       r.broken.push_back(std::move(b));
@@ -168,7 +173,8 @@ void Inspector::ExportRows(int64_t run_id, const std::function<void(const std::v
   auto st = db_.Prepare(
       "SELECT run_id, url, final_url, status, size, content_type, title, error, error_message, depth, fetched_at, "
       "redirects, wire_bytes, ip, etag, last_modified, content_hash, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, "
-      "list_line, attempts FROM results WHERE run_id = ? ORDER BY id");
+      "list_line, attempts, " +
+      std::string(version_ >= 3 ? "unchanged" : "NULL AS unchanged") + " FROM results WHERE run_id = ? ORDER BY id");
   st.Bind(1, run_id);
   std::vector<std::string> names;
   for (int i = 0; i < st.columns(); ++i) names.push_back(st.ColumnName(i));

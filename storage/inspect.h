@@ -38,9 +38,12 @@ struct PageRow {
 struct BrokenLink {
   std::string url;
   std::string outcome;                  // "404" or an error class
-  std::vector<std::string> referrers;   // pages linking to it (at most 5 listed)
+  std::vector<std::string> referrers;   // pages linking to it (at most kReferrersListed, unless all)
   int64_t referrer_count = 0;
 };
+
+inline constexpr size_t kBrokenListed = 100;   // broken URLs a report lists unless asked for all
+inline constexpr size_t kReferrersListed = 5;  // referrers listed per broken URL unless asked for all
 
 struct Report {
   RunSummary run;
@@ -49,7 +52,8 @@ struct Report {
   std::optional<double> size_p50, size_p90, size_p99, time_p50, time_p90, time_p99;  // bytes, ms
   std::vector<PageRow> slowest, largest;
   int64_t redirected = 0;
-  std::vector<BrokenLink> broken;
+  int64_t broken_count = 0;         // all broken results of the run (errors or HTTP >= 400)
+  std::vector<BrokenLink> broken;   // the first kBrokenListed of them by URL, or all
 };
 
 struct Change {
@@ -70,7 +74,8 @@ class Inspector {
   std::optional<RunSummary> ResumableRun();
   // The two newest runs, older first; throws when there are fewer than two.
   std::pair<int64_t, int64_t> LastTwoRuns();
-  Report MakeReport(int64_t run_id, size_t top_n = 10);
+  // top_n: rows of the slowest and largest lists. all: every broken URL and every referrer.
+  Report MakeReport(int64_t run_id, size_t top_n = 10, bool all = false);
   struct Value {
     std::optional<std::string> text;  // nullopt for NULL
     bool number = false;              // INTEGER or REAL
@@ -84,6 +89,7 @@ class Inspector {
  private:
   RunSummary Summary(int64_t run_id);
   sqlite::Database db_;
+  int version_ = 0;  // the file's schema version
   std::string run_columns_;
 };
 

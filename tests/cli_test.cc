@@ -303,3 +303,19 @@ TEST_CASE("a resumed run's duration sums its sessions' active time, a killed ses
   CHECK(shown > 0);
   CHECK(shown < 600);  // not the two hours between the sessions
 }
+
+TEST_CASE("diff with a missing run says only that; a non-http line's message reads cleanly") {
+  TestServer server;
+  server.Handle("/p", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>p</title>"); });
+  TempDir dir;
+  WriteFile(dir / "list.txt", server.Url("/p") + "\nftp://files.example/x\n");
+  std::string db = dir / "r.db";
+  auto crawl = Run({GREENCRAWL_BIN, "crawl", "--db", db, dir / "list.txt"}, "c");
+  CHECK(crawl.exit_code == 0);
+  CHECK(crawl.err.find("list.txt:2: ftp://files.example/x: unsupported_scheme (") != std::string::npos);
+  CHECK(crawl.err.find("::") == std::string::npos);
+  auto diff = Run({GREENCRAWL_BIN, "diff", "--db", db, "1", "99"}, "d");
+  CHECK(diff.exit_code == 2);
+  CHECK(diff.out.empty());
+  CHECK(diff.err.find("no run 99") != std::string::npos);
+}

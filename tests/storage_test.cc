@@ -326,7 +326,7 @@ TEST_CASE("report numbers on a known data set: counts, nearest-rank percentiles,
   }
   CHECK(found);
   std::ostringstream text;
-  ShowReport(t.path, std::nullopt, 3, false, text);
+  ShowReport(t.path, std::nullopt, 3, false, false, text);
   CHECK(text.str().find("linked from 2 page(s): http://x/p1 http://x/p2") != std::string::npos);
 }
 
@@ -357,4 +357,71 @@ TEST_CASE("a version-1 file is migrated to the current schema with its rows inta
   REQUIRE(pending.size() == 1);
   CHECK(pending[0].url == "http://x/pending");
   CHECK_FALSE(pending[0].root.has_value());
+}
+
+TEST_CASE("report: --top 0 still counts and lists every broken URL; --all lists every referrer") {
+  TempDb t;
+  {
+    ResultStore store(t.path);
+    int64_t run = store.BeginRun("l", "{}", "t");
+    for (int i = 1; i <= 10; ++i) store.Record(run, Row("http://x/gone" + std::to_string(i), 404, 10, 1.0));
+    store.Record(run, Row("http://x/ok", 200, 10, 1.0));
+    for (int i = 1; i <= 8; ++i) store.AddLink(run, "http://x/from" + std::to_string(i), "http://x/gone1", false);
+    store.Flush();
+    store.FinishRun(run, "completed");
+  }
+  std::ostringstream top0;
+  ShowReport(t.path, std::nullopt, 0, false, false, top0);
+  CHECK(top0.str().find("Broken (10):") != std::string::npos);
+  CHECK(top0.str().find("http://x/gone10") != std::string::npos);
+  CHECK(top0.str().find("Broken (10):\n  (none)") == std::string::npos);
+  CHECK(top0.str().find("linked from 8 page(s): http://x/from1 http://x/from2 http://x/from3 http://x/from4 "
+                        "http://x/from5 ... 3 more (--all)") != std::string::npos);
+  std::ostringstream all;
+  ShowReport(t.path, std::nullopt, 0, true, false, all);
+  CHECK(all.str().find("http://x/from5 http://x/from6 http://x/from7 http://x/from8\n") != std::string::npos);
+  Inspector in(t.path);
+  CHECK(in.MakeReport(1, 0).broken_count == 10);
+  CHECK(in.MakeReport(1, 0).broken.size() == 10);
+}
+
+TEST_CASE("export includes the unchanged column") {
+  TempDb t;
+  {
+    ResultStore store(t.path);
+    int64_t run = store.BeginRun("l", "{}", "t");
+    ResultRow r = Row("http://x/same", 304, 10, 1.0);
+    r.unchanged = 1;
+    store.Record(run, r);
+    store.Flush();
+    store.FinishRun(run, "completed");
+  }
+  std::ostringstream csv;
+  ExportResults(t.path, std::nullopt, "csv", "", csv);
+  std::string header = csv.str().substr(0, csv.str().find("\r\n"));
+  CHECK(header.size() > 10);
+  CHECK(header.substr(header.size() - 10) == ",unchanged");
+  std::ostringstream jsonl;
+  ExportResults(t.path, std::nullopt, "jsonl", "", jsonl);
+  CHECK(jsonl.str().find("\"unchanged\":1}") != std::string::npos);
+}
+
+TEST_CASE("the inspect commands read a schema-3 file (no active_s yet) without migrating it") {
+  TempDb t;
+  {
+    ResultStore store(t.path);
+    int64_t run = store.BeginRun("l", "{}", "t");
+    store.Record(run, Row("http://x/a", 200, 10, 1.0));
+    store.Flush();
+    store.FinishRun(run, "completed");
+  }
+  {
+    Database d(t.path, Database::Mode::kReadWrite);
+    d.Exec("ALTER TABLE runs DROP COLUMN active_s; ALTER TABLE runs DROP COLUMN session_started_at; "
+           "PRAGMA user_version = 3;");
+  }
+  std::ostringstream out;
+  CHECK(ShowRuns(t.path, false, out) == 0);
+  CHECK(out.str().find("completed") != std::string::npos);
+  CHECK(Scalar(t.path, "PRAGMA user_version") == 3);
 }
