@@ -95,67 +95,57 @@ struct SummaryExtras {
   std::optional<int64_t> changed;  // diff entries against previous_run
 };
 
-void PrintSummary(const CrawlOptions& o, storage::ResultStore& store, int64_t run_id, const std::string& status,
-                  double wall_s, int64_t fetched, const SummaryExtras& x, std::ostream& out, std::ostream& err) {
-  auto st = store.db().Prepare(
-      "SELECT coalesce(CAST(status AS TEXT), 'none'), coalesce(error, ''), count(*) FROM results WHERE run_id = ? "
-      "GROUP BY 1, 2 ORDER BY 3 DESC");
-  st.Bind(1, run_id);
-  std::map<std::string, int64_t> by_status, by_error;
-  int64_t ok = 0, errors = 0;
-  while (st.Step()) {
-    if (st.Text(1).empty()) {
-      by_status[st.Text(0)] += st.Int(2);
-      ok += st.Int(2);
-    } else {
-      by_error[st.Text(1)] += st.Int(2);
-      errors += st.Int(2);
-    }
-  }
+// The end summary, from the counts `report` computes (storage::Inspector), so the two always agree.
+void PrintSummary(const CrawlOptions& o, const storage::RunSummary& run, const storage::Breakdown& b, double wall_s,
+                  int64_t fetched, const SummaryExtras& x, std::ostream& out, std::ostream& err) {
   double rate = wall_s > 0 ? double(fetched) / wall_s : 0;
   if (o.json) {
-    auto obj = [](const std::map<std::string, int64_t>& m) {
+    auto obj = [](const std::vector<storage::CountRow>& rows) {
       std::string s = "{";
-      for (auto& [k, v] : m) s += (s.size() > 1 ? "," : "") + JsonString(k) + ":" + std::to_string(v);
+      for (const auto& c : rows) s += (s.size() > 1 ? "," : "") + JsonString(c.key) + ":" + std::to_string(c.count);
       return s + "}";
     };
-    out << "{\"run_id\":" << run_id << ",\"status\":" << JsonString(status) << ",\"results\":" << ok + errors
-        << ",\"ok\":" << ok << ",\"errors\":" << errors << ",\"by_status\":" << obj(by_status)
-        << ",\"by_error\":" << obj(by_error) << ",\"fetched\":" << fetched << ",\"wall_s\":" << wall_s
-        << ",\"pages_per_s\":" << rate << ",\"unchanged\":" << x.unchanged << ",\"retried\":" << x.retried
+    out << "{\"run_id\":" << run.id << ",\"status\":" << JsonString(run.status) << ",\"results\":" << run.results
+        << ",\"responses\":" << run.responses << ",\"ok\":" << run.ok << ",\"errors\":" << run.errors
+        << ",\"broken\":" << run.broken << ",\"by_status\":" << obj(b.by_status) << ",\"by_error\":" << obj(b.by_error)
+        << ",\"fetched\":" << fetched << ",\"wall_s\":" << wall_s << ",\"pages_per_s\":" << rate
+        << ",\"unchanged\":" << x.unchanged << ",\"retried\":" << x.retried
         << ",\"previous_run\":" << (x.previous_run ? std::to_string(*x.previous_run) : "null")
         << ",\"changed\":" << (x.changed ? std::to_string(*x.changed) : "null") << ",\"db\":" << JsonString(o.db)
         << "}\n";
+    return;
   }
-  if (o.quiet && !o.json) return;
-  if (o.json) return;
+  if (o.quiet) return;
   // The first line stands alone, for logs: run, outcome, counts, time.
-  char line[256];
+  char line[320];
   std::snprintf(line, sizeof line,
-                "greencrawl: run %lld %s: %lld results, %lld errors, %lld fetched in %.2f s (%.0f/s)%s\n",
-                static_cast<long long>(run_id), status.c_str(), static_cast<long long>(ok + errors),
-                static_cast<long long>(errors), static_cast<long long>(fetched), wall_s, rate,
+                "greencrawl: run %lld %s: %lld results: %lld ok (2xx/3xx), %lld broken, %lld errors; "
+                "%lld fetched in %.2f s (%.0f/s)%s\n",
+                static_cast<long long>(run.id), run.status.c_str(), static_cast<long long>(run.results),
+                static_cast<long long>(run.ok), static_cast<long long>(run.broken),
+                static_cast<long long>(run.errors), static_cast<long long>(fetched), wall_s, rate,
                 x.changed ? (", " + std::to_string(*x.changed) + " changed").c_str() : "");
   // " (200: 7, 404: 1)" after a total; nothing for an empty breakdown.
-  auto breakdown = [&err](const std::map<std::string, int64_t>& counts) {
+  auto breakdown = [&err](const std::vector<storage::CountRow>& counts) {
     const char* sep = " (";
-    for (auto& [k, v] : counts) {
-      err << sep << k << ": " << v;
+    for (const auto& c : counts) {
+      if (c.key == "none") continue;  // no response: not a status
+      err << sep << c.key << ": " << c.count;
       sep = ", ";
     }
-    if (!counts.empty()) err << ")";
+    if (*sep == ',') err << ")";
   };
-  err << line << "  responses " << ok;
-  breakdown(by_status);
-  err << ", errors " << errors;
-  breakdown(by_error);
+  err << line << "  responses " << run.responses;
+  breakdown(b.by_status);
+  err << ", errors " << run.errors;
+  breakdown(b.by_error);
   err << "\n";
   if (x.unchanged || x.retried) err << "  unchanged (304) " << x.unchanged << ", retried " << x.retried << "\n";
   if (x.changed) {
     err << "  changed since run " << *x.previous_run << ": " << *x.changed << "   (greencrawl diff --db " << o.db
-        << " " << *x.previous_run << " " << run_id << ")\n";
+        << " " << *x.previous_run << " " << run.id << ")\n";
   }
-  err << "  database: " << o.db << "   (greencrawl report --db " << o.db << " --run " << run_id << ")\n";
+  err << "  database: " << o.db << "   (greencrawl report --db " << o.db << " --run " << run.id << ")\n";
 }
 
 // Runs recorded the list as given before they recorded its resolved path: both spellings match.
@@ -296,27 +286,18 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     if (status == "completed") store->ClearFrontier(run_id);
     double wall = std::chrono::duration<double>(Clock::now() - start).count();
 
-    RunMetrics metrics;
-    {
-      auto st = store->db().Prepare(
-          "SELECT count(*), count(error), count(*) FILTER (WHERE error IS NOT NULL OR status >= 400) "
-          "FROM results WHERE run_id = ?");
-      st.Bind(1, run_id);
-      st.Step();
-      metrics.results = st.Int(0);
-      metrics.errors = st.Int(1);
-      metrics.broken = st.Int(2);
-    }
+    storage::Inspector inspector(o.db);
+    storage::RunSummary summary = inspector.Summary(run_id);
+    RunMetrics metrics{summary.results, summary.errors, summary.broken, 0};
     std::optional<int64_t> changed;
     if (previous_run && status == "completed") {
-      storage::Inspector inspector(o.db);
       int64_t n = 0;
       inspector.Diff(*previous_run, run_id, 10.0, [&n](const storage::Change&) { ++n; });
       changed = n;
       metrics.changed = n;
     }
     SummaryExtras extras{session.unchanged, session.retried, previous_run, changed};
-    PrintSummary(o, *store, run_id, status, wall, session.recorded, extras, out, err);
+    PrintSummary(o, summary, inspector.Break(run_id), wall, session.recorded, extras, out, err);
     if (status == "interrupted") return kExitInterrupted;
     if (status != "completed") return kExitFatal;
     auto crossed = Crossed(thresholds, metrics);

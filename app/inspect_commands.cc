@@ -39,7 +39,8 @@ std::string RunJson(const storage::RunSummary& r) {
          ",\"finished_at\":" + (r.finished_at ? JsonString(*r.finished_at) : "null") +
          ",\"status\":" + JsonString(r.status) + ",\"list_file\":" + JsonString(r.list_file) +
          ",\"version\":" + JsonString(r.version) + ",\"results\":" + std::to_string(r.results) +
-         ",\"ok\":" + std::to_string(r.ok) + ",\"errors\":" + std::to_string(r.errors) +
+         ",\"responses\":" + std::to_string(r.responses) + ",\"ok\":" + std::to_string(r.ok) +
+         ",\"broken\":" + std::to_string(r.broken) + ",\"errors\":" + std::to_string(r.errors) +
          ",\"duration_s\":" + OptNumber(r.duration_s) + "}";
 }
 
@@ -69,11 +70,13 @@ int ShowRuns(const std::string& db, bool json, std::ostream& out) {
     return kExitOk;
   }
   out << std::left << std::setw(5) << "id" << std::setw(25) << "started (UTC)" << std::setw(12) << "status"
-      << std::right << std::setw(9) << "results" << std::setw(9) << "ok" << std::setw(8) << "errors"
+      << std::right << std::setw(9) << "results" << std::setw(9) << "ok" << std::setw(8) << "broken" << std::setw(8)
+      << "errors"
       << std::setw(11) << "duration" << "  list\n";
   for (const auto& r : runs) {
     out << std::left << std::setw(5) << r.id << std::setw(25) << r.started_at << std::setw(12) << r.status
-        << std::right << std::setw(9) << r.results << std::setw(9) << r.ok << std::setw(8) << r.errors
+        << std::right << std::setw(9) << r.results << std::setw(9) << r.ok << std::setw(8) << r.broken
+        << std::setw(8) << r.errors
         << std::setw(11) << (r.duration_s ? Fixed(*r.duration_s, 1) + " s" : "-") << "  " << r.list_file << "\n";
   }
   if (runs.empty()) out << "(no runs)\n";
@@ -116,8 +119,8 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
     return kExitOk;
   }
   const auto& s = r.run;
-  out << "Run " << s.id << ": " << s.status << ", " << s.results << " results (" << s.ok << " ok, " << s.errors
-      << " errors)";
+  out << "Run " << s.id << ": " << s.status << ", " << s.results << " results (" << s.ok << " ok (2xx/3xx), "
+      << s.broken << " broken, " << s.errors << " errors)";
   if (s.duration_s) out << " in " << Fixed(*s.duration_s, 1) << " s";
   out << ", list " << s.list_file << ", started " << s.started_at << "\n\nBy status:\n";
   for (auto& c : r.by_status) out << "  " << std::left << std::setw(20) << c.key << std::right << std::setw(10) << c.count << "\n";

@@ -14,9 +14,7 @@ std::string RunColumns(const char* active) {
              "coalesce(") +
          active +
          ", (julianday(coalesce(r.finished_at, r.started_at)) - julianday(r.started_at)) * 86400.0), "
-         "(SELECT count(*) FROM results WHERE run_id = r.id), "
-         "(SELECT count(*) FROM results WHERE run_id = r.id AND error IS NULL), r.urls_total, r.lines_invalid, "
-         "r.pid FROM runs r ";
+         "r.urls_total, r.lines_invalid, r.pid FROM runs r ";
 }
 
 RunSummary ReadRun(sqlite::Statement& st) {
@@ -28,13 +26,26 @@ RunSummary ReadRun(sqlite::Statement& st) {
   s.list_file = st.Text(4);
   s.version = st.Text(5);
   if (s.finished_at) s.duration_s = st.Real(6);
-  s.results = st.Int(7);
-  s.ok = st.Int(8);
-  s.errors = s.results - s.ok;
-  s.urls_total = st.OptInt(9);
-  s.lines_invalid = st.OptInt(10);
-  s.pid = st.OptInt(11);
+  s.urls_total = st.OptInt(7);
+  s.lines_invalid = st.OptInt(8);
+  s.pid = st.OptInt(9);
   return s;
+}
+
+// The one definition of a run's counts (RunSummary's fields say what each means).
+constexpr const char* kCountsSql =
+    "SELECT count(*), count(status), count(*) FILTER (WHERE error IS NULL AND status BETWEEN 200 AND 399), "
+    "count(error), count(*) FILTER (WHERE error IS NOT NULL OR status >= 400) FROM results WHERE run_id = ?";
+
+void ReadCounts(sqlite::Statement& counts, RunSummary& s) {
+  counts.Bind(1, s.id);
+  counts.Step();
+  s.results = counts.Int(0);
+  s.responses = counts.Int(1);
+  s.ok = counts.Int(2);
+  s.errors = counts.Int(3);
+  s.broken = counts.Int(4);
+  counts.Reset();
 }
 
 std::string Outcome(const std::optional<int64_t>& status, const std::optional<std::string>& error) {
@@ -54,8 +65,12 @@ Inspector::Inspector(const std::string& db_path) : db_(db_path, sqlite::Database
 
 std::vector<RunSummary> Inspector::Runs() {
   auto st = db_.Prepare(run_columns_ + "ORDER BY r.id");
+  auto counts = db_.Prepare(kCountsSql);
   std::vector<RunSummary> out;
-  while (st.Step()) out.push_back(ReadRun(st));
+  while (st.Step()) {
+    out.push_back(ReadRun(st));
+    ReadCounts(counts, out.back());
+  }
   return out;
 }
 
@@ -63,7 +78,10 @@ RunSummary Inspector::Summary(int64_t run_id) {
   auto st = db_.Prepare(run_columns_ + "WHERE r.id = ?");
   st.Bind(1, run_id);
   if (!st.Step()) throw sqlite::Error("no run " + std::to_string(run_id) + " in " + db_.path(), SQLITE_ERROR);
-  return ReadRun(st);
+  RunSummary s = ReadRun(st);
+  auto counts = db_.Prepare(kCountsSql);
+  ReadCounts(counts, s);
+  return s;
 }
 
 int64_t Inspector::ResolveRun(std::optional<int64_t> id) {
@@ -78,7 +96,10 @@ std::optional<RunSummary> Inspector::ResumableRun() {
                         "WHERE r.status != 'completed' AND NOT (r.status = 'failed' AND r.urls_total IS NULL) "
                         "ORDER BY r.id DESC LIMIT 1");
   if (!st.Step()) return std::nullopt;
-  return ReadRun(st);
+  RunSummary s = ReadRun(st);
+  auto counts = db_.Prepare(kCountsSql);
+  ReadCounts(counts, s);
+  return s;
 }
 
 std::pair<int64_t, int64_t> Inspector::LastTwoRuns() {
@@ -89,23 +110,31 @@ std::pair<int64_t, int64_t> Inspector::LastTwoRuns() {
   return {ids[1], ids[0]};
 }
 
-Report Inspector::MakeReport(int64_t run_id, size_t top_n, bool all) {
-  Report r;
-  r.run = Summary(run_id);
+Breakdown Inspector::Break(int64_t run_id) {
+  Breakdown b;
   {
     auto st = db_.Prepare(
         "SELECT coalesce(CAST(status AS TEXT), 'none'), count(*) FROM results WHERE run_id = ? "
         "GROUP BY status ORDER BY count(*) DESC, status");
     st.Bind(1, run_id);
-    while (st.Step()) r.by_status.push_back({st.Text(0), st.Int(1)});
+    while (st.Step()) b.by_status.push_back({st.Text(0), st.Int(1)});
   }
   {
     auto st = db_.Prepare(
         "SELECT error, count(*) FROM results WHERE run_id = ? AND error IS NOT NULL "
         "GROUP BY error ORDER BY count(*) DESC, error");
     st.Bind(1, run_id);
-    while (st.Step()) r.by_error.push_back({st.Text(0), st.Int(1)});
+    while (st.Step()) b.by_error.push_back({st.Text(0), st.Int(1)});
   }
+  return b;
+}
+
+Report Inspector::MakeReport(int64_t run_id, size_t top_n, bool all) {
+  Report r;
+  r.run = Summary(run_id);
+  Breakdown b = Break(run_id);
+  r.by_status = std::move(b.by_status);
+  r.by_error = std::move(b.by_error);
   // Nearest-rank percentiles: the value at rank ceil(p * n) in ascending order.
   auto percentiles = [&](const char* column, std::optional<double>& p50, std::optional<double>& p90,
                          std::optional<double>& p99) {

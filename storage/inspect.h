@@ -19,7 +19,12 @@ struct RunSummary {
   std::string started_at, status, list_file, version;
   std::optional<std::string> finished_at;
   std::optional<double> duration_s;  // finished runs: the sessions' active time (schema 4), else wall time
-  int64_t results = 0, ok = 0, errors = 0;
+  // How its results ended: one definition for the crawl summary, `runs`, `report` and --fail-on.
+  int64_t results = 0;    // result rows: one per URL (malformed list lines included)
+  int64_t responses = 0;  // with an HTTP status, whatever it was (even if the body then failed)
+  int64_t ok = 0;         // status 2xx or 3xx and no error class
+  int64_t errors = 0;     // with an error class (docs/errors.md)
+  int64_t broken = 0;     // with an error class or a status >= 400
   std::optional<int64_t> urls_total;     // NULL until the list was read in full
   std::optional<int64_t> lines_invalid;  // list lines that were not crawlable URLs
   std::optional<int64_t> pid;            // the process that ran it last
@@ -45,9 +50,15 @@ struct BrokenLink {
 inline constexpr size_t kBrokenListed = 100;   // broken URLs a report lists unless asked for all
 inline constexpr size_t kReferrersListed = 5;  // referrers listed per broken URL unless asked for all
 
+// Every result of a run counted once by status and, separately, by error class.
+struct Breakdown {
+  std::vector<CountRow> by_status;   // "none" for no response; most frequent first
+  std::vector<CountRow> by_error;    // results with an error class only
+};
+
 struct Report {
   RunSummary run;
-  std::vector<CountRow> by_status;   // "none" for no response
+  std::vector<CountRow> by_status;   // Breakdown's
   std::vector<CountRow> by_error;
   std::optional<double> size_p50, size_p90, size_p99, time_p50, time_p90, time_p99;  // bytes, ms
   std::vector<PageRow> slowest, largest;
@@ -76,6 +87,10 @@ class Inspector {
   std::pair<int64_t, int64_t> LastTwoRuns();
   // top_n: rows of the slowest and largest lists. all: every broken URL and every referrer.
   Report MakeReport(int64_t run_id, size_t top_n = 10, bool all = false);
+  // The run's row and counts (throws for an unknown id), and its breakdown: what the crawl's end summary
+  // prints, computed as `report` computes it.
+  RunSummary Summary(int64_t run_id);
+  Breakdown Break(int64_t run_id);
   struct Value {
     std::optional<std::string> text;  // nullopt for NULL
     bool number = false;              // INTEGER or REAL
@@ -87,7 +102,6 @@ class Inspector {
   void Diff(int64_t a, int64_t b, double size_threshold_pct, const std::function<void(const Change&)>& out);
 
  private:
-  RunSummary Summary(int64_t run_id);
   sqlite::Database db_;
   int version_ = 0;  // the file's schema version
   std::string run_columns_;

@@ -319,3 +319,39 @@ TEST_CASE("diff with a missing run says only that; a non-http line's message rea
   CHECK(diff.out.empty());
   CHECK(diff.err.find("no run 99") != std::string::npos);
 }
+
+namespace {
+
+// The JSON object that follows `"key":` in `json` (no nesting inside it).
+std::string JsonObject(const std::string& json, const std::string& key) {
+  size_t at = json.find("\"" + key + "\":{");
+  if (at == std::string::npos) return "<no " + key + ">";
+  size_t start = at + key.size() + 3;
+  return json.substr(start, json.find('}', start) - start + 1);
+}
+
+}  // namespace
+
+TEST_CASE("the crawl summary counts as report does: responses vs ok (2xx/3xx), a 200 cut short counted in both") {
+  TestServer server;
+  server.Handle("/ok", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>ok</title>"); });
+  server.Handle("/big*", [](const HttpRequest&, Conn& c) { c.Respond(200, std::string(4096, 'b'), "text/plain"); });
+  server.Handle("/gone", [](const HttpRequest&, Conn& c) { c.Respond(404, "no"); });
+  TempDir dir;
+  WriteFile(dir / "list.txt", server.Url("/ok") + "\n" + server.Url("/big1") + "\n" + server.Url("/big2") + "\n" +
+                                  server.Url("/gone") + "\n");
+  std::string db = dir / "r.db";
+  auto json = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--max-size", "1K", "--json", dir / "list.txt"}, "json");
+  CHECK(json.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200 AND error = 'too_large'") == 2);
+  auto report = Run({GREENCRAWL_BIN, "report", "--db", db, "--json"}, "report");
+  CHECK(JsonObject(json.out, "by_status") == JsonObject(report.out, "by_status"));
+  CHECK(JsonObject(json.out, "by_status") == "{\"200\":3,\"404\":1}");
+  CHECK(JsonObject(json.out, "by_error") == JsonObject(report.out, "by_error"));
+  CHECK(json.out.find("\"results\":4,\"responses\":4,\"ok\":1,\"errors\":2,\"broken\":3") != std::string::npos);
+  auto human = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--max-size", "1K", dir / "list.txt"}, "human");
+  CHECK(human.err.find("4 results: 1 ok (2xx/3xx), 3 broken, 2 errors") != std::string::npos);
+  CHECK(human.err.find("responses 4 (200: 3, 404: 1), errors 2 (too_large: 2)") != std::string::npos);
+  auto text = Run({GREENCRAWL_BIN, "report", "--db", db}, "text");
+  CHECK(text.out.find("4 results (1 ok (2xx/3xx), 3 broken, 2 errors)") != std::string::npos);
+}
