@@ -144,7 +144,8 @@ int RunCli(int argc, char** argv) {
 
   std::optional<int64_t> run_a, run_b;
   double threshold = 10;
-  auto* diff = app.add_subcommand("diff", "What changed between two runs (default: the newest two)");
+  auto* diff = app.add_subcommand(
+      "diff", "What changed between two runs (default: the newest and the previous completed run of its list)");
   diff->add_option("RUN_A", run_a, "Older run id");
   diff->add_option("RUN_B", run_b, "Newer run id");
   diff->add_option("--db", db, "Results database")->capture_default_str();

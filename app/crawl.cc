@@ -92,7 +92,7 @@ struct SummaryExtras {
   int64_t unchanged = 0;  // 304s recorded as unchanged
   int64_t retried = 0;    // transfers retried
   std::optional<int64_t> previous_run;
-  std::optional<int64_t> changed;  // diff entries against previous_run
+  std::optional<int64_t> changed;  // URLs that changed since previous_run (storage::Inspector::ChangedUrls)
 };
 
 // The end summary, from the counts `report` computes (storage::Inspector), so the two always agree.
@@ -142,7 +142,7 @@ void PrintSummary(const CrawlOptions& o, const storage::RunSummary& run, const s
   err << "\n";
   if (x.unchanged || x.retried) err << "  unchanged (304) " << x.unchanged << ", retried " << x.retried << "\n";
   if (x.changed) {
-    err << "  changed since run " << *x.previous_run << ": " << *x.changed << "   (greencrawl diff --db " << o.db
+    err << "  changed since run " << *x.previous_run << ": " << *x.changed << " URLs   (greencrawl diff --db " << o.db
         << " " << *x.previous_run << " " << run.id << ")\n";
   }
   err << "  database: " << o.db << "   (greencrawl report --db " << o.db << " --run " << run.id << ")\n";
@@ -291,10 +291,8 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     RunMetrics metrics{summary.results, summary.errors, summary.broken, 0};
     std::optional<int64_t> changed;
     if (previous_run && status == "completed") {
-      int64_t n = 0;
-      inspector.Diff(*previous_run, run_id, 10.0, [&n](const storage::Change&) { ++n; });
-      changed = n;
-      metrics.changed = n;
+      changed = inspector.ChangedUrls(*previous_run, run_id, 10.0);
+      metrics.changed = *changed;
     }
     SummaryExtras extras{session.unchanged, session.retried, previous_run, changed};
     PrintSummary(o, summary, inspector.Break(run_id), wall, session.recorded, extras, out, err);

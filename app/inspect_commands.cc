@@ -25,6 +25,24 @@ std::string Fixed(double v, int digits) {
 }
 
 std::string OptNumber(const std::optional<double>& v) { return v ? Fixed(*v, 1) : "null"; }
+std::string OptInt(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "null"; }
+std::string OptString(const std::optional<std::string>& v) { return v ? JsonString(*v) : "null"; }
+
+// {"status":404,"error":null}: numbers and nulls, not "404" or "error:dns".
+std::string OutcomeJson(const storage::Outcome& o) {
+  return "{\"status\":" + OptInt(o.status) + ",\"error\":" + OptString(o.error) + "}";
+}
+
+// "1020 -> 5020 bytes (+392%)"
+std::string SizeChange(const std::optional<int64_t>& a, const std::optional<int64_t>& b) {
+  if (!a || !b) return OptInt(a) + " -> " + OptInt(b) + " bytes";
+  std::string out = std::to_string(*a) + " -> " + std::to_string(*b) + " bytes";
+  if (*a > 0) {
+    double pct = 100.0 * double(*b - *a) / double(*a);
+    out += " (" + std::string(pct >= 0 ? "+" : "") + Fixed(pct, 0) + "%)";
+  }
+  return out;
+}
 
 // The status to show: a run still marked `running` whose process no longer holds the database's lock
 // was killed (SIGKILL, power loss); the database keeps `running` until --resume continues it.
@@ -110,8 +128,10 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
         << ",\"broken_count\":" << r.broken_count << ",\"broken\":[";
     for (size_t i = 0; i < r.broken.size(); ++i) {
       const auto& b = r.broken[i];
-      out << (i ? "," : "") << "{\"url\":" << JsonString(b.url) << ",\"outcome\":" << JsonString(b.outcome)
-          << ",\"referrer_count\":" << b.referrer_count << ",\"referrers\":[";
+      out << (i ? "," : "") << "{\"url\":" << JsonString(b.url) << ",\"status\":" << OptInt(b.typed.status)
+          << ",\"error\":" << OptString(b.typed.error) << ",\"error_message\":" << OptString(b.error_message)
+          << ",\"list_line\":" << OptInt(b.list_line) << ",\"referrer_count\":" << b.referrer_count
+          << ",\"referrers\":[";
       for (size_t k = 0; k < b.referrers.size(); ++k) out << (k ? "," : "") << JsonString(b.referrers[k]);
       out << "]}";
     }
@@ -142,6 +162,8 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   out << "\nBroken (" << r.broken_count << "):\n";
   for (auto& b : r.broken) {
     out << "  " << std::left << std::setw(26) << b.outcome << " " << std::right << b.url;
+    if (b.list_line) out << "  (list line " << *b.list_line << ")";
+    if (b.error_message) out << "\n      " << *b.error_message;
     if (b.referrer_count > 0) {
       out << "\n      linked from " << b.referrer_count << " page(s):";
       for (auto& ref : b.referrers) out << " " << ref;
@@ -221,22 +243,42 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
     run_a = in.ResolveRun(a);
     run_b = in.ResolveRun(b);
   } else {
-    std::tie(run_a, run_b) = in.LastTwoRuns();
+    std::tie(run_a, run_b) = in.DefaultDiffRuns();
   }
-  size_t n = 0;
+  size_t n = 0, urls = 0;
+  std::string last_url;
   if (json) out << "{\"run_a\":" << run_a << ",\"run_b\":" << run_b << ",\"changes\":[";
   if (!json) out << "Changes from run " << run_a << " to run " << run_b << ":\n";
   in.Diff(run_a, run_b, size_threshold_pct, [&](const storage::Change& c) {
+    if (n == 0 || c.url != last_url) ++urls;
+    last_url = c.url;
     if (json) {
+      // Typed values: outcomes as {"status","error"}, sizes as numbers, content as hash and size.
+      std::string before = "null", after = "null";
+      if (c.kind == "status") {
+        before = OutcomeJson(c.before_outcome);
+        after = OutcomeJson(c.after_outcome);
+      } else if (c.kind == "size") {
+        before = OptInt(c.before_size);
+        after = OptInt(c.after_size);
+      } else if (c.kind == "title") {
+        before = JsonString(c.before);
+        after = JsonString(c.after);
+      } else if (c.kind == "content") {
+        before = "{\"hash\":" + JsonString(c.before) + ",\"size\":" + OptInt(c.before_size) + "}";
+        after = "{\"hash\":" + JsonString(c.after) + ",\"size\":" + OptInt(c.after_size) + "}";
+      }
       out << (n ? "," : "") << "{\"url\":" << JsonString(c.url) << ",\"kind\":" << JsonString(c.kind)
-          << ",\"before\":" << JsonString(c.before) << ",\"after\":" << JsonString(c.after) << "}";
+          << ",\"before\":" << before << ",\"after\":" << after << "}";
     } else {
       char mark = c.kind == "added" ? '+' : c.kind == "removed" ? '-' : '~';
       out << mark << " " << std::left << std::setw(8) << c.kind << " " << c.url;
       if (c.kind == "title") {
         out << "  " << JsonString(c.before) << " -> " << JsonString(c.after);
       } else if (c.kind == "content") {
-        out << "  hash " << c.before << " -> " << c.after;
+        out << "  " << SizeChange(c.before_size, c.after_size) << ", hash " << c.before << " -> " << c.after;
+      } else if (c.kind == "size") {
+        out << "  " << SizeChange(c.before_size, c.after_size);
       } else if (!c.before.empty() || !c.after.empty()) {
         out << "  " << c.before << " -> " << c.after;
       }
@@ -245,9 +287,11 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
     ++n;
   });
   if (json) {
-    out << "]}\n";
+    out << "],\"changed_urls\":" << urls << "}\n";
   } else if (n == 0) {
     out << "  (no changes)\n";
+  } else {
+    out << urls << " URL(s) changed (" << n << " change(s))\n";
   }
   return kExitOk;
 }

@@ -48,12 +48,12 @@ void ReadCounts(sqlite::Statement& counts, RunSummary& s) {
   counts.Reset();
 }
 
-std::string Outcome(const std::optional<int64_t>& status, const std::optional<std::string>& error) {
-  if (error) return "error:" + *error;
-  return status ? std::to_string(*status) : "none";
-}
-
 }  // namespace
+
+std::string OutcomeText(const Outcome& o) {
+  if (o.error) return "error:" + *o.error;
+  return o.status ? std::to_string(*o.status) : "none";
+}
 
 Inspector::Inspector(const std::string& db_path) : db_(db_path, sqlite::Database::Mode::kReadOnly) {
   CheckReadable(db_);
@@ -102,12 +102,18 @@ std::optional<RunSummary> Inspector::ResumableRun() {
   return s;
 }
 
-std::pair<int64_t, int64_t> Inspector::LastTwoRuns() {
-  auto st = db_.Prepare("SELECT id FROM runs ORDER BY id DESC LIMIT 2");
-  std::vector<int64_t> ids;
-  while (st.Step()) ids.push_back(st.Int(0));
-  if (ids.size() < 2) throw sqlite::Error(db_.path() + " has fewer than two runs to compare", SQLITE_ERROR);
-  return {ids[1], ids[0]};
+std::pair<int64_t, int64_t> Inspector::DefaultDiffRuns() {
+  int64_t b = ResolveRun(std::nullopt);
+  auto st = db_.Prepare(
+      "SELECT max(id) FROM runs WHERE id < ?1 AND status = 'completed' "
+      "AND list_file IS (SELECT list_file FROM runs WHERE id = ?1)");
+  st.Bind(1, b);
+  if (!st.Step() || st.IsNull(0)) {
+    throw sqlite::Error("run " + std::to_string(b) + " (" + Summary(b).list_file +
+                            ") has no earlier completed run of the same list to compare with; give two run ids",
+                        SQLITE_ERROR);
+  }
+  return {st.Int(0), b};
 }
 
 Breakdown Inspector::Break(int64_t run_id) {
@@ -181,12 +187,19 @@ Report Inspector::MakeReport(int64_t run_id, size_t top_n, bool all) {
     count.Step();
     r.broken_count = count.Int(0);
     auto st = db_.Prepare(
-        "SELECT url, status, error, (SELECT count(*) FROM links l WHERE l.run_id = r.run_id AND l.to_url = r.url) "
+        "SELECT url, status, error, (SELECT count(*) FROM links l WHERE l.run_id = r.run_id AND l.to_url = r.url), "
+        "error_message, list_line "
         "FROM results r WHERE run_id = ? AND (error IS NOT NULL OR status >= 400) ORDER BY url LIMIT ?");
     auto refs = db_.Prepare("SELECT from_url FROM links WHERE run_id = ? AND to_url = ? ORDER BY from_url LIMIT ?");
     st.Bind(1, run_id).Bind(2, all ? int64_t(-1) : int64_t(kBrokenListed));
     while (st.Step()) {
-      BrokenLink b{st.Text(0), Outcome(st.OptInt(1), st.OptText(2)), {}, st.Int(3)};
+      BrokenLink b;
+      b.url = st.Text(0);
+      b.typed = {st.OptInt(1), st.OptText(2)};
+      b.outcome = OutcomeText(b.typed);
+      b.referrer_count = st.Int(3);
+      b.error_message = st.OptText(4);
+      b.list_line = st.OptInt(5);
       refs.Bind(1, run_id).Bind(2, b.url).Bind(3, all ? int64_t(-1) : int64_t(kReferrersListed));
       while (refs.Step()) b.referrers.push_back(refs.Text(0));
       refs.Reset();
@@ -225,10 +238,10 @@ void Inspector::Diff(int64_t a, int64_t b, double size_threshold_pct, const std:
       "SELECT x.url FROM results x WHERE x.run_id = ? AND NOT EXISTS "
       "(SELECT 1 FROM results y WHERE y.run_id = ? AND y.url = x.url) ORDER BY x.url");
   only.Bind(1, b).Bind(2, a);
-  while (only.Step()) out({only.Text(0), "added", "", ""});
+  while (only.Step()) out({only.Text(0), "added", "", "", {}, {}, {}, {}});
   only.Reset();
   only.Bind(1, a).Bind(2, b);
-  while (only.Step()) out({only.Text(0), "removed", "", ""});
+  while (only.Step()) out({only.Text(0), "removed", "", "", {}, {}, {}, {}});
 
   auto both = db_.Prepare(
       "SELECT x.url, x.status, y.status, x.error, y.error, x.size, y.size, x.title, y.title, x.content_hash, "
@@ -239,28 +252,41 @@ void Inspector::Diff(int64_t a, int64_t b, double size_threshold_pct, const std:
   both.Bind(1, b).Bind(2, a);
   while (both.Step()) {
     std::string url = both.Text(0);
-    std::string before = Outcome(both.OptInt(1), both.OptText(3));
-    std::string after = Outcome(both.OptInt(2), both.OptText(4));
+    Outcome before{both.OptInt(1), both.OptText(3)};
+    Outcome after{both.OptInt(2), both.OptText(4)};
     // A 304 recorded as unchanged carries the earlier response: it is the same outcome as any 2xx.
-    auto fine = [](const std::string& o) { return o == "304" || (o.size() == 3 && o[0] == '2'); };
+    auto fine = [](const Outcome& o) {
+      return !o.error && o.status && (*o.status == 304 || (*o.status >= 200 && *o.status < 300));
+    };
     if (both.OptInt(11).value_or(0) == 1 && fine(after)) before = after;
     if (both.OptInt(12).value_or(0) == 1 && fine(before)) after = before;
+    auto sa = both.OptInt(5), sb = both.OptInt(6);
     if (before != after) {
-      out({url, "status", before, after});
+      out({url, "status", OutcomeText(before), OutcomeText(after), before, after, sa, sb});
       continue;  // a different outcome explains the rest
     }
-    auto sa = both.OptInt(5), sb = both.OptInt(6);
     if (sa && sb && *sa != *sb) {
       double base = std::max<double>(1.0, double(*sa));
       if (std::fabs(double(*sb - *sa)) * 100.0 / base > size_threshold_pct) {
-        out({url, "size", std::to_string(*sa), std::to_string(*sb)});
+        out({url, "size", std::to_string(*sa), std::to_string(*sb), before, after, sa, sb});
       }
     }
     auto ta = both.OptText(7), tb = both.OptText(8);
-    if (ta != tb) out({url, "title", ta.value_or(""), tb.value_or("")});
+    if (ta != tb) out({url, "title", ta.value_or(""), tb.value_or(""), before, after, sa, sb});
     auto ha = both.OptText(9), hb = both.OptText(10);
-    if (ha && hb && *ha != *hb) out({url, "content", *ha, *hb});
+    if (ha && hb && *ha != *hb) out({url, "content", *ha, *hb, before, after, sa, sb});
   }
+}
+
+int64_t Inspector::ChangedUrls(int64_t a, int64_t b, double size_threshold_pct) {
+  int64_t n = 0;
+  std::string last;
+  // Changes of one URL come one after another (see Diff): count each URL once.
+  Diff(a, b, size_threshold_pct, [&](const Change& c) {
+    if (n == 0 || c.url != last) ++n;
+    last = c.url;
+  });
+  return n;
 }
 
 }  // namespace gc::storage

@@ -40,9 +40,22 @@ struct PageRow {
   double value = 0;  // ms or bytes
 };
 
+// How one result ended, typed: a status (NULL when no response) and an error class (NULL on success).
+struct Outcome {
+  std::optional<int64_t> status;
+  std::optional<std::string> error;
+  bool operator==(const Outcome&) const = default;
+};
+
+// "404", "error:dns", "none": an outcome in one word, for people.
+std::string OutcomeText(const Outcome& o);
+
 struct BrokenLink {
   std::string url;
-  std::string outcome;                  // "404" or an error class
+  std::string outcome;                  // OutcomeText: "404" or "error:CLASS"
+  Outcome typed;                        // the same, for JSON
+  std::optional<std::string> error_message;
+  std::optional<int64_t> list_line;     // NULL for discovered URLs
   std::vector<std::string> referrers;   // pages linking to it (at most kReferrersListed, unless all)
   int64_t referrer_count = 0;
 };
@@ -70,7 +83,9 @@ struct Report {
 struct Change {
   std::string url;
   std::string kind;  // added | removed | status | size | title | content
-  std::string before, after;
+  std::string before, after;  // as text: an OutcomeText, a size, a title, a content hash
+  Outcome before_outcome, after_outcome;           // kind status
+  std::optional<int64_t> before_size, after_size;  // kinds size and content
 };
 
 class Inspector {
@@ -83,8 +98,9 @@ class Inspector {
   // The run `--resume` continues: the newest that did not complete, except one that failed before its
   // list was read (there is nothing of it to continue).
   std::optional<RunSummary> ResumableRun();
-  // The two newest runs, older first; throws when there are fewer than two.
-  std::pair<int64_t, int64_t> LastTwoRuns();
+  // What a bare `diff` compares: the newest run, and the newest completed run of the same list before it
+  // (older first). Throws, saying which, when there is no such pair.
+  std::pair<int64_t, int64_t> DefaultDiffRuns();
   // top_n: rows of the slowest and largest lists. all: every broken URL and every referrer.
   Report MakeReport(int64_t run_id, size_t top_n = 10, bool all = false);
   // The run's row and counts (throws for an unknown id), and its breakdown: what the crawl's end summary
@@ -99,7 +115,10 @@ class Inspector {
   void ExportRows(int64_t run_id, const std::function<void(const std::vector<std::string>&)>& header,
                   const std::function<void(const std::vector<Value>&)>& row);
   // Changes from run a to run b. A size change counts when it differs by more than size_threshold_pct.
+  // One URL may have several (size, title and content); they come one after another.
   void Diff(int64_t a, int64_t b, double size_threshold_pct, const std::function<void(const Change&)>& out);
+  // The URLs with at least one change: what `changed` and --fail-on changed>N count.
+  int64_t ChangedUrls(int64_t a, int64_t b, double size_threshold_pct);
 
  private:
   sqlite::Database db_;

@@ -100,8 +100,9 @@ TEST_CASE("a second run sends conditional requests, records 304s as unchanged, a
   CHECK(diff.exit_code == 0);
   std::string base = site.server.Url("");
   for (std::string expected :
-       {R"({"url":")" + base + R"(/removed","kind":"status","before":"200","after":"404"})",
-        R"({"url":")" + base + R"(/grown","kind":"size","before":"1020","after":"5020"})",
+       {R"({"url":")" + base + R"(/removed","kind":"status","before":{"status":200,"error":null},)"
+                                R"("after":{"status":404,"error":null}})",
+        R"({"url":")" + base + R"(/grown","kind":"size","before":1020,"after":5020})",
         R"({"url":")" + base + R"(/retitled","kind":"title","before":"Old title","after":"New title"})"}) {
     CHECK_MESSAGE(diff.out.find(expected) != std::string::npos, diff.out);
   }

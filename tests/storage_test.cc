@@ -258,7 +258,8 @@ TEST_CASE("diff lists added, removed, status, size, title and content changes be
     store.FinishRun(b, "completed");
   }
   Inspector in(t.path);
-  CHECK(in.LastTwoRuns() == std::pair<int64_t, int64_t>{1, 2});
+  CHECK(in.DefaultDiffRuns() == std::pair<int64_t, int64_t>{1, 2});
+  CHECK(in.ChangedUrls(1, 2, 10.0) == 6);  // grew has two changes (size, content): one URL
   std::set<std::string> changes;
   in.Diff(1, 2, 10.0, [&](const Change& c) { changes.insert(c.kind + " " + c.url + " " + c.before + "->" + c.after); });
   CHECK(changes == std::set<std::string>{
@@ -273,8 +274,18 @@ TEST_CASE("diff lists added, removed, status, size, title and content changes be
   std::ostringstream json;
   ShowDiff(t.path, std::nullopt, std::nullopt, 10.0, true, json);
   CHECK(json.str().find("\"run_a\":1,\"run_b\":2") != std::string::npos);
-  CHECK(json.str().find(R"({"url":"http://x/broke","kind":"status","before":"200","after":"404"})") !=
-        std::string::npos);
+  CHECK(json.str().find(R"({"url":"http://x/broke","kind":"status","before":{"status":200,"error":null},)"
+                        R"("after":{"status":404,"error":null}})") != std::string::npos);
+  CHECK(json.str().find(R"({"url":"http://x/dns","kind":"status","before":{"status":200,"error":null},)"
+                        R"("after":{"status":null,"error":"dns"}})") != std::string::npos);
+  CHECK(json.str().find(R"({"url":"http://x/grew","kind":"size","before":100,"after":300})") != std::string::npos);
+  CHECK(json.str().find(R"({"url":"http://x/grew","kind":"content","before":{"hash":"g1","size":100},)"
+                        R"("after":{"hash":"g2","size":300}})") != std::string::npos);
+  CHECK(json.str().find("\"changed_urls\":6}") != std::string::npos);
+  std::ostringstream text;
+  ShowDiff(t.path, std::nullopt, std::nullopt, 10.0, false, text);
+  CHECK(text.str().find("http://x/grew  100 -> 300 bytes (+200%), hash g1 -> g2") != std::string::npos);
+  CHECK(text.str().find("6 URL(s) changed (7 change(s))") != std::string::npos);
 }
 
 TEST_CASE("report numbers on a known data set: counts, nearest-rank percentiles, top lists, broken links") {
@@ -330,6 +341,54 @@ TEST_CASE("report numbers on a known data set: counts, nearest-rank percentiles,
   std::ostringstream text;
   ShowReport(t.path, std::nullopt, 3, false, false, text);
   CHECK(text.str().find("linked from 2 page(s): http://x/p1 http://x/p2") != std::string::npos);
+  std::ostringstream json;
+  ShowReport(t.path, std::nullopt, 3, false, true, json);
+  CHECK(json.str().find(R"({"url":"http://x/p95","status":404,"error":null,)") != std::string::npos);
+  CHECK(json.str().find(R"({"url":"http://x/dead","status":null,"error":"timeout",)") != std::string::npos);
+}
+
+TEST_CASE("report's broken list shows each URL's error message and list line") {
+  TempDb t;
+  {
+    ResultStore store(t.path);
+    int64_t run = store.BeginRun("l", "{}", "t");
+    ResultRow r = Row("http://nope.invalid/", std::nullopt, std::nullopt, 1.0, std::nullopt, "dns");
+    r.error_message = "Could not resolve host: nope.invalid";
+    r.list_line = 7;
+    store.Record(run, r);
+    store.Flush();
+    store.FinishRun(run, "completed");
+  }
+  std::ostringstream text;
+  ShowReport(t.path, std::nullopt, 3, false, false, text);
+  CHECK(text.str().find("http://nope.invalid/  (list line 7)\n      Could not resolve host: nope.invalid") !=
+        std::string::npos);
+  std::ostringstream json;
+  ShowReport(t.path, std::nullopt, 3, false, true, json);
+  CHECK(json.str().find(R"("error_message":"Could not resolve host: nope.invalid","list_line":7)") != std::string::npos);
+}
+
+TEST_CASE("a bare diff compares the newest run with the previous completed run of the same list") {
+  TempDb t;
+  {
+    ResultStore store(t.path);
+    for (const char* list : {"/lists/a", "/lists/a", "/lists/b"}) {
+      int64_t run = store.BeginRun(list, "{}", "t");
+      store.Record(run, Row("http://x/" + std::string(list).substr(7) + std::to_string(run), 200, 1, 1.0));
+      store.Flush();
+      store.FinishRun(run, "completed");
+    }
+  }
+  Inspector in(t.path);
+  CHECK_THROWS_WITH(in.DefaultDiffRuns(), doctest::Contains("no earlier completed run of the same list"));
+  {
+    ResultStore store(t.path);
+    int64_t run = store.BeginRun("/lists/a", "{}", "t");
+    store.Flush();
+    store.FinishRun(run, "completed");
+  }
+  Inspector again(t.path);
+  CHECK(again.DefaultDiffRuns() == std::pair<int64_t, int64_t>{2, 4});
 }
 
 TEST_CASE("a version-1 file is migrated to the current schema with its rows intact") {
