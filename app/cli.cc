@@ -1,7 +1,12 @@
 #include "app/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <curl/curl.h>
+#include <sqlite3.h>
+#include <uv.h>
 
+#include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -87,23 +92,104 @@ std::string ApplyCommandLine(const CrawlArgs& args, CrawlOptions& o) {
   return "";
 }
 
+// "greencrawl 0.1.0 (libcurl 7.88.1, libuv 1.44.2, SQLite 3.40.1, gumbo 0.10.1, toml++ 3.3.0, CLI11 2.1.2)":
+// the libraries actually loaded where they can say, else those built against.
+std::string VersionText() {
+  const curl_version_info_data* curl = curl_version_info(CURLVERSION_NOW);
+  return std::string("greencrawl ") + GREENCRAWL_VERSION + " (libcurl " + curl->version + " " +
+         (curl->ssl_version ? curl->ssl_version : "no TLS") + ", libuv " + uv_version_string() + ", SQLite " +
+         sqlite3_libversion() + ", gumbo " GREENCRAWL_GUMBO_VERSION ", toml++ " GREENCRAWL_TOMLPP_VERSION
+         ", CLI11 " CLI11_VERSION ")";
+}
+
+// Names a misspelt command or option before CLI11 does: it would say "A subcommand is required" for
+// `greencrawl crwal x.txt`, and blame the list for `crawl --concurency 4 x.txt`. "" when all are known.
+std::string Misspelt(CLI::App& app, int argc, char** argv) {
+  if (argc < 2) return "";
+  std::vector<std::string> commands;
+  for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
+  auto did_you_mean = [](const std::string& word, const std::vector<std::string>& candidates) {
+    std::string near = word.size() > 2 ? Nearest(word, candidates) : "";  // "-Z": too short to guess
+    return near.empty() ? std::string() : "; did you mean " + near + "?";
+  };
+  std::string first = argv[1];
+  CLI::App* sub = nullptr;
+  if (first.rfind("-", 0) != 0) {
+    for (CLI::App* candidate : app.get_subcommands({})) {
+      if (candidate->get_name() == first) sub = candidate;
+    }
+    if (!sub) {
+      std::string list;
+      for (const auto& c : commands) list += (list.empty() ? "" : ", ") + c;
+      std::string hint = did_you_mean(first, commands);
+      return "unknown command '" + first + "'" + (hint.empty() ? "; the commands are " + list : hint);
+    }
+  }
+  CLI::App* scope = sub ? sub : &app;
+  std::vector<std::string> longs, shorts;
+  for (const CLI::Option* opt : scope->get_options()) {
+    for (const auto& n : opt->get_lnames()) longs.push_back("--" + n);
+    for (const auto& n : opt->get_snames()) shorts.push_back("-" + n);
+  }
+  if (!sub) {
+    longs.push_back("--version");
+  }
+  for (int i = sub ? 2 : 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") break;  // the rest are arguments
+    std::string name;
+    if (arg.rfind("--", 0) == 0) {
+      name = arg.substr(0, arg.find('='));
+      if (std::find(longs.begin(), longs.end(), name) != longs.end()) continue;
+    } else if (arg.size() >= 2 && arg[0] == '-' && std::isalpha(static_cast<unsigned char>(arg[1]))) {
+      name = arg.substr(0, 2);
+      if (std::find(shorts.begin(), shorts.end(), name) != shorts.end()) continue;
+    } else {
+      continue;  // a value, a list, "-" (standard input) or a negative number
+    }
+    if (!sub) {
+      // `greencrawl --depth 2 list.txt`: an option of a command, given before the command.
+      for (CLI::App* candidate : app.get_subcommands({})) {
+        for (const CLI::Option* opt : candidate->get_options()) {
+          if (opt->check_lname(name.substr(name.find_first_not_of('-'))) || opt->check_sname(name.substr(1))) {
+            return name + " is an option of '" + candidate->get_name() + "': greencrawl " + candidate->get_name() +
+                   " " + name + " ...";
+          }
+        }
+      }
+      std::string hint = did_you_mean(name, longs);
+      return "unknown option " + name + (hint.empty() ? "; give a command first (greencrawl --help)" : hint);
+    }
+    std::string hint = did_you_mean(name, longs);
+    return "unknown option " + name + " for '" + sub->get_name() + "'" +
+           (hint.empty() ? "; greencrawl " + sub->get_name() + " --help lists them" : hint);
+  }
+  return "";
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
   CLI::App app{"greencrawl " GREENCRAWL_VERSION
                " - fetch a list of URLs concurrently and record every outcome in SQLite"};
-  app.set_version_flag("--version", GREENCRAWL_VERSION);
+  app.set_version_flag("--version", VersionText());
   app.require_subcommand(1);
-  app.footer(
-      "Exit codes: 0 run completed (failed URLs are results), 1 fatal error, 2 bad usage or unreadable\n"
-      "list or database, 3 interrupted (resume with --resume), 4 database in use by another crawl,\n"
-      "5 a --fail-on threshold was crossed. See README.md and docs/schema.md.");
+  app.footer("Run 'greencrawl COMMAND --help' for a command's options and exit codes. See README.md and\n"
+             "docs/schema.md (the database), docs/errors.md (error classes).");
+  // Each command's own exit codes (a subcommand would otherwise show the parent's footer).
+  const std::string inspect_footer =
+      "Exit codes: 0 done, 2 bad usage, or a database (or run) that cannot be read.";
 
   CrawlOptions co;
   CrawlArgs args;
   bool print_config = false;
   std::string config;
   auto* crawl = app.add_subcommand("crawl", "Fetch every URL of LIST and record the results");
+  crawl->footer(
+      "Exit codes: 0 run completed (failed URLs are results), 1 fatal error, 2 bad usage or unreadable\n"
+      "list or database, 3 interrupted (resume with --resume), 4 database in use by another crawl,\n"
+      "5 a --fail-on threshold was crossed.\n"
+      "http_proxy, https_proxy and no_proxy are honoured (--proxy overrides them).");
   crawl->add_option("--config", config, "Job file (TOML) with any of these options; the command line wins")
       ->type_name("FILE");
   crawl->add_flag("--print-config", print_config, "Print the effective settings as a job file and exit");
@@ -111,47 +197,64 @@ int RunCli(int argc, char** argv) {
 
   std::string db = "greencrawl.db";
   bool json = false;
-  auto* runs = app.add_subcommand("runs", "List the runs in a database");
-  runs->add_option("--db", db, "Results database")->capture_default_str();
+  auto* runs = app.add_subcommand("runs", "List the runs in a database (a killed run shows as killed)");
+  runs->footer(inspect_footer);
+  runs->add_option("--db", db, "Results database")->type_name("FILE")->capture_default_str();
   runs->add_flag("--json", json, "JSON for scripts");
 
   std::optional<int64_t> run;
   size_t top = 10;
   bool all = false;
   auto* report = app.add_subcommand("report", "Counts, percentiles, slowest/largest and broken URLs of a run");
-  report->add_option("--db", db, "Results database")->capture_default_str();
-  report->add_option("--run", run, "Run id (default: the newest)");
-  report->add_option("--top", top, "Rows in the slowest/largest lists")->capture_default_str();
+  report->footer(inspect_footer);
+  report->add_option("--db", db, "Results database")->type_name("FILE")->capture_default_str();
+  report->add_option("--run", run, "Run id (default: the newest)")->type_name("N");
+  report->add_option("--top", top, "Rows in the slowest/largest lists")->type_name("N")->capture_default_str();
   report->add_flag("--all", all, "List every broken URL and every page linking to it (else 100 and 5)");
   report->add_flag("--json", json, "JSON for scripts");
 
   std::string format = "csv", output;
   auto* exp = app.add_subcommand("export", "Every result row of a run as CSV or JSON lines");
-  exp->add_option("--db", db, "Results database")->capture_default_str();
-  exp->add_option("--run", run, "Run id (default: the newest)");
-  exp->add_option("--format", format, "csv or jsonl")->capture_default_str()->check(CLI::IsMember({"csv", "jsonl"}));
-  exp->add_option("-o,--output", output, "Write to FILE instead of standard output");
+  exp->footer(inspect_footer);
+  exp->add_option("--db", db, "Results database")->type_name("FILE")->capture_default_str();
+  exp->add_option("--run", run, "Run id (default: the newest)")->type_name("N");
+  exp->add_option("--format", format, "csv or jsonl")
+      ->type_name("FORMAT")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"csv", "jsonl"}).description(""));
+  exp->add_option("-o,--output", output, "Write to FILE instead of standard output")->type_name("FILE");
 
   int keep = -1;
   double older_than = -1;
   bool dry_run = false;
   auto* prune = app.add_subcommand("prune", "Delete old runs and reclaim their space");
-  prune->add_option("--db", db, "Results database")->capture_default_str();
-  prune->add_option("--keep", keep, "Keep the newest N runs")->check(CLI::Range(0, 1 << 30));
-  prune->add_option("--older-than", older_than, "Delete runs that started more than DAYS ago")->check(CLI::Range(0.0, 1e6));
+  prune->footer("Exit codes: 0 done, 2 bad usage or an unusable database, 4 a crawl is using the database.");
+  prune->add_option("--db", db, "Results database")->type_name("FILE")->capture_default_str();
+  prune->add_option("--keep", keep, "Keep the newest N runs")->type_name("N")->check(CLI::Range(0, 1 << 30).description(""));
+  prune->add_option("--older-than", older_than, "Delete runs that started more than DAYS ago")
+      ->type_name("DAYS")
+      ->check(CLI::Range(0.0, 1e6).description(""));
   prune->add_flag("--dry-run", dry_run, "Only say which runs would go");
-  prune->add_option("--wait-lock", co.wait_lock_s, "Wait up to SECONDS for a running crawl to end");
+  prune->add_option("--wait-lock", co.wait_lock_s, "Wait up to SECONDS for a running crawl to end")
+      ->type_name("SECONDS");
 
   std::optional<int64_t> run_a, run_b;
   double threshold = 10;
   auto* diff = app.add_subcommand(
       "diff", "What changed between two runs (default: the newest and the previous completed run of its list)");
-  diff->add_option("RUN_A", run_a, "Older run id");
-  diff->add_option("RUN_B", run_b, "Newer run id");
-  diff->add_option("--db", db, "Results database")->capture_default_str();
-  diff->add_option("--size-threshold", threshold, "Report size changes above this percentage")->capture_default_str();
+  diff->footer(inspect_footer);
+  diff->add_option("RUN_A", run_a, "Older run id")->type_name("");
+  diff->add_option("RUN_B", run_b, "Newer run id")->type_name("");
+  diff->add_option("--db", db, "Results database")->type_name("FILE")->capture_default_str();
+  diff->add_option("--size-threshold", threshold, "Report size changes above this percentage")
+      ->type_name("PERCENT")
+      ->capture_default_str();
   diff->add_flag("--json", json, "JSON for scripts");
 
+  if (std::string why = Misspelt(app, argc, argv); !why.empty()) {
+    std::cerr << "greencrawl: " << why << "\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

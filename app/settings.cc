@@ -46,6 +46,7 @@ std::string CheckHeader(const std::string& text) {
 }
 
 std::string Number(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(int64_t(v));  // 3600000, not 3.6e+06
   std::ostringstream s;
   s << v;
   return s.str();
@@ -303,20 +304,21 @@ std::string Nearest(const std::string& word, const std::vector<std::string>& can
   std::string best;
   size_t best_d = std::max<size_t>(1, word.size() / 3) + 1;
   for (const auto& c : candidates) {
-    // Levenshtein distance, one row at a time.
-    std::vector<size_t> row(c.size() + 1);
-    for (size_t j = 0; j <= c.size(); ++j) row[j] = j;
+    // Optimal string alignment distance: Levenshtein plus adjacent transpositions ("crwal" -> "crawl": 1).
+    std::vector<std::vector<size_t>> d(word.size() + 1, std::vector<size_t>(c.size() + 1));
+    for (size_t i = 0; i <= word.size(); ++i) d[i][0] = i;
+    for (size_t j = 0; j <= c.size(); ++j) d[0][j] = j;
     for (size_t i = 1; i <= word.size(); ++i) {
-      size_t diag = row[0];
-      row[0] = i;
       for (size_t j = 1; j <= c.size(); ++j) {
-        size_t up = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (word[i - 1] == c[j - 1] ? 0 : 1)});
-        diag = up;
+        size_t cost = word[i - 1] == c[j - 1] ? 0 : 1;
+        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+        if (i > 1 && j > 1 && word[i - 1] == c[j - 2] && word[i - 2] == c[j - 1]) {
+          d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
       }
     }
-    if (row[c.size()] < best_d) {
-      best_d = row[c.size()];
+    if (d[word.size()][c.size()] < best_d) {
+      best_d = d[word.size()][c.size()];
       best = c;
     }
   }

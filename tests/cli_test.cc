@@ -355,3 +355,47 @@ TEST_CASE("the crawl summary counts as report does: responses vs ok (2xx/3xx), a
   auto text = Run({GREENCRAWL_BIN, "report", "--db", db}, "text");
   CHECK(text.out.find("4 results (1 ok (2xx/3xx), 3 broken, 2 errors)") != std::string::npos);
 }
+
+TEST_CASE("a misspelt command, option or job-file key gets the nearest known one") {
+  auto bogus = Run({GREENCRAWL_BIN, "--bogus"}, "bogus");
+  CHECK(bogus.exit_code == 2);
+  CHECK(bogus.err.find("unknown option --bogus") != std::string::npos);
+  CHECK(bogus.err.find("A subcommand is required") == std::string::npos);
+  auto crwal = Run({GREENCRAWL_BIN, "crwal", "x.txt"}, "crwal");
+  CHECK(crwal.exit_code == 2);
+  CHECK(crwal.err.find("unknown command 'crwal'; did you mean crawl?") != std::string::npos);
+  auto conc = Run({GREENCRAWL_BIN, "crawl", "--concurency", "4", "x.txt"}, "conc");
+  CHECK(conc.exit_code == 2);
+  CHECK(conc.err.find("unknown option --concurency for 'crawl'; did you mean --concurrency?") != std::string::npos);
+  CHECK(conc.err.find("x.txt") == std::string::npos);  // the list is not to blame
+  auto early = Run({GREENCRAWL_BIN, "--depth", "2", "x.txt"}, "early");
+  CHECK(early.err.find("--depth is an option of 'crawl'") != std::string::npos);
+  auto top = Run({GREENCRAWL_BIN, "report", "--tpo", "3"}, "tpo");
+  CHECK(top.err.find("did you mean --top?") != std::string::npos);
+  TempDir dir;
+  WriteFile(dir / "job.toml", "per_host = 2\n");
+  auto key = Run({GREENCRAWL_BIN, "crawl", "--config", dir / "job.toml"}, "key");
+  CHECK(key.err.find("job.toml:1: unknown setting 'per_host' (did you mean 'per-host'?)") != std::string::npos);
+  // Values that look like options are not misspellings: standard input, negative numbers after --.
+  auto dash = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", "--quiet", "-"}, "dash");
+  CHECK(dash.exit_code == 0);
+}
+
+TEST_CASE("--version names the libraries; each command's help shows its own exit codes and no parser types") {
+  auto v = Run({GREENCRAWL_BIN, "--version"}, "version");
+  CHECK(v.exit_code == 0);
+  for (const char* lib : {"greencrawl 0.", "libcurl 7.", "libuv 1.", "SQLite 3.", "gumbo 0.", "toml++ 3."}) {
+    CHECK_MESSAGE(v.out.find(lib) != std::string::npos, lib);
+  }
+  for (const char* cmd : {"crawl", "runs", "report", "export", "prune", "diff"}) {
+    CAPTURE(cmd);
+    auto h = Run({GREENCRAWL_BIN, cmd, "--help"}, "help");
+    CHECK(h.exit_code == 0);
+    for (const char* parser_word : {" INT", " UINT", " FLOAT", " TEXT", "[0 -", "INT:"}) {
+      CHECK_MESSAGE(h.out.find(parser_word) == std::string::npos, parser_word);
+    }
+    CHECK(h.out.find("Exit codes:") != std::string::npos);
+    bool is_crawl = std::string(cmd) == "crawl";
+    CHECK((h.out.find("3 interrupted") != std::string::npos) == is_crawl);
+  }
+}
