@@ -12,6 +12,7 @@
 #include "app/paths.h"
 #include "app/progress.h"
 #include "app/run_lock.h"
+#include "app/settings.h"
 #include "app/thresholds.h"
 #include "parser/utf8.h"
 #include "storage/inspect.h"
@@ -205,8 +206,14 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
       reader.emplace(o.list);
     } catch (const std::exception& e) {
       err << "greencrawl: " << e.what() << "\n";
+      if (o.list.find("://") != std::string::npos) {
+        // `crawl https://example.org/`: a URL where the list goes.
+        err << "greencrawl: LIST is a file of URLs; to crawl one URL: echo '" << o.list << "' | greencrawl crawl -\n";
+      }
       return kExitUsage;
     }
+    // TODO(binary lists, issue 14 item 10): when urls::UrlListReader exposes its "mostly not text" check,
+    // refuse such a list here, before any run exists: "LIST does not look like a text file of URLs".
   }
   // One crawl per database at a time; the lock dies with its process.
   std::optional<RunLock> lock;
@@ -250,6 +257,14 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
       started = run_id;
       if (!o.quiet) err << "greencrawl: resuming run " << run_id << " (" << resumed->list_file << ")\n";
     } else {
+      if (!o.resume) {
+        // A new run beside an unfinished one of the same list: legitimate, but say so.
+        auto unfinished = storage::Inspector(o.db).ResumableRun();
+        if (unfinished && SameList(unfinished->list_file, list_id) && !o.quiet) {
+          err << "greencrawl: note: run " << unfinished->id << " of this list is unfinished; starting a new run "
+              << "(--resume continues it instead)\n";
+        }
+      }
       if (!reader) reader.emplace(o.list);
       run_id = store->BeginRun(list_id, OptionsJson(o), GREENCRAWL_VERSION);
       started = run_id;
@@ -257,6 +272,9 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
       ListCounts c = LoadList(*reader, *store, run_id, o.list, o.quiet, err);
       store->SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
       total = c.queued;
+      if (c.queued == 0 && c.invalid == 0) {
+        err << "greencrawl: warning: " << o.list << " holds no URLs (blank lines and #comments only)\n";
+      }
       if (!o.quiet) {
         err << "greencrawl: run " << run_id << ": " << c.queued << " URLs to fetch from " << o.list;
         if (c.invalid || c.duplicate) err << " (" << c.invalid << " invalid, " << c.duplicate << " duplicate lines)";
@@ -296,7 +314,13 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     }
     SummaryExtras extras{session.unchanged, session.retried, previous_run, changed};
     PrintSummary(o, summary, inspector.Break(run_id), wall, session.recorded, extras, out, err);
-    if (status == "interrupted") return kExitInterrupted;
+    if (status == "interrupted") {
+      // Even with --quiet: this is how the run continues.
+      CrawlOptions again = o;
+      again.resume = true;
+      err << "greencrawl: to continue run " << run_id << ": " << CommandLine(again) << "\n";
+      return kExitInterrupted;
+    }
     if (status != "completed") return kExitFatal;
     auto crossed = Crossed(thresholds, metrics);
     for (const auto& line : crossed) err << "greencrawl: " << line << "\n";

@@ -300,6 +300,49 @@ void Finalize(CrawlOptions& o, bool depth_given) {
   (void)depth_given;
 }
 
+namespace {
+
+std::string ShellQuoted(const std::string& word) {
+  bool plain = !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                       "0123456789-_./:=,+@%") == std::string::npos;
+  if (plain) return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string ValueText(const SettingValue& v) {
+  if (const auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&v)) return Number(*d);
+  if (const auto* t = std::get_if<std::string>(&v)) return *t;
+  return "";
+}
+
+}  // namespace
+
+std::string CommandLine(const CrawlOptions& o) {
+  const CrawlOptions defaults;
+  std::string out = "greencrawl crawl";
+  std::string list;
+  for (const auto& s : Settings()) {
+    SettingValue now = Current(s, o), before = Current(s, defaults);
+    if (s.positional) {
+      list = ShellQuoted(std::get<std::string>(now));
+      continue;
+    }
+    if (now == before) continue;
+    std::string flag = " --" + s.name;
+    if (const auto* b = std::get_if<bool>(&now)) {
+      if (*b) out += flag;
+    } else if (const auto* items = std::get_if<std::vector<std::string>>(&now)) {
+      for (const auto& item : *items) out += flag + " " + ShellQuoted(item);
+    } else {
+      out += flag + " " + ShellQuoted(ValueText(now));
+    }
+  }
+  return out + " " + list;
+}
+
 std::string Nearest(const std::string& word, const std::vector<std::string>& candidates) {
   std::string best;
   size_t best_d = std::max<size_t>(1, word.size() / 3) + 1;

@@ -53,6 +53,11 @@ SettingValue Current(const Setting& s, const CrawlOptions& o);
 // Derived fields, after every setting is in: max_size from max_size_text; -r without --depth means 5.
 void Finalize(CrawlOptions& o, bool depth_given);
 
+// The command that runs these settings again, e.g. to continue an interrupted run with resume set:
+// "greencrawl crawl --db nightly.db --depth 2 --resume list.txt". Only settings that differ from the
+// defaults, each quoted for a POSIX shell when it needs to be.
+std::string CommandLine(const CrawlOptions& o);
+
 // The candidate nearest to `word` (edit distance at most a third of its length, at least 1), or "".
 std::string Nearest(const std::string& word, const std::vector<std::string>& candidates);
 

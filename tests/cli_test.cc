@@ -399,3 +399,68 @@ TEST_CASE("--version names the libraries; each command's help shows its own exit
     CHECK((h.out.find("3 interrupted") != std::string::npos) == is_crawl);
   }
 }
+
+namespace {
+
+// Splits a command line of plain words (the tests' paths need no quoting).
+std::vector<std::string> Words(const std::string& line) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < line.size()) {
+    size_t j = line.find(' ', i);
+    if (j == std::string::npos) j = line.size();
+    if (j > i) out.push_back(line.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("after an interruption the crawl prints the exact command that continues it, and that command works") {
+  SlowSite site(30);
+  TempDir dir;
+  WriteFile(dir / "list.txt", site.list);
+  std::string db = dir / "r.db";
+  auto first = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "1", "--retries", "0", dir / "list.txt"},
+                     "first");
+  REQUIRE(WaitForRows(db, 0, std::chrono::seconds(20)));
+  kill(first.pid, SIGINT);
+  auto stopped = Wait(first);
+  CHECK(stopped.exit_code == 3);
+  std::string hint = After(stopped.err, "greencrawl: to continue run 1: ");
+  CHECK(hint == "greencrawl crawl --db " + db + " --concurrency 1 --resume --retries 0 " + dir / "list.txt");
+  auto words = Words(hint);
+  REQUIRE(words.size() > 2);
+  words[0] = GREENCRAWL_BIN;
+  auto again = Run(words, "again");
+  CHECK(again.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 1") == 30);
+}
+
+TEST_CASE("a new run beside an unfinished one of the same list says so; an empty list warns; a URL as LIST gets a hint") {
+  SlowSite site(20);
+  TempDir dir;
+  WriteFile(dir / "list.txt", site.list);
+  std::string db = dir / "r.db";
+  auto first = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "1", dir / "list.txt"}, "first");
+  REQUIRE(WaitForRows(db, 0, std::chrono::seconds(20)));
+  kill(first.pid, SIGTERM);
+  CHECK(Wait(first).exit_code == 3);
+  WriteFile(dir / "short.txt", site.server.Url("/p0") + "\n");
+  auto other = Run({GREENCRAWL_BIN, "crawl", "--db", db, dir / "short.txt"}, "other");
+  CHECK(other.err.find("unfinished") == std::string::npos);  // another list: nothing to say
+  auto fresh = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "20", dir / "list.txt"}, "fresh");
+  CHECK(fresh.exit_code == 0);
+  CHECK(fresh.err.find("note: run 1 of this list is unfinished; starting a new run") != std::string::npos);
+
+  WriteFile(dir / "empty.txt", "# nothing yet\n\n");
+  auto empty = Run({GREENCRAWL_BIN, "crawl", "--db", db, dir / "empty.txt"}, "empty");
+  CHECK(empty.exit_code == 0);
+  CHECK(empty.err.find("warning: " + dir / "empty.txt" + " holds no URLs") != std::string::npos);
+
+  auto url = Run({GREENCRAWL_BIN, "crawl", "--db", db, "https://example.org/"}, "url");
+  CHECK(url.exit_code == 2);
+  CHECK(url.err.find("echo 'https://example.org/' | greencrawl crawl -") != std::string::npos);
+}
