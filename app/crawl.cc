@@ -291,10 +291,11 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     clock.BeginSession(run_id);
     std::optional<int64_t> previous_run = store->PreviousCompletedRun(run_id);
     bool conditional = o.conditional == "on" || (o.conditional == "auto" && previous_run.has_value());
+    // The progress line counts from what the run already holds: a resumed run's results, and the list's
+    // malformed lines (recorded as errors before any fetch).
+    storage::RunSummary before = storage::Inspector(o.db).Summary(run_id);
     int64_t pending = store->PendingCount(run_id);
-    auto counts = store->Counts(run_id);
-    int64_t done_before = counts.ok + counts.errors;
-    Progress progress(err, o.quiet, done_before + pending, done_before);
+    Progress progress = Progress::ForStderr(err, o.quiet, {before.results + pending, before.results, before.errors});
     SessionOutcome session = RunSession(o, *store, run_id, conditional, progress, err);
     progress.Finish();
     const std::string& status = session.status;

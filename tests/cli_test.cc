@@ -2,17 +2,25 @@
 // databases known by what they are, messages that help. Runs the real binary against a local server.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <thread>
+#include <sstream>
 
 #include <string>
 #include <vector>
 
+#include "app/progress.h"
 #include "app/settings.h"
 #include "tests/e2e.h"
 #include "tests/process.h"
@@ -463,4 +471,150 @@ TEST_CASE("a new run beside an unfinished one of the same list says so; an empty
   auto url = Run({GREENCRAWL_BIN, "crawl", "--db", db, "https://example.org/"}, "url");
   CHECK(url.exit_code == 2);
   CHECK(url.err.find("echo 'https://example.org/' | greencrawl crawl -") != std::string::npos);
+}
+
+namespace {
+
+// The redraws of a terminal progress line: the text between carriage returns.
+std::vector<std::string> Redraws(const std::string& out) {
+  std::vector<std::string> lines;
+  size_t i = 0;
+  while ((i = out.find('\r', i)) != std::string::npos) {
+    size_t j = out.find('\r', i + 1);
+    lines.push_back(out.substr(i + 1, (j == std::string::npos ? out.size() : j) - i - 1));
+    i = i + 1;
+  }
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("the progress line's total grows with discovered URLs and its counts start from the run's") {
+  std::ostringstream out;
+  gc::Progress p(out, gc::Progress::Mode::kTerminal, 200, {/*total=*/5, /*done_before=*/3, /*errors_before=*/2});
+  p.Recorded(false);
+  p.Tick(1);
+  CHECK(Redraws(out.str()).back().rfind("4/5 done", 0) == 0);
+  CHECK(Redraws(out.str()).back().find(", 2 errors,") != std::string::npos);  // not 0 after --resume
+  p.Discovered(64);
+  p.Recorded(true);
+  p.Tick(2);
+  CHECK(Redraws(out.str()).back().rfind("5/69 done", 0) == 0);
+  CHECK(Redraws(out.str()).back().find(", 3 errors,") != std::string::npos);
+}
+
+TEST_CASE("the progress line is cut to the terminal's width, so a redraw never wraps") {
+  std::ostringstream out;
+  gc::Progress p(out, gc::Progress::Mode::kTerminal, 30, {1000000, 0, 0});
+  for (int i = 0; i < 5; ++i) {
+    p.Recorded(i % 2 == 0);
+    p.Tick(100);
+  }
+  p.Finish();
+  auto lines = Redraws(out.str());
+  REQUIRE(lines.size() >= 5);
+  for (const auto& line : lines) CHECK(line.size() <= 29);
+  CHECK(out.str().find('\n') == std::string::npos);
+  setenv("COLUMNS", "33", 1);
+  CHECK(gc::TerminalWidth(-1) == 33);  // no terminal: $COLUMNS
+  unsetenv("COLUMNS");
+  CHECK(gc::TerminalWidth(-1) == 80);
+}
+
+namespace {
+
+// Runs the binary with its stderr on a pseudo-terminal `columns` wide; returns what the terminal showed.
+struct OnTerminal {
+  int exit_code = -1;
+  std::string screen;
+};
+
+OnTerminal RunOnTerminal(const std::vector<std::string>& args, unsigned short columns,
+                         const std::function<void(pid_t)>& while_running = {}) {
+  OnTerminal result;
+  int master = posix_openpt(O_RDWR | O_NOCTTY);
+  REQUIRE(master >= 0);
+  REQUIRE(grantpt(master) == 0);
+  REQUIRE(unlockpt(master) == 0);
+  std::string slave = ptsname(master);
+  winsize ws{};
+  ws.ws_col = columns;
+  ws.ws_row = 24;
+  REQUIRE(ioctl(master, TIOCSWINSZ, &ws) == 0);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, slave.c_str(), O_RDWR | O_NOCTTY, 0);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  REQUIRE(posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&fa);
+  // Drain the terminal while the crawl runs, so it never blocks on a full pty buffer.
+  std::thread reader([&] {
+    char buf[4096];
+    for (;;) {
+      ssize_t n = read(master, buf, sizeof buf);
+      if (n <= 0) break;  // EIO once the child has exited and the slave is closed
+      result.screen.append(buf, size_t(n));
+    }
+  });
+  if (while_running) while_running(pid);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  reader.join();
+  close(master);
+  return result;
+}
+
+// The progress redraws a terminal showed: pieces between carriage returns and line feeds (the pty turns
+// "\n" into "\r\n") that hold a progress line.
+std::vector<std::string> ProgressRedraws(const std::string& screen) {
+  std::vector<std::string> out;
+  std::string piece;
+  for (char c : screen + "\r") {
+    if (c == '\r' || c == '\n') {
+      if (piece.find(" done, ") != std::string::npos) out.push_back(piece);
+      piece.clear();
+    } else {
+      piece += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("on a narrow terminal the progress line fits, counts bad list lines, and keeps counting after --resume") {
+  SlowSite site(40);
+  TempDir dir;
+  WriteFile(dir / "list.txt", "not a url\nftp://x/y\n" + site.list);
+  std::string db = dir / "r.db";
+  auto first = RunOnTerminal({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "1", dir / "list.txt"}, 36,
+                             [&](pid_t pid) {
+                               REQUIRE(WaitForRows(db, 4, std::chrono::seconds(20)));
+                               std::this_thread::sleep_for(std::chrono::milliseconds(600));  // a few redraws
+                               kill(pid, SIGTERM);
+                             });
+  CHECK(first.exit_code == 3);
+  auto redraws = ProgressRedraws(first.screen);
+  REQUIRE(redraws.size() >= 2);
+  for (const auto& r : redraws) CHECK(r.size() <= 35);
+  CHECK(redraws[0].find(" 2 errors") != std::string::npos);  // the two bad lines, from the first redraw on
+  int64_t done = Scalar(db, "SELECT count(*) FROM results");
+  auto second = RunOnTerminal({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--concurrency", "1", dir / "list.txt"},
+                              36, [&](pid_t pid) {
+                                std::this_thread::sleep_for(std::chrono::milliseconds(600));
+                                kill(pid, SIGTERM);
+                              });
+  CHECK(second.exit_code == 3);
+  auto again = ProgressRedraws(second.screen);
+  REQUIRE(!again.empty());
+  // Not "0/40": the resumed run's results count, and its total is the whole run's (40 URLs + 2 bad lines).
+  CHECK_MESSAGE(std::atoll(again[0].c_str()) >= done, again[0]);
+  CHECK_MESSAGE(again[0].find("/42 done") != std::string::npos, again[0]);
+  CHECK(again[0].find(" 2 errors") != std::string::npos);
 }
