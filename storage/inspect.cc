@@ -1,5 +1,7 @@
 #include "storage/inspect.h"
 
+#include <unistd.h>
+
 #include <cmath>
 
 #include "storage/schema.h"
@@ -55,7 +57,18 @@ std::string OutcomeText(const Outcome& o) {
   return o.status ? std::to_string(*o.status) : "none";
 }
 
-Inspector::Inspector(const std::string& db_path) : db_(db_path, sqlite::Database::Mode::kReadOnly) {
+namespace {
+// SQLite would say "cannot open database X: unable to open database file".
+const std::string& Existing(const std::string& path) {
+  if (access(path.c_str(), F_OK) != 0) {
+    throw sqlite::Error("no database " + path + " (greencrawl crawl --db " + path + " creates it)", SQLITE_CANTOPEN);
+  }
+  return path;
+}
+}  // namespace
+
+Inspector::Inspector(const std::string& db_path)
+    : db_(Existing(db_path), sqlite::Database::Mode::kReadOnly) {
   CheckReadable(db_);
   auto st = db_.Prepare("PRAGMA user_version");
   st.Step();

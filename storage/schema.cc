@@ -130,13 +130,28 @@ void CheckVersion(sqlite::Database& db, int version) {
   }
 }
 
+// Runs the file's first statement, in words about the database when the file is not one: SQLite would
+// say "running SQL (PRAGMA ...): file is not a database".
+template <typename F>
+auto FirstTouch(sqlite::Database& db, F&& f) {
+  try {
+    return f();
+  } catch (const sqlite::Error& e) {
+    if (e.code == SQLITE_NOTADB) {
+      throw sqlite::Error(db.path() + " is not a greencrawl database (not even an SQLite file)", e.code);
+    }
+    if (e.code == SQLITE_CORRUPT) throw sqlite::Error(db.path() + " is damaged (SQLite: corrupt)", e.code);
+    throw;
+  }
+}
+
 }  // namespace
 
 void OpenForWriting(sqlite::Database& db) {
   // WAL: readers never block the writer nor the writer them. synchronous=NORMAL in WAL mode keeps the
   // database consistent after a crash; only the last commits before a power loss may be lost, and the
   // crawl's resume redoes those URLs.
-  db.Exec("PRAGMA journal_mode = WAL");
+  FirstTouch(db, [&] { db.Exec("PRAGMA journal_mode = WAL"); });
   db.Exec("PRAGMA synchronous = NORMAL");
   db.Exec("PRAGMA foreign_keys = ON");
   int version = UserVersion(db);
@@ -151,7 +166,7 @@ void OpenForWriting(sqlite::Database& db) {
 }
 
 void CheckReadable(sqlite::Database& db) {
-  int version = UserVersion(db);
+  int version = FirstTouch(db, [&] { return UserVersion(db); });
   CheckVersion(db, version);
   if (version == 0 || !HasTable(db, "runs") || !HasTable(db, "results")) {
     throw sqlite::Error(db.path() + " is not a greencrawl database (no runs yet?)", SQLITE_ERROR);

@@ -618,3 +618,29 @@ TEST_CASE("on a narrow terminal the progress line fits, counts bad list lines, a
   CHECK_MESSAGE(again[0].find("/42 done") != std::string::npos, again[0]);
   CHECK(again[0].find(" 2 errors") != std::string::npos);
 }
+
+TEST_CASE("messages about a database speak of the database, not of lock files or SQL") {
+  TempDir dir;
+  WriteFile(dir / "list.txt", "http://127.0.0.1:1/\n");
+  auto missing_dir = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "no/such/dir/x.db", dir / "list.txt"}, "nodir");
+  CHECK(missing_dir.exit_code == 2);
+  CHECK(missing_dir.err.find("cannot create database " + dir / "no/such/dir/x.db" + ": no directory") !=
+        std::string::npos);
+  CHECK(missing_dir.err.find(".lock") == std::string::npos);
+  WriteFile(dir / "notes.db", "these are my notes, not a database\n");
+  for (std::vector<std::string> cmd : {std::vector<std::string>{"crawl", "--db", dir / "notes.db", dir / "list.txt"},
+                                       {"runs", "--db", dir / "notes.db"},
+                                       {"report", "--db", dir / "notes.db"}}) {
+    cmd.insert(cmd.begin(), GREENCRAWL_BIN);
+    auto r = Run(cmd, "notadb");
+    CAPTURE(cmd[1]);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(dir / "notes.db" + " is not a greencrawl database") != std::string::npos);
+    CHECK(r.err.find("running SQL") == std::string::npos);
+  }
+  CHECK(ReadFile(dir / "notes.db") == "these are my notes, not a database\n");
+  auto absent = Run({GREENCRAWL_BIN, "report", "--db", dir / "absent.db"}, "absent");
+  CHECK(absent.exit_code == 2);
+  CHECK(absent.err.find("no database " + dir / "absent.db") != std::string::npos);
+  CHECK(access((dir / "absent.db").c_str(), F_OK) != 0);
+}
