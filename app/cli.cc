@@ -277,7 +277,7 @@ int RunCli(int argc, char** argv) {
         std::cerr << "greencrawl: " << why << "\n";
         return kExitUsage;
       }
-      Finalize(co, args.options.at("depth")->count() > 0);
+      Finalize(co);
       if (print_config) {
         std::cout << EffectiveConfig(co);
         return kExitOk;

@@ -27,6 +27,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// runs.options is readable by anyone who can read the database: no proxy password in it.
+std::string WithoutPassword(const std::string& url) {
+  size_t scheme = url.find("://"), at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  return url.substr(0, scheme + 3) + "***" + url.substr(at);
+}
+
 std::string OptionsJson(const CrawlOptions& o) {
   std::string headers = "[";
   for (size_t i = 0; i < o.headers.size(); ++i) headers += (i ? "," : "") + JsonString(o.headers[i]);
@@ -38,6 +45,8 @@ std::string OptionsJson(const CrawlOptions& o) {
          ",\"depth\":" + std::to_string(o.depth) + ",\"scope\":" + JsonString(o.scope) +
          ",\"max_pages\":" + std::to_string(o.max_pages) + ",\"conditional\":" + JsonString(o.conditional) +
          ",\"retries\":" + std::to_string(o.retries) + ",\"config\":" + JsonString(o.config) +
+         ",\"proxy\":" + JsonString(WithoutPassword(o.proxy)) + ",\"cookies\":" + (o.cookies ? "true" : "false") +
+         ",\"limit_rate\":" + std::to_string(o.limit_rate) +
          ",\"ignore_nofollow\":" +
          (o.ignore_nofollow ? "true" : "false") + ",\"ignore_robots\":" + (o.ignore_robots ? "true" : "false") + "}";
 }
@@ -296,6 +305,7 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     storage::RunSummary before = storage::Inspector(o.db).Summary(run_id);
     int64_t pending = store->PendingCount(run_id);
     Progress progress = Progress::ForStderr(err, o.quiet, {before.results + pending, before.results, before.errors});
+    progress.set_verbose(o.verbose);
     SessionOutcome session = RunSession(o, *store, run_id, conditional, progress, err);
     progress.Finish();
     const std::string& status = session.status;

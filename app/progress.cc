@@ -70,6 +70,12 @@ void Progress::Tick(int in_flight) {
   }
 }
 
+void Progress::RecordedUrl(const std::string& url, long status, const std::string& error) {
+  if (!verbose_ || mode_ == Mode::kQuiet) return;
+  Finish();  // the live line comes back at the next tick, below
+  out_ << (error.empty() ? (status > 0 ? std::to_string(status) : "none") : "error:" + error) << " " << url << "\n";
+}
+
 void Progress::Finish() {
   if (mode_ != Mode::kTerminal || last_width_ == 0) return;
   out_ << "\r" << std::string(last_width_, ' ') << "\r" << std::flush;

@@ -32,6 +32,9 @@ class Progress : public CrawlObserver {
     if (error) ++errors_;
   }
   void Discovered(int64_t n) override { total_ += n; }
+  // -v: one line per URL ("200 http://...", "error:dns http://..."), above the live line.
+  void RecordedUrl(const std::string& url, long status, const std::string& error) override;
+  void set_verbose(bool on) { verbose_ = on; }
   // Called every 250 ms by the crawl.
   void Tick(int in_flight) override;
   // Clears the live line.
@@ -51,6 +54,7 @@ class Progress : public CrawlObserver {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_log_ = start_;
   size_t last_width_ = 0;
+  bool verbose_ = false;
 };
 
 // The terminal width of `fd` (TIOCGWINSZ), else $COLUMNS, else 80.

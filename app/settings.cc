@@ -21,6 +21,17 @@ std::string CheckSize(const std::string& text) {
   return ParseSize(text) > 0 ? "" : "not a size (try 64M, 512K or 1G)";
 }
 
+std::string CheckRate(const std::string& text) {
+  return ParseSize(text) >= 0 ? "" : "not a rate in bytes per second (try 200K or 1M; 0: no limit)";
+}
+
+std::string CheckProxy(const std::string& text) {
+  for (const char* scheme : {"http://", "https://", "socks4://", "socks4a://", "socks5://", "socks5h://"}) {
+    if (text.rfind(scheme, 0) == 0 && text.size() > std::string(scheme).size()) return "";
+  }
+  return "expected a proxy URL such as http://proxy.example:3128 or socks5h://127.0.0.1:1080";
+}
+
 std::string CheckRegex(const std::string& pattern) {
   regex_t re;
   int rc = regcomp(&re, pattern.c_str(), REG_EXTENDED | REG_NOSUB);
@@ -108,6 +119,19 @@ std::vector<Setting> MakeSettings() {
       Row("quiet", "q", T::kFlag, "", "No progress or summary on stderr; only errors", &O::quiet),
       Row("json", "", T::kFlag, "", "Print the end summary as JSON on stdout", &O::json),
       Row("insecure", "k", T::kFlag, "", "Do not verify TLS certificates", &O::insecure),
+      Row("verbose", "v", T::kFlag, "", "One line per URL on stderr: its outcome and URL", &O::verbose),
+      Checked(Row("proxy", "", T::kText, "URL",
+                  "Proxy for every request (http://, https://, socks5h://...); without it http_proxy, "
+                  "https_proxy and no_proxy are honoured",
+                  &O::proxy),
+              CheckProxy),
+      Row("cookies", "", T::kFlag, "",
+          "Keep cookies for the run, in memory (a cookie set on a redirect is sent on the next hop)", &O::cookies),
+      Checked(Row("limit-rate", "", T::kText, "RATE", "Bytes per second per transfer (K, M suffixes; 0: no limit)",
+                  &O::limit_rate_text),
+              CheckRate),
+      Row("recursive", "r", T::kFlag, "", "Follow links, as wget -r: to --depth 5 unless --depth is given",
+          &O::recursive),
       ranged(Row("depth", "l", T::kInt, "N", "Follow links this many hops from the listed URLs (0: only the list)",
                  &O::depth),
              0, 1000),
@@ -295,9 +319,10 @@ SettingValue Current(const Setting& s, const CrawlOptions& o) {
       s.field);
 }
 
-void Finalize(CrawlOptions& o, bool depth_given) {
+void Finalize(CrawlOptions& o) {
   o.max_size = ParseSize(o.max_size_text);
-  (void)depth_given;
+  o.limit_rate = std::max<int64_t>(0, ParseSize(o.limit_rate_text));
+  if (o.recursive && o.depth == 0) o.depth = 5;  // wget's default for -r
 }
 
 namespace {

@@ -50,8 +50,9 @@ std::string Check(const Setting& s, const SettingValue& v);
 void Assign(const Setting& s, const SettingValue& v, CrawlOptions& o);
 // The field's current value (for --print-config and --help defaults).
 SettingValue Current(const Setting& s, const CrawlOptions& o);
-// Derived fields, after every setting is in: max_size from max_size_text; -r without --depth means 5.
-void Finalize(CrawlOptions& o, bool depth_given);
+// Derived fields, after every setting is in: max_size and limit_rate from their text; -r without a
+// depth means depth 5 (wget's).
+void Finalize(CrawlOptions& o);
 
 // The command that runs these settings again, e.g. to continue an interrupted run with resume set:
 // "greencrawl crawl --db nightly.db --depth 2 --resume list.txt". Only settings that differ from the

@@ -39,6 +39,10 @@ struct FetchOptions {
   std::vector<std::string> headers;   // "Name: value"
   std::string if_none_match;          // conditional request validators
   std::string if_modified_since;
+  // Network habits of wget/curl users (CrawlOptions proxy, cookies, limit_rate).
+  std::string proxy;                  // CURLOPT_PROXY; empty: the *_proxy environment variables apply
+  bool cookies = false;               // libcurl's cookie engine; the jar is shared by the Fetcher's transfers
+  int64_t max_recv_bytes_per_s = 0;   // CURLOPT_MAX_RECV_SPEED_LARGE; 0: no limit
 };
 
 struct Timings {  // milliseconds from the start of the transfer

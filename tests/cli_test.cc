@@ -644,3 +644,63 @@ TEST_CASE("messages about a database speak of the database, not of lock files or
   CHECK(absent.err.find("no database " + dir / "absent.db") != std::string::npos);
   CHECK(access((dir / "absent.db").c_str(), F_OK) != 0);
 }
+
+TEST_CASE("wget and curl habits: -q -H -A -k -v -r -l, --proxy, --cookies, --limit-rate reach the settings") {
+  auto p = Run({GREENCRAWL_BIN, "crawl", "-q", "-H", "X-A: 1", "-A", "bot/1", "-k", "-v", "-r", "--proxy",
+                "http://127.0.0.1:3128", "--cookies", "--limit-rate", "200K", "--print-config", "x.txt"},
+               "habits");
+  CHECK(p.exit_code == 0);
+  for (const char* line : {"quiet = true", "header = [ 'X-A: 1' ]", "user-agent = 'bot/1'", "insecure = true",
+                           "verbose = true", "recursive = true", "depth = 5", "proxy = 'http://127.0.0.1:3128'",
+                           "cookies = true", "limit-rate = '200K'"}) {
+    CHECK_MESSAGE(p.out.find(line) != std::string::npos, line << "\n" << p.out);
+  }
+  auto depth = Run({GREENCRAWL_BIN, "crawl", "-r", "-l", "2", "--print-config", "x.txt"}, "l");
+  CHECK(depth.out.find("depth = 2") != std::string::npos);
+  auto bad_proxy = Run({GREENCRAWL_BIN, "crawl", "--proxy", "ftp://x", "x.txt"}, "badproxy");
+  CHECK(bad_proxy.exit_code == 2);
+  CHECK(bad_proxy.err.find("--proxy: 'ftp://x': expected a proxy URL") != std::string::npos);
+  auto bad_rate = Run({GREENCRAWL_BIN, "crawl", "--limit-rate", "fast", "x.txt"}, "badrate");
+  CHECK(bad_rate.err.find("--limit-rate: 'fast': not a rate") != std::string::npos);
+}
+
+TEST_CASE("-v prints one line per URL above the live line") {
+  std::ostringstream out;
+  gc::Progress p(out, gc::Progress::Mode::kTerminal, 80, {2, 0, 0});
+  p.set_verbose(true);
+  p.Tick(1);
+  p.RecordedUrl("http://x/a", 200, "");
+  p.RecordedUrl("http://x/b", 0, "dns");
+  p.Tick(0);
+  // The live line is cleared ("\r   \r"), the URL lines follow, then the next tick redraws below them.
+  CHECK(out.str().find(" \r200 http://x/a\nerror:dns http://x/b\n\r0/2 done") != std::string::npos);
+  std::ostringstream quiet_out;
+  gc::Progress quiet(quiet_out, gc::Progress::Mode::kTerminal, 80, {2, 0, 0});
+  quiet.RecordedUrl("http://x/a", 200, "");  // not verbose: nothing
+  CHECK(quiet_out.str().empty());
+}
+
+// End to end through the crawl session: needs the session to map CrawlOptions proxy, cookies and
+// limit_rate onto FetchOptions and to call CrawlObserver::RecordedUrl (the engine's side; see the
+// branch's notes). Skipped until then; run with --no-skip.
+TEST_CASE("a crawl with --cookies, --proxy and -v" * doctest::skip()) {
+  TestServer site;
+  site.Handle("/login", [](const HttpRequest&, Conn& c) {
+    c.Respond(302, "", "", {{"Location", "/home"}, {"Set-Cookie", "session=s3cr3t; Path=/"}});
+  });
+  site.Handle("/home", [](const HttpRequest& req, Conn& c) {
+    c.Respond(req.Header("cookie").find("session=s3cr3t") != std::string::npos ? 200 : 403, "<title>h</title>");
+  });
+  TestServer proxy;
+  proxy.Handle("http://*", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>via proxy</title>"); });
+  TempDir dir;
+  WriteFile(dir / "cookies.txt", site.Url("/login") + "\n");
+  auto cookies = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "c.db", "--cookies", "-v", dir / "cookies.txt"}, "ck");
+  CHECK(Scalar(dir / "c.db", "SELECT status FROM results") == 200);
+  CHECK(cookies.err.find("200 " + site.Url("/login")) != std::string::npos);
+  WriteFile(dir / "proxied.txt", "http://docs.example.invalid/page\n");
+  Run({GREENCRAWL_BIN, "crawl", "--db", dir / "p.db", "--proxy", "http://127.0.0.1:" + std::to_string(proxy.port()),
+       dir / "proxied.txt"}, "px");
+  CHECK(Scalar(dir / "p.db", "SELECT status FROM results") == 200);
+  CHECK(proxy.Requests() == 1);
+}
