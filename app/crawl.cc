@@ -67,8 +67,8 @@ ListCounts LoadList(urls::UrlListReader& reader, storage::ResultStore& store, in
     if (!line.canonical.ok()) {
       ++c.invalid;
       if (!quiet && reported++ < 100) {
-        // "list.txt:3: ftp://x/y: unsupported_scheme (only http and https URLs are crawled, not ftp:)"
-        err << list_name << ":" << line.number << ": " << CleanText(line.text, 200) << ": " << line.canonical.error
+        // "list.txt:3: unsupported_scheme: ftp://x/y (only http and https URLs are crawled, not ftp:)"
+        err << list_name << ":" << line.number << ": " << line.canonical.error << ": " << CleanText(line.text, 200)
             << " (" << line.canonical.message << ")\n";
       }
       storage::ResultRow row;

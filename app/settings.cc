@@ -41,7 +41,7 @@ std::string CheckRegex(const std::string& pattern) {
   }
   char why[128];
   regerror(rc, &re, why, sizeof why);
-  return std::string("not a POSIX extended regular expression: ") + why;
+  return std::string("bad regular expression (POSIX extended): ") + why;
 }
 
 std::string CheckThreshold(const std::string& text) {

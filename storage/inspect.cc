@@ -61,7 +61,9 @@ namespace {
 // SQLite would say "cannot open database X: unable to open database file".
 const std::string& Existing(const std::string& path) {
   if (access(path.c_str(), F_OK) != 0) {
-    throw sqlite::Error("no database " + path + " (greencrawl crawl --db " + path + " creates it)", SQLITE_CANTOPEN);
+    throw sqlite::Error("cannot open database " + path + ": it does not exist (greencrawl crawl --db " + path +
+                            " creates it)",
+                        SQLITE_CANTOPEN);
   }
   return path;
 }

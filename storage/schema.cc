@@ -138,7 +138,7 @@ auto FirstTouch(sqlite::Database& db, F&& f) {
     return f();
   } catch (const sqlite::Error& e) {
     if (e.code == SQLITE_NOTADB) {
-      throw sqlite::Error(db.path() + " is not a greencrawl database (not even an SQLite file)", e.code);
+      throw sqlite::Error(db.path() + " is not a database (not an SQLite file); greencrawl will not touch it", e.code);
     }
     if (e.code == SQLITE_CORRUPT) throw sqlite::Error(db.path() + " is damaged (SQLite: corrupt)", e.code);
     throw;
