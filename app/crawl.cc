@@ -183,10 +183,18 @@ int64_t ParseSize(const std::string& text) {
   return -1;
 }
 
-int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
-  auto start = Clock::now();
-  // Every setting was checked against app/settings.h before this; only derived objects are built here.
+namespace {
+
+// What is checked before the database is touched, and what it yields.
+struct Prepared {
   std::vector<Threshold> thresholds;
+  std::string list_id;                        // the list's identity (app/paths.h)
+  std::optional<urls::UrlListReader> reader;  // open unless resuming
+};
+
+// Every setting was checked against app/settings.h before this; here the derived objects are built and
+// the list opened, so an unusable list leaves no trace (not even a new database). nullopt: go on.
+std::optional<int> Prepare(const CrawlOptions& o, Prepared& p, std::ostream& err) {
   for (const auto& text : o.fail_on) {
     std::string why;
     auto t = ParseThreshold(text, &why);
@@ -194,7 +202,7 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
       err << "greencrawl: --fail-on " << text << ": " << why << "\n";
       return kExitUsage;
     }
-    thresholds.push_back(*t);
+    p.thresholds.push_back(*t);
   }
   try {
     urls::Scope check(*urls::ParseScopeKind(o.scope), o.include, o.exclude);
@@ -202,30 +210,121 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     err << "greencrawl: " << e.what() << "\n";
     return kExitUsage;
   }
-  // The list is known by its resolved path: `list.txt`, `./list.txt` and its absolute path are one list.
-  const std::string list_id = ListIdentity(o.list);
+  p.list_id = ListIdentity(o.list);
   if (std::string why = NotAList(o.list); !why.empty()) {
     err << "greencrawl: cannot read " << why << "\n";
     return kExitUsage;
   }
-  // Open the list first, so an unreadable one leaves no trace (not even a new database).
-  std::optional<urls::UrlListReader> reader;
-  if (!o.resume) {
-    try {
-      reader.emplace(o.list);
-    } catch (const std::exception& e) {
-      err << "greencrawl: " << e.what() << "\n";
-      if (o.list.find("://") != std::string::npos) {
-        // `crawl https://example.org/`: a URL where the list goes.
-        err << "greencrawl: LIST is a file of URLs; to crawl one URL: echo '" << o.list << "' | greencrawl crawl -\n";
-      }
-      return kExitUsage;
+  if (o.resume) return std::nullopt;
+  try {
+    p.reader.emplace(o.list);
+  } catch (const std::exception& e) {
+    err << "greencrawl: " << e.what() << "\n";
+    if (o.list.find("://") != std::string::npos) {
+      // `crawl https://example.org/`: a URL where the list goes.
+      err << "greencrawl: LIST is a file of URLs; to crawl one URL: echo '" << o.list << "' | greencrawl crawl -\n";
     }
-    // TODO(binary lists, issue 14 item 10): when urls::UrlListReader exposes its "mostly not text" check,
-    // refuse such a list here, before any run exists: "LIST does not look like a text file of URLs".
+    return kExitUsage;
   }
+  // TODO(binary lists, issue 14 item 10): when urls::UrlListReader exposes its "mostly not text" check,
+  // refuse such a list here, before any run exists: "LIST does not look like a text file of URLs".
+  return std::nullopt;
+}
+
+// The run this crawl works on, or the exit code that refuses to go on.
+struct Started {
+  int64_t run_id = 0;
+  std::optional<int> refused;
+};
+
+// The unfinished run of this list (--resume), or a new one with its list loaded. Sets `started` as soon
+// as a run is marked running, so that a failure after that marks it failed.
+Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p, int64_t& started, std::ostream& err) {
+  std::optional<storage::RunSummary> unfinished = storage::Inspector(o.db).ResumableRun();
+  bool ours = unfinished && SameList(unfinished->list_file, p.list_id);
+  if (o.resume && unfinished && !ours) {
+    err << "greencrawl: --resume: the unfinished run " << unfinished->id << " in " << o.db << " is of "
+        << unfinished->list_file << ", not " << p.list_id << "; resume it with its own list, or leave out --resume "
+        << "to start a new run\n";
+    return {0, kExitUsage};
+  }
+  int64_t run_id;
+  std::optional<int64_t> total;
+  if (o.resume && unfinished) {
+    run_id = unfinished->id;
+    total = unfinished->urls_total;
+    store.MarkRunning(run_id);
+    started = run_id;
+    if (!o.quiet) err << "greencrawl: resuming run " << run_id << " (" << unfinished->list_file << ")\n";
+  } else {
+    if (ours && !o.quiet) {
+      // A new run beside an unfinished one of the same list: legitimate, but say so.
+      err << "greencrawl: note: run " << unfinished->id << " of this list is unfinished; starting a new run "
+          << "(--resume continues it instead)\n";
+    }
+    if (!p.reader) p.reader.emplace(o.list);
+    run_id = store.BeginRun(p.list_id, OptionsJson(o), GREENCRAWL_VERSION);
+    started = run_id;
+    if (o.resume && !o.quiet) err << "greencrawl: nothing to resume; started run " << run_id << "\n";
+    ListCounts c = LoadList(*p.reader, store, run_id, o.list, o.quiet, err);
+    store.SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
+    total = c.queued;
+    if (c.queued == 0 && c.invalid == 0) {
+      err << "greencrawl: warning: " << o.list << " holds no URLs (blank lines and #comments only)\n";
+    }
+    if (!o.quiet) {
+      err << "greencrawl: run " << run_id << ": " << c.queued << " URLs to fetch from " << o.list;
+      if (c.invalid || c.duplicate) err << " (" << c.invalid << " invalid, " << c.duplicate << " duplicate lines)";
+      err << "\n";
+    }
+  }
+  if (!total) {
+    // Killed while the list was being read: read it again (duplicates are ignored, done URLs stay done).
+    urls::UrlListReader again(o.list);
+    ListCounts c = LoadList(again, store, run_id, o.list, o.quiet, err);
+    store.SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
+  }
+  return {run_id, std::nullopt};
+}
+
+// After the session: the summary (counted as `report` counts), the --resume hint, the thresholds, and
+// the exit code.
+int Conclude(const CrawlOptions& o, int64_t run_id, const SessionOutcome& session,
+             std::optional<int64_t> previous_run, double wall, const std::vector<Threshold>& thresholds,
+             std::ostream& out, std::ostream& err) {
+  const std::string& status = session.status;
+  storage::Inspector inspector(o.db);
+  storage::RunSummary summary = inspector.Summary(run_id);
+  RunMetrics metrics{summary.results, summary.errors, summary.broken, 0};
+  std::optional<int64_t> changed;
+  if (previous_run && status == "completed") {
+    changed = inspector.ChangedUrls(*previous_run, run_id, 10.0);
+    metrics.changed = *changed;
+  }
+  SummaryExtras extras{session.unchanged, session.retried, previous_run, changed};
+  PrintSummary(o, summary, inspector.Break(run_id), wall, session.recorded, extras, out, err);
+  if (status == "interrupted") {
+    // Even with --quiet: this is how the run continues.
+    CrawlOptions again = o;
+    again.resume = true;
+    err << "greencrawl: to continue run " << run_id << ": " << CommandLine(again) << "\n";
+    return kExitInterrupted;
+  }
+  if (status != "completed") return kExitFatal;
+  auto crossed = Crossed(thresholds, metrics);
+  for (const auto& line : crossed) err << "greencrawl: " << line << "\n";
+  return crossed.empty() ? kExitOk : kExitThreshold;
+}
+
+}  // namespace
+
+int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
+  auto start = Clock::now();
+  Prepared prepared;
+  if (auto code = Prepare(o, prepared, err)) return *code;
   // One crawl per database at a time; the lock dies with its process.
   std::optional<RunLock> lock;
+  std::unique_ptr<storage::ResultStore> store;
   try {
     std::string holder;
     lock = RunLock::Acquire(o.db, o.wait_lock_s, &holder);
@@ -234,12 +333,6 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
           << "); not starting. Use --wait-lock SECONDS to wait for it.\n";
       return kExitLocked;
     }
-  } catch (const std::exception& e) {
-    err << "greencrawl: " << e.what() << "\n";
-    return kExitUsage;
-  }
-  std::unique_ptr<storage::ResultStore> store;
-  try {
     store = std::make_unique<storage::ResultStore>(o.db);
   } catch (const std::exception& e) {
     err << "greencrawl: " << e.what() << "\n";
@@ -247,55 +340,9 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
   }
   int64_t started = 0;  // the run this crawl marked running (ids start at 1): it must not stay so on a failure
   try {
-    std::optional<storage::RunSummary> resumed;
-    if (o.resume) {
-      resumed = storage::Inspector(o.db).ResumableRun();
-      if (resumed && !SameList(resumed->list_file, list_id)) {
-        err << "greencrawl: --resume: the unfinished run " << resumed->id << " in " << o.db << " is of "
-            << resumed->list_file << ", not " << list_id << "; resume it with its own list, or leave out --resume "
-            << "to start a new run\n";
-        return kExitUsage;
-      }
-    }
-    int64_t run_id;
-    std::optional<int64_t> total;
-    if (resumed) {
-      run_id = resumed->id;
-      total = resumed->urls_total;
-      store->MarkRunning(run_id);
-      started = run_id;
-      if (!o.quiet) err << "greencrawl: resuming run " << run_id << " (" << resumed->list_file << ")\n";
-    } else {
-      if (!o.resume) {
-        // A new run beside an unfinished one of the same list: legitimate, but say so.
-        auto unfinished = storage::Inspector(o.db).ResumableRun();
-        if (unfinished && SameList(unfinished->list_file, list_id) && !o.quiet) {
-          err << "greencrawl: note: run " << unfinished->id << " of this list is unfinished; starting a new run "
-              << "(--resume continues it instead)\n";
-        }
-      }
-      if (!reader) reader.emplace(o.list);
-      run_id = store->BeginRun(list_id, OptionsJson(o), GREENCRAWL_VERSION);
-      started = run_id;
-      if (o.resume && !o.quiet) err << "greencrawl: nothing to resume; started run " << run_id << "\n";
-      ListCounts c = LoadList(*reader, *store, run_id, o.list, o.quiet, err);
-      store->SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
-      total = c.queued;
-      if (c.queued == 0 && c.invalid == 0) {
-        err << "greencrawl: warning: " << o.list << " holds no URLs (blank lines and #comments only)\n";
-      }
-      if (!o.quiet) {
-        err << "greencrawl: run " << run_id << ": " << c.queued << " URLs to fetch from " << o.list;
-        if (c.invalid || c.duplicate) err << " (" << c.invalid << " invalid, " << c.duplicate << " duplicate lines)";
-        err << "\n";
-      }
-    }
-    if (!total) {
-      // Killed while the list was being read: read it again (duplicates are ignored, done URLs stay done).
-      urls::UrlListReader again(o.list);
-      ListCounts c = LoadList(again, *store, run_id, o.list, o.quiet, err);
-      store->SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
-    }
+    Started run = StartRun(o, *store, prepared, started, err);
+    if (run.refused) return *run.refused;
+    const int64_t run_id = run.run_id;
     storage::RunClock clock(o.db);
     clock.BeginSession(run_id);
     std::optional<int64_t> previous_run = store->PreviousCompletedRun(run_id);
@@ -308,34 +355,12 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     progress.set_verbose(o.verbose);
     SessionOutcome session = RunSession(o, *store, run_id, conditional, progress, err);
     progress.Finish();
-    const std::string& status = session.status;
     clock.EndSession(run_id);
-    store->FinishRun(run_id, status);
+    store->FinishRun(run_id, session.status);
     started = 0;
-    if (status == "completed") store->ClearFrontier(run_id);
+    if (session.status == "completed") store->ClearFrontier(run_id);
     double wall = std::chrono::duration<double>(Clock::now() - start).count();
-
-    storage::Inspector inspector(o.db);
-    storage::RunSummary summary = inspector.Summary(run_id);
-    RunMetrics metrics{summary.results, summary.errors, summary.broken, 0};
-    std::optional<int64_t> changed;
-    if (previous_run && status == "completed") {
-      changed = inspector.ChangedUrls(*previous_run, run_id, 10.0);
-      metrics.changed = *changed;
-    }
-    SummaryExtras extras{session.unchanged, session.retried, previous_run, changed};
-    PrintSummary(o, summary, inspector.Break(run_id), wall, session.recorded, extras, out, err);
-    if (status == "interrupted") {
-      // Even with --quiet: this is how the run continues.
-      CrawlOptions again = o;
-      again.resume = true;
-      err << "greencrawl: to continue run " << run_id << ": " << CommandLine(again) << "\n";
-      return kExitInterrupted;
-    }
-    if (status != "completed") return kExitFatal;
-    auto crossed = Crossed(thresholds, metrics);
-    for (const auto& line : crossed) err << "greencrawl: " << line << "\n";
-    return crossed.empty() ? kExitOk : kExitThreshold;
+    return Conclude(o, run_id, session, previous_run, wall, prepared.thresholds, out, err);
   } catch (const std::runtime_error& e) {
     // An unreadable list, a database that went away, a full disk: one clear line.
     err << "greencrawl: " << e.what() << "\n";
