@@ -306,18 +306,7 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
     return kExitLocked;
   }
   storage::ResultStore store(db);
-  std::vector<int64_t> doomed;
-  {
-    std::string sql = keep ? "SELECT id FROM runs ORDER BY id DESC LIMIT -1 OFFSET ?"
-                           : "SELECT id FROM runs WHERE julianday('now') - julianday(started_at) > ? ORDER BY id";
-    auto st = store.db().Prepare(sql);
-    if (keep) {
-      st.Bind(1, int64_t(*keep));
-    } else {
-      st.Bind(1, *older_than_days);
-    }
-    while (st.Step()) doomed.push_back(st.Int(0));
-  }
+  std::vector<int64_t> doomed = storage::Inspector(db).PruneCandidates(keep, older_than_days);
   int64_t before = std::filesystem::exists(db) ? int64_t(std::filesystem::file_size(db)) : 0;
   if (dry_run) {
     out << "would delete " << doomed.size() << " run(s):";
@@ -326,6 +315,7 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
     return kExitOk;
   }
   store.PruneRuns(doomed);
+  // TODO(lead): ResultStore::PruneRuns could checkpoint itself; this is the last use of db() in app/.
   store.db().Exec("PRAGMA wal_checkpoint(TRUNCATE)");
   int64_t after = int64_t(std::filesystem::file_size(db));
   out << "deleted " << doomed.size() << " run(s)";

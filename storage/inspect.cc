@@ -293,6 +293,19 @@ void Inspector::Diff(int64_t a, int64_t b, double size_threshold_pct, const std:
   }
 }
 
+std::vector<int64_t> Inspector::PruneCandidates(std::optional<int> keep, std::optional<double> older_than_days) {
+  auto st = db_.Prepare(keep ? "SELECT id FROM runs ORDER BY id DESC LIMIT -1 OFFSET ?"
+                             : "SELECT id FROM runs WHERE julianday('now') - julianday(started_at) > ? ORDER BY id");
+  if (keep) {
+    st.Bind(1, int64_t(*keep));
+  } else {
+    st.Bind(1, older_than_days.value_or(0));
+  }
+  std::vector<int64_t> ids;
+  while (st.Step()) ids.push_back(st.Int(0));
+  return ids;
+}
+
 int64_t Inspector::ChangedUrls(int64_t a, int64_t b, double size_threshold_pct) {
   int64_t n = 0;
   std::string last;

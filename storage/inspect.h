@@ -114,6 +114,9 @@ class Inspector {
   // Streams every result row of a run: `header` gets the column names once, then `row` each row.
   void ExportRows(int64_t run_id, const std::function<void(const std::vector<std::string>&)>& header,
                   const std::function<void(const std::vector<Value>&)>& row);
+  // The runs `prune` deletes: beyond the newest `keep` (newest first), or started more than
+  // `older_than_days` ago (oldest first). One of the two is given.
+  std::vector<int64_t> PruneCandidates(std::optional<int> keep, std::optional<double> older_than_days);
   // Changes from run a to run b. A size change counts when it differs by more than size_threshold_pct.
   // One URL may have several (size, title and content); they come one after another.
   void Diff(int64_t a, int64_t b, double size_threshold_pct, const std::function<void(const Change&)>& out);
