@@ -367,10 +367,14 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     if (started > 0) {
       // Not left `running` for ever: a run that failed says so (and one that failed before its list was
       // read is not offered to --resume).
+      // The store may be inside a transaction it will never commit (a list that failed mid-read):
+      // close it, which rolls that back, and record the failure on a fresh connection.
+      store.reset();
       try {
         storage::RunClock(o.db).EndSession(started);
-        store->FinishRun(started, "failed");
-      } catch (const std::exception&) {
+        storage::ResultStore(o.db).FinishRun(started, "failed");
+      } catch (const std::exception& again) {
+        err << "greencrawl: could not mark run " << started << " failed: " << again.what() << "\n";
       }
     }
     return dynamic_cast<const sqlite::Error*>(&e) ? kExitFatal : kExitUsage;

@@ -704,3 +704,19 @@ TEST_CASE("a crawl with --cookies, --proxy and -v" * doctest::skip()) {
   CHECK(Scalar(dir / "p.db", "SELECT status FROM results") == 200);
   CHECK(proxy.Requests() == 1);
 }
+
+TEST_CASE("a run whose list fails while being read is marked failed, and --resume does not pick it up") {
+  TestServer server;
+  server.Handle("/p", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>p</title>"); });
+  TempDir dir;
+  WriteFile(dir / "list.txt", server.Url("/p") + "\n");
+  std::string db = dir / "r.db";
+  // A "file" that opens but cannot be read: reading /proc/self/mem at offset 0 fails with EIO.
+  auto broken = Run({GREENCRAWL_BIN, "crawl", "--db", db, "/proc/self/mem"}, "eio");
+  CHECK(broken.exit_code == 2);
+  CHECK(broken.err.find("error reading") != std::string::npos);
+  CHECK(Text(db, "SELECT status FROM runs WHERE id = 1") == "failed");
+  auto resumed = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", dir / "list.txt"}, "resume");
+  CHECK(resumed.exit_code == 0);
+  CHECK(resumed.err.find("nothing to resume; started run 2") != std::string::npos);
+}
