@@ -16,6 +16,7 @@
 #include "app/inspect_commands.h"
 #include "app/job_config.h"
 #include "app/settings.h"
+#include "app/report_html.h"
 #include "version.h"
 
 namespace gc {
@@ -194,6 +195,12 @@ int RunCli(int argc, char** argv) {
       ->type_name("FILE");
   crawl->add_flag("--print-config", print_config, "Print the effective settings as a job file and exit");
   AddSettings(crawl, args);
+  // Conveniences for the private-addresses setting (listed, deny, allow); the flags win over a job file.
+  const std::string deny_help =
+      "Never connect to loopback, private, link-local or metadata addresses, not even for listed hosts";
+  const std::string allow_help = "Connect to non-public addresses anywhere (default: only for hosts the list names)";
+  auto* deny_private = crawl->add_flag("--deny-private", deny_help);
+  auto* allow_private = crawl->add_flag("--allow-private", allow_help)->excludes(deny_private);
 
   std::string db = "greencrawl.db";
   bool json = false;
@@ -211,7 +218,14 @@ int RunCli(int argc, char** argv) {
   report->add_option("--run", run, "Run id (default: the newest)")->type_name("N");
   report->add_option("--top", top, "Rows in the slowest/largest lists")->type_name("N")->capture_default_str();
   report->add_flag("--all", all, "List every broken URL and every page linking to it (else 100 and 5)");
-  report->add_flag("--json", json, "JSON for scripts");
+  auto* report_json = report->add_flag("--json", json, "JSON for scripts");
+  bool html = false;
+  std::string html_output;
+  auto* report_html = report->add_flag("--html", html, "A self-contained HTML page (charts, tables, changes) instead")
+                          ->excludes(report_json);
+  report->add_option("-o,--output", html_output, "With --html: the file (default report-run-N.html; '-': stdout)")
+      ->type_name("FILE")
+      ->needs(report_html);
 
   std::string format = "csv", output;
   auto* exp = app.add_subcommand("export", "Every result row of a run as CSV or JSON lines");
@@ -277,6 +291,8 @@ int RunCli(int argc, char** argv) {
         std::cerr << "greencrawl: " << why << "\n";
         return kExitUsage;
       }
+      if (deny_private->count() > 0) co.private_addresses = "deny";
+      if (allow_private->count() > 0) co.private_addresses = "allow";
       Finalize(co);
       if (print_config) {
         std::cout << EffectiveConfig(co);
@@ -298,6 +314,7 @@ int RunCli(int argc, char** argv) {
                        std::cout, std::cerr);
     }
     if (*runs) return ShowRuns(db, json, std::cout);
+    if (*report && html) return WriteReportHtml(db, run, html_output, std::cout, std::cerr);
     if (*report) return ShowReport(db, run, top, all, json, std::cout);
     if (*exp) return ExportResults(db, run, format, output, std::cout);
     if (*diff) {

@@ -7,10 +7,11 @@
 #include <map>
 #include <memory>
 
-#include "crawler/crawl_session.h"
+#include "crawler/crawler.h"
 #include "app/json.h"
 #include "app/paths.h"
 #include "app/progress.h"
+#include "app/report_html.h"
 #include "app/run_lock.h"
 #include "app/settings.h"
 #include "app/thresholds.h"
@@ -68,8 +69,8 @@ ListCounts LoadList(urls::UrlListReader& reader, storage::ResultStore& store, in
       ++c.invalid;
       if (!quiet && reported++ < 100) {
         // "list.txt:3: unsupported_scheme: ftp://x/y (only http and https URLs are crawled, not ftp:)"
-        err << list_name << ":" << line.number << ": " << line.canonical.error << ": " << CleanText(line.text, 200)
-            << " (" << line.canonical.message << ")\n";
+        err << list_name << ":" << line.number << ": " << line.canonical.error << ": "
+            << urls::EscapeForMessage(line.text, 200) << " (" << line.canonical.message << ")\n";
       }
       storage::ResultRow row;
       row.url = CleanText(line.text, 2048);
@@ -226,8 +227,8 @@ std::optional<int> Prepare(const CrawlOptions& o, Prepared& p, std::ostream& err
     }
     return kExitUsage;
   }
-  // TODO(binary lists, issue 14 item 10): when urls::UrlListReader exposes its "mostly not text" check,
-  // refuse such a list here, before any run exists: "LIST does not look like a text file of URLs".
+  // A binary file as the list was refused just above, before any run exists: the reader judges the
+  // list's start (urls::NotAUrlList, "LIST does not look like a URL list: ...").
   return std::nullopt;
 }
 
@@ -303,6 +304,12 @@ int Conclude(const CrawlOptions& o, int64_t run_id, const SessionOutcome& sessio
   }
   SummaryExtras extras{session.unchanged, session.retried, previous_run, changed};
   PrintSummary(o, summary, inspector.Break(run_id), wall, session.recorded, extras, out, err);
+  if (session.max_pages_reached) {
+    // A safety stop, not the end of the site: say so even with --quiet, so a short crawl is not mistaken
+    // for a complete one.
+    err << "greencrawl: --max-pages " << o.max_pages << " reached: links beyond it were not followed\n";
+  }
+  bool report_written = o.report_html.empty() || WriteCrawlReport(o.db, run_id, o.report_html, o.quiet, err);
   if (status == "interrupted") {
     // Even with --quiet: this is how the run continues.
     CrawlOptions again = o;
@@ -310,7 +317,7 @@ int Conclude(const CrawlOptions& o, int64_t run_id, const SessionOutcome& sessio
     err << "greencrawl: to continue run " << run_id << ": " << CommandLine(again) << "\n";
     return kExitInterrupted;
   }
-  if (status != "completed") return kExitFatal;
+  if (status != "completed" || !report_written) return kExitFatal;
   auto crossed = Crossed(thresholds, metrics);
   for (const auto& line : crossed) err << "greencrawl: " << line << "\n";
   return crossed.empty() ? kExitOk : kExitThreshold;

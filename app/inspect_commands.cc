@@ -11,6 +11,7 @@
 
 #include "app/crawl.h"
 #include "app/json.h"
+#include "app/report_html.h"
 #include "app/run_lock.h"
 #include "storage/result_store.h"
 #include "storage/inspect.h"
@@ -119,7 +120,9 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
       }
       return s + "]";
     };
-    out << "{\"run\":" << RunJson(r.run) << ",\"by_status\":" << counts(r.by_status)
+    sqlite::Database read(db, sqlite::Database::Mode::kReadOnly);
+    out << "{\"run\":" << RunJson(r.run) << ",\"headline\":" << HeadlineJson(storage::ReadHeadline(read, r.run.id))
+        << ",\"by_status\":" << counts(r.by_status)
         << ",\"by_error\":" << counts(r.by_error) << ",\"size_bytes\":{\"p50\":" << OptNumber(r.size_p50)
         << ",\"p90\":" << OptNumber(r.size_p90) << ",\"p99\":" << OptNumber(r.size_p99)
         << "},\"time_ms\":{\"p50\":" << OptNumber(r.time_p50) << ",\"p90\":" << OptNumber(r.time_p90)

@@ -1,6 +1,8 @@
 #include "app/settings.h"
 
 #include <regex.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -30,6 +32,14 @@ std::string CheckProxy(const std::string& text) {
     if (text.rfind(scheme, 0) == 0 && text.size() > std::string(scheme).size()) return "";
   }
   return "expected a proxy URL such as http://proxy.example:3128 or socks5h://127.0.0.1:1080";
+}
+
+std::string CheckReadableFile(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || access(path.c_str(), R_OK) != 0) {
+    return "not a readable file";
+  }
+  return "";
 }
 
 std::string CheckRegex(const std::string& pattern) {
@@ -119,6 +129,14 @@ std::vector<Setting> MakeSettings() {
       Row("quiet", "q", T::kFlag, "", "No progress or summary on stderr; only errors", &O::quiet),
       Row("json", "", T::kFlag, "", "Print the end summary as JSON on stdout", &O::json),
       Row("insecure", "k", T::kFlag, "", "Do not verify TLS certificates", &O::insecure),
+      Checked(Row("cacert", "", T::kText, "FILE", "Trust the CA certificates in this PEM file instead of the system's",
+                  &O::cacert),
+              CheckReadableFile),
+      Choices(Row("private-addresses", "", T::kText, "WHICH",
+                  "Loopback, private, link-local and metadata addresses: listed (only for hosts the list names), "
+                  "deny (never), allow (anywhere); also --deny-private, --allow-private",
+                  &O::private_addresses),
+              {"listed", "deny", "allow"}),
       Row("verbose", "v", T::kFlag, "", "One line per URL on stderr: its outcome and URL", &O::verbose),
       Checked(Row("proxy", "", T::kText, "URL",
                   "Proxy for every request (http://, https://, socks5h://...); without it http_proxy, "
@@ -151,6 +169,9 @@ std::vector<Setting> MakeSettings() {
           &O::ignore_nofollow),
       Row("ignore-robots", "", T::kFlag, "", "Do not fetch or honour robots.txt when following links",
           &O::ignore_robots),
+      ranged(Row("max-crawl-delay", "", T::kNumber, "SECONDS", "Obey a robots.txt Crawl-delay up to this many seconds",
+                 &O::max_crawl_delay_s),
+             0, 86400),
       Choices(Row("conditional", "", T::kText, "WHEN",
                   "If-None-Match/If-Modified-Since from the previous run of the list: auto (if there is one), on, off",
                   &O::conditional),
@@ -165,6 +186,8 @@ std::vector<Setting> MakeSettings() {
       ranged(Row("wait-lock", "", T::kNumber, "SECONDS", "Wait up to SECONDS for another crawl of the database to end",
                  &O::wait_lock_s),
              0, 86400),
+      Row("report-html", "", T::kText, "FILE", "At the end, write the run's HTML report to FILE ({run}: the run id)",
+          &O::report_html),
   };
   s[0].positional = true;
   return s;

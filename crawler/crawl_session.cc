@@ -7,16 +7,20 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <xxhash.h>
 
+#include "crawler/credentials.h"
 #include "crawler/error_class.h"
 #include "crawler/fetcher.h"
+#include "greenlet/serial_thread.h"
 #include "greenlet/spawn.h"
-#include "crawler/host_scheduler.h"
-#include "crawler/parse_job.h"
+#include "crawler/frontier.h"
+#include "crawler/page_links.h"
 #include "greenlet/signals.h"
 #include "greenlet/sync.h"
+#include "greenlet/thread_pool.h"
 #include "parser/utf8.h"
 #include "urls/robots.h"
 #include "urls/scope.h"
@@ -68,6 +72,13 @@ storage::ResultRow MakeRow(const storage::FrontierItem& item, const Response& r,
   return row;
 }
 
+
+// A parsed page and, for a recursive crawl, its links sorted (see page_links.h): both made on a pool thread.
+struct ParsedPage {
+  PageInfo info;
+  PageLinks links;
+};
+
 class CrawlSession {
  public:
   CrawlSession(const CrawlOptions& o, storage::ResultStore& store, int64_t run_id, bool conditional, CrawlObserver& observer,
@@ -78,19 +89,23 @@ class CrawlSession {
         store_(store),
         run_id_(run_id),
         err_(err),
-        scheduler_(o.per_host, o.delay_ms),
-        scope_(*urls::ParseScopeKind(o.scope), o.include, o.exclude) {
+        scope_(std::make_shared<urls::Scope>(*urls::ParseScopeKind(o.scope), o.include, o.exclude)),
+        frontier_(FrontierFor(o), store.MaxSeq(run_id) + 1, store.FrontierSize(run_id)) {
     fetch_.timeout_ms = long(o.timeout_s * 1000);
     fetch_.connect_timeout_ms = std::min<long>(fetch_.timeout_ms, 10'000);
     fetch_.max_body_bytes = o.max_size;
     fetch_.user_agent = o.user_agent;
-    fetch_.headers = o.headers;
+    for (const std::string& h : o.headers) (IsCredentialHeader(h) ? credentials_ : fetch_.headers).push_back(h);
     fetch_.verify_tls = !o.insecure;
+    fetch_.ca_file = o.cacert;
+    // The guard checks the address actually connected to, for every connection (crawler/fetcher.h).
+    fetch_.private_addresses = o.private_addresses == "allow"  ? PrivateAddresses::kAllow
+                               : o.private_addresses == "deny" ? PrivateAddresses::kDeny
+                                                                : PrivateAddresses::kListedHosts;
+    fetch_.listed_hosts = listed_hosts_;
     // A list crawl needs only the title (the <head>: ~100x cheaper); following links needs the body.
     parse_.links = o.depth > 0;
     robots_on_ = o.depth > 0 && !o.ignore_robots;
-    frontier_size_ = store.FrontierSize(run_id);
-    next_seq_ = store.MaxSeq(run_id) + 1;
   }
 
   // Returns the run's final status: "completed", "interrupted" or "failed".
@@ -98,6 +113,10 @@ class CrawlSession {
     Hub hub;
     std::string status;
     {
+      // The run's SQLite connection lives on this thread for the session: the loop hands it batches and
+      // refill requests and never waits on file I/O.
+      SerialThread storage(hub);
+      storage_ = &storage;
       // libcurl sizes its connection cache at 4x the easy handles *currently added*, which come and go with
       // every transfer: idle keep-alive connections were closed and reopened (389 opened for 100 in flight
       // in bench case a). Size it for the crawl instead.
@@ -122,10 +141,11 @@ class CrawlSession {
         status = main.value();
       }
       fetcher_ = nullptr;
-    }
+      storage_ = nullptr;
+    }  // ~SerialThread: every batch handed over is written before this returns
     if (hub.Close() != 0) err_ << "greencrawl: warning: the event loop did not close cleanly\n";
     try {
-      store_.Flush();  // whatever the workers recorded before a failure
+      if (!batch_.empty()) store_.Write(run_id_, batch_);  // a failure path left rows behind
     } catch (const std::exception& e) {
       err_ << "greencrawl: " << e.what() << "\n";
       status = "failed";
@@ -133,12 +153,43 @@ class CrawlSession {
     return status;
   }
 
-  int64_t recorded() const { return recorded_; }
-  int64_t unchanged() const { return unchanged_; }
-  int64_t retried() const { return retried_; }
+  SessionOutcome Outcome() const {
+    SessionOutcome out;
+    out.recorded = recorded_;
+    out.unchanged = unchanged_;
+    out.retried = retried_;
+    out.discovered = discovered_;
+    out.max_pages_reached = frontier_.max_pages_reached();
+    out.traps = frontier_.traps();
+    out.links_too_long = links_too_long_;
+    return out;
+  }
 
  private:
+  static FrontierConfig FrontierFor(const CrawlOptions& o) {
+    FrontierConfig c;
+    c.per_host = o.per_host;
+    c.delay_ms = o.delay_ms;
+    c.max_pages = o.max_pages;
+    c.max_depth = o.depth;
+    c.memory_items = size_t(std::max(20'000, 8 * o.concurrency));
+    return c;
+  }
+
   Task<std::string> Main() {
+    if (o_.depth > 0) {
+      // What the run already knows (a resumed run, or the listed URLs): found again, it adds nothing.
+      // Named awaitables throughout: g++ 12 mis-destroys a temporary one that owns state (docs/hacking.md).
+      auto read = storage_->Call([this] {
+        std::vector<std::pair<uint64_t, int32_t>> out;
+        store_.ForEachFrontierUrl(run_id_, [&out](std::string_view url, int64_t depth) {
+          out.emplace_back(XXH3_64bits(url.data(), url.size()), int32_t(depth));
+        });
+        return out;
+      });
+      auto seeds = co_await read;
+      for (auto [hash, depth] : seeds) frontier_.Seed(hash, depth);
+    }
     auto flusher = Spawn(&CrawlSession::Flusher, this);
     auto ticker = Spawn(&CrawlSession::Ticker, this);
     detail::KillUnlessDone<void> stop_flusher{flusher}, stop_ticker{ticker};
@@ -155,36 +206,37 @@ class CrawlSession {
       workers_.clear();
       for (auto& [id, g] : abandoned) g.Kill();
     }
-    if (flush_error_) throw std::runtime_error(*flush_error_);
-    store_.Flush();
+    if (refiller_) refiller_->Kill();
+    SendBatch();
+    auto drained = storage_->Call([] {});
+    co_await drained;  // every batch before this one is written (or failed)
+    CheckStorage();
+    if (storage_error_) throw std::runtime_error(*storage_error_);
     co_return stopping_ ? "interrupted" : "completed";
   }
 
   Task<void> Dispatch() {
-    const size_t refill_below = size_t(std::max(1000, 4 * o_.concurrency));
-    while (!stopping_ && !flush_error_) {
-      if (scheduler_.queued() < refill_below) {
-        // Discovered URLs wait in the write buffer: commit them so the frontier query sees them. Only when
-        // the scheduler is about to run dry, or every 200 ms: each commit is a WAL write on the loop, and
-        // a growing recursive crawl would otherwise commit on nearly every dispatch.
-        bool starving = scheduler_.queued() < size_t(o_.concurrency);
-        if (store_.has_discoveries() && (starving || Clock::now() - last_refill_flush_ > std::chrono::milliseconds(200))) {
-          FlushNow();
-          last_refill_flush_ = Clock::now();
-          frontier_done_ = false;
-        }
-        if (!frontier_done_) Refill(refill_below * 2);
-      }
-      if (in_flight_ < o_.concurrency) {
-        if (auto next = scheduler_.Next(Clock::now())) {
-          StartWorker(std::move(next->first), std::move(next->second));
+    Pool workers(size_t(std::max(1, o_.concurrency)));
+    while (!stopping_) {
+      CheckStorage();
+      if (stopping_) break;
+      MaybeRefill();
+      // Backpressure: a storage thread that falls behind (a slow disk) holds new transfers back, so the
+      // batches waiting for it stay few.
+      bool storage_busy = storage_->backlog() > 8;
+      if (!storage_busy && workers.running() < size_t(o_.concurrency)) {
+        if (auto next = frontier_.Next(Clock::now())) {
+          ++in_flight_;
+          uint64_t id = next_worker_id_++;
+          workers_.emplace(id, co_await workers.Spawn(&CrawlSession::Worker, this, id, std::move(next->item),
+                                                      std::move(next->host)));
           continue;
         }
-        if (frontier_done_ && scheduler_.queued() == 0 && in_flight_ == 0 && !store_.has_discoveries()) break;
       }
-      // Wait for a transfer to end, a host's gap to pass, or a signal.
-      int64_t wait_ms = -1;
-      if (auto wake = scheduler_.NextWake(); wake && in_flight_ < o_.concurrency) {
+      if (frontier_.exhausted() && in_flight_ == 0) break;
+      // Wait for a transfer to end, a refill, a host's gap or a retry's backoff to pass, or a signal.
+      int64_t wait_ms = storage_busy ? 5 : -1;
+      if (auto wake = frontier_.NextWake(); wake && !storage_busy && in_flight_ < o_.concurrency) {
         wait_ms = std::max<int64_t>(
             1, std::chrono::duration_cast<std::chrono::milliseconds>(*wake - Clock::now()).count() + 1);
       }
@@ -193,20 +245,36 @@ class CrawlSession {
     }
   }
 
-  void Refill(size_t want) {
-    auto batch = store_.PendingAfter(run_id_, last_seq_, want);
-    if (batch.size() < want) frontier_done_ = true;
-    for (auto& item : batch) {
-      last_seq_ = item.seq;
-      std::string host = urls::Origin(item.url);
-      scheduler_.Add(std::move(item), host);
-    }
+  // Asks the table for more URLs when the Frontier wants them. The batch goes first, so every URL
+  // discovered so far is committed by the time the storage thread reads.
+  void MaybeRefill() {
+    if (refiller_ && !refiller_->ready()) return;
+    auto request = frontier_.TakeRefillRequest();
+    if (!request) return;
+    SendBatch();
+    refiller_ = Spawn(&CrawlSession::Refill, this, *request);
   }
 
-  void StartWorker(storage::FrontierItem item, std::string host) {
-    ++in_flight_;
-    uint64_t id = next_worker_id_++;
-    workers_.emplace(id, Spawn(&CrawlSession::Worker, this, id, std::move(item), std::move(host)));
+  Task<void> Refill(Frontier::RefillRequest request) {
+    std::vector<storage::FrontierItem> items;
+    try {
+      auto read = storage_->Call([this, request] {
+        return store_.PendingAfter(run_id_, request.after_seq, request.limit, conditional_);
+      });
+      items = co_await read;
+    } catch (const std::exception& e) {
+      StorageFailed(e.what());
+      co_return;
+    }
+    // Listed URLs come first in seq order: every listed origin is known before anything discovered
+    // (which only reaches memory after the table has been read through) is fetched.
+    for (const auto& item : items) {
+      if (!item.list_line) continue;
+      if (!credentials_.empty()) listed_origins_.insert(urls::Origin(item.url));
+      listed_hosts_->insert(urls::Host(item.url));
+    }
+    frontier_.OnRefill(request, std::move(items));
+    changed_.Set();
   }
 
   Task<void> Worker(uint64_t id, storage::FrontierItem item, std::string host) {
@@ -217,7 +285,7 @@ class CrawlSession {
       std::string host;
       ~Done() {
         --s->in_flight_;
-        s->scheduler_.Done(host);
+        s->frontier_.Done(host);
         s->workers_.erase(id);
         s->changed_.Set();
       }
@@ -229,37 +297,47 @@ class CrawlSession {
         if (!rules->Allowed(urls::PathAndQuery(item.url))) {
           row = ErrorRow(item, error_class::kRobots, "disallowed by " + host + "/robots.txt");
           row.attempts = 0;
-          Recorded(true);
-          store_.Record(run_id_, std::move(row));
+          Record(std::move(row));
           co_return;
         }
       }
       FetchOptions fo = fetch_;
-      std::optional<storage::PreviousResult> previous;
-      if (conditional_) previous = store_.Previous(item.url, run_id_);
+      AddCredentials(host, fo);
+      if (conditional_ && !item.previous_loaded) {
+        // Found on a page during this session: not looked up with a refill batch.
+        std::string url = item.url;
+        auto lookup = storage_->Call([this, url] { return store_.Previous(url, run_id_); });
+        item.previous = co_await lookup;
+        item.previous_loaded = true;
+      }
+      const std::optional<storage::PreviousResult>& previous = item.previous;
       if (previous) {
         fo.if_none_match = previous->etag.value_or("");
         fo.if_modified_since = previous->last_modified.value_or("");
       }
       Response r = co_await fetcher_->Get(item.url, fo);
-      if (auto backoff = RetryBackoff(item, r)) {
-        // A transient failure: try again later, after this host has rested; nothing is recorded yet.
+      if (auto retry = RetryAfter(item, r)) {
+        // A transient failure: try again later; nothing is recorded yet.
         storage::FrontierItem again = item;
         ++again.attempts;
-        scheduler_.Retry(std::move(again), host, *backoff);
+        frontier_.Retry(std::move(again), host, Clock::now() + retry->wait, retry->slow_host);
         ++retried_;
         co_return;
       }
-      PageInfo page;
+      ParsedPage page;
       if (r.ok() && IsHtml(r.content_type, r.body)) {
-        if (CheapToParse(r.body, parse_)) {
-          page = ParsePage(r.body, r.final_url, r.content_type, parse_);  // a small <head>: ~10 us
+        if (parse_.links) {
+          page = co_await ParseWithLinks(item, std::move(r.body), r.final_url, r.content_type);
+        } else if (CheapToParse(r.body, parse_)) {
+          page.info = ParsePage(r.body, r.final_url, r.content_type, parse_);  // a small <head>: ~10 us
         } else {
-          auto parse = ParseInPool(std::move(r.body), r.final_url, r.content_type, parse_);
-          page = co_await std::move(parse);
+          auto work = RunInPool([body = std::move(r.body), url = r.final_url, type = r.content_type, opts = parse_] {
+            return ParsePage(body, url, type, opts);
+          });
+          page.info = co_await work;
         }
       }
-      row = MakeRow(item, r, page);
+      row = MakeRow(item, r, page.info);
       row.attempts = item.attempts;
       if (r.status == 304 && previous && (previous->etag || previous->last_modified)) {
         // Not modified: the earlier response still describes the page; carry it so reports stay whole.
@@ -272,30 +350,61 @@ class CrawlSession {
         if (!row.last_modified) row.last_modified = previous->last_modified;
         ++unchanged_;
       }
-      if (o_.depth > 0 && page.html) Discover(item, r, page);
+      if (page.info.html && o_.depth > 0) Discover(item, r, page);
     } catch (const std::exception& e) {
       // Not expected (failures are data), but a URL must never be lost: record what happened.
       row = ErrorRow(item, error_class::kOther, CleanText(e.what(), 1024));
     }
-    Recorded(row.error.has_value());
-    store_.Record(run_id_, std::move(row));
-    // A flush of N rows stalls the loop ~10 us per row (bench/micro.sh, BM_StoreFlush): keep batches small.
-    if (store_.buffered() >= 1000) FlushNow();
+    Record(std::move(row));
   }
 
-  // How long to wait before retrying `r`, or nullopt when it is final. Transient: a timeout, a reset or
-  // empty answer, 429 and 503 (honouring Retry-After in seconds, up to 5 minutes).
-  std::optional<std::chrono::milliseconds> RetryBackoff(const storage::FrontierItem& item, const Response& r) const {
+  // Parses on a pool thread and sorts the page's links there too: resolution, scope, include/exclude
+  // and hashing never run on the loop.
+  Task<ParsedPage> ParseWithLinks(const storage::FrontierItem& item, std::string body, std::string final_url,
+                                  std::string content_type) {
+    // The scope root of a listed URL is where it ended up (http://x/ -> https://www.x/ is common).
+    std::string root = item.root.value_or(final_url.empty() ? item.url : final_url);
+    LinkPolicy policy;
+    policy.scope = scope_;
+    policy.follow = item.depth < o_.depth;
+    policy.ignore_nofollow = o_.ignore_nofollow;
+    ParseOptions opts = parse_;
+    std::string page_url = item.url;
+    auto work = RunInPool([body = std::move(body), final_url = std::move(final_url),
+                           content_type = std::move(content_type), opts, policy = std::move(policy),
+                           root = std::move(root), page_url = std::move(page_url)]() mutable {
+      ParsedPage p;
+      p.info = ParsePage(body, final_url, content_type, opts);
+      if (policy.follow) policy.root_key = policy.scope->Key(root);
+      p.links = SortLinks(page_url, p.info, policy);
+      p.info.links.clear();
+      return p;
+    });
+    co_return co_await work;
+  }
+
+  struct RetryPlan {
+    std::chrono::milliseconds wait;
+    bool slow_host;
+  };
+  // When to retry `r`, or nullopt when it is final. Transient: a timeout before any of the body arrived
+  // (a transfer that was making progress when the total timeout hit would only time out again), a reset
+  // or empty answer, 429 and 503 (honouring Retry-After in seconds, up to 5 minutes). Only 429, 503 and
+  // Retry-After slow the whole host down: the server asked; a broken connection says nothing about the
+  // host's other URLs.
+  std::optional<RetryPlan> RetryAfter(const storage::FrontierItem& item, const Response& r) const {
     if (item.attempts > o_.retries || stopping_) return std::nullopt;
-    bool transient = r.error == error_class::kTimeout || r.error == error_class::kReset ||
-                     r.error == error_class::kEmptyResponse || (r.ok() && (r.status == 429 || r.status == 503));
+    bool server_asked = r.ok() && (r.status == 429 || r.status == 503);
+    bool transient = (r.error == error_class::kTimeout && r.size == 0) || r.error == error_class::kReset ||
+                     r.error == error_class::kEmptyResponse || server_asked;
     if (!transient) return std::nullopt;
     auto wait = std::chrono::milliseconds(int64_t(o_.retry_delay_ms) << std::min(item.attempts - 1, 10));
-    if (!r.retry_after.empty() && std::all_of(r.retry_after.begin(), r.retry_after.end(), ::isdigit)) {
-      auto asked = std::chrono::seconds(std::min<long long>(std::stoll(r.retry_after.substr(0, 9)), 300));
+    if (!r.retry_after.empty() && r.retry_after.size() < 10 &&
+        std::all_of(r.retry_after.begin(), r.retry_after.end(), ::isdigit)) {
+      auto asked = std::chrono::seconds(std::min<long long>(std::stoll(r.retry_after), 300));
       wait = std::max<std::chrono::milliseconds>(wait, asked);
     }
-    return wait;
+    return RetryPlan{wait, server_asked};
   }
 
   static storage::ResultRow ErrorRow(const storage::FrontierItem& item, const char* error, std::string message) {
@@ -309,31 +418,23 @@ class CrawlSession {
     return row;
   }
 
-  // Records every link of a page, and queues those to follow: within --depth, in scope, not nofollow,
-  // under --max-pages. They commit with the page's own result, so a resumed run neither loses nor
-  // repeats them.
-  void Discover(const storage::FrontierItem& item, const Response& r, const PageInfo& page) {
-    // The scope root of a listed URL is where it ended up (http://x/ -> https://www.x/ is common).
+  // Records the page's links, and queues those to follow: the Frontier decides what is new, within
+  // --max-pages and the trap guards. They commit with the page's own result (same batch, before it),
+  // so a resumed run neither loses nor repeats them.
+  void Discover(const storage::FrontierItem& item, const Response& r, ParsedPage& page) {
     std::string root = item.root.value_or(r.final_url.empty() ? item.url : r.final_url);
-    bool follow_page = item.depth < o_.depth && (o_.ignore_nofollow || !page.nofollow);
-    std::string root_key = follow_page ? scope_.Key(root) : std::string();
-    for (const Link& link : page.links) {
-      store_.AddLink(run_id_, item.url, link.url, link.nofollow);
-      if (!follow_page || link.resource || (link.nofollow && !o_.ignore_nofollow)) continue;
-      if (o_.max_pages > 0 && frontier_size_ >= o_.max_pages) continue;
-      // Most links of a site point at URLs already queued: skip the database upsert unless this one
-      // is new to the session or found at a smaller depth. (A 64-bit hash: a collision could only
-      // skip a smaller-depth update, never a URL the database has not seen, since the first
-      // discovery always writes.) After --resume the set starts empty and the upsert decides.
-      uint64_t key = XXH3_64bits(link.url.data(), link.url.size());
-      auto [it, fresh] = queued_depth_.emplace(key, item.depth + 1);
-      if (!fresh) {
-        if (it->second <= item.depth + 1) continue;
-        it->second = item.depth + 1;
-      }
-      if (!scope_.AllowsUnder(root_key, link.url)) continue;
-      store_.Discover(run_id_, {link.url, next_seq_++, item.depth + 1, std::nullopt, root});
-      ++frontier_size_;  // an upper bound: links already queued are not counted again by the database
+    links_too_long_ += page.links.too_long;
+    for (auto& link : page.links.links) batch_.links.push_back(std::move(link));
+    int64_t added = 0;
+    for (auto& link : page.links.follow) {
+      auto row = frontier_.Add(Candidate{std::move(link.url), link.hash, item.depth + 1, root});
+      if (!row) continue;
+      if (row->seq > 0) ++added;
+      batch_.discovered.push_back(std::move(*row));
+    }
+    if (added) {
+      discovered_ += added;
+      observer_.Discovered(added);
     }
   }
 
@@ -345,6 +446,7 @@ class CrawlSession {
     if (e.state == RobotsEntry::kReady) co_return &e.rules;
     e.state = RobotsEntry::kFetching;
     FetchOptions ro = fetch_;
+    AddCredentials(origin, ro);
     ro.max_body_bytes = 500 * 1024;
     ro.max_redirects = 5;
     std::string url = origin + "/robots.txt";
@@ -353,9 +455,13 @@ class CrawlSession {
     if ((r.ok() || r.error == error_class::kTooLarge) && r.status >= 200 && r.status < 300) {
       entry.rules = urls::Robots::Parse(r.body, "greencrawl");
       if (auto delay = entry.rules.crawl_delay()) {
-        scheduler_.SetHostDelay(origin, std::chrono::milliseconds(int64_t(*delay * 1000)));
+        // A Crawl-delay of a day would make a nightly run wait days: capped (--max-crawl-delay).
+        double capped = std::min(*delay, o_.max_crawl_delay_s);
+        frontier_.SetHostDelay(origin, std::chrono::milliseconds(int64_t(capped * 1000)));
       }
-    } else if (r.ok() && r.status >= 400 && r.status < 500) {
+    } else if ((r.ok() && r.status >= 400 && r.status < 500) || r.error == error_class::kPrivateAddress) {
+      // A refused address: the pages themselves are refused too, each with that error class, which says
+      // more than "robots".
       entry.rules = urls::Robots::AllowAll();
     } else {
       entry.rules = urls::Robots::DisallowAll();
@@ -365,21 +471,54 @@ class CrawlSession {
     co_return &entry.rules;
   }
 
-  void FlushNow() {
-    try {
-      store_.Flush();
-    } catch (const std::exception& e) {
-      flush_error_ = e.what();
-      stopping_ = true;
-      changed_.Set();
+  // Credential headers (--header Authorization/Cookie/...) go only to the origins the list names; libcurl
+  // itself drops them on a redirect to another host.
+  void AddCredentials(const std::string& origin, FetchOptions& fo) const {
+    if (credentials_.empty() || !listed_origins_.count(origin)) return;
+    fo.headers.insert(fo.headers.end(), credentials_.begin(), credentials_.end());
+  }
+
+  void Record(storage::ResultRow row) {
+    ++recorded_;
+    observer_.Recorded(row.error.has_value());
+    batch_.results.push_back(std::move(row));
+    // Each commit rewrites the B-tree pages it touched: batches of up to 1,000 results (or 20,000 rows
+    // with their links), at least every flush_ms (Flusher).
+    if (batch_.results.size() >= 1000 || batch_.size() >= 20'000) SendBatch();
+  }
+
+  // Hands the batch to the storage thread; returns at once.
+  void SendBatch() {
+    if (batch_.empty() || !storage_) return;
+    storage_->Post([this, b = std::move(batch_)] { store_.Write(run_id_, b); });
+    batch_ = storage::WriteBatch{};
+  }
+
+  void CheckStorage() {
+    if (storage_error_ || !storage_) return;
+    if (auto e = storage_->TakeError()) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        StorageFailed(ex.what());
+      } catch (...) {
+        StorageFailed("unknown storage error");
+      }
     }
+  }
+
+  void StorageFailed(const std::string& what) {
+    if (!storage_error_) storage_error_ = what;
+    stopping_ = true;
+    changed_.Set();
   }
 
   // Commits results at least every flush_ms, so readers see progress and a crash loses little.
   Task<void> Flusher() {
     for (;;) {
       co_await Sleep(uint64_t(o_.flush_ms));
-      FlushNow();
+      SendBatch();
+      CheckStorage();
     }
   }
 
@@ -402,23 +541,26 @@ class CrawlSession {
     changed_.Set();
   }
 
-  void Recorded(bool error) {
-    ++recorded_;
-    observer_.Recorded(error);
-  }
-
   bool conditional_;
   CrawlObserver& observer_;
+  int64_t recorded_ = 0;
   int64_t unchanged_ = 0;
   int64_t retried_ = 0;
+  int64_t discovered_ = 0;
+  int64_t links_too_long_ = 0;
   const CrawlOptions& o_;
-  storage::ResultStore& store_;
+  storage::ResultStore& store_;  // used only on the storage thread while the session runs
   int64_t run_id_;
   std::ostream& err_;
-  HostScheduler scheduler_;
+  std::shared_ptr<const urls::Scope> scope_;
+  Frontier frontier_;
   FetchOptions fetch_;
+  std::vector<std::string> credentials_;             // credential headers, see AddCredentials
+  std::unordered_set<std::string> listed_origins_;   // origins of listed URLs (only with credentials_)
+  // Hosts listed URLs name, for the private-address guard; grows with refills (loop thread only, as are
+  // the fetcher's callbacks that read it).
+  std::shared_ptr<std::unordered_set<std::string>> listed_hosts_ = std::make_shared<std::unordered_set<std::string>>();
   ParseOptions parse_;
-  urls::Scope scope_;
   struct RobotsEntry {
     enum State { kNone, kFetching, kReady } state = kNone;
     urls::Robots rules;
@@ -426,34 +568,27 @@ class CrawlSession {
   };
   std::unordered_map<std::string, RobotsEntry> robots_;  // node-based: references survive rehashing
   bool robots_on_ = false;
-  int64_t frontier_size_ = 0;
-  std::unordered_map<uint64_t, int64_t> queued_depth_;  // URL hash -> smallest depth queued this session
-  int64_t next_seq_ = 1;
+  SerialThread* storage_ = nullptr;
+  storage::WriteBatch batch_;
+  std::optional<Greenlet<void>> refiller_;
   Fetcher* fetcher_ = nullptr;
-  int64_t recorded_ = 0;
   Event changed_;
   std::unordered_map<uint64_t, Greenlet<void>> workers_;
   uint64_t next_worker_id_ = 0;
   int in_flight_ = 0;
-  int64_t last_seq_ = 0;
-  Clock::time_point last_refill_flush_{};
-  bool frontier_done_ = false;
   bool stopping_ = false;
   bool hard_stop_ = false;
-  std::optional<std::string> flush_error_;
+  std::optional<std::string> storage_error_;
 };
-
 
 }  // namespace
 
 SessionOutcome RunSession(const CrawlOptions& options, storage::ResultStore& store, int64_t run_id, bool conditional,
                           CrawlObserver& observer, std::ostream& err) {
   CrawlSession session(options, store, run_id, conditional, observer, err);
-  SessionOutcome out;
-  out.status = session.Run();
-  out.recorded = session.recorded();
-  out.unchanged = session.unchanged();
-  out.retried = session.retried();
+  std::string status = session.Run();
+  SessionOutcome out = session.Outcome();
+  out.status = status;
   return out;
 }
 

@@ -17,6 +17,10 @@ struct SessionOutcome {
   int64_t recorded = 0;    // results recorded by this session
   int64_t unchanged = 0;   // 304s recorded as unchanged
   int64_t retried = 0;     // transfers retried
+  int64_t discovered = 0;  // URLs this session added to the frontier (recursive crawls)
+  bool max_pages_reached = false;  // --max-pages stopped discovery
+  int64_t traps = 0;       // discovered URLs not followed by the trap guards (urls/traps.h, query variants)
+  int64_t links_too_long = 0;  // links over the URL length cap, dropped
 };
 
 // Crawls the run's pending frontier until it is empty or a signal stops it; tells `observer` as it goes.

@@ -1,26 +1,16 @@
 #include "crawler/fetcher.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <csignal>
 #include <mutex>
 #include <stdexcept>
-#include <string_view>
-#include <unordered_set>
+#include <string>
 
 #include "crawler/error_class.h"
-#include "version.h"
+#include "crawler/transfer.h"
 
 namespace gc {
 namespace {
-
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-struct HashDeleter {
-  void operator()(XXH3_state_t* s) const { XXH3_freeState(s); }
-};
 
 void GlobalInitOnce() {
   static std::once_flag once;
@@ -31,91 +21,14 @@ void GlobalInitOnce() {
   });
 }
 
-std::string HeaderValue(CURL* easy, const char* name) {
-  curl_header* h = nullptr;
-  // request -1: the last request, i.e. the response after all redirects.
-  if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h && h->value) return h->value;
-  return {};
-}
-
-double Ms(CURL* easy, CURLINFO what) {
-  curl_off_t us = 0;
-  curl_easy_getinfo(easy, what, &us);
-  return double(us) / 1000.0;
-}
-
-bool IsHttpScheme(const char* url) {
-  CURLU* u = curl_url();
-  char* scheme = nullptr;
-  bool http = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
-              curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-              (std::string_view(scheme) == "http" || std::string_view(scheme) == "https");
-  curl_free(scheme);
-  curl_url_cleanup(u);
-  return http;
-}
-
-// CURLE_UNSUPPORTED_PROTOCOL means two things: a URL (or redirect target) that is not http(s), or a
-// response that is not HTTP at all. Tell them apart by the URLs involved.
-bool SchemeRefused(CURL* easy, const std::string& requested) {
-  if (!IsHttpScheme(requested.c_str())) return true;
-  // After a refused redirect the target is the effective URL (or, unfollowed, the redirect URL).
-  for (CURLINFO info : {CURLINFO_EFFECTIVE_URL, CURLINFO_REDIRECT_URL}) {
-    char* url = nullptr;
-    if (curl_easy_getinfo(easy, info, &url) == CURLE_OK && url && !IsHttpScheme(url)) return true;
-  }
-  return false;
-}
-
 }  // namespace
-
-// One transfer: owns its easy handle while in flight, and the Response it fills in.
-struct Fetcher::Transfer {
-  Fetcher* fetcher;
-  EasyPtr easy;
-  FetchOptions options;
-  Response response;
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
-  std::unique_ptr<XXH3_state_t, HashDeleter> hash{XXH3_createState()};
-  WakeTicket ticket;
-  bool queued = false;  // waiting for its turn to be added to the multi handle
-  bool in_multi = false;
-  bool done = false;
-  bool cap_hit = false;
-  char errbuf[CURL_ERROR_SIZE] = {};
-
-  ~Transfer() {
-    if ((queued || in_multi) && fetcher) fetcher->Cancel(this);  // the awaiting greenlet was killed
-  }
-
-  static size_t OnWrite(char* data, size_t size, size_t count, void* userp) noexcept {
-    auto* t = static_cast<Transfer*>(userp);
-    size_t n = size * count;
-    t->response.size += int64_t(n);
-    // The cap is on DECODED bytes, here in the write callback: CURLOPT_MAXFILESIZE alone stops neither an
-    // endless chunked body nor a gzip bomb.
-    if (t->response.size > t->options.max_body_bytes) {
-      t->cap_hit = true;
-      return 0;  // makes libcurl fail the transfer with CURLE_WRITE_ERROR
-    }
-    XXH3_64bits_update(t->hash.get(), data, n);
-    if (t->options.keep_body) {
-      if (t->response.body.empty()) {
-        // One allocation for the whole body when its length is announced (and under the cap).
-        curl_off_t announced = -1;
-        curl_easy_getinfo(t->easy.get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
-        if (announced > 0 && announced <= t->options.max_body_bytes) t->response.body.reserve(size_t(announced));
-      }
-      t->response.body.append(data, n);
-    }
-    return n;
-  }
-};
 
 struct Fetcher::Socket {
   Fetcher* fetcher;
   curl_socket_t fd;
-  UvHandle<uv_poll_t> poll;
+  UvHandle<uv_poll_t> poll;  // empty when uv_poll_init failed
+  int events;                // what libcurl asked us to watch (UV_READABLE | UV_WRITABLE)
+  int errors_in_a_row;       // poll errors since the last clean event
 };
 
 // Awaits one transfer: starts it on suspension; the Transfer's destructor cancels it if the greenlet dies.
@@ -139,24 +52,33 @@ Fetcher::Fetcher(Hub& hub, FetcherConfig config) : hub_(hub) {
   share_.reset(curl_share_init());
   multi_.reset(curl_multi_init());
   if (!share_ || !multi_) throw std::runtime_error("libcurl init failed");
+  // Set up once per Fetcher with our own constants: a refusal is a libcurl without a feature we rely on,
+  // so it throws rather than run differently.
+  auto check = [](bool ok, const char* what) {
+    if (!ok) throw std::runtime_error(std::string("libcurl refused ") + what);
+  };
   // One thread uses these handles, so the share needs no lock callbacks.
-  curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  CURLSH* sh = share_.get();
+  check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK, "sharing DNS");
+  check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK, "sharing TLS sessions");
   // One cookie jar for the Fetcher's transfers; used only by transfers with FetchOptions::cookies.
-  curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
+  check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE) == CURLSHE_OK, "sharing cookies");
   CURLM* m = multi_.get();
-  curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, &Fetcher::OnSocket);
-  curl_multi_setopt(m, CURLMOPT_SOCKETDATA, this);
-  curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, &Fetcher::OnTimer);
-  curl_multi_setopt(m, CURLMOPT_TIMERDATA, this);
-  curl_multi_setopt(m, CURLMOPT_PIPELINING, long(CURLPIPE_MULTIPLEX));
+  auto set = [&](CURLMoption option, auto value, const char* name) {
+    check(curl_multi_setopt(m, option, value) == CURLM_OK, name);
+  };
+  set(CURLMOPT_SOCKETFUNCTION, &Fetcher::OnSocket, "CURLMOPT_SOCKETFUNCTION");
+  set(CURLMOPT_SOCKETDATA, this, "CURLMOPT_SOCKETDATA");
+  set(CURLMOPT_TIMERFUNCTION, &Fetcher::OnTimer, "CURLMOPT_TIMERFUNCTION");
+  set(CURLMOPT_TIMERDATA, this, "CURLMOPT_TIMERDATA");
+  set(CURLMOPT_PIPELINING, long(CURLPIPE_MULTIPLEX), "CURLMOPT_PIPELINING");
   if (config.max_total_connections > 0) {
-    curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, config.max_total_connections);
+    set(CURLMOPT_MAX_TOTAL_CONNECTIONS, config.max_total_connections, "CURLMOPT_MAX_TOTAL_CONNECTIONS");
   }
   if (config.max_host_connections > 0) {
-    curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, config.max_host_connections);
+    set(CURLMOPT_MAX_HOST_CONNECTIONS, config.max_host_connections, "CURLMOPT_MAX_HOST_CONNECTIONS");
   }
-  if (config.max_connects_cache > 0) curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, config.max_connects_cache);
+  if (config.max_connects_cache > 0) set(CURLMOPT_MAXCONNECTS, config.max_connects_cache, "CURLMOPT_MAXCONNECTS");
   timer_ = UvHandle<uv_timer_t>(hub_.loop(), uv_timer_init);
   timer_->data = this;
   adder_ = UvHandle<uv_idle_t>(hub_.loop(), uv_idle_init);
@@ -186,6 +108,7 @@ Fetcher::~Fetcher() {
     hub_.Wake(t->ticket);
   }
   pending_.clear();
+  broken_.clear();
   adder_.Close();
   free_easies_.clear();
   closing_ = true;
@@ -214,74 +137,34 @@ Fetcher::EasyPtr Fetcher::TakeEasy() {
   return e;
 }
 
-void Fetcher::GiveBack(EasyPtr easy) {
-  if (free_easies_.size() < 4096) free_easies_.push_back(std::move(easy));
+void Fetcher::GiveBack(EasyPtr easy) noexcept {
+  if (free_easies_.size() >= 4096) return;
+  try {
+    free_easies_.push_back(std::move(easy));
+  } catch (...) {
+    // Out of memory: the handle is simply freed (push_back's strong guarantee left it with us).
+  }
 }
 
 void Fetcher::Start(Transfer* t) {
   t->easy = TakeEasy();
-  CURL* e = t->easy.get();
-  const FetchOptions& o = t->options;
-  XXH3_64bits_reset(t->hash.get());
-  curl_easy_setopt(e, CURLOPT_URL, t->response.url.c_str());
-  curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-  curl_easy_setopt(e, CURLOPT_SHARE, share_.get());
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::OnWrite);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-  // Hostile input: http and https only, on redirects too; a redirect to file:// is an error, not a read.
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, o.max_redirects);
-  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl decodes
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  // Debian's libcurl 7.88 resolves in a thread; without this, ending a transfer whose lookup hangs can
-  // block the loop until the lookup returns.
-  curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o.timeout_ms);
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o.connect_timeout_ms);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o.low_speed_bytes);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o.low_speed_seconds);
-  // An announced Content-Length over the cap fails before the body is read.
-  curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(o.max_body_bytes));
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
-  curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-  std::string ua = o.user_agent.empty() ? "greencrawl/" GREENCRAWL_VERSION : o.user_agent;
-  curl_easy_setopt(e, CURLOPT_USERAGENT, ua.c_str());  // libcurl copies string options
-  curl_slist* list = nullptr;
-  for (const auto& h : o.headers) list = curl_slist_append(list, h.c_str());
-  if (!o.if_none_match.empty()) list = curl_slist_append(list, ("If-None-Match: " + o.if_none_match).c_str());
-  if (!o.if_modified_since.empty()) {
-    list = curl_slist_append(list, ("If-Modified-Since: " + o.if_modified_since).c_str());
+  if (!t->Configure(share_.get())) {
+    t->done = true;
+    GiveBack(std::move(t->easy));
+    hub_.Wake(t->ticket);  // Start runs in await_suspend, after Park: the greenlet resumes next pass
+    return;
   }
-  t->headers.reset(list);
-  if (list) curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
-
-  // --- Network habits (proxy, cookies, rate limit): FetchOptions' last three fields. ---
-  // An empty CURLOPT_PROXY would switch the environment's proxies off: set it only when given.
-  if (!o.proxy.empty()) curl_easy_setopt(e, CURLOPT_PROXY, o.proxy.c_str());
-  // "" enables the cookie engine without reading a file (CURLOPT_COOKIEFILE(3)); cookies set on a
-  // redirect are sent on the next hop, and the share (constructor) gives every transfer the same jar.
-  if (o.cookies) curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
-  if (o.max_recv_bytes_per_s > 0) {
-    curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE, curl_off_t(o.max_recv_bytes_per_s));
-    // libcurl checks the rate between reads, and reads up to 100 buffers in a row while the socket has
-    // data (7.88's readwrite_data): with 16 KB buffers a fast server gets 1.6 MB through before the
-    // first check. Smaller buffers keep the limit from the first second.
-    long buffer = long(std::clamp<int64_t>(o.max_recv_bytes_per_s / 20, 1024, CURL_MAX_READ_SIZE));
-    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, std::min(buffer, long(CURL_MAX_WRITE_SIZE)));
-  }
-  // --- end of network habits ---
-
   // Not added to the multi handle yet: see AddPending.
   t->queued = true;
   pending_.push_back(t);
   if (pending_.size() == 1) uv_idle_start(adder_.get(), &Fetcher::OnAdd);
 }
 
-void Fetcher::OnAdd(uv_idle_t* idle) noexcept { static_cast<Fetcher*>(idle->data)->AddPending(); }
+void Fetcher::OnAdd(uv_idle_t* idle) noexcept {
+  auto* f = static_cast<Fetcher*>(idle->data);
+  f->FailBrokenSockets();
+  f->AddPending();
+}
 
 // Hands queued transfers to libcurl, at most kAddsPerTurn per loop turn. libcurl starts a transfer's
 // resolver thread inside curl_multi_socket_action; thousands started in one call stalled the loop for most
@@ -293,14 +176,19 @@ void Fetcher::AddPending() {
     t->queued = false;
     AddToMulti(t);
   }
-  if (pending_.empty()) uv_idle_stop(adder_.get());
+  if (pending_.empty() && broken_.empty()) uv_idle_stop(adder_.get());
 }
 
-void Fetcher::AddToMulti(Transfer* t) {
+void Fetcher::AddToMulti(Transfer* t) noexcept {
   CURL* e = t->easy.get();
-  transfers_[e] = t;
-  t->in_multi = true;
-  CURLMcode rc = curl_multi_add_handle(multi_.get(), e);
+  CURLMcode rc = CURLM_OUT_OF_MEMORY;
+  try {
+    transfers_[e] = t;
+    t->in_multi = true;
+    rc = curl_multi_add_handle(multi_.get(), e);
+  } catch (...) {
+    // transfers_ could not grow: rc stays CURLM_OUT_OF_MEMORY
+  }
   if (rc != CURLM_OK) {
     transfers_.erase(e);
     t->in_multi = false;
@@ -334,28 +222,59 @@ int Fetcher::OnSocket(CURL*, curl_socket_t s, int what, void* self, void* socket
     if (sock) {
       // Stop and close now, not later: libuv unregisters the fd *number*, and curl may reuse it for a new
       // socket the moment we return.
-      uv_poll_stop(sock->poll.get());
+      if (sock->poll) uv_poll_stop(sock->poll.get());
       f->sockets_.erase(sock);
+      std::erase(f->broken_, sock);
+      if (f->acting_on_ == sock) f->acting_on_ = nullptr;
       delete sock;
       if (!f->closing_) curl_multi_assign(f->multi_.get(), s, nullptr);
     }
     return 0;
   }
   if (!sock) {
+    sock = new (std::nothrow) Socket{f, s, {}, 0, 0};
+    // Out of memory: -1 is libcurl's documented way out (CURLMOPT_SOCKETFUNCTION(3)); it fails every
+    // transfer of the multi handle, which Act then reports.
+    if (!sock) return -1;
     try {
-      sock = new Socket{f, s, UvHandle<uv_poll_t>(f->hub_.loop(), uv_poll_init_socket, s)};
+      f->sockets_.insert(sock);
+      sock->poll = UvHandle<uv_poll_t>(f->hub_.loop(), uv_poll_init_socket, s);
+      sock->poll->data = sock;
     } catch (...) {
-      return -1;  // libcurl fails the transfers on this socket
+      // No poll for this socket (EEXIST, ENOMEM): StartPoll below fails it on the next loop turn.
     }
-    sock->poll->data = sock;
-    f->sockets_.insert(sock);
     curl_multi_assign(f->multi_.get(), s, sock);
   }
   int events = 0;
   if (what & CURL_POLL_IN) events |= UV_READABLE;
   if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
-  uv_poll_start(sock->poll.get(), events, &Fetcher::OnPoll);
+  f->StartPoll(sock, events);
   return 0;
+}
+
+void Fetcher::StartPoll(Socket* sock, int events) noexcept {
+  sock->events = events;
+  if (sock->poll && uv_poll_start(sock->poll.get(), events, &Fetcher::OnPoll) == 0) return;
+  // Cannot watch it: fail the transfers on this socket, but not from inside a libcurl callback (we may be
+  // in one), and not by returning -1, which would fail every transfer of the multi handle.
+  if (std::find(broken_.begin(), broken_.end(), sock) != broken_.end()) return;
+  if (closing_ || !adder_) return;  // curl_multi_cleanup in ~Fetcher: nothing left to fail
+  try {
+    broken_.push_back(sock);
+  } catch (...) {
+    return;  // the transfer's own timeout ends it
+  }
+  uv_idle_start(adder_.get(), &Fetcher::OnAdd);
+}
+
+void Fetcher::FailBrokenSockets() {
+  while (!broken_.empty()) {
+    Socket* sock = broken_.back();
+    broken_.pop_back();
+    // CURL_CSELECT_ERR alone: libcurl ends the transfers using this socket with "select/poll returned
+    // error" (CURLE_SEND_ERROR). CURL_POLL_REMOVE of this socket erases it from broken_ first.
+    Act(sock->fd, CURL_CSELECT_ERR);
+  }
 }
 
 int Fetcher::OnTimer(CURLM*, long timeout_ms, void* self) noexcept {
@@ -363,24 +282,44 @@ int Fetcher::OnTimer(CURLM*, long timeout_ms, void* self) noexcept {
   if (f->closing_ || !f->timer_) return 0;
   if (timeout_ms < 0) {
     uv_timer_stop(f->timer_.get());
-  } else {
-    // 0 means "as soon as possible": the uv timer fires on the next loop turn, so curl_multi_socket_action
-    // is never called from inside this callback (CURLMOPT_TIMERFUNCTION(3)).
-    uv_timer_start(f->timer_.get(), &Fetcher::OnTimeout, uint64_t(timeout_ms), 0);
+    return 0;
   }
-  return 0;
+  // 0 means "as soon as possible": the uv timer fires on the next loop turn, so curl_multi_socket_action
+  // is never called from inside this callback (CURLMOPT_TIMERFUNCTION(3)). -1 on failure is that page's
+  // rule: libcurl then fails the transfers, which is better than losing every timeout.
+  return uv_timer_start(f->timer_.get(), &Fetcher::OnTimeout, uint64_t(timeout_ms), 0) == 0 ? 0 : -1;
 }
 
 void Fetcher::OnPoll(uv_poll_t* poll, int status, int events) noexcept {
   auto* sock = static_cast<Socket*>(poll->data);
+  Fetcher* f = sock->fetcher;
   int flags = 0;
   if (status < 0) {
-    flags = CURL_CSELECT_ERR;
+    // libuv reports POLLERR as a negative status (UV_EBADF) and has already stopped the handle. libcurl's
+    // own poll loop (Curl_poll in lib/select.c) never fails a transfer on POLLERR/POLLHUP: it turns them
+    // into "readable and writable", so the next recv()/send() meets the real condition (EOF, ECONNRESET).
+    // Do the same. Passing CURL_CSELECT_ERR alone instead makes Curl_readwrite fail at once with
+    // CURLE_SEND_ERROR "select/poll returned error", which skips libcurl's rule of retrying a request
+    // once on a fresh connection when a reused one turns out dead (Curl_retry_request, reached only on
+    // CURLE_RECV_ERROR or EOF): every keep-alive connection a server closed silently became a `reset`.
+    // Only a socket that keeps reporting errors while libcurl keeps watching it gets CURL_CSELECT_ERR
+    // (which fails its transfers) instead of spinning the loop until the transfer's timeout.
+    flags = ++sock->errors_in_a_row > kMaxPollErrors ? CURL_CSELECT_ERR : CURL_CSELECT_IN | CURL_CSELECT_OUT;
   } else {
+    sock->errors_in_a_row = 0;
+    // A hangup without an error arrives as UV_READABLE: libuv's epoll backend merges the watched events
+    // into a bare EPOLLHUP, the same rule.
     if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
     if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
   }
-  sock->fetcher->Act(sock->fd, flags);  // may delete sock
+  f->acting_on_ = sock;
+  f->Act(sock->fd, flags);  // may delete sock (CURL_POLL_REMOVE then clears acting_on_)
+  if (f->acting_on_ == sock && status < 0 && !uv_is_active(reinterpret_cast<uv_handle_t*>(poll))) {
+    // libcurl still has this socket and reports only changes, so it will not ask again: resume the poll
+    // libuv stopped, or the transfer would wait for its timeout.
+    f->StartPoll(sock, sock->events);
+  }
+  f->acting_on_ = nullptr;
 }
 
 void Fetcher::OnTimeout(uv_timer_t* timer) noexcept {
@@ -389,8 +328,29 @@ void Fetcher::OnTimeout(uv_timer_t* timer) noexcept {
 
 void Fetcher::Act(curl_socket_t s, int flags) {
   int running = 0;
-  curl_multi_socket_action(multi_.get(), s, flags, &running);
+  CURLMcode rc = curl_multi_socket_action(multi_.get(), s, flags, &running);
+  // CURLM_BAD_SOCKET: libcurl no longer knows this socket (it went away in this same turn); nothing to do.
+  if (rc != CURLM_OK && rc != CURLM_BAD_SOCKET) FailAll(curl_multi_strerror(rc));
   CollectDone();
+}
+
+// The multi handle refused to go on (a callback returned -1, out of memory): its transfers would never
+// finish, so end them all here rather than leave their greenlets waiting.
+void Fetcher::FailAll(const char* why) {
+  CollectDone();  // those libcurl did finish keep their own result
+  std::vector<Transfer*> stuck;
+  for (auto& [easy, t] : transfers_) stuck.push_back(t);
+  for (Transfer* t : stuck) {
+    CURL* e = t->easy.get();
+    curl_multi_remove_handle(multi_.get(), e);
+    transfers_.erase(e);
+    t->in_multi = false;
+    t->done = true;
+    t->response.error = error_class::kOther;
+    t->response.error_message = std::string("libcurl: ") + why;
+    GiveBack(std::move(t->easy));
+    hub_.Wake(t->ticket);
+  }
 }
 
 void Fetcher::CollectDone() {
@@ -402,35 +362,7 @@ void Fetcher::CollectDone() {
     auto it = transfers_.find(e);
     if (it == transfers_.end()) continue;
     Transfer* t = it->second;
-    Response& r = t->response;
-
-    char* s = nullptr;
-    if (curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s) r.final_url = s;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &r.redirects);
-    s = nullptr;
-    if (curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &s) == CURLE_OK && s) r.content_type = s;
-    s = nullptr;
-    if (curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &s) == CURLE_OK && s) r.ip = s;
-    curl_off_t body_wire = 0;
-    long header_bytes = 0;
-    curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &body_wire);  // before decoding
-    curl_easy_getinfo(e, CURLINFO_HEADER_SIZE, &header_bytes);
-    r.wire_bytes = int64_t(body_wire) + header_bytes;
-    r.timings.dns_ms = Ms(e, CURLINFO_NAMELOOKUP_TIME_T);
-    r.timings.connect_ms = Ms(e, CURLINFO_CONNECT_TIME_T);
-    r.timings.tls_ms = Ms(e, CURLINFO_APPCONNECT_TIME_T);
-    r.timings.first_byte_ms = Ms(e, CURLINFO_STARTTRANSFER_TIME_T);
-    r.timings.total_ms = Ms(e, CURLINFO_TOTAL_TIME_T);
-    r.etag = HeaderValue(e, "ETag");
-    r.last_modified = HeaderValue(e, "Last-Modified");
-    r.retry_after = HeaderValue(e, "Retry-After");
-    r.body_hash = XXH3_64bits_digest(t->hash.get());
-    r.error = error_class::FromCurl(code, t->cap_hit);
-    if (code == CURLE_UNSUPPORTED_PROTOCOL && !SchemeRefused(e, r.url)) {
-      r.error = error_class::kBadResponse;  // libcurl's word for a reply that is not HTTP (an "HTTP/0.9" one)
-    }
-    if (!r.error.empty()) r.error_message = t->errbuf[0] ? t->errbuf : curl_easy_strerror(code);
+    t->Finish(code);
 
     // Removing here is allowed: we are after curl_multi_socket_action returned, not inside a callback.
     curl_multi_remove_handle(multi_.get(), e);

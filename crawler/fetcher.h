@@ -26,6 +26,13 @@
 
 namespace gc {
 
+// Whether a transfer may talk to non-public addresses (crawler/private_address.h): the SSRF guard.
+enum class PrivateAddresses {
+  kAllow,        // anywhere (tests, intranet crawls)
+  kDeny,         // never
+  kListedHosts,  // only for a request whose URL host is in FetchOptions::listed_hosts
+};
+
 struct FetchOptions {
   long timeout_ms = 30'000;          // whole transfer
   long connect_timeout_ms = 10'000;  // TCP + TLS handshake
@@ -35,10 +42,24 @@ struct FetchOptions {
   int64_t max_body_bytes = 64 << 20;  // decoded body cap; above it: error "too_large"
   bool keep_body = true;              // false: count bytes and hash only, keep nothing
   bool verify_tls = true;
+  std::string ca_file;                // PEM file of CA certificates to trust instead of the system's (--cacert)
   std::string user_agent;             // empty: "greencrawl/VERSION"
   std::vector<std::string> headers;   // "Name: value"
   std::string if_none_match;          // conditional request validators
   std::string if_modified_since;
+  // SSRF guard. Checked on the address actually connected to, not on what a name resolved to: before
+  // every connection is opened (CURLOPT_OPENSOCKETFUNCTION: a refused address gets no packet) and before
+  // every request is sent (CURLOPT_PREREQFUNCTION: redirect hops and reused connections too). A refusal
+  // ends the transfer with error "private_address". Behind a proxy (libcurl honours http_proxy and
+  // https_proxy from the environment) the address checked is the proxy's, not the target's.
+  PrivateAddresses private_addresses = PrivateAddresses::kAllow;
+  // For kListedHosts: the hosts the URL list itself names, each as urls::Host(url) of a listed URL (lower
+  // case, IDN in punycode, IPv4 in dotted decimal as libcurl's URL parser writes it, IPv6 in brackets). A
+  // request may use a non-public address only when urls::Host of the URL it is for (the current redirect
+  // hop's) is in the set: the rule compares host strings, never addresses, so "localhost" does not admit
+  // 127.0.0.1 nor the other way round, while http://2130706433/ is the host 127.0.0.1 (libcurl and urls::
+  // write it so). One set shared by a whole crawl; null means empty.
+  std::shared_ptr<const std::unordered_set<std::string>> listed_hosts;
   // Network habits of wget/curl users (CrawlOptions proxy, cookies, limit_rate).
   std::string proxy;                  // CURLOPT_PROXY; empty: the *_proxy environment variables apply
   bool cookies = false;               // libcurl's cookie engine; the jar is shared by the Fetcher's transfers
@@ -88,8 +109,10 @@ class Fetcher {
   // frame is destroyed (a kill) while suspended in the co_await (docs/hacking.md).
   Task<Response> Get(std::string url) { return Get(std::move(url), FetchOptions()); }
   size_t in_flight() const { return transfers_.size() + pending_.size(); }
+  // Transfers started but not yet handed to libcurl (it gets kAddsPerTurn of them per loop turn).
+  size_t queued() const { return pending_.size(); }
 
-  struct Transfer;  // one transfer in flight (fetcher.cc)
+  struct Transfer;  // one transfer in flight (transfer.h)
 
  private:
   struct EasyDeleter {
@@ -111,14 +134,18 @@ class Fetcher {
   static void OnTimeout(uv_timer_t* timer) noexcept;
   static void OnAdd(uv_idle_t* idle) noexcept;
   void AddPending();
-  void AddToMulti(Transfer* t);
+  void AddToMulti(Transfer* t) noexcept;
   static constexpr int kAddsPerTurn = 32;
+  static constexpr int kMaxPollErrors = 8;  // poll errors in a row on one socket before it counts as failed
+  void StartPoll(Socket* sock, int events) noexcept;
+  void FailBrokenSockets();
   void Act(curl_socket_t s, int flags);
+  void FailAll(const char* why);
   void CollectDone();
   void Start(Transfer* t);
   void Cancel(Transfer* t);
   EasyPtr TakeEasy();
-  void GiveBack(EasyPtr easy);
+  void GiveBack(EasyPtr easy) noexcept;
 
   Hub& hub_;
   // Declared first, destroyed last: everything below uses these.
@@ -130,6 +157,8 @@ class Fetcher {
   std::vector<EasyPtr> free_easies_;  // reused, so connections and DNS stay warm
   std::unordered_map<CURL*, Transfer*> transfers_;
   std::unordered_set<Socket*> sockets_;  // polls open for curl's sockets
+  std::vector<Socket*> broken_;          // sockets we could not poll; failed on the next loop turn
+  Socket* acting_on_ = nullptr;          // the socket OnPoll is acting on; cleared if libcurl removes it
   bool closing_ = false;
 };
 

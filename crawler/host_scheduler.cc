@@ -71,12 +71,18 @@ void HostScheduler::Done(const std::string& host) {
   }
 }
 
-void HostScheduler::Retry(storage::FrontierItem item, const std::string& host, std::chrono::milliseconds backoff) {
+void HostScheduler::AddFront(storage::FrontierItem item, const std::string& host) {
   Host& h = hosts_[host];
   h.queue.push_front(std::move(item));
   ++queued_;
-  h.next_start = std::max(h.next_start, Clock::now() + backoff);
   if (!h.scheduled && h.in_flight < per_host_) Schedule(host, h);
+}
+
+void HostScheduler::SlowDown(const std::string& host, Clock::time_point until) {
+  auto it = hosts_.find(host);
+  if (it == hosts_.end()) return;  // nothing queued or in flight: nothing to hold back
+  Host& h = it->second;
+  h.next_start = std::max(h.next_start, until);
 }
 
 std::optional<HostScheduler::Clock::time_point> HostScheduler::NextWake() const {

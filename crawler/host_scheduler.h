@@ -28,9 +28,10 @@ class HostScheduler {
   std::optional<std::pair<storage::FrontierItem, std::string>> Next(Clock::time_point now);
   // A request to `host` ended.
   void Done(const std::string& host);
-  // Puts `item` back at the front of its host's queue, and keeps the whole host waiting `backoff`
-  // (a transient failure: timeout, reset, 429, 503). Call before Done() for the failed request.
-  void Retry(storage::FrontierItem item, const std::string& host, std::chrono::milliseconds backoff);
+  // Puts `item` at the front of its host's queue (a retry whose backoff has passed).
+  void AddFront(storage::FrontierItem item, const std::string& host);
+  // Keeps `host` from starting anything before `until` (the server asked: 429, 503, Retry-After).
+  void SlowDown(const std::string& host, Clock::time_point until);
   // A longer gap for one host (robots.txt Crawl-delay); never shortens the configured one.
   void SetHostDelay(const std::string& host, std::chrono::milliseconds gap);
   // When a host that waits for its gap becomes ready, if any does.

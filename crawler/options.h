@@ -23,6 +23,10 @@ struct CrawlOptions {
   bool quiet = false;
   bool json = false;
   bool insecure = false;        // do not verify TLS certificates
+  std::string cacert;           // PEM file of CA certificates to trust instead of the system's
+  // Non-public addresses (loopback, private, link-local, metadata, ...; crawler/private_address.h):
+  // "listed" (default): only for hosts a listed URL names; "deny": never; "allow": anywhere.
+  std::string private_addresses = "listed";
   // Following links (--depth > 0): see README "Following links".
   int depth = 0;                // hops from the listed URLs; 0: only the list
   std::string scope = "host";   // host | domain | prefix | any
@@ -30,6 +34,7 @@ struct CrawlOptions {
   int64_t max_pages = 0;        // stop discovering after this many URLs in all; 0: no limit
   bool ignore_nofollow = false;
   bool ignore_robots = false;   // robots.txt is honoured when following links
+  double max_crawl_delay_s = 30;  // robots.txt Crawl-delay is obeyed up to this many seconds
   // Scheduled runs (README "Scheduled runs").
   std::string conditional = "auto";  // auto: on when the database has an earlier completed run
   int retries = 2;              // extra attempts for transient failures (timeout, reset, 429, 503)
@@ -44,6 +49,7 @@ struct CrawlOptions {
   int64_t limit_rate = 0;       // --limit-rate: bytes per second per transfer; 0: no limit
   std::string limit_rate_text = "0";  // as given (job files and --print-config)
   std::string config;           // the job file, if any
+  std::string report_html;      // at the end, write the run's HTML report here ("{run}": the run id)
   int flush_ms = 500;           // commit results at least this often
   int grace_ms = 5000;          // after SIGINT/SIGTERM, how long in-flight transfers may finish
 };

@@ -347,9 +347,14 @@ PageInfo ParsePage(std::string_view body, std::string_view page_url, std::string
   if (ex.refresh_href) info.refresh_url = urls::Resolve(info.base_url, *ex.refresh_href).value_or("");
 
   std::unordered_map<std::string, size_t> seen;
+  urls::Resolver resolver(info.base_url);  // the base parsed once for all the page's links
   for (const RawLink& raw : ex.links) {
-    auto url = urls::Resolve(info.base_url, raw.href);
+    auto url = resolver.Resolve(raw.href);
     if (!url) continue;
+    if (url->size() > options.max_url_bytes) {
+      ++info.links_too_long;  // counted, never kept: 10,000 of them would be 600 MB (issue 15.2)
+      continue;
+    }
     auto [it, fresh] = seen.emplace(*url, info.links.size());
     if (!fresh) {
       // The same target linked twice: followable if any of the links is.

@@ -34,12 +34,16 @@ struct PageInfo {
   std::string base_url;       // the URL links were resolved against
   bool truncated = false;     // input cut at kMaxParseBytes or kMaxDepth
   bool links_capped = false;  // more than max_links links were found
+  int64_t links_too_long = 0; // links whose resolved URL was over max_url_bytes (dropped)
 };
 
 struct ParseOptions {
   bool links = true;           // extract links (false: title and meta only, from the <head>)
   bool resources = false;      // also keep <link>, <script>, <img> references
   size_t max_links = 10'000;   // per page
+  // Longer resolved links are counted, not kept: the limit browsers and crawlers have long used
+  // (Scrapy's URLLENGTH_LIMIT; sitemaps allow 2,048 characters).
+  size_t max_url_bytes = 2083;
   size_t max_title_bytes = 1024;
 };
 

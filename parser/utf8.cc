@@ -3,11 +3,8 @@
 #include <algorithm>
 
 namespace gc {
-namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is invalid (RFC 3629: no overlongs,
-// no surrogates, nothing above U+10FFFF).
-size_t ValidSequence(std::string_view s, size_t i) {
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
   unsigned char c = b(0);
   if (c < 0x80) return 1;
@@ -34,8 +31,6 @@ size_t ValidSequence(std::string_view s, size_t i) {
   return n;
 }
 
-}  // namespace
-
 std::string CleanText(std::string_view in, size_t max_bytes) {
   static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
   std::string out;
@@ -49,7 +44,7 @@ std::string CleanText(std::string_view in, size_t max_bytes) {
       continue;
     }
     std::string_view piece;
-    size_t n = ValidSequence(in, i);
+    size_t n = Utf8SequenceLength(in, i);
     if (n == 0) {
       piece = kReplacement;
       n = 1;

@@ -12,4 +12,8 @@ namespace gc {
 // to one space, trims, and cuts to at most max_bytes without splitting a character.
 std::string CleanText(std::string_view in, size_t max_bytes);
 
+// Length of the valid UTF-8 sequence starting at s[i] (1 to 4), or 0 if it is invalid (RFC 3629: no
+// overlongs, no surrogates, nothing above U+10FFFF). i < s.size().
+size_t Utf8SequenceLength(std::string_view s, size_t i);
+
 }  // namespace gc

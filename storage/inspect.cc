@@ -34,23 +34,25 @@ RunSummary ReadRun(sqlite::Statement& st) {
   return s;
 }
 
-// The one definition of a run's counts (RunSummary's fields say what each means).
-constexpr const char* kCountsSql =
-    "SELECT count(*), count(status), count(*) FILTER (WHERE error IS NULL AND status BETWEEN 200 AND 399), "
-    "count(error), count(*) FILTER (WHERE error IS NOT NULL OR status >= 400) FROM results WHERE run_id = ?";
-
-void ReadCounts(sqlite::Statement& counts, RunSummary& s) {
-  counts.Bind(1, s.id);
-  counts.Step();
-  s.results = counts.Int(0);
-  s.responses = counts.Int(1);
-  s.ok = counts.Int(2);
-  s.errors = counts.Int(3);
-  s.broken = counts.Int(4);
-  counts.Reset();
+void ReadCounts(sqlite::Database& db, RunSummary& s) {
+  OutcomeCounts c = CountOutcomes(db, s.id);
+  s.results = c.results;
+  s.responses = c.responses;
+  s.ok = c.ok;
+  s.errors = c.errors;
+  s.broken = c.broken;
 }
 
 }  // namespace
+
+OutcomeCounts CountOutcomes(sqlite::Database& db, int64_t run_id) {
+  auto st = db.Prepare(
+      "SELECT count(*), count(status), count(*) FILTER (WHERE error IS NULL AND status BETWEEN 200 AND 399), "
+      "count(error), count(*) FILTER (WHERE error IS NOT NULL OR status >= 400) FROM results WHERE run_id = ?");
+  st.Bind(1, run_id);
+  st.Step();
+  return {st.Int(0), st.Int(1), st.Int(2), st.Int(3), st.Int(4)};
+}
 
 std::string OutcomeText(const Outcome& o) {
   if (o.error) return "error:" + *o.error;
@@ -80,11 +82,10 @@ Inspector::Inspector(const std::string& db_path)
 
 std::vector<RunSummary> Inspector::Runs() {
   auto st = db_.Prepare(run_columns_ + "ORDER BY r.id");
-  auto counts = db_.Prepare(kCountsSql);
   std::vector<RunSummary> out;
   while (st.Step()) {
     out.push_back(ReadRun(st));
-    ReadCounts(counts, out.back());
+    ReadCounts(db_, out.back());
   }
   return out;
 }
@@ -94,8 +95,7 @@ RunSummary Inspector::Summary(int64_t run_id) {
   st.Bind(1, run_id);
   if (!st.Step()) throw sqlite::Error("no run " + std::to_string(run_id) + " in " + db_.path(), SQLITE_ERROR);
   RunSummary s = ReadRun(st);
-  auto counts = db_.Prepare(kCountsSql);
-  ReadCounts(counts, s);
+  ReadCounts(db_, s);
   return s;
 }
 
@@ -112,8 +112,7 @@ std::optional<RunSummary> Inspector::ResumableRun() {
                         "ORDER BY r.id DESC LIMIT 1");
   if (!st.Step()) return std::nullopt;
   RunSummary s = ReadRun(st);
-  auto counts = db_.Prepare(kCountsSql);
-  ReadCounts(counts, s);
+  ReadCounts(db_, s);
   return s;
 }
 

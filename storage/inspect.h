@@ -30,6 +30,17 @@ struct RunSummary {
   std::optional<int64_t> pid;            // the process that ran it last
 };
 
+// How a run's results ended. The one definition, for every place that shows these counts: the crawl's
+// summary, `runs`, `report` (text, JSON, HTML) and --fail-on.
+struct OutcomeCounts {
+  int64_t results = 0;    // result rows: one per URL (malformed list lines included)
+  int64_t responses = 0;  // with an HTTP status, whatever it was (even if the body then failed)
+  int64_t ok = 0;         // status 2xx or 3xx and no error class
+  int64_t errors = 0;     // with an error class (docs/errors.md)
+  int64_t broken = 0;     // with an error class or a status >= 400
+};
+OutcomeCounts CountOutcomes(sqlite::Database& db, int64_t run_id);
+
 struct CountRow {
   std::string key;  // a status ("200"), an error class, ...
   int64_t count = 0;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/sqlite.h"
@@ -53,6 +54,28 @@ struct FrontierItem {
   std::optional<int64_t> list_line;
   std::optional<std::string> root;  // for discovered URLs: the scope root (see schema v2)
   int attempts = 1;                   // in memory only: the transfer attempt this is (retries)
+  // In memory only: the URL's latest earlier result, for conditional requests, when `previous_loaded`
+  // (PendingAfter with validators); otherwise not looked up yet.
+  std::optional<PreviousResult> previous{};
+  bool previous_loaded = false;
+  // Discovered only: fetch again a URL already done (found nearer the root after it was fetched at
+  // --depth, its links not followed): Write() marks its table row pending at this seq and depth.
+  bool refetch = false;
+};
+
+struct LinkRow {
+  std::string from, to;
+  bool nofollow = false;
+};
+
+// What one commit writes: results (each marks its frontier entry done in the same transaction), the
+// links of their pages, and the URLs they discovered.
+struct WriteBatch {
+  std::vector<ResultRow> results;
+  std::vector<LinkRow> links;
+  std::vector<FrontierItem> discovered;
+  bool empty() const { return results.empty() && links.empty() && discovered.empty(); }
+  size_t size() const { return results.size() + links.size() + discovered.size(); }
 };
 
 struct RunRecord {
@@ -83,7 +106,19 @@ class ResultStore {
   // Frontier. AddToFrontier returns false when the URL is already there (a duplicate); it writes in the
   // caller's transaction, see BeginBulk.
   bool AddToFrontier(int64_t run_id, const FrontierItem& item);
-  std::vector<FrontierItem> PendingAfter(int64_t run_id, int64_t after_seq, size_t limit);
+  // Pending entries with seq > after_seq, in seq order. `with_previous`: each comes with its latest
+  // earlier result (conditional requests), looked up here rather than one query per URL later.
+  std::vector<FrontierItem> PendingAfter(int64_t run_id, int64_t after_seq, size_t limit, bool with_previous = false);
+  // Calls fn(url, depth) for every URL of the run's frontier, done or not (a resumed session's memory).
+  template <typename Fn>
+  void ForEachFrontierUrl(int64_t run_id, Fn fn) {
+    auto st = db_.Prepare("SELECT url, depth FROM frontier WHERE run_id = ?");
+    st.Bind(1, run_id);
+    while (st.Step()) fn(st.TextView(0), st.Int(1));
+  }
+  // Commits `batch` in one transaction. Throws sqlite::Error, also when the database file was deleted or
+  // replaced since it was opened (SQLite would go on writing into the unlinked file).
+  void Write(int64_t run_id, const WriteBatch& batch);
   int64_t PendingCount(int64_t run_id);
   int64_t MaxSeq(int64_t run_id);
   // Drops a finished run's frontier (its results remain).
@@ -94,11 +129,7 @@ class ResultStore {
   // Buffered writes, committed by Flush().
   void Record(int64_t run_id, ResultRow row);
   void AddLink(int64_t run_id, std::string from, std::string to, bool nofollow);
-  // A URL found in a page, queued for the run at `item.depth` (kept at the smallest depth if it is
-  // already queued and not yet done). Committed with the page's result by the next Flush().
-  void Discover(int64_t run_id, FrontierItem item);
-  size_t buffered() const { return results_.size() + links_.size() + discovered_.size(); }
-  bool has_discoveries() const { return !discovered_.empty(); }
+  size_t buffered() const { return results_.size() + links_.size(); }
   int64_t FrontierSize(int64_t run_id);
   // The latest result for `url` in an earlier run that had a response (2xx or 304), if any.
   std::optional<PreviousResult> Previous(const std::string& url, int64_t before_run);
@@ -117,15 +148,20 @@ class ResultStore {
     std::string from, to;
     bool nofollow;
   };
+  void WriteResult(int64_t run_id, const ResultRow& r);
+  // Throws sqlite::Error when the file opened is no longer at its path (deleted, or replaced).
+  void CheckFileStillThere() const;
+  std::optional<std::pair<uint64_t, uint64_t>> file_id_;  // st_dev, st_ino at open
+
   sqlite::Database db_;
   sqlite::Statement insert_result_;
   sqlite::Statement mark_done_;
   sqlite::Statement insert_frontier_;
   sqlite::Statement insert_link_;
   sqlite::Statement discover_;
+  sqlite::Statement refetch_;
   sqlite::Statement previous_;
   std::vector<std::pair<int64_t, ResultRow>> results_;
-  std::vector<std::pair<int64_t, FrontierItem>> discovered_;
   std::vector<PendingLink> links_;
 };
 

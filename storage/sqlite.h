@@ -55,6 +55,11 @@ class Statement {
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
   double Real(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string Text(int col) const;
+  // Valid until the next Step/Reset.
+  std::string_view TextView(int col) const {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p ? std::string_view(p, size_t(sqlite3_column_bytes(stmt_, col))) : std::string_view();
+  }
   std::optional<int64_t> OptInt(int col) const { return IsNull(col) ? std::nullopt : std::optional(Int(col)); }
   std::optional<std::string> OptText(int col) const {
     return IsNull(col) ? std::nullopt : std::optional(Text(col));

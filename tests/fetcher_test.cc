@@ -2,8 +2,12 @@
 // class within its time limit.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
+#include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "crawler/error_class.h"
@@ -176,7 +180,7 @@ TEST_CASE("a server that never answers, and one that trickles, end as timeouts w
   auto start = Clock::now();
   Response hang = FetchOne(server.Url("/hang"), o);
   CHECK(hang.error == error_class::kTimeout);
-  CHECK(SecondsSince(start) < 3);
+  CHECK(SecondsSince(start) < 15);  // the server hangs 20 s: generous for a busy machine, still proves the limit
 
   FetchOptions slow;
   slow.low_speed_bytes = 1000;  // 10 bytes/s is far below this
@@ -185,7 +189,7 @@ TEST_CASE("a server that never answers, and one that trickles, end as timeouts w
   Response trickle = FetchOne(server.Url("/trickle"), slow);
   CHECK(trickle.error == error_class::kTimeout);
   CHECK(trickle.status == 200);
-  CHECK(SecondsSince(start) < 5);
+  CHECK(SecondsSince(start) < 15);  // the server would trickle for 20 s
 }
 
 TEST_CASE("an endless chunked body stops at the decoded-size cap as too_large") {
@@ -217,7 +221,32 @@ TEST_CASE("an announced Content-Length over the cap fails before the body is rea
   auto start = Clock::now();
   Response r = FetchOne(server.Url("/huge"), o);
   CHECK(r.error == error_class::kTooLarge);
-  CHECK(SecondsSince(start) < 3);
+  CHECK(SecondsSince(start) < 8);  // the server holds the connection 10 s
+}
+
+TEST_CASE("a claimed 60 GB Content-Length under a huge cap allocates nothing for the claim") {
+  // The claim is the server's word: memory is reserved for what arrives, never for what is announced.
+  // Reserving the claim once threw bad_alloc inside libcurl's write callback, which is noexcept: abort.
+  TestServer server;
+  auto claim = [](std::string length) {
+    return [length](const HttpRequest&, Conn& c) {
+      c.Send("HTTP/1.1 200 OK\r\nContent-Length: " + length + "\r\nContent-Type: text/html\r\n\r\n");
+      c.Send(std::string(100'000, 'b'));
+      c.CloseAfter();  // then hang up: the body is short of its claim
+    };
+  };
+  server.Handle("/60g", claim("60000000000"));
+  server.Handle("/9e18", claim("9000000000000000000"));
+  FetchOptions o;
+  o.max_body_bytes = std::numeric_limits<int64_t>::max();  // --max-size as large as it goes
+  for (const char* path : {"/60g", "/9e18"}) {
+    CAPTURE(path);
+    Response r = FetchOne(server.Url(path), o);
+    CHECK(r.status == 200);
+    CHECK(r.error == error_class::kPartial);
+    CHECK(r.size == 100'000);
+    CHECK(r.body == std::string(100'000, 'b'));
+  }
 }
 
 TEST_CASE("a gzip bomb is stopped at the decoded cap; broken gzip is bad_encoding") {
@@ -275,6 +304,230 @@ TEST_CASE("a body shorter than its Content-Length is 'partial'; a garbage status
   CHECK(h.error == error_class::kBadResponse);
 }
 
+namespace {
+
+// Fetches `urls` one after another on one Fetcher (so a later one may reuse an earlier connection).
+std::vector<Response> FetchInOrder(std::vector<std::string> urls, FetchOptions options = {}) {
+  Hub hub;
+  std::vector<Response> out;
+  {
+    Fetcher fetcher(hub);
+    auto g = Spawn([](Fetcher* f, std::vector<std::string> urls, FetchOptions o,
+                      std::vector<Response>* out) -> Task<void> {
+      for (const auto& url : urls) out->push_back(co_await f->Get(url, o));
+    }, &fetcher, urls, options, &out);
+    hub.Run();
+    REQUIRE(g.successful());
+  }
+  REQUIRE(hub.Close() == 0);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("300 KB of response headers is bad_response, and the request is not retried") {
+  TestServer server;
+  server.Handle("/page", Page);
+  server.Handle("/many-headers", [](const HttpRequest&, Conn& c) {
+    std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n";
+    for (int i = 0; i < 3000; ++i) head += "X-Header-" + std::to_string(i) + ": " + std::string(90, 'h') + "\r\n";
+    c.Send(head + "\r\nok");  // about 300 KB of headers, every line short
+  });
+  // The page first, so the big answer comes on a reused keep-alive connection, where libcurl retries a
+  // request whose connection fails before any response.
+  std::vector<Response> r = FetchInOrder({server.Url("/page"), server.Url("/many-headers")});
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].ok());
+  CHECK(r[1].error == error_class::kBadResponse);
+  CHECK(r[1].body.empty());
+  CHECK(server.Received("/many-headers") == 1);
+  MESSAGE(r[1].error_message);
+}
+
+TEST_CASE("a redirect to javascript:, data: or ftp: is unsupported_scheme") {
+  TestServer server;
+  std::vector<std::string> targets = {"javascript:alert(1)", "data:text/html,<title>x</title>",
+                                      "ftp://127.0.0.1/file", "JavaScript:void(0)", "file:/etc/passwd"};
+  for (size_t i = 0; i < targets.size(); ++i) {
+    server.Handle("/to" + std::to_string(i), [target = targets[i]](const HttpRequest&, Conn& c) {
+      c.Respond(302, "", "", {{"Location", target}});
+    });
+  }
+  for (size_t i = 0; i < targets.size(); ++i) {
+    CAPTURE(targets[i]);
+    Response r = FetchOne(server.Url("/to" + std::to_string(i)));
+    CHECK(r.error == error_class::kUnsupportedScheme);
+    CHECK(r.status == 302);
+    MESSAGE(r.error_message << " final " << r.final_url);
+  }
+  CHECK(server.Received() == targets.size());  // nothing else was asked for
+}
+
+TEST_CASE("conflicting Content-Length headers are bad_response") {
+  TestServer server;
+  server.Handle("/two", [](const HttpRequest&, Conn& c) {
+    c.Send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 11\r\n\r\nhello world");
+  });
+  server.Handle("/list", [](const HttpRequest&, Conn& c) {
+    c.Send("HTTP/1.1 200 OK\r\nContent-Length: 5, 11\r\n\r\nhello world");
+  });
+  server.Handle("/same", [](const HttpRequest&, Conn& c) {  // repeated but equal: allowed (RFC 9110 8.6)
+    c.Send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\nhello");
+  });
+  for (const char* path : {"/two", "/list"}) {
+    CAPTURE(path);
+    Response r = FetchOne(server.Url(path));
+    CHECK(r.error == error_class::kBadResponse);
+    MESSAGE(r.error_message);
+  }
+  Response same = FetchOne(server.Url("/same"));
+  CHECK(same.ok());
+  CHECK(same.body == "hello");
+}
+
+TEST_CASE("an option libcurl refuses fails the transfer before any request is sent") {
+  // libcurl refuses string options over 8 MB (CURL_MAX_INPUT_LENGTH): a way to make curl_easy_setopt fail
+  // from outside. The transfer must end with the refusal, not run without the option.
+  TestServer server;
+  server.Handle("/page", Page);
+  Response long_url = FetchOne(server.Url("/page?" + std::string(9 << 20, 'q')));
+  CHECK(long_url.error == error_class::kInvalidUrl);
+  CHECK(long_url.error_message.find("CURLOPT_URL") != std::string::npos);
+  FetchOptions o;
+  o.user_agent = std::string(9 << 20, 'u');
+  Response long_agent = FetchOne(server.Url("/page"), o);
+  CHECK(long_agent.error == error_class::kOther);
+  CHECK(long_agent.error_message.find("CURLOPT_USERAGENT") != std::string::npos);
+  CHECK(server.Received() == 0);
+  Response fine = FetchOne(server.Url("/page"));  // the recycled easy handle carries nothing over
+  CHECK(fine.ok());
+}
+
+namespace {
+
+FetchOptions Guarded(PrivateAddresses policy, std::vector<std::string> listed = {}) {
+  FetchOptions o;
+  o.private_addresses = policy;
+  o.listed_hosts = std::make_shared<const std::unordered_set<std::string>>(listed.begin(), listed.end());
+  return o;
+}
+
+void RedirectTo(TestServer& server, const std::string& path, const std::string& target) {
+  server.Handle(path, [target](const HttpRequest&, Conn& c) { c.Respond(302, "", "", {{"Location", target}}); });
+}
+
+}  // namespace
+
+TEST_CASE("listed hosts: the listed loopback host is fetched, a redirect to another loopback host is refused") {
+  // Both hosts are loopback, so only the host rule can tell them apart: the list names 127.0.0.1.
+  TestServer server;             // 127.0.0.1
+  TestServer other("127.0.0.2");  // all of 127/8 is loopback on Linux
+  server.Handle("/page", Page);
+  other.Handle("/page", Page);
+  std::string port = std::to_string(server.port());
+  RedirectTo(server, "/to-127.0.0.2", other.Url("/page"));
+  RedirectTo(server, "/to-localhost", "http://localhost:" + port + "/page");
+  RedirectTo(server, "/to-v6", "http://[::1]:" + port + "/page");
+  RedirectTo(server, "/to-self", "/page");
+  FetchOptions o = Guarded(PrivateAddresses::kListedHosts, {"127.0.0.1"});
+
+  Response listed = FetchOne(server.Url("/page"), o);
+  CHECK(listed.ok());
+  CHECK(listed.status == 200);
+  Response self = FetchOne(server.Url("/to-self"), o);  // a hop on the listed host stays allowed
+  CHECK(self.ok());
+  CHECK(self.redirects == 1);
+  for (const char* path : {"/to-127.0.0.2", "/to-localhost", "/to-v6"}) {
+    CAPTURE(path);
+    Response r = FetchOne(server.Url(path), o);
+    CHECK(r.error == error_class::kPrivateAddress);
+    CHECK(r.status == 302);
+    MESSAGE(r.error_message);
+  }
+  CHECK(server.Received("/page") == 2);  // the listed fetch and the hop to itself, nothing else
+  // Refused before connecting, not even a TCP handshake. Counted after one allowed fetch: the server
+  // accepts in arrival order, so any earlier connection would have been counted by then.
+  CHECK(FetchOne(other.Url("/page")).ok());
+  CHECK(other.Connections() == 1);
+}
+
+TEST_CASE("listed hosts: numeric spellings of 127.0.0.1 are refused when the list names the host otherwise") {
+  // The list names "localhost" (which resolves to 127.0.0.1): the rule compares host names, never
+  // addresses, so 127.0.0.1 in any spelling is another host.
+  TestServer server;
+  server.Handle("/page", Page);
+  std::string port = std::to_string(server.port());
+  std::vector<std::string> spellings = {"127.0.0.1", "2130706433", "0x7f000001", "127.1", "0177.0.0.1"};
+  for (size_t i = 0; i < spellings.size(); ++i) {
+    RedirectTo(server, "/to" + std::to_string(i), "http://" + spellings[i] + ":" + port + "/page");
+  }
+  FetchOptions o = Guarded(PrivateAddresses::kListedHosts, {"localhost"});
+  Response listed = FetchOne("http://localhost:" + port + "/page", o);
+  CHECK(listed.ok());
+  for (size_t i = 0; i < spellings.size(); ++i) {
+    CAPTURE(spellings[i]);
+    Response r = FetchOne("http://localhost:" + port + "/to" + std::to_string(i), o);
+    CHECK(r.error == error_class::kPrivateAddress);
+    // Asked directly, without the list naming them, they are refused too.
+    Response direct = FetchOne("http://" + spellings[i] + ":" + port + "/page", o);
+    CHECK(direct.error == error_class::kPrivateAddress);
+  }
+  CHECK(server.Received("/page") == 1);
+}
+
+TEST_CASE("deny refuses even a listed loopback host; allow allows every loopback host") {
+  TestServer server;
+  TestServer other("127.0.0.2");
+  server.Handle("/page", Page);
+  other.Handle("/page", Page);
+  std::string port = std::to_string(server.port());
+  RedirectTo(server, "/to-127.0.0.2", other.Url("/page"));
+  RedirectTo(server, "/to-numeric", "http://2130706433:" + port + "/page");
+  RedirectTo(server, "/to-localhost", "http://localhost:" + port + "/page");
+
+  FetchOptions deny = Guarded(PrivateAddresses::kDeny, {"127.0.0.1"});
+  Response refused = FetchOne(server.Url("/page"), deny);
+  CHECK(refused.error == error_class::kPrivateAddress);
+  CHECK(refused.status == 0);
+
+  FetchOptions allow = Guarded(PrivateAddresses::kAllow);
+  for (const char* path : {"/page", "/to-127.0.0.2", "/to-numeric", "/to-localhost"}) {
+    CAPTURE(path);
+    Response r = FetchOne(server.Url(path), allow);
+    CHECK(r.ok());
+    CHECK(r.status == 200);
+    if (std::string(path) == "/page") CHECK(server.Connections() == 1);  // the refused one never connected
+  }
+  CHECK(other.Received() == 1);
+}
+
+TEST_CASE("a reused connection is checked too: the guard runs before every request, not only on connect") {
+  // A first transfer without the guard leaves a keep-alive connection to 127.0.0.1 in the pool; a second,
+  // guarded transfer to the same host would reuse it without opening a socket.
+  TestServer server;
+  server.Handle("/page", Page);
+  Hub hub;
+  std::vector<Response> out;
+  {
+    Fetcher fetcher(hub);
+    auto g = Spawn([](Fetcher* f, std::string url, std::vector<Response>* out) -> Task<void> {
+      out->push_back(co_await f->Get(url, FetchOptions()));
+      FetchOptions deny;
+      deny.private_addresses = PrivateAddresses::kDeny;
+      out->push_back(co_await f->Get(url, deny));
+      out->push_back(co_await f->Get(url, FetchOptions()));
+    }, &fetcher, server.Url("/page"), &out);
+    hub.Run();
+    REQUIRE(g.successful());
+  }
+  REQUIRE(hub.Close() == 0);
+  REQUIRE(out.size() == 3);
+  CHECK(out[0].ok());
+  CHECK(out[1].error == error_class::kPrivateAddress);
+  CHECK(out[2].ok());
+  CHECK(server.Received() == 2);
+}
+
 TEST_CASE("conditional request headers are sent and a 304 is recorded as such") {
   TestServer server;
   std::string inm, ims;
@@ -294,7 +547,92 @@ TEST_CASE("conditional request headers are sent and a 304 is recorded as such") 
   CHECK(ims == "Tue, 01 Sep 2026 10:00:00 GMT");
 }
 
-TEST_CASE("1,000 concurrent slow transfers on one thread finish in about the time of one") {
+namespace {
+
+struct SilentCloseStats {
+  int ok = 0;
+  int errors = 0;
+  std::string first_error;
+};
+
+struct UrlAndFinal {
+  std::string url, final_url;
+};
+
+// Fetches urls[next..] one after another, so each worker reuses (or tries to reuse) its connections.
+Task<void> FetchInTurn(Fetcher* f, const std::vector<UrlAndFinal>* urls, size_t* next, SilentCloseStats* stats) {
+  while (*next < urls->size()) {
+    const UrlAndFinal& want = (*urls)[(*next)++];
+    std::string url = want.url;
+    FetchOptions o;
+    Response r = co_await f->Get(url, o);
+    if (r.ok() && r.status == 200 && r.final_url == want.final_url) {
+      ++stats->ok;
+    } else {
+      ++stats->errors;
+      if (stats->first_error.empty()) {
+        stats->first_error = url + ": status " + std::to_string(r.status) + " " + r.error + " (" +
+                             r.error_message + ") final " + r.final_url;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a server that closes every connection after one response without saying so causes no errors") {
+  // The server answers, then closes without "Connection: close"; libcurl keeps the connection for reuse
+  // and its next request meets a closed socket (a FIN, or an RST when the request already arrived).
+  // libcurl's answer is to read the EOF/reset and retry once on a fresh connection; that only works when
+  // the fetcher passes the poll error on as "readable" (fetcher.cc, OnPoll).
+  TestServer server;
+  server.SetOneRequestPerConnection(true);
+  server.Handle("/page", Page);
+  server.Handle("/r3", [](const HttpRequest& req, Conn& c) {
+    c.Respond(302, "", "", {{"Location", "/r2?" + req.query}});
+  });
+  server.Handle("/r2", [](const HttpRequest& req, Conn& c) {
+    c.Respond(301, "", "", {{"Location", "/r1?" + req.query}});
+  });
+  server.Handle("/r1", [](const HttpRequest& req, Conn& c) {
+    c.Respond(307, "", "", {{"Location", "/page?" + req.query}});
+  });
+  constexpr int kRounds = 5, kUrls = 1000, kWorkers = 25;
+  for (int round = 0; round < kRounds; ++round) {
+    CAPTURE(round);
+    size_t received_before = server.Received();
+    std::vector<UrlAndFinal> pages, chains;
+    for (int i = 0; i < kUrls; ++i) {
+      pages.push_back({server.Url("/page"), server.Url("/page")});
+      std::string q = "?i=" + std::to_string(i);
+      chains.push_back({server.Url("/r3" + q), server.Url("/page" + q)});
+    }
+    SilentCloseStats page_stats, chain_stats;
+    size_t next_page = 0, next_chain = 0;
+    Hub hub;
+    {
+      Fetcher fetcher(hub);
+      for (int w = 0; w < kWorkers; ++w) {
+        Spawn(FetchInTurn, &fetcher, &pages, &next_page, &page_stats);
+      }
+      hub.Run();
+      for (int w = 0; w < kWorkers; ++w) {
+        Spawn(FetchInTurn, &fetcher, &chains, &next_chain, &chain_stats);
+      }
+      hub.Run();
+    }
+    REQUIRE(hub.Close() == 0);
+    CHECK_MESSAGE(page_stats.errors == 0, page_stats.first_error);
+    CHECK(page_stats.ok == kUrls);
+    CHECK_MESSAGE(chain_stats.errors == 0, chain_stats.first_error);
+    CHECK(chain_stats.ok == kUrls);
+    // Every page once, every chain as its four requests: nothing lost, nothing answered twice.
+    CHECK(server.Received() - received_before == size_t(kUrls + 4 * kUrls));
+  }
+  CHECK(server.Connections() == server.Received());  // the server really closed after every answer
+}
+
+TEST_CASE("1,000 slow transfers on one thread run concurrently") {
   TestServer server;
   server.Handle("/slow", [](const HttpRequest&, Conn& c) {
     c.Sleep(300);
@@ -308,7 +646,7 @@ TEST_CASE("1,000 concurrent slow transfers on one thread finish in about the tim
     for (int i = 0; i < 1000; ++i) {
       Spawn([](Fetcher* f, std::string url, int* ok) -> Task<void> {
         FetchOptions o;
-        o.timeout_ms = 20'000;
+        o.timeout_ms = 120'000;
         Response r = co_await f->Get(url, o);
         if (r.ok() && r.status == 200 && r.body == "<title>slow</title>") ++*ok;
       }, &fetcher, server.Url("/slow?i=" + std::to_string(i)), &ok);
@@ -317,9 +655,18 @@ TEST_CASE("1,000 concurrent slow transfers on one thread finish in about the tim
   }
   double wall = SecondsSince(start);
   CHECK(ok == 1000);
-  // One takes 0.3 s; serially 1,000 take 300 s. Generous bound for sanitizer builds and thread start-up.
-  CHECK(wall < 10);
-  MESSAGE("1000 concurrent 300 ms transfers: " << wall << " s");
+  // Concurrency from the server's own log, not from a duration: the most requests it was serving at once.
+  // One at a time would be 1; every request sleeps 300 ms, so even a slow machine overlaps hundreds.
+  std::vector<std::pair<double, int>> edges;
+  for (const auto& e : server.Log()) {
+    edges.push_back({e.start_s, +1});
+    edges.push_back({e.end_s, -1});
+  }
+  std::sort(edges.begin(), edges.end());  // an end before a start at the same instant
+  int open = 0, most = 0;
+  for (auto [t, d] : edges) most = std::max(most, open += d);
+  CHECK(most >= 100);
+  MESSAGE("1000 concurrent 300 ms transfers: " << wall << " s, at most " << most << " served at once");
   CHECK(hub.Close() == 0);
 }
 
@@ -339,7 +686,7 @@ TEST_CASE("killing a greenlet mid-transfer cancels the transfer and leaves the l
     }, g, &fetcher);
     auto start = Clock::now();
     hub.Run();
-    CHECK(SecondsSince(start) < 5);
+    CHECK(SecondsSince(start) < 15);  // the server hangs 20 s
     CHECK(g.killed());
     CHECK(killer.value() == 10);  // one in flight before the kill, none after
   }
@@ -364,9 +711,13 @@ TEST_CASE("transfers in flight when the fetcher is destroyed end as 'aborted'") 
   CHECK(hub.Close() == 0);
 }
 
-TEST_CASE("2,000 concurrent failing DNS lookups do not stall the loop or the other transfers") {
-  // Debian's libcurl resolves in a thread per lookup. Names with a 64-character label fail inside the
-  // resolver without a packet leaving the machine, so this measures the threading, not a DNS server.
+TEST_CASE("2,000 concurrent failing DNS lookups are handed to libcurl over many loop turns, and all end") {
+  // Debian's libcurl resolves in a thread per lookup; names with a 64-character label fail inside the
+  // resolver without a packet leaving the machine. Handing thousands of transfers to libcurl in one call
+  // once stalled the loop for most of a second, so the fetcher hands over a few dozen per loop turn.
+  // Asserted by order, not by time (a busy machine stretches any duration): a ticker that yields once per
+  // loop turn must tick many times while transfers still wait for their hand-off. Handing all 2,000 over
+  // at once gives 0 such ticks. How long the loop stalls is a measurement, printed here only.
   TestServer server;
   server.Handle("/slow", [](const HttpRequest&, Conn& c) {
     c.Sleep(300);
@@ -374,7 +725,7 @@ TEST_CASE("2,000 concurrent failing DNS lookups do not stall the loop or the oth
   });
   Hub hub;
   struct Stats {
-    int dns_errors = 0, local_ok = 0, ticks = 0;
+    int dns_errors = 0, local_ok = 0, ticks = 0, ticks_while_queued = 0;
     double max_gap_ms = 0;
     bool done = false;
   } stats;
@@ -394,25 +745,28 @@ TEST_CASE("2,000 concurrent failing DNS lookups do not stall the loop or the oth
         if (r.ok() && r.status == 200) ++s->local_ok;
       }, &fetcher, server.Url("/slow"), &stats));
     }
-    auto ticker = Spawn([](Stats* s) -> Task<void> {
+    auto ticker = Spawn([](Fetcher* f, Stats* s) -> Task<void> {
       auto last = Clock::now();
       while (!s->done) {
-        co_await Sleep(5);
+        co_await Yield();  // once per loop turn
         auto now = Clock::now();
         s->max_gap_ms = std::max(s->max_gap_ms, std::chrono::duration<double, std::milli>(now - last).count());
         last = now;
         ++s->ticks;
+        if (f->queued() > 0) ++s->ticks_while_queued;
       }
-    }, &stats);
+    }, &fetcher, &stats);
     auto waiter = Spawn([](std::vector<Greenlet<void>> gs, Stats* s) -> Task<void> {
-      co_await JoinAll(gs, 60'000);
+      co_await JoinAll(gs, 120'000);
       s->done = true;
     }, all, &stats);
     hub.Run();
   }
   CHECK(stats.dns_errors == 2000);
   CHECK(stats.local_ok == 20);
-  MESSAGE("2000 failing lookups: longest loop stall " << stats.max_gap_ms << " ms over " << stats.ticks << " ticks");
-  CHECK(stats.max_gap_ms < 500);  // a 5 ms ticker; a blocked loop would show seconds
+  // 2,020 transfers at a few dozen per turn take dozens of turns; 10 leaves room for any batch size >= 32.
+  CHECK(stats.ticks_while_queued >= 10);
+  MESSAGE("2000 failing lookups: " << stats.ticks_while_queued << " loop turns during the hand-off; longest turn "
+                                   << stats.max_gap_ms << " ms (a measurement, not asserted)");
   CHECK(hub.Close() == 0);
 }

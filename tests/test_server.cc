@@ -168,6 +168,17 @@ size_t TestServer::Requests() const {
   return log_.size();
 }
 
+size_t TestServer::Received(const std::string& path) const {
+  std::lock_guard lock(mu_);
+  if (path.empty()) return received_.size();
+  return size_t(std::count(received_.begin(), received_.end(), path));
+}
+
+size_t TestServer::Connections() const {
+  std::lock_guard lock(mu_);
+  return connections_;
+}
+
 double TestServer::Now() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
 }
@@ -199,6 +210,7 @@ void TestServer::AcceptLoop() {
       return;
     }
     ++active_;
+    ++connections_;
     open_fds_.push_back(fd);
     std::thread([this, fd] { Serve(fd); }).detach();
   }
@@ -215,6 +227,11 @@ void TestServer::Serve(int fd) {
     HttpRequest req;
     if (!ReadRequest(fd, buffer, req)) break;
     if (Lower(req.Header("connection")) == "close") conn.CloseAfter();
+    if (one_request_per_connection_) conn.CloseSilentlyAfter();
+    {
+      std::lock_guard lock(mu_);
+      received_.push_back(req.path);
+    }
     double start = Now();
     Handler h = Find(req.path);
     if (h) {

@@ -44,16 +44,20 @@ class Conn {
                const std::vector<std::pair<std::string, std::string>>& headers = {});
   // Aborts the connection with a TCP RST.
   void Reset();
-  // Closes after this response (no keep-alive).
+  // Closes after this response (no keep-alive), announced with "Connection: close".
   void CloseAfter() { keep_alive_ = false; }
+  // Closes after this response WITHOUT announcing it: the response looks keep-alive, then the server
+  // closes the connection anyway (as some servers and load balancers do).
+  void CloseSilentlyAfter() { close_silently_ = true; }
   // Sleeps, but returns false at once when the server stops.
   bool Sleep(int ms);
-  bool keep_alive() const { return keep_alive_; }
+  bool keep_alive() const { return keep_alive_ && !close_silently_; }
 
  private:
   TestServer* server_;
   int fd_;
   bool keep_alive_ = true;
+  bool close_silently_ = false;
 };
 
 using Handler = std::function<void(const HttpRequest&, Conn&)>;
@@ -68,6 +72,11 @@ class TestServer {
 
   // Exact path, or a prefix when `path` ends in '*'. Unmatched paths get 404.
   void Handle(const std::string& path, Handler handler);
+  // Mode: every connection answers one request and is then closed without "Connection: close", so the
+  // client believes it may reuse it (Conn::CloseSilentlyAfter for every request). Set before requests.
+  void SetOneRequestPerConnection(bool on) { one_request_per_connection_ = on; }
+  // Connections accepted so far.
+  size_t Connections() const;
   int port() const { return port_; }
   const std::string& host() const { return host_; }
   std::string Url(const std::string& path) const;
@@ -78,8 +87,12 @@ class TestServer {
     double start_s;  // seconds since the server started
     double end_s;
   };
+  // Log() and Requests() count a request once its handler has returned, which can be after the client
+  // already has the response. Received() counts it when it has been read, before the handler runs: once a
+  // client has its answer, Received() includes that request. All requests, or those for one path.
   std::vector<LogEntry> Log() const;
   size_t Requests() const;
+  size_t Received(const std::string& path = "") const;
   void Stop();
 
  private:
@@ -97,11 +110,14 @@ class TestServer {
   mutable std::mutex mu_;
   std::condition_variable cv_;  // signalled on stop and when a connection thread ends
   bool stopping_ = false;
+  std::atomic<bool> one_request_per_connection_{false};
+  size_t connections_ = 0;
   int active_ = 0;
   std::vector<int> open_fds_;
   std::map<std::string, Handler> exact_;
   std::vector<std::pair<std::string, Handler>> prefixes_;
   std::vector<LogEntry> log_;
+  std::vector<std::string> received_;  // paths, in the order read
 };
 
 // Gzip-compresses `data` (for Content-Encoding tests).

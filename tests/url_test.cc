@@ -1,7 +1,11 @@
 // Canonical forms and browser-like link resolution, including the web-platform-tests resolution cases
-// whose base is http(s) (tests/data/url_resolution.tsv, made by scripts/gen_url_table.py).
+// whose base is http(s) (tests/data/url_resolution.tsv, made by scripts/gen_url_table.py); the URL list
+// reader, on real files.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -9,6 +13,7 @@
 #include <vector>
 
 #include "urls/url.h"
+#include "urls/url_list.h"
 
 using gc::urls::Canonicalize;
 using gc::urls::Resolve;
@@ -99,6 +104,31 @@ TEST_CASE("links to other schemes are dropped") {
   CHECK_FALSE(Resolve(page, "tel:+123"));
 }
 
+TEST_CASE("Resolver (one base, many links) gives Resolve's result on every WPT-derived case and more") {
+  auto rows = ReadTable(GC_TEST_DATA_DIR "/url_resolution.tsv");
+  std::vector<std::pair<std::string, std::string>> cases;  // (base, ref)
+  for (auto& r : rows) cases.emplace_back(Unescape(r[1]), Unescape(r[0]));
+  for (const char* base : {"http://example.com/dir/page.html?q=1#f", "https://Example.COM:443/a/b/", "http://x/"}) {
+    for (const char* ref : {"other.html", "/abs", "../../../../up", "./a/./b/../c.html?x=%7e#frag", "a%2fb", "..",
+                            ".", "?only", "#frag", "", "  spaced.html\t", "a b", "%zz", "a:b", "./a:b", "ü.html",
+                            "/p/1.html", "sub/", "x?y?z", "x#y?z"}) {
+      cases.emplace_back(base, ref);
+    }
+  }
+  int fast = 0;
+  for (auto& c : cases) {
+    // Not a structured binding: clang 14 cannot capture one in doctest's message lambda.
+    const std::string& base = c.first;
+    const std::string& ref = c.second;
+    gc::urls::Resolver resolver(base);
+    auto a = Resolve(base, ref), b = resolver.Resolve(ref);
+    CHECK_MESSAGE(a == b, "[" << ref << "] against " << base << ": " << a.value_or("(dropped)") << " vs "
+                              << b.value_or("(dropped)"));
+    fast += a.has_value();
+  }
+  CHECK(fast > 100);
+}
+
 TEST_CASE("origin and host are the politeness keys") {
   CHECK(gc::urls::Origin("http://Example.com/x") == "http://example.com:80");
   CHECK(gc::urls::Origin("https://example.com:8443/x") == "https://example.com:8443");
@@ -135,4 +165,149 @@ TEST_CASE("web-platform-tests resolution cases with an http(s) base") {
   }
   CHECK(known_seen == int(known.size()));
   MESSAGE("web-platform-tests http(s)-base cases: " << passed << "/" << total << " match the browser");
+}
+
+namespace {
+using gc::urls::ListLine;
+using gc::urls::UrlListReader;
+
+// A list written to a real file in a fresh temporary directory, removed at the end.
+struct ListFile {
+  std::string dir, path;
+  explicit ListFile(const std::string& bytes) {
+    char tmpl[] = "/tmp/greencrawl-list-XXXXXX";
+    dir = mkdtemp(tmpl);
+    path = dir + "/list.txt";
+    std::ofstream(path, std::ios::binary) << bytes;
+  }
+  ~ListFile() { std::filesystem::remove_all(dir); }
+  ListFile(const ListFile&) = delete;
+  ListFile& operator=(const ListFile&) = delete;
+};
+
+std::vector<ListLine> ReadAll(const std::string& bytes) {
+  ListFile f(bytes);
+  UrlListReader reader(f.path);
+  std::vector<ListLine> lines;
+  ListLine line;
+  for (int guard = 0; guard < 1'000'000 && reader.Next(line); ++guard) lines.push_back(line);
+  return lines;
+}
+
+std::string NotAListReason(const std::string& bytes) {
+  ListFile f(bytes);
+  try {
+    UrlListReader reader(f.path);
+  } catch (const gc::urls::NotAUrlList& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("list: a '#' after whitespace starts a comment; a '#' inside the URL is its fragment") {
+  auto lines = ReadAll("http://h.example/x # note\n"
+                       "http://h.example/y\t#note\n"
+                       "http://h.example/z#top\n"
+                       "http://h.example/w#top   # note # more\n"
+                       "   # a whole-line comment\n"
+                       "#another\n"
+                       "http://h.example/a b\n");
+  REQUIRE(lines.size() == 5);
+  CHECK(lines[0].text == "http://h.example/x");
+  CHECK(lines[0].canonical.url == "http://h.example/x");  // was fetched as /x%20
+  CHECK(lines[1].canonical.url == "http://h.example/y");
+  CHECK(lines[2].text == "http://h.example/z#top");
+  CHECK(lines[2].canonical.url == "http://h.example/z");
+  CHECK(lines[3].text == "http://h.example/w#top");
+  CHECK(lines[4].number == 7);
+  CHECK(lines[4].canonical.url == "http://h.example/a%20b");  // a space alone is still part of the URL
+}
+
+TEST_CASE("list: a UTF-8 byte order mark does not make line 1 invalid") {
+  auto lines = ReadAll("\xEF\xBB\xBFhttp://h.example/1\r\nhttp://h.example/2\r\n");
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].number == 1);
+  CHECK(lines[0].canonical.ok());
+  CHECK(lines[0].canonical.url == "http://h.example/1");
+  CHECK(lines[1].canonical.url == "http://h.example/2");
+  CHECK(ReadAll("\xEF\xBB\xBF").empty());
+  CHECK(ReadAll("\xEF\xBB\xBF# only a comment\n").empty());
+  // Only at the start of the file: elsewhere it is part of the line.
+  auto later = ReadAll("http://h.example/1\n\xEF\xBB\xBFhttp://h.example/2\n");
+  REQUIRE(later.size() == 2);
+  CHECK_FALSE(later[1].canonical.ok());
+}
+
+TEST_CASE("list: lines keep streaming past the sniffed first 64 KiB, numbered right") {
+  std::string list;
+  int n = 0;
+  while (list.size() < 3 * UrlListReader::kSniffBytes) list += "http://h.example/p" + std::to_string(++n) + "\n";
+  auto lines = ReadAll(list);
+  REQUIRE(lines.size() == size_t(n));
+  for (int i = 0; i < n; ++i) {
+    REQUIRE(lines[size_t(i)].number == i + 1);
+    REQUIRE(lines[size_t(i)].canonical.url == "http://h.example/p" + std::to_string(i + 1));
+  }
+  // A list without a final newline, and one shorter than the sample.
+  auto short_list = ReadAll("http://h.example/a\nhttp://h.example/b");
+  REQUIRE(short_list.size() == 2);
+  CHECK(short_list[1].canonical.url == "http://h.example/b");
+}
+
+TEST_CASE("list: binary data is recognised as not a URL list") {
+  std::string nul = "http://h.example/1\n" + std::string("\0\0\x01\x02", 4) + "\nhttp://h.example/2\n";
+  CHECK(NotAListReason(nul).find("list.txt does not look like a URL list: binary data (NUL bytes)") !=
+        std::string::npos);
+  std::string noise;  // like a compressed file: no NUL, but mostly not UTF-8
+  uint32_t x = 1;
+  while (noise.size() < 4096) {
+    x = x * 1103515245 + 12345;
+    char c = char((x >> 16) & 0xFF);
+    noise += c == '\0' ? 'x' : c;
+  }
+  CHECK(NotAListReason(noise).find("not UTF-8 text") != std::string::npos);
+  CHECK(NotAListReason("\xFF\xFEh\0t\0t\0p\0").find("UTF-16") != std::string::npos);
+  // Text passes: Latin-1 accents here and there, controls now and then, an empty file.
+  CHECK(NotAListReason("http://h.example/caf\xE9\nhttp://h.example/na\xEFve\nhttp://h.example/x\x01y\n").empty());
+  CHECK(NotAListReason("").empty());
+  // Only the first 64 KiB is judged.
+  std::string late(UrlListReader::kSniffBytes, '\n');
+  CHECK(NotAListReason(late + std::string(100, '\0')).empty());
+  // It is a std::runtime_error, like an unreadable list.
+  ListFile f(nul);
+  CHECK_THROWS_AS(UrlListReader(f.path), std::runtime_error);
+  CHECK_THROWS_WITH_AS(UrlListReader("/nonexistent/list.txt"), doctest::Contains("cannot read"), std::runtime_error);
+}
+
+TEST_CASE("list: WhyNotText's threshold, and a character cut by the end of the sample") {
+  using gc::urls::WhyNotText;
+  std::string text(91, 'a');
+  CHECK_FALSE(WhyNotText(text + std::string(9, '\x80')));  // 9% not text
+  CHECK(WhyNotText(std::string(89, 'a') + std::string(11, '\x80')));  // 11%
+  CHECK(WhyNotText(std::string(89, 'a') + std::string(11, '\x1b')));  // controls count too
+  CHECK_FALSE(WhyNotText(std::string(89, 'a') + std::string(11, '\t')));  // whitespace does not
+  CHECK_FALSE(WhyNotText("ab\xE2\x82"));  // "\xE2\x82\xAC" (euro) cut after two bytes
+  CHECK(WhyNotText("ab\xE2\x82" "cd\xE2\x82" "e"));  // cut in the middle: invalid
+}
+
+TEST_CASE("list: EscapeForMessage escapes control bytes and bidi overrides, keeps UTF-8, bounds length") {
+  using gc::urls::EscapeForMessage;
+  CHECK(EscapeForMessage("http://h/\x1b[31mred\x07") == "http://h/\\x1B[31mred\\x07");
+  CHECK(EscapeForMessage(std::string("a\0b", 3)) == "a\\x00b");
+  CHECK(EscapeForMessage("caf\xC3\xA9") == "caf\xC3\xA9");
+  CHECK(EscapeForMessage("a\xC2\x9B" "b") == "a\\xC2\\x9Bb");        // C1 CSI
+  CHECK(EscapeForMessage("a\xE2\x80\xAE" "b") == "a\\xE2\\x80\\xAEb");  // right-to-left override
+  CHECK(EscapeForMessage("a\xFF\xC3") == "a\\xFF\\xC3");              // not UTF-8
+  CHECK(EscapeForMessage("back\\slash\r\n") == "back\\\\slash\\x0D\\x0A");
+  CHECK(EscapeForMessage(std::string(300, 'x')) == std::string(200, 'x') + "...");
+  CHECK(EscapeForMessage("abc\x01", 6) == "abc...");          // not half an escape
+  CHECK(EscapeForMessage("ab\xC3\xA9", 3) == "ab...");         // not half a character
+  // Whatever the line, the message has no control byte and is valid UTF-8.
+  auto lines = ReadAll("http://h.example/\x1b]0;title\x07 x\nnot\x1b a url\n");
+  REQUIRE(lines.size() == 2);
+  for (const auto& l : lines) {
+    std::string m = EscapeForMessage(l.text);
+    for (unsigned char c : m) CHECK((c >= 0x20 && c != 0x7F));
+  }
 }

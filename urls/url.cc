@@ -224,6 +224,65 @@ std::optional<std::string> Resolve(std::string_view base, std::string_view ref_i
   return c.ok() ? std::optional<std::string>(c.url) : std::nullopt;
 }
 
+namespace {
+
+// A reference the short path may take: no scheme, not scheme-relative, not empty, not only a query or
+// fragment, and only characters that need no percent-encoding (anything else goes to libcurl, which
+// encodes it as browsers do).
+bool PlainRelative(std::string_view ref) {
+  if (ref.empty() || ref[0] == '?' || ref[0] == '#' || (ref.size() >= 2 && ref[0] == '/' && ref[1] == '/')) return false;
+  size_t colon = ref.find(':');
+  if (colon != std::string_view::npos && colon < ref.find_first_of("/?#")) return false;  // a scheme, or odd
+  for (size_t i = 0; i < ref.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(ref[i]);
+    if (c <= 0x20 || c >= 0x7f) return false;
+    switch (c) {
+      case '"': case '<': case '>': case '\\': case '^': case '`': case '{': case '|': case '}':
+        return false;
+      case '%':
+        if (i + 2 >= ref.size() || !std::isxdigit(static_cast<unsigned char>(ref[i + 1])) ||
+            !std::isxdigit(static_cast<unsigned char>(ref[i + 2]))) {
+          return false;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Resolver::Resolver(std::string_view base) : base_(base) {
+  Canonical c = Canonicalize(base);
+  if (!c.ok()) return;
+  size_t slash = c.url.find('/', c.url.find("://") + 3);
+  if (slash == std::string::npos) return;
+  authority_ = c.url.substr(0, slash);
+  std::string path = c.url.substr(slash, c.url.find('?', slash) - slash);
+  directory_ = path.substr(0, path.rfind('/') + 1);
+  scheme_ = c.url.substr(0, c.url.find(':'));
+}
+
+std::optional<std::string> Resolver::Resolve(std::string_view ref_in) const {
+  if (authority_.empty()) return urls::Resolve(base_, ref_in);
+  // The common case: trimmed and tab-free already, nothing browser-specific to rewrite.
+  size_t b = 0, e = ref_in.size();
+  while (b < e && static_cast<unsigned char>(ref_in[b]) <= 0x20) ++b;
+  while (e > b && static_cast<unsigned char>(ref_in[e - 1]) <= 0x20) --e;
+  std::string_view ref = ref_in.substr(b, e - b);
+  if (!PlainRelative(ref)) return urls::Resolve(base_, ref_in);
+  ref = ref.substr(0, ref.find('#'));
+  size_t q = ref.find('?');
+  std::string path = ref[0] == '/' ? std::string(ref.substr(0, q)) : directory_ + std::string(ref.substr(0, q));
+  bool has_query = q != std::string_view::npos;
+  std::string query = has_query ? std::string(ref.substr(q + 1)) : std::string();
+  auto normalized = NormalizePathAndQuery(path, query, has_query);
+  if (!normalized) return urls::Resolve(base_, ref_in);
+  return authority_ + *normalized;
+}
+
 std::string Origin(std::string_view url) {
   CurlUrl u(curl_url());
   if (curl_url_set(u.get(), CURLUPART_URL, std::string(url).c_str(), kParseFlags) != CURLUE_OK) return {};

@@ -1,0 +1,88 @@
+#include "app/html_escape.h"
+
+#include <cstdint>
+
+#include "parser/utf8.h"
+
+namespace gc {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+
+// The code point of the valid n-byte sequence at s[i].
+uint32_t Decode(std::string_view s, size_t i, size_t n) {
+  auto b = [&](size_t k) { return uint32_t(static_cast<unsigned char>(s[i + k])); };
+  if (n == 1) return b(0);
+  if (n == 2) return (b(0) & 0x1F) << 6 | (b(1) & 0x3F);
+  if (n == 3) return (b(0) & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
+  return (b(0) & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
+}
+
+// WHATWG HTML "control-character-in-input-stream" and "noncharacter-in-input-stream" are parse errors;
+// a report must not contain them, so they are shown as U+FFFD.
+bool Unwanted(uint32_t cp) {
+  if (cp == '\t' || cp == '\n') return false;
+  if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) return true;
+  if (cp >= 0xFDD0 && cp <= 0xFDEF) return true;
+  return (cp & 0xFFFE) == 0xFFFE;
+}
+
+std::string Escape(std::string_view s, size_t max_bytes, bool attribute) {
+  std::string out;
+  out.reserve(s.size() < 4096 ? s.size() + 16 : 4096);
+  for (size_t i = 0; i < s.size();) {
+    if (i >= max_bytes) {
+      out += "\xE2\x80\xA6";  // …
+      break;
+    }
+    size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) {
+      out += kReplacement;
+      ++i;
+      continue;
+    }
+    uint32_t cp = Decode(s, i, n);
+    if (Unwanted(cp)) {
+      out += kReplacement;
+    } else if (cp == '&') {
+      out += "&amp;";
+    } else if (cp == '<') {
+      out += "&lt;";
+    } else if (cp == '>') {
+      out += "&gt;";
+    } else if (cp == '"') {
+      out += "&quot;";
+    } else if (cp == '\'') {
+      out += "&#39;";
+    } else if (attribute && cp == '\n') {
+      out += "&#10;";
+    } else if (attribute && cp == '\t') {
+      out += "&#9;";
+    } else {
+      out.append(s.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string HtmlText(std::string_view s, size_t max_bytes) { return Escape(s, max_bytes, false); }
+
+std::string HtmlAttr(std::string_view s, size_t max_bytes) { return Escape(s, max_bytes, true); }
+
+bool IsWebUrl(std::string_view url) {
+  auto starts = [&](std::string_view prefix) {
+    if (url.size() < prefix.size()) return false;
+    for (size_t i = 0; i < prefix.size(); ++i) {
+      char c = url[i];
+      if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+      if (c != prefix[i]) return false;
+    }
+    return true;
+  };
+  return starts("http://") || starts("https://");
+}
+
+}  // namespace gc

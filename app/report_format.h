@@ -1,0 +1,21 @@
+// How the HTML report writes numbers for people: "1,204", "3.4 MiB", "212 ms", "4 min 5 s", "12%".
+// Pure functions, any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace gc::report {
+
+std::string Count(int64_t v);                     // 1,234,567
+std::string Bytes(double v);                      // 512 B, 1 kB, 3.4 MB (SI units, as on a log axis)
+std::string Ms(double ms);                        // 0.42 ms, 2.5 ms, 212 ms, 1.25 s
+std::string Duration(double s);                   // 9.50 s, 4 min 5 s, 2 h 3 min
+std::string Percent(int64_t part, int64_t whole);  // "12%", "0.4%"; "" when whole is 0
+std::string Printf(const char* format, double v);  // one double through snprintf
+
+// The headline's numbers for machines, in `report --json` and the page's data-value attributes alike:
+// whole numbers as integers ("1204"), others with three decimals ("12.345").
+std::string HeadlineNumber(double v);
+
+}  // namespace gc::report

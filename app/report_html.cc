@@ -1,0 +1,220 @@
+#include "app/report_html.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+#include "app/crawl.h"
+#include "app/html_escape.h"
+#include "app/json.h"
+#include "app/report_format.h"
+#include "app/report_sections.h"
+#include "storage/result_store.h"
+#include "version.h"
+
+namespace gc {
+namespace {
+
+// Sorting for table.sortable: click (or Enter on) a header. The page's Content-Security-Policy allows
+// exactly this script by its hash, so nothing else can run even if escaping ever failed; the browser
+// test checks the hash (tests/report_html_browser_test.py).
+constexpr const char kScript[] =
+    "document.querySelectorAll('table.sortable th').forEach(function(th){"
+    "th.tabIndex=0;th.title='Sort';"
+    "th.addEventListener('click',function(){sortBy(th)});"
+    "th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();sortBy(th)}})});"
+    "function sortBy(th){"
+    "var body=th.closest('table').tBodies[0],cells=th.parentNode.children,"
+    "i=Array.prototype.indexOf.call(cells,th),num=th.dataset.type==='num',"
+    "dir=th.getAttribute('aria-sort')==='ascending'?-1:1;"
+    "Array.prototype.forEach.call(cells,function(h){h.removeAttribute('aria-sort')});"
+    "th.setAttribute('aria-sort',dir>0?'ascending':'descending');"
+    "function key(c){var v=c.dataset.sort!==undefined?c.dataset.sort:c.textContent;"
+    "return num?(parseFloat(v)||0):v.toLowerCase()}"
+    "var rows=Array.prototype.slice.call(body.rows);"
+    "rows.sort(function(a,b){var x=key(a.cells[i]),y=key(b.cells[i]);return (x<y?-1:x>y?1:0)*dir});"
+    "rows.forEach(function(r){body.appendChild(r)})}";
+// base64(SHA-256(kScript)), for the CSP. Change both together; the browser test fails otherwise.
+constexpr const char kScriptHash[] = "sha256-/6hTzuGD13SC789I4xbo4sGMe9RyJPTKpvBGLx+eEHc=";
+
+constexpr const char kStyle[] = R"css(
+:root{--ink:#1f2937;--muted:#6b7280;--line:#e5e7eb;--bg:#f5f6f8;--card:#fff;--good:#2f9e44;--bad:#c92a2a}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+main{max-width:1240px;margin:0 auto;padding:24px 20px 40px}
+header.top{display:flex;flex-wrap:wrap;align-items:baseline;gap:6px 14px;margin-bottom:4px}
+header.top .brand{font-weight:600;color:var(--muted);letter-spacing:.02em}
+h1{font-size:26px;margin:0;font-weight:650}
+h1 .list{font-weight:400;color:var(--muted);word-break:break-all}
+.status{display:inline-block;padding:2px 10px;border-radius:999px;font-size:13px;font-weight:600;vertical-align:middle}
+.status-completed{background:#d3f9d8;color:#1b5e20}.status-interrupted{background:#fff3bf;color:#7c5700}
+.status-running,.status-failed{background:#ffe3e3;color:#a51111}
+p.meta{margin:2px 0 18px;color:var(--muted)}
+nav.toc{display:flex;flex-wrap:wrap;gap:6px;margin:0 0 18px}
+nav.toc a{padding:3px 10px;border-radius:6px;background:#e9ecef;color:var(--ink);text-decoration:none;font-size:13px}
+nav.toc a:hover{background:#dee2e6}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:12px;margin-bottom:22px}
+@media (min-width:900px){.cards{grid-template-columns:repeat(5,1fr)}}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:12px 14px}
+.card .num{font-size:24px;font-weight:650;font-variant-numeric:tabular-nums}
+.card .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.05em}
+.card .hint{color:var(--muted);font-size:12px}
+.card-errors .num,.card-broken .num{color:var(--bad)}.card-ok .num{color:var(--good)}
+.delta{font-size:12px;margin-top:4px}.delta.worse{color:var(--bad)}.delta.better{color:var(--good)}
+.delta.same{color:var(--muted)}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:16px;margin-bottom:22px;align-items:start}
+figure.chart-card,section.block{background:var(--card);border:1px solid var(--line);border-radius:10px;margin:0;padding:14px 16px}
+figcaption,section.block h2{font-size:16px;font-weight:650;margin:0 0 8px}
+svg.chart{display:block;width:100%;height:auto}
+details summary{cursor:pointer;color:var(--muted);font-size:13px}
+section.block{margin-bottom:16px;overflow-x:auto}
+table{border-collapse:collapse;width:100%;font-size:13px;margin-top:6px}
+th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+th{background:#f8f9fa;font-weight:600;white-space:nowrap;position:sticky;top:0}
+table.sortable th{cursor:pointer}table.sortable th:hover{background:#eef0f2}
+th[aria-sort=ascending]::after{content:" \25B2";font-size:10px}th[aria-sort=descending]::after{content:" \25BC";font-size:10px}
+tbody tr:nth-child(even){background:#fafbfc}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.url{max-width:460px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+td.url a{color:#1c64c4;text-decoration:none}td.url a:hover{text-decoration:underline}
+td.title{max-width:320px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;color:#495057}
+td.refs{text-align:left}td.refs ul{margin:4px 0 0;padding-left:18px;text-align:left;white-space:normal;word-break:break-all}
+.o{display:inline-block;padding:0 7px;border-radius:5px;font-size:12px;font-weight:600;color:#fff;background:#868e96}
+.o-2xx{background:#2f9e44}.o-3xx{background:#1c7ed6}.o-4xx{background:#f08c00}.o-5xx{background:#e8590c}
+.o-error{background:#c92a2a}
+.chips{display:flex;flex-wrap:wrap;gap:6px;margin:0}
+.chip{display:inline-block;padding:1px 9px;border-radius:999px;background:#e9ecef;font-size:12px}
+.chip-added{background:#d3f9d8}.chip-removed{background:#ffe3e3}.chip-status{background:#fff3bf}
+.chip-size{background:#e7f5ff}.chip-title{background:#f3f0ff}.chip-content{background:#e6fcf5}
+.note,.empty,.muted{color:var(--muted)}p.note{margin:6px 0 0;font-size:13px}
+code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f1f3f5;padding:1px 4px;border-radius:4px}
+footer{color:var(--muted);font-size:12px;margin-top:24px}
+@media print{body{background:#fff}.card,figure.chart-card,section.block{break-inside:avoid}}
+)css";
+
+std::string StatusBadge(const std::string& status) {
+  // A run still marked running after its process died was killed; `report` cannot tell the two apart
+  // without the run lock, so it says both.
+  std::string text = status == "running" ? "running or killed" : status;
+  return "<span class=\"status status-" + HtmlAttr(status, 40) + "\">" + HtmlText(text, 40) + "</span>";
+}
+
+std::string Page(const storage::ReportData& r, const std::string& db_label, const std::string& generated_at) {
+  using namespace report;
+  const auto& h = r.headline;
+  std::string run = std::to_string(h.run_id);
+  std::string list = h.list_file.empty() ? "(no list)" : h.list_file;
+  std::string s;
+  s.reserve(256 * 1024);
+  s += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  // No fetch of any kind: the page must work offline and never call home when opened.
+  s += std::string("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                   "style-src 'unsafe-inline'; script-src '") + kScriptHash + "'; base-uri 'none'; form-action 'none'\">\n";
+  s += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  s += "<meta name=\"generator\" content=\"greencrawl " GREENCRAWL_VERSION "\">\n";
+  s += "<title>greencrawl run " + run + " · " + HtmlText(list, 200) + "</title>\n<style>" + kStyle + "</style>\n";
+  s += "</head>\n<body>\n<main>\n";
+  s += "<header class=\"top\"><span class=\"brand\">greencrawl report</span><h1>Run " + run +
+       " <span class=\"list\">" + HtmlText(list, 200) + "</span></h1>" + StatusBadge(h.status) + "</header>\n";
+  s += "<p class=\"meta\">Started " + HtmlText(h.started_at, 40);
+  if (h.finished_at) s += " · finished " + HtmlText(*h.finished_at, 40);
+  s += " · greencrawl " + HtmlText(h.version, 40);
+  if (h.previous_run) s += " · compared with run " + std::to_string(*h.previous_run) + ", the previous completed run of this list";
+  s += "</p>\n";
+  s += "<nav class=\"toc\" aria-label=\"Sections\"><a href=\"#headline\">Headline</a><a href=\"#charts\">Charts</a>"
+       "<a href=\"#broken\">Broken</a><a href=\"#changes\">Changes</a><a href=\"#slowest\">Slowest</a>"
+       "<a href=\"#largest\">Largest</a><a href=\"#redirects\">Redirects</a></nav>\n";
+  s += HeadlineCards(r) + "\n";
+  s += "<div id=\"charts\">" + Charts(r) + "</div>\n";
+  s += Section("broken", "Broken links <span class=\"muted\">" + Count(r.broken_total) + "</span>", BrokenTable(r)) + "\n";
+  std::string changes_heading = "What changed";
+  if (h.previous_run) changes_heading += " <span class=\"muted\">since run " + std::to_string(*h.previous_run) + "</span>";
+  s += Section("changes", changes_heading, ChangesBlock(r)) + "\n";
+  s += Section("slowest", "Slowest", TopTable(r.slowest, "time", false)) + "\n";
+  s += Section("largest", "Largest", TopTable(r.largest, "size", true)) + "\n";
+  s += Section("redirects", "Redirects <span class=\"muted\">" + Count(r.redirect_total) + "</span>", RedirectTable(r)) +
+       "\n";
+  s += "<footer>Generated " + HtmlText(generated_at, 40) + " by greencrawl " GREENCRAWL_VERSION " from " +
+       HtmlText(db_label, 300) + ". The same headline: <code>greencrawl report --db " + HtmlText(db_label, 300) +
+       " --run " + run + " --json</code>; every row: <code>greencrawl export --run " + run + "</code>.</footer>\n";
+  s += "</main>\n<script>" + std::string(kScript) + "</script>\n</body>\n</html>\n";
+  return s;
+}
+
+// PATH.partial, then rename(2): a reader (a web server, a mail job) sees the old page or the new one.
+void WriteAtomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".partial";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+    f.write(text.data(), std::streamsize(text.size()));
+    f.flush();
+    if (!f) {
+      std::remove(tmp.c_str());
+      throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    std::remove(tmp.c_str());
+    throw std::runtime_error("cannot write " + path + ": " + std::strerror(e));
+  }
+}
+
+}  // namespace
+
+std::string RenderReportHtml(const storage::ReportData& data, const std::string& db_label,
+                             const std::string& generated_at) {
+  return Page(data, db_label, generated_at);
+}
+
+int WriteReportHtml(const std::string& db, std::optional<int64_t> run, const std::string& output, std::ostream& out,
+                    std::ostream& note) {
+  storage::ReportData data = storage::LoadReportData(db, run, storage::ReportLimits());
+  std::string page = RenderReportHtml(data, db, storage::UtcNow());
+  if (output == "-") {
+    out << page;
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write the report to standard output");
+    return kExitOk;
+  }
+  std::string id = std::to_string(data.headline.run_id);
+  std::string path = output.empty() ? "report-run-" + id + ".html" : output;
+  for (size_t at; (at = path.find("{run}")) != std::string::npos;) path.replace(at, 5, id);
+  WriteAtomically(path, page);
+  note << "greencrawl: report of run " << id << " written to " << path << " (" << report::Bytes(double(page.size()))
+       << ")\n";
+  return kExitOk;
+}
+
+bool WriteCrawlReport(const std::string& db, int64_t run_id, const std::string& output, bool quiet, std::ostream& err) {
+  std::ostringstream note;
+  try {
+    WriteReportHtml(db, run_id, output, std::cout, note);
+  } catch (const std::exception& e) {
+    err << "greencrawl: the HTML report was not written: " << e.what() << "\n";
+    return false;
+  }
+  if (!quiet) err << note.str();
+  return true;
+}
+
+std::string HeadlineJson(const storage::Headline& h) {
+  using report::HeadlineNumber;
+  auto opt = [](const std::optional<double>& v) { return v ? HeadlineNumber(*v) : std::string("null"); };
+  return "{\"run_id\":" + std::to_string(h.run_id) + ",\"list_file\":" + JsonString(h.list_file) +
+         ",\"status\":" + JsonString(h.status) + ",\"started_at\":" + JsonString(h.started_at) +
+         ",\"finished_at\":" + (h.finished_at ? JsonString(*h.finished_at) : "null") +
+         ",\"results\":" + std::to_string(h.results) + ",\"ok\":" + std::to_string(h.ok) +
+         ",\"errors\":" + std::to_string(h.errors) + ",\"broken\":" + std::to_string(h.broken) +
+         ",\"duration_s\":" + opt(h.duration_s) + ",\"rate_per_s\":" + opt(h.rate_per_s) +
+         ",\"wire_bytes\":" + std::to_string(h.wire_bytes) + ",\"unchanged\":" + std::to_string(h.unchanged) +
+         ",\"retried\":" + std::to_string(h.retried) + ",\"redirected\":" + std::to_string(h.redirected) +
+         ",\"previous_run\":" + (h.previous_run ? std::to_string(*h.previous_run) : "null") + "}";
+}
+
+}  // namespace gc

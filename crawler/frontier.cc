@@ -1,0 +1,147 @@
+#include "crawler/frontier.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+
+#include "urls/traps.h"
+#include "urls/url.h"
+
+namespace gc {
+
+Frontier::Frontier(const FrontierConfig& config, int64_t next_seq, int64_t known)
+    : config_(config),
+      hosts_(config.per_host, config.delay_ms),
+      seen_(config.max_known_urls),
+      next_seq_(next_seq),
+      known_(known) {
+  if (config_.max_pages > 0 && known_ >= config_.max_pages) max_pages_reached_ = true;
+}
+
+bool Frontier::IsTrap(const std::string& url) {
+  if (urls::LooksLikeTrap(url)) return true;
+  size_t q = url.find('?');
+  if (q == std::string::npos || config_.max_query_variants <= 0) return false;
+  // Calendars, session ids and faceted search give one path endless query strings: follow a bounded
+  // number per path. The map is bounded too (a trap spread over endless paths is --max-pages' job).
+  uint64_t path = XXH3_64bits(url.data(), q);
+  auto it = query_variants_.find(path);
+  if (it == query_variants_.end()) {
+    if (query_variants_.size() >= 100'000) return false;
+    query_variants_.emplace(path, 1);
+    return false;
+  }
+  return ++it->second > config_.max_query_variants;
+}
+
+std::optional<storage::FrontierItem> Frontier::Add(Candidate c) {
+  UrlSet::Insert seen = seen_.Add(c.hash, int32_t(c.depth));
+  if (seen == UrlSet::Insert::kKnown) return std::nullopt;
+  if (seen == UrlSet::Insert::kShallower) {
+    auto started = seen_.Started(c.hash);
+    // Fetched already, at a greater depth. Its links (and theirs) were followed with less depth left
+    // than they now have: once the crawl has cut anything at --depth, fetch it again so that no page
+    // within --depth of the root is lost to the order in which concurrent transfers ended. Each URL can
+    // come back at most --depth times (the depth only falls); a crawl that never reaches --depth never
+    // refetches.
+    if (started && *started > c.depth && depth_limit_hit_) {
+      storage::FrontierItem again{std::move(c.url), next_seq_++, c.depth, std::nullopt, std::move(c.root)};
+      again.refetch = true;
+      seen_.MarkStarted(c.hash, -1);
+      if (!spilled_ && hosts_.queued() < config_.memory_items) {
+        cursor_ = again.seq;
+        Enqueue(again);
+      } else {
+        spilled_ = true;
+        ++spills_;
+      }
+      return again;
+    }
+    // Already queued or fetched, now found nearer the root. The table keeps the smaller depth while
+    // the URL is pending; an in-memory copy picks it up in Next(). No new seq, no new URL counted.
+    return storage::FrontierItem{std::move(c.url), 0, c.depth, std::nullopt, std::move(c.root)};
+  }
+  if (config_.max_pages > 0 && known_ >= config_.max_pages) {
+    max_pages_reached_ = true;
+    return std::nullopt;
+  }
+  if (IsTrap(c.url)) {
+    ++traps_;
+    return std::nullopt;
+  }
+  // kNew, or kFull (unknown to the set: the table's key decides; known_ may then over-count).
+  ++known_;
+  if (config_.max_depth > 0 && c.depth >= config_.max_depth) depth_limit_hit_ = true;
+  storage::FrontierItem item{std::move(c.url), next_seq_++, c.depth, std::nullopt, std::move(c.root)};
+  if (!spilled_ && seen != UrlSet::Insert::kFull && hosts_.queued() < config_.memory_items) {
+    cursor_ = item.seq;  // everything pending up to here is in memory
+    Enqueue(item);
+  } else {
+    if (!spilled_) spilled_ = true;
+    ++spills_;
+  }
+  return item;
+}
+
+void Frontier::Enqueue(storage::FrontierItem item) {
+  std::string host = urls::Origin(item.url);
+  hosts_.Add(std::move(item), host);
+}
+
+void Frontier::ReleaseDueRetries(Clock::time_point now) {
+  while (!retries_.empty() && retries_.top().due <= now) {
+    Waiting w = std::move(const_cast<Waiting&>(retries_.top()));
+    retries_.pop();
+    hosts_.AddFront(std::move(w.item), w.host);
+  }
+}
+
+std::optional<Frontier::Ready> Frontier::Next(Clock::time_point now) {
+  ReleaseDueRetries(now);
+  auto next = hosts_.Next(now);
+  if (!next) return std::nullopt;
+  Ready r{std::move(next->first), std::move(next->second)};
+  uint64_t hash = XXH3_64bits(r.item.url.data(), r.item.url.size());
+  // A URL found again at a smaller depth while it waited here goes out at that depth.
+  if (auto d = seen_.Depth(hash); d && *d < r.item.depth) r.item.depth = *d;
+  seen_.MarkStarted(hash, int32_t(r.item.depth));
+  return r;
+}
+
+std::optional<Frontier::Clock::time_point> Frontier::NextWake() const {
+  auto wake = hosts_.NextWake();
+  if (!retries_.empty() && (!wake || retries_.top().due < *wake)) wake = retries_.top().due;
+  return wake;
+}
+
+void Frontier::Done(const std::string& host) { hosts_.Done(host); }
+
+void Frontier::Retry(storage::FrontierItem item, const std::string& host, Clock::time_point after, bool slow_host) {
+  if (slow_host) hosts_.SlowDown(host, after);
+  retries_.push(Waiting{after, retry_order_++, std::move(item), host});
+}
+
+std::optional<Frontier::RefillRequest> Frontier::TakeRefillRequest() {
+  if (!spilled_ || refilling_) return std::nullopt;
+  // Refill at half the memory budget, to the full budget: a few large reads, not one per URL.
+  size_t have = hosts_.queued();
+  if (have >= config_.memory_items / 2) return std::nullopt;
+  refilling_ = true;
+  return RefillRequest{cursor_, config_.memory_items - have, spills_};
+}
+
+void Frontier::OnRefill(const RefillRequest& request, std::vector<storage::FrontierItem> items) {
+  refilling_ = false;
+  bool short_read = items.size() < request.limit;
+  for (auto& item : items) {
+    cursor_ = std::max(cursor_, item.seq);
+    // The table has the URL's smallest depth; remember it so that finding it again adds nothing.
+    seen_.Add(XXH3_64bits(item.url.data(), item.url.size()), int32_t(item.depth));
+    Enqueue(std::move(item));
+  }
+  // A short read means the table had nothing more after the cursor when it was read; only URLs spilled
+  // since the request was made can be there now.
+  if (short_read && spills_ == request.spill_mark) spilled_ = false;
+}
+
+}  // namespace gc

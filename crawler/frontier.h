@@ -1,0 +1,134 @@
+// Frontier: the one owner of a run's pending work. Everything a session has yet to fetch is either here
+// in memory (queued per host, waiting for a retry) or in the run's persistent `frontier` table, and the
+// Frontier alone knows which; the session ends when exhausted() and nothing is in flight.
+//
+// It does no I/O. The database side runs elsewhere (storage::ResultStore on the session's storage
+// thread); the Frontier says what it needs and is told what arrived:
+//
+//   if (auto req = frontier.TakeRefillRequest()) {        // it wants URLs from the table
+//     ... after every discovery so far is committed ...
+//     frontier.OnRefill(*req, store.PendingAfter(run, req->after_seq, req->limit));
+//   }
+//   if (auto item = frontier.Next(now)) fetch(item->item);  // per-host caps and gaps honoured
+//   frontier.Done(host) / frontier.Retry(item, host, after, slow_host)
+//   for (link : page) if (auto row = frontier.Add(link)) persist(*row);  // new, or found shallower
+//
+// Memory is bounded: at most `memory_items` URLs wait in memory. While everything pending fits, a
+// discovered URL goes straight into memory (and to the table, for resume); once it does not, the
+// Frontier "spills": new URLs go to the table only and come back through refills in `seq` order, so no
+// URL is ever only in a buffer that nobody reads (the cause of issue 12's lost pages). Loop thread only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "crawler/host_scheduler.h"
+#include "crawler/url_set.h"
+#include "storage/result_store.h"
+
+namespace gc {
+
+struct FrontierConfig {
+  int per_host = 0;            // in flight per host; 0: no cap
+  int delay_ms = 0;            // gap between request starts to one host
+  int64_t max_pages = 0;       // URLs in the run's frontier in all (listed + discovered); 0: no cap
+  int64_t max_depth = 0;       // --depth: a page at this depth has its links recorded, not followed
+  size_t memory_items = 20'000;  // URLs held in memory before new ones wait in the table
+  size_t max_known_urls = 4'000'000;  // UrlSet cap (~64 MB); beyond it the table deduplicates
+  int max_query_variants = 1000;  // distinct query strings followed per path (a crawler trap guard)
+};
+
+// A discovered link, already resolved, canonical and in scope (see crawler/link_filter.h).
+struct Candidate {
+  std::string url;
+  uint64_t hash = 0;  // XXH3-64 of url
+  int64_t depth = 0;
+  std::optional<std::string> root;
+};
+
+class Frontier {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `next_seq`: one past the table's largest seq; `known`: the table's URL count (listed + discovered).
+  Frontier(const FrontierConfig& config, int64_t next_seq, int64_t known);
+
+  // Resume: a URL already in the table (done or not), so that finding it again adds nothing.
+  void Seed(uint64_t hash, int64_t depth) { seen_.Add(hash, int32_t(depth)); }
+
+  // A URL found on a page. Returns the row to write to the table (with its seq) when it is new to the
+  // run or found at a smaller depth than before; nullopt when it is known, or over --max-pages.
+  // A page already fetched and now found nearer the root may go out again (row.refetch, see
+  // frontier.cc): concurrent transfers can reach a page by a longer path first, and what lies within
+  // --depth through it must not be lost for that.
+  std::optional<storage::FrontierItem> Add(Candidate c);
+
+  struct Ready {
+    storage::FrontierItem item;
+    std::string host;
+  };
+  // The next URL that may start at `now`, its host charged for it.
+  std::optional<Ready> Next(Clock::time_point now);
+  // The earliest time something waiting (a host's gap, a retry's backoff) becomes ready.
+  std::optional<Clock::time_point> NextWake() const;
+  // A transfer to `host` ended (recorded, or handed to Retry first).
+  void Done(const std::string& host);
+  // Fetch `item` again at `after`. `slow_host`: the server asked for it (429, 503, Retry-After): its
+  // whole host waits; otherwise only this URL does (a reset says nothing about the host's other URLs).
+  void Retry(storage::FrontierItem item, const std::string& host, Clock::time_point after, bool slow_host);
+  // A longer gap for one host (robots.txt Crawl-delay).
+  void SetHostDelay(const std::string& host, std::chrono::milliseconds gap) { hosts_.SetHostDelay(host, gap); }
+
+  struct RefillRequest {
+    int64_t after_seq = 0;
+    size_t limit = 0;
+    uint64_t spill_mark = 0;  // spills_ when asked: a later spill means the table has more
+  };
+  // What to read from the table now, if anything (at most one request is outstanding). The caller must
+  // run it after every Add() so far has been committed.
+  std::optional<RefillRequest> TakeRefillRequest();
+  void OnRefill(const RefillRequest& request, std::vector<storage::FrontierItem> items);
+
+  // Nothing pending anywhere: not in memory, not in the table, no refill outstanding.
+  bool exhausted() const { return !spilled_ && !refilling_ && hosts_.queued() == 0 && retries_.empty(); }
+  size_t queued() const { return hosts_.queued() + retries_.size(); }
+  bool max_pages_reached() const { return max_pages_reached_; }
+  int64_t known() const { return known_; }
+  int64_t traps() const { return traps_; }  // URLs not followed by the trap guards
+  bool spilled() const { return spilled_; }
+
+ private:
+  struct Waiting {
+    Clock::time_point due;
+    uint64_t order;
+    storage::FrontierItem item;
+    std::string host;
+    bool operator>(const Waiting& o) const { return due != o.due ? due > o.due : order > o.order; }
+  };
+  void Enqueue(storage::FrontierItem item);
+  void ReleaseDueRetries(Clock::time_point now);
+  bool IsTrap(const std::string& url);
+
+  FrontierConfig config_;
+  HostScheduler hosts_;
+  UrlSet seen_;
+  std::priority_queue<Waiting, std::vector<Waiting>, std::greater<Waiting>> retries_;
+  uint64_t retry_order_ = 0;
+  int64_t next_seq_;
+  int64_t known_;
+  int64_t cursor_ = 0;    // every pending URL with seq <= cursor_ is in memory (or in flight)
+  bool spilled_ = true;   // the table may hold pending URLs with seq > cursor_ (true until a refill says not)
+  bool refilling_ = false;
+  uint64_t spills_ = 0;   // URLs sent to the table only
+  bool max_pages_reached_ = false;
+  bool depth_limit_hit_ = false;  // a URL was queued at --depth: its links will not be followed
+  int64_t traps_ = 0;
+  std::unordered_map<uint64_t, int> query_variants_;  // path hash -> query strings followed (bounded)
+};
+
+}  // namespace gc

@@ -1,0 +1,25 @@
+#include "crawler/page_links.h"
+
+#include <xxhash.h>
+
+namespace gc {
+
+PageLinks SortLinks(const std::string& page_url, const PageInfo& page, const LinkPolicy& policy) {
+  PageLinks out;
+  out.too_long = page.links_too_long;
+  out.links.reserve(page.links.size());
+  bool follow_page = policy.follow && (policy.ignore_nofollow || !page.nofollow);
+  for (const Link& link : page.links) {
+    if (link.url.size() > kMaxDiscoveredUrlBytes) {
+      ++out.too_long;
+      continue;
+    }
+    out.links.push_back({page_url, link.url, link.nofollow});
+    if (!follow_page || link.resource || (link.nofollow && !policy.ignore_nofollow)) continue;
+    if (!policy.scope->AllowsUnder(policy.root_key, link.url)) continue;
+    out.follow.push_back({link.url, XXH3_64bits(link.url.data(), link.url.size())});
+  }
+  return out;
+}
+
+}  // namespace gc

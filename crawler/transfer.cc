@@ -1,0 +1,324 @@
+#include "crawler/transfer.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <string_view>
+
+#include "crawler/error_class.h"
+#include "crawler/private_address.h"
+#include "urls/url.h"
+#include "version.h"
+
+namespace gc {
+namespace {
+
+// The most memory reserved up front for a body whose length is announced (see Transfer::OnWrite).
+constexpr int64_t kMaxBodyReserve = 8 << 20;
+
+std::string HeaderValue(CURL* easy, const char* name) {
+  curl_header* h = nullptr;
+  // request -1: the last request, i.e. the response after all redirects.
+  if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h && h->value) return h->value;
+  return {};
+}
+
+double Ms(CURL* easy, CURLINFO what) {
+  curl_off_t us = 0;
+  curl_easy_getinfo(easy, what, &us);
+  return double(us) / 1000.0;
+}
+
+bool IsHttpScheme(const char* url) {
+  CURLU* u = curl_url();
+  char* scheme = nullptr;
+  bool http = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+              (std::string_view(scheme) == "http" || std::string_view(scheme) == "https");
+  curl_free(scheme);
+  curl_url_cleanup(u);
+  return http;
+}
+
+// CURLE_UNSUPPORTED_PROTOCOL means two things: a URL (or redirect target) that is not http(s), or a
+// response that is not HTTP at all. Tell them apart by the URLs involved. `location` is the last
+// response's Location header: a target libcurl could not even parse (javascript:, data:) leaves no
+// effective or redirect URL behind.
+bool SchemeRefused(CURL* easy, const std::string& requested, const std::string& location) {
+  if (!IsHttpScheme(requested.c_str())) return true;
+  if (std::string scheme = SchemeOf(location); !scheme.empty() && scheme != "http" && scheme != "https") {
+    return true;
+  }
+  // After a refused redirect the target is the effective URL (or, unfollowed, the redirect URL).
+  for (CURLINFO info : {CURLINFO_EFFECTIVE_URL, CURLINFO_REDIRECT_URL}) {
+    char* url = nullptr;
+    if (curl_easy_getinfo(easy, info, &url) == CURLE_OK && url && !IsHttpScheme(url)) return true;
+  }
+  return false;
+}
+
+// Applies curl_easy_setopt calls and keeps the first refusal. A refused option (a libcurl without
+// CURLOPT_PROTOCOLS_STR, out of memory for a string copy) must fail the transfer, not let it run with
+// less protection than asked for (http/https only, the size cap, certificate checks).
+class OptionSetter {
+ public:
+  explicit OptionSetter(CURL* easy) : easy_(easy) {}
+  template <typename T>
+  void Set(CURLoption option, T value, const char* name) {
+    if (failed_) return;
+    CURLcode rc = easy_ ? curl_easy_setopt(easy_, option, value) : CURLE_FAILED_INIT;
+    if (rc != CURLE_OK) {
+      failed_ = name;
+      code_ = rc;
+    }
+  }
+  bool ok() const { return failed_ == nullptr; }
+  bool url_refused() const { return failed_ && std::string_view(failed_) == "CURLOPT_URL"; }
+  std::string error() const {
+    return std::string("curl_easy_setopt(") + failed_ + "): " + curl_easy_strerror(code_);
+  }
+
+ private:
+  CURL* easy_;
+  const char* failed_ = nullptr;
+  CURLcode code_ = CURLE_OK;
+};
+
+// Spells each option once, for the call and for the error message.
+#define GC_SETOPT(setter, option, value) (setter).Set(option, value, #option)
+
+}  // namespace
+
+bool Fetcher::Transfer::Configure(CURLSH* share) {
+  CURL* e = easy.get();
+  const FetchOptions& o = options;
+  XXH3_64bits_reset(hash.get());
+  OptionSetter set(e);
+  GC_SETOPT(set, CURLOPT_URL, response.url.c_str());
+  GC_SETOPT(set, CURLOPT_PRIVATE, this);
+  GC_SETOPT(set, CURLOPT_SHARE, share);
+  GC_SETOPT(set, CURLOPT_ERRORBUFFER, errbuf);
+  GC_SETOPT(set, CURLOPT_WRITEFUNCTION, &Transfer::OnWrite);
+  GC_SETOPT(set, CURLOPT_WRITEDATA, this);
+  GC_SETOPT(set, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader);
+  GC_SETOPT(set, CURLOPT_HEADERDATA, this);
+  // Hostile input: http and https only, on redirects too; a redirect to file:// is an error, not a read.
+  GC_SETOPT(set, CURLOPT_PROTOCOLS_STR, "http,https");
+  GC_SETOPT(set, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  GC_SETOPT(set, CURLOPT_FOLLOWLOCATION, 1L);
+  GC_SETOPT(set, CURLOPT_MAXREDIRS, o.max_redirects);
+  GC_SETOPT(set, CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl decodes
+  GC_SETOPT(set, CURLOPT_NOSIGNAL, 1L);
+  // Debian's libcurl 7.88 resolves in a thread; without this, ending a transfer whose lookup hangs can
+  // block the loop until the lookup returns.
+  GC_SETOPT(set, CURLOPT_QUICK_EXIT, 1L);
+  GC_SETOPT(set, CURLOPT_TIMEOUT_MS, o.timeout_ms);
+  GC_SETOPT(set, CURLOPT_CONNECTTIMEOUT_MS, o.connect_timeout_ms);
+  GC_SETOPT(set, CURLOPT_LOW_SPEED_LIMIT, o.low_speed_bytes);
+  GC_SETOPT(set, CURLOPT_LOW_SPEED_TIME, o.low_speed_seconds);
+  // An announced Content-Length over the cap fails before the body is read.
+  GC_SETOPT(set, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(o.max_body_bytes));
+  GC_SETOPT(set, CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L);
+  GC_SETOPT(set, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
+  if (!o.ca_file.empty()) GC_SETOPT(set, CURLOPT_CAINFO, o.ca_file.c_str());
+  GC_SETOPT(set, CURLOPT_PIPEWAIT, 1L);
+  if (o.private_addresses != PrivateAddresses::kAllow) {
+    GC_SETOPT(set, CURLOPT_OPENSOCKETFUNCTION, &Transfer::OnOpenSocket);
+    GC_SETOPT(set, CURLOPT_OPENSOCKETDATA, this);
+    GC_SETOPT(set, CURLOPT_PREREQFUNCTION, &Transfer::OnPrereq);
+    GC_SETOPT(set, CURLOPT_PREREQDATA, this);
+  }
+  std::string ua = o.user_agent.empty() ? "greencrawl/" GREENCRAWL_VERSION : o.user_agent;
+  GC_SETOPT(set, CURLOPT_USERAGENT, ua.c_str());  // libcurl copies string options
+  bool lists_ok = true;
+  auto append = [&](const std::string& header) {
+    curl_slist* longer = curl_slist_append(headers.get(), header.c_str());
+    if (!longer) lists_ok = false;  // out of memory; the list so far stays owned by headers
+    if (longer) {
+      headers.release();
+      headers.reset(longer);
+    }
+  };
+  for (const auto& h : o.headers) append(h);
+  if (!o.if_none_match.empty()) append("If-None-Match: " + o.if_none_match);
+  if (!o.if_modified_since.empty()) append("If-Modified-Since: " + o.if_modified_since);
+  if (headers) GC_SETOPT(set, CURLOPT_HTTPHEADER, headers.get());
+
+  // --- Network habits (proxy, cookies, rate limit): FetchOptions proxy, cookies, max_recv_bytes_per_s. ---
+  // An empty CURLOPT_PROXY would switch the environment's proxies off: set it only when given.
+  if (!o.proxy.empty()) GC_SETOPT(set, CURLOPT_PROXY, o.proxy.c_str());
+  // "" enables the cookie engine without reading a file (CURLOPT_COOKIEFILE(3)); cookies set on a
+  // redirect are sent on the next hop, and the Fetcher's share gives every transfer the same jar.
+  if (o.cookies) GC_SETOPT(set, CURLOPT_COOKIEFILE, "");
+  if (o.max_recv_bytes_per_s > 0) {
+    GC_SETOPT(set, CURLOPT_MAX_RECV_SPEED_LARGE, curl_off_t(o.max_recv_bytes_per_s));
+    // libcurl checks the rate between reads, and reads up to 100 buffers in a row while the socket has
+    // data (7.88's readwrite_data): with 16 KB buffers a fast server gets 1.6 MB through before the
+    // first check. Smaller buffers keep the limit from the first second.
+    long buffer = long(std::clamp<int64_t>(o.max_recv_bytes_per_s / 20, 1024, CURL_MAX_WRITE_SIZE));
+    GC_SETOPT(set, CURLOPT_BUFFERSIZE, buffer);
+  }
+  // --- end of network habits ---
+
+  if (set.ok() && lists_ok) return true;
+  // libcurl refuses a URL only for its length (over 8 MB in 7.88): not a URL we can fetch.
+  response.error = set.url_refused() ? error_class::kInvalidUrl : error_class::kOther;
+  response.error_message = lists_ok ? set.error() : "curl_slist_append: out of memory";
+  return false;
+}
+
+#undef GC_SETOPT
+
+// Fills in the Response of a finished transfer. Runs under C callbacks (OnPoll, OnTimeout), so nothing
+// may escape: copying what the server sent can only fail for want of memory, and that becomes the result.
+void Fetcher::Transfer::Finish(CURLcode code) noexcept {
+  CURL* e = easy.get();
+  Response& r = response;
+  try {
+    char* s = nullptr;
+    if (curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s) r.final_url = s;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &r.redirects);
+    s = nullptr;
+    if (curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &s) == CURLE_OK && s) r.content_type = s;
+    s = nullptr;
+    if (curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &s) == CURLE_OK && s) r.ip = s;
+    curl_off_t body_wire = 0;
+    long header_bytes = 0;
+    curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &body_wire);  // before decoding
+    curl_easy_getinfo(e, CURLINFO_HEADER_SIZE, &header_bytes);
+    r.wire_bytes = int64_t(body_wire) + header_bytes;
+    r.timings.dns_ms = Ms(e, CURLINFO_NAMELOOKUP_TIME_T);
+    r.timings.connect_ms = Ms(e, CURLINFO_CONNECT_TIME_T);
+    r.timings.tls_ms = Ms(e, CURLINFO_APPCONNECT_TIME_T);
+    r.timings.first_byte_ms = Ms(e, CURLINFO_STARTTRANSFER_TIME_T);
+    r.timings.total_ms = Ms(e, CURLINFO_TOTAL_TIME_T);
+    r.etag = HeaderValue(e, "ETag");
+    r.last_modified = HeaderValue(e, "Last-Modified");
+    r.retry_after = HeaderValue(e, "Retry-After");
+    r.body_hash = XXH3_64bits_digest(hash.get());
+    r.error = error_class::FromCurl(code, cap_hit);
+    if (code == CURLE_UNSUPPORTED_PROTOCOL && !SchemeRefused(e, r.url, header_check.location())) {
+      r.error = error_class::kBadResponse;  // libcurl's word for a reply that is not HTTP (an "HTTP/0.9" one)
+    }
+    if ((request_refused && code == CURLE_ABORTED_BY_CALLBACK) ||
+        (connect_refused && code == CURLE_COULDNT_CONNECT)) {
+      r.error = error_class::kPrivateAddress;
+      r.error_message = refusal;
+    } else if (out_of_memory) {
+      r.error = error_class::kTooLarge;
+      r.error_message = "out of memory holding the response";
+    } else if (header_verdict == HeaderCheck::Verdict::kTooLarge) {
+      r.error = error_class::kBadResponse;
+      r.error_message = "response headers over " + std::to_string(HeaderCheck::kMaxBytes / 1024) + " KiB";
+    } else if (header_verdict == HeaderCheck::Verdict::kConflictingLength) {
+      r.error = error_class::kBadResponse;
+      r.error_message = "conflicting Content-Length headers";
+    } else if (!r.error.empty()) {
+      r.error_message = errbuf[0] ? errbuf : curl_easy_strerror(code);
+    }
+  } catch (...) {
+    // Short strings: these assignments stay within std::string's inline buffer and cannot throw.
+    r.error = error_class::kOther;
+    r.error_message = "out of memory";
+  }
+}
+
+// Every header line of every response (hops included) passes HeaderCheck; a refusal aborts the transfer
+// (CURLE_WRITE_ERROR), which is never retried, and Finish reports it as bad_response.
+size_t Fetcher::Transfer::OnHeader(char* data, size_t size, size_t count, void* userp) noexcept {
+  auto* t = static_cast<Transfer*>(userp);
+  size_t n = size * count;
+  try {
+    t->header_verdict = t->header_check.Add(std::string_view(data, n));
+  } catch (...) {
+    t->out_of_memory = true;
+    return 0;
+  }
+  return t->header_verdict == HeaderCheck::Verdict::kOk ? n : 0;
+}
+
+size_t Fetcher::Transfer::OnWrite(char* data, size_t size, size_t count, void* userp) noexcept {
+  auto* t = static_cast<Transfer*>(userp);
+  size_t n = size * count;
+  t->response.size += int64_t(n);
+  // The cap is on DECODED bytes, here in the write callback: CURLOPT_MAXFILESIZE alone stops neither an
+  // endless chunked body nor a gzip bomb.
+  if (t->response.size > t->options.max_body_bytes) {
+    t->cap_hit = true;
+    return 0;  // makes libcurl fail the transfer with CURLE_WRITE_ERROR
+  }
+  XXH3_64bits_update(t->hash.get(), data, n);
+  if (!t->options.keep_body) return n;
+  // This callback is noexcept (a C callback): an allocation that fails ends the transfer, as too_large.
+  try {
+    if (t->response.body.empty()) {
+      // One allocation for a body whose length is announced, but the announcement is the server's word:
+      // reserve no more than kMaxBodyReserve (and the cap); a longer body grows as it really arrives.
+      curl_off_t announced = -1;
+      curl_easy_getinfo(t->easy.get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+      int64_t reserve = std::min<int64_t>({announced, t->options.max_body_bytes, kMaxBodyReserve});
+      if (reserve > 0) t->response.body.reserve(size_t(reserve));
+    }
+    t->response.body.append(data, n);
+  } catch (...) {
+    t->out_of_memory = true;
+    return 0;
+  }
+  return n;
+}
+
+// The SSRF guard's rule (FetchOptions::private_addresses) for talking to `ip` now, for the URL this
+// transfer is on: its current redirect hop, which is libcurl's effective URL once it follows one.
+bool Fetcher::Transfer::MayUse(bool non_public, const char* ip) noexcept {
+  if (!non_public || options.private_addresses == PrivateAddresses::kAllow) return true;
+  try {
+    std::string host;
+    if (options.private_addresses == PrivateAddresses::kListedHosts) {
+      char* url = nullptr;
+      if (curl_easy_getinfo(easy.get(), CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) {
+        host = urls::Host(url);
+      }
+      if (!host.empty() && options.listed_hosts && options.listed_hosts->count(host)) return true;
+    }
+    refusal = std::string("refused to use ") + ip + ": not a public address" +
+              (options.private_addresses == PrivateAddresses::kListedHosts
+                   ? ", and the URL list does not name the host " + host
+                   : std::string());
+  } catch (...) {
+    // Out of memory: refuse without a message (fail closed).
+  }
+  return false;
+}
+
+// Opens every socket libcurl connects with, so the address is checked before a packet leaves.
+curl_socket_t Fetcher::Transfer::OnOpenSocket(void* clientp, curlsocktype purpose, curl_sockaddr* a) noexcept {
+  auto* t = static_cast<Transfer*>(clientp);
+  if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKET_BAD;  // only outgoing connections are ours
+  char ip[INET6_ADDRSTRLEN] = "?";  // for the refusal message
+  if (a->family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&a->addr)->sin6_addr, ip, sizeof ip);
+  } else if (a->family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&a->addr)->sin_addr, ip, sizeof ip);
+  }
+  if (!t->MayUse(IsNonPublicAddress(&a->addr, a->addrlen), ip)) {
+    // libcurl counts this address as failed and tries the resolver's next one, if any.
+    t->connect_refused = true;
+    return CURL_SOCKET_BAD;
+  }
+  return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+// Before each request, on a new or a reused connection: the peer it will go to. Catches what
+// OnOpenSocket cannot see (a connection opened earlier by a transfer with another policy).
+int Fetcher::Transfer::OnPrereq(void* clientp, char* primary_ip, char*, int, int) noexcept {
+  auto* t = static_cast<Transfer*>(clientp);
+  const char* ip = primary_ip ? primary_ip : "";
+  if (t->MayUse(IsNonPublicAddress(ip), ip)) return CURL_PREREQFUNC_OK;
+  t->request_refused = true;
+  return CURL_PREREQFUNC_ABORT;
+}
+
+}  // namespace gc

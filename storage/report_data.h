@@ -1,0 +1,102 @@
+// What the HTML report shows about one run, read with a bounded number of aggregate queries: counts,
+// histograms, percentiles and top-N lists, never every row into memory, so a run of a million URLs is
+// read in seconds and the page stays a few hundred KB. Read-only; one thread.
+//
+// The headline numbers come from ReadHeadline alone, which `report --json` prints too: the page and
+// the JSON cannot disagree.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/inspect.h"
+#include "storage/sqlite.h"
+
+namespace gc::storage {
+
+struct Headline {
+  int64_t run_id = 0;
+  std::string list_file, status, started_at, version;  // status as stored: completed, interrupted, running...
+  std::optional<std::string> finished_at;
+  std::optional<double> duration_s;  // finished - started; none while running or after a kill
+  int64_t results = 0, ok = 0, errors = 0;  // as storage::OutcomeCounts (ok: 2xx/3xx without an error)
+  std::optional<double> rate_per_s;         // results / duration_s
+  int64_t wire_bytes = 0;                   // sum of results.wire_bytes
+  int64_t unchanged = 0;                    // 304 answers recorded as unchanged
+  int64_t retried = 0;                      // extra transfers: sum of attempts - 1
+  int64_t broken = 0;                       // an error or HTTP >= 400 (as --fail-on broken counts)
+  int64_t redirected = 0;                   // results that followed at least one redirect
+  std::optional<int64_t> previous_run;      // newest earlier completed run of the same list
+};
+
+// Throws sqlite::Error for an unknown run.
+Headline ReadHeadline(sqlite::Database& db, int64_t run_id);
+
+// The newest completed run of the same list before `run_id`, if any: what "changed" compares with.
+std::optional<int64_t> PreviousCompletedRun(sqlite::Database& db, int64_t run_id);
+
+// Nearest-rank percentiles (the value at rank ceil(p * n) in ascending order), as `report` computes.
+struct Percentiles {
+  std::optional<double> p50, p90, p99;
+};
+
+// A histogram bar [lo, hi); hi is infinity for an open-ended last bar.
+struct Bin {
+  double lo = 0, hi = 0;
+  int64_t count = 0;
+};
+
+struct TimeBin {
+  int64_t results = 0, errors = 0;  // fetched in [i * step, (i + 1) * step) from the first fetch
+};
+
+struct TopPage {
+  std::string url, title, outcome;  // outcome: "200" or "error:timeout"
+  double value = 0;                 // ms or bytes
+};
+
+struct RedirectRow {
+  std::string url, final_url;
+  int64_t redirects = 0;
+  std::string outcome;
+};
+
+struct ReportLimits {
+  size_t top = 25;               // slowest, largest
+  size_t broken = 200;           // broken URLs listed
+  size_t referrers = 50;         // referrers listed per broken URL (all are counted)
+  size_t redirects = 100;
+  size_t changes_per_kind = 100;  // added, removed, status, size, title, content
+  int time_bins = 30;             // response-time histogram bars (plus one open-ended)
+  int series_bins = 60;           // throughput-over-time bars
+};
+
+struct ReportData {
+  Headline headline;
+  std::optional<Headline> previous;    // the previous completed run of the same list, for deltas
+  std::vector<CountRow> by_status;     // "200", "404", "none" (no response), most first
+  std::vector<CountRow> by_class;      // "2xx".."5xx", "error" in that order, non-empty ones only
+  std::vector<CountRow> by_error;      // error classes, most first
+  Percentiles time_ms, size_bytes;
+  std::vector<Bin> time_hist;          // linear bins up to about p99, then one open-ended bin
+  std::vector<Bin> size_hist;          // log-spaced (1-2-5 per decade); the first bin is exactly 0 B
+  double series_step_s = 0;
+  std::vector<TimeBin> series;         // from the first to the last fetched_at
+  std::vector<CountRow> by_depth;      // "0", "1", ... (only interesting when following links)
+  std::vector<TopPage> slowest, largest;
+  int64_t broken_total = 0;
+  std::vector<BrokenLink> broken;      // ordered by referrer count, then URL
+  int64_t redirect_total = 0;
+  std::vector<RedirectRow> redirects;
+  std::map<std::string, int64_t> change_counts;  // by kind, against `previous`
+  std::vector<Change> changes;         // at most changes_per_kind of each kind
+};
+
+// Reads the run `run` (the newest when empty) of the database at `db_path`, read-only. Throws
+// sqlite::Error for a missing, foreign or newer database, or an unknown run.
+ReportData LoadReportData(const std::string& db_path, std::optional<int64_t> run, const ReportLimits& limits);
+
+}  // namespace gc::storage

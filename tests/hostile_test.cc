@@ -1,0 +1,187 @@
+// Hostile pages against a recursive crawl (issue 15): amplification through long URLs, endless generated
+// sites (traps), and a Crawl-delay meant to stall the run. Real binary, real server on 127.0.0.1.
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <set>
+#include <vector>
+#include <string>
+
+#include "storage/sqlite.h"
+#include "tests/e2e.h"
+#include "tests/process.h"
+#include "tests/test_server.h"
+
+using namespace gc::testing;
+
+namespace {
+
+int64_t FileBytes(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? int64_t(st.st_size) : 0;
+}
+
+}  // namespace
+
+TEST_CASE("a 60 KB <base href> times 10,000 links is counted, not stored: memory and database stay small") {
+  TestServer s;
+  std::string base = "/" + std::string(60'000, 'b') + "/";
+  std::string page = "<title>amplify</title><base href='" + base + "'>";
+  for (int i = 0; i < 10'000; ++i) page += "<a href='l" + std::to_string(i) + "'>x</a>";
+  s.Handle("/index.html", [&](const HttpRequest&, Conn& c) { c.Respond(200, page); });
+  TempDir dir;
+  WriteFile(dir / "list.txt", s.Url("/index.html") + "\n");
+  std::string db = dir / "amp.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--depth", "2", "--ignore-robots", dir / "list.txt"},
+               "amplify");
+  CHECK(f.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == 1);      // nothing followed
+  CHECK(Scalar(db, "SELECT count(*) FROM links") == 0);        // nothing stored
+  CHECK(Scalar(db, "SELECT status FROM results") == 200);
+  CHECK(s.Requests() == 1);
+  MESSAGE("peak RSS " << f.max_rss_kb / 1024 << " MB, database " << FileBytes(db) / 1024 << " KB");
+  CHECK(FileBytes(db) + FileBytes(db + "-wal") < 8 << 20);
+#ifndef GC_SANITIZED
+  CHECK(f.max_rss_kb < 200 * 1024);
+#endif
+}
+
+TEST_CASE("an endless generated site: trap guards and --max-pages end the crawl with every recorded page once") {
+  TestServer s;
+  // Every page links to a deeper copy of itself (/a/b/a/b/...), to 20 fresh pages, and to calendar
+  // query variants of one path.
+  s.Handle("/*", [](const HttpRequest& req, Conn& c) {
+    std::string body = "<title>t</title><a href='" + req.path + "/a/b'>deeper</a>";
+    static std::atomic<int> next{0};
+    for (int i = 0; i < 20; ++i) body += "<a href='/fresh/" + std::to_string(next++) + "'>f</a>";
+    for (int i = 0; i < 20; ++i) body += "<a href='/cal?day=" + std::to_string(next++) + "'>c</a>";
+    c.Respond(200, body);
+  });
+  TempDir dir;
+  WriteFile(dir / "list.txt", s.Url("/start") + "\n");
+  std::string db = dir / "trap.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--depth", "1000", "--ignore-robots", "--concurrency",
+                "32", "--max-pages", "5000", dir / "list.txt"},
+               "trap");
+  CHECK(f.exit_code == 0);
+  int64_t rows = Scalar(db, "SELECT count(*) FROM results");
+  CHECK(rows == 5000);
+  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == rows);
+  // The repeating path is cut after three repetitions of a/b, and one path gets at most 1,000 queries.
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE url LIKE '%/a/b/a/b/a/b%'") == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE url LIKE '%/cal?day=%'") <= 1000);
+  MESSAGE("peak RSS " << f.max_rss_kb / 1024 << " MB for " << rows << " pages");
+#ifndef GC_SANITIZED
+  CHECK(f.max_rss_kb < 200 * 1024);
+#endif
+}
+
+TEST_CASE("a Crawl-delay of a day is capped by --max-crawl-delay") {
+  TestServer s;
+  s.Handle("/robots.txt", [](const HttpRequest&, Conn& c) {
+    c.Respond(200, "User-agent: *\nCrawl-delay: 86399\n", "text/plain");
+  });
+  s.Handle("/*", [](const HttpRequest& req, Conn& c) {
+    c.Respond(200, req.path == "/" ? "<a href='/a'>a</a><a href='/b'>b</a>" : "<title>x</title>");
+  });
+  TempDir dir;
+  WriteFile(dir / "list.txt", s.Url("/") + "\n");
+  std::string db = dir / "delay.db";
+  // The test's own bound: a crawl that obeyed 86399 s would be killed here and fail.
+  auto f = Run({"/usr/bin/timeout", "-s", "KILL", "120", GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--depth", "1",
+                "--max-crawl-delay", "0.2", dir / "list.txt"},
+               "crawldelay");
+  CHECK(f.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200") == 3);
+}
+
+TEST_CASE("a database deleted during the crawl stops it with an error, not a 'completed' run into nothing") {
+  TestServer s;
+  s.Handle("/*", [](const HttpRequest&, Conn& c) {
+    if (!c.Sleep(20)) return;
+    c.Respond(200, "<title>x</title>");
+  });
+  TempDir dir;
+  std::string list;
+  for (int i = 0; i < 400; ++i) list += s.Url("/p" + std::to_string(i)) + "\n";
+  WriteFile(dir / "list.txt", list);
+  std::string db = dir / "gone.db";
+  auto child = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--concurrency", "2", dir / "list.txt"}, "gone");
+  REQUIRE(WaitForRows(db, 0, std::chrono::seconds(60)));
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
+  auto f = Wait(child);
+  CHECK(f.exit_code == 1);
+  CHECK(f.err.find("deleted or replaced") != std::string::npos);
+  CHECK(s.Requests() < 400);  // it stopped instead of crawling on into an unlinked file
+}
+
+TEST_CASE("credential headers go only to the listed origins (pages and robots.txt), other headers everywhere") {
+  TestServer a("127.0.0.1"), b("127.0.0.2");
+  std::mutex mu;
+  std::vector<std::string> seen;  // "host path auth|- plain|-"
+  auto record = [&](TestServer& s, const HttpRequest& req) {
+    std::lock_guard lock(mu);
+    seen.push_back((&s == &a ? "A " : "B ") + req.path + " " + (req.Header("authorization").empty() ? "-" : "auth") +
+                   " " + (req.Header("x-plain").empty() ? "-" : "plain"));
+  };
+  a.Handle("/*", [&](const HttpRequest& req, Conn& c) {
+    record(a, req);
+    if (req.path == "/robots.txt") return (void)c.Respond(404, "", "text/plain");
+    if (req.path == "/jump") return (void)c.Respond(302, "", "text/plain", {{"Location", b.Url("/landed")}});
+    c.Respond(200, "<a href='" + b.Url("/page") + "'>b</a><a href='/jump'>jump</a>");
+  });
+  b.Handle("/*", [&](const HttpRequest& req, Conn& c) {
+    record(b, req);
+    if (req.path == "/robots.txt") return (void)c.Respond(404, "", "text/plain");
+    c.Respond(200, "<title>b</title>");
+  });
+  TempDir dir;
+  WriteFile(dir / "list.txt", a.Url("/") + "\n");
+  std::string db = dir / "cred.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--depth", "1", "--scope", "any", "--allow-private", "--header",
+                "Authorization: Bearer s3cret", "--header", "X-Plain: 1", dir / "list.txt"},
+               "cred");
+  CHECK(f.exit_code == 0);
+  std::set<std::string> got(seen.begin(), seen.end());
+  CHECK(got == std::set<std::string>{"A /robots.txt auth plain", "A / auth plain", "A /jump auth plain",
+                                     "B /robots.txt - plain", "B /page - plain", "B /landed - plain"});
+}
+
+TEST_CASE("links and redirects into non-public addresses are refused unless the list names the host") {
+  TestServer a("127.0.0.1"), inner("127.0.0.2");
+  inner.Handle("/*", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>internal</title>"); });
+  std::string port = std::to_string(inner.port());
+  a.Handle("/*", [&](const HttpRequest& req, Conn& c) {
+    if (req.path == "/robots.txt") return (void)c.Respond(404, "", "text/plain");
+    if (req.path == "/redirect") {
+      return (void)c.Respond(302, "", "text/plain", {{"Location", inner.Url("/metadata")}});
+    }
+    c.Respond(200, "<a href='" + inner.Url("/secret") + "'>in</a><a href='http://localhost:" + port +
+                       "/x'>lh</a><a href='http://2130706434:" + port + "/y'>numeric</a><a href='/redirect'>r</a>");
+  });
+  TempDir dir;
+  WriteFile(dir / "list.txt", a.Url("/") + "\n");
+  std::string db = dir / "ssrf.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--depth", "1", "--scope", "any", dir / "list.txt"},
+               "ssrf");
+  CHECK(f.exit_code == 0);
+  CHECK(Scalar(db, "SELECT status FROM results WHERE url = '" + a.Url("/") + "'") == 200);  // the list names it
+  // 127.0.0.2 three ways (a link, localhost, a numeric spelling: localhost may resolve to ::1 or 127.0.0.1)
+  // and a redirect: each one result, refused, and the internal server never saw a request.
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE error = 'private_address'") == 4);
+  CHECK(inner.Received() == 0);
+  CHECK(Text(db, "SELECT title FROM results WHERE error = 'private_address' LIMIT 1").empty());
+  // --deny-private refuses even the listed host; --allow-private lets everything through.
+  auto deny = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "deny.db", "--quiet", "--deny-private", dir / "list.txt"},
+                  "ssrf-deny");
+  CHECK(Scalar(dir / "deny.db", "SELECT count(*) FROM results WHERE error = 'private_address'") == 1);
+  auto allow = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "allow.db", "--quiet", "--depth", "1", "--scope", "any",
+                    "--allow-private", dir / "list.txt"},
+                   "ssrf-allow");
+  CHECK(Scalar(dir / "allow.db", "SELECT count(*) FROM results WHERE error = 'private_address'") == 0);
+  CHECK(inner.Received() > 0);
+}
