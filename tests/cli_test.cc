@@ -721,3 +721,55 @@ TEST_CASE("a list that fails to read leaves no run running, and --resume of a go
   CHECK(resumed.exit_code == 0);
   CHECK(Scalar(db, "SELECT count(*) FROM runs WHERE status != 'completed'") == 0);
 }
+
+namespace {
+
+// A home page linking to `n` slow pages.
+struct LinkedSite {
+  TestServer server;
+  explicit LinkedSite(int n) {
+    server.Handle("/", [n](const HttpRequest&, Conn& c) {
+      std::string body = "<title>home</title>";
+      for (int i = 0; i < n; ++i) body += "<a href=\"/p" + std::to_string(i) + "\">p</a>";
+      c.Respond(200, body);
+    });
+    server.Handle("/p*", [](const HttpRequest&, Conn& c) {
+      c.Sleep(50);
+      c.Respond(200, "<title>p</title>");
+    });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("in a recursive crawl the progress total grows with the discovered URLs") {
+  LinkedSite site(20);
+  TempDir dir;
+  WriteFile(dir / "list.txt", site.server.Url("/") + "\n");
+  auto shown = RunOnTerminal({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", "--depth", "1", "--ignore-robots",
+                              "--concurrency", "1", dir / "list.txt"},
+                             100);
+  CHECK(shown.exit_code == 0);
+  bool grown = false;
+  // Some redraw shows the whole total while work remains ("7/21 done"): not "/1", nor a total that only
+  // catches up with what is done.
+  for (const auto& r : ProgressRedraws(shown.screen)) {
+    grown = grown || (r.find("/21 done") != std::string::npos && std::atoi(r.c_str()) < 21);
+  }
+  CHECK_MESSAGE(grown, shown.screen);
+}
+
+TEST_CASE("reaching --max-pages is reported") {
+  LinkedSite site(20);
+  TempDir dir;
+  WriteFile(dir / "list.txt", site.server.Url("/") + "\n");
+  auto capped = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", "--depth", "1", "--ignore-robots", "--quiet",
+                     "--max-pages", "5", dir / "list.txt"},
+                    "cap");
+  CHECK(capped.exit_code == 0);
+  CHECK(capped.err.find("--max-pages 5 reached: links beyond it were not followed") != std::string::npos);
+  auto whole = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", "--depth", "1", "--ignore-robots", "--quiet",
+                    dir / "list.txt"},
+                   "whole");
+  CHECK(whole.err.find("--max-pages") == std::string::npos);
+}
