@@ -1,133 +1,274 @@
 #include "app/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <curl/curl.h>
+#include <sqlite3.h>
+#include <uv.h>
 
+#include <algorithm>
+#include <cctype>
 #include <iostream>
+#include <map>
+#include <sstream>
+#include <vector>
 
 #include "app/crawl.h"
 #include "app/inspect_commands.h"
 #include "app/job_config.h"
+#include "app/settings.h"
 #include "app/report_html.h"
 #include "version.h"
 
 namespace gc {
+namespace {
+
+// The crawl settings' raw command-line values, before they are checked like a job file's.
+struct CrawlArgs {
+  std::map<std::string, std::string> text;
+  std::map<std::string, std::vector<std::string>> lists;
+  std::map<std::string, CLI::Option*> options;
+};
+
+// What --help shows as a setting's default.
+std::string DefaultText(const Setting& s, const CrawlOptions& defaults) {
+  return std::visit(
+      [&](const auto& v) -> std::string {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, int64_t>) {
+          return std::to_string(v);
+        } else if constexpr (std::is_same_v<V, double>) {
+          std::ostringstream out;
+          out << v;
+          return out.str();
+        } else if constexpr (std::is_same_v<V, std::string>) {
+          return s.positional ? "" : v;
+        } else {
+          return "";
+        }
+      },
+      Current(s, defaults));
+}
+
+// One option per row of the settings table (app/settings.h). CLI11 only collects the text: ranges and
+// types are checked by ApplyCommandLine, in the words a job file's mistakes get.
+void AddSettings(CLI::App* crawl, CrawlArgs& args) {
+  const CrawlOptions defaults;
+  for (const auto& s : Settings()) {
+    std::string flags = s.positional ? s.value_name
+                                     : (s.short_name.empty() ? "" : "-" + s.short_name + ",") + "--" + s.name;
+    CLI::Option* opt = nullptr;
+    if (s.type == Setting::Type::kFlag) {
+      opt = crawl->add_flag(flags, s.help);
+    } else if (s.type == Setting::Type::kList) {
+      opt = crawl->add_option(flags, args.lists[s.name], s.help)->allow_extra_args(false);
+    } else {
+      opt = crawl->add_option(flags, args.text[s.name], s.help);
+    }
+    if (s.positional) opt->type_name("");
+    if (s.type != Setting::Type::kFlag && !s.positional) {
+      opt->type_name(s.value_name);
+      opt->default_str(DefaultText(s, defaults));
+    }
+    args.options[s.name] = opt;
+  }
+}
+
+// Sets every setting given on the command line, checked as a job file's would be. "" or the message.
+std::string ApplyCommandLine(const CrawlArgs& args, CrawlOptions& o) {
+  for (const auto& s : Settings()) {
+    if (args.options.at(s.name)->count() == 0) continue;
+    SettingValue v;
+    std::string why;
+    if (s.type == Setting::Type::kFlag) {
+      v = true;
+    } else if (s.type == Setting::Type::kList) {
+      v = args.lists.at(s.name);
+    } else {
+      why = ParseText(s, args.text.at(s.name), v);
+    }
+    if (why.empty()) why = Check(s, v);
+    if (!why.empty()) return (s.positional ? s.value_name : "--" + s.name) + ": " + why;
+    Assign(s, v, o);
+  }
+  return "";
+}
+
+// "greencrawl 0.1.0 (libcurl 7.88.1, libuv 1.44.2, SQLite 3.40.1, gumbo 0.10.1, toml++ 3.3.0, CLI11 2.1.2)":
+// the libraries actually loaded where they can say, else those built against.
+std::string VersionText() {
+  const curl_version_info_data* curl = curl_version_info(CURLVERSION_NOW);
+  return std::string("greencrawl ") + GREENCRAWL_VERSION + " (libcurl " + curl->version + " " +
+         (curl->ssl_version ? curl->ssl_version : "no TLS") + ", libuv " + uv_version_string() + ", SQLite " +
+         sqlite3_libversion() + ", gumbo " GREENCRAWL_GUMBO_VERSION ", toml++ " GREENCRAWL_TOMLPP_VERSION
+         ", CLI11 " CLI11_VERSION ")";
+}
+
+// Names a misspelt command or option before CLI11 does: it would say "A subcommand is required" for
+// `greencrawl crwal x.txt`, and blame the list for `crawl --concurency 4 x.txt`. "" when all are known.
+std::string Misspelt(CLI::App& app, int argc, char** argv) {
+  if (argc < 2) return "";
+  std::vector<std::string> commands;
+  for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
+  auto did_you_mean = [](const std::string& word, const std::vector<std::string>& candidates) {
+    std::string near = word.size() > 2 ? Nearest(word, candidates) : "";  // "-Z": too short to guess
+    return near.empty() ? std::string() : "; did you mean " + near + "?";
+  };
+  std::string first = argv[1];
+  CLI::App* sub = nullptr;
+  if (first.rfind("-", 0) != 0) {
+    for (CLI::App* candidate : app.get_subcommands({})) {
+      if (candidate->get_name() == first) sub = candidate;
+    }
+    if (!sub) {
+      std::string list;
+      for (const auto& c : commands) list += (list.empty() ? "" : ", ") + c;
+      std::string hint = did_you_mean(first, commands);
+      return "unknown command '" + first + "'" + (hint.empty() ? "; the commands are " + list : hint);
+    }
+  }
+  CLI::App* scope = sub ? sub : &app;
+  std::vector<std::string> longs, shorts;
+  for (const CLI::Option* opt : scope->get_options()) {
+    for (const auto& n : opt->get_lnames()) longs.push_back("--" + n);
+    for (const auto& n : opt->get_snames()) shorts.push_back("-" + n);
+  }
+  if (!sub) {
+    longs.push_back("--version");
+  }
+  for (int i = sub ? 2 : 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") break;  // the rest are arguments
+    std::string name;
+    if (arg.rfind("--", 0) == 0) {
+      name = arg.substr(0, arg.find('='));
+      if (std::find(longs.begin(), longs.end(), name) != longs.end()) continue;
+    } else if (arg.size() >= 2 && arg[0] == '-' && std::isalpha(static_cast<unsigned char>(arg[1]))) {
+      name = arg.substr(0, 2);
+      if (std::find(shorts.begin(), shorts.end(), name) != shorts.end()) continue;
+    } else {
+      continue;  // a value, a list, "-" (standard input) or a negative number
+    }
+    if (!sub) {
+      // `greencrawl --depth 2 list.txt`: an option of a command, given before the command.
+      for (CLI::App* candidate : app.get_subcommands({})) {
+        for (const CLI::Option* opt : candidate->get_options()) {
+          if (opt->check_lname(name.substr(name.find_first_not_of('-'))) || opt->check_sname(name.substr(1))) {
+            return name + " is an option of '" + candidate->get_name() + "': greencrawl " + candidate->get_name() +
+                   " " + name + " ...";
+          }
+        }
+      }
+      std::string hint = did_you_mean(name, longs);
+      return "unknown option " + name + (hint.empty() ? "; give a command first (greencrawl --help)" : hint);
+    }
+    std::string hint = did_you_mean(name, longs);
+    return "unknown option " + name + " for '" + sub->get_name() + "'" +
+           (hint.empty() ? "; greencrawl " + sub->get_name() + " --help lists them" : hint);
+  }
+  return "";
+}
+
+}  // namespace
 
 int RunCli(int argc, char** argv) {
   CLI::App app{"greencrawl " GREENCRAWL_VERSION
                " - fetch a list of URLs concurrently and record every outcome in SQLite"};
-  app.set_version_flag("--version", GREENCRAWL_VERSION);
+  app.set_version_flag("--version", VersionText());
   app.require_subcommand(1);
-  app.footer(
-      "Exit codes: 0 run completed (failed URLs are results), 1 fatal error, 2 bad usage or unreadable\n"
-      "list or database, 3 interrupted (resume with --resume), 4 database in use by another crawl,\n"
-      "5 a --fail-on threshold was crossed. See README.md and docs/schema.md.");
+  app.footer("Run 'greencrawl COMMAND --help' for a command's options and exit codes. See README.md and\n"
+             "docs/schema.md (the database), docs/errors.md (error classes).");
+  // Each command's own exit codes (a subcommand would otherwise show the parent's footer).
+  const std::string inspect_footer =
+      "Exit codes: 0 done, 2 bad usage, or a database (or run) that cannot be read.";
 
   CrawlOptions co;
+  CrawlArgs args;
   bool print_config = false;
+  std::string config;
   auto* crawl = app.add_subcommand("crawl", "Fetch every URL of LIST and record the results");
-  crawl->add_option("LIST", co.list, "File of URLs, one per line ('-' for standard input); blank lines and #comments skipped");
-  crawl->add_option("--config", co.config, "Job file (TOML) with any of these options; the command line wins");
+  crawl->footer(
+      "Exit codes: 0 run completed (failed URLs are results), 1 fatal error, 2 bad usage or unreadable\n"
+      "list or database, 3 interrupted (resume with --resume), 4 database in use by another crawl,\n"
+      "5 a --fail-on threshold was crossed.\n"
+      "http_proxy, https_proxy and no_proxy are honoured (--proxy overrides them).");
+  crawl->add_option("--config", config, "Job file (TOML) with any of these options; the command line wins")
+      ->type_name("FILE");
   crawl->add_flag("--print-config", print_config, "Print the effective settings as a job file and exit");
-  crawl->add_option("--db", co.db, "Results database")->capture_default_str();
-  crawl->add_option("--concurrency", co.concurrency, "Transfers in flight at once")
-      ->capture_default_str()->check(CLI::Range(1, 100000));
-  crawl->add_option("--per-host", co.per_host, "Transfers in flight per host (0: only --concurrency limits)")
-      ->capture_default_str()->check(CLI::Range(0, 100000));
-  crawl->add_option("--delay", co.delay_ms, "Minimum milliseconds between two requests to the same host")
-      ->capture_default_str()->check(CLI::Range(0, 3600000));
-  crawl->add_option("--timeout", co.timeout_s, "Seconds one transfer may take in all")
-      ->capture_default_str()->check(CLI::Range(0.1, 86400.0));
-  crawl->add_option("--max-size", co.max_size_text, "Largest decoded body to read (K, M, G suffixes); larger is 'too_large'")
-      ->capture_default_str();
-  crawl->add_option("--user-agent", co.user_agent, "User-Agent header (default greencrawl/" GREENCRAWL_VERSION ")");
-  crawl->add_option("--header", co.headers, "Extra request header 'Name: value' (repeatable)")
-      ->allow_extra_args(false);
-  crawl->add_flag("--resume", co.resume, "Continue the newest unfinished run in --db (else start a new one)");
-  crawl->add_flag("--quiet", co.quiet, "No progress or summary on stderr; only errors");
-  crawl->add_flag("--json", co.json, "Print the end summary as JSON on stdout");
-  crawl->add_flag("--insecure", co.insecure, "Do not verify TLS certificates");
-  crawl->add_option("--cacert", co.cacert, "Trust the CA certificates in this PEM file instead of the system's")
-      ->check(CLI::ExistingFile);
-  auto* deny_private = crawl->add_flag_callback(
-      "--deny-private", [&co] { co.private_addresses = "deny"; },
-      "Never connect to loopback, private, link-local or metadata addresses, not even for listed hosts");
-  crawl->add_flag_callback(
-      "--allow-private", [&co] { co.private_addresses = "allow"; },
-      "Connect to non-public addresses anywhere (default: only for hosts the list names)")
-      ->excludes(deny_private);
-  crawl->add_option("--depth", co.depth, "Follow links this many hops from the listed URLs (0: only the list)")
-      ->capture_default_str()->check(CLI::Range(0, 1000));
-  crawl->add_option("--scope", co.scope, "Where links may lead: host, domain (registrable), prefix (path), any")
-      ->capture_default_str()->check(CLI::IsMember({"host", "domain", "prefix", "any"}));
-  crawl->add_option("--include", co.include, "Follow only URLs matching this POSIX extended regex (repeatable)")
-      ->allow_extra_args(false);
-  crawl->add_option("--exclude", co.exclude, "Never follow URLs matching this POSIX extended regex (repeatable)")
-      ->allow_extra_args(false);
-  crawl->add_option("--max-pages", co.max_pages, "Stop following links after this many URLs in all (0: no limit)")
-      ->capture_default_str()->check(CLI::Range(int64_t(0), int64_t(1) << 40));
-  crawl->add_flag("--ignore-nofollow", co.ignore_nofollow, "Follow rel=nofollow links and meta-nofollow pages too");
-  crawl->add_flag("--ignore-robots", co.ignore_robots, "Do not fetch or honour robots.txt when following links");
-  crawl->add_option("--max-crawl-delay", co.max_crawl_delay_s, "Obey a robots.txt Crawl-delay up to this many seconds (default 30)")
-      ->check(CLI::Range(0.0, 86400.0));
-  crawl->add_option("--conditional", co.conditional,
-                    "Send If-None-Match/If-Modified-Since from the previous run: auto (if there is one), on, off")
-      ->capture_default_str()->check(CLI::IsMember({"auto", "on", "off"}));
-  crawl->add_option("--retries", co.retries, "Extra attempts for timeouts, resets, 429 and 503")
-      ->capture_default_str()->check(CLI::Range(0, 20));
-  crawl->add_option("--retry-delay", co.retry_delay_ms, "First retry backoff in ms (doubles; Retry-After wins if longer)")
-      ->capture_default_str()->check(CLI::Range(0, 3600000));
-  crawl->add_option("--fail-on", co.fail_on, "Exit 5 when a threshold is crossed: errors>5%, broken>10, changed>0 (repeatable)")
-      ->allow_extra_args(false);
-  crawl->add_option("--wait-lock", co.wait_lock_s, "Wait up to SECONDS for another crawl of the database to end")
-      ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
-  crawl->add_option("--report-html", co.report_html, "At the end, write the run's HTML report to FILE ({run}: the run id)");
+  AddSettings(crawl, args);
+  // Conveniences for the private-addresses setting (listed, deny, allow); the flags win over a job file.
+  const std::string deny_help =
+      "Never connect to loopback, private, link-local or metadata addresses, not even for listed hosts";
+  const std::string allow_help = "Connect to non-public addresses anywhere (default: only for hosts the list names)";
+  auto* deny_private = crawl->add_flag("--deny-private", deny_help);
+  auto* allow_private = crawl->add_flag("--allow-private", allow_help)->excludes(deny_private);
 
   std::string db = "greencrawl.db";
   bool json = false;
-  auto* runs = app.add_subcommand("runs", "List the runs in a database");
-  runs->add_option("--db", db, "Results database")->capture_default_str();
+  auto* runs = app.add_subcommand("runs", "List the runs in a database (a killed run shows as killed)");
+  runs->footer(inspect_footer);
+  runs->add_option("--db", db, "Results database")->type_name("FILE")->capture_default_str();
   runs->add_flag("--json", json, "JSON for scripts");
 
   std::optional<int64_t> run;
   size_t top = 10;
+  bool all = false;
   auto* report = app.add_subcommand("report", "Counts, percentiles, slowest/largest and broken URLs of a run");
-  report->add_option("--db", db, "Results database")->capture_default_str();
-  report->add_option("--run", run, "Run id (default: the newest)");
-  report->add_option("--top", top, "Rows in the slowest/largest lists")->capture_default_str();
+  report->footer(inspect_footer);
+  report->add_option("--db", db, "Results database")->type_name("FILE")->capture_default_str();
+  report->add_option("--run", run, "Run id (default: the newest)")->type_name("N");
+  report->add_option("--top", top, "Rows in the slowest/largest lists")->type_name("N")->capture_default_str();
+  report->add_flag("--all", all, "List every broken URL and every page linking to it (else 100 and 5)");
   auto* report_json = report->add_flag("--json", json, "JSON for scripts");
   bool html = false;
   std::string html_output;
   auto* report_html = report->add_flag("--html", html, "A self-contained HTML page (charts, tables, changes) instead")
                           ->excludes(report_json);
   report->add_option("-o,--output", html_output, "With --html: the file (default report-run-N.html; '-': stdout)")
+      ->type_name("FILE")
       ->needs(report_html);
 
   std::string format = "csv", output;
   auto* exp = app.add_subcommand("export", "Every result row of a run as CSV or JSON lines");
-  exp->add_option("--db", db, "Results database")->capture_default_str();
-  exp->add_option("--run", run, "Run id (default: the newest)");
-  exp->add_option("--format", format, "csv or jsonl")->capture_default_str()->check(CLI::IsMember({"csv", "jsonl"}));
-  exp->add_option("-o,--output", output, "Write to FILE instead of standard output");
+  exp->footer(inspect_footer);
+  exp->add_option("--db", db, "Results database")->type_name("FILE")->capture_default_str();
+  exp->add_option("--run", run, "Run id (default: the newest)")->type_name("N");
+  exp->add_option("--format", format, "csv or jsonl")
+      ->type_name("FORMAT")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"csv", "jsonl"}).description(""));
+  exp->add_option("-o,--output", output, "Write to FILE instead of standard output")->type_name("FILE");
 
   int keep = -1;
   double older_than = -1;
   bool dry_run = false;
   auto* prune = app.add_subcommand("prune", "Delete old runs and reclaim their space");
-  prune->add_option("--db", db, "Results database")->capture_default_str();
-  prune->add_option("--keep", keep, "Keep the newest N runs")->check(CLI::Range(0, 1 << 30));
-  prune->add_option("--older-than", older_than, "Delete runs that started more than DAYS ago")->check(CLI::Range(0.0, 1e6));
+  prune->footer("Exit codes: 0 done, 2 bad usage or an unusable database, 4 a crawl is using the database.");
+  prune->add_option("--db", db, "Results database")->type_name("FILE")->capture_default_str();
+  prune->add_option("--keep", keep, "Keep the newest N runs")->type_name("N")->check(CLI::Range(0, 1 << 30).description(""));
+  prune->add_option("--older-than", older_than, "Delete runs that started more than DAYS ago")
+      ->type_name("DAYS")
+      ->check(CLI::Range(0.0, 1e6).description(""));
   prune->add_flag("--dry-run", dry_run, "Only say which runs would go");
-  prune->add_option("--wait-lock", co.wait_lock_s, "Wait up to SECONDS for a running crawl to end");
+  prune->add_option("--wait-lock", co.wait_lock_s, "Wait up to SECONDS for a running crawl to end")
+      ->type_name("SECONDS");
 
   std::optional<int64_t> run_a, run_b;
   double threshold = 10;
-  auto* diff = app.add_subcommand("diff", "What changed between two runs (default: the newest two)");
-  diff->add_option("RUN_A", run_a, "Older run id");
-  diff->add_option("RUN_B", run_b, "Newer run id");
-  diff->add_option("--db", db, "Results database")->capture_default_str();
-  diff->add_option("--size-threshold", threshold, "Report size changes above this percentage")->capture_default_str();
+  auto* diff = app.add_subcommand(
+      "diff", "What changed between two runs (default: the newest and the previous completed run of its list)");
+  diff->footer(inspect_footer);
+  diff->add_option("RUN_A", run_a, "Older run id")->type_name("");
+  diff->add_option("RUN_B", run_b, "Newer run id")->type_name("");
+  diff->add_option("--db", db, "Results database")->type_name("FILE")->capture_default_str();
+  diff->add_option("--size-threshold", threshold, "Report size changes above this percentage")
+      ->type_name("PERCENT")
+      ->capture_default_str();
   diff->add_flag("--json", json, "JSON for scripts");
 
+  if (std::string why = Misspelt(app, argc, argv); !why.empty()) {
+    std::cerr << "greencrawl: " << why << "\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -137,28 +278,28 @@ int RunCli(int argc, char** argv) {
 
   try {
     if (*crawl) {
-      if (!co.config.empty()) {
+      if (!config.empty()) {
         try {
-          ApplyJobFile(co.config, co, [&](const std::string& key) {
-            if (key == "list") return crawl->get_option("LIST")->count() > 0;
-            return crawl->get_option("--" + key)->count() > 0;
-          });
+          ApplyJobFile(config, co);
         } catch (const JobFileError& e) {
           std::cerr << "greencrawl: " << e.what() << "\n";
           return kExitUsage;
         }
+        co.config = config;
       }
+      if (std::string why = ApplyCommandLine(args, co); !why.empty()) {
+        std::cerr << "greencrawl: " << why << "\n";
+        return kExitUsage;
+      }
+      if (deny_private->count() > 0) co.private_addresses = "deny";
+      if (allow_private->count() > 0) co.private_addresses = "allow";
+      Finalize(co);
       if (print_config) {
         std::cout << EffectiveConfig(co);
         return kExitOk;
       }
       if (co.list.empty()) {
         std::cerr << "greencrawl: crawl needs a LIST (or 'list' in the --config file)\n";
-        return kExitUsage;
-      }
-      co.max_size = ParseSize(co.max_size_text);
-      if (co.max_size <= 0) {
-        std::cerr << "greencrawl: --max-size: not a size: " << co.max_size_text << " (try 64M)\n";
         return kExitUsage;
       }
       return RunCrawl(co, std::cout, std::cerr);
@@ -174,7 +315,7 @@ int RunCli(int argc, char** argv) {
     }
     if (*runs) return ShowRuns(db, json, std::cout);
     if (*report && html) return WriteReportHtml(db, run, html_output, std::cout, std::cerr);
-    if (*report) return ShowReport(db, run, top, json, std::cout);
+    if (*report) return ShowReport(db, run, top, all, json, std::cout);
     if (*exp) return ExportResults(db, run, format, output, std::cout);
     if (*diff) {
       if (run_a.has_value() != run_b.has_value()) {

@@ -9,13 +9,16 @@
 
 #include "crawler/crawler.h"
 #include "app/json.h"
+#include "app/paths.h"
 #include "app/progress.h"
 #include "app/report_html.h"
 #include "app/run_lock.h"
+#include "app/settings.h"
 #include "app/thresholds.h"
 #include "parser/utf8.h"
 #include "storage/inspect.h"
 #include "storage/result_store.h"
+#include "storage/run_clock.h"
 #include "urls/scope.h"
 #include "urls/url_list.h"
 #include "version.h"
@@ -24,6 +27,13 @@ namespace gc {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// runs.options is readable by anyone who can read the database: no proxy password in it.
+std::string WithoutPassword(const std::string& url) {
+  size_t scheme = url.find("://"), at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  return url.substr(0, scheme + 3) + "***" + url.substr(at);
+}
 
 std::string OptionsJson(const CrawlOptions& o) {
   std::string headers = "[";
@@ -36,6 +46,8 @@ std::string OptionsJson(const CrawlOptions& o) {
          ",\"depth\":" + std::to_string(o.depth) + ",\"scope\":" + JsonString(o.scope) +
          ",\"max_pages\":" + std::to_string(o.max_pages) + ",\"conditional\":" + JsonString(o.conditional) +
          ",\"retries\":" + std::to_string(o.retries) + ",\"config\":" + JsonString(o.config) +
+         ",\"proxy\":" + JsonString(WithoutPassword(o.proxy)) + ",\"cookies\":" + (o.cookies ? "true" : "false") +
+         ",\"limit_rate\":" + std::to_string(o.limit_rate) +
          ",\"ignore_nofollow\":" +
          (o.ignore_nofollow ? "true" : "false") + ",\"ignore_robots\":" + (o.ignore_robots ? "true" : "false") + "}";
 }
@@ -56,8 +68,9 @@ ListCounts LoadList(urls::UrlListReader& reader, storage::ResultStore& store, in
     if (!line.canonical.ok()) {
       ++c.invalid;
       if (!quiet && reported++ < 100) {
-        err << list_name << ":" << line.number << ": " << line.canonical.error << ": " << line.canonical.message
-            << ": " << CleanText(line.text, 200) << "\n";
+        // "list.txt:3: unsupported_scheme: ftp://x/y (only http and https URLs are crawled, not ftp:)"
+        err << list_name << ":" << line.number << ": " << line.canonical.error << ": "
+            << urls::EscapeForMessage(line.text, 200) << " (" << line.canonical.message << ")\n";
       }
       storage::ResultRow row;
       row.url = CleanText(line.text, 2048);
@@ -90,70 +103,65 @@ struct SummaryExtras {
   int64_t unchanged = 0;  // 304s recorded as unchanged
   int64_t retried = 0;    // transfers retried
   std::optional<int64_t> previous_run;
-  std::optional<int64_t> changed;  // diff entries against previous_run
+  std::optional<int64_t> changed;  // URLs that changed since previous_run (storage::Inspector::ChangedUrls)
 };
 
-void PrintSummary(const CrawlOptions& o, storage::ResultStore& store, int64_t run_id, const std::string& status,
-                  double wall_s, int64_t fetched, const SummaryExtras& x, std::ostream& out, std::ostream& err) {
-  auto st = store.db().Prepare(
-      "SELECT coalesce(CAST(status AS TEXT), 'none'), coalesce(error, ''), count(*) FROM results WHERE run_id = ? "
-      "GROUP BY 1, 2 ORDER BY 3 DESC");
-  st.Bind(1, run_id);
-  std::map<std::string, int64_t> by_status, by_error;
-  int64_t ok = 0, errors = 0;
-  while (st.Step()) {
-    if (st.Text(1).empty()) {
-      by_status[st.Text(0)] += st.Int(2);
-      ok += st.Int(2);
-    } else {
-      by_error[st.Text(1)] += st.Int(2);
-      errors += st.Int(2);
-    }
-  }
+// The end summary, from the counts `report` computes (storage::Inspector), so the two always agree.
+void PrintSummary(const CrawlOptions& o, const storage::RunSummary& run, const storage::Breakdown& b, double wall_s,
+                  int64_t fetched, const SummaryExtras& x, std::ostream& out, std::ostream& err) {
   double rate = wall_s > 0 ? double(fetched) / wall_s : 0;
   if (o.json) {
-    auto obj = [](const std::map<std::string, int64_t>& m) {
+    auto obj = [](const std::vector<storage::CountRow>& rows) {
       std::string s = "{";
-      for (auto& [k, v] : m) s += (s.size() > 1 ? "," : "") + JsonString(k) + ":" + std::to_string(v);
+      for (const auto& c : rows) s += (s.size() > 1 ? "," : "") + JsonString(c.key) + ":" + std::to_string(c.count);
       return s + "}";
     };
-    out << "{\"run_id\":" << run_id << ",\"status\":" << JsonString(status) << ",\"results\":" << ok + errors
-        << ",\"ok\":" << ok << ",\"errors\":" << errors << ",\"by_status\":" << obj(by_status)
-        << ",\"by_error\":" << obj(by_error) << ",\"fetched\":" << fetched << ",\"wall_s\":" << wall_s
-        << ",\"pages_per_s\":" << rate << ",\"unchanged\":" << x.unchanged << ",\"retried\":" << x.retried
+    out << "{\"run_id\":" << run.id << ",\"status\":" << JsonString(run.status) << ",\"results\":" << run.results
+        << ",\"responses\":" << run.responses << ",\"ok\":" << run.ok << ",\"errors\":" << run.errors
+        << ",\"broken\":" << run.broken << ",\"by_status\":" << obj(b.by_status) << ",\"by_error\":" << obj(b.by_error)
+        << ",\"fetched\":" << fetched << ",\"wall_s\":" << wall_s << ",\"pages_per_s\":" << rate
+        << ",\"unchanged\":" << x.unchanged << ",\"retried\":" << x.retried
         << ",\"previous_run\":" << (x.previous_run ? std::to_string(*x.previous_run) : "null")
         << ",\"changed\":" << (x.changed ? std::to_string(*x.changed) : "null") << ",\"db\":" << JsonString(o.db)
         << "}\n";
+    return;
   }
-  if (o.quiet && !o.json) return;
-  if (o.json) return;
+  if (o.quiet) return;
   // The first line stands alone, for logs: run, outcome, counts, time.
-  char line[256];
+  char line[320];
   std::snprintf(line, sizeof line,
-                "greencrawl: run %lld %s: %lld results, %lld errors, %lld fetched in %.2f s (%.0f/s)%s\n",
-                static_cast<long long>(run_id), status.c_str(), static_cast<long long>(ok + errors),
-                static_cast<long long>(errors), static_cast<long long>(fetched), wall_s, rate,
+                "greencrawl: run %lld %s: %lld results: %lld ok (2xx/3xx), %lld broken, %lld errors; "
+                "%lld fetched in %.2f s (%.0f/s)%s\n",
+                static_cast<long long>(run.id), run.status.c_str(), static_cast<long long>(run.results),
+                static_cast<long long>(run.ok), static_cast<long long>(run.broken),
+                static_cast<long long>(run.errors), static_cast<long long>(fetched), wall_s, rate,
                 x.changed ? (", " + std::to_string(*x.changed) + " changed").c_str() : "");
   // " (200: 7, 404: 1)" after a total; nothing for an empty breakdown.
-  auto breakdown = [&err](const std::map<std::string, int64_t>& counts) {
+  auto breakdown = [&err](const std::vector<storage::CountRow>& counts) {
     const char* sep = " (";
-    for (auto& [k, v] : counts) {
-      err << sep << k << ": " << v;
+    for (const auto& c : counts) {
+      if (c.key == "none") continue;  // no response: not a status
+      err << sep << c.key << ": " << c.count;
       sep = ", ";
     }
-    if (!counts.empty()) err << ")";
+    if (*sep == ',') err << ")";
   };
-  err << line << "  responses " << ok;
-  breakdown(by_status);
-  err << ", errors " << errors;
-  breakdown(by_error);
+  err << line << "  responses " << run.responses;
+  breakdown(b.by_status);
+  err << ", errors " << run.errors;
+  breakdown(b.by_error);
   err << "\n";
   if (x.unchanged || x.retried) err << "  unchanged (304) " << x.unchanged << ", retried " << x.retried << "\n";
   if (x.changed) {
-    err << "  changed since run " << *x.previous_run << ": " << *x.changed << "   (greencrawl diff --db " << o.db
-        << " " << *x.previous_run << " " << run_id << ")\n";
+    err << "  changed since run " << *x.previous_run << ": " << *x.changed << " URLs   (greencrawl diff --db " << o.db
+        << " " << *x.previous_run << " " << run.id << ")\n";
   }
-  err << "  database: " << o.db << "   (greencrawl report --db " << o.db << " --run " << run_id << ")\n";
+  err << "  database: " << o.db << "   (greencrawl report --db " << o.db << " --run " << run.id << ")\n";
+}
+
+// Runs recorded the list as given before they recorded its resolved path: both spellings match.
+bool SameList(const std::string& recorded, const std::string& list_id) {
+  return recorded == list_id || ListIdentity(recorded) == list_id;
 }
 
 }  // namespace
@@ -176,17 +184,18 @@ int64_t ParseSize(const std::string& text) {
   return -1;
 }
 
-int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
-  auto start = Clock::now();
-  if (!urls::ParseScopeKind(o.scope)) {
-    err << "greencrawl: --scope must be host, domain, prefix or any (not " << o.scope << ")\n";
-    return kExitUsage;
-  }
-  if (o.conditional != "auto" && o.conditional != "on" && o.conditional != "off") {
-    err << "greencrawl: --conditional must be auto, on or off (not " << o.conditional << ")\n";
-    return kExitUsage;
-  }
+namespace {
+
+// What is checked before the database is touched, and what it yields.
+struct Prepared {
   std::vector<Threshold> thresholds;
+  std::string list_id;                        // the list's identity (app/paths.h)
+  std::optional<urls::UrlListReader> reader;  // open unless resuming
+};
+
+// Every setting was checked against app/settings.h before this; here the derived objects are built and
+// the list opened, so an unusable list leaves no trace (not even a new database). nullopt: go on.
+std::optional<int> Prepare(const CrawlOptions& o, Prepared& p, std::ostream& err) {
   for (const auto& text : o.fail_on) {
     std::string why;
     auto t = ParseThreshold(text, &why);
@@ -194,7 +203,7 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
       err << "greencrawl: --fail-on " << text << ": " << why << "\n";
       return kExitUsage;
     }
-    thresholds.push_back(*t);
+    p.thresholds.push_back(*t);
   }
   try {
     urls::Scope check(*urls::ParseScopeKind(o.scope), o.include, o.exclude);
@@ -202,18 +211,127 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     err << "greencrawl: " << e.what() << "\n";
     return kExitUsage;
   }
-  // Open the list first, so an unreadable one leaves no trace (not even a new database).
-  std::optional<urls::UrlListReader> reader;
-  if (!o.resume) {
-    try {
-      reader.emplace(o.list);
-    } catch (const std::exception& e) {
-      err << "greencrawl: " << e.what() << "\n";
-      return kExitUsage;
+  p.list_id = ListIdentity(o.list);
+  if (std::string why = NotAList(o.list); !why.empty()) {
+    err << "greencrawl: cannot read " << why << "\n";
+    return kExitUsage;
+  }
+  if (o.resume) return std::nullopt;
+  try {
+    p.reader.emplace(o.list);
+  } catch (const std::exception& e) {
+    err << "greencrawl: " << e.what() << "\n";
+    if (o.list.find("://") != std::string::npos) {
+      // `crawl https://example.org/`: a URL where the list goes.
+      err << "greencrawl: LIST is a file of URLs; to crawl one URL: echo '" << o.list << "' | greencrawl crawl -\n";
+    }
+    return kExitUsage;
+  }
+  // A binary file as the list was refused just above, before any run exists: the reader judges the
+  // list's start (urls::NotAUrlList, "LIST does not look like a URL list: ...").
+  return std::nullopt;
+}
+
+// The run this crawl works on, or the exit code that refuses to go on.
+struct Started {
+  int64_t run_id = 0;
+  std::optional<int> refused;
+};
+
+// The unfinished run of this list (--resume), or a new one with its list loaded. Sets `started` as soon
+// as a run is marked running, so that a failure after that marks it failed.
+Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p, int64_t& started, std::ostream& err) {
+  std::optional<storage::RunSummary> unfinished = storage::Inspector(o.db).ResumableRun();
+  bool ours = unfinished && SameList(unfinished->list_file, p.list_id);
+  if (o.resume && unfinished && !ours) {
+    err << "greencrawl: --resume: the unfinished run " << unfinished->id << " in " << o.db << " is of "
+        << unfinished->list_file << ", not " << p.list_id << "; resume it with its own list, or leave out --resume "
+        << "to start a new run\n";
+    return {0, kExitUsage};
+  }
+  int64_t run_id;
+  std::optional<int64_t> total;
+  if (o.resume && unfinished) {
+    run_id = unfinished->id;
+    total = unfinished->urls_total;
+    store.MarkRunning(run_id);
+    started = run_id;
+    if (!o.quiet) err << "greencrawl: resuming run " << run_id << " (" << unfinished->list_file << ")\n";
+  } else {
+    if (ours && !o.quiet) {
+      // A new run beside an unfinished one of the same list: legitimate, but say so.
+      err << "greencrawl: note: run " << unfinished->id << " of this list is unfinished; starting a new run "
+          << "(--resume continues it instead)\n";
+    }
+    if (!p.reader) p.reader.emplace(o.list);
+    run_id = store.BeginRun(p.list_id, OptionsJson(o), GREENCRAWL_VERSION);
+    started = run_id;
+    if (o.resume && !o.quiet) err << "greencrawl: nothing to resume; started run " << run_id << "\n";
+    ListCounts c = LoadList(*p.reader, store, run_id, o.list, o.quiet, err);
+    store.SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
+    total = c.queued;
+    if (c.queued == 0 && c.invalid == 0) {
+      err << "greencrawl: warning: " << o.list << " holds no URLs (blank lines and #comments only)\n";
+    }
+    if (!o.quiet) {
+      err << "greencrawl: run " << run_id << ": " << c.queued << " URLs to fetch from " << o.list;
+      if (c.invalid || c.duplicate) err << " (" << c.invalid << " invalid, " << c.duplicate << " duplicate lines)";
+      err << "\n";
     }
   }
+  if (!total) {
+    // Killed while the list was being read: read it again (duplicates are ignored, done URLs stay done).
+    urls::UrlListReader again(o.list);
+    ListCounts c = LoadList(again, store, run_id, o.list, o.quiet, err);
+    store.SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
+  }
+  return {run_id, std::nullopt};
+}
+
+// After the session: the summary (counted as `report` counts), the --resume hint, the thresholds, and
+// the exit code.
+int Conclude(const CrawlOptions& o, int64_t run_id, const SessionOutcome& session,
+             std::optional<int64_t> previous_run, double wall, const std::vector<Threshold>& thresholds,
+             std::ostream& out, std::ostream& err) {
+  const std::string& status = session.status;
+  storage::Inspector inspector(o.db);
+  storage::RunSummary summary = inspector.Summary(run_id);
+  RunMetrics metrics{summary.results, summary.errors, summary.broken, 0};
+  std::optional<int64_t> changed;
+  if (previous_run && status == "completed") {
+    changed = inspector.ChangedUrls(*previous_run, run_id, 10.0);
+    metrics.changed = *changed;
+  }
+  SummaryExtras extras{session.unchanged, session.retried, previous_run, changed};
+  PrintSummary(o, summary, inspector.Break(run_id), wall, session.recorded, extras, out, err);
+  if (session.max_pages_reached) {
+    // A safety stop, not the end of the site: say so even with --quiet, so a short crawl is not mistaken
+    // for a complete one.
+    err << "greencrawl: --max-pages " << o.max_pages << " reached: links beyond it were not followed\n";
+  }
+  bool report_written = o.report_html.empty() || WriteCrawlReport(o.db, run_id, o.report_html, o.quiet, err);
+  if (status == "interrupted") {
+    // Even with --quiet: this is how the run continues.
+    CrawlOptions again = o;
+    again.resume = true;
+    err << "greencrawl: to continue run " << run_id << ": " << CommandLine(again) << "\n";
+    return kExitInterrupted;
+  }
+  if (status != "completed" || !report_written) return kExitFatal;
+  auto crossed = Crossed(thresholds, metrics);
+  for (const auto& line : crossed) err << "greencrawl: " << line << "\n";
+  return crossed.empty() ? kExitOk : kExitThreshold;
+}
+
+}  // namespace
+
+int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
+  auto start = Clock::now();
+  Prepared prepared;
+  if (auto code = Prepare(o, prepared, err)) return *code;
   // One crawl per database at a time; the lock dies with its process.
   std::optional<RunLock> lock;
+  std::unique_ptr<storage::ResultStore> store;
   try {
     std::string holder;
     lock = RunLock::Acquire(o.db, o.wait_lock_s, &holder);
@@ -222,89 +340,50 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
           << "); not starting. Use --wait-lock SECONDS to wait for it.\n";
       return kExitLocked;
     }
-  } catch (const std::exception& e) {
-    err << "greencrawl: " << e.what() << "\n";
-    return kExitUsage;
-  }
-  std::unique_ptr<storage::ResultStore> store;
-  try {
     store = std::make_unique<storage::ResultStore>(o.db);
   } catch (const std::exception& e) {
     err << "greencrawl: " << e.what() << "\n";
     return kExitUsage;
   }
+  int64_t started = 0;  // the run this crawl marked running (ids start at 1): it must not stay so on a failure
   try {
-    std::optional<storage::RunRecord> resumed;
-    if (o.resume) resumed = store->LatestUnfinishedRun();
-    int64_t run_id;
-    std::optional<int64_t> total;
-    if (resumed) {
-      run_id = resumed->id;
-      total = resumed->urls_total;
-      store->MarkRunning(run_id);
-      if (!o.quiet) err << "greencrawl: resuming run " << run_id << " (" << resumed->list_file << ")\n";
-    } else {
-      if (!reader) reader.emplace(o.list);
-      run_id = store->BeginRun(o.list, OptionsJson(o), GREENCRAWL_VERSION);
-      if (o.resume && !o.quiet) err << "greencrawl: nothing to resume; started run " << run_id << "\n";
-      ListCounts c = LoadList(*reader, *store, run_id, o.list, o.quiet, err);
-      store->SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
-      total = c.queued;
-      if (!o.quiet) {
-        err << "greencrawl: run " << run_id << ": " << c.queued << " URLs to fetch from " << o.list;
-        if (c.invalid || c.duplicate) err << " (" << c.invalid << " invalid, " << c.duplicate << " duplicate lines)";
-        err << "\n";
-      }
-    }
-    if (!total) {
-      // Killed while the list was being read: read it again (duplicates are ignored, done URLs stay done).
-      urls::UrlListReader again(resumed ? resumed->list_file : o.list);
-      ListCounts c = LoadList(again, *store, run_id, o.list, o.quiet, err);
-      store->SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
-    }
+    Started run = StartRun(o, *store, prepared, started, err);
+    if (run.refused) return *run.refused;
+    const int64_t run_id = run.run_id;
+    storage::RunClock clock(o.db);
+    clock.BeginSession(run_id);
     std::optional<int64_t> previous_run = store->PreviousCompletedRun(run_id);
     bool conditional = o.conditional == "on" || (o.conditional == "auto" && previous_run.has_value());
+    // The progress line counts from what the run already holds: a resumed run's results, and the list's
+    // malformed lines (recorded as errors before any fetch).
+    storage::RunSummary before = storage::Inspector(o.db).Summary(run_id);
     int64_t pending = store->PendingCount(run_id);
-    auto counts = store->Counts(run_id);
-    int64_t done_before = counts.ok + counts.errors;
-    Progress progress(err, o.quiet, done_before + pending, done_before);
+    Progress progress = Progress::ForStderr(err, o.quiet, {before.results + pending, before.results, before.errors});
+    progress.set_verbose(o.verbose);
     SessionOutcome session = RunSession(o, *store, run_id, conditional, progress, err);
     progress.Finish();
-    const std::string& status = session.status;
-    store->FinishRun(run_id, status);
-    if (status == "completed") store->ClearFrontier(run_id);
+    clock.EndSession(run_id);
+    store->FinishRun(run_id, session.status);
+    started = 0;
+    if (session.status == "completed") store->ClearFrontier(run_id);
     double wall = std::chrono::duration<double>(Clock::now() - start).count();
-
-    RunMetrics metrics;
-    {
-      auto st = store->db().Prepare(
-          "SELECT count(*), count(error), count(*) FILTER (WHERE error IS NOT NULL OR status >= 400) "
-          "FROM results WHERE run_id = ?");
-      st.Bind(1, run_id);
-      st.Step();
-      metrics.results = st.Int(0);
-      metrics.errors = st.Int(1);
-      metrics.broken = st.Int(2);
-    }
-    std::optional<int64_t> changed;
-    if (previous_run && status == "completed") {
-      storage::Inspector inspector(o.db);
-      int64_t n = 0;
-      inspector.Diff(*previous_run, run_id, 10.0, [&n](const storage::Change&) { ++n; });
-      changed = n;
-      metrics.changed = n;
-    }
-    SummaryExtras extras{session.unchanged, session.retried, previous_run, changed};
-    PrintSummary(o, *store, run_id, status, wall, session.recorded, extras, out, err);
-    bool report_written = o.report_html.empty() || WriteCrawlReport(o.db, run_id, o.report_html, o.quiet, err);
-    if (status == "interrupted") return kExitInterrupted;
-    if (status != "completed" || !report_written) return kExitFatal;
-    auto crossed = Crossed(thresholds, metrics);
-    for (const auto& line : crossed) err << "greencrawl: " << line << "\n";
-    return crossed.empty() ? kExitOk : kExitThreshold;
+    return Conclude(o, run_id, session, previous_run, wall, prepared.thresholds, out, err);
   } catch (const std::runtime_error& e) {
     // An unreadable list, a database that went away, a full disk: one clear line.
     err << "greencrawl: " << e.what() << "\n";
+    if (started > 0) {
+      // Not left `running` for ever: a run that failed says so (and one that failed before its list was
+      // read is not offered to --resume).
+      // The store may be inside a transaction it will never commit (a list that failed mid-read):
+      // close it, which rolls that back, and record the failure on a fresh connection.
+      store.reset();
+      try {
+        storage::RunClock(o.db).EndSession(started);
+        storage::ResultStore(o.db).FinishRun(started, "failed");
+      } catch (const std::exception& again) {
+        err << "greencrawl: could not mark run " << started << " failed: " << again.what() << "\n";
+      }
+    }
     return dynamic_cast<const sqlite::Error*>(&e) ? kExitFatal : kExitUsage;
   }
 }

@@ -26,13 +26,40 @@ std::string Fixed(double v, int digits) {
 }
 
 std::string OptNumber(const std::optional<double>& v) { return v ? Fixed(*v, 1) : "null"; }
+std::string OptInt(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "null"; }
+std::string OptString(const std::optional<std::string>& v) { return v ? JsonString(*v) : "null"; }
+
+// {"status":404,"error":null}: numbers and nulls, not "404" or "error:dns".
+std::string OutcomeJson(const storage::Outcome& o) {
+  return "{\"status\":" + OptInt(o.status) + ",\"error\":" + OptString(o.error) + "}";
+}
+
+// "1020 -> 5020 bytes (+392%)"
+std::string SizeChange(const std::optional<int64_t>& a, const std::optional<int64_t>& b) {
+  if (!a || !b) return OptInt(a) + " -> " + OptInt(b) + " bytes";
+  std::string out = std::to_string(*a) + " -> " + std::to_string(*b) + " bytes";
+  if (*a > 0) {
+    double pct = 100.0 * double(*b - *a) / double(*a);
+    out += " (" + std::string(pct >= 0 ? "+" : "") + Fixed(pct, 0) + "%)";
+  }
+  return out;
+}
+
+// The status to show: a run still marked `running` whose process no longer holds the database's lock
+// was killed (SIGKILL, power loss); the database keeps `running` until --resume continues it.
+std::string ShownStatus(const storage::RunSummary& r, const std::optional<int64_t>& lock_holder) {
+  if (r.status != "running") return r.status;
+  bool alive = lock_holder && (*lock_holder < 0 || (r.pid && *r.pid == *lock_holder));
+  return alive ? "running" : "killed";
+}
 
 std::string RunJson(const storage::RunSummary& r) {
   return "{\"id\":" + std::to_string(r.id) + ",\"started_at\":" + JsonString(r.started_at) +
          ",\"finished_at\":" + (r.finished_at ? JsonString(*r.finished_at) : "null") +
          ",\"status\":" + JsonString(r.status) + ",\"list_file\":" + JsonString(r.list_file) +
          ",\"version\":" + JsonString(r.version) + ",\"results\":" + std::to_string(r.results) +
-         ",\"ok\":" + std::to_string(r.ok) + ",\"errors\":" + std::to_string(r.errors) +
+         ",\"responses\":" + std::to_string(r.responses) + ",\"ok\":" + std::to_string(r.ok) +
+         ",\"broken\":" + std::to_string(r.broken) + ",\"errors\":" + std::to_string(r.errors) +
          ",\"duration_s\":" + OptNumber(r.duration_s) + "}";
 }
 
@@ -53,6 +80,8 @@ std::string CsvField(const std::string& s) {
 int ShowRuns(const std::string& db, bool json, std::ostream& out) {
   storage::Inspector in(db);
   auto runs = in.Runs();
+  auto holder = RunLock::Holder(db);
+  for (auto& r : runs) r.status = ShownStatus(r, holder);
   if (json) {
     out << "[";
     for (size_t i = 0; i < runs.size(); ++i) out << (i ? "," : "") << RunJson(runs[i]);
@@ -60,20 +89,24 @@ int ShowRuns(const std::string& db, bool json, std::ostream& out) {
     return kExitOk;
   }
   out << std::left << std::setw(5) << "id" << std::setw(25) << "started (UTC)" << std::setw(12) << "status"
-      << std::right << std::setw(9) << "results" << std::setw(9) << "ok" << std::setw(8) << "errors"
+      << std::right << std::setw(9) << "results" << std::setw(9) << "ok" << std::setw(8) << "broken" << std::setw(8)
+      << "errors"
       << std::setw(11) << "duration" << "  list\n";
   for (const auto& r : runs) {
     out << std::left << std::setw(5) << r.id << std::setw(25) << r.started_at << std::setw(12) << r.status
-        << std::right << std::setw(9) << r.results << std::setw(9) << r.ok << std::setw(8) << r.errors
+        << std::right << std::setw(9) << r.results << std::setw(9) << r.ok << std::setw(8) << r.broken
+        << std::setw(8) << r.errors
         << std::setw(11) << (r.duration_s ? Fixed(*r.duration_s, 1) + " s" : "-") << "  " << r.list_file << "\n";
   }
   if (runs.empty()) out << "(no runs)\n";
   return kExitOk;
 }
 
-int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bool json, std::ostream& out) {
+int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bool all, bool json,
+               std::ostream& out) {
   storage::Inspector in(db);
-  auto r = in.MakeReport(in.ResolveRun(run), top);
+  auto r = in.MakeReport(in.ResolveRun(run), top, all);
+  r.run.status = ShownStatus(r.run, RunLock::Holder(db));
   if (json) {
     auto counts = [](const std::vector<storage::CountRow>& rows) {
       std::string s = "{";
@@ -94,11 +127,14 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
         << ",\"p90\":" << OptNumber(r.size_p90) << ",\"p99\":" << OptNumber(r.size_p99)
         << "},\"time_ms\":{\"p50\":" << OptNumber(r.time_p50) << ",\"p90\":" << OptNumber(r.time_p90)
         << ",\"p99\":" << OptNumber(r.time_p99) << "},\"slowest_ms\":" << pages(r.slowest)
-        << ",\"largest_bytes\":" << pages(r.largest) << ",\"redirected\":" << r.redirected << ",\"broken\":[";
+        << ",\"largest_bytes\":" << pages(r.largest) << ",\"redirected\":" << r.redirected
+        << ",\"broken_count\":" << r.broken_count << ",\"broken\":[";
     for (size_t i = 0; i < r.broken.size(); ++i) {
       const auto& b = r.broken[i];
-      out << (i ? "," : "") << "{\"url\":" << JsonString(b.url) << ",\"outcome\":" << JsonString(b.outcome)
-          << ",\"referrer_count\":" << b.referrer_count << ",\"referrers\":[";
+      out << (i ? "," : "") << "{\"url\":" << JsonString(b.url) << ",\"status\":" << OptInt(b.typed.status)
+          << ",\"error\":" << OptString(b.typed.error) << ",\"error_message\":" << OptString(b.error_message)
+          << ",\"list_line\":" << OptInt(b.list_line) << ",\"referrer_count\":" << b.referrer_count
+          << ",\"referrers\":[";
       for (size_t k = 0; k < b.referrers.size(); ++k) out << (k ? "," : "") << JsonString(b.referrers[k]);
       out << "]}";
     }
@@ -106,8 +142,8 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
     return kExitOk;
   }
   const auto& s = r.run;
-  out << "Run " << s.id << ": " << s.status << ", " << s.results << " results (" << s.ok << " ok, " << s.errors
-      << " errors)";
+  out << "Run " << s.id << ": " << s.status << ", " << s.results << " results (" << s.ok << " ok (2xx/3xx), "
+      << s.broken << " broken, " << s.errors << " errors)";
   if (s.duration_s) out << " in " << Fixed(*s.duration_s, 1) << " s";
   out << ", list " << s.list_file << ", started " << s.started_at << "\n\nBy status:\n";
   for (auto& c : r.by_status) out << "  " << std::left << std::setw(20) << c.key << std::right << std::setw(10) << c.count << "\n";
@@ -126,16 +162,24 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   for (auto& p : r.slowest) out << "  " << std::setw(10) << Fixed(p.value, 1) << " ms  " << p.url << "\n";
   out << "\nLargest:\n";
   for (auto& p : r.largest) out << "  " << std::setw(10) << Fixed(p.value, 0) << " B   " << p.url << "\n";
-  out << "\nBroken (" << r.broken.size() << "):\n";
+  out << "\nBroken (" << r.broken_count << "):\n";
   for (auto& b : r.broken) {
     out << "  " << std::left << std::setw(26) << b.outcome << " " << std::right << b.url;
+    if (b.list_line) out << "  (list line " << *b.list_line << ")";
+    if (b.error_message) out << "\n      " << *b.error_message;
     if (b.referrer_count > 0) {
       out << "\n      linked from " << b.referrer_count << " page(s):";
       for (auto& ref : b.referrers) out << " " << ref;
+      if (int64_t(b.referrers.size()) < b.referrer_count) {
+        out << " ... " << b.referrer_count - int64_t(b.referrers.size()) << " more (--all)";
+      }
     }
     out << "\n";
   }
-  if (r.broken.empty()) out << "  (none)\n";
+  if (r.broken_count == 0) out << "  (none)\n";
+  if (int64_t(r.broken.size()) < r.broken_count) {
+    out << "  ... " << r.broken_count - int64_t(r.broken.size()) << " more (--all lists them all)\n";
+  }
   return kExitOk;
 }
 
@@ -198,25 +242,46 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
   storage::Inspector in(db);
   int64_t run_a, run_b;
   if (a && b) {
-    run_a = *a;
-    run_b = *b;
+    // Both must exist before anything is printed: `diff 1 99` says only that there is no run 99.
+    run_a = in.ResolveRun(a);
+    run_b = in.ResolveRun(b);
   } else {
-    std::tie(run_a, run_b) = in.LastTwoRuns();
+    std::tie(run_a, run_b) = in.DefaultDiffRuns();
   }
-  size_t n = 0;
+  size_t n = 0, urls = 0;
+  std::string last_url;
   if (json) out << "{\"run_a\":" << run_a << ",\"run_b\":" << run_b << ",\"changes\":[";
   if (!json) out << "Changes from run " << run_a << " to run " << run_b << ":\n";
   in.Diff(run_a, run_b, size_threshold_pct, [&](const storage::Change& c) {
+    if (n == 0 || c.url != last_url) ++urls;
+    last_url = c.url;
     if (json) {
+      // Typed values: outcomes as {"status","error"}, sizes as numbers, content as hash and size.
+      std::string before = "null", after = "null";
+      if (c.kind == "status") {
+        before = OutcomeJson(c.before_outcome);
+        after = OutcomeJson(c.after_outcome);
+      } else if (c.kind == "size") {
+        before = OptInt(c.before_size);
+        after = OptInt(c.after_size);
+      } else if (c.kind == "title") {
+        before = JsonString(c.before);
+        after = JsonString(c.after);
+      } else if (c.kind == "content") {
+        before = "{\"hash\":" + JsonString(c.before) + ",\"size\":" + OptInt(c.before_size) + "}";
+        after = "{\"hash\":" + JsonString(c.after) + ",\"size\":" + OptInt(c.after_size) + "}";
+      }
       out << (n ? "," : "") << "{\"url\":" << JsonString(c.url) << ",\"kind\":" << JsonString(c.kind)
-          << ",\"before\":" << JsonString(c.before) << ",\"after\":" << JsonString(c.after) << "}";
+          << ",\"before\":" << before << ",\"after\":" << after << "}";
     } else {
       char mark = c.kind == "added" ? '+' : c.kind == "removed" ? '-' : '~';
       out << mark << " " << std::left << std::setw(8) << c.kind << " " << c.url;
       if (c.kind == "title") {
         out << "  " << JsonString(c.before) << " -> " << JsonString(c.after);
       } else if (c.kind == "content") {
-        out << "  hash " << c.before << " -> " << c.after;
+        out << "  " << SizeChange(c.before_size, c.after_size) << ", hash " << c.before << " -> " << c.after;
+      } else if (c.kind == "size") {
+        out << "  " << SizeChange(c.before_size, c.after_size);
       } else if (!c.before.empty() || !c.after.empty()) {
         out << "  " << c.before << " -> " << c.after;
       }
@@ -225,9 +290,11 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
     ++n;
   });
   if (json) {
-    out << "]}\n";
+    out << "],\"changed_urls\":" << urls << "}\n";
   } else if (n == 0) {
     out << "  (no changes)\n";
+  } else {
+    out << urls << " URL(s) changed (" << n << " change(s))\n";
   }
   return kExitOk;
 }
@@ -242,18 +309,7 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
     return kExitLocked;
   }
   storage::ResultStore store(db);
-  std::vector<int64_t> doomed;
-  {
-    std::string sql = keep ? "SELECT id FROM runs ORDER BY id DESC LIMIT -1 OFFSET ?"
-                           : "SELECT id FROM runs WHERE julianday('now') - julianday(started_at) > ? ORDER BY id";
-    auto st = store.db().Prepare(sql);
-    if (keep) {
-      st.Bind(1, int64_t(*keep));
-    } else {
-      st.Bind(1, *older_than_days);
-    }
-    while (st.Step()) doomed.push_back(st.Int(0));
-  }
+  std::vector<int64_t> doomed = storage::Inspector(db).PruneCandidates(keep, older_than_days);
   int64_t before = std::filesystem::exists(db) ? int64_t(std::filesystem::file_size(db)) : 0;
   if (dry_run) {
     out << "would delete " << doomed.size() << " run(s):";
@@ -262,6 +318,7 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
     return kExitOk;
   }
   store.PruneRuns(doomed);
+  // TODO(lead): ResultStore::PruneRuns could checkpoint itself; this is the last use of db() in app/.
   store.db().Exec("PRAGMA wal_checkpoint(TRUNCATE)");
   int64_t after = int64_t(std::filesystem::file_size(db));
   out << "deleted " << doomed.size() << " run(s)";

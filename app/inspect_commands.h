@@ -10,7 +10,9 @@
 namespace gc {
 
 int ShowRuns(const std::string& db, bool json, std::ostream& out);
-int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bool json, std::ostream& out);
+// top: rows of the slowest/largest lists; all: every broken URL and referrer (else the first 100 and 5).
+int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bool all, bool json,
+               std::ostream& out);
 // output "" or "-": standard output.
 int ExportResults(const std::string& db, std::optional<int64_t> run, const std::string& format,
                   const std::string& output, std::ostream& out);

@@ -2,101 +2,61 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <sstream>
 #include <vector>
 
+#include "app/settings.h"
+
 namespace gc {
 namespace {
-
-// One setting of a job file: how to read it into the options and write it back out (--print-config).
-struct Key {
-  const char* name;
-  std::function<bool(const toml::node&, CrawlOptions&)> read;  // false when the value's type is wrong
-  std::function<void(const CrawlOptions&, toml::table&)> write;
-  const char* expected;
-};
-
-// A scalar setting stored in `field`, read from TOML as T.
-template <typename T, typename Field>
-Key Scalar(const char* name, Field CrawlOptions::*field, const char* expected) {
-  return {name,
-          [field](const toml::node& n, CrawlOptions& o) {
-            auto v = n.value<T>();
-            if (!v) return false;
-            o.*field = Field(*v);
-            return true;
-          },
-          [name, field](const CrawlOptions& o, toml::table& t) { t.insert(name, T(o.*field)); }, expected};
-}
-
-// A repeatable setting: a string or an array of strings.
-Key List(const char* name, std::vector<std::string> CrawlOptions::*field) {
-  return {name,
-          [field](const toml::node& n, CrawlOptions& o) {
-            std::vector<std::string> out;
-            if (auto s = n.value<std::string>()) {
-              out.push_back(*s);
-            } else if (const toml::array* a = n.as_array()) {
-              for (const auto& item : *a) {
-                auto s2 = item.value<std::string>();
-                if (!s2) return false;
-                out.push_back(*s2);
-              }
-            } else {
-              return false;
-            }
-            o.*field = out;
-            return true;
-          },
-          [name, field](const CrawlOptions& o, toml::table& t) {
-            toml::array a;
-            for (const auto& v : o.*field) a.push_back(v);
-            t.insert(name, std::move(a));
-          },
-          "a string or an array of strings"};
-}
-
-const std::vector<Key>& Keys() {
-  using S = std::string;
-  static const std::vector<Key> keys = {
-      Scalar<S>("list", &CrawlOptions::list, "a string"),
-      Scalar<S>("db", &CrawlOptions::db, "a string"),
-      Scalar<int64_t>("concurrency", &CrawlOptions::concurrency, "an integer"),
-      Scalar<int64_t>("per-host", &CrawlOptions::per_host, "an integer"),
-      Scalar<int64_t>("delay", &CrawlOptions::delay_ms, "an integer (milliseconds)"),
-      Scalar<double>("timeout", &CrawlOptions::timeout_s, "a number (seconds)"),
-      Scalar<S>("max-size", &CrawlOptions::max_size_text, "a string such as \"64M\""),
-      Scalar<S>("user-agent", &CrawlOptions::user_agent, "a string"),
-      List("header", &CrawlOptions::headers),
-      Scalar<bool>("resume", &CrawlOptions::resume, "true or false"),
-      Scalar<bool>("quiet", &CrawlOptions::quiet, "true or false"),
-      Scalar<bool>("json", &CrawlOptions::json, "true or false"),
-      Scalar<bool>("insecure", &CrawlOptions::insecure, "true or false"),
-      Scalar<int64_t>("depth", &CrawlOptions::depth, "an integer"),
-      Scalar<S>("scope", &CrawlOptions::scope, "host, domain, prefix or any"),
-      List("include", &CrawlOptions::include),
-      List("exclude", &CrawlOptions::exclude),
-      Scalar<int64_t>("max-pages", &CrawlOptions::max_pages, "an integer"),
-      Scalar<bool>("ignore-nofollow", &CrawlOptions::ignore_nofollow, "true or false"),
-      Scalar<bool>("ignore-robots", &CrawlOptions::ignore_robots, "true or false"),
-      Scalar<S>("conditional", &CrawlOptions::conditional, "\"auto\", \"on\" or \"off\""),
-      Scalar<int64_t>("retries", &CrawlOptions::retries, "an integer"),
-      Scalar<int64_t>("retry-delay", &CrawlOptions::retry_delay_ms, "an integer (milliseconds)"),
-      List("fail-on", &CrawlOptions::fail_on),
-      Scalar<double>("wait-lock", &CrawlOptions::wait_lock_s, "a number (seconds)"),
-      Scalar<S>("report-html", &CrawlOptions::report_html, "a string (a file name)"),
-  };
-  return keys;
-}
 
 std::string Where(const std::string& path, const toml::source_region& src) {
   return path + ":" + std::to_string(src.begin.line);
 }
 
+// The TOML value as the setting's type, or nullopt when it is of another type.
+std::optional<SettingValue> Convert(const Setting& s, const toml::node& n) {
+  switch (s.type) {
+    case Setting::Type::kInt:
+      if (auto v = n.as_integer()) return SettingValue(int64_t(v->get()));
+      return std::nullopt;
+    case Setting::Type::kNumber:
+      if (auto v = n.as_integer()) return SettingValue(double(v->get()));
+      if (auto v = n.as_floating_point()) return SettingValue(v->get());
+      return std::nullopt;
+    case Setting::Type::kFlag:
+      if (auto v = n.as_boolean()) return SettingValue(v->get());
+      return std::nullopt;
+    case Setting::Type::kText:
+      if (auto v = n.as_string()) return SettingValue(v->get());
+      return std::nullopt;
+    case Setting::Type::kList: {
+      if (auto v = n.as_string()) return SettingValue(std::vector<std::string>{v->get()});
+      const toml::array* a = n.as_array();
+      if (!a) return std::nullopt;
+      std::vector<std::string> out;
+      for (const auto& item : *a) {
+        auto str = item.as_string();
+        if (!str) return std::nullopt;
+        out.push_back(str->get());
+      }
+      return SettingValue(std::move(out));
+    }
+  }
+  return std::nullopt;
+}
+
+std::string Shown(const toml::node& n) {
+  std::ostringstream s;
+  n.visit([&s](const auto& v) { s << v; });
+  std::string out = s.str();
+  return out.size() > 40 ? out.substr(0, 40) + "..." : out;
+}
+
 }  // namespace
 
-void ApplyJobFile(const std::string& path, CrawlOptions& options,
-                  const std::function<bool(const std::string&)>& given_on_command_line) {
+void ApplyJobFile(const std::string& path, CrawlOptions& options) {
   toml::table table;
   try {
     table = toml::parse_file(path);
@@ -105,23 +65,46 @@ void ApplyJobFile(const std::string& path, CrawlOptions& options,
     if (!e.source().begin) throw JobFileError(path + ": " + what);  // e.g. the file cannot be read
     throw JobFileError(Where(path, e.source()) + ": " + what);
   }
-  for (const auto& [key, node] : table) {
-    std::string name(key.str());
-    const Key* k = nullptr;
-    for (const auto& candidate : Keys()) {
-      if (name == candidate.name) k = &candidate;
+  std::vector<std::string> names;
+  for (const auto& s : Settings()) names.push_back(s.name);
+  // In the file's order, so the first mistake reported is the first one in the file.
+  std::vector<std::pair<std::string, const toml::node*>> entries;
+  for (const auto& [key, node] : table) entries.emplace_back(std::string(key.str()), &node);
+  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    return a.second->source().begin.line < b.second->source().begin.line;
+  });
+  for (const auto& [name, node_ptr] : entries) {
+    const toml::node& node = *node_ptr;
+    const Setting* s = FindSetting(name);
+    if (!s) {
+      std::string near = Nearest(name, names);
+      throw JobFileError(Where(path, node.source()) + ": unknown setting '" + name + "'" +
+                         (near.empty() ? "" : " (did you mean '" + near + "'?)"));
     }
-    if (!k) throw JobFileError(Where(path, node.source()) + ": unknown setting '" + name + "'");
-    if (given_on_command_line(name)) continue;
-    if (!k->read(node, options)) {
-      throw JobFileError(Where(path, node.source()) + ": '" + name + "' must be " + k->expected);
-    }
+    auto value = Convert(*s, node);
+    std::string why =
+        value ? Check(*s, *value) : "must be " + Expected(*s) + " (not " + Shown(node) + ")";
+    if (!why.empty()) throw JobFileError(Where(path, node.source()) + ": " + name + ": " + why);
+    Assign(*s, *value, options);
   }
 }
 
 std::string EffectiveConfig(const CrawlOptions& o) {
   toml::table t;
-  for (const auto& k : Keys()) k.write(o, t);
+  for (const auto& s : Settings()) {
+    std::visit(
+        [&](const auto& v) {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, std::vector<std::string>>) {
+            toml::array a;
+            for (const auto& item : v) a.push_back(item);
+            t.insert(s.name, std::move(a));
+          } else {
+            t.insert(s.name, v);
+          }
+        },
+        Current(s, o));
+  }
   std::ostringstream out;
   out << t << "\n";
   return out.str();

@@ -1,5 +1,6 @@
 // Job files: a crawl's settings in TOML, so a timer can run `greencrawl crawl --config nightly.toml`.
-// Keys are the long option names of `greencrawl crawl` (list = the LIST argument):
+// Keys are the long option names of `greencrawl crawl` (list = the LIST argument), read through the same
+// table as the command line (app/settings.h): same types, ranges and messages.
 //
 //   list = "/srv/lists/nightly.txt"
 //   db = "/var/lib/greencrawl/nightly.db"
@@ -8,25 +9,24 @@
 //   header = ["Accept-Language: en"]
 //   fail-on = ["errors>5%", "changed>0"]
 //
-// Options given on the command line win over the file.
+// Options given on the command line win over the file (cli.cc applies them after the file).
 #pragma once
 
-#include <functional>
 #include <stdexcept>
 #include <string>
 
-#include "app/crawl.h"
+#include "crawler/options.h"
 
 namespace gc {
 
-// "FILE:LINE: what is wrong" — for a syntax error, an unknown key, or a value of the wrong type.
+// "FILE:LINE: what is wrong" — a syntax error, an unknown key (with the nearest known one), or a value of
+// the wrong type or out of range (in the words the command line uses).
 struct JobFileError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Sets every option of `path` for which `given_on_command_line(key)` is false.
-void ApplyJobFile(const std::string& path, CrawlOptions& options,
-                  const std::function<bool(const std::string& key)>& given_on_command_line);
+// Sets every setting `path` holds. Throws JobFileError.
+void ApplyJobFile(const std::string& path, CrawlOptions& options);
 
 // The effective settings as a job file (for --print-config).
 std::string EffectiveConfig(const CrawlOptions& options);

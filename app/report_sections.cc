@@ -102,7 +102,7 @@ std::string HeadlineCards(const ReportData& r) {
   auto opt = [](int64_t v) { return std::optional<double>(double(v)); };
   std::vector<Card> cards = {
       {"results", "URLs", opt(h.results), Count(h.results), p ? opt(p->results) : std::nullopt, 0, "result rows"},
-      {"ok", "responses", opt(h.ok), Count(h.ok), p ? opt(p->ok) : std::nullopt, -1, Percent(h.ok, h.results)},
+      {"ok", "ok (2xx/3xx)", opt(h.ok), Count(h.ok), p ? opt(p->ok) : std::nullopt, -1, Percent(h.ok, h.results)},
       {"errors", "errors", opt(h.errors), Count(h.errors), p ? opt(p->errors) : std::nullopt, 1,
        Percent(h.errors, h.results)},
       {"broken", "broken", opt(h.broken), Count(h.broken), p ? opt(p->broken) : std::nullopt, 1, "error or HTTP ≥ 400"},

@@ -61,6 +61,8 @@ Fetcher::Fetcher(Hub& hub, FetcherConfig config) : hub_(hub) {
   CURLSH* sh = share_.get();
   check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK, "sharing DNS");
   check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK, "sharing TLS sessions");
+  // One cookie jar for the Fetcher's transfers; used only by transfers with FetchOptions::cookies.
+  check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE) == CURLSHE_OK, "sharing cookies");
   CURLM* m = multi_.get();
   auto set = [&](CURLMoption option, auto value, const char* name) {
     check(curl_multi_setopt(m, option, value) == CURLM_OK, name);

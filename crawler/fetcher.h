@@ -60,6 +60,10 @@ struct FetchOptions {
   // 127.0.0.1 nor the other way round, while http://2130706433/ is the host 127.0.0.1 (libcurl and urls::
   // write it so). One set shared by a whole crawl; null means empty.
   std::shared_ptr<const std::unordered_set<std::string>> listed_hosts;
+  // Network habits of wget/curl users (CrawlOptions proxy, cookies, limit_rate).
+  std::string proxy;                  // CURLOPT_PROXY; empty: the *_proxy environment variables apply
+  bool cookies = false;               // libcurl's cookie engine; the jar is shared by the Fetcher's transfers
+  int64_t max_recv_bytes_per_s = 0;   // CURLOPT_MAX_RECV_SPEED_LARGE; 0: no limit
 };
 
 struct Timings {  // milliseconds from the start of the transfer

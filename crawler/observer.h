@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace gc {
 
@@ -11,6 +12,10 @@ class CrawlObserver {
   virtual ~CrawlObserver() = default;
   // A result row was recorded for one URL (`error`: it carries an error class).
   virtual void Recorded(bool error) = 0;
+  // The same, with what it was (for -v): its URL, HTTP status (0: no response) and error class ("": none).
+  virtual void RecordedUrl(const std::string& url, long status, const std::string& error) {
+    (void)url, (void)status, (void)error;
+  }
   // New URLs entered the frontier (discovered links): the total grows.
   virtual void Discovered(int64_t n) { (void)n; }
   // A few times a second while the crawl runs.

@@ -41,6 +41,13 @@ struct CrawlOptions {
   int retry_delay_ms = 1000;    // first backoff; doubles each attempt; Retry-After wins when longer
   std::vector<std::string> fail_on;  // thresholds: "errors>5%", "broken>10", "changed>0"
   double wait_lock_s = 0;       // wait this long for another crawl of the same database to end
+  // As in wget and curl (README "wget and curl habits").
+  bool recursive = false;       // -r: follow links, to depth 5 unless --depth says otherwise
+  bool verbose = false;         // -v: one line per URL on stderr
+  std::string proxy;            // --proxy URL; empty: libcurl honours http_proxy, https_proxy, no_proxy
+  bool cookies = false;         // --cookies: libcurl's cookie engine, one cookie jar per run (in memory)
+  int64_t limit_rate = 0;       // --limit-rate: bytes per second per transfer; 0: no limit
+  std::string limit_rate_text = "0";  // as given (job files and --print-config)
   std::string config;           // the job file, if any
   std::string report_html;      // at the end, write the run's HTML report here ("{run}": the run id)
   int flush_ms = 500;           // commit results at least this often

@@ -1,5 +1,7 @@
 #include "storage/inspect.h"
 
+#include <unistd.h>
+
 #include <cmath>
 
 #include "storage/schema.h"
@@ -7,11 +9,15 @@
 namespace gc::storage {
 namespace {
 
-constexpr const char* kRunColumns =
-    "SELECT r.id, r.started_at, r.finished_at, r.status, coalesce(r.list_file, ''), r.version, "
-    "(julianday(coalesce(r.finished_at, r.started_at)) - julianday(r.started_at)) * 86400.0, "
-    "(SELECT count(*) FROM results WHERE run_id = r.id), "
-    "(SELECT count(*) FROM results WHERE run_id = r.id AND error IS NULL) FROM runs r ";
+// The runs columns every summary reads. `active` is runs.active_s, or NULL before schema 4.
+std::string RunColumns(const char* active) {
+  return std::string(
+             "SELECT r.id, r.started_at, r.finished_at, r.status, coalesce(r.list_file, ''), r.version, "
+             "coalesce(") +
+         active +
+         ", (julianday(coalesce(r.finished_at, r.started_at)) - julianday(r.started_at)) * 86400.0), "
+         "r.urls_total, r.lines_invalid, r.pid FROM runs r ";
+}
 
 RunSummary ReadRun(sqlite::Statement& st) {
   RunSummary s;
@@ -22,35 +28,75 @@ RunSummary ReadRun(sqlite::Statement& st) {
   s.list_file = st.Text(4);
   s.version = st.Text(5);
   if (s.finished_at) s.duration_s = st.Real(6);
-  s.results = st.Int(7);
-  s.ok = st.Int(8);
-  s.errors = s.results - s.ok;
+  s.urls_total = st.OptInt(7);
+  s.lines_invalid = st.OptInt(8);
+  s.pid = st.OptInt(9);
   return s;
 }
 
-std::string Outcome(const std::optional<int64_t>& status, const std::optional<std::string>& error) {
-  if (error) return "error:" + *error;
-  return status ? std::to_string(*status) : "none";
+void ReadCounts(sqlite::Database& db, RunSummary& s) {
+  OutcomeCounts c = CountOutcomes(db, s.id);
+  s.results = c.results;
+  s.responses = c.responses;
+  s.ok = c.ok;
+  s.errors = c.errors;
+  s.broken = c.broken;
 }
 
 }  // namespace
 
-Inspector::Inspector(const std::string& db_path) : db_(db_path, sqlite::Database::Mode::kReadOnly) {
+OutcomeCounts CountOutcomes(sqlite::Database& db, int64_t run_id) {
+  auto st = db.Prepare(
+      "SELECT count(*), count(status), count(*) FILTER (WHERE error IS NULL AND status BETWEEN 200 AND 399), "
+      "count(error), count(*) FILTER (WHERE error IS NOT NULL OR status >= 400) FROM results WHERE run_id = ?");
+  st.Bind(1, run_id);
+  st.Step();
+  return {st.Int(0), st.Int(1), st.Int(2), st.Int(3), st.Int(4)};
+}
+
+std::string OutcomeText(const Outcome& o) {
+  if (o.error) return "error:" + *o.error;
+  return o.status ? std::to_string(*o.status) : "none";
+}
+
+namespace {
+// SQLite would say "cannot open database X: unable to open database file".
+const std::string& Existing(const std::string& path) {
+  if (access(path.c_str(), F_OK) != 0) {
+    throw sqlite::Error("cannot open database " + path + ": it does not exist (greencrawl crawl --db " + path +
+                            " creates it)",
+                        SQLITE_CANTOPEN);
+  }
+  return path;
+}
+}  // namespace
+
+Inspector::Inspector(const std::string& db_path)
+    : db_(Existing(db_path), sqlite::Database::Mode::kReadOnly) {
   CheckReadable(db_);
+  auto st = db_.Prepare("PRAGMA user_version");
+  st.Step();
+  version_ = int(st.Int(0));
+  run_columns_ = RunColumns(version_ >= 4 ? "r.active_s" : "NULL");
 }
 
 std::vector<RunSummary> Inspector::Runs() {
-  auto st = db_.Prepare(std::string(kRunColumns) + "ORDER BY r.id");
+  auto st = db_.Prepare(run_columns_ + "ORDER BY r.id");
   std::vector<RunSummary> out;
-  while (st.Step()) out.push_back(ReadRun(st));
+  while (st.Step()) {
+    out.push_back(ReadRun(st));
+    ReadCounts(db_, out.back());
+  }
   return out;
 }
 
 RunSummary Inspector::Summary(int64_t run_id) {
-  auto st = db_.Prepare(std::string(kRunColumns) + "WHERE r.id = ?");
+  auto st = db_.Prepare(run_columns_ + "WHERE r.id = ?");
   st.Bind(1, run_id);
   if (!st.Step()) throw sqlite::Error("no run " + std::to_string(run_id) + " in " + db_.path(), SQLITE_ERROR);
-  return ReadRun(st);
+  RunSummary s = ReadRun(st);
+  ReadCounts(db_, s);
+  return s;
 }
 
 int64_t Inspector::ResolveRun(std::optional<int64_t> id) {
@@ -60,31 +106,55 @@ int64_t Inspector::ResolveRun(std::optional<int64_t> id) {
   return st.Int(0);
 }
 
-std::pair<int64_t, int64_t> Inspector::LastTwoRuns() {
-  auto st = db_.Prepare("SELECT id FROM runs ORDER BY id DESC LIMIT 2");
-  std::vector<int64_t> ids;
-  while (st.Step()) ids.push_back(st.Int(0));
-  if (ids.size() < 2) throw sqlite::Error(db_.path() + " has fewer than two runs to compare", SQLITE_ERROR);
-  return {ids[1], ids[0]};
+std::optional<RunSummary> Inspector::ResumableRun() {
+  auto st = db_.Prepare(run_columns_ +
+                        "WHERE r.status != 'completed' AND NOT (r.status = 'failed' AND r.urls_total IS NULL) "
+                        "ORDER BY r.id DESC LIMIT 1");
+  if (!st.Step()) return std::nullopt;
+  RunSummary s = ReadRun(st);
+  ReadCounts(db_, s);
+  return s;
 }
 
-Report Inspector::MakeReport(int64_t run_id, size_t top_n) {
-  Report r;
-  r.run = Summary(run_id);
+std::pair<int64_t, int64_t> Inspector::DefaultDiffRuns() {
+  int64_t b = ResolveRun(std::nullopt);
+  auto st = db_.Prepare(
+      "SELECT max(id) FROM runs WHERE id < ?1 AND status = 'completed' "
+      "AND list_file IS (SELECT list_file FROM runs WHERE id = ?1)");
+  st.Bind(1, b);
+  if (!st.Step() || st.IsNull(0)) {
+    throw sqlite::Error("run " + std::to_string(b) + " (" + Summary(b).list_file +
+                            ") has no earlier completed run of the same list to compare with; give two run ids",
+                        SQLITE_ERROR);
+  }
+  return {st.Int(0), b};
+}
+
+Breakdown Inspector::Break(int64_t run_id) {
+  Breakdown b;
   {
     auto st = db_.Prepare(
         "SELECT coalesce(CAST(status AS TEXT), 'none'), count(*) FROM results WHERE run_id = ? "
         "GROUP BY status ORDER BY count(*) DESC, status");
     st.Bind(1, run_id);
-    while (st.Step()) r.by_status.push_back({st.Text(0), st.Int(1)});
+    while (st.Step()) b.by_status.push_back({st.Text(0), st.Int(1)});
   }
   {
     auto st = db_.Prepare(
         "SELECT error, count(*) FROM results WHERE run_id = ? AND error IS NOT NULL "
         "GROUP BY error ORDER BY count(*) DESC, error");
     st.Bind(1, run_id);
-    while (st.Step()) r.by_error.push_back({st.Text(0), st.Int(1)});
+    while (st.Step()) b.by_error.push_back({st.Text(0), st.Int(1)});
   }
+  return b;
+}
+
+Report Inspector::MakeReport(int64_t run_id, size_t top_n, bool all) {
+  Report r;
+  r.run = Summary(run_id);
+  Breakdown b = Break(run_id);
+  r.by_status = std::move(b.by_status);
+  r.by_error = std::move(b.by_error);
   // Nearest-rank percentiles: the value at rank ceil(p * n) in ascending order.
   auto percentiles = [&](const char* column, std::optional<double>& p50, std::optional<double>& p90,
                          std::optional<double>& p99) {
@@ -125,15 +195,26 @@ Report Inspector::MakeReport(int64_t run_id, size_t top_n) {
   }
   {
     // Broken: an error, or a 4xx/5xx status. Referrers come from the links table (crawls that extract
-    // links); a list-only crawl has none.
+    // links); a list-only crawl has none. -1 as a LIMIT is SQLite's "no limit".
+    auto count = db_.Prepare("SELECT count(*) FROM results WHERE run_id = ? AND (error IS NOT NULL OR status >= 400)");
+    count.Bind(1, run_id);
+    count.Step();
+    r.broken_count = count.Int(0);
     auto st = db_.Prepare(
-        "SELECT url, status, error, (SELECT count(*) FROM links l WHERE l.run_id = r.run_id AND l.to_url = r.url) "
+        "SELECT url, status, error, (SELECT count(*) FROM links l WHERE l.run_id = r.run_id AND l.to_url = r.url), "
+        "error_message, list_line "
         "FROM results r WHERE run_id = ? AND (error IS NOT NULL OR status >= 400) ORDER BY url LIMIT ?");
-    auto refs = db_.Prepare("SELECT from_url FROM links WHERE run_id = ? AND to_url = ? ORDER BY from_url LIMIT 5");
-    st.Bind(1, run_id).Bind(2, int64_t(top_n * 100));
+    auto refs = db_.Prepare("SELECT from_url FROM links WHERE run_id = ? AND to_url = ? ORDER BY from_url LIMIT ?");
+    st.Bind(1, run_id).Bind(2, all ? int64_t(-1) : int64_t(kBrokenListed));
     while (st.Step()) {
-      BrokenLink b{st.Text(0), Outcome(st.OptInt(1), st.OptText(2)), {}, st.Int(3)};
-      refs.Bind(1, run_id).Bind(2, b.url);
+      BrokenLink b;
+      b.url = st.Text(0);
+      b.typed = {st.OptInt(1), st.OptText(2)};
+      b.outcome = OutcomeText(b.typed);
+      b.referrer_count = st.Int(3);
+      b.error_message = st.OptText(4);
+      b.list_line = st.OptInt(5);
+      refs.Bind(1, run_id).Bind(2, b.url).Bind(3, all ? int64_t(-1) : int64_t(kReferrersListed));
       while (refs.Step()) b.referrers.push_back(refs.Text(0));
       refs.Reset();
       r.broken.push_back(std::move(b));
@@ -148,7 +229,8 @@ void Inspector::ExportRows(int64_t run_id, const std::function<void(const std::v
   auto st = db_.Prepare(
       "SELECT run_id, url, final_url, status, size, content_type, title, error, error_message, depth, fetched_at, "
       "redirects, wire_bytes, ip, etag, last_modified, content_hash, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, "
-      "list_line, attempts FROM results WHERE run_id = ? ORDER BY id");
+      "list_line, attempts, " +
+      std::string(version_ >= 3 ? "unchanged" : "NULL AS unchanged") + " FROM results WHERE run_id = ? ORDER BY id");
   st.Bind(1, run_id);
   std::vector<std::string> names;
   for (int i = 0; i < st.columns(); ++i) names.push_back(st.ColumnName(i));
@@ -170,10 +252,10 @@ void Inspector::Diff(int64_t a, int64_t b, double size_threshold_pct, const std:
       "SELECT x.url FROM results x WHERE x.run_id = ? AND NOT EXISTS "
       "(SELECT 1 FROM results y WHERE y.run_id = ? AND y.url = x.url) ORDER BY x.url");
   only.Bind(1, b).Bind(2, a);
-  while (only.Step()) out({only.Text(0), "added", "", ""});
+  while (only.Step()) out({only.Text(0), "added", "", "", {}, {}, {}, {}});
   only.Reset();
   only.Bind(1, a).Bind(2, b);
-  while (only.Step()) out({only.Text(0), "removed", "", ""});
+  while (only.Step()) out({only.Text(0), "removed", "", "", {}, {}, {}, {}});
 
   auto both = db_.Prepare(
       "SELECT x.url, x.status, y.status, x.error, y.error, x.size, y.size, x.title, y.title, x.content_hash, "
@@ -184,28 +266,54 @@ void Inspector::Diff(int64_t a, int64_t b, double size_threshold_pct, const std:
   both.Bind(1, b).Bind(2, a);
   while (both.Step()) {
     std::string url = both.Text(0);
-    std::string before = Outcome(both.OptInt(1), both.OptText(3));
-    std::string after = Outcome(both.OptInt(2), both.OptText(4));
+    Outcome before{both.OptInt(1), both.OptText(3)};
+    Outcome after{both.OptInt(2), both.OptText(4)};
     // A 304 recorded as unchanged carries the earlier response: it is the same outcome as any 2xx.
-    auto fine = [](const std::string& o) { return o == "304" || (o.size() == 3 && o[0] == '2'); };
+    auto fine = [](const Outcome& o) {
+      return !o.error && o.status && (*o.status == 304 || (*o.status >= 200 && *o.status < 300));
+    };
     if (both.OptInt(11).value_or(0) == 1 && fine(after)) before = after;
     if (both.OptInt(12).value_or(0) == 1 && fine(before)) after = before;
+    auto sa = both.OptInt(5), sb = both.OptInt(6);
     if (before != after) {
-      out({url, "status", before, after});
+      out({url, "status", OutcomeText(before), OutcomeText(after), before, after, sa, sb});
       continue;  // a different outcome explains the rest
     }
-    auto sa = both.OptInt(5), sb = both.OptInt(6);
     if (sa && sb && *sa != *sb) {
       double base = std::max<double>(1.0, double(*sa));
       if (std::fabs(double(*sb - *sa)) * 100.0 / base > size_threshold_pct) {
-        out({url, "size", std::to_string(*sa), std::to_string(*sb)});
+        out({url, "size", std::to_string(*sa), std::to_string(*sb), before, after, sa, sb});
       }
     }
     auto ta = both.OptText(7), tb = both.OptText(8);
-    if (ta != tb) out({url, "title", ta.value_or(""), tb.value_or("")});
+    if (ta != tb) out({url, "title", ta.value_or(""), tb.value_or(""), before, after, sa, sb});
     auto ha = both.OptText(9), hb = both.OptText(10);
-    if (ha && hb && *ha != *hb) out({url, "content", *ha, *hb});
+    if (ha && hb && *ha != *hb) out({url, "content", *ha, *hb, before, after, sa, sb});
   }
+}
+
+std::vector<int64_t> Inspector::PruneCandidates(std::optional<int> keep, std::optional<double> older_than_days) {
+  auto st = db_.Prepare(keep ? "SELECT id FROM runs ORDER BY id DESC LIMIT -1 OFFSET ?"
+                             : "SELECT id FROM runs WHERE julianday('now') - julianday(started_at) > ? ORDER BY id");
+  if (keep) {
+    st.Bind(1, int64_t(*keep));
+  } else {
+    st.Bind(1, older_than_days.value_or(0));
+  }
+  std::vector<int64_t> ids;
+  while (st.Step()) ids.push_back(st.Int(0));
+  return ids;
+}
+
+int64_t Inspector::ChangedUrls(int64_t a, int64_t b, double size_threshold_pct) {
+  int64_t n = 0;
+  std::string last;
+  // Changes of one URL come one after another (see Diff): count each URL once.
+  Diff(a, b, size_threshold_pct, [&](const Change& c) {
+    if (n == 0 || c.url != last) ++n;
+    last = c.url;
+  });
+  return n;
 }
 
 }  // namespace gc::storage

@@ -18,9 +18,28 @@ struct RunSummary {
   int64_t id = 0;
   std::string started_at, status, list_file, version;
   std::optional<std::string> finished_at;
-  std::optional<double> duration_s;
-  int64_t results = 0, ok = 0, errors = 0;
+  std::optional<double> duration_s;  // finished runs: the sessions' active time (schema 4), else wall time
+  // How its results ended: one definition for the crawl summary, `runs`, `report` and --fail-on.
+  int64_t results = 0;    // result rows: one per URL (malformed list lines included)
+  int64_t responses = 0;  // with an HTTP status, whatever it was (even if the body then failed)
+  int64_t ok = 0;         // status 2xx or 3xx and no error class
+  int64_t errors = 0;     // with an error class (docs/errors.md)
+  int64_t broken = 0;     // with an error class or a status >= 400
+  std::optional<int64_t> urls_total;     // NULL until the list was read in full
+  std::optional<int64_t> lines_invalid;  // list lines that were not crawlable URLs
+  std::optional<int64_t> pid;            // the process that ran it last
 };
+
+// How a run's results ended. The one definition, for every place that shows these counts: the crawl's
+// summary, `runs`, `report` (text, JSON, HTML) and --fail-on.
+struct OutcomeCounts {
+  int64_t results = 0;    // result rows: one per URL (malformed list lines included)
+  int64_t responses = 0;  // with an HTTP status, whatever it was (even if the body then failed)
+  int64_t ok = 0;         // status 2xx or 3xx and no error class
+  int64_t errors = 0;     // with an error class (docs/errors.md)
+  int64_t broken = 0;     // with an error class or a status >= 400
+};
+OutcomeCounts CountOutcomes(sqlite::Database& db, int64_t run_id);
 
 struct CountRow {
   std::string key;  // a status ("200"), an error class, ...
@@ -32,27 +51,52 @@ struct PageRow {
   double value = 0;  // ms or bytes
 };
 
+// How one result ended, typed: a status (NULL when no response) and an error class (NULL on success).
+struct Outcome {
+  std::optional<int64_t> status;
+  std::optional<std::string> error;
+  bool operator==(const Outcome&) const = default;
+};
+
+// "404", "error:dns", "none": an outcome in one word, for people.
+std::string OutcomeText(const Outcome& o);
+
 struct BrokenLink {
   std::string url;
-  std::string outcome;                  // "404" or an error class
-  std::vector<std::string> referrers;   // pages linking to it (at most 5 listed)
+  std::string outcome;                  // OutcomeText: "404" or "error:CLASS"
+  Outcome typed;                        // the same, for JSON
+  std::optional<std::string> error_message;
+  std::optional<int64_t> list_line;     // NULL for discovered URLs
+  std::vector<std::string> referrers;   // pages linking to it (at most kReferrersListed, unless all)
   int64_t referrer_count = 0;
+};
+
+inline constexpr size_t kBrokenListed = 100;   // broken URLs a report lists unless asked for all
+inline constexpr size_t kReferrersListed = 5;  // referrers listed per broken URL unless asked for all
+
+// Every result of a run counted once by status and, separately, by error class.
+struct Breakdown {
+  std::vector<CountRow> by_status;   // "none" for no response; most frequent first
+  std::vector<CountRow> by_error;    // results with an error class only
 };
 
 struct Report {
   RunSummary run;
-  std::vector<CountRow> by_status;   // "none" for no response
+  std::vector<CountRow> by_status;   // Breakdown's
   std::vector<CountRow> by_error;
   std::optional<double> size_p50, size_p90, size_p99, time_p50, time_p90, time_p99;  // bytes, ms
   std::vector<PageRow> slowest, largest;
   int64_t redirected = 0;
-  std::vector<BrokenLink> broken;
+  int64_t broken_count = 0;         // all broken results of the run (errors or HTTP >= 400)
+  std::vector<BrokenLink> broken;   // the first kBrokenListed of them by URL, or all
 };
 
 struct Change {
   std::string url;
   std::string kind;  // added | removed | status | size | title | content
-  std::string before, after;
+  std::string before, after;  // as text: an OutcomeText, a size, a title, a content hash
+  Outcome before_outcome, after_outcome;           // kind status
+  std::optional<int64_t> before_size, after_size;  // kinds size and content
 };
 
 class Inspector {
@@ -62,9 +106,18 @@ class Inspector {
   std::vector<RunSummary> Runs();
   // The run `id`, or the newest when empty; throws for an unknown id or an empty database.
   int64_t ResolveRun(std::optional<int64_t> id);
-  // The two newest runs, older first; throws when there are fewer than two.
-  std::pair<int64_t, int64_t> LastTwoRuns();
-  Report MakeReport(int64_t run_id, size_t top_n = 10);
+  // The run `--resume` continues: the newest that did not complete, except one that failed before its
+  // list was read (there is nothing of it to continue).
+  std::optional<RunSummary> ResumableRun();
+  // What a bare `diff` compares: the newest run, and the newest completed run of the same list before it
+  // (older first). Throws, saying which, when there is no such pair.
+  std::pair<int64_t, int64_t> DefaultDiffRuns();
+  // top_n: rows of the slowest and largest lists. all: every broken URL and every referrer.
+  Report MakeReport(int64_t run_id, size_t top_n = 10, bool all = false);
+  // The run's row and counts (throws for an unknown id), and its breakdown: what the crawl's end summary
+  // prints, computed as `report` computes it.
+  RunSummary Summary(int64_t run_id);
+  Breakdown Break(int64_t run_id);
   struct Value {
     std::optional<std::string> text;  // nullopt for NULL
     bool number = false;              // INTEGER or REAL
@@ -72,12 +125,19 @@ class Inspector {
   // Streams every result row of a run: `header` gets the column names once, then `row` each row.
   void ExportRows(int64_t run_id, const std::function<void(const std::vector<std::string>&)>& header,
                   const std::function<void(const std::vector<Value>&)>& row);
+  // The runs `prune` deletes: beyond the newest `keep` (newest first), or started more than
+  // `older_than_days` ago (oldest first). One of the two is given.
+  std::vector<int64_t> PruneCandidates(std::optional<int> keep, std::optional<double> older_than_days);
   // Changes from run a to run b. A size change counts when it differs by more than size_threshold_pct.
+  // One URL may have several (size, title and content); they come one after another.
   void Diff(int64_t a, int64_t b, double size_threshold_pct, const std::function<void(const Change&)>& out);
+  // The URLs with at least one change: what `changed` and --fail-on changed>N count.
+  int64_t ChangedUrls(int64_t a, int64_t b, double size_threshold_pct);
 
  private:
-  RunSummary Summary(int64_t run_id);
   sqlite::Database db_;
+  int version_ = 0;  // the file's schema version
+  std::string run_columns_;
 };
 
 }  // namespace gc::storage

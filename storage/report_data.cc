@@ -199,7 +199,11 @@ void ReadBroken(sqlite::Database& db, int64_t run_id, const ReportLimits& limits
   auto refs = db.Prepare("SELECT from_url FROM links WHERE run_id = ? AND to_url = ? ORDER BY from_url LIMIT ?");
   st.Bind(1, run_id).Bind(2, int64_t(limits.broken));
   while (st.Step()) {
-    BrokenLink b{st.Text(0), Outcome(st.OptInt(1), st.OptText(2)), {}, st.Int(3)};
+    BrokenLink b;
+    b.url = st.Text(0);
+    b.typed = {st.OptInt(1), st.OptText(2)};
+    b.outcome = OutcomeText(b.typed);
+    b.referrer_count = st.Int(3);
     refs.Bind(1, run_id).Bind(2, b.url).Bind(3, int64_t(limits.referrers));
     while (refs.Step()) b.referrers.push_back(refs.Text(0));
     refs.Reset();
@@ -253,7 +257,7 @@ Headline ReadHeadline(sqlite::Database& db, int64_t run_id) {
     st.Step();
     h.results = st.Int(0);
     h.errors = st.Int(1);
-    h.ok = h.results - h.errors;
+    h.ok = CountOutcomes(db, run_id).ok;  // the one definition (storage/inspect.h): 2xx/3xx, no error
     h.wire_bytes = st.Int(2);
     h.unchanged = st.Int(3);
     h.retried = st.Int(4);

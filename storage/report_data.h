@@ -22,7 +22,7 @@ struct Headline {
   std::string list_file, status, started_at, version;  // status as stored: completed, interrupted, running...
   std::optional<std::string> finished_at;
   std::optional<double> duration_s;  // finished - started; none while running or after a kill
-  int64_t results = 0, ok = 0, errors = 0;  // ok: no error class (any HTTP status)
+  int64_t results = 0, ok = 0, errors = 0;  // as storage::OutcomeCounts (ok: 2xx/3xx without an error)
   std::optional<double> rate_per_s;         // results / duration_s
   int64_t wire_bytes = 0;                   // sum of results.wire_bytes
   int64_t unchanged = 0;                    // 304 answers recorded as unchanged

@@ -90,6 +90,14 @@ ALTER TABLE frontier ADD COLUMN root TEXT;
 ALTER TABLE results ADD COLUMN unchanged INTEGER;
 CREATE INDEX results_by_url ON results (url, run_id);
 )sql",
+    // 3 -> 4: a run's duration is the time its sessions spent crawling, not the hours between a kill and
+    // --resume. Each session adds its own time to active_s when it ends; session_started_at is set while
+    // one runs, so a session that was killed (still set at the next start) adds its time up to its last
+    // result then.
+    R"sql(
+ALTER TABLE runs ADD COLUMN active_s REAL;
+ALTER TABLE runs ADD COLUMN session_started_at TEXT;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
@@ -122,13 +130,28 @@ void CheckVersion(sqlite::Database& db, int version) {
   }
 }
 
+// Runs the file's first statement, in words about the database when the file is not one: SQLite would
+// say "running SQL (PRAGMA ...): file is not a database".
+template <typename F>
+auto FirstTouch(sqlite::Database& db, F&& f) {
+  try {
+    return f();
+  } catch (const sqlite::Error& e) {
+    if (e.code == SQLITE_NOTADB) {
+      throw sqlite::Error(db.path() + " is not a database (not an SQLite file); greencrawl will not touch it", e.code);
+    }
+    if (e.code == SQLITE_CORRUPT) throw sqlite::Error(db.path() + " is damaged (SQLite: corrupt)", e.code);
+    throw;
+  }
+}
+
 }  // namespace
 
 void OpenForWriting(sqlite::Database& db) {
   // WAL: readers never block the writer nor the writer them. synchronous=NORMAL in WAL mode keeps the
   // database consistent after a crash; only the last commits before a power loss may be lost, and the
   // crawl's resume redoes those URLs.
-  db.Exec("PRAGMA journal_mode = WAL");
+  FirstTouch(db, [&] { db.Exec("PRAGMA journal_mode = WAL"); });
   db.Exec("PRAGMA synchronous = NORMAL");
   db.Exec("PRAGMA foreign_keys = ON");
   int version = UserVersion(db);
@@ -143,7 +166,7 @@ void OpenForWriting(sqlite::Database& db) {
 }
 
 void CheckReadable(sqlite::Database& db) {
-  int version = UserVersion(db);
+  int version = FirstTouch(db, [&] { return UserVersion(db); });
   CheckVersion(db, version);
   if (version == 0 || !HasTable(db, "runs") || !HasTable(db, "results")) {
     throw sqlite::Error(db.path() + " is not a greencrawl database (no runs yet?)", SQLITE_ERROR);

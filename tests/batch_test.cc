@@ -100,8 +100,9 @@ TEST_CASE("a second run sends conditional requests, records 304s as unchanged, a
   CHECK(diff.exit_code == 0);
   std::string base = site.server.Url("");
   for (std::string expected :
-       {R"({"url":")" + base + R"(/removed","kind":"status","before":"200","after":"404"})",
-        R"({"url":")" + base + R"(/grown","kind":"size","before":"1020","after":"5020"})",
+       {R"({"url":")" + base + R"(/removed","kind":"status","before":{"status":200,"error":null},)"
+                                R"("after":{"status":404,"error":null}})",
+        R"({"url":")" + base + R"(/grown","kind":"size","before":1020,"after":5020})",
         R"({"url":")" + base + R"(/retitled","kind":"title","before":"Old title","after":"New title"})"}) {
     CHECK_MESSAGE(diff.out.find(expected) != std::string::npos, diff.out);
   }
@@ -226,7 +227,7 @@ TEST_CASE("a job file holds the settings; the command line wins; errors name the
   CHECK(bad.err.find("bad.toml:3: unknown setting 'concurency'") != std::string::npos);
   WriteFile(dir / "type.toml", "concurrency = \"many\"\n");
   auto type = Run({GREENCRAWL_BIN, "crawl", "--config", dir / "type.toml"}, "type");
-  CHECK(type.err.find("type.toml:1: 'concurrency' must be an integer") != std::string::npos);
+  CHECK(type.err.find("type.toml:1: concurrency: must be an integer from 1 to 100000 (not 'many')") != std::string::npos);
   WriteFile(dir / "syntax.toml", "list = \"a\"\ndb = = 3\n");
   auto syntax = Run({GREENCRAWL_BIN, "crawl", "--config", dir / "syntax.toml"}, "syntax");
   CHECK(syntax.exit_code == 2);

@@ -258,7 +258,8 @@ TEST_CASE("diff lists added, removed, status, size, title and content changes be
     store.FinishRun(b, "completed");
   }
   Inspector in(t.path);
-  CHECK(in.LastTwoRuns() == std::pair<int64_t, int64_t>{1, 2});
+  CHECK(in.DefaultDiffRuns() == std::pair<int64_t, int64_t>{1, 2});
+  CHECK(in.ChangedUrls(1, 2, 10.0) == 6);  // grew has two changes (size, content): one URL
   std::set<std::string> changes;
   in.Diff(1, 2, 10.0, [&](const Change& c) { changes.insert(c.kind + " " + c.url + " " + c.before + "->" + c.after); });
   CHECK(changes == std::set<std::string>{
@@ -273,8 +274,18 @@ TEST_CASE("diff lists added, removed, status, size, title and content changes be
   std::ostringstream json;
   ShowDiff(t.path, std::nullopt, std::nullopt, 10.0, true, json);
   CHECK(json.str().find("\"run_a\":1,\"run_b\":2") != std::string::npos);
-  CHECK(json.str().find(R"({"url":"http://x/broke","kind":"status","before":"200","after":"404"})") !=
-        std::string::npos);
+  CHECK(json.str().find(R"({"url":"http://x/broke","kind":"status","before":{"status":200,"error":null},)"
+                        R"("after":{"status":404,"error":null}})") != std::string::npos);
+  CHECK(json.str().find(R"({"url":"http://x/dns","kind":"status","before":{"status":200,"error":null},)"
+                        R"("after":{"status":null,"error":"dns"}})") != std::string::npos);
+  CHECK(json.str().find(R"({"url":"http://x/grew","kind":"size","before":100,"after":300})") != std::string::npos);
+  CHECK(json.str().find(R"({"url":"http://x/grew","kind":"content","before":{"hash":"g1","size":100},)"
+                        R"("after":{"hash":"g2","size":300}})") != std::string::npos);
+  CHECK(json.str().find("\"changed_urls\":6}") != std::string::npos);
+  std::ostringstream text;
+  ShowDiff(t.path, std::nullopt, std::nullopt, 10.0, false, text);
+  CHECK(text.str().find("http://x/grew  100 -> 300 bytes (+200%), hash g1 -> g2") != std::string::npos);
+  CHECK(text.str().find("6 URL(s) changed (7 change(s))") != std::string::npos);
 }
 
 TEST_CASE("report numbers on a known data set: counts, nearest-rank percentiles, top lists, broken links") {
@@ -295,7 +306,9 @@ TEST_CASE("report numbers on a known data set: counts, nearest-rank percentiles,
   Inspector in(t.path);
   Report r = in.MakeReport(1, 3);
   CHECK(r.run.results == 101);
-  CHECK(r.run.ok == 100);
+  CHECK(r.run.ok == 90);  // 2xx/3xx without an error: the 404s are responses, not ok
+  CHECK(r.run.responses == 100);
+  CHECK(r.run.broken == 11);
   CHECK(r.run.errors == 1);
   REQUIRE(r.by_status.size() == 3);
   CHECK(r.by_status[0].key == "200");
@@ -326,8 +339,56 @@ TEST_CASE("report numbers on a known data set: counts, nearest-rank percentiles,
   }
   CHECK(found);
   std::ostringstream text;
-  ShowReport(t.path, std::nullopt, 3, false, text);
+  ShowReport(t.path, std::nullopt, 3, false, false, text);
   CHECK(text.str().find("linked from 2 page(s): http://x/p1 http://x/p2") != std::string::npos);
+  std::ostringstream json;
+  ShowReport(t.path, std::nullopt, 3, false, true, json);
+  CHECK(json.str().find(R"({"url":"http://x/p95","status":404,"error":null,)") != std::string::npos);
+  CHECK(json.str().find(R"({"url":"http://x/dead","status":null,"error":"timeout",)") != std::string::npos);
+}
+
+TEST_CASE("report's broken list shows each URL's error message and list line") {
+  TempDb t;
+  {
+    ResultStore store(t.path);
+    int64_t run = store.BeginRun("l", "{}", "t");
+    ResultRow r = Row("http://nope.invalid/", std::nullopt, std::nullopt, 1.0, std::nullopt, "dns");
+    r.error_message = "Could not resolve host: nope.invalid";
+    r.list_line = 7;
+    store.Record(run, r);
+    store.Flush();
+    store.FinishRun(run, "completed");
+  }
+  std::ostringstream text;
+  ShowReport(t.path, std::nullopt, 3, false, false, text);
+  CHECK(text.str().find("http://nope.invalid/  (list line 7)\n      Could not resolve host: nope.invalid") !=
+        std::string::npos);
+  std::ostringstream json;
+  ShowReport(t.path, std::nullopt, 3, false, true, json);
+  CHECK(json.str().find(R"("error_message":"Could not resolve host: nope.invalid","list_line":7)") != std::string::npos);
+}
+
+TEST_CASE("a bare diff compares the newest run with the previous completed run of the same list") {
+  TempDb t;
+  {
+    ResultStore store(t.path);
+    for (const char* list : {"/lists/a", "/lists/a", "/lists/b"}) {
+      int64_t run = store.BeginRun(list, "{}", "t");
+      store.Record(run, Row("http://x/" + std::string(list).substr(7) + std::to_string(run), 200, 1, 1.0));
+      store.Flush();
+      store.FinishRun(run, "completed");
+    }
+  }
+  Inspector in(t.path);
+  CHECK_THROWS_WITH(in.DefaultDiffRuns(), doctest::Contains("no earlier completed run of the same list"));
+  {
+    ResultStore store(t.path);
+    int64_t run = store.BeginRun("/lists/a", "{}", "t");
+    store.Flush();
+    store.FinishRun(run, "completed");
+  }
+  Inspector again(t.path);
+  CHECK(again.DefaultDiffRuns() == std::pair<int64_t, int64_t>{2, 4});
 }
 
 TEST_CASE("a version-1 file is migrated to the current schema with its rows intact") {
@@ -357,4 +418,71 @@ TEST_CASE("a version-1 file is migrated to the current schema with its rows inta
   REQUIRE(pending.size() == 1);
   CHECK(pending[0].url == "http://x/pending");
   CHECK_FALSE(pending[0].root.has_value());
+}
+
+TEST_CASE("report: --top 0 still counts and lists every broken URL; --all lists every referrer") {
+  TempDb t;
+  {
+    ResultStore store(t.path);
+    int64_t run = store.BeginRun("l", "{}", "t");
+    for (int i = 1; i <= 10; ++i) store.Record(run, Row("http://x/gone" + std::to_string(i), 404, 10, 1.0));
+    store.Record(run, Row("http://x/ok", 200, 10, 1.0));
+    for (int i = 1; i <= 8; ++i) store.AddLink(run, "http://x/from" + std::to_string(i), "http://x/gone1", false);
+    store.Flush();
+    store.FinishRun(run, "completed");
+  }
+  std::ostringstream top0;
+  ShowReport(t.path, std::nullopt, 0, false, false, top0);
+  CHECK(top0.str().find("Broken (10):") != std::string::npos);
+  CHECK(top0.str().find("http://x/gone10") != std::string::npos);
+  CHECK(top0.str().find("Broken (10):\n  (none)") == std::string::npos);
+  CHECK(top0.str().find("linked from 8 page(s): http://x/from1 http://x/from2 http://x/from3 http://x/from4 "
+                        "http://x/from5 ... 3 more (--all)") != std::string::npos);
+  std::ostringstream all;
+  ShowReport(t.path, std::nullopt, 0, true, false, all);
+  CHECK(all.str().find("http://x/from5 http://x/from6 http://x/from7 http://x/from8\n") != std::string::npos);
+  Inspector in(t.path);
+  CHECK(in.MakeReport(1, 0).broken_count == 10);
+  CHECK(in.MakeReport(1, 0).broken.size() == 10);
+}
+
+TEST_CASE("export includes the unchanged column") {
+  TempDb t;
+  {
+    ResultStore store(t.path);
+    int64_t run = store.BeginRun("l", "{}", "t");
+    ResultRow r = Row("http://x/same", 304, 10, 1.0);
+    r.unchanged = 1;
+    store.Record(run, r);
+    store.Flush();
+    store.FinishRun(run, "completed");
+  }
+  std::ostringstream csv;
+  ExportResults(t.path, std::nullopt, "csv", "", csv);
+  std::string header = csv.str().substr(0, csv.str().find("\r\n"));
+  CHECK(header.size() > 10);
+  CHECK(header.substr(header.size() - 10) == ",unchanged");
+  std::ostringstream jsonl;
+  ExportResults(t.path, std::nullopt, "jsonl", "", jsonl);
+  CHECK(jsonl.str().find("\"unchanged\":1}") != std::string::npos);
+}
+
+TEST_CASE("the inspect commands read a schema-3 file (no active_s yet) without migrating it") {
+  TempDb t;
+  {
+    ResultStore store(t.path);
+    int64_t run = store.BeginRun("l", "{}", "t");
+    store.Record(run, Row("http://x/a", 200, 10, 1.0));
+    store.Flush();
+    store.FinishRun(run, "completed");
+  }
+  {
+    Database d(t.path, Database::Mode::kReadWrite);
+    d.Exec("ALTER TABLE runs DROP COLUMN active_s; ALTER TABLE runs DROP COLUMN session_started_at; "
+           "PRAGMA user_version = 3;");
+  }
+  std::ostringstream out;
+  CHECK(ShowRuns(t.path, false, out) == 0);
+  CHECK(out.str().find("completed") != std::string::npos);
+  CHECK(Scalar(t.path, "PRAGMA user_version") == 3);
 }

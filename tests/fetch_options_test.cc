@@ -1,0 +1,104 @@
+// The Fetcher's network habits (FetchOptions proxy, cookies, max_recv_bytes_per_s), against the local
+// test server: a cookie set on a redirect comes back, a proxy gets absolute-form requests, a rate limit
+// caps the bytes a transfer reads in its time.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "crawler/error_class.h"
+#include "crawler/fetcher.h"
+#include "greenlet/spawn.h"
+#include "tests/test_server.h"
+
+using namespace gc;
+using gc::testing::Conn;
+using gc::testing::HttpRequest;
+using gc::testing::TestServer;
+
+namespace {
+
+Task<void> FetchInOrder(Fetcher* f, std::vector<std::string> urls, FetchOptions o, std::vector<Response>* out) {
+  for (const auto& url : urls) out->push_back(co_await f->Get(url, o));
+}
+
+// Fetches `urls` one after another with one Fetcher (one run), on a fresh hub.
+std::vector<Response> FetchAll(const std::vector<std::string>& urls, const FetchOptions& options) {
+  Hub hub;
+  std::vector<Response> out;
+  {
+    Fetcher fetcher(hub);
+    auto g = Spawn(&FetchInOrder, &fetcher, urls, options, &out);
+    hub.Run();
+    REQUIRE(g.successful());
+  }
+  REQUIRE(hub.Close() == 0);
+  return out;
+}
+
+void CookieSite(TestServer& server) {
+  server.Handle("/login", [](const HttpRequest&, Conn& c) {
+    c.Respond(302, "", "", {{"Location", "/home"}, {"Set-Cookie", "session=s3cr3t; Path=/"}});
+  });
+  auto needs_cookie = [](const HttpRequest& req, Conn& c) {
+    if (req.Header("cookie").find("session=s3cr3t") != std::string::npos) return (void)c.Respond(200, "<title>in</title>");
+    c.Respond(403, "<title>who are you</title>");
+  };
+  server.Handle("/home", needs_cookie);
+  server.Handle("/account", needs_cookie);
+}
+
+}  // namespace
+
+TEST_CASE("with cookies, a cookie set on a redirect is sent on the next hop and on the run's later transfers") {
+  TestServer server;
+  CookieSite(server);
+  FetchOptions with;
+  with.cookies = true;
+  auto on = FetchAll({server.Url("/login"), server.Url("/account")}, with);
+  REQUIRE(on.size() == 2);
+  CHECK(on[0].status == 200);
+  CHECK(on[0].final_url == server.Url("/home"));
+  CHECK(on[1].status == 200);  // another transfer of the same run shares the jar
+  auto off = FetchAll({server.Url("/login"), server.Url("/account")}, FetchOptions());
+  CHECK(off[0].status == 403);  // the default: no cookie engine
+  CHECK(off[1].status == 403);
+}
+
+TEST_CASE("with a proxy, requests go to it in absolute form, for any host") {
+  TestServer proxy;
+  proxy.Handle("http://*", [](const HttpRequest& req, Conn& c) {
+    c.Respond(200, "<title>via proxy: " + req.target + "</title>");
+  });
+  FetchOptions o;
+  o.proxy = "http://127.0.0.1:" + std::to_string(proxy.port());
+  auto r = FetchAll({"http://docs.example.invalid/guide?x=1"}, o);
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].ok());
+  CHECK(r[0].status == 200);
+  auto log = proxy.Log();
+  REQUIRE(log.size() == 1);
+  CHECK(log[0].path == "http://docs.example.invalid/guide");
+  CHECK(log[0].host_header == "docs.example.invalid");
+}
+
+TEST_CASE("a rate limit caps the bytes a transfer reads: 20 KB/s for 1 s reads far less than 1 MB") {
+  TestServer server;
+  const std::string body(1 << 20, 'x');
+  server.Handle("/big", [&body](const HttpRequest&, Conn& c) { c.Respond(200, body, "application/octet-stream"); });
+  FetchOptions limited;
+  limited.timeout_ms = 1000;
+  limited.low_speed_seconds = 0;
+  limited.max_recv_bytes_per_s = 20'000;
+  auto slow = FetchAll({server.Url("/big")}, limited);
+  REQUIRE(slow.size() == 1);
+  CHECK(slow[0].error == error_class::kTimeout);
+  MESSAGE("bytes read in 1 s at 20 KB/s: " << slow[0].size);
+  // A loaded machine reads fewer bytes, never more: the bound holds however slow the test runs. Slack
+  // for libcurl's first burst before its rate check (100 reads of 1 KB buffers: ~100 KB).
+  CHECK(slow[0].size < 150'000);
+  FetchOptions unlimited;
+  unlimited.timeout_ms = 30'000;
+  auto fast = FetchAll({server.Url("/big")}, unlimited);
+  CHECK(fast[0].size == int64_t(body.size()));
+}
