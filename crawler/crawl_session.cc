@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -98,11 +99,20 @@ class CrawlSession {
     for (const std::string& h : o.headers) (IsCredentialHeader(h) ? credentials_ : fetch_.headers).push_back(h);
     fetch_.verify_tls = !o.insecure;
     fetch_.ca_file = o.cacert;
+    fetch_.proxy = o.proxy;
+    fetch_.cookies = o.cookies;
+    fetch_.max_recv_bytes_per_s = o.limit_rate;
     // The guard checks the address actually connected to, for every connection (crawler/fetcher.h).
     fetch_.private_addresses = o.private_addresses == "allow"  ? PrivateAddresses::kAllow
                                : o.private_addresses == "deny" ? PrivateAddresses::kDeny
                                                                 : PrivateAddresses::kListedHosts;
     fetch_.listed_hosts = listed_hosts_;
+    // Behind a proxy the address connected to is the proxy's, which the user chose, and the target's is
+    // not seen: "listed" cannot tell targets apart there and would refuse a proxy on localhost for every
+    // unlisted host. --deny-private still refuses a proxy on a non-public address.
+    if (BehindProxy(o) && fetch_.private_addresses == PrivateAddresses::kListedHosts) {
+      fetch_.private_addresses = PrivateAddresses::kAllow;
+    }
     // A list crawl needs only the title (the <head>: ~100x cheaper); following links needs the body.
     parse_.links = o.depth > 0;
     robots_on_ = o.depth > 0 && !o.ignore_robots;
@@ -166,6 +176,15 @@ class CrawlSession {
   }
 
  private:
+  static bool BehindProxy(const CrawlOptions& o) {
+    if (!o.proxy.empty()) return true;
+    for (const char* name : {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"}) {
+      const char* v = std::getenv(name);
+      if (v && *v) return true;
+    }
+    return false;
+  }
+
   static FrontierConfig FrontierFor(const CrawlOptions& o) {
     FrontierConfig c;
     c.per_host = o.per_host;
@@ -491,6 +510,7 @@ class CrawlSession {
   void Record(storage::ResultRow row) {
     ++recorded_;
     observer_.Recorded(row.error.has_value());
+    if (o_.verbose) observer_.RecordedUrl(row.url, long(row.status.value_or(0)), row.error.value_or(""));
     batch_.results.push_back(std::move(row));
     // Each commit rewrites the B-tree pages it touched: batches of up to 1,000 results (or 20,000 rows
     // with their links), at least every flush_ms (Flusher).

@@ -25,7 +25,8 @@ struct CrawlOptions {
   bool insecure = false;        // do not verify TLS certificates
   std::string cacert;           // PEM file of CA certificates to trust instead of the system's
   // Non-public addresses (loopback, private, link-local, metadata, ...; crawler/private_address.h):
-  // "listed" (default): only for hosts a listed URL names; "deny": never; "allow": anywhere.
+  // "listed" (default): only for hosts a listed URL names; "deny": never; "allow": anywhere. Behind a
+  // proxy (--proxy or *_proxy in the environment) "listed" allows the proxy: the targets are not seen.
   std::string private_addresses = "listed";
   // Following links (--depth > 0): see README "Following links".
   int depth = 0;                // hops from the listed URLs; 0: only the list
