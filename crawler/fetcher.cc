@@ -133,6 +133,9 @@ Fetcher::EasyPtr Fetcher::TakeEasy() {
   EasyPtr e = std::move(free_easies_.back());
   free_easies_.pop_back();
   // Keeps the easy's own caches (connections are in the multi, DNS and TLS sessions in the share).
+  // libcurl 7.88 leaks the CURLOPT_COOKIEFILE list on curl_easy_reset (fixed in 8.0, curl/curl#10709);
+  // a NULL COOKIEFILE frees it first (the shared cookie jar stays). Only --cookies sets one.
+  curl_easy_setopt(e.get(), CURLOPT_COOKIEFILE, static_cast<char*>(nullptr));
   curl_easy_reset(e.get());
   return e;
 }

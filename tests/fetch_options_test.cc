@@ -83,8 +83,8 @@ TEST_CASE("with a proxy, requests go to it in absolute form, for any host") {
 }
 
 TEST_CASE("a rate limit caps the bytes a transfer reads: 20 KB/s for 1 s reads far less than 1 MB") {
+  const std::string body(1 << 20, 'x');  // before the server: its threads may still be sending it
   TestServer server;
-  const std::string body(1 << 20, 'x');
   server.Handle("/big", [&body](const HttpRequest&, Conn& c) { c.Respond(200, body, "application/octet-stream"); });
   FetchOptions limited;
   limited.timeout_ms = 1000;
