@@ -318,8 +318,6 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
     return kExitOk;
   }
   store.PruneRuns(doomed);
-  // TODO(lead): ResultStore::PruneRuns could checkpoint itself; this is the last use of db() in app/.
-  store.db().Exec("PRAGMA wal_checkpoint(TRUNCATE)");
   int64_t after = int64_t(std::filesystem::file_size(db));
   out << "deleted " << doomed.size() << " run(s)";
   for (int64_t id : doomed) out << " " << id;

@@ -252,7 +252,7 @@ class CrawlSession {
   }
 
   Task<void> Dispatch() {
-    Pool workers(size_t(std::max(1, o_.concurrency)));
+    Pool& workers = pool_;
     while (!stopping_) {
       CheckStorage();
       if (stopping_) break;
@@ -604,6 +604,9 @@ class CrawlSession {
   Fetcher* fetcher_ = nullptr;
   Event changed_;
   std::unordered_map<uint64_t, Greenlet<void>> workers_;
+  // A member, not a local of Dispatch(): a worker still running (or killed) after Dispatch returns
+  // releases its slot into it (ASan caught the use after free on SIGINT).
+  Pool pool_{size_t(std::max(1, o_.concurrency))};
   uint64_t next_worker_id_ = 0;
   int in_flight_ = 0;
   bool stopping_ = false;

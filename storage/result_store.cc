@@ -176,6 +176,7 @@ int64_t ResultStore::PruneRuns(const std::vector<int64_t>& run_ids) {
     tx.Commit();
   }
   db_.Exec("VACUUM");  // give the space back to the file system
+  db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");  // and the WAL that VACUUM wrote
   return int64_t(run_ids.size());
 }
 

@@ -142,12 +142,12 @@ class ResultStore {
   std::optional<PreviousResult> Previous(const std::string& url, int64_t before_run);
   // The newest completed run of the same list before `run_id`, if any: what "changed" compares with.
   std::optional<int64_t> PreviousCompletedRun(int64_t run_id);
-  // Deletes runs (and their results, links, frontier) and reclaims the space. Returns runs deleted.
+  // Deletes runs (and their results, links, frontier) and reclaims the space (VACUUM, then the WAL
+  // truncated). Returns runs deleted.
   int64_t PruneRuns(const std::vector<int64_t>& run_ids);
   // Writes the buffer in one transaction. Returns the rows written.
   size_t Flush();
 
-  sqlite::Database& db() { return db_; }
 
  private:
   struct PendingLink {

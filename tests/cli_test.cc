@@ -681,10 +681,9 @@ TEST_CASE("-v prints one line per URL above the live line") {
   CHECK(quiet_out.str().empty());
 }
 
-// End to end through the crawl session: needs the session to map CrawlOptions proxy, cookies and
-// limit_rate onto FetchOptions and to call CrawlObserver::RecordedUrl (the engine's side; see the
-// branch's notes). Skipped until then; run with --no-skip.
-TEST_CASE("a crawl with --cookies, --proxy and -v" * doctest::skip()) {
+// End to end through the crawl session: CrawlOptions proxy, cookies and limit_rate reach FetchOptions,
+// and the session calls CrawlObserver::RecordedUrl.
+TEST_CASE("a crawl with --cookies, --proxy and -v") {
   TestServer site;
   site.Handle("/login", [](const HttpRequest&, Conn& c) {
     c.Respond(302, "", "", {{"Location", "/home"}, {"Set-Cookie", "session=s3cr3t; Path=/"}});
