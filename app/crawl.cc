@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 
+#include "crawler/credentials.h"
 #include "crawler/crawler.h"
 #include "app/json.h"
 #include "app/paths.h"
@@ -37,7 +38,8 @@ std::string WithoutPassword(const std::string& url) {
 
 std::string OptionsJson(const CrawlOptions& o) {
   std::string headers = "[";
-  for (size_t i = 0; i < o.headers.size(); ++i) headers += (i ? "," : "") + JsonString(o.headers[i]);
+  // Credentials are stored redacted: the database is shared and read by people and reports.
+  for (size_t i = 0; i < o.headers.size(); ++i) headers += (i ? "," : "") + JsonString(RedactHeader(o.headers[i]));
   headers += "]";
   return "{\"concurrency\":" + std::to_string(o.concurrency) + ",\"per_host\":" + std::to_string(o.per_host) +
          ",\"delay_ms\":" + std::to_string(o.delay_ms) + ",\"timeout_s\":" + std::to_string(o.timeout_s) +

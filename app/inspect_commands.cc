@@ -1,6 +1,7 @@
 // Output of `greencrawl runs | report | export | diff`: human tables, or JSON for scripts.
 #include "app/inspect_commands.h"
 
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <cstdio>
@@ -63,8 +64,20 @@ std::string RunJson(const storage::RunSummary& r) {
          ",\"duration_s\":" + OptNumber(r.duration_s) + "}";
 }
 
+bool IsPlainNumber(const std::string& s) {
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  return !s.empty() && end == s.c_str() + s.size();
+}
+
 // RFC 4180: quote a field holding a comma, quote, CR or LF (or leading/trailing space); double quotes.
-std::string CsvField(const std::string& s) {
+// A cell a spreadsheet would run as a formula (crawled titles such as "=HYPERLINK(...)": starts with =, +,
+// -, @, tab or CR and is not a number) gets a leading apostrophe, as OWASP's CSV-injection advice says.
+std::string CsvField(const std::string& raw) {
+  std::string s = raw;
+  if (!s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos && !IsPlainNumber(s)) {
+    s.insert(s.begin(), '\'');
+  }
   bool quote = s.find_first_of(",\"\r\n") != std::string::npos || (!s.empty() && (s.front() == ' ' || s.back() == ' '));
   if (!quote) return s;
   std::string out = "\"";

@@ -146,6 +146,11 @@ TEST_CASE("credential headers go only to the listed origins (pages and robots.tx
                 "Authorization: Bearer s3cret", "--header", "X-Plain: 1", dir / "list.txt"},
                "cred");
   CHECK(f.exit_code == 0);
+  // Stored redacted: the database is read by people and reports.
+  std::string options = Text(db, "SELECT options FROM runs");
+  CHECK(options.find("s3cret") == std::string::npos);
+  CHECK(options.find("Authorization: <redacted>") != std::string::npos);
+  CHECK(options.find("X-Plain: 1") != std::string::npos);
   std::set<std::string> got(seen.begin(), seen.end());
   CHECK(got == std::set<std::string>{"A /robots.txt auth plain", "A / auth plain", "A /jump auth plain",
                                      "B /robots.txt - plain", "B /page - plain", "B /landed - plain"});
@@ -184,4 +189,22 @@ TEST_CASE("links and redirects into non-public addresses are refused unless the 
                    "ssrf-allow");
   CHECK(Scalar(dir / "allow.db", "SELECT count(*) FROM results WHERE error = 'private_address'") == 0);
   CHECK(inner.Received() > 0);
+}
+
+TEST_CASE("CSV export neutralises cells a spreadsheet would run as formulas; numbers stay numbers") {
+  TestServer s;
+  s.Handle("/f", [](const HttpRequest&, Conn& c) {
+    c.Respond(200, "<title>=HYPERLINK(\"http://evil.example/\",\"click\")</title>");
+  });
+  s.Handle("/g", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>@SUM(1+1)</title>"); });
+  TempDir dir;
+  WriteFile(dir / "list.txt", s.Url("/f") + "\n" + s.Url("/g") + "\n");
+  std::string db = dir / "csv.db";
+  REQUIRE(Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", dir / "list.txt"}, "csv").exit_code == 0);
+  auto e = Run({GREENCRAWL_BIN, "export", "--db", db, "--format", "csv"}, "csv-export");
+  CHECK(e.exit_code == 0);
+  CHECK(e.out.find("\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"click\"\")\"") != std::string::npos);
+  CHECK(e.out.find("'@SUM(1+1)") != std::string::npos);
+  CHECK(e.out.find(",=HYPERLINK") == std::string::npos);
+  CHECK(e.out.find(",200,") != std::string::npos);  // numeric cells untouched
 }
