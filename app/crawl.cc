@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -12,6 +13,7 @@
 #include "app/json.h"
 #include "app/paths.h"
 #include "app/progress.h"
+#include "app/stop_signal.h"
 #include "app/report_html.h"
 #include "app/run_lock.h"
 #include "app/settings.h"
@@ -56,6 +58,7 @@ std::string OptionsJson(const CrawlOptions& o) {
 
 struct ListCounts {
   int64_t queued = 0, invalid = 0, duplicate = 0;
+  bool stopped = false;  // SIGINT/SIGTERM while reading: what was read is committed, the rest is not
 };
 
 // Streams the list into the run's frontier; malformed lines become result rows at once.
@@ -67,6 +70,10 @@ ListCounts LoadList(urls::UrlListReader& reader, storage::ResultStore& store, in
   int64_t in_batch = 0;
   int64_t reported = 0;
   while (reader.Next(line)) {
+    if ((line.number & 1023) == 0 && StopSignal()) {
+      c.stopped = true;
+      break;
+    }
     if (!line.canonical.ok()) {
       ++c.invalid;
       if (!quiet && reported++ < 100) {
@@ -234,6 +241,15 @@ std::optional<int> Prepare(const CrawlOptions& o, Prepared& p, std::ostream& err
   return std::nullopt;
 }
 
+// A signal while the list was being read: the lines read so far are committed, the run is marked
+// interrupted with its list count unknown, so that --resume reads the list again (duplicates ignored).
+int StoppedWhileReading(const CrawlOptions& o, storage::ResultStore& store, int64_t run_id, std::ostream& err) {
+  store.FinishRun(run_id, "interrupted");
+  err << "\ngreencrawl: " << (StopSignal() == SIGINT ? "SIGINT" : "SIGTERM") << " while reading " << o.list
+      << ": stopped; run " << run_id << " is interrupted, and `greencrawl crawl --resume` reads the list again\n";
+  return kExitInterrupted;
+}
+
 // The run this crawl works on, or the exit code that refuses to go on.
 struct Started {
   int64_t run_id = 0;
@@ -270,6 +286,7 @@ Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p
     started = run_id;
     if (o.resume && !o.quiet) err << "greencrawl: nothing to resume; started run " << run_id << "\n";
     ListCounts c = LoadList(*p.reader, store, run_id, o.list, o.quiet, err);
+    if (c.stopped) return {run_id, StoppedWhileReading(o, store, run_id, err)};
     store.SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
     total = c.queued;
     if (c.queued == 0 && c.invalid == 0) {
@@ -285,7 +302,18 @@ Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p
     // Killed while the list was being read: read it again (duplicates are ignored, done URLs stay done).
     urls::UrlListReader again(o.list);
     ListCounts c = LoadList(again, store, run_id, o.list, o.quiet, err);
-    store.SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
+    if (c.stopped) return {run_id, StoppedWhileReading(o, store, run_id, err)};
+    if (o.list == "-" && c.queued + c.invalid + c.duplicate == 0) {
+      // A list from standard input cannot be read again by us: without it, "completing" the run would
+      // finish with only the URLs read before the stop.
+      store.FinishRun(run_id, "interrupted");
+      err << "greencrawl: run " << run_id << "'s list came from standard input and was not read to its end; "
+          << "pipe the same list into `greencrawl crawl --resume -` to finish it, or start a new run\n";
+      return {run_id, kExitUsage};
+    }
+    // This read met the URLs the stopped read had queued as "duplicates": count from the frontier.
+    int64_t listed = store.ListedCount(run_id);
+    store.SetListCounts(run_id, listed, c.invalid, c.queued + c.duplicate - listed);
   }
   return {run_id, std::nullopt};
 }
@@ -329,6 +357,7 @@ int Conclude(const CrawlOptions& o, int64_t run_id, const SessionOutcome& sessio
 
 int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
   auto start = Clock::now();
+  CatchStopSignals();  // until the session's loop takes over: a signal must not leave a run "running"
   Prepared prepared;
   if (auto code = Prepare(o, prepared, err)) return *code;
   // One crawl per database at a time; the lock dies with its process.
@@ -352,6 +381,13 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     Started run = StartRun(o, *store, prepared, started, err);
     if (run.refused) return *run.refused;
     const int64_t run_id = run.run_id;
+    if (StopSignal()) {
+      // Caught after the list was read, before the session's own handlers: nothing fetched yet.
+      store->FinishRun(run_id, "interrupted");
+      started = 0;
+      err << "greencrawl: stopped before the first request; `greencrawl crawl --resume` continues run " << run_id << "\n";
+      return kExitInterrupted;
+    }
     storage::RunClock clock(o.db);
     clock.BeginSession(run_id);
     std::optional<int64_t> previous_run = store->PreviousCompletedRun(run_id);

@@ -188,6 +188,13 @@ int64_t ResultStore::PendingCount(int64_t run_id) {
   return st.Int(0);
 }
 
+int64_t ResultStore::ListedCount(int64_t run_id) {
+  auto st = db_.Prepare("SELECT count(*) FROM frontier WHERE run_id = ? AND list_line IS NOT NULL");
+  st.Bind(1, run_id);
+  st.Step();
+  return st.Int(0);
+}
+
 int64_t ResultStore::MaxSeq(int64_t run_id) {
   auto st = db_.Prepare("SELECT coalesce(max(seq), 0) FROM frontier WHERE run_id = ?");
   st.Bind(1, run_id);

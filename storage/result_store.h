@@ -127,6 +127,8 @@ class ResultStore {
   // replaced since it was opened (SQLite would go on writing into the unlinked file).
   void Write(int64_t run_id, const WriteBatch& batch);
   int64_t PendingCount(int64_t run_id);
+  // Distinct listed URLs in the run's frontier (done or not).
+  int64_t ListedCount(int64_t run_id);
   int64_t MaxSeq(int64_t run_id);
   // Drops a finished run's frontier (its results remain).
   void ClearFrontier(int64_t run_id);
