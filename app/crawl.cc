@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <limits>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -186,11 +187,15 @@ int64_t ParseSize(const std::string& text) {
   if (i == 0) return -1;
   std::string unit = text.substr(i);
   for (char& ch : unit) ch = char(std::toupper(static_cast<unsigned char>(ch)));
-  if (unit.empty() || unit == "B") return value;
-  if (unit == "K" || unit == "KB" || unit == "KIB") return value << 10;
-  if (unit == "M" || unit == "MB" || unit == "MIB") return value << 20;
-  if (unit == "G" || unit == "GB" || unit == "GIB") return value << 30;
-  return -1;
+  int shift = -1;
+  if (unit.empty() || unit == "B") shift = 0;
+  if (unit == "K" || unit == "KB" || unit == "KIB") shift = 10;
+  if (unit == "M" || unit == "MB" || unit == "MIB") shift = 20;
+  if (unit == "G" || unit == "GB" || unit == "GIB") shift = 30;
+  if (shift < 0) return -1;
+  // Checked: 17179869185G must be refused, not wrap around to 1 GiB.
+  if (value > (std::numeric_limits<int64_t>::max() >> shift)) return -1;
+  return value << shift;
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "parser/charset.h"
 #include "parser/utf8.h"
 #include "urls/url.h"
 
@@ -319,6 +320,9 @@ PageInfo ParsePage(std::string_view body, std::string_view page_url, std::string
   info.html = IsHtml(content_type, body);
   if (!info.html) return info;
 
+  // gumbo reads UTF-8: a page in Latin-1, windows-1252, Shift_JIS, UTF-16... is converted first.
+  std::optional<std::string> converted = ToUtf8(body.substr(0, std::min(body.size(), kMaxParseBytes)), content_type);
+  if (converted) body = *converted;
   std::string_view input = body.substr(0, std::min(body.size(), kMaxParseBytes));
   if (!options.links) {
     // Title and meta live in the head: the body is not needed, and skipping it is most of the parse cost.

@@ -244,3 +244,12 @@ TEST_CASE("SIGTERM while a long list is read: the run is interrupted, not left r
   CHECK(Scalar(db, "SELECT urls_total FROM runs") == n);
   CHECK(Scalar(db, "SELECT lines_duplicate FROM runs") == 0);
 }
+
+TEST_CASE("--max-size refuses a size that would overflow instead of wrapping around") {
+  TempDir dir;
+  WriteFile(dir / "list.txt", "http://127.0.0.1:1/\n");
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "x.db", "--max-size", "17179869185G", dir / "list.txt"},
+               "maxsize");
+  CHECK(f.exit_code == 2);
+  CHECK(f.err.find("--max-size") != std::string::npos);
+}

@@ -215,3 +215,31 @@ TEST_CASE("a deep but legal page under the cap is parsed whole; unclosed <li>s d
   CHECK_FALSE(info.truncated);
   CHECK(Urls(info) == std::vector<std::string>{"http://example.com/in", "http://example.com/end"});
 }
+
+TEST_CASE("titles of pages in other encodings are converted to UTF-8 (header, meta, BOM, sniffed)") {
+  gc::ParseOptions o;
+  o.links = false;
+  // iso-8859-1 from the header (WHATWG reads it as windows-1252): "Café – naïve"
+  auto latin = gc::ParsePage("<title>Caf\xE9 \x96 na\xEFve</title>", "http://x/", "text/html; charset=iso-8859-1", o);
+  CHECK(latin.title == "Caf\xC3\xA9 \xE2\x80\x93 na\xC3\xAFve");
+  // windows-1252 from a <meta>, no header charset
+  auto meta = gc::ParsePage("<meta charset=windows-1252><title>\x93quoted\x94</title>", "http://x/", "text/html", o);
+  CHECK(meta.title == "\xE2\x80\x9Cquoted\xE2\x80\x9D");
+  // Shift_JIS: "日本" is 93 FA 96 7B
+  auto sjis = gc::ParsePage("<title>\x93\xFA\x96\x7B</title>", "http://x/", "text/html; charset=Shift_JIS", o);
+  CHECK(sjis.title == "\xE6\x97\xA5\xE6\x9C\xAC");
+  // UTF-16LE with a byte order mark (the header says nothing)
+  std::string u16 = "\xFF\xFE";
+  for (char c : std::string("<title>Hi \xE9</title>")) {
+    u16 += c;
+    u16 += '\0';
+  }
+  auto wide = gc::ParsePage(u16, "http://x/", "text/html", o);
+  CHECK(wide.title == "Hi \xC3\xA9");
+  // Undeclared and not valid UTF-8: windows-1252, not U+FFFD
+  auto sniffed = gc::ParsePage("<title>na\xEFve</title>", "http://x/", "text/html", o);
+  CHECK(sniffed.title == "na\xC3\xAFve");
+  // UTF-8 stays as it is
+  auto utf8 = gc::ParsePage("<title>na\xC3\xAFve</title>", "http://x/", "text/html", o);
+  CHECK(utf8.title == "na\xC3\xAFve");
+}
