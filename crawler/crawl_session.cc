@@ -331,7 +331,7 @@ class CrawlSession {
         }
       }
       FetchOptions fo = fetch_;
-      AddCredentials(host, fo);
+      AddCredentials(host, item.url, fo);
       if (conditional_ && !item.previous_loaded) {
         // Found on a page during this session: not looked up with a refill batch.
         std::string url = item.url;
@@ -475,7 +475,7 @@ class CrawlSession {
     if (e.state == RobotsEntry::kReady) co_return &e.rules;
     e.state = RobotsEntry::kFetching;
     FetchOptions ro = fetch_;
-    AddCredentials(origin, ro);
+    AddCredentials(origin, origin + "/robots.txt", ro);
     ro.max_body_bytes = 500 * 1024;
     ro.max_redirects = 5;
     std::string url = origin + "/robots.txt";
@@ -500,11 +500,12 @@ class CrawlSession {
     co_return &entry.rules;
   }
 
-  // Credential headers (--header Authorization/Cookie/...) go only to the origins the list names; libcurl
-  // itself drops them on a redirect to another host.
-  void AddCredentials(const std::string& origin, FetchOptions& fo) const {
+  // Credential headers (--header Authorization/Cookie/X-Api-Key/...) go only to the origins the list
+  // names, and a redirect to another host is not followed with them (FetchOptions::credential_host).
+  void AddCredentials(const std::string& origin, const std::string& url, FetchOptions& fo) const {
     if (credentials_.empty() || !listed_origins_.count(origin)) return;
     fo.headers.insert(fo.headers.end(), credentials_.begin(), credentials_.end());
+    fo.credential_host = urls::CanonicalHost(url);
   }
 
   void Record(storage::ResultRow row) {

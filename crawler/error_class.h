@@ -21,6 +21,7 @@ inline constexpr const char* kBadResponse = "bad_response";   // not valid HTTP 
 inline constexpr const char* kBadEncoding = "bad_encoding";   // Content-Encoding could not be decoded
 inline constexpr const char* kUnsupportedScheme = "unsupported_scheme";  // not http(s), also on redirect
 inline constexpr const char* kInvalidUrl = "invalid_url";     // not a URL at all
+inline constexpr const char* kCredentialRedirect = "credential_redirect";  // redirect elsewhere with credentials: not followed
 inline constexpr const char* kPrivateAddress = "private_address";  // refused: a non-public address (SSRF guard)
 inline constexpr const char* kRobots = "robots";              // refused by robots.txt
 inline constexpr const char* kAborted = "aborted";            // the crawl stopped before the transfer ended

@@ -60,6 +60,10 @@ struct FetchOptions {
   // 127.0.0.1 nor the other way round, while http://2130706433/ is the host 127.0.0.1 (libcurl and urls::
   // write it so). One set shared by a whole crawl; null means empty.
   std::shared_ptr<const std::unordered_set<std::string>> listed_hosts;
+  // Non-empty when `headers` carry credentials (crawler/credentials.h) for this host: a redirect to any
+  // other host is not followed (error "credential_redirect"), since libcurl 7.88 drops only custom
+  // Authorization and Cookie headers on such a redirect, not X-Api-Key and the like.
+  std::string credential_host;
   // Network habits of wget/curl users (CrawlOptions proxy, cookies, limit_rate).
   std::string proxy;                  // CURLOPT_PROXY; empty: the *_proxy environment variables apply
   bool cookies = false;               // libcurl's cookie engine; the jar is shared by the Fetcher's transfers

@@ -127,6 +127,8 @@ bool Fetcher::Transfer::Configure(CURLSH* share) {
   if (o.private_addresses != PrivateAddresses::kAllow) {
     GC_SETOPT(set, CURLOPT_OPENSOCKETFUNCTION, &Transfer::OnOpenSocket);
     GC_SETOPT(set, CURLOPT_OPENSOCKETDATA, this);
+  }
+  if (o.private_addresses != PrivateAddresses::kAllow || !o.credential_host.empty()) {
     GC_SETOPT(set, CURLOPT_PREREQFUNCTION, &Transfer::OnPrereq);
     GC_SETOPT(set, CURLOPT_PREREQDATA, this);
   }
@@ -203,7 +205,10 @@ void Fetcher::Transfer::Finish(CURLcode code) noexcept {
     if (code == CURLE_UNSUPPORTED_PROTOCOL && !SchemeRefused(e, r.url, header_check.location())) {
       r.error = error_class::kBadResponse;  // libcurl's word for a reply that is not HTTP (an "HTTP/0.9" one)
     }
-    if ((request_refused && code == CURLE_ABORTED_BY_CALLBACK) ||
+    if (credentials_kept && code == CURLE_ABORTED_BY_CALLBACK) {
+      r.error = error_class::kCredentialRedirect;
+      r.error_message = refusal;
+    } else if ((request_refused && code == CURLE_ABORTED_BY_CALLBACK) ||
         (connect_refused && code == CURLE_COULDNT_CONNECT)) {
       r.error = error_class::kPrivateAddress;
       r.error_message = refusal;
@@ -272,6 +277,19 @@ size_t Fetcher::Transfer::OnWrite(char* data, size_t size, size_t count, void* u
 
 // The SSRF guard's rule (FetchOptions::private_addresses) for talking to `ip` now, for the URL this
 // transfer is on: its current redirect hop, which is libcurl's effective URL once it follows one.
+bool Fetcher::Transfer::CredentialsStayHome() noexcept {
+  try {
+    char* url = nullptr;
+    std::string host;
+    if (curl_easy_getinfo(easy.get(), CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) host = urls::Host(url);
+    if (host == options.credential_host) return true;
+    refusal = "a redirect to " + host + " would carry the credential headers meant for " + options.credential_host +
+              ": not followed";
+  } catch (...) {
+  }
+  return false;
+}
+
 bool Fetcher::Transfer::MayUse(bool non_public, const char* ip) noexcept {
   if (!non_public || options.private_addresses == PrivateAddresses::kAllow) return true;
   try {
@@ -315,6 +333,10 @@ curl_socket_t Fetcher::Transfer::OnOpenSocket(void* clientp, curlsocktype purpos
 // OnOpenSocket cannot see (a connection opened earlier by a transfer with another policy).
 int Fetcher::Transfer::OnPrereq(void* clientp, char* primary_ip, char*, int, int) noexcept {
   auto* t = static_cast<Transfer*>(clientp);
+  if (!t->options.credential_host.empty() && !t->CredentialsStayHome()) {
+    t->credentials_kept = true;
+    return CURL_PREREQFUNC_ABORT;
+  }
   const char* ip = primary_ip ? primary_ip : "";
   if (t->MayUse(IsNonPublicAddress(ip), ip)) return CURL_PREREQFUNC_OK;
   t->request_refused = true;

@@ -39,6 +39,7 @@ struct Fetcher::Transfer {
   HeaderCheck::Verdict header_verdict = HeaderCheck::Verdict::kOk;
   bool connect_refused = false;  // the SSRF guard refused an address in OnOpenSocket
   bool request_refused = false;  // ... or a request in OnPrereq
+  bool credentials_kept = false;  // OnPrereq refused a redirect that would carry credentials elsewhere
   std::string refusal;           // why, for error_message
   char errbuf[CURL_ERROR_SIZE] = {};
 
@@ -54,6 +55,8 @@ struct Fetcher::Transfer {
 
  private:
   bool MayUse(bool non_public, const char* ip) noexcept;
+  // With FetchOptions::credential_host: true when this hop is still that host.
+  bool CredentialsStayHome() noexcept;
   static size_t OnHeader(char* data, size_t size, size_t count, void* userp) noexcept;
   static size_t OnWrite(char* data, size_t size, size_t count, void* userp) noexcept;
   static curl_socket_t OnOpenSocket(void* clientp, curlsocktype purpose, curl_sockaddr* address) noexcept;
