@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -49,6 +50,7 @@ std::optional<std::string> Header(const std::string& s) { return NonEmpty(CleanT
 storage::ResultRow MakeRow(const storage::FrontierItem& item, const Response& r, const PageInfo& page) {
   storage::ResultRow row;
   row.url = item.url;
+  row.seq = item.seq;
   row.depth = item.depth;
   row.list_line = item.list_line;
   row.fetched_at = storage::UtcNow();
@@ -217,14 +219,14 @@ class CrawlSession {
       // What the run already knows (a resumed run, or the listed URLs): found again, it adds nothing.
       // Named awaitables throughout: g++ 12 mis-destroys a temporary one that owns state (docs/hacking.md).
       auto read = storage_->Call([this] {
-        std::vector<std::pair<uint64_t, int32_t>> out;
-        store_.ForEachFrontierUrl(run_id_, [&out](std::string_view url, int64_t depth) {
-          out.emplace_back(XXH3_64bits(url.data(), url.size()), int32_t(depth));
+        std::vector<std::tuple<uint64_t, int32_t, bool>> out;
+        store_.ForEachFrontierUrl(run_id_, [&out](std::string_view url, int64_t depth, bool done) {
+          out.emplace_back(XXH3_64bits(url.data(), url.size()), int32_t(depth), done);
         });
         return out;
       });
       auto seeds = co_await read;
-      for (auto [hash, depth] : seeds) frontier_.Seed(hash, depth);
+      for (auto [hash, depth, done] : seeds) frontier_.Seed(hash, depth, done);
     }
     auto flusher = Spawn(&CrawlSession::Flusher, this);
     auto ticker = Spawn(&CrawlSession::Ticker, this);
@@ -345,6 +347,11 @@ class CrawlSession {
         fo.if_modified_since = previous->last_modified.value_or("");
       }
       Response r = co_await fetcher_->Get(item.url, fo);
+      if (stopping_ && item.attempts <= o_.retries && Transient(r)) {
+        // Stopping: a failure that would have been retried is not final either. Nothing is recorded;
+        // the URL stays pending and --resume fetches it again.
+        co_return;
+      }
       if (auto retry = RetryAfter(item, r)) {
         // A transient failure: try again later; nothing is recorded yet.
         storage::FrontierItem again = item;
@@ -380,6 +387,10 @@ class CrawlSession {
         ++unchanged_;
       }
       if (page.info.html && o_.depth > 0) Discover(item, r, page);
+    } catch (const sqlite::Error& e) {
+      // The database failed (a lookup for this URL): the crawl stops, the URL stays pending for --resume.
+      StorageFailed(e.what());
+      co_return;
     } catch (const std::exception& e) {
       // Not expected (failures are data), but a URL must never be lost: record what happened.
       row = ErrorRow(item, error_class::kOther, CleanText(e.what(), 1024));
@@ -421,12 +432,14 @@ class CrawlSession {
   // or empty answer, 429 and 503 (honouring Retry-After in seconds, up to 5 minutes). Only 429, 503 and
   // Retry-After slow the whole host down: the server asked; a broken connection says nothing about the
   // host's other URLs.
+  static bool Transient(const Response& r) {
+    return (r.error == error_class::kTimeout && r.size == 0) || r.error == error_class::kReset ||
+           r.error == error_class::kEmptyResponse || (r.ok() && (r.status == 429 || r.status == 503));
+  }
+
   std::optional<RetryPlan> RetryAfter(const storage::FrontierItem& item, const Response& r) const {
-    if (item.attempts > o_.retries || stopping_) return std::nullopt;
+    if (item.attempts > o_.retries || stopping_ || !Transient(r)) return std::nullopt;
     bool server_asked = r.ok() && (r.status == 429 || r.status == 503);
-    bool transient = (r.error == error_class::kTimeout && r.size == 0) || r.error == error_class::kReset ||
-                     r.error == error_class::kEmptyResponse || server_asked;
-    if (!transient) return std::nullopt;
     auto wait = std::chrono::milliseconds(int64_t(o_.retry_delay_ms) << std::min(item.attempts - 1, 10));
     if (!r.retry_after.empty() && r.retry_after.size() < 10 &&
         std::all_of(r.retry_after.begin(), r.retry_after.end(), ::isdigit)) {
@@ -439,6 +452,7 @@ class CrawlSession {
   static storage::ResultRow ErrorRow(const storage::FrontierItem& item, const char* error, std::string message) {
     storage::ResultRow row;
     row.url = item.url;
+    row.seq = item.seq;
     row.depth = item.depth;
     row.list_line = item.list_line;
     row.fetched_at = storage::UtcNow();
@@ -474,6 +488,15 @@ class CrawlSession {
     while (e.state == RobotsEntry::kFetching) co_await e.ready.Wait();
     if (e.state == RobotsEntry::kReady) co_return &e.rules;
     e.state = RobotsEntry::kFetching;
+    e.ready.Clear();  // a fetch that failed before set it: the next askers must wait for this one
+    // However this fetch ends (an exception, a kill at shutdown), the askers waiting for it are let go.
+    struct Release {
+      RobotsEntry* e;
+      ~Release() {
+        if (e->state == RobotsEntry::kFetching) e->state = RobotsEntry::kNone;
+        e->ready.Set();
+      }
+    } release{&e};
     FetchOptions ro = fetch_;
     AddCredentials(origin, origin + "/robots.txt", ro);
     ro.max_body_bytes = 500 * 1024;
@@ -510,6 +533,7 @@ class CrawlSession {
 
   void Record(storage::ResultRow row) {
     ++recorded_;
+    if (o_.depth > 0) frontier_.Recorded(XXH3_64bits(row.url.data(), row.url.size()), row.depth);
     observer_.Recorded(row.error.has_value());
     if (o_.verbose) observer_.RecordedUrl(row.url, long(row.status.value_or(0)), row.error.value_or(""));
     batch_.results.push_back(std::move(row));

@@ -35,8 +35,21 @@ bool Frontier::IsTrap(const std::string& url) {
 }
 
 std::optional<storage::FrontierItem> Frontier::Add(Candidate c) {
+  // A URL is remembered only once it is in the table: one cut by --max-pages or a trap guard and found
+  // again later must be judged again, not "lowered" in a table that never had it.
+  if (auto known_depth = seen_.Depth(c.hash); known_depth && *known_depth <= c.depth) return std::nullopt;
+  bool seen_before = seen_.Depth(c.hash).has_value();
+  if (!seen_before) {
+    if (config_.max_pages > 0 && known_ >= config_.max_pages) {
+      max_pages_reached_ = true;
+      return std::nullopt;
+    }
+    if (IsTrap(c.url)) {
+      ++traps_;
+      return std::nullopt;
+    }
+  }
   UrlSet::Insert seen = seen_.Add(c.hash, int32_t(c.depth));
-  if (seen == UrlSet::Insert::kKnown) return std::nullopt;
   if (seen == UrlSet::Insert::kShallower) {
     auto started = seen_.Started(c.hash);
     // Fetched already, at a greater depth. Its links (and theirs) were followed with less depth left
@@ -60,14 +73,6 @@ std::optional<storage::FrontierItem> Frontier::Add(Candidate c) {
     // Already queued or fetched, now found nearer the root. The table keeps the smaller depth while
     // the URL is pending; an in-memory copy picks it up in Next(). No new seq, no new URL counted.
     return storage::FrontierItem{std::move(c.url), 0, c.depth, std::nullopt, std::move(c.root)};
-  }
-  if (config_.max_pages > 0 && known_ >= config_.max_pages) {
-    max_pages_reached_ = true;
-    return std::nullopt;
-  }
-  if (IsTrap(c.url)) {
-    ++traps_;
-    return std::nullopt;
   }
   // kNew, or kFull (unknown to the set: the table's key decides; known_ may then over-count).
   ++known_;
@@ -104,7 +109,6 @@ std::optional<Frontier::Ready> Frontier::Next(Clock::time_point now) {
   uint64_t hash = XXH3_64bits(r.item.url.data(), r.item.url.size());
   // A URL found again at a smaller depth while it waited here goes out at that depth.
   if (auto d = seen_.Depth(hash); d && *d < r.item.depth) r.item.depth = *d;
-  seen_.MarkStarted(hash, int32_t(r.item.depth));
   return r;
 }
 
@@ -115,6 +119,11 @@ std::optional<Frontier::Clock::time_point> Frontier::NextWake() const {
 }
 
 void Frontier::Done(const std::string& host) { hosts_.Done(host); }
+
+void Frontier::Recorded(uint64_t hash, int64_t depth) {
+  seen_.MarkStarted(hash, int32_t(depth));
+  if (config_.max_depth > 0 && depth >= config_.max_depth) depth_limit_hit_ = true;
+}
 
 void Frontier::Retry(storage::FrontierItem item, const std::string& host, Clock::time_point after, bool slow_host) {
   if (slow_host) hosts_.SlowDown(host, after);

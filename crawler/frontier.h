@@ -58,8 +58,14 @@ class Frontier {
   // `next_seq`: one past the table's largest seq; `known`: the table's URL count (listed + discovered).
   Frontier(const FrontierConfig& config, int64_t next_seq, int64_t known);
 
-  // Resume: a URL already in the table (done or not), so that finding it again adds nothing.
-  void Seed(uint64_t hash, int64_t depth) { seen_.Add(hash, int32_t(depth)); }
+  // Resume: a URL already in the table, so that finding it again adds nothing (`done`: and it was fetched
+  // at that depth, as Recorded() says).
+  void Seed(uint64_t hash, int64_t depth, bool done) {
+    seen_.Add(hash, int32_t(depth));
+    if (done) Recorded(hash, depth);
+  }
+  // A URL's result was recorded (at `depth`): from now on, found nearer the root it may be refetched.
+  void Recorded(uint64_t hash, int64_t depth);
 
   // A URL found on a page. Returns the row to write to the table (with its seq) when it is new to the
   // run or found at a smaller depth than before; nullopt when it is known, or over --max-pages.

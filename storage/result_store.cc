@@ -39,7 +39,7 @@ ResultStore::ResultStore(const std::string& path)
           "error_message, depth, fetched_at, redirects, wire_bytes, ip, etag, last_modified, content_hash, dns_ms, "
           "connect_ms, tls_ms, ttfb_ms, total_ms, list_line, attempts, unchanged) "
           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
-      mark_done_(db_.Prepare("UPDATE frontier SET done = 1 WHERE run_id = ? AND url = ?")),
+      mark_done_(db_.Prepare("UPDATE frontier SET done = 1 WHERE run_id = ? AND url = ? AND (?3 = 0 OR seq = ?3)")),
       insert_frontier_(db_.Prepare(
           "INSERT OR IGNORE INTO frontier (run_id, url, seq, depth, list_line) VALUES (?, ?, ?, ?, ?)")),
       insert_link_(db_.Prepare(
@@ -49,6 +49,8 @@ ResultStore::ResultStore(const std::string& path)
           "ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth "
           "WHERE excluded.depth < frontier.depth AND frontier.done = 0")),
       refetch_(db_.Prepare("UPDATE frontier SET done = 0, seq = ?, depth = ? WHERE run_id = ? AND url = ?")),
+      lower_depth_(db_.Prepare(
+          "UPDATE frontier SET depth = ? WHERE run_id = ? AND url = ? AND done = 0 AND depth > ?")),
       previous_(db_.Prepare(
           "SELECT run_id, status, size, etag, last_modified, content_hash, title, content_type FROM results "
           "WHERE url = ? AND run_id < ? AND error IS NULL AND (status BETWEEN 200 AND 299 OR status = 304) "
@@ -222,6 +224,8 @@ void ResultStore::Write(int64_t run_id, const WriteBatch& batch) {
   for (const FrontierItem& item : batch.discovered) {
     if (item.refetch) {
       refetch_.Bind(1, item.seq).Bind(2, item.depth).Bind(3, run_id).Bind(4, item.url).Run();
+    } else if (item.seq == 0) {  // found nearer the root: the row exists, only its depth falls
+      lower_depth_.Bind(1, item.depth).Bind(2, run_id).Bind(3, item.url).Bind(4, item.depth).Run();
     } else {
       discover_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.root).Run();
     }
@@ -242,7 +246,7 @@ void ResultStore::WriteResult(int64_t run_id, const ResultRow& r) {
   s.Bind(20, r.tls_ms).Bind(21, r.ttfb_ms).Bind(22, r.total_ms).Bind(23, r.list_line).Bind(24, r.attempts);
   s.Bind(25, r.unchanged);
   s.Run();
-  if (r.in_frontier) mark_done_.Bind(1, run_id).Bind(2, r.url).Run();
+  if (r.in_frontier) mark_done_.Bind(1, run_id).Bind(2, r.url).Bind(3, r.seq).Run();
 }
 
 size_t ResultStore::Flush() {

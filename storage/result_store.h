@@ -37,6 +37,8 @@ struct ResultRow {
   std::optional<int64_t> list_line;
   int64_t attempts = 1;
   std::optional<int64_t> unchanged;  // 1: a 304, with the previous result's size/hash/title carried
+  int64_t seq = 0;  // the frontier entry's seq this result is for (0: any): a refetch queued since then
+                    // (a new seq) is not marked done by an earlier fetch's result
   bool in_frontier = true;  // false for rows that never were (malformed list lines)
 };
 
@@ -109,12 +111,12 @@ class ResultStore {
   // Pending entries with seq > after_seq, in seq order. `with_previous`: each comes with its latest
   // earlier result (conditional requests), looked up here rather than one query per URL later.
   std::vector<FrontierItem> PendingAfter(int64_t run_id, int64_t after_seq, size_t limit, bool with_previous = false);
-  // Calls fn(url, depth) for every URL of the run's frontier, done or not (a resumed session's memory).
+  // Calls fn(url, depth, done) for every URL of the run's frontier, done or not (a resumed session's memory).
   template <typename Fn>
   void ForEachFrontierUrl(int64_t run_id, Fn fn) {
-    auto st = db_.Prepare("SELECT url, depth FROM frontier WHERE run_id = ?");
+    auto st = db_.Prepare("SELECT url, depth, done FROM frontier WHERE run_id = ?");
     st.Bind(1, run_id);
-    while (st.Step()) fn(st.TextView(0), st.Int(1));
+    while (st.Step()) fn(st.TextView(0), st.Int(1), st.Int(2) != 0);
   }
   // Calls fn(url) for every listed URL of the run (list_line set), done or not.
   template <typename Fn>
@@ -169,6 +171,7 @@ class ResultStore {
   sqlite::Statement insert_link_;
   sqlite::Statement discover_;
   sqlite::Statement refetch_;
+  sqlite::Statement lower_depth_;
   sqlite::Statement previous_;
   std::vector<std::pair<int64_t, ResultRow>> results_;
   std::vector<PendingLink> links_;

@@ -43,6 +43,7 @@ int64_t LoadList(ResultStore& store, int n, int hosts = 3) {
 gc::storage::ResultRow Result(const FrontierItem& item) {
   gc::storage::ResultRow r;
   r.url = item.url;
+  r.seq = item.seq;
   r.depth = item.depth;
   r.status = 200;
   r.fetched_at = "2026-12-01T00:00:00.000Z";
@@ -72,6 +73,7 @@ std::vector<std::string> Drain(Frontier& f, ResultStore& store, int64_t run, OnF
     fetched.push_back(next->item.url);
     for (FrontierItem& d : on_fetch(next->item)) batch.discovered.push_back(std::move(d));
     batch.results.push_back(Result(next->item));
+    f.Recorded(Hash(next->item.url), next->item.depth);  // as the session does when it records a row
     f.Done(next->host);
     if (batch.size() > 50) {  // as the session's flusher does, at its own pace
       store.Write(run, batch);
@@ -179,8 +181,8 @@ TEST_CASE("resume: a new Frontier over the same table continues exactly the undo
   FrontierConfig cfg;
   cfg.memory_items = 50;
   Frontier f(cfg, store.MaxSeq(run) + 1, store.FrontierSize(run));
-  store.ForEachFrontierUrl(run, [&](std::string_view url, int64_t depth) {
-    f.Seed(XXH3_64bits(url.data(), url.size()), depth);
+  store.ForEachFrontierUrl(run, [&](std::string_view url, int64_t depth, bool done) {
+    f.Seed(XXH3_64bits(url.data(), url.size()), depth, done);
   });
   CHECK_FALSE(f.Add(Cand(first[0], 1)));                  // fetched before the crash
   CHECK_FALSE(f.Add(Cand(first[0] + "/child", 2)));       // discovered before the crash
@@ -336,18 +338,20 @@ TEST_CASE("a page fetched at --depth and found nearer the root later is fetched 
   auto x = f.Next(Clock::now());
   REQUIRE(x);
   CHECK(x->item.depth == 2);
+  // Found again at the same depth while in flight: nothing to do.
+  CHECK_FALSE(f.Add(Cand("http://h0.test/x", 2)));
+  f.Recorded(Hash(x->item.url), x->item.depth);
   f.Done(x->host);
   b.results.push_back(Result(root->item));
   b.results.push_back(Result(x->item));
-  store.Write(run, b);
-  CHECK(store.PendingCount(run) == 0);
-  // Then the root's slow page links x directly, at depth 1: x goes out again at depth 1.
+  // Then the root's slow page links x directly, at depth 1: x goes out again at depth 1. The refetch
+  // and x's first result commit in one batch: the result's done mark (its own seq) must not cancel it.
   auto again = f.Add(Cand("http://h0.test/x", 1));
   REQUIRE(again);
   CHECK(again->refetch);
-  WriteBatch b2;
-  b2.discovered.push_back(*again);
-  store.Write(run, b2);
+  CHECK(again->seq != x->item.seq);
+  b.discovered.push_back(*again);
+  store.Write(run, b);
   CHECK(store.PendingCount(run) == 1);  // the table agrees: resume would fetch it too
   auto x2 = f.Next(Clock::now());
   REQUIRE(x2);
