@@ -15,7 +15,7 @@ trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 sleep 1
 echo "http://127.0.0.1:$port/" > "$work/seed.txt"
 /usr/bin/time -f "%M" -o "$work/rss" timeout -s INT "$((minutes * 60))" \
-  "$gc" crawl --db "$work/trap.db" --quiet --depth 1000000 --ignore-robots --concurrency 32 "$work/seed.txt" || true
+  "$gc" crawl --db "$work/trap.db" --quiet --depth 1000 --ignore-robots --concurrency 32 "$work/seed.txt" || true
 pages=$(sqlite3 "$work/trap.db" "SELECT count(*) FROM results")
 frontier=$(sqlite3 "$work/trap.db" "SELECT count(*) FROM frontier")
 echo "trap crawl, $minutes min: $pages pages recorded, $frontier frontier rows, peak RSS $(( $(cat "$work/rss") / 1024 )) MB," \
