@@ -306,7 +306,9 @@ def main():
         for name, text in lists.items():
             with open(os.path.join(work, name), "w") as f:
                 f.write(text)
-        plain = [gc, "crawl", "--db", db, "--quiet", "--retries", "0", "--timeout", "10"]
+        # Retries on: a loaded machine can reset a connection to the little Python server, and a transient
+        # failure must not become a "status change" between the two runs.
+        plain = [gc, "crawl", "--db", db, "--quiet", "--retries", "3", "--timeout", "30"]
         crawl = plain + ["--depth", "3"]
         check(run(crawl + [os.path.join(work, "site.txt")]).returncode == 0, "crawl 1")
         Site.version = 2
