@@ -18,5 +18,5 @@ echo "http://127.0.0.1:$port/" > "$work/seed.txt"
   "$gc" crawl --db "$work/trap.db" --quiet --depth 1000 --ignore-robots --concurrency 32 "$work/seed.txt" || true
 pages=$(sqlite3 "$work/trap.db" "SELECT count(*) FROM results")
 frontier=$(sqlite3 "$work/trap.db" "SELECT count(*) FROM frontier")
-echo "trap crawl, $minutes min: $pages pages recorded, $frontier frontier rows, peak RSS $(( $(cat "$work/rss") / 1024 )) MB," \
+echo "trap crawl, $minutes min: $pages pages recorded, $frontier frontier rows, peak RSS $(( $(tail -n 1 "$work/rss") / 1024 )) MB," \
      "database $(du -m "$work/trap.db" | cut -f1) MB"
