@@ -39,7 +39,9 @@ struct FrontierConfig {
   int64_t max_pages = 0;       // URLs in the run's frontier in all (listed + discovered); 0: no cap
   int64_t max_depth = 0;       // --depth: a page at this depth has its links recorded, not followed
   size_t memory_items = 20'000;  // URLs held in memory before new ones wait in the table
-  size_t max_known_urls = 4'000'000;  // UrlSet cap (~64 MB); beyond it the table deduplicates
+  // UrlSet cap: 1.5 M URLs fit 2^21 slots (32 MB); beyond it the table deduplicates. (4 M took 128 MB
+  // of slots: a 10-minute trap crawl peaked at 277 MB RSS, bench/trap.sh.)
+  size_t max_known_urls = 1'500'000;
   int max_query_variants = 1000;  // distinct query strings followed per path (a crawler trap guard)
 };
 
