@@ -613,8 +613,7 @@ class CrawlSession {
   std::vector<std::string> credentials_;             // credential headers, see AddCredentials
   std::unordered_set<std::string> listed_origins_;   // origins of listed URLs (only with credentials_)
   // Hosts listed URLs name, for the private-address guard; read from the table before anything is fetched
-  // (loop thread only, as are
-  // the fetcher's callbacks that read it).
+  // (loop thread only, as are the fetcher's callbacks that read it).
   std::shared_ptr<std::unordered_set<std::string>> listed_hosts_ = std::make_shared<std::unordered_set<std::string>>();
   ParseOptions parse_;
   struct RobotsEntry {
