@@ -37,9 +37,9 @@ bool Frontier::IsTrap(const std::string& url) {
 std::optional<storage::FrontierItem> Frontier::Add(Candidate c) {
   // A URL is remembered only once it is in the table: one cut by --max-pages or a trap guard and found
   // again later must be judged again, not "lowered" in a table that never had it.
-  if (auto known_depth = seen_.Depth(c.hash); known_depth && *known_depth <= c.depth) return std::nullopt;
-  bool seen_before = seen_.Depth(c.hash).has_value();
-  if (!seen_before) {
+  std::optional<int32_t> known_depth = seen_.Depth(c.hash);
+  if (known_depth && *known_depth <= c.depth) return std::nullopt;
+  if (!known_depth) {
     if (config_.max_pages > 0 && known_ >= config_.max_pages) {
       max_pages_reached_ = true;
       return std::nullopt;
@@ -106,9 +106,12 @@ std::optional<Frontier::Ready> Frontier::Next(Clock::time_point now) {
   auto next = hosts_.Next(now);
   if (!next) return std::nullopt;
   Ready r{std::move(next->first), std::move(next->second)};
-  uint64_t hash = XXH3_64bits(r.item.url.data(), r.item.url.size());
-  // A URL found again at a smaller depth while it waited here goes out at that depth.
-  if (auto d = seen_.Depth(hash); d && *d < r.item.depth) r.item.depth = *d;
+  // A URL found again at a smaller depth while it waited here goes out at that depth. (A list crawl
+  // discovers nothing: no hash to compute on its hot path.)
+  if (config_.max_depth > 0) {
+    uint64_t hash = XXH3_64bits(r.item.url.data(), r.item.url.size());
+    if (auto d = seen_.Depth(hash); d && *d < r.item.depth) r.item.depth = *d;
+  }
   return r;
 }
 
@@ -144,8 +147,9 @@ void Frontier::OnRefill(const RefillRequest& request, std::vector<storage::Front
   bool short_read = items.size() < request.limit;
   for (auto& item : items) {
     cursor_ = std::max(cursor_, item.seq);
-    // The table has the URL's smallest depth; remember it so that finding it again adds nothing.
-    seen_.Add(XXH3_64bits(item.url.data(), item.url.size()), int32_t(item.depth));
+    // The table has the URL's smallest depth; remember it so that finding it again adds nothing. A list
+    // crawl finds nothing: it keeps no set (a million listed URLs would be 32 MB of it).
+    if (config_.max_depth > 0) seen_.Add(XXH3_64bits(item.url.data(), item.url.size()), int32_t(item.depth));
     Enqueue(std::move(item));
   }
   // A short read means the table had nothing more after the cursor when it was read; only URLs spilled

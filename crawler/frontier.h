@@ -37,7 +37,8 @@ struct FrontierConfig {
   int per_host = 0;            // in flight per host; 0: no cap
   int delay_ms = 0;            // gap between request starts to one host
   int64_t max_pages = 0;       // URLs in the run's frontier in all (listed + discovered); 0: no cap
-  int64_t max_depth = 0;       // --depth: a page at this depth has its links recorded, not followed
+  int64_t max_depth = 0;       // --depth: a page at this depth has its links recorded, not followed;
+                               // 0: a list crawl, which adds nothing (Add() is for recursive crawls)
   size_t memory_items = 20'000;  // URLs held in memory before new ones wait in the table
   // UrlSet cap: 1.5 M URLs fit 2^21 slots (32 MB); beyond it the table deduplicates. (4 M took 128 MB
   // of slots: a 10-minute trap crawl peaked at 277 MB RSS, bench/trap.sh.)

@@ -84,6 +84,12 @@ std::vector<std::string> Drain(Frontier& f, ResultStore& store, int64_t run, OnF
   return fetched;
 }
 
+FrontierConfig Recursive() {
+  FrontierConfig c;
+  c.max_depth = 100;  // a recursive crawl (Add() is for those)
+  return c;
+}
+
 auto NoLinks = [](const FrontierItem&) { return std::vector<FrontierItem>{}; };
 
 }  // namespace
@@ -107,6 +113,7 @@ TEST_CASE("discoveries beyond the memory budget spill to the table and all come 
   int64_t run = LoadList(store, 1, 1);
   FrontierConfig cfg;
   cfg.memory_items = 20;
+  cfg.max_depth = 100;  // a recursive crawl (Add() is for those)
   Frontier f(cfg, store.MaxSeq(run) + 1, store.FrontierSize(run));
   // The listed page links to 1,500 pages; each of those links to two more (3,000 more in all).
   std::set<std::string> expected = {"http://h0.test/p0"};
@@ -141,6 +148,7 @@ TEST_CASE("a URL spilled while a refill is outstanding keeps the frontier from e
   int64_t run = LoadList(store, 3, 1);
   FrontierConfig cfg;
   cfg.memory_items = 10;
+  cfg.max_depth = 100;
   Frontier f(cfg, store.MaxSeq(run) + 1, store.FrontierSize(run));
   auto req = f.TakeRefillRequest();
   REQUIRE(req);
@@ -166,6 +174,7 @@ TEST_CASE("resume: a new Frontier over the same table continues exactly the undo
   {
     FrontierConfig cfg;
     cfg.memory_items = 50;
+    cfg.max_depth = 100;
     Frontier f(cfg, store.MaxSeq(run) + 1, store.FrontierSize(run));
     int n = 0;
     first = Drain(f, store, run, [&](const FrontierItem& page) {
@@ -180,6 +189,7 @@ TEST_CASE("resume: a new Frontier over the same table continues exactly the undo
   CHECK(pending == 200 + 120 - 120);  // 80 listed + 120 children
   FrontierConfig cfg;
   cfg.memory_items = 50;
+  cfg.max_depth = 100;
   Frontier f(cfg, store.MaxSeq(run) + 1, store.FrontierSize(run));
   store.ForEachFrontierUrl(run, [&](std::string_view url, int64_t depth, bool done) {
     f.Seed(XXH3_64bits(url.data(), url.size()), depth, done);
@@ -199,6 +209,7 @@ TEST_CASE("--max-pages counts listed and discovered URLs and says when it was re
   int64_t run = LoadList(store, 3, 1);
   FrontierConfig cfg;
   cfg.max_pages = 5;
+  cfg.max_depth = 100;
   Frontier f(cfg, store.MaxSeq(run) + 1, store.FrontierSize(run));
   CHECK(f.Add(Cand("http://h0.test/d1", 1)));
   CHECK(f.Add(Cand("http://h0.test/d2", 1)));
@@ -211,7 +222,7 @@ TEST_CASE("--max-pages counts listed and discovered URLs and says when it was re
 TEST_CASE("a URL found again nearer the root is re-queued at the smaller depth without a new URL") {
   ResultStore store(":memory:");
   int64_t run = LoadList(store, 1, 1);
-  Frontier f(FrontierConfig{}, store.MaxSeq(run) + 1, store.FrontierSize(run));
+  Frontier f(Recursive(), store.MaxSeq(run) + 1, store.FrontierSize(run));
   auto deep = f.Add(Cand("http://h0.test/x", 3));
   REQUIRE(deep);
   CHECK(deep->seq > 0);
@@ -239,7 +250,7 @@ TEST_CASE("a URL found again nearer the root is re-queued at the smaller depth w
 TEST_CASE("a retry waits alone; a host that asked to slow down waits as a whole") {
   ResultStore store(":memory:");
   int64_t run = LoadList(store, 4, 1);  // four URLs on one host
-  Frontier f(FrontierConfig{}, store.MaxSeq(run) + 1, store.FrontierSize(run));
+  Frontier f(Recursive(), store.MaxSeq(run) + 1, store.FrontierSize(run));
   auto req = f.TakeRefillRequest();
   REQUIRE(req);
   f.OnRefill(*req, store.PendingAfter(run, req->after_seq, req->limit));
@@ -280,6 +291,7 @@ TEST_CASE("trap guards: repeating path segments and endless query variants of on
   int64_t run = LoadList(store, 1, 1);
   FrontierConfig cfg;
   cfg.max_query_variants = 10;
+  cfg.max_depth = 100;
   Frontier f(cfg, store.MaxSeq(run) + 1, store.FrontierSize(run));
   int added = 0;
   for (int i = 0; i < 50; ++i) added += f.Add(Cand("http://h0.test/calendar?day=" + std::to_string(i), 1)).has_value();
@@ -301,7 +313,7 @@ TEST_CASE("UrlSet keeps the smallest depth and stops at its cap") {
 TEST_CASE("an in-memory copy found again nearer the root goes out at the smaller depth") {
   ResultStore store(":memory:");
   int64_t run = LoadList(store, 1, 1);
-  Frontier f(FrontierConfig{}, store.MaxSeq(run) + 1, store.FrontierSize(run));
+  Frontier f(Recursive(), store.MaxSeq(run) + 1, store.FrontierSize(run));
   auto req = f.TakeRefillRequest();
   REQUIRE(req);
   f.OnRefill(*req, store.PendingAfter(run, req->after_seq, req->limit));  // short read: all in memory now
