@@ -252,6 +252,24 @@ int RunCli(int argc, char** argv) {
   prune->add_option("--wait-lock", co.wait_lock_s, "Wait up to SECONDS for a running crawl to end")
       ->type_name("SECONDS");
 
+  JoinArgs join_args;
+  auto* join = app.add_subcommand(
+      "join", "Add this machine as one more worker of a run in a PostgreSQL database (see crawl --db)");
+  join->footer(
+      "The worker uses the run's own settings; only its concurrency and lease are its own. It exits 0 when\n"
+      "the run's frontier is empty. Exit codes as crawl's; 3: this worker was stopped (the others go on).");
+  join->add_option("--db", join_args.db, "The run's PostgreSQL database (postgresql://...)")
+      ->type_name("URI")
+      ->required();
+  join->add_option("--run", join_args.run, "Run id (default: the newest unfinished run)")->type_name("N");
+  join->add_option("--concurrency", join_args.concurrency, "Transfers in flight at once on this worker")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000).description(""));
+  join->add_option("--lease", join_args.lease, "Seconds this worker's hold on its hosts lasts unrenewed")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1.0, 3600.0).description(""));
+  join->add_flag("-q,--quiet", join_args.quiet, "No progress or summary on stderr; only errors");
+
   std::optional<int64_t> run_a, run_b;
   double threshold = 10;
   auto* diff = app.add_subcommand(
@@ -313,6 +331,7 @@ int RunCli(int argc, char** argv) {
                        older_than >= 0 ? std::optional<double>(older_than) : std::nullopt, dry_run, co.wait_lock_s,
                        std::cout, std::cerr);
     }
+    if (*join) return RunJoin(join_args, std::cout, std::cerr);
     if (*runs) return ShowRuns(db, json, std::cout);
     if (*report && html) return WriteReportHtml(db, run, html_output, std::cout, std::cerr);
     if (*report) return ShowReport(db, run, top, all, json, std::cout);

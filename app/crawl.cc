@@ -11,6 +11,7 @@
 
 #include "crawler/credentials.h"
 #include "crawler/crawler.h"
+#include "app/job_config.h"
 #include "app/json.h"
 #include "app/paths.h"
 #include "app/progress.h"
@@ -23,6 +24,7 @@
 #include "storage/inspect.h"
 #include "storage/result_store.h"
 #include "storage/run_clock.h"
+#include "storage/sql.h"
 #include "urls/scope.h"
 #include "urls/url_list.h"
 #include "version.h"
@@ -54,7 +56,8 @@ std::string OptionsJson(const CrawlOptions& o) {
          ",\"proxy\":" + JsonString(WithoutPassword(o.proxy)) + ",\"cookies\":" + (o.cookies ? "true" : "false") +
          ",\"limit_rate\":" + std::to_string(o.limit_rate) +
          ",\"ignore_nofollow\":" +
-         (o.ignore_nofollow ? "true" : "false") + ",\"ignore_robots\":" + (o.ignore_robots ? "true" : "false") + "}";
+         (o.ignore_nofollow ? "true" : "false") + ",\"ignore_robots\":" + (o.ignore_robots ? "true" : "false") +
+         ",\"settings\":" + JsonString(WorkerConfig(o)) + "}";
 }
 
 struct ListCounts {
@@ -293,6 +296,7 @@ Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p
     ListCounts c = LoadList(*p.reader, store, run_id, o.list, o.quiet, err);
     if (c.stopped) return {run_id, StoppedWhileReading(o, store, run_id, err)};
     store.SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
+    store.Analyze();
     total = c.queued;
     if (c.queued == 0 && c.invalid == 0) {
       err << "greencrawl: warning: " << o.list << " holds no URLs (blank lines and #comments only)\n";
@@ -360,18 +364,72 @@ int Conclude(const CrawlOptions& o, int64_t run_id, const SessionOutcome& sessio
 
 }  // namespace
 
+int RunJoin(const JoinArgs& a, std::ostream& out, std::ostream& err) {
+  if (!sql::IsPostgresUri(a.db)) {
+    err << "greencrawl: join adds a worker to a run in a shared PostgreSQL database (--db postgresql://...); "
+        << a.db << " is an SQLite file, which one crawl uses at a time\n";
+    return kExitUsage;
+  }
+  CrawlOptions o;
+  int64_t run_id = 0;
+  std::string list;
+  {
+    storage::Inspector inspector(a.db);
+    std::optional<storage::RunSummary> run;
+    if (a.run) {
+      run = inspector.Summary(*a.run);
+    } else {
+      run = inspector.ResumableRun();
+    }
+    if (!run) {
+      err << "greencrawl: no unfinished run in " << sql::DisplayName(a.db) << " to join\n";
+      return kExitUsage;
+    }
+    if (run->status == "completed") {
+      err << "greencrawl: run " << run->id << " is completed; nothing to join\n";
+      return kExitOk;
+    }
+    auto settings = JsonStringField(inspector.RunOptions(run->id), "settings");
+    if (!settings) {
+      err << "greencrawl: run " << run->id << " has no stored worker settings (started by an older greencrawl?)\n";
+      return kExitUsage;
+    }
+    try {
+      ApplyJobText(*settings, "run " + std::to_string(run->id) + " settings", o);
+    } catch (const JobFileError& e) {
+      err << "greencrawl: " << e.what() << "\n";
+      return kExitUsage;
+    }
+    run_id = run->id;
+    list = run->list_file;
+  }
+  o.db = a.db;
+  o.list = list;
+  o.join_run = run_id;
+  o.quiet = a.quiet;
+  if (a.concurrency) o.concurrency = *a.concurrency;
+  if (a.lease) o.lease_s = *a.lease;
+  Finalize(o);
+  return RunCrawl(o, out, err);
+}
+
 int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
   auto start = Clock::now();
   CatchStopSignals();  // until the session's loop takes over: a signal must not leave a run "running"
+  // PostgreSQL: this process is one of the run's workers (others may join it: greencrawl join).
+  const bool shared = sql::IsPostgresUri(o.db);
+  const bool joining = o.join_run > 0;
   Prepared prepared;
-  if (auto code = Prepare(o, prepared, err)) return *code;
-  // One crawl per database at a time; the lock dies with its process.
+  if (!joining) {
+    if (auto code = Prepare(o, prepared, err)) return *code;
+  }
+  // One crawl per SQLite file at a time; the lock dies with its process.
   std::optional<RunLock> lock;
   std::unique_ptr<storage::ResultStore> store;
   try {
     std::string holder;
-    lock = RunLock::Acquire(o.db, o.wait_lock_s, &holder);
-    if (!lock) {
+    if (!shared) lock = RunLock::Acquire(o.db, o.wait_lock_s, &holder);
+    if (!shared && !lock) {
       err << "greencrawl: " << o.db << " is in use by another crawl (" << holder
           << "); not starting. Use --wait-lock SECONDS to wait for it.\n";
       return kExitLocked;
@@ -383,9 +441,14 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
   }
   int64_t started = 0;  // the run this crawl marked running (ids start at 1): it must not stay so on a failure
   try {
-    Started run = StartRun(o, *store, prepared, started, err);
+    Started run = joining ? Started{o.join_run, std::nullopt} : StartRun(o, *store, prepared, started, err);
     if (run.refused) return *run.refused;
     const int64_t run_id = run.run_id;
+    if (shared) {
+      int64_t worker = store->JoinAsWorker(run_id, o.lease_s);
+      started = 0;  // a worker that fails leaves the run to the others (its lease runs out)
+      if (!o.quiet) err << "greencrawl: worker " << worker << " on run " << run_id << "\n";
+    }
     if (StopSignal()) {
       // Caught after the list was read, before the session's own handlers: nothing fetched yet.
       store->FinishRun(run_id, "interrupted");
@@ -394,7 +457,11 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
       return kExitInterrupted;
     }
     storage::RunClock clock(o.db);
-    clock.BeginSession(run_id);
+    if (shared) {
+      clock.JoinSession(run_id);
+    } else {
+      clock.BeginSession(run_id);
+    }
     std::optional<int64_t> previous_run = store->PreviousCompletedRun(run_id);
     bool conditional = o.conditional == "on" || (o.conditional == "auto" && previous_run.has_value());
     // The progress line counts from what the run already holds: a resumed run's results, and the list's
@@ -405,10 +472,25 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     progress.set_verbose(o.verbose);
     SessionOutcome session = RunSession(o, *store, run_id, conditional, progress, err);
     progress.Finish();
-    clock.EndSession(run_id);
-    store->FinishRun(run_id, session.status);
+    if (shared) {
+      // The worker whose claim found the run finished has marked it completed (CompleteIfDone). One
+      // that stops leaves its hosts and URLs to the others; the last one to go marks the run interrupted.
+      store->LeaveRun();
+      bool last = store->LiveWorkers(run_id) == 0;
+      if (session.status == "completed" || last) clock.EndSession(run_id);
+      if (session.status != "completed" && last) store->FinishRun(run_id, "interrupted");
+      if (session.status == "lease_lost") session.status = "interrupted";
+      if (session.status == "interrupted" && !last) {
+        err << "greencrawl: this worker stopped; the run's other workers go on (`greencrawl join --db "
+            << sql::DisplayName(o.db) << " --run " << run_id << "` adds one again)\n";
+        return kExitInterrupted;
+      }
+    } else {
+      clock.EndSession(run_id);
+      store->FinishRun(run_id, session.status);
+      if (session.status == "completed") store->ClearFrontier(run_id);
+    }
     started = 0;
-    if (session.status == "completed") store->ClearFrontier(run_id);
     double wall = std::chrono::duration<double>(Clock::now() - start).count();
     return Conclude(o, run_id, session, previous_run, wall, prepared.thresholds, out, err);
   } catch (const std::runtime_error& e) {
@@ -427,7 +509,7 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
         err << "greencrawl: could not mark run " << started << " failed: " << again.what() << "\n";
       }
     }
-    return dynamic_cast<const sqlite::Error*>(&e) ? kExitFatal : kExitUsage;
+    return dynamic_cast<const sql::Error*>(&e) ? kExitFatal : kExitUsage;
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,17 @@ enum ExitCode : int {
 
 // Runs the crawl; messages go to `err` (progress, warnings, the human summary) and `out` (--json).
 int RunCrawl(const CrawlOptions& options, std::ostream& out, std::ostream& err);
+
+// `greencrawl join`: this process becomes one more worker of a run in a PostgreSQL database, with the
+// run's own settings (runs.options) and, locally, only its concurrency and lease.
+struct JoinArgs {
+  std::string db;
+  std::optional<int64_t> run;  // default: the newest unfinished run
+  std::optional<int> concurrency;
+  std::optional<double> lease;
+  bool quiet = false;
+};
+int RunJoin(const JoinArgs& args, std::ostream& out, std::ostream& err);
 
 // Parses "64M", "512k", "1G", "1000" (bytes; K/M/G are powers of 1024). Returns -1 when malformed.
 int64_t ParseSize(const std::string& text);

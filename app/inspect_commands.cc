@@ -133,7 +133,7 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
       }
       return s + "]";
     };
-    sqlite::Database read(db, sqlite::Database::Mode::kReadOnly);
+    sql::Database read(db, sql::Database::Mode::kReadOnly);
     out << "{\"run\":" << RunJson(r.run) << ",\"headline\":" << HeadlineJson(storage::ReadHeadline(read, r.run.id))
         << ",\"by_status\":" << counts(r.by_status)
         << ",\"by_error\":" << counts(r.by_error) << ",\"size_bytes\":{\"p50\":" << OptNumber(r.size_p50)

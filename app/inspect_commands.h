@@ -1,5 +1,5 @@
 // The inspect commands behind `greencrawl runs | report | export | diff`. Each returns an exit code and
-// throws (sqlite::Error, std::runtime_error) for a database it cannot use; cli.cc prints those as one line.
+// throws (sql::Error, std::runtime_error) for a database it cannot use; cli.cc prints those as one line.
 #pragma once
 
 #include <cstdint>

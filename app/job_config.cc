@@ -56,6 +56,10 @@ std::string Shown(const toml::node& n) {
 
 }  // namespace
 
+namespace {
+void ApplyTable(const toml::table& table, const std::string& path, CrawlOptions& options);
+}  // namespace
+
 void ApplyJobFile(const std::string& path, CrawlOptions& options) {
   toml::table table;
   try {
@@ -65,6 +69,21 @@ void ApplyJobFile(const std::string& path, CrawlOptions& options) {
     if (!e.source().begin) throw JobFileError(path + ": " + what);  // e.g. the file cannot be read
     throw JobFileError(Where(path, e.source()) + ": " + what);
   }
+  ApplyTable(table, path, options);
+}
+
+void ApplyJobText(const std::string& text, const std::string& name, CrawlOptions& options) {
+  toml::table table;
+  try {
+    table = toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    throw JobFileError(name + ": " + std::string(e.description()));
+  }
+  ApplyTable(table, name, options);
+}
+
+namespace {
+void ApplyTable(const toml::table& table, const std::string& path, CrawlOptions& options) {
   std::vector<std::string> names;
   for (const auto& s : Settings()) names.push_back(s.name);
   // In the file's order, so the first mistake reported is the first one in the file.
@@ -87,6 +106,34 @@ void ApplyJobFile(const std::string& path, CrawlOptions& options) {
     if (!why.empty()) throw JobFileError(Where(path, node.source()) + ": " + name + ": " + why);
     Assign(*s, *value, options);
   }
+}
+}  // namespace
+
+std::string WorkerConfig(const CrawlOptions& o) {
+  // What a joining worker must share with the run: how to fetch, what to follow, how politely. Not where
+  // the list or database is, not how this process talks, and no credentials (the database is read by
+  // many: a worker that needs them gives them itself).
+  static const char* kLocal[] = {"list", "db", "resume", "quiet", "json", "verbose", "report-html", "wait-lock",
+                                 "fail-on", "concurrency", "header", "proxy", "cacert"};
+  toml::table t;
+  for (const auto& s : Settings()) {
+    if (std::find(std::begin(kLocal), std::end(kLocal), s.name) != std::end(kLocal)) continue;
+    std::visit(
+        [&](const auto& v) {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, std::vector<std::string>>) {
+            toml::array a;
+            for (const auto& item : v) a.push_back(item);
+            t.insert(s.name, std::move(a));
+          } else {
+            t.insert(s.name, v);
+          }
+        },
+        Current(s, o));
+  }
+  std::ostringstream out;
+  out << t << "\n";
+  return out.str();
 }
 
 std::string EffectiveConfig(const CrawlOptions& o) {

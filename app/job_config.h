@@ -28,6 +28,13 @@ struct JobFileError : std::runtime_error {
 // Sets every setting `path` holds. Throws JobFileError.
 void ApplyJobFile(const std::string& path, CrawlOptions& options);
 
+// As ApplyJobFile, for a job file's text; `name` stands for the file in messages.
+void ApplyJobText(const std::string& text, const std::string& name, CrawlOptions& options);
+
+// The settings every worker of a shared run uses, as a job file (stored in runs.options, "settings"):
+// not the list, the database, output or credentials (see job_config.cc).
+std::string WorkerConfig(const CrawlOptions& options);
+
 // The effective settings as a job file (for --print-config).
 std::string EffectiveConfig(const CrawlOptions& options);
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,5 +34,9 @@ inline std::string JsonString(std::string_view s) {
   out += '"';
   return out;
 }
+
+// The string value of "key" at the top level of a JSON object written by us (JsonString escapes), or
+// nullopt. Not a general JSON parser: enough to read back runs.options.
+std::optional<std::string> JsonStringField(std::string_view json, std::string_view key);
 
 }  // namespace gc

@@ -21,7 +21,7 @@ std::string RenderReportHtml(const storage::ReportData& data, const std::string&
 // Writes the report of run `run` (the newest when empty). `output`: "" for report-run-N.html in the
 // current directory, "-" for `out`, else a path in which "{run}" is replaced by the run id. A file is
 // written as PATH.partial and renamed, so a reader never sees half a page; `note` gets one line saying
-// where it went. Returns kExitOk; throws sqlite::Error for an unusable database or run and
+// where it went. Returns kExitOk; throws sql::Error for an unusable database or run and
 // std::runtime_error when the file cannot be written.
 int WriteReportHtml(const std::string& db, std::optional<int64_t> run, const std::string& output, std::ostream& out,
                     std::ostream& note);

@@ -188,6 +188,10 @@ std::vector<Setting> MakeSettings() {
              0, 86400),
       Row("report-html", "", T::kText, "FILE", "At the end, write the run's HTML report to FILE ({run}: the run id)",
           &O::report_html),
+      ranged(Row("lease", "", T::kNumber, "SECONDS",
+                 "With --db postgresql://: a worker's hold on its hosts without renewal (then others take them)",
+                 &O::lease_s),
+             1, 3600),
   };
   s[0].positional = true;
   return s;

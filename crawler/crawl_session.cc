@@ -93,7 +93,7 @@ class CrawlSession {
         run_id_(run_id),
         err_(err),
         scope_(std::make_shared<urls::Scope>(*urls::ParseScopeKind(o.scope), o.include, o.exclude)),
-        frontier_(FrontierFor(o), store.MaxSeq(run_id) + 1, store.FrontierSize(run_id)) {
+        frontier_(FrontierFor(o, store.worker()), store.MaxSeq(run_id) + 1, store.FrontierSize(run_id)) {
     fetch_.timeout_ms = long(o.timeout_s * 1000);
     fetch_.connect_timeout_ms = std::min<long>(fetch_.timeout_ms, 10'000);
     fetch_.max_body_bytes = o.max_size;
@@ -129,6 +129,15 @@ class CrawlSession {
       // refill requests and never waits on file I/O.
       SerialThread storage(hub);
       storage_ = &storage;
+      // A worker of a shared run renews its lease on a connection and thread of its own (WorkerLease).
+      std::optional<storage::WorkerLease> lease;
+      std::optional<SerialThread> lease_thread;  // joined before `lease` goes
+      if (store_.worker()) {
+        lease.emplace(store_.target(), store_.worker_id(), o_.lease_s);
+        lease_thread.emplace(hub);
+        lease_ = &*lease;
+        lease_thread_ = &*lease_thread;
+      }
       // libcurl sizes its connection cache at 4x the easy handles *currently added*, which come and go with
       // every transfer: idle keep-alive connections were closed and reopened (389 opened for 100 in flight
       // in bench case a). Size it for the crawl instead.
@@ -153,6 +162,8 @@ class CrawlSession {
         status = main.value();
       }
       fetcher_ = nullptr;
+      lease_thread_ = nullptr;
+      lease_ = nullptr;
       storage_ = nullptr;
     }  // ~SerialThread: every batch handed over is written before this returns
     if (hub.Close() != 0) err_ << "greencrawl: warning: the event loop did not close cleanly\n";
@@ -187,8 +198,9 @@ class CrawlSession {
     return false;
   }
 
-  static FrontierConfig FrontierFor(const CrawlOptions& o) {
+  static FrontierConfig FrontierFor(const CrawlOptions& o, bool shared) {
     FrontierConfig c;
+    c.shared = shared;
     c.per_host = o.per_host;
     c.delay_ms = o.delay_ms;
     c.max_pages = o.max_pages;
@@ -231,6 +243,9 @@ class CrawlSession {
     auto flusher = Spawn(&CrawlSession::Flusher, this);
     auto ticker = Spawn(&CrawlSession::Ticker, this);
     detail::KillUnlessDone<void> stop_flusher{flusher}, stop_ticker{ticker};
+    std::optional<Greenlet<void>> heartbeat;
+    if (store_.worker()) heartbeat = Spawn(&CrawlSession::Heartbeat, this);
+    detail::KillUnlessDone<void> stop_heartbeat{heartbeat ? *heartbeat : flusher};
     co_await Dispatch();
     // Stopping: give in-flight transfers a grace period, then abandon them (their URLs stay pending).
     if (in_flight_ > 0) {
@@ -250,7 +265,46 @@ class CrawlSession {
     co_await drained;  // every batch before this one is written (or failed)
     CheckStorage();
     if (storage_error_) throw std::runtime_error(*storage_error_);
+    if (lease_lost_) co_return "lease_lost";
     co_return stopping_ ? "interrupted" : "completed";
+  }
+
+  // A worker of a shared run renews its lease every third of it. A renewal that finds the lease expired
+  // (this process was stopped, or cut off, for longer than the lease) stops the session: other workers
+  // have taken its hosts, and what it still holds would not be recorded.
+  Task<void> Heartbeat() {
+    for (;;) {
+      co_await Sleep(uint64_t(std::max(100.0, o_.lease_s * 1000 / 3)));
+      bool renewed = false;
+      try {
+        auto renew = lease_thread_->Call([this] { return lease_->Renew(); });
+        renewed = co_await renew;
+      } catch (const std::exception& e) {
+        StorageFailed(e.what());
+        co_return;
+      }
+      if (!renewed) {
+        lease_lost_ = true;
+        stopping_ = true;
+        hard_stop_ = true;  // its transfers' results would be fenced out anyway
+        err_ << "\ngreencrawl: this worker's lease on run " << run_id_ << " expired (stopped or cut off for over "
+             << o_.lease_s << " s); other workers have its URLs: stopping\n";
+        changed_.Set();
+        co_return;
+      }
+    }
+  }
+
+  // A shared run whose claims find nothing pending: complete it (whichever worker comes first), or, when
+  // another worker queued something meanwhile, claim again.
+  Task<bool> RunComplete() {
+    try {
+      auto complete = storage_->Call([this] { return store_.CompleteIfDone(run_id_); });
+      co_return co_await complete;
+    } catch (const std::exception& e) {
+      StorageFailed(e.what());
+      co_return false;
+    }
   }
 
   Task<void> Dispatch() {
@@ -271,7 +325,14 @@ class CrawlSession {
           continue;
         }
       }
-      if (frontier_.exhausted() && in_flight_ == 0) break;
+      if (frontier_.exhausted() && in_flight_ == 0) {
+        if (!store_.worker()) break;
+        SendBatch();
+        bool complete = co_await RunComplete();
+        if (complete || stopping_) break;
+        frontier_.ClaimSoon();
+        continue;
+      }
       // Wait for a transfer to end, a refill, a host's gap or a retry's backoff to pass, or a signal.
       int64_t wait_ms = storage_busy ? 5 : -1;
       if (auto wake = frontier_.NextWake(); wake && !storage_busy && in_flight_ < o_.concurrency) {
@@ -296,6 +357,13 @@ class CrawlSession {
   Task<void> Refill(Frontier::RefillRequest request) {
     std::vector<storage::FrontierItem> items;
     try {
+      if (store_.worker()) {
+        auto claim = storage_->Call([this, request] { return store_.ClaimWork(run_id_, request.limit, conditional_); });
+        storage::ResultStore::Claim got = co_await claim;
+        frontier_.OnClaim(request, std::move(got.items), got.pending, got.known, Clock::now());
+        changed_.Set();
+        co_return;
+      }
       auto read = storage_->Call([this, request] {
         return store_.PendingAfter(run_id_, request.after_seq, request.limit, conditional_);
       });
@@ -387,7 +455,7 @@ class CrawlSession {
         ++unchanged_;
       }
       if (page.info.html && o_.depth > 0) Discover(item, r, page);
-    } catch (const sqlite::Error& e) {
+    } catch (const sql::Error& e) {
       // The database failed (a lookup for this URL): the crawl stops, the URL stays pending for --resume.
       StorageFailed(e.what());
       co_return;
@@ -636,6 +704,9 @@ class CrawlSession {
   int in_flight_ = 0;
   bool stopping_ = false;
   bool hard_stop_ = false;
+  bool lease_lost_ = false;
+  storage::WorkerLease* lease_ = nullptr;  // used only on lease_thread_
+  SerialThread* lease_thread_ = nullptr;
   std::optional<std::string> storage_error_;
 };
 

@@ -13,7 +13,7 @@
 namespace gc {
 
 struct SessionOutcome {
-  std::string status;      // completed | interrupted | failed
+  std::string status;      // completed | interrupted | failed | lease_lost (a worker of a shared run)
   int64_t recorded = 0;    // results recorded by this session
   int64_t unchanged = 0;   // 304s recorded as unchanged
   int64_t retried = 0;     // transfers retried

@@ -61,7 +61,7 @@ std::optional<storage::FrontierItem> Frontier::Add(Candidate c) {
       storage::FrontierItem again{std::move(c.url), next_seq_++, c.depth, std::nullopt, std::move(c.root)};
       again.refetch = true;
       seen_.MarkStarted(c.hash, -1);
-      if (!spilled_ && hosts_.queued() < config_.memory_items) {
+      if (!config_.shared && !spilled_ && hosts_.queued() < config_.memory_items) {
         cursor_ = again.seq;
         Enqueue(again);
       } else {
@@ -78,7 +78,7 @@ std::optional<storage::FrontierItem> Frontier::Add(Candidate c) {
   ++known_;
   if (config_.max_depth > 0 && c.depth >= config_.max_depth) depth_limit_hit_ = true;
   storage::FrontierItem item{std::move(c.url), next_seq_++, c.depth, std::nullopt, std::move(c.root)};
-  if (!spilled_ && seen != UrlSet::Insert::kFull && hosts_.queued() < config_.memory_items) {
+  if (!config_.shared && !spilled_ && seen != UrlSet::Insert::kFull && hosts_.queued() < config_.memory_items) {
     cursor_ = item.seq;  // everything pending up to here is in memory
     Enqueue(item);
   } else {
@@ -117,11 +117,17 @@ std::optional<Frontier::Ready> Frontier::Next(Clock::time_point now) {
 
 std::optional<Frontier::Clock::time_point> Frontier::NextWake() const {
   auto wake = hosts_.NextWake();
+  if (config_.shared && !refilling_ && hosts_.queued() < config_.memory_items / 2 && (!wake || next_claim_ < *wake)) {
+    wake = next_claim_;
+  }
   if (!retries_.empty() && (!wake || retries_.top().due < *wake)) wake = retries_.top().due;
   return wake;
 }
 
-void Frontier::Done(const std::string& host) { hosts_.Done(host); }
+void Frontier::Done(const std::string& host) {
+  hosts_.Done(host);
+  ++dones_;
+}
 
 void Frontier::Recorded(uint64_t hash, int64_t depth) {
   seen_.MarkStarted(hash, int32_t(depth));
@@ -134,6 +140,17 @@ void Frontier::Retry(storage::FrontierItem item, const std::string& host, Clock:
 }
 
 std::optional<Frontier::RefillRequest> Frontier::TakeRefillRequest() {
+  if (config_.shared) {
+    if (refilling_ || hosts_.queued() >= config_.memory_items / 2) return std::nullopt;
+    // Claim when the poll is due, or at once when this worker's own results may have finished the run
+    // (nothing queued here) or it queued URLs the claim may hand back.
+    bool news = hosts_.queued() == 0 && retries_.empty() && (dones_ != dones_at_claim_ || spills_ != spills_at_claim_);
+    if (!news && Clock::now() < next_claim_) return std::nullopt;
+    refilling_ = true;
+    dones_at_claim_ = dones_;
+    spills_at_claim_ = spills_;
+    return RefillRequest{0, config_.memory_items - hosts_.queued(), spills_};
+  }
   if (!spilled_ || refilling_) return std::nullopt;
   // Refill at half the memory budget, to the full budget: a few large reads, not one per URL.
   size_t have = hosts_.queued();
@@ -155,6 +172,24 @@ void Frontier::OnRefill(const RefillRequest& request, std::vector<storage::Front
   // A short read means the table had nothing more after the cursor when it was read; only URLs spilled
   // since the request was made can be there now.
   if (short_read && spills_ == request.spill_mark) spilled_ = false;
+}
+
+}  // namespace gc
+
+namespace gc {
+
+void Frontier::OnClaim(const RefillRequest& request, std::vector<storage::FrontierItem> items, int64_t run_pending,
+                       int64_t run_known, Clock::time_point now) {
+  refilling_ = false;
+  run_pending_ = run_pending;
+  known_ = std::max(known_, run_known);  // --max-pages counts every worker's URLs
+  if (config_.max_pages > 0 && known_ >= config_.max_pages) max_pages_reached_ = true;
+  // A full claim may have left more: claim again as soon as memory allows; else poll.
+  next_claim_ = items.size() < request.limit ? now + config_.poll : now;
+  for (auto& item : items) {
+    if (config_.max_depth > 0) seen_.Add(XXH3_64bits(item.url.data(), item.url.size()), int32_t(item.depth));
+    Enqueue(std::move(item));
+  }
 }
 
 }  // namespace gc

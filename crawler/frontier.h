@@ -44,6 +44,12 @@ struct FrontierConfig {
   // of slots: a 10-minute trap crawl peaked at 277 MB RSS, bench/trap.sh.)
   size_t max_known_urls = 1'500'000;
   int max_query_variants = 1000;  // distinct query strings followed per path (a crawler trap guard)
+  // One of many workers on a shared run (PostgreSQL): every URL, discovered here or not, comes from the
+  // table through claims (ResultStore::ClaimWork), which hand each worker the URLs of its hosts; the
+  // run is exhausted when a claim made after this worker's last result finds nothing pending anywhere.
+  // While there is nothing to claim, claims are repeated every `poll`.
+  bool shared = false;
+  std::chrono::milliseconds poll{1000};
 };
 
 // A discovered link, already resolved, canonical and in scope (see crawler/link_filter.h).
@@ -102,9 +108,20 @@ class Frontier {
   // run it after every Add() so far has been committed.
   std::optional<RefillRequest> TakeRefillRequest();
   void OnRefill(const RefillRequest& request, std::vector<storage::FrontierItem> items);
+  // Shared runs: a claim's URLs, and what it saw of the whole run (pending anywhere; frontier rows).
+  void OnClaim(const RefillRequest& request, std::vector<storage::FrontierItem> items, int64_t run_pending,
+               int64_t run_known, Clock::time_point now);
+  // Shared runs: claim again at once (the run looked finished, but another worker was not).
+  void ClaimSoon() { next_claim_ = {}; }
 
   // Nothing pending anywhere: not in memory, not in the table, no refill outstanding.
-  bool exhausted() const { return !spilled_ && !refilling_ && hosts_.queued() == 0 && retries_.empty(); }
+  bool exhausted() const {
+    if (config_.shared) {
+      return !refilling_ && hosts_.queued() == 0 && retries_.empty() && run_pending_ == 0 &&
+             dones_ == dones_at_claim_ && spills_ == spills_at_claim_;
+    }
+    return !spilled_ && !refilling_ && hosts_.queued() == 0 && retries_.empty();
+  }
   size_t queued() const { return hosts_.queued() + retries_.size(); }
   bool max_pages_reached() const { return max_pages_reached_; }
   int64_t known() const { return known_; }
@@ -138,6 +155,11 @@ class Frontier {
   bool depth_limit_hit_ = false;  // a URL was queued at --depth: its links will not be followed
   int64_t traps_ = 0;
   std::unordered_map<uint64_t, int> query_variants_;  // path hash -> query strings followed (bounded)
+  // Shared runs.
+  int64_t run_pending_ = -1;        // pending URLs in the run at the last claim (-1: no claim yet)
+  uint64_t dones_ = 0, dones_at_claim_ = 0;  // transfers ended: one since the last claim means claim again
+  uint64_t spills_at_claim_ = 0;
+  Clock::time_point next_claim_{};  // while there was nothing to claim: not before this
 };
 
 }  // namespace gc

@@ -53,6 +53,10 @@ struct CrawlOptions {
   std::string report_html;      // at the end, write the run's HTML report here ("{run}": the run id)
   int flush_ms = 500;           // commit results at least this often
   int grace_ms = 5000;          // after SIGINT/SIGTERM, how long in-flight transfers may finish
+  // Many workers on one PostgreSQL run (greencrawl join): how long a worker's hold on its hosts lasts
+  // without renewal (renewed every third of it); a killed or cut-off worker's URLs go to the others then.
+  double lease_s = 30;
+  int64_t join_run = 0;         // join: the run to join (0: the newest running one)
 };
 
 }  // namespace gc

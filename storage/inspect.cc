@@ -19,7 +19,7 @@ std::string RunColumns(const char* active) {
          "r.urls_total, r.lines_invalid, r.pid FROM runs r ";
 }
 
-RunSummary ReadRun(sqlite::Statement& st) {
+RunSummary ReadRun(sql::Statement& st) {
   RunSummary s;
   s.id = st.Int(0);
   s.started_at = st.Text(1);
@@ -34,7 +34,7 @@ RunSummary ReadRun(sqlite::Statement& st) {
   return s;
 }
 
-void ReadCounts(sqlite::Database& db, RunSummary& s) {
+void ReadCounts(sql::Database& db, RunSummary& s) {
   OutcomeCounts c = CountOutcomes(db, s.id);
   s.results = c.results;
   s.responses = c.responses;
@@ -45,7 +45,7 @@ void ReadCounts(sqlite::Database& db, RunSummary& s) {
 
 }  // namespace
 
-OutcomeCounts CountOutcomes(sqlite::Database& db, int64_t run_id) {
+OutcomeCounts CountOutcomes(sql::Database& db, int64_t run_id) {
   auto st = db.Prepare(
       "SELECT count(*), count(status), count(*) FILTER (WHERE error IS NULL AND status BETWEEN 200 AND 399), "
       "count(error), count(*) FILTER (WHERE error IS NOT NULL OR status >= 400) FROM results WHERE run_id = ?");
@@ -62,21 +62,19 @@ std::string OutcomeText(const Outcome& o) {
 namespace {
 // SQLite would say "cannot open database X: unable to open database file".
 const std::string& Existing(const std::string& path) {
-  if (access(path.c_str(), F_OK) != 0) {
-    throw sqlite::Error("cannot open database " + path + ": it does not exist (greencrawl crawl --db " + path +
+  if (!sql::IsPostgresUri(path) && access(path.c_str(), F_OK) != 0) {
+    throw sql::Error("cannot open database " + path + ": it does not exist (greencrawl crawl --db " + path +
                             " creates it)",
-                        SQLITE_CANTOPEN);
+                        sql::kIoError);
   }
   return path;
 }
 }  // namespace
 
 Inspector::Inspector(const std::string& db_path)
-    : db_(Existing(db_path), sqlite::Database::Mode::kReadOnly) {
+    : db_(Existing(db_path), sql::Database::Mode::kReadOnly) {
   CheckReadable(db_);
-  auto st = db_.Prepare("PRAGMA user_version");
-  st.Step();
-  version_ = int(st.Int(0));
+  version_ = SchemaVersion(db_);
   run_columns_ = RunColumns(version_ >= 4 ? "r.active_s" : "NULL");
 }
 
@@ -93,7 +91,7 @@ std::vector<RunSummary> Inspector::Runs() {
 RunSummary Inspector::Summary(int64_t run_id) {
   auto st = db_.Prepare(run_columns_ + "WHERE r.id = ?");
   st.Bind(1, run_id);
-  if (!st.Step()) throw sqlite::Error("no run " + std::to_string(run_id) + " in " + db_.path(), SQLITE_ERROR);
+  if (!st.Step()) throw sql::Error("no run " + std::to_string(run_id) + " in " + db_.path(), sql::kError);
   RunSummary s = ReadRun(st);
   ReadCounts(db_, s);
   return s;
@@ -102,7 +100,7 @@ RunSummary Inspector::Summary(int64_t run_id) {
 int64_t Inspector::ResolveRun(std::optional<int64_t> id) {
   if (id) return Summary(*id).id;
   auto st = db_.Prepare("SELECT max(id) FROM runs");
-  if (!st.Step() || st.IsNull(0)) throw sqlite::Error(db_.path() + " has no runs yet", SQLITE_ERROR);
+  if (!st.Step() || st.IsNull(0)) throw sql::Error(db_.path() + " has no runs yet", sql::kError);
   return st.Int(0);
 }
 
@@ -120,12 +118,12 @@ std::pair<int64_t, int64_t> Inspector::DefaultDiffRuns() {
   int64_t b = ResolveRun(std::nullopt);
   auto st = db_.Prepare(
       "SELECT max(id) FROM runs WHERE id < ?1 AND status = 'completed' "
-      "AND list_file IS (SELECT list_file FROM runs WHERE id = ?1)");
+      "AND list_file IS NOT DISTINCT FROM (SELECT list_file FROM runs WHERE id = ?1)");
   st.Bind(1, b);
   if (!st.Step() || st.IsNull(0)) {
-    throw sqlite::Error("run " + std::to_string(b) + " (" + Summary(b).list_file +
+    throw sql::Error("run " + std::to_string(b) + " (" + Summary(b).list_file +
                             ") has no earlier completed run of the same list to compare with; give two run ids",
-                        SQLITE_ERROR);
+                        sql::kError);
   }
   return {st.Int(0), b};
 }
@@ -135,7 +133,7 @@ Breakdown Inspector::Break(int64_t run_id) {
   {
     auto st = db_.Prepare(
         "SELECT coalesce(CAST(status AS TEXT), 'none'), count(*) FROM results WHERE run_id = ? "
-        "GROUP BY status ORDER BY count(*) DESC, status");
+        "GROUP BY status ORDER BY count(*) DESC, status NULLS FIRST");
     st.Bind(1, run_id);
     while (st.Step()) b.by_status.push_back({st.Text(0), st.Int(1)});
   }
@@ -261,8 +259,8 @@ void Inspector::Diff(int64_t a, int64_t b, double size_threshold_pct, const std:
       "SELECT x.url, x.status, y.status, x.error, y.error, x.size, y.size, x.title, y.title, x.content_hash, "
       "y.content_hash, x.unchanged, y.unchanged FROM results x JOIN results y ON y.run_id = ? AND y.url = x.url "
       "WHERE x.run_id = ? AND "
-      "(x.status IS NOT y.status OR x.error IS NOT y.error OR x.size IS NOT y.size OR x.title IS NOT y.title "
-      "OR x.content_hash IS NOT y.content_hash) ORDER BY x.url");
+      "(x.status IS DISTINCT FROM y.status OR x.error IS DISTINCT FROM y.error OR x.size IS DISTINCT FROM y.size "
+      "OR x.title IS DISTINCT FROM y.title OR x.content_hash IS DISTINCT FROM y.content_hash) ORDER BY x.url");
   both.Bind(1, b).Bind(2, a);
   while (both.Step()) {
     std::string url = both.Text(0);
@@ -293,16 +291,25 @@ void Inspector::Diff(int64_t a, int64_t b, double size_threshold_pct, const std:
 }
 
 std::vector<int64_t> Inspector::PruneCandidates(std::optional<int> keep, std::optional<double> older_than_days) {
-  auto st = db_.Prepare(keep ? "SELECT id FROM runs ORDER BY id DESC LIMIT -1 OFFSET ?"
+  auto st = db_.Prepare(keep ? "SELECT id FROM runs ORDER BY id DESC"
                              : "SELECT id FROM runs WHERE julianday('now') - julianday(started_at) > ? ORDER BY id");
-  if (keep) {
-    st.Bind(1, int64_t(*keep));
-  } else {
-    st.Bind(1, older_than_days.value_or(0));
-  }
+  if (!keep) st.Bind(1, older_than_days.value_or(0));
   std::vector<int64_t> ids;
-  while (st.Step()) ids.push_back(st.Int(0));
+  int64_t skip = keep ? *keep : 0;  // the newest `keep` stay
+  while (st.Step()) {
+    if (skip > 0) {
+      --skip;
+      continue;
+    }
+    ids.push_back(st.Int(0));
+  }
   return ids;
+}
+
+std::string Inspector::RunOptions(int64_t run_id) {
+  auto st = db_.Prepare("SELECT coalesce(options, '') FROM runs WHERE id = ?");
+  st.Bind(1, run_id);
+  return st.Step() ? st.Text(0) : std::string();
 }
 
 int64_t Inspector::ChangedUrls(int64_t a, int64_t b, double size_threshold_pct) {

@@ -1,6 +1,6 @@
 // The read side of the results database, for `greencrawl runs | report | export | diff`. Opens the file
 // read-only; never writes. Errors (missing, locked, corrupt, not greencrawl, unknown run) throw
-// sqlite::Error with a one-line message.
+// sql::Error with a one-line message.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace gc::storage {
 
@@ -39,7 +39,7 @@ struct OutcomeCounts {
   int64_t errors = 0;     // with an error class (docs/errors.md)
   int64_t broken = 0;     // with an error class or a status >= 400
 };
-OutcomeCounts CountOutcomes(sqlite::Database& db, int64_t run_id);
+OutcomeCounts CountOutcomes(sql::Database& db, int64_t run_id);
 
 struct CountRow {
   std::string key;  // a status ("200"), an error class, ...
@@ -117,6 +117,8 @@ class Inspector {
   // The run's row and counts (throws for an unknown id), and its breakdown: what the crawl's end summary
   // prints, computed as `report` computes it.
   RunSummary Summary(int64_t run_id);
+  // The run's stored options (runs.options, JSON), or "" when none.
+  std::string RunOptions(int64_t run_id);
   Breakdown Break(int64_t run_id);
   struct Value {
     std::optional<std::string> text;  // nullopt for NULL
@@ -135,7 +137,7 @@ class Inspector {
   int64_t ChangedUrls(int64_t a, int64_t b, double size_threshold_pct);
 
  private:
-  sqlite::Database db_;
+  sql::Database db_;
   int version_ = 0;  // the file's schema version
   std::string run_columns_;
 };

@@ -34,7 +34,7 @@ struct Shape {
   double fetch_span_s = 0;
 };
 
-Shape ReadShape(sqlite::Database& db, int64_t run_id) {
+Shape ReadShape(sql::Database& db, int64_t run_id) {
   auto st = db.Prepare(
       "SELECT count(total_ms), coalesce(max(total_ms), 0), count(size), coalesce(max(size), 0), min(fetched_at), "
       "(julianday(max(fetched_at)) - julianday(min(fetched_at))) * 86400.0 FROM results WHERE run_id = ?");
@@ -52,7 +52,7 @@ Shape ReadShape(sqlite::Database& db, int64_t run_id) {
 
 // Streams the n non-NULL values of `column` in ascending order once: nearest-rank percentiles and, when
 // `hist` has bins, their counts (bins ascending, the last open-ended). Bounded memory for any n.
-Percentiles ScanSorted(sqlite::Database& db, int64_t run_id, const char* column, int64_t n, std::vector<Bin>* hist) {
+Percentiles ScanSorted(sql::Database& db, int64_t run_id, const char* column, int64_t n, std::vector<Bin>* hist) {
   Percentiles p;
   if (n == 0) return p;
   // Same ranks as Inspector::MakeReport: rank ceil(p * n), at least 1.
@@ -97,7 +97,7 @@ std::vector<Bin> SizeBins(double max) {
 
 // Outcomes and depths in one pass, counted here rather than by GROUP BY: SQLite would sort a million
 // rows for that (no index covers all three), and there are only a few hundred distinct groups.
-void ReadOutcomes(sqlite::Database& db, int64_t run_id, ReportData& r) {
+void ReadOutcomes(sql::Database& db, int64_t run_id, ReportData& r) {
   auto st = db.Prepare("SELECT status, error, depth FROM results WHERE run_id = ?");
   st.Bind(1, run_id);
   std::map<std::string, int64_t> status, error;
@@ -137,7 +137,7 @@ void ReadOutcomes(sqlite::Database& db, int64_t run_id, ReportData& r) {
   for (const auto& [d, n] : depth) r.by_depth.push_back({std::to_string(d), n});
 }
 
-void ReadTimes(sqlite::Database& db, int64_t run_id, const Shape& shape, const ReportLimits& limits, ReportData& r) {
+void ReadTimes(sql::Database& db, int64_t run_id, const Shape& shape, const ReportLimits& limits, ReportData& r) {
   r.time_ms = ScanSorted(db, run_id, "total_ms", shape.times, nullptr);
   if (!r.time_ms.p99) return;
   double max = shape.max_ms;
@@ -150,8 +150,8 @@ void ReadTimes(sqlite::Database& db, int64_t run_id, const Shape& shape, const R
   for (int64_t i = 0; i < bins; ++i) r.time_hist.push_back({double(i) * step, double(i + 1) * step, 0});
   if (open_ended) r.time_hist.push_back({double(bins) * step, kInf, 0});
   auto st = db.Prepare(
-      "SELECT min(CAST(total_ms / ? AS INTEGER), ?), count(*) FROM results WHERE run_id = ? AND total_ms IS NOT NULL "
-      "GROUP BY 1");
+      "SELECT CASE WHEN total_ms / ?1 >= ?2 THEN ?2 ELSE floor(total_ms / ?1) END, count(*) FROM results "
+      "WHERE run_id = ?3 AND total_ms IS NOT NULL GROUP BY 1");
   st.Bind(1, step).Bind(2, int64_t(r.time_hist.size()) - 1).Bind(3, run_id);
   while (st.Step()) {
     int64_t b = std::clamp<int64_t>(st.Int(0), 0, int64_t(r.time_hist.size()) - 1);
@@ -159,19 +159,19 @@ void ReadTimes(sqlite::Database& db, int64_t run_id, const Shape& shape, const R
   }
 }
 
-void ReadSizes(sqlite::Database& db, int64_t run_id, const Shape& shape, ReportData& r) {
+void ReadSizes(sql::Database& db, int64_t run_id, const Shape& shape, ReportData& r) {
   if (shape.sizes == 0) return;
   r.size_hist = SizeBins(shape.max_size);
   r.size_bytes = ScanSorted(db, run_id, "size", shape.sizes, &r.size_hist);
 }
 
-void ReadSeries(sqlite::Database& db, int64_t run_id, const Shape& shape, const ReportLimits& limits, ReportData& r) {
+void ReadSeries(sql::Database& db, int64_t run_id, const Shape& shape, const ReportLimits& limits, ReportData& r) {
   if (!shape.first_fetch) return;
   r.series_step_s = NiceStep(std::max(shape.fetch_span_s, 0.01) / limits.series_bins);
   int64_t bins = std::max<int64_t>(1, int64_t(std::floor(shape.fetch_span_s / r.series_step_s)) + 1);
   r.series.assign(size_t(bins), {});
   auto st = db.Prepare(
-      "SELECT CAST((julianday(fetched_at) - julianday(?)) * 86400.0 / ? AS INTEGER), count(*), count(error) "
+      "SELECT floor((julianday(fetched_at) - julianday(?)) * 86400.0 / ?), count(*), count(error) "
       "FROM results WHERE run_id = ? AND fetched_at IS NOT NULL GROUP BY 1");
   st.Bind(1, *shape.first_fetch).Bind(2, r.series_step_s).Bind(3, run_id);
   while (st.Step()) {
@@ -181,7 +181,7 @@ void ReadSeries(sqlite::Database& db, int64_t run_id, const Shape& shape, const 
   }
 }
 
-std::vector<TopPage> Top(sqlite::Database& db, int64_t run_id, const char* column, size_t n) {
+std::vector<TopPage> Top(sql::Database& db, int64_t run_id, const char* column, size_t n) {
   auto st = db.Prepare(std::string("SELECT url, coalesce(title, ''), status, error, ") + column +
                        " FROM results WHERE run_id = ? AND " + column + " IS NOT NULL ORDER BY " + column +
                        " DESC, url LIMIT ?");
@@ -191,7 +191,7 @@ std::vector<TopPage> Top(sqlite::Database& db, int64_t run_id, const char* colum
   return out;
 }
 
-void ReadBroken(sqlite::Database& db, int64_t run_id, const ReportLimits& limits, ReportData& r) {
+void ReadBroken(sql::Database& db, int64_t run_id, const ReportLimits& limits, ReportData& r) {
   r.broken_total = r.headline.broken;
   auto st = db.Prepare(
       "SELECT url, status, error, (SELECT count(*) FROM links l WHERE l.run_id = r.run_id AND l.to_url = r.url) AS refs "
@@ -211,7 +211,7 @@ void ReadBroken(sqlite::Database& db, int64_t run_id, const ReportLimits& limits
   }
 }
 
-void ReadRedirects(sqlite::Database& db, int64_t run_id, const ReportLimits& limits, ReportData& r) {
+void ReadRedirects(sql::Database& db, int64_t run_id, const ReportLimits& limits, ReportData& r) {
   r.redirect_total = r.headline.redirected;
   auto st = db.Prepare(
       "SELECT url, coalesce(final_url, ''), redirects, status, error FROM results WHERE run_id = ? AND redirects > 0 "
@@ -222,23 +222,23 @@ void ReadRedirects(sqlite::Database& db, int64_t run_id, const ReportLimits& lim
 
 }  // namespace
 
-std::optional<int64_t> PreviousCompletedRun(sqlite::Database& db, int64_t run_id) {
+std::optional<int64_t> PreviousCompletedRun(sql::Database& db, int64_t run_id) {
   auto st = db.Prepare(
       "SELECT max(id) FROM runs WHERE id < ? AND status = 'completed' "
-      "AND list_file IS (SELECT list_file FROM runs WHERE id = ?)");
+      "AND list_file IS NOT DISTINCT FROM (SELECT list_file FROM runs WHERE id = ?)");
   st.Bind(1, run_id).Bind(2, run_id);
   if (!st.Step() || st.IsNull(0)) return std::nullopt;
   return st.Int(0);
 }
 
-Headline ReadHeadline(sqlite::Database& db, int64_t run_id) {
+Headline ReadHeadline(sql::Database& db, int64_t run_id) {
   Headline h;
   {
     auto st = db.Prepare(
         "SELECT id, started_at, finished_at, status, coalesce(list_file, ''), version, "
         "(julianday(finished_at) - julianday(started_at)) * 86400.0 FROM runs WHERE id = ?");
     st.Bind(1, run_id);
-    if (!st.Step()) throw sqlite::Error("no run " + std::to_string(run_id) + " in " + db.path(), SQLITE_ERROR);
+    if (!st.Step()) throw sql::Error("no run " + std::to_string(run_id) + " in " + db.path(), sql::kError);
     h.run_id = st.Int(0);
     h.started_at = st.Text(1);
     h.finished_at = st.OptText(2);
@@ -270,14 +270,14 @@ Headline ReadHeadline(sqlite::Database& db, int64_t run_id) {
 }
 
 ReportData LoadReportData(const std::string& db_path, std::optional<int64_t> run, const ReportLimits& limits) {
-  sqlite::Database db(db_path, sqlite::Database::Mode::kReadOnly);
+  sql::Database db(db_path, sql::Database::Mode::kReadOnly);
   CheckReadable(db);
   int64_t run_id;
   if (run) {
     run_id = *run;
   } else {
     auto st = db.Prepare("SELECT max(id) FROM runs");
-    if (!st.Step() || st.IsNull(0)) throw sqlite::Error(db_path + " has no runs yet", SQLITE_ERROR);
+    if (!st.Step() || st.IsNull(0)) throw sql::Error(db_path + " has no runs yet", sql::kError);
     run_id = st.Int(0);
   }
   ReportData r;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "storage/inspect.h"
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace gc::storage {
 
@@ -32,11 +32,11 @@ struct Headline {
   std::optional<int64_t> previous_run;      // newest earlier completed run of the same list
 };
 
-// Throws sqlite::Error for an unknown run.
-Headline ReadHeadline(sqlite::Database& db, int64_t run_id);
+// Throws sql::Error for an unknown run.
+Headline ReadHeadline(sql::Database& db, int64_t run_id);
 
 // The newest completed run of the same list before `run_id`, if any: what "changed" compares with.
-std::optional<int64_t> PreviousCompletedRun(sqlite::Database& db, int64_t run_id);
+std::optional<int64_t> PreviousCompletedRun(sql::Database& db, int64_t run_id);
 
 // Nearest-rank percentiles (the value at rank ceil(p * n) in ascending order), as `report` computes.
 struct Percentiles {
@@ -96,7 +96,7 @@ struct ReportData {
 };
 
 // Reads the run `run` (the newest when empty) of the database at `db_path`, read-only. Throws
-// sqlite::Error for a missing, foreign or newer database, or an unknown run.
+// sql::Error for a missing, foreign or newer database, or an unknown run.
 ReportData LoadReportData(const std::string& db_path, std::optional<int64_t> run, const ReportLimits& limits);
 
 }  // namespace gc::storage

@@ -25,29 +25,70 @@ std::string UtcNow() {
   return std::string(date) + millis;
 }
 
+std::string_view OriginOf(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return url;
+  size_t end = url.find_first_of("/?#", scheme + 3);
+  return url.substr(0, end);
+}
+
 namespace {
-sqlite::Database& Migrated(sqlite::Database& db) {
+sql::Database& Migrated(sql::Database& db) {
   OpenForWriting(db);
   return db;
+}
+
+constexpr const char* kResultColumns =
+    "run_id, url, final_url, status, size, content_type, title, error, error_message, depth, fetched_at, redirects, "
+    "wire_bytes, ip, etag, last_modified, content_hash, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, list_line, "
+    "attempts, unchanged";
+
+std::string InsertResultSql(bool postgres) {
+  std::string values = "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  if (!postgres) return std::string("INSERT OR REPLACE INTO results (") + kResultColumns + ") " + values;
+  // The same effect: the row of (run_id, url) is the latest result.
+  std::string set;
+  std::string cols = kResultColumns;
+  size_t pos = cols.find("final_url");
+  while (pos != std::string::npos) {
+    size_t comma = cols.find(", ", pos);
+    std::string c = cols.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    set += (set.empty() ? "" : ", ") + c + " = excluded." + c;
+    pos = comma == std::string::npos ? comma : comma + 2;
+  }
+  return std::string("INSERT INTO results (") + kResultColumns + ") " + values +
+         " ON CONFLICT (run_id, url) DO UPDATE SET " + set;
 }
 }  // namespace
 
 ResultStore::ResultStore(const std::string& path)
-    : db_(path, sqlite::Database::Mode::kReadWrite),
-      insert_result_(Migrated(db_).Prepare(
-          "INSERT OR REPLACE INTO results (run_id, url, final_url, status, size, content_type, title, error, "
-          "error_message, depth, fetched_at, redirects, wire_bytes, ip, etag, last_modified, content_hash, dns_ms, "
-          "connect_ms, tls_ms, ttfb_ms, total_ms, list_line, attempts, unchanged) "
-          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
-      mark_done_(db_.Prepare("UPDATE frontier SET done = 1 WHERE run_id = ? AND url = ? AND (?3 = 0 OR seq = ?3)")),
+    : db_(path, sql::Database::Mode::kReadWrite),
+      insert_result_(Migrated(db_).Prepare(InsertResultSql(db_.postgres()))),
+      // PostgreSQL (many workers): the done mark is fenced by the host lease (see Write) and frees the
+      // URL's lease; a result whose mark finds nothing to mark is not written (a retried commit).
+      mark_done_(db_.Prepare(db_.postgres()
+                                 ? "UPDATE frontier SET done = 1, lease = NULL WHERE run_id = ?1 AND url = ?2 "
+                                   "AND (?3 = 0 OR seq = ?3) AND done = 0"
+                                 : "UPDATE frontier SET done = 1 WHERE run_id = ? AND url = ? AND (?3 = 0 OR seq = ?3)")),
       insert_frontier_(db_.Prepare(
-          "INSERT OR IGNORE INTO frontier (run_id, url, seq, depth, list_line) VALUES (?, ?, ?, ?, ?)")),
+          db_.postgres() ? "INSERT INTO frontier (run_id, url, seq, depth, list_line, host) VALUES (?, ?, ?, ?, ?, ?) "
+                           "ON CONFLICT DO NOTHING"
+                         : "INSERT OR IGNORE INTO frontier (run_id, url, seq, depth, list_line) VALUES (?, ?, ?, ?, ?)")),
       insert_link_(db_.Prepare(
-          "INSERT OR IGNORE INTO links (run_id, from_url, to_url, nofollow) VALUES (?, ?, ?, ?)")),
+          "INSERT INTO links (run_id, from_url, to_url, nofollow) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")),
+      // PostgreSQL: seq from the database's sequence (workers discover at once); a URL found nearer the
+      // root than a worker fetched it at goes out again (each worker knows only its own fetches).
       discover_(db_.Prepare(
-          "INSERT INTO frontier (run_id, url, seq, depth, list_line, root) VALUES (?, ?, ?, ?, NULL, ?) "
-          "ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth "
-          "WHERE excluded.depth < frontier.depth AND frontier.done = 0")),
+          db_.postgres()
+              ? "INSERT INTO frontier (run_id, url, seq, depth, list_line, root, host) "
+                "VALUES (?1, ?2, nextval('frontier_seq'), ?4, NULL, ?5, ?6) "
+                "ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth, done = 0, "
+                "seq = CASE WHEN frontier.done = 1 THEN excluded.seq ELSE frontier.seq END, "
+                "lease = CASE WHEN frontier.done = 1 THEN NULL ELSE frontier.lease END "
+                "WHERE excluded.depth < frontier.depth AND (frontier.done = 0 OR ?3 > 0)"
+              : "INSERT INTO frontier (run_id, url, seq, depth, list_line, root) VALUES (?, ?, ?, ?, NULL, ?) "
+                "ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth "
+                "WHERE excluded.depth < frontier.depth AND frontier.done = 0")),
       refetch_(db_.Prepare("UPDATE frontier SET done = 0, seq = ?, depth = ? WHERE run_id = ? AND url = ?")),
       lower_depth_(db_.Prepare(
           "UPDATE frontier SET depth = ? WHERE run_id = ? AND url = ? AND done = 0 AND depth > ?")),
@@ -58,8 +99,10 @@ ResultStore::ResultStore(const std::string& path)
   // The crawl's writer inserts links and frontier rows in key order of URLs, i.e. all over the B-trees:
   // with SQLite's 2 MB default cache half of its time went to pread-ing pages back (perf, bench case d).
   // 32 MB keeps the hot pages; fewer checkpoints (16 MB of WAL) rewrite them less often.
-  db_.Exec("PRAGMA cache_size = -32768");
-  db_.Exec("PRAGMA wal_autocheckpoint = 4000");
+  if (!db_.postgres()) {
+    db_.Exec("PRAGMA cache_size = -32768");
+    db_.Exec("PRAGMA wal_autocheckpoint = 4000");
+  }
   struct stat st {};
   if (path != ":memory:" && !path.empty() && ::stat(path.c_str(), &st) == 0) file_id_ = {st.st_dev, st.st_ino};
 }
@@ -69,18 +112,19 @@ void ResultStore::CheckFileStillThere() const {
   // SQLite keeps writing to an unlinked file without complaint: the crawl would "complete" into nothing.
   struct stat st {};
   if (::stat(db_.path().c_str(), &st) != 0 || std::make_pair(st.st_dev, st.st_ino) != *file_id_) {
-    throw sqlite::Error("the database " + db_.path() + " was deleted or replaced during the crawl; stopping",
-                        SQLITE_IOERR);
+    throw sql::Error("the database " + db_.path() + " was deleted or replaced during the crawl; stopping",
+                        sql::kIoError);
   }
 }
 
 int64_t ResultStore::BeginRun(const std::string& list_file, const std::string& options_json,
                               const std::string& version) {
   auto st = db_.Prepare(
-      "INSERT INTO runs (started_at, status, list_file, options, version, pid) VALUES (?, 'running', ?, ?, ?, ?)");
+      "INSERT INTO runs (started_at, status, list_file, options, version, pid) VALUES (?, 'running', ?, ?, ?, ?) "
+      "RETURNING id");
   st.Bind(1, UtcNow()).Bind(2, list_file).Bind(3, options_json).Bind(4, version).Bind(5, int64_t(getpid()));
-  st.Run();
-  return db_.LastInsertId();
+  st.Step();
+  return st.Int(0);
 }
 
 std::optional<RunRecord> ResultStore::LatestUnfinishedRun() {
@@ -117,6 +161,10 @@ void ResultStore::FinishRun(int64_t run_id, const std::string& status) {
 
 bool ResultStore::AddToFrontier(int64_t run_id, const FrontierItem& item) {
   insert_frontier_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.list_line);
+  if (db_.postgres()) {
+    EnsureHost(run_id, OriginOf(item.url));
+    insert_frontier_.Bind(6, OriginOf(item.url));
+  }
   insert_frontier_.Run();
   return db_.Changes() > 0;
 }
@@ -172,13 +220,17 @@ std::optional<int64_t> ResultStore::PreviousCompletedRun(int64_t run_id) {
 int64_t ResultStore::PruneRuns(const std::vector<int64_t>& run_ids) {
   if (run_ids.empty()) return 0;
   {
-    sqlite::Transaction tx(db_);
+    sql::Transaction tx(db_);
     auto del = db_.Prepare("DELETE FROM runs WHERE id = ?");  // results, links, frontier cascade
     for (int64_t id : run_ids) del.Bind(1, id).Run();
     tx.Commit();
   }
-  db_.Exec("VACUUM");  // give the space back to the file system
-  db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");  // and the WAL that VACUUM wrote
+  if (db_.postgres()) {
+    db_.Exec("VACUUM runs, results, links, frontier");  // space for reuse (the server keeps the files)
+  } else {
+    db_.Exec("VACUUM");  // give the space back to the file system
+    db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");  // and the WAL that VACUUM wrote
+  }
   return int64_t(run_ids.size());
 }
 
@@ -217,8 +269,9 @@ void ResultStore::AddLink(int64_t run_id, std::string from, std::string to, bool
 
 void ResultStore::Write(int64_t run_id, const WriteBatch& batch) {
   if (batch.empty()) return;
+  if (worker_) return WriteShared(run_id, batch);
   CheckFileStillThere();
-  sqlite::Transaction tx(db_);
+  sql::Transaction tx(db_);
   // Discoveries first: a URL found and already fetched within one batch must exist before its result
   // marks it done, or a resumed run would fetch it again.
   for (const FrontierItem& item : batch.discovered) {
@@ -251,7 +304,7 @@ void ResultStore::WriteResult(int64_t run_id, const ResultRow& r) {
 
 size_t ResultStore::Flush() {
   if (results_.empty() && links_.empty()) return 0;
-  sqlite::Transaction tx(db_);
+  sql::Transaction tx(db_);
   for (const auto& [run_id, r] : results_) WriteResult(run_id, r);
   for (const auto& l : links_) {
     insert_link_.Bind(1, l.run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();

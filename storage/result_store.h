@@ -8,11 +8,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <unordered_set>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace gc::storage {
 
@@ -94,7 +95,7 @@ struct RunCounts {
 
 class ResultStore {
  public:
-  // Opens (creating or migrating) the database for writing. Throws sqlite::Error.
+  // Opens (creating or migrating) the database for writing. Throws sql::Error.
   explicit ResultStore(const std::string& path);
 
   int64_t BeginRun(const std::string& list_file, const std::string& options_json, const std::string& version);
@@ -125,16 +126,21 @@ class ResultStore {
     st.Bind(1, run_id);
     while (st.Step()) fn(st.TextView(0));
   }
-  // Commits `batch` in one transaction. Throws sqlite::Error, also when the database file was deleted or
+  // Commits `batch` in one transaction. Throws sql::Error, also when the database file was deleted or
   // replaced since it was opened (SQLite would go on writing into the unlinked file).
   void Write(int64_t run_id, const WriteBatch& batch);
   int64_t PendingCount(int64_t run_id);
   // Distinct listed URLs in the run's frontier (done or not).
   int64_t ListedCount(int64_t run_id);
   int64_t MaxSeq(int64_t run_id);
+  // Refreshes the query planner's statistics after a bulk load (PostgreSQL: a table of 1,000,000 new rows
+  // is otherwise planned as if it had one, until autovacuum comes by). SQLite: nothing.
+  void Analyze() {
+    if (db_.postgres()) db_.Exec("ANALYZE frontier, hosts");
+  }
   // Drops a finished run's frontier (its results remain).
   void ClearFrontier(int64_t run_id);
-  void BeginBulk() { db_.Exec("BEGIN IMMEDIATE"); }
+  void BeginBulk() { db_.Exec(db_.postgres() ? "BEGIN" : "BEGIN IMMEDIATE"); }
   void CommitBulk() { db_.Exec("COMMIT"); }
 
   // Buffered writes, committed by Flush().
@@ -152,6 +158,39 @@ class ResultStore {
   // Writes the buffer in one transaction. Returns the rows written.
   size_t Flush();
 
+  // --- Many workers on one run (PostgreSQL only; result_store_shared.cc) -----------------------------
+  // A host (origin) belongs to one live worker at a time (the hosts table), so politeness holds across
+  // workers; a worker holds a lease it renews, and what it holds returns to the others when the lease
+  // expires. Every result commits fenced by that lease: a worker whose lease expired (killed, stopped,
+  // cut off) cannot record a URL that another worker has taken, so each URL has exactly one result.
+  //
+  // Registers this process as a worker of `run_id` with a lease of `lease_s` seconds; Write() is fenced
+  // from now on. Returns the worker id.
+  int64_t JoinAsWorker(int64_t run_id, double lease_s);
+  bool worker() const { return worker_ != 0; }
+  int64_t worker_id() const { return worker_; }
+  // The database's path or URI as given.
+  const std::string& target() const { return db_.target(); }
+  // Gives back this worker's hosts and unfinished URLs, and marks it stopped (a worker ending normally).
+  void LeaveRun();
+  struct Claim {
+    std::vector<FrontierItem> items;  // seq order
+    int64_t pending = 0;              // the run's URLs not yet done, by any worker (incl. `items`)
+    int64_t known = 0;                // the run's frontier rows (--max-pages counts them)
+    int64_t hosts = 0;                // hosts this worker holds after the claim
+  };
+  // Takes hosts that no live worker holds (FOR UPDATE SKIP LOCKED; at most this worker's fair share of
+  // the hosts with pending work), then up to `limit` pending URLs of this worker's hosts not yet in its
+  // memory. `with_previous`: as PendingAfter.
+  Claim ClaimWork(int64_t run_id, size_t limit, bool with_previous);
+  // Marks the run completed when nothing of it is pending, once, by whichever worker sees it first.
+  // True when the run is complete (now or before).
+  bool CompleteIfDone(int64_t run_id);
+  // Live workers of `run_id` other than this one.
+  int64_t LiveWorkers(int64_t run_id);
+  // Results not written because this worker's lease on their host had passed to another (or expired).
+  int64_t fenced() const { return fenced_; }
+
 
  private:
   struct PendingLink {
@@ -160,22 +199,48 @@ class ResultStore {
     bool nofollow;
   };
   void WriteResult(int64_t run_id, const ResultRow& r);
-  // Throws sqlite::Error when the file opened is no longer at its path (deleted, or replaced).
+  void WriteShared(int64_t run_id, const WriteBatch& batch);
+  void EnsureHost(int64_t run_id, std::string_view host);
+  // Throws sql::Error when the file opened is no longer at its path (deleted, or replaced).
   void CheckFileStillThere() const;
   std::optional<std::pair<uint64_t, uint64_t>> file_id_;  // st_dev, st_ino at open
 
-  sqlite::Database db_;
-  sqlite::Statement insert_result_;
-  sqlite::Statement mark_done_;
-  sqlite::Statement insert_frontier_;
-  sqlite::Statement insert_link_;
-  sqlite::Statement discover_;
-  sqlite::Statement refetch_;
-  sqlite::Statement lower_depth_;
-  sqlite::Statement previous_;
+  sql::Database db_;
+  sql::Statement insert_result_;
+  sql::Statement mark_done_;
+  sql::Statement insert_frontier_;
+  sql::Statement insert_link_;
+  sql::Statement discover_;
+  sql::Statement refetch_;
+  sql::Statement lower_depth_;
+  sql::Statement previous_;
   std::vector<std::pair<int64_t, ResultRow>> results_;
   std::vector<PendingLink> links_;
+  // Scale-out (PostgreSQL): this worker, its lease, the hosts rows known to exist.
+  int64_t worker_ = 0;
+  double lease_s_ = 30;
+  int64_t fenced_ = 0;
+  std::unordered_set<std::string> hosts_known_;
 };
+
+// A worker's lease, renewed on a connection of its own (storage/result_store_shared.cc): a renewal must
+// not wait behind the worker's writes and claims, which can take longer than a short lease.
+class WorkerLease {
+ public:
+  // Opens its own connection to `target`. Throws sql::Error.
+  WorkerLease(const std::string& target, int64_t worker, double lease_s);
+  // Extends the lease. False when it had already expired: this worker's hosts may be another's now, and it
+  // must stop (what it holds in memory is taken again by others; its late results are not written).
+  bool Renew();
+
+ private:
+  sql::Database db_;
+  int64_t worker_;
+  double lease_s_;
+};
+
+// "scheme://host[:port]" of a canonical URL: the key of per-host politeness (hosts.host, frontier.host).
+std::string_view OriginOf(std::string_view url);
 
 // "2026-11-24T10:00:00.123Z"
 std::string UtcNow();

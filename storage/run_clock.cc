@@ -1,26 +1,33 @@
 #include "storage/run_clock.h"
 
+#include "storage/result_store.h"  // UtcNow
+
 namespace gc::storage {
 
-RunClock::RunClock(const std::string& db_path) : db_(db_path, sqlite::Database::Mode::kReadWrite) {}
+RunClock::RunClock(const std::string& db_path) : db_(db_path, sql::Database::Mode::kReadWrite) {}
 
 void RunClock::BeginSession(int64_t run_id) {
-  // julianday() reads our ISO 8601 times with their 'Z'. max(0, ...): a killed session that recorded
-  // nothing has no later result than its start.
+  // julianday() reads our ISO 8601 times with their 'Z' (PostgreSQL: the schema's julianday function).
+  // Clamped at 0: a killed session that recorded nothing has no later result than its start.
   auto st = db_.Prepare(
       "UPDATE runs SET active_s = coalesce(active_s, 0) + CASE WHEN session_started_at IS NULL THEN 0 ELSE "
-      "max(0, coalesce((julianday((SELECT max(fetched_at) FROM results WHERE run_id = runs.id)) - "
-      "julianday(session_started_at)) * 86400.0, 0)) END, "
-      "session_started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?");
-  st.Bind(1, run_id).Run();
+      "coalesce((SELECT CASE WHEN d > 0 THEN d ELSE 0 END FROM (SELECT (julianday((SELECT max(fetched_at) "
+      "FROM results WHERE run_id = ?1)) - julianday(session_started_at)) * 86400.0 AS d) AS s), 0) END, "
+      "session_started_at = ?2 WHERE id = ?1");
+  st.Bind(1, run_id).Bind(2, UtcNow()).Run();
+}
+
+void RunClock::JoinSession(int64_t run_id) {
+  auto st = db_.Prepare("UPDATE runs SET session_started_at = coalesce(session_started_at, ?) WHERE id = ?");
+  st.Bind(1, UtcNow()).Bind(2, run_id).Run();
 }
 
 void RunClock::EndSession(int64_t run_id) {
   auto st = db_.Prepare(
       "UPDATE runs SET active_s = coalesce(active_s, 0) + "
-      "max(0, (julianday('now') - julianday(session_started_at)) * 86400.0), session_started_at = NULL "
-      "WHERE id = ? AND session_started_at IS NOT NULL");
-  st.Bind(1, run_id).Run();
+      "(SELECT CASE WHEN d > 0 THEN d ELSE 0 END FROM (SELECT (julianday(?) - julianday(session_started_at)) * "
+      "86400.0 AS d) AS s), session_started_at = NULL WHERE id = ? AND session_started_at IS NOT NULL");
+  st.Bind(1, UtcNow()).Bind(2, run_id).Run();
 }
 
 }  // namespace gc::storage

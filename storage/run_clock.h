@@ -6,22 +6,25 @@
 #include <cstdint>
 #include <string>
 
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace gc::storage {
 
 class RunClock {
  public:
-  // Opens the (already created) database for writing. Throws sqlite::Error.
+  // Opens the (already created) database for writing. Throws sql::Error.
   explicit RunClock(const std::string& db_path);
   // A session of `run_id` starts now. When the previous one was killed (it never ended), its time up to
   // its last recorded result is added first.
   void BeginSession(int64_t run_id);
+  // A worker joins a run other workers are crawling (PostgreSQL): the run's clock starts with the first
+  // and stops with the last, so only a clock not running is started.
+  void JoinSession(int64_t run_id);
   // The session ends now: adds its time to the run's active_s.
   void EndSession(int64_t run_id);
 
  private:
-  sqlite::Database db_;
+  sql::Database db_;
 };
 
 }  // namespace gc::storage

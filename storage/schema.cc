@@ -100,64 +100,74 @@ ALTER TABLE runs ADD COLUMN session_started_at TEXT;
 )sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
+}  // namespace
 
-int UserVersion(sqlite::Database& db) {
-  auto st = db.Prepare("PRAGMA user_version");
-  st.Step();
-  return int(st.Int(0));
-}
-
-bool HasTable(sqlite::Database& db, const char* name) {
-  auto st = db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+bool HasTable(sql::Database& db, const char* name) {
+  auto st = db.Prepare(db.postgres() ? "SELECT 1 WHERE to_regclass(?) IS NOT NULL"
+                                     : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
   st.Bind(1, name);
   return st.Step();
 }
 
-int TableCount(sqlite::Database& db) {
+namespace {
+int TableCount(sql::Database& db) {
+  if (db.postgres()) return HasTable(db, "runs") ? 1 : 0;  // a database may hold other applications' tables
   auto st = db.Prepare("SELECT count(*) FROM sqlite_master");
   st.Step();
   return int(st.Int(0));
 }
 
-void CheckVersion(sqlite::Database& db, int version) {
+void CheckVersion(sql::Database& db, int version) {
   if (version > kSchemaVersion) {
-    throw sqlite::Error(db.path() + " was written by a newer greencrawl (schema " + std::to_string(version) +
+    throw sql::Error(db.path() + " was written by a newer greencrawl (schema " + std::to_string(version) +
                             ", this program knows up to " + std::to_string(kSchemaVersion) + ")",
-                        SQLITE_ERROR);
+                        sql::kError);
   }
   if (version == 0 && TableCount(db) > 0) {
-    throw sqlite::Error(db.path() + " is an SQLite database, but not a greencrawl one", SQLITE_ERROR);
+    throw sql::Error(db.path() + " is a database, but not a greencrawl one", sql::kError);
   }
 }
 
 // Runs the file's first statement, in words about the database when the file is not one: SQLite would
 // say "running SQL (PRAGMA ...): file is not a database".
 template <typename F>
-auto FirstTouch(sqlite::Database& db, F&& f) {
+auto FirstTouch(sql::Database& db, F&& f) {
   try {
     return f();
-  } catch (const sqlite::Error& e) {
-    if (e.code == SQLITE_NOTADB) {
-      throw sqlite::Error(db.path() + " is not a database (not an SQLite file); greencrawl will not touch it", e.code);
+  } catch (const sql::Error& e) {
+    if (e.code == sql::kNotADb) {
+      throw sql::Error(db.path() + " is not a database (not an SQLite file); greencrawl will not touch it", e.code);
     }
-    if (e.code == SQLITE_CORRUPT) throw sqlite::Error(db.path() + " is damaged (SQLite: corrupt)", e.code);
+    if (e.code == sql::kCorrupt) throw sql::Error(db.path() + " is damaged (SQLite: corrupt)", e.code);
     throw;
   }
 }
 
 }  // namespace
 
-void OpenForWriting(sqlite::Database& db) {
+int SchemaVersion(sql::Database& db) {
+  if (db.postgres()) {
+    if (!HasTable(db, "greencrawl_schema")) return 0;
+    auto st = db.Prepare("SELECT max(version) FROM greencrawl_schema");
+    return st.Step() && !st.IsNull(0) ? int(st.Int(0)) : 0;
+  }
+  auto st = db.Prepare("PRAGMA user_version");
+  st.Step();
+  return int(st.Int(0));
+}
+
+void OpenForWriting(sql::Database& db) {
+  if (db.postgres()) return OpenPostgresForWriting(db);
   // WAL: readers never block the writer nor the writer them. synchronous=NORMAL in WAL mode keeps the
   // database consistent after a crash; only the last commits before a power loss may be lost, and the
   // crawl's resume redoes those URLs.
   FirstTouch(db, [&] { db.Exec("PRAGMA journal_mode = WAL"); });
   db.Exec("PRAGMA synchronous = NORMAL");
   db.Exec("PRAGMA foreign_keys = ON");
-  int version = UserVersion(db);
+  int version = SchemaVersion(db);
   CheckVersion(db, version);
   while (version < kSchemaVersion) {
-    sqlite::Transaction tx(db);
+    sql::Transaction tx(db);
     db.Exec(kMigrations[version]);
     ++version;
     db.Exec("PRAGMA user_version = " + std::to_string(version));  // a number, not user data
@@ -165,11 +175,11 @@ void OpenForWriting(sqlite::Database& db) {
   }
 }
 
-void CheckReadable(sqlite::Database& db) {
-  int version = FirstTouch(db, [&] { return UserVersion(db); });
+void CheckReadable(sql::Database& db) {
+  int version = FirstTouch(db, [&] { return SchemaVersion(db); });
   CheckVersion(db, version);
   if (version == 0 || !HasTable(db, "runs") || !HasTable(db, "results")) {
-    throw sqlite::Error(db.path() + " is not a greencrawl database (no runs yet?)", SQLITE_ERROR);
+    throw sql::Error(db.path() + " is not a greencrawl database (no runs yet?)", sql::kError);
   }
 }
 

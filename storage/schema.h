@@ -1,19 +1,31 @@
-// The results database's schema: a public contract that users query with sqlite3 (docs/schema.md).
-// Versioned with PRAGMA user_version; older files are migrated forward when opened for writing.
+// The results database's schema: a public contract that users query with sqlite3 or psql (docs/schema.md).
+// Versioned (SQLite: PRAGMA user_version; PostgreSQL: the greencrawl_schema table); older databases are
+// migrated forward when opened for writing. PostgreSQL has the same tables and columns, plus the
+// coordination of many workers (workers, hosts, frontier.host and frontier.lease: schema_postgres.cc).
 #pragma once
 
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace gc::storage {
 
 inline constexpr int kSchemaVersion = 4;
 
 // Sets WAL mode and the connection pragmas, then creates or migrates the schema to kSchemaVersion.
-// Throws sqlite::Error for a file that is not a greencrawl database or is newer than this program.
-void OpenForWriting(sqlite::Database& db);
+// Throws sql::Error for a file that is not a greencrawl database or is newer than this program.
+void OpenForWriting(sql::Database& db);
 
 // Checks that `db` is a greencrawl database this program can read (any version up to kSchemaVersion
-// that has the tables the inspect commands use). Throws sqlite::Error with a one-line reason otherwise.
-void CheckReadable(sqlite::Database& db);
+// that has the tables the inspect commands use). Throws sql::Error with a one-line reason otherwise.
+void CheckReadable(sql::Database& db);
+
+// Whether `db` has a table `name`.
+bool HasTable(sql::Database& db, const char* name);
+
+// The schema version `db` has (0: none yet).
+int SchemaVersion(sql::Database& db);
+
+// OpenForWriting for PostgreSQL: creates or migrates the schema under an advisory lock, so that workers
+// starting together migrate once.
+void OpenPostgresForWriting(sql::Database& db);
 
 }  // namespace gc::storage

@@ -1,12 +1,12 @@
-// Storage's front door: one SQLite file per crawl database, with a versioned schema users query with
-// sqlite3 (docs/schema.md).
+// Storage's front door: a crawl database — an SQLite file (the default) or a PostgreSQL database shared by
+// many workers — with one versioned schema users query with sqlite3 or psql (docs/schema.md).
 //   result_store.h  the writer: runs, the persistent frontier, results and links (one thread at a time)
 //   inspect.h       the reader: runs, report, diff, export (read-only connections)
 //   schema.h        creating and migrating the schema
-//   sqlite.h        RAII owners of sqlite3 and sqlite3_stmt, bound parameters only
+//   sql.h           RAII owners of a connection and its statements (SQLite or PostgreSQL), bound parameters only
 #pragma once
 
 #include "storage/inspect.h"
 #include "storage/result_store.h"
 #include "storage/schema.h"
-#include "storage/sqlite.h"
+#include "storage/sql.h"

@@ -14,13 +14,13 @@
 #include <string>
 #include <thread>
 
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 #include "tests/e2e.h"
 #include "tests/process.h"
 #include "tests/test_server.h"
 
 using namespace gc::testing;
-using gc::sqlite::Database;
+using gc::sql::Database;
 namespace fs = std::filesystem;
 
 namespace {

@@ -229,7 +229,7 @@ struct SlowSite {
 };
 
 void Exec(const std::string& db, const std::string& sql) {
-  gc::sqlite::Database d(db, gc::sqlite::Database::Mode::kReadWrite);
+  gc::sql::Database d(db, gc::sql::Database::Mode::kReadWrite);
   d.Exec(sql);
 }
 
@@ -280,7 +280,7 @@ TEST_CASE("a resumed run's duration sums its sessions' active time, a killed ses
   // The killed session ran at least from its start to its last committed result.
   double killed_s = 0;
   {
-    gc::sqlite::Database d(db, gc::sqlite::Database::Mode::kReadOnly);
+    gc::sql::Database d(db, gc::sql::Database::Mode::kReadOnly);
     auto st = d.Prepare(
         "SELECT (julianday((SELECT max(fetched_at) FROM results)) - julianday(session_started_at)) * 86400 "
         "FROM runs WHERE id = 1");
@@ -298,7 +298,7 @@ TEST_CASE("a resumed run's duration sums its sessions' active time, a killed ses
   auto third = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--quiet", "--concurrency", "20", dir / "list.txt"}, "three");
   CHECK(third.exit_code == 0);
   CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 1") == 20);
-  gc::sqlite::Database d(db, gc::sqlite::Database::Mode::kReadOnly);
+  gc::sql::Database d(db, gc::sql::Database::Mode::kReadOnly);
   auto st = d.Prepare("SELECT active_s, (julianday(finished_at) - julianday(started_at)) * 86400 FROM runs");
   REQUIRE(st.Step());
   double active = st.Real(0), wall = st.Real(1);

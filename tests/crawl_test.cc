@@ -11,13 +11,13 @@
 #include <string>
 #include <thread>
 
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 #include "tests/e2e.h"
 #include "tests/process.h"
 #include "tests/test_server.h"
 
 using namespace gc::testing;
-using gc::sqlite::Database;
+using gc::sql::Database;
 namespace fs = std::filesystem;
 
 namespace {
@@ -194,7 +194,7 @@ TEST_CASE("another process can read the database while the crawl writes it") {
     try {
       seen.insert(Scalar(db, "SELECT count(*) FROM results"));
       ++reads;
-    } catch (const gc::sqlite::Error&) {
+    } catch (const gc::sql::Error&) {
       // Before the schema exists the table is missing; that is all that may fail here.
     }
   }

@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 
 namespace gc::testing {
 
@@ -31,18 +31,18 @@ inline void WriteFile(const std::string& path, const std::string& text) {
 }
 
 // The first column of the first row of `sql` on a read-only connection (-1 for NULL). Throws
-// sqlite::Error; a missing row is a test failure, reported as an exception too.
+// sql::Error; a missing row is a test failure, reported as an exception too.
 inline int64_t Scalar(const std::string& db, const std::string& sql) {
-  sqlite::Database d(db, sqlite::Database::Mode::kReadOnly);
+  sql::Database d(db, sql::Database::Mode::kReadOnly);
   auto st = d.Prepare(sql);
-  if (!st.Step()) throw sqlite::Error("no row for: " + sql, SQLITE_ERROR);
+  if (!st.Step()) throw sql::Error("no row for: " + sql, sql::kError);
   return st.IsNull(0) ? -1 : st.Int(0);
 }
 
 inline std::string Text(const std::string& db, const std::string& sql) {
-  sqlite::Database d(db, sqlite::Database::Mode::kReadOnly);
+  sql::Database d(db, sql::Database::Mode::kReadOnly);
   auto st = d.Prepare(sql);
-  if (!st.Step()) throw sqlite::Error("no row for: " + sql, SQLITE_ERROR);
+  if (!st.Step()) throw sql::Error("no row for: " + sql, sql::kError);
   return st.Text(0);
 }
 
@@ -54,7 +54,7 @@ inline bool WaitForRows(const std::string& db, int64_t rows, std::chrono::millis
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     try {
       if (std::filesystem::exists(db) && Scalar(db, "SELECT count(*) FROM results") > rows) return true;
-    } catch (const sqlite::Error&) {
+    } catch (const sql::Error&) {
     }
   }
   return false;

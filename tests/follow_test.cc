@@ -12,13 +12,13 @@
 #include <set>
 #include <string>
 
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 #include "tests/e2e.h"
 #include "tests/process.h"
 #include "tests/test_server.h"
 
 using namespace gc::testing;
-using gc::sqlite::Database;
+using gc::sql::Database;
 namespace fs = std::filesystem;
 
 namespace {

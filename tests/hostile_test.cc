@@ -14,7 +14,7 @@
 #include <vector>
 #include <string>
 
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 #include "tests/e2e.h"
 #include "tests/process.h"
 #include "tests/test_server.h"
@@ -231,7 +231,7 @@ TEST_CASE("SIGTERM while a long list is read: the run is interrupted, not left r
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     try {
       if (std::filesystem::exists(db) && Scalar(db, "SELECT count(*) FROM frontier") > 0) break;
-    } catch (const gc::sqlite::Error&) {
+    } catch (const gc::sql::Error&) {
     }
   }
   kill(child.pid, SIGTERM);

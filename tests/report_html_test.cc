@@ -563,8 +563,8 @@ TEST_CASE("a run of 1,000,000 rows gives a report under 5 MB in under 10 s") {
       ResultStore store(db);  // the schema
       run = store.BeginRun("big.txt", "{}", "t");
     }
-    sqlite::Database d(db, sqlite::Database::Mode::kReadWrite);  // rows straight in, faster than a crawl
-    sqlite::Transaction tx(d);
+    sql::Database d(db, sql::Database::Mode::kReadWrite);  // rows straight in, faster than a crawl
+    sql::Transaction tx(d);
     auto ins = d.Prepare(
         "INSERT INTO results (run_id, url, final_url, status, size, title, error, depth, fetched_at, redirects, "
         "wire_bytes, total_ms, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");

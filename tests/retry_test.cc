@@ -11,7 +11,7 @@
 #include <set>
 #include <string>
 
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 #include "tests/e2e.h"
 #include "tests/process.h"
 #include "tests/test_server.h"

@@ -18,7 +18,7 @@
 
 using namespace gc;
 using namespace gc::storage;
-using gc::sqlite::Database;
+using gc::sql::Database;
 namespace fs = std::filesystem;
 
 namespace {
@@ -119,17 +119,17 @@ TEST_CASE("a database that is not greencrawl's, or is newer, is refused with a c
     Database d(other.path, Database::Mode::kReadWrite);
     d.Exec("CREATE TABLE customers (id INTEGER)");
   }
-  CHECK_THROWS_WITH_AS(ResultStore(other.path), doctest::Contains("not a greencrawl one"), sqlite::Error);
-  CHECK_THROWS_WITH_AS(Inspector(other.path), doctest::Contains("not a greencrawl one"), sqlite::Error);
+  CHECK_THROWS_WITH_AS(ResultStore(other.path), doctest::Contains("not a greencrawl one"), sql::Error);
+  CHECK_THROWS_WITH_AS(Inspector(other.path), doctest::Contains("not a greencrawl one"), sql::Error);
   TempDb newer;
   {
     Database d(newer.path, Database::Mode::kReadWrite);
     d.Exec("PRAGMA user_version = 99");
   }
-  CHECK_THROWS_WITH_AS(ResultStore(newer.path), doctest::Contains("newer greencrawl"), sqlite::Error);
+  CHECK_THROWS_WITH_AS(ResultStore(newer.path), doctest::Contains("newer greencrawl"), sql::Error);
   TempDb junk;
   std::ofstream(junk.path) << std::string(2048, 'x');
-  CHECK_THROWS_AS(Inspector(junk.path), sqlite::Error);
+  CHECK_THROWS_AS(Inspector(junk.path), sql::Error);
 }
 
 TEST_CASE("each flushed batch is visible to a second connection while the writer goes on") {

@@ -5,7 +5,7 @@
 #include <atomic>
 #include <string>
 
-#include "storage/sqlite.h"
+#include "storage/sql.h"
 #include "tests/e2e.h"
 #include "tests/process.h"
 #include "tests/test_server.h"

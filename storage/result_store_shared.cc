@@ -1,0 +1,205 @@
+// ResultStore's scale-out half: many workers crawling one run through PostgreSQL (see result_store.h).
+//
+// Leases use the database's clock (now()), never a worker's, so machines whose clocks differ agree on
+// when a lease has expired. A host is taken only when no live worker holds it; a result commits only
+// while its worker holds the result's host, checked under a share lock on the host row in the result's
+// own transaction — a worker taking the host over waits for (or skips) that row until the commit is
+// over, and then finds the URL done.
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+
+#include "storage/result_store.h"
+
+namespace gc::storage {
+namespace {
+std::string HostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "";
+  return buf;
+}
+
+// A live worker: not stopped, lease not expired.
+constexpr const char* kLive = "w.stopped = 0 AND w.lease_expires > now()";
+}  // namespace
+
+int64_t ResultStore::JoinAsWorker(int64_t run_id, double lease_s) {
+  lease_s_ = lease_s;
+  auto st = db_.Prepare(
+      "INSERT INTO workers (run_id, hostname, pid, started_at, lease_expires) "
+      "VALUES (?, ?, ?, ?, now() + make_interval(secs => ?)) RETURNING id");
+  st.Bind(1, run_id).Bind(2, HostName()).Bind(3, int64_t(getpid())).Bind(4, UtcNow()).Bind(5, lease_s);
+  st.Step();
+  worker_ = st.Int(0);
+  st.Reset();
+  // A worker stopped in the middle of a transaction (SIGSTOP, a hung machine) would hold its row locks,
+  // and with them its hosts, for as long as it is stopped: the server ends such a session after one lease.
+  auto idle = db_.Prepare("SELECT set_config('idle_in_transaction_session_timeout', ?, false)");
+  idle.Bind(1, std::to_string(int64_t(lease_s * 1000))).Run();
+  return worker_;
+}
+
+WorkerLease::WorkerLease(const std::string& target, int64_t worker, double lease_s)
+    : db_(target, sql::Database::Mode::kReadWrite), worker_(worker), lease_s_(lease_s) {}
+
+bool WorkerLease::Renew() {
+  auto st = db_.Prepare(
+      "UPDATE workers SET lease_expires = now() + make_interval(secs => ?) "
+      "WHERE id = ? AND stopped = 0 AND lease_expires > now()");
+  st.Bind(1, lease_s_).Bind(2, worker_).Run();
+  return db_.Changes() == 1;
+}
+
+void ResultStore::LeaveRun() {
+  if (!worker_) return;
+  sql::Transaction tx(db_);
+  auto hosts = db_.Prepare("UPDATE hosts SET worker = NULL WHERE worker = ?");
+  hosts.Bind(1, worker_).Run();
+  auto urls = db_.Prepare("UPDATE frontier SET lease = NULL WHERE lease = ? AND done = 0");
+  urls.Bind(1, worker_).Run();
+  auto me = db_.Prepare("UPDATE workers SET stopped = 1 WHERE id = ?");
+  me.Bind(1, worker_).Run();
+  tx.Commit();
+  worker_ = 0;
+}
+
+void ResultStore::EnsureHost(int64_t run_id, std::string_view host) {
+  std::string key(host);
+  if (hosts_known_.count(key)) return;
+  auto st = db_.Prepare("INSERT INTO hosts (run_id, host) VALUES (?, ?) ON CONFLICT DO NOTHING");
+  st.Bind(1, run_id).Bind(2, key).Run();
+  if (hosts_known_.size() < 1'000'000) hosts_known_.insert(std::move(key));
+}
+
+ResultStore::Claim ResultStore::ClaimWork(int64_t run_id, size_t limit, bool with_previous) {
+  Claim claim;
+  sql::Transaction tx(db_);
+  // This worker's fair share of the hosts with pending work: ceil(hosts / live workers).
+  auto shape = db_.Prepare(
+      "SELECT (SELECT count(*) FROM workers w WHERE w.run_id = ?1 AND w.stopped = 0 AND w.lease_expires > now()), "
+      "(SELECT count(DISTINCT host) FROM frontier WHERE run_id = ?1 AND done = 0), "
+      "(SELECT count(*) FROM hosts WHERE run_id = ?1 AND worker = ?2)");
+  shape.Bind(1, run_id).Bind(2, worker_);
+  shape.Step();
+  int64_t live = std::max<int64_t>(1, shape.Int(0)), pending_hosts = shape.Int(1), held = shape.Int(2);
+  shape.Reset();
+  int64_t want = (pending_hosts + live - 1) / live - held;
+  if (want > 0) {
+    auto free = db_.Prepare(
+        std::string("SELECT h.host FROM hosts h WHERE h.run_id = ?1 AND (h.worker IS NULL OR NOT EXISTS "
+                    "(SELECT 1 FROM workers w WHERE w.id = h.worker AND ") +
+        kLive +
+        ")) AND EXISTS (SELECT 1 FROM frontier f WHERE f.run_id = h.run_id AND f.host = h.host AND f.done = 0) "
+        "ORDER BY h.host LIMIT ?2 FOR UPDATE OF h SKIP LOCKED");
+    free.Bind(1, run_id).Bind(2, want);
+    std::vector<std::string> taken;
+    while (free.Step()) taken.push_back(free.Text(0));
+    free.Reset();
+    auto take = db_.Prepare("UPDATE hosts SET worker = ? WHERE run_id = ? AND host = ?");
+    for (const auto& host : taken) take.Bind(1, worker_).Bind(2, run_id).Bind(3, host).Run();
+    held += int64_t(taken.size());
+  }
+  claim.hosts = held;
+  // URLs of this worker's hosts that are not in its memory yet: pending, leased to nobody or to a worker
+  // that is gone (it held the host before us).
+  auto urls = db_.Prepare(
+      // The candidates are chosen (and locked) once, then updated by their row ids (a TID scan): with a
+      // fresh table's statistics (1 row) the planner joined them back by a nested loop over the whole
+      // frontier, minutes for 50,000 URLs.
+      "WITH c AS MATERIALIZED (SELECT ctid FROM frontier WHERE run_id = ?1 AND done = 0 "
+      "AND lease IS DISTINCT FROM ?2 AND host IN (SELECT host FROM hosts WHERE run_id = ?1 AND worker = ?2) "
+      "ORDER BY seq LIMIT ?3 FOR UPDATE SKIP LOCKED) "
+      "UPDATE frontier SET lease = ?2 WHERE ctid = ANY(ARRAY(SELECT ctid FROM c)) "
+      "RETURNING url, seq, depth, list_line, root");
+  urls.Bind(1, run_id).Bind(2, worker_).Bind(3, int64_t(limit));
+  while (urls.Step()) {
+    claim.items.push_back(FrontierItem{urls.Text(0), urls.Int(1), urls.Int(2), urls.OptInt(3), urls.OptText(4)});
+  }
+  urls.Reset();
+  std::sort(claim.items.begin(), claim.items.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  auto counts = db_.Prepare("SELECT count(*) FILTER (WHERE done = 0), count(*) FROM frontier WHERE run_id = ?");
+  counts.Bind(1, run_id);
+  counts.Step();
+  claim.pending = counts.Int(0);
+  claim.known = counts.Int(1);
+  counts.Reset();
+  // Hosts with nothing left go back (a worker that has finished its hosts takes others next time).
+  auto release = db_.Prepare(
+      "UPDATE hosts SET worker = NULL WHERE run_id = ?1 AND worker = ?2 AND NOT EXISTS "
+      "(SELECT 1 FROM frontier f WHERE f.run_id = ?1 AND f.host = hosts.host AND f.done = 0)");
+  release.Bind(1, run_id).Bind(2, worker_).Run();
+  tx.Commit();
+  if (with_previous) {
+    for (auto& item : claim.items) {
+      item.previous = Previous(item.url, run_id);
+      item.previous_loaded = true;
+    }
+  }
+  return claim;
+}
+
+void ResultStore::WriteShared(int64_t run_id, const WriteBatch& batch) {
+  sql::Transaction tx(db_);
+  // The hosts this worker holds under a live lease, share-locked until the commit.
+  auto held = db_.Prepare(
+      std::string("SELECT h.host FROM hosts h WHERE h.run_id = ?1 AND h.worker = ?2 AND EXISTS "
+                  "(SELECT 1 FROM workers w WHERE w.id = ?2 AND ") +
+      kLive + ") FOR SHARE OF h");
+  held.Bind(1, run_id).Bind(2, worker_);
+  std::unordered_set<std::string> mine;
+  while (held.Step()) mine.insert(held.Text(0));
+  held.Reset();
+  for (const FrontierItem& item : batch.discovered) {
+    std::string_view host = OriginOf(item.url);
+    EnsureHost(run_id, host);
+    discover_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.root);
+    discover_.Bind(6, host).Run();
+  }
+  for (const ResultRow& r : batch.results) {
+    if (r.in_frontier) {
+      if (!mine.count(std::string(OriginOf(r.url)))) {
+        ++fenced_;
+        continue;
+      }
+      mark_done_.Bind(1, run_id).Bind(2, r.url).Bind(3, r.seq).Run();
+      if (db_.Changes() == 0) continue;  // done already (a commit retried), or queued again since
+    }
+    ResultRow copy = r;
+    copy.in_frontier = false;  // marked above
+    WriteResult(run_id, copy);
+  }
+  for (const LinkRow& l : batch.links) {
+    insert_link_.Bind(1, run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();
+  }
+  tx.Commit();
+}
+
+int64_t ResultStore::LiveWorkers(int64_t run_id) {
+  auto st = db_.Prepare(std::string("SELECT count(*) FROM workers w WHERE w.run_id = ? AND w.id != ? AND ") + kLive);
+  st.Bind(1, run_id).Bind(2, worker_);
+  st.Step();
+  return st.Int(0);
+}
+
+bool ResultStore::CompleteIfDone(int64_t run_id) {
+  sql::Transaction tx(db_);
+  auto run = db_.Prepare("SELECT status FROM runs WHERE id = ? FOR UPDATE");
+  run.Bind(1, run_id);
+  if (!run.Step()) return false;
+  std::string status = run.Text(0);
+  run.Reset();
+  if (status == "completed") return true;
+  auto pending = db_.Prepare("SELECT 1 FROM frontier WHERE run_id = ? AND done = 0 LIMIT 1");
+  pending.Bind(1, run_id);
+  if (pending.Step()) return false;
+  pending.Reset();
+  FinishRun(run_id, "completed");
+  ClearFrontier(run_id);
+  auto hosts = db_.Prepare("DELETE FROM hosts WHERE run_id = ?");
+  hosts.Bind(1, run_id).Run();
+  tx.Commit();
+  return true;
+}
+
+}  // namespace gc::storage

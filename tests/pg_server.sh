@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL server for tests and benchmarks: initdb into DIR, listening only on a unix socket
+# in DIR (no TCP), fsync off. Run as root, the server runs as the `postgres` user (PostgreSQL refuses root).
+# Usage: tests/pg_server.sh start DIR   prints the libpq URI to use; exit 77 when PostgreSQL is not installed
+#        tests/pg_server.sh stop DIR
+set -euo pipefail
+bin=/usr/lib/postgresql/15/bin
+cmd="${1:?start|stop}"
+dir="${2:?DIR}"
+as_server() {
+  if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+case "$cmd" in
+  start)
+    if [[ ! -x $bin/initdb ]] || { [[ $(id -u) == 0 ]] && ! id postgres >/dev/null 2>&1; }; then
+      echo "pg_server: PostgreSQL 15 is not installed (scripts/bootstrap installs it)" >&2
+      exit 77
+    fi
+    mkdir -p "$dir"
+    [[ $(id -u) == 0 ]] && chown postgres "$dir"
+    as_server "$bin/initdb" -D "$dir/data" -A trust -U greencrawl -E UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1
+    as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-k $dir -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60" \
+      start >/dev/null
+    echo "postgresql:///postgres?host=$dir&user=greencrawl"
+    ;;
+  stop)
+    as_server "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    ;;
+  *) echo "usage: pg_server.sh start|stop DIR" >&2; exit 2 ;;
+esac
