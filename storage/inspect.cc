@@ -9,6 +9,8 @@
 namespace gc::storage {
 namespace {
 
+constexpr int64_t kNoLimit = int64_t(1) << 62;
+
 // The runs columns every summary reads. `active` is runs.active_s, or NULL before schema 4.
 std::string RunColumns(const char* active) {
   return std::string(
@@ -179,7 +181,7 @@ Report Inspector::MakeReport(int64_t run_id, size_t top_n, bool all) {
   percentiles("total_ms", r.time_p50, r.time_p90, r.time_p99);
   auto top = [&](const char* column, std::vector<PageRow>& out) {
     auto st = db_.Prepare(std::string("SELECT url, ") + column + " FROM results WHERE run_id = ? AND " + column +
-                          " IS NOT NULL ORDER BY " + column + " DESC LIMIT ?");
+                          " IS NOT NULL ORDER BY " + column + " DESC, url LIMIT ?");
     st.Bind(1, run_id).Bind(2, int64_t(top_n));
     while (st.Step()) out.push_back({st.Text(0), st.Real(1)});
   };
@@ -193,7 +195,7 @@ Report Inspector::MakeReport(int64_t run_id, size_t top_n, bool all) {
   }
   {
     // Broken: an error, or a 4xx/5xx status. Referrers come from the links table (crawls that extract
-    // links); a list-only crawl has none. -1 as a LIMIT is SQLite's "no limit".
+    // links); a list-only crawl has none. --all: a LIMIT no run reaches (SQLite's -1 is an error in PostgreSQL).
     auto count = db_.Prepare("SELECT count(*) FROM results WHERE run_id = ? AND (error IS NOT NULL OR status >= 400)");
     count.Bind(1, run_id);
     count.Step();
@@ -203,7 +205,7 @@ Report Inspector::MakeReport(int64_t run_id, size_t top_n, bool all) {
         "error_message, list_line "
         "FROM results r WHERE run_id = ? AND (error IS NOT NULL OR status >= 400) ORDER BY url LIMIT ?");
     auto refs = db_.Prepare("SELECT from_url FROM links WHERE run_id = ? AND to_url = ? ORDER BY from_url LIMIT ?");
-    st.Bind(1, run_id).Bind(2, all ? int64_t(-1) : int64_t(kBrokenListed));
+    st.Bind(1, run_id).Bind(2, all ? kNoLimit : int64_t(kBrokenListed));
     while (st.Step()) {
       BrokenLink b;
       b.url = st.Text(0);
@@ -212,7 +214,7 @@ Report Inspector::MakeReport(int64_t run_id, size_t top_n, bool all) {
       b.referrer_count = st.Int(3);
       b.error_message = st.OptText(4);
       b.list_line = st.OptInt(5);
-      refs.Bind(1, run_id).Bind(2, b.url).Bind(3, all ? int64_t(-1) : int64_t(kReferrersListed));
+      refs.Bind(1, run_id).Bind(2, b.url).Bind(3, all ? kNoLimit : int64_t(kReferrersListed));
       while (refs.Step()) b.referrers.push_back(refs.Text(0));
       refs.Reset();
       r.broken.push_back(std::move(b));

@@ -5,6 +5,7 @@
 // Parameters travel as text with their types inferred by the server.
 #include <libpq-fe.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -150,16 +151,30 @@ class PgStatement final : public StatementImpl {
   double Real(int col) const override { return std::strtod(PQgetvalue(res_, row_, col), nullptr); }
   std::string_view TextView(int col) const override {
     if (IsNull(col)) return {};
-    return {PQgetvalue(res_, row_, col), size_t(PQgetlength(res_, row_, col))};
+    std::string_view text(PQgetvalue(res_, row_, col), size_t(PQgetlength(res_, row_, col)));
+    if (PQftype(res_, col) != 701 && PQftype(res_, col) != 700) return text;
+    // A float as SQLite writes one ("%!.15g": 15 digits, "12.0" not "12"), so that exports and reports
+    // read the same from either engine.
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.15g", std::strtod(PQgetvalue(res_, row_, col), nullptr));
+    std::string out = buf;
+    if (out.find_first_of(".eni") == std::string::npos) out += ".0";
+    if (formatted_.size() <= size_t(col)) formatted_.resize(size_t(col) + 1);
+    formatted_[size_t(col)] = std::move(out);
+    return formatted_[size_t(col)];
   }
-  int columns() const override { return res_ ? PQnfields(res_) : 0; }
-  std::string ColumnName(int col) const override { return res_ ? PQfname(res_, col) : ""; }
+  int columns() const override { return PQnfields(Described()); }
+  std::string ColumnName(int col) const override { return PQfname(Described(), col); }
 
  private:
   void Set(int index, std::string value) {
     if (index >= 1 && index <= int(values_.size())) values_[size_t(index - 1)] = std::move(value);
   }
+  // The result, or before the first run the statement's description (prepared for it).
+  const PGresult* Described() const;
   PgDatabase& db_;
+  mutable std::vector<std::string> formatted_;  // floats reformatted by TextView
+  mutable PGresult* described_ = nullptr;
   std::string sql_;
   std::string name_;  // set once prepared on the server
   std::vector<std::optional<std::string>> values_;
@@ -235,9 +250,26 @@ PgStatement::PgStatement(PgDatabase& db, std::string_view sql) : db_(db) {
 
 PgStatement::~PgStatement() {
   PQclear(res_);
+  PQclear(described_);
   if (!name_.empty() && PQstatus(db_.conn()) == CONNECTION_OK) {
     PQclear(PQexec(db_.conn(), ("DEALLOCATE " + name_).c_str()));  // a name we made: no user text
   }
+}
+
+const PGresult* PgStatement::Described() const {
+  if (res_) return res_;
+  if (!described_) {
+    auto* self = const_cast<PgStatement*>(this);
+    if (name_.empty()) {
+      std::string name = db_.NextName();
+      db_.Check(PQprepare(db_.conn(), name.c_str(), sql_.c_str(), int(values_.size()), nullptr), "preparing SQL");
+      self->name_ = std::move(name);
+    }
+    PGresult* d = PQdescribePrepared(db_.conn(), name_.c_str());
+    db_.Check(d, "describing SQL");
+    described_ = d;
+  }
+  return described_;
 }
 
 bool PgStatement::Step() {
@@ -245,7 +277,7 @@ bool PgStatement::Step() {
   std::vector<const char*> values(values_.size());
   for (size_t i = 0; i < values_.size(); ++i) values[i] = values_[i] ? values_[i]->c_str() : nullptr;
   int n = int(values.size());
-  if (runs_++ == 1) {  // the second run: worth a server-side plan
+  if (runs_++ == 1 && name_.empty()) {  // the second run: worth a server-side plan
     std::string name = db_.NextName();
     db_.Check(PQprepare(db_.conn(), name.c_str(), sql_.c_str(), n, nullptr), "preparing SQL");
     name_ = std::move(name);

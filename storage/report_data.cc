@@ -251,7 +251,7 @@ Headline ReadHeadline(sql::Database& db, int64_t run_id) {
     // One pass over the run's rows for every headline count.
     auto st = db.Prepare(
         "SELECT count(*), count(error), coalesce(sum(wire_bytes), 0), count(*) FILTER (WHERE unchanged = 1), "
-        "coalesce(sum(max(attempts - 1, 0)), 0), count(*) FILTER (WHERE error IS NOT NULL OR status >= 400), "
+        "coalesce(sum(CASE WHEN attempts > 1 THEN attempts - 1 ELSE 0 END), 0), count(*) FILTER (WHERE error IS NOT NULL OR status >= 400), "
         "count(*) FILTER (WHERE redirects > 0) FROM results WHERE run_id = ?");
     st.Bind(1, run_id);
     st.Step();

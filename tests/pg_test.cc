@@ -11,7 +11,9 @@
 #include <clocale>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -220,6 +222,135 @@ TEST_CASE("--per-host holds across 3 workers, measured from each server's own lo
   for (auto& s : servers) {
     CHECK(s->Requests() == 100);
     CHECK(PeakInFlight(*s) <= 2);  // --per-host 2, although 3 workers x 50 could have sent 150
+  }
+}
+
+namespace {
+// Copies a crawl database's runs, results and links from SQLite into PostgreSQL (schema made by opening a
+// ResultStore), so that both hold the same crawl.
+void CopyCrawl(const std::string& from, const std::string& to) {
+  { gc::storage::ResultStore create(to); }
+  sql::Database src(from, sql::Database::Mode::kReadOnly);
+  sql::Database dst(to, sql::Database::Mode::kReadWrite);
+  for (const char* table : {"runs", "results", "links"}) {
+    auto read = src.Prepare(std::string("SELECT * FROM ") + table);
+    std::optional<sql::Statement> write;
+    while (read.Step()) {
+      if (!write) {
+        std::string cols, params;
+        for (int i = 0; i < read.columns(); ++i) {
+          cols += (i ? ", " : "") + read.ColumnName(i);
+          params += i ? ", ?" : "?";
+        }
+        write.emplace(dst.Prepare(std::string("INSERT INTO ") + table + " (" + cols + ") VALUES (" + params + ")"));
+      }
+      for (int i = 0; i < read.columns(); ++i) {
+        std::string name = read.ColumnName(i);
+        bool real = name.size() > 3 && (name.ends_with("_ms") || name == "active_s");
+        if (read.IsNull(i)) {
+          write->BindNull(i + 1);
+        } else if (read.IsNumber(i)) {
+          if (real) {
+            write->Bind(i + 1, read.Real(i));
+          } else {
+            write->Bind(i + 1, read.Int(i));
+          }
+        } else {
+          write->Bind(i + 1, read.TextView(i));
+        }
+      }
+      write->Run();
+    }
+  }
+}
+
+// "" when equal, else the first line that differs, from both.
+std::string FirstDifference(const std::string& a, const std::string& b) {
+  std::istringstream x(a), y(b);
+  std::string la, lb;
+  for (int line = 1;; ++line) {
+    bool more_a = bool(std::getline(x, la)), more_b = bool(std::getline(y, lb));
+    if (!more_a && !more_b) return "";
+    if (la != lb || more_a != more_b) {
+      size_t at = 0;
+      while (at < la.size() && at < lb.size() && la[at] == lb[at]) ++at;
+      size_t from = at > 100 ? at - 100 : 0;
+      auto cut = [from](const std::string& s) { return s.substr(std::min(from, s.size()), 250); };
+      return "line " + std::to_string(line) + ", column " + std::to_string(at) + ":\n  sqlite:   ..." + cut(la) +
+             "\n  postgres: ..." + cut(lb);
+    }
+  }
+}
+
+std::string Replaced(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+}  // namespace
+
+TEST_CASE("runs, report, export and diff say the same of one crawl on PostgreSQL as on SQLite") {
+  // Two runs of one list whose answers change between them: statuses, errors, sizes, titles, redirects.
+  TestServer server;
+  int round = 0;
+  server.Handle("/p*", [&round](const HttpRequest& req, Conn& c) {
+    int i = std::atoi(req.path.substr(2).c_str());
+    if (i % 7 == 3) {
+      c.Respond(404, "<title>gone</title>");
+      return;
+    }
+    if (i % 11 == 5 && round == 1) {
+      c.Respond(500, "oops", "text/plain");
+      return;
+    }
+    std::string body = "<title>Page " + std::to_string(i) + (round == 1 && i % 5 == 0 ? " (new)" : "") + "</title>";
+    body += std::string(size_t(100 + i * (round == 1 && i % 3 == 0 ? 13 : 7)), 'x');
+    c.Respond(200, body);
+  });
+  server.Handle("/r*", [&server](const HttpRequest& req, Conn& c) {
+    c.Send("HTTP/1.1 301 Moved\r\nLocation: " + server.Url("/p" + req.path.substr(2)) + "\r\nContent-Length: 0\r\n\r\n");
+  });
+  std::string list;
+  for (int i = 0; i < 60; ++i) list += server.Url("/p" + std::to_string(i)) + "\n";
+  for (int i = 0; i < 5; ++i) list += server.Url("/r" + std::to_string(i)) + "\n";
+  list += "not a url\nftp://example.com/x\n";
+  TempDir dir;
+  WriteFile(dir / "list.txt", list);
+  std::string lite = dir / "r.db";
+  for (round = 0; round < 2; ++round) {
+    auto f = Run({GREENCRAWL_BIN, "crawl", "--db", lite, "--retries", "0", "--quiet", dir / "list.txt"}, "lite");
+    REQUIRE(f.exit_code == 0);
+  }
+  std::string pgdb = pg->NewDatabase();
+  CopyCrawl(lite, pgdb);
+  std::vector<std::vector<std::string>> commands = {
+      {"runs"}, {"runs", "--json"}, {"report"}, {"report", "--json"}, {"report", "--run", "1", "--all"},
+      {"export"}, {"export", "--format", "jsonl"}, {"diff"}, {"diff", "--json"}, {"diff", "1", "2"},
+      {"report", "--html", "-o", "-"}};
+  for (const auto& command : commands) {
+    auto args = [&](const std::string& db) {
+      std::vector<std::string> a = {GREENCRAWL_BIN};
+      a.insert(a.end(), command.begin(), command.end());
+      a.push_back("--db");
+      a.push_back(db);
+      return a;
+    };
+    auto on_lite = Run(args(lite), "cmp-lite");
+    auto on_pg = Run(args(pgdb), "cmp-pg");
+    std::string shown = command[0] + (command.size() > 1 ? " " + command[1] : "");
+    INFO(shown << "\npostgres stderr: " << on_pg.err);
+    CHECK(on_lite.exit_code == 0);
+    CHECK(on_pg.exit_code == 0);
+    CHECK(on_lite.out.size() > 20);
+    // The HTML report names its database (escaped) and the time it was made.
+    std::string pg_out = Replaced(Replaced(on_pg.out, pgdb, lite), Replaced(pgdb, "&", "&amp;"), lite);
+    std::string lite_out = on_lite.out;
+    for (std::string* text : {&pg_out, &lite_out}) {
+      size_t at = text->find("<footer>Generated ");
+      if (at != std::string::npos) text->replace(at + 18, 24, "(time)");
+    }
+    CHECK(FirstDifference(lite_out, pg_out) == "");
   }
 }
 
