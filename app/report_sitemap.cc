@@ -1,6 +1,8 @@
 #include "app/report_sitemap.h"
 
+#include "app/html_escape.h"
 #include "app/json.h"
+#include "app/report_format.h"
 
 namespace gc::report {
 namespace {
@@ -79,6 +81,39 @@ std::string SitemapJson(const storage::SitemapFindings& f) {
     s += ",\"not_linked_count\":null,\"not_linked\":null,\"not_in_sitemap_count\":null,\"not_in_sitemap\":null";
   }
   return s + "}";
+}
+
+std::string SitemapHtml(const storage::SitemapFindings& f) {
+  auto link = [](const std::string& url) {
+    std::string text = HtmlText(url, 200);
+    if (!IsWebUrl(url)) return text;
+    return "<a href=\"" + HtmlAttr(url, 4096) + "\" rel=\"noopener noreferrer\">" + text + "</a>";
+  };
+  auto table = [&](const char* id, const std::string& heading, const std::vector<storage::SitemapUrl>& rows,
+                   int64_t total, const char* from_label, bool outcome) {
+    std::string s = "<h3 id=\"" + std::string(id) + "\">" + heading + " <span class=\"muted\">" + Count(total) +
+                    "</span></h3>";
+    if (rows.empty()) return s + "<p class=\"empty\">None.</p>";
+    s += "<table class=\"sortable\"><thead><tr><th>URL</th>" + std::string(outcome ? "<th>outcome</th>" : "") +
+         "<th>" + from_label + "</th></tr></thead><tbody>";
+    for (const auto& u : rows) {
+      s += "<tr><td class=\"url\">" + link(u.url) + "</td>";
+      if (outcome) s += "<td>" + HtmlText(u.outcome, 60) + "</td>";
+      s += "<td class=\"url\">" + link(u.from) + "</td></tr>";
+    }
+    s += "</tbody></table>";
+    if (int64_t(rows.size()) < total) s += "<p class=\"muted\">" + Count(int64_t(rows.size())) + " of " + Count(total) + " shown.</p>";
+    return s;
+  };
+  std::string s = "<p>" + Count(f.files) + " sitemap file(s), " + Count(f.urls) + " URLs listed.</p>";
+  s += table("sitemap-broken", "In the sitemap but broken", f.broken, f.broken_count, "sitemap", true);
+  if (!f.links_known) {
+    return s + "<p class=\"muted\">Orphans are not known: the run recorded no links (crawl with --depth 1 or more).</p>";
+  }
+  s += table("sitemap-not-linked", "In the sitemap but not linked", f.not_linked, f.not_linked_count, "sitemap", false);
+  s += table("sitemap-not-in", "Linked but not in the sitemap", f.not_in_sitemap, f.not_in_sitemap_count,
+             "linked from", false);
+  return s;
 }
 
 }  // namespace gc::report

@@ -208,11 +208,26 @@ TEST_CASE("report: in the sitemap but broken, and orphans both ways") {
   CHECK(text.out.find("In the sitemap but not linked (4):") != std::string::npos);
   CHECK(text.out.find("Linked but not in the sitemap (1):\n  " + A + "/notinmap.html  (linked from " + A +
                       "/index.html)") != std::string::npos);
+  auto html = Run({GREENCRAWL_BIN, "report", "--db", c.db, "--html", "-o", "-"}, "sitemap-report-html");
+  REQUIRE(html.exit_code == 0);
+  size_t section = html.out.find("<section class=\"block\" id=\"sitemaps\">");
+  REQUIRE(section != std::string::npos);
+  std::string part = html.out.substr(section);
+  CHECK(part.find("In the sitemap but broken <span class=\"muted\">2</span>") != std::string::npos);
+  CHECK(part.find("In the sitemap but not linked <span class=\"muted\">4</span>") != std::string::npos);
+  CHECK(part.find("Linked but not in the sitemap <span class=\"muted\">1</span>") != std::string::npos);
+  CHECK(part.find(A + "/notinmap.html</a>") != std::string::npos);
   // Without --depth there are no links: orphans are not known, and the report says so.
   auto flat = RunCrawl(site, dir, {"--sitemaps"});
   auto flat_text = Run({GREENCRAWL_BIN, "report", "--db", flat.db}, "sitemap-report-flat");
   CHECK(flat_text.out.find("Orphans: not known") != std::string::npos);
   CHECK(flat_text.out.find("In the sitemap but broken (2):") != std::string::npos);
+  // A run without sitemaps has no such section.
+  auto none = RunCrawl(site, dir, {});
+  auto none_html = Run({GREENCRAWL_BIN, "report", "--db", none.db, "--html", "-o", "-"}, "sitemap-report-none");
+  CHECK(none_html.out.find("<section class=\"block\" id=\"sitemaps\">") == std::string::npos);
+  auto none_json = Run({GREENCRAWL_BIN, "report", "--db", none.db, "--json"}, "sitemap-report-none-json");
+  CHECK(none_json.out.find("\"sitemaps\":null}") != std::string::npos);
 }
 
 TEST_CASE("a sitemap over 50,000 URLs is cut at 50,000, marked truncated") {
