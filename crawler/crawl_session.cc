@@ -550,6 +550,19 @@ class CrawlSession {
   // Not --max-size: that is for pages. SitemapReader caps what it inflates at 50 MB too.
   static constexpr int64_t kSitemapFetchBytes = 50'000'000;
 
+  struct SortedSitemapEntry {
+    std::string url;  // canonical
+    std::string lastmod;
+    bool in_scope = false;
+    uint64_t hash = 0;  // XXH3-64 of url, when in scope
+  };
+  struct SortedSitemapBatch {
+    std::vector<SortedSitemapEntry> entries;
+    int64_t invalid = 0;  // locs that are not http(s) URLs
+    bool index = false;   // the entries are child sitemaps
+    bool done = false;    // the file is read to its end (or its cap)
+  };
+
   struct SitemapJob {
     std::string url;   // canonical
     std::string root;  // the scope root of its URLs: the listed URL of the origin, or the --sitemap URL
@@ -635,36 +648,51 @@ class CrawlSession {
       auto key = std::make_shared<std::string>(scope_->Key(job.root));
       int64_t added = 0;
       while (!stopping_) {
-        auto work = RunInPool([reader] { return reader->Next(1000); });
-        std::vector<SitemapEntry> entries = co_await work;
-        if (entries.empty()) break;
-        bool index = reader->kind() == SitemapReader::Kind::kIndex;
-        for (SitemapEntry& e : entries) {
-          auto c = urls::Canonicalize(e.loc);
-          if (!c.ok()) {
-            ++file.skipped;
-            continue;
+        // Parse, canonical form, scope and hash on the pool, as for a page's links: the loop only looks
+        // hashes up.
+        auto work = RunInPool([reader, scope = scope_, key] {
+          SortedSitemapBatch out;
+          std::vector<SitemapEntry> entries = reader->Next(1000);
+          out.done = reader->done();
+          out.index = reader->kind() == SitemapReader::Kind::kIndex;
+          for (SitemapEntry& e : entries) {
+            auto c = urls::Canonicalize(e.loc);
+            if (!c.ok()) {
+              ++out.invalid;
+              continue;
+            }
+            SortedSitemapEntry s{std::move(c.url), std::move(e.lastmod), false, 0};
+            if (!out.index && scope->AllowsUnder(*key, s.url)) {
+              s.in_scope = true;
+              s.hash = XXH3_64bits(s.url.data(), s.url.size());
+            }
+            out.entries.push_back(std::move(s));
           }
-          if (index) {
+          return out;
+        });
+        SortedSitemapBatch batch = co_await work;
+        file.skipped += batch.invalid;
+        for (SortedSitemapEntry& e : batch.entries) {
+          if (batch.index) {
             if (job.nesting + 1 > kMaxSitemapNesting || children->size() >= kMaxSitemapFiles) {
               ++file.skipped;
             } else {
-              children->push_back(std::move(c.url));
+              children->push_back(std::move(e.url));
             }
             continue;
           }
-          if (scope_->AllowsUnder(*key, c.url)) {
-            uint64_t hash = XXH3_64bits(c.url.data(), c.url.size());
-            if (auto row = frontier_.Add(Candidate{c.url, hash, 0, job.root, "sitemap", job.url})) {
+          if (e.in_scope) {
+            if (auto row = frontier_.Add(Candidate{e.url, e.hash, 0, job.root, "sitemap", job.url})) {
               if (row->seq > 0) ++added;
               batch_.discovered.push_back(std::move(*row));
             }
           }
           batch_.sitemap_urls.push_back(
-              {std::move(c.url), job.url, e.lastmod.empty() ? std::nullopt : std::optional(std::move(e.lastmod))});
+              {std::move(e.url), job.url, e.lastmod.empty() ? std::nullopt : std::optional(std::move(e.lastmod))});
         }
         if (batch_.size() >= 20'000) SendBatch();
         changed_.Set();  // the dispatcher may have URLs to start
+        if (batch.done) break;
         // A storage thread that falls behind holds the reader back, as it holds new transfers back.
         while (storage_->backlog() > 8 && !stopping_) co_await Sleep(5);
       }

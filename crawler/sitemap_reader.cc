@@ -81,7 +81,9 @@ void XmlError(void* context, xmlErrorPtr error) {
 
 }  // namespace
 
-SitemapReader::SitemapReader(std::string body, SitemapLimits limits) : body_(std::move(body)), limits_(limits) {}
+SitemapReader::SitemapReader(std::string body, SitemapLimits limits) : body_(std::move(body)), limits_(limits) {
+  InitLibxml();  // here, on the thread that makes readers (the loop), not on a pool thread mid-parse
+}
 
 SitemapReader::~SitemapReader() = default;
 
@@ -139,7 +141,6 @@ int SitemapReader::Read(char* buf, int len) {
 
 void SitemapReader::Start() {
   started_ = true;
-  InitLibxml();
   if (body_.size() >= 2 && uint8_t(body_[0]) == 0x1f && uint8_t(body_[1]) == 0x8b) {
     inflate_ = std::make_unique<Inflate>();
   }
