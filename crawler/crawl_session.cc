@@ -21,7 +21,7 @@
 #include "greenlet/spawn.h"
 #include "crawler/frontier.h"
 #include "crawler/page_links.h"
-#include "crawler/sitemap_reader.h"
+#include "crawler/sitemap_links.h"
 #include "greenlet/signals.h"
 #include "greenlet/sync.h"
 #include "greenlet/thread_pool.h"
@@ -550,19 +550,6 @@ class CrawlSession {
   // Not --max-size: that is for pages. SitemapReader caps what it inflates at 50 MB too.
   static constexpr int64_t kSitemapFetchBytes = 50'000'000;
 
-  struct SortedSitemapEntry {
-    std::string url;  // canonical
-    std::string lastmod;
-    bool in_scope = false;
-    uint64_t hash = 0;  // XXH3-64 of url, when in scope
-  };
-  struct SortedSitemapBatch {
-    std::vector<SortedSitemapEntry> entries;
-    int64_t invalid = 0;  // locs that are not http(s) URLs
-    bool index = false;   // the entries are child sitemaps
-    bool done = false;    // the file is read to its end (or its cap)
-  };
-
   struct SitemapJob {
     std::string url;   // canonical
     std::string root;  // the scope root of its URLs: the listed URL of the origin, or the --sitemap URL
@@ -648,31 +635,13 @@ class CrawlSession {
       auto key = std::make_shared<std::string>(scope_->Key(job.root));
       int64_t added = 0;
       while (!stopping_) {
-        // Parse, canonical form, scope and hash on the pool, as for a page's links: the loop only looks
-        // hashes up.
+        // Parse, canonical form, scope and hash on the pool (sitemap_links.h), as for a page's links.
         auto work = RunInPool([reader, scope = scope_, key] {
-          SortedSitemapBatch out;
-          std::vector<SitemapEntry> entries = reader->Next(1000);
-          out.done = reader->done();
-          out.index = reader->kind() == SitemapReader::Kind::kIndex;
-          for (SitemapEntry& e : entries) {
-            auto c = urls::Canonicalize(e.loc);
-            if (!c.ok()) {
-              ++out.invalid;
-              continue;
-            }
-            SortedSitemapEntry s{std::move(c.url), std::move(e.lastmod), false, 0};
-            if (!out.index && scope->AllowsUnder(*key, s.url)) {
-              s.in_scope = true;
-              s.hash = XXH3_64bits(s.url.data(), s.url.size());
-            }
-            out.entries.push_back(std::move(s));
-          }
-          return out;
+          return NextSitemapLinks(*reader, 1000, *scope, *key);
         });
-        SortedSitemapBatch batch = co_await work;
+        SitemapLinks batch = co_await work;
         file.skipped += batch.invalid;
-        for (SortedSitemapEntry& e : batch.entries) {
+        for (SitemapLink& e : batch.links) {
           if (batch.index) {
             if (job.nesting + 1 > kMaxSitemapNesting || children->size() >= kMaxSitemapFiles) {
               ++file.skipped;
@@ -690,11 +659,15 @@ class CrawlSession {
           batch_.sitemap_urls.push_back(
               {std::move(e.url), job.url, e.lastmod.empty() ? std::nullopt : std::optional(std::move(e.lastmod))});
         }
-        if (batch_.size() >= 20'000) SendBatch();
+        // Smaller batches than Record()'s 20,000 rows: a sitemap makes rows far faster than transfers do,
+        // and each waiting row holds its strings (bench/RESULTS.md).
+        if (batch_.size() >= 5'000) SendBatch();
         changed_.Set();  // the dispatcher may have URLs to start
         if (batch.done) break;
-        // A storage thread that falls behind holds the reader back, as it holds new transfers back.
-        while (storage_->backlog() > 8 && !stopping_) co_await Sleep(5);
+        // A storage thread that falls behind holds the reader back, sooner than it holds transfers back:
+        // the reader makes rows far faster than transfers do, and each waiting batch is up to 20,000
+        // rows (with 8 waiting, 1,000,000 URLs peaked at 92 MB RSS; with 2, see bench/RESULTS.md).
+        while (storage_->backlog() > 2 && !stopping_) co_await Sleep(5);
       }
       static constexpr const char* kKinds[] = {nullptr, "urlset", "index", "text"};
       if (const char* kind = kKinds[int(reader->kind())]) file.kind = kind;

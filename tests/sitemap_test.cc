@@ -152,6 +152,20 @@ TEST_CASE("--sitemaps: robots.txt names an index; its XML, gzip and text childre
   CHECK(Scalar(c.db, "SELECT count(*) FROM sitemap_urls") == 9);
 }
 
+TEST_CASE("a sitemap URL in scope but on an unlisted private address is refused by the address policy") {
+  Site site;
+  TempDir dir;
+  // --scope any lets 127.0.0.2 in; the default private-address policy ("listed") still refuses a
+  // loopback host the list does not name.
+  auto c = RunCrawl(site, dir, {"--sitemaps", "--scope", "any"});
+  CHECK(c.f.exit_code == 0);
+  std::string x = site.b.Url("/x.html");
+  REQUIRE(c.rows.count(x) == 1);
+  CHECK(c.rows[x].outcome == "private_address");
+  CHECK(c.rows[x].source_kind == "sitemap");
+  CHECK(site.b.Received() == 0);
+}
+
 TEST_CASE("--sitemaps falls back to /sitemap.xml when robots.txt names no sitemap") {
   Site site(/*robots_names_sitemap=*/false);
   site.a.Handle("/sitemap.xml", Static(UrlSet({{site.a.Url("/c.html"), ""}}), "application/xml"));
