@@ -54,6 +54,7 @@ struct Site {
         {"/orphan.html", "<title>Orphan</title>"},
         {"/notinmap.html", "<title>Not in the sitemap</title>"},
         {"/private/p.html", "<title>Private</title>"},
+        {"/listed.html", "<title>Listed only</title>"},
     };
     a.Handle("/robots.txt", [this](const HttpRequest&, Conn& c) { c.Respond(200, robots, "text/plain"); });
     a.Handle("/sitemap_index.xml",
@@ -195,8 +196,11 @@ TEST_CASE("without --sitemaps no sitemap is read; --sitemap URL reads only that 
 TEST_CASE("report: in the sitemap but broken, and orphans both ways") {
   Site site;
   TempDir dir;
-  auto c = RunCrawl(site, dir, {"--sitemaps", "--depth", "2"});
+  // listed.html is listed, fetched fine and in no sitemap: not "linked but not in the sitemap".
+  auto c = RunCrawl(site, dir, {"--sitemaps", "--depth", "2"},
+                    site.a.Url("/index.html") + "\n" + site.a.Url("/listed.html") + "\n");
   REQUIRE(c.f.exit_code == 0);
+  CHECK(c.rows["/listed.html"].outcome == "200");
   CHECK(c.rows["/notinmap.html"].source_kind == "link");
   CHECK(c.rows["/notinmap.html"].source == "/index.html");
   auto json = Run({GREENCRAWL_BIN, "report", "--db", c.db, "--json"}, "sitemap-report-json");
