@@ -223,10 +223,6 @@ class CrawlSession {
         if (auto c = urls::Canonicalize(url); c.ok()) listed_hosts_->emplace(urls::CanonicalHost(c.url));
       }
     }
-    if (SitemapsOn()) {
-      sitemaps_reading_ = true;
-      sitemap_reader_ = Spawn(&CrawlSession::ReadSitemaps, this);
-    }
     if (o_.depth > 0 || SitemapsOn()) {
       // What the run already knows (a resumed run, or the listed URLs): found again, it adds nothing.
       // Named awaitables throughout: g++ 12 mis-destroys a temporary one that owns state (docs/hacking.md).
@@ -239,6 +235,11 @@ class CrawlSession {
       });
       auto seeds = co_await read;
       for (auto [hash, depth, done] : seeds) frontier_.Seed(hash, depth, done);
+    }
+    if (SitemapsOn()) {
+      // After the seeding: a listed URL (or, resumed, a known one) that a sitemap names again adds nothing.
+      sitemaps_reading_ = true;
+      sitemap_reader_ = Spawn(&CrawlSession::ReadSitemaps, this);
     }
     auto flusher = Spawn(&CrawlSession::Flusher, this);
     auto ticker = Spawn(&CrawlSession::Ticker, this);

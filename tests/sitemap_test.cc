@@ -3,6 +3,9 @@
 // caps, hostile XML, where each result came from, and `report`'s sitemap findings (orphans both ways).
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
+#include <chrono>
 #include <map>
 #include <set>
 #include <string>
@@ -298,4 +301,39 @@ TEST_CASE("hostile sitemaps: billion laughs, an external entity, an index nested
   CHECK(Scalar(c.db, "SELECT skipped FROM sitemaps WHERE url LIKE '%/deep2.xml'") == 1);
   CHECK(Text(c.db, "SELECT error FROM sitemaps WHERE url LIKE '%/page.html'").find("not a sitemap") !=
         std::string::npos);
+}
+
+TEST_CASE("a sitemap crawl killed with SIGKILL resumes to every sitemap URL, each once") {
+  TestServer a{"127.0.0.1"};
+  std::vector<std::pair<std::string, std::string>> urls;
+  for (int i = 0; i < 600; ++i) urls.push_back({a.Url("/p/" + std::to_string(i) + ".html"), ""});
+  a.Handle("/robots.txt", Static("User-agent: *\n", "text/plain"));
+  a.Handle("/sitemap.xml", Static(UrlSet(urls), "application/xml"));
+  a.Handle("/*", [](const HttpRequest&, Conn& c) {
+    if (c.Sleep(20)) c.Respond(200, "<title>p</title>");  // ~6 s at 2 in flight: time for the kill
+  });
+  TempDir dir;
+  WriteFile(dir / "seed.txt", a.Url("/") + "\n");
+  std::string db = dir / "killed.db";
+  std::vector<std::string> args = {GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--sitemaps", "--concurrency", "2"};
+  auto child = Start([&] {
+    auto v = args;
+    v.push_back(dir / "seed.txt");
+    return v;
+  }(), "sitemap-kill");
+  REQUIRE(WaitForRows(db, 100, std::chrono::seconds(120)));
+  kill(child.pid, SIGKILL);
+  CHECK(Wait(child).signal == SIGKILL);
+  int64_t partial = Scalar(db, "SELECT count(*) FROM results");
+  CHECK(partial < 601);
+  args.push_back("--resume");
+  args.push_back(dir / "seed.txt");
+  auto f = Run(args, "sitemap-resume");
+  CHECK(f.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == 601);
+  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == 601);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE source_kind = 'sitemap'") == 600);
+  CHECK(Scalar(db, "SELECT count(*) FROM sitemap_urls") == 600);
+  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);
+  CHECK(a.Received("/sitemap.xml") == 2);  // read again by the resumed session
 }
