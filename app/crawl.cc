@@ -41,6 +41,12 @@ std::string WithoutPassword(const std::string& url) {
   return url.substr(0, scheme + 3) + "***" + url.substr(at);
 }
 
+std::string StringArray(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + JsonString(items[i]);
+  return out + "]";
+}
+
 std::string OptionsJson(const CrawlOptions& o) {
   std::string headers = "[";
   // Credentials are stored redacted: the database is shared and read by people and reports.
@@ -54,7 +60,8 @@ std::string OptionsJson(const CrawlOptions& o) {
          ",\"max_pages\":" + std::to_string(o.max_pages) + ",\"conditional\":" + JsonString(o.conditional) +
          ",\"retries\":" + std::to_string(o.retries) + ",\"config\":" + JsonString(o.config) +
          ",\"proxy\":" + JsonString(WithoutPassword(o.proxy)) + ",\"cookies\":" + (o.cookies ? "true" : "false") +
-         ",\"limit_rate\":" + std::to_string(o.limit_rate) +
+         ",\"limit_rate\":" + std::to_string(o.limit_rate) + ",\"sitemaps\":" + (o.sitemaps ? "true" : "false") +
+         ",\"sitemap\":" + StringArray(o.sitemap) +
          ",\"ignore_nofollow\":" +
          (o.ignore_nofollow ? "true" : "false") + ",\"ignore_robots\":" + (o.ignore_robots ? "true" : "false") +
          ",\"settings\":" + JsonString(WorkerConfig(o)) + "}";
@@ -298,7 +305,7 @@ Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p
     store.SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
     store.Analyze();
     total = c.queued;
-    if (c.queued == 0 && c.invalid == 0) {
+    if (c.queued == 0 && c.invalid == 0 && o.sitemap.empty()) {
       err << "greencrawl: warning: " << o.list << " holds no URLs (blank lines and #comments only)\n";
     }
     if (!o.quiet) {

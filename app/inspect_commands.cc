@@ -13,6 +13,7 @@
 #include "app/crawl.h"
 #include "app/json.h"
 #include "app/report_html.h"
+#include "app/report_sitemap.h"
 #include "app/run_lock.h"
 #include "storage/result_store.h"
 #include "storage/inspect.h"
@@ -119,6 +120,7 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
                std::ostream& out) {
   storage::Inspector in(db);
   auto r = in.MakeReport(in.ResolveRun(run), top, all);
+  auto sitemaps = in.Sitemaps(r.run.id, all ? 0 : storage::kBrokenListed);
   r.run.status = ShownStatus(r.run, RunLock::Holder(db));
   if (json) {
     auto counts = [](const std::vector<storage::CountRow>& rows) {
@@ -151,7 +153,7 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
       for (size_t k = 0; k < b.referrers.size(); ++k) out << (k ? "," : "") << JsonString(b.referrers[k]);
       out << "]}";
     }
-    out << "]}\n";
+    out << "],\"sitemaps\":" << report::SitemapJson(sitemaps) << "}\n";
     return kExitOk;
   }
   const auto& s = r.run;
@@ -193,6 +195,7 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   if (int64_t(r.broken.size()) < r.broken_count) {
     out << "  ... " << r.broken_count - int64_t(r.broken.size()) << " more (--all lists them all)\n";
   }
+  report::PrintSitemapText(sitemaps, out);
   return kExitOk;
 }
 

@@ -10,6 +10,7 @@
 
 #include "app/crawl.h"
 #include "app/html_escape.h"
+#include "app/report_sitemap.h"
 #include "app/json.h"
 #include "app/report_format.h"
 #include "app/report_sections.h"
@@ -138,6 +139,7 @@ std::string Page(const storage::ReportData& r, const std::string& db_label, cons
   s += Section("largest", "Largest", TopTable(r.largest, "size", true)) + "\n";
   s += Section("redirects", "Redirects <span class=\"muted\">" + Count(r.redirect_total) + "</span>", RedirectTable(r)) +
        "\n";
+  if (r.sitemaps.read) s += Section("sitemaps", "Sitemaps", report::SitemapHtml(r.sitemaps)) + "\n";
   s += "<footer>Generated " + HtmlText(generated_at, 40) + " by greencrawl " GREENCRAWL_VERSION " from " +
        HtmlText(db_label, 300) + ". The same headline: <code>greencrawl report --db " + HtmlText(db_label, 300) +
        " --run " + run + " --json</code>; every row: <code>greencrawl export --run " + run + "</code>.</footer>\n";

@@ -12,6 +12,7 @@
 
 #include "app/crawl.h"
 #include "app/thresholds.h"
+#include "urls/url.h"
 #include "version.h"
 
 namespace gc {
@@ -52,6 +53,11 @@ std::string CheckRegex(const std::string& pattern) {
   char why[128];
   regerror(rc, &re, why, sizeof why);
   return std::string("bad regular expression (POSIX extended): ") + why;
+}
+
+std::string CheckSitemapUrl(const std::string& text) {
+  auto c = urls::Canonicalize(text);
+  return c.ok() ? "" : "not an http(s) URL (" + c.message + ")";
 }
 
 std::string CheckThreshold(const std::string& text) {
@@ -172,6 +178,12 @@ std::vector<Setting> MakeSettings() {
       ranged(Row("max-crawl-delay", "", T::kNumber, "SECONDS", "Obey a robots.txt Crawl-delay up to this many seconds",
                  &O::max_crawl_delay_s),
              0, 86400),
+      Row("sitemaps", "", T::kFlag, "",
+          "Also crawl the URLs of each listed origin's sitemaps (robots.txt Sitemap: lines, else /sitemap.xml)",
+          &O::sitemaps),
+      Checked(Row("sitemap", "", T::kList, "URL", "Also crawl the URLs of this sitemap (repeatable; .xml, .xml.gz, .txt)",
+                  &O::sitemap),
+              CheckSitemapUrl),
       Choices(Row("conditional", "", T::kText, "WHEN",
                   "If-None-Match/If-Modified-Since from the previous run of the list: auto (if there is one), on, off",
                   &O::conditional),

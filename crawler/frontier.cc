@@ -44,7 +44,7 @@ std::optional<storage::FrontierItem> Frontier::Add(Candidate c) {
       max_pages_reached_ = true;
       return std::nullopt;
     }
-    if (IsTrap(c.url)) {
+    if (c.source_kind != "sitemap" && IsTrap(c.url)) {
       ++traps_;
       return std::nullopt;
     }
@@ -78,6 +78,8 @@ std::optional<storage::FrontierItem> Frontier::Add(Candidate c) {
   ++known_;
   if (config_.max_depth > 0 && c.depth >= config_.max_depth) depth_limit_hit_ = true;
   storage::FrontierItem item{std::move(c.url), next_seq_++, c.depth, std::nullopt, std::move(c.root)};
+  item.source_kind = std::move(c.source_kind);
+  item.source = std::move(c.source);
   if (!config_.shared && !spilled_ && seen != UrlSet::Insert::kFull && hosts_.queued() < config_.memory_items) {
     cursor_ = item.seq;  // everything pending up to here is in memory
     Enqueue(item);

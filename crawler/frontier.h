@@ -58,6 +58,9 @@ struct Candidate {
   uint64_t hash = 0;  // XXH3-64 of url
   int64_t depth = 0;
   std::optional<std::string> root;
+  // Where it was found: "link" (source: the page) or "sitemap" (source: the sitemap file). A sitemap's
+  // URLs are the site's own list, not a generated space: the trap guards do not apply to them.
+  std::optional<std::string> source_kind{}, source{};
 };
 
 class Frontier {

@@ -36,6 +36,11 @@ struct CrawlOptions {
   bool ignore_nofollow = false;
   bool ignore_robots = false;   // robots.txt is honoured when following links
   double max_crawl_delay_s = 30;  // robots.txt Crawl-delay is obeyed up to this many seconds
+  // Sitemaps (README "Sitemaps"): --sitemaps reads, for each listed URL's origin, the robots.txt
+  // Sitemap: lines (or /sitemap.xml); --sitemap names sitemap files directly. Their URLs are crawled at
+  // depth 0, within the scope of the listed URL (or of the --sitemap URL) and robots.txt.
+  bool sitemaps = false;
+  std::vector<std::string> sitemap;
   // Scheduled runs (README "Scheduled runs").
   std::string conditional = "auto";  // auto: on when the database has an earlier completed run
   int retries = 2;              // extra attempts for transient failures (timeout, reset, 429, 503)

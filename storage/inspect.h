@@ -91,6 +91,8 @@ struct Report {
   std::vector<BrokenLink> broken;   // the first kBrokenListed of them by URL, or all
 };
 
+struct SitemapFindings;  // storage/sitemap_report.h
+
 struct Change {
   std::string url;
   std::string kind;  // added | removed | status | size | title | content
@@ -135,6 +137,8 @@ class Inspector {
   void Diff(int64_t a, int64_t b, double size_threshold_pct, const std::function<void(const Change&)>& out);
   // The URLs with at least one change: what `changed` and --fail-on changed>N count.
   int64_t ChangedUrls(int64_t a, int64_t b, double size_threshold_pct);
+  // The run's sitemaps against its crawl (storage/sitemap_report.h); `limit` rows per list (0: all).
+  SitemapFindings Sitemaps(int64_t run_id, size_t limit);
 
  private:
   sql::Database db_;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "storage/inspect.h"
+#include "storage/sitemap_report.h"
 #include "storage/sql.h"
 
 namespace gc::storage {
@@ -93,6 +94,7 @@ struct ReportData {
   std::vector<RedirectRow> redirects;
   std::map<std::string, int64_t> change_counts;  // by kind, against `previous`
   std::vector<Change> changes;         // at most changes_per_kind of each kind
+  SitemapFindings sitemaps;            // .read is false for a run that read no sitemap
 };
 
 // Reads the run `run` (the newest when empty) of the database at `db_path`, read-only. Throws

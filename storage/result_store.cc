@@ -41,10 +41,10 @@ sql::Database& Migrated(sql::Database& db) {
 constexpr const char* kResultColumns =
     "run_id, url, final_url, status, size, content_type, title, error, error_message, depth, fetched_at, redirects, "
     "wire_bytes, ip, etag, last_modified, content_hash, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, list_line, "
-    "attempts, unchanged";
+    "attempts, unchanged, source_kind, source";
 
 std::string InsertResultSql(bool postgres) {
-  std::string values = "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  std::string values = "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   if (!postgres) return std::string("INSERT OR REPLACE INTO results (") + kResultColumns + ") " + values;
   // The same effect: the row of (run_id, url) is the latest result.
   std::string set;
@@ -71,22 +71,24 @@ ResultStore::ResultStore(const std::string& path)
                                    "AND (?3 = 0 OR seq = ?3) AND done = 0"
                                  : "UPDATE frontier SET done = 1 WHERE run_id = ? AND url = ? AND (?3 = 0 OR seq = ?3)")),
       insert_frontier_(db_.Prepare(
-          db_.postgres() ? "INSERT INTO frontier (run_id, url, seq, depth, list_line, host) VALUES (?, ?, ?, ?, ?, ?) "
-                           "ON CONFLICT DO NOTHING"
-                         : "INSERT OR IGNORE INTO frontier (run_id, url, seq, depth, list_line) VALUES (?, ?, ?, ?, ?)")),
+          db_.postgres() ? "INSERT INTO frontier (run_id, url, seq, depth, list_line, source_kind, host) "
+                           "VALUES (?, ?, ?, ?, ?, 'list', ?) ON CONFLICT DO NOTHING"
+                         : "INSERT OR IGNORE INTO frontier (run_id, url, seq, depth, list_line, source_kind) "
+                           "VALUES (?, ?, ?, ?, ?, 'list')")),
       insert_link_(db_.Prepare(
           "INSERT INTO links (run_id, from_url, to_url, nofollow) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")),
       // PostgreSQL: seq from the database's sequence (workers discover at once); a URL found nearer the
       // root than a worker fetched it at goes out again (each worker knows only its own fetches).
       discover_(db_.Prepare(
           db_.postgres()
-              ? "INSERT INTO frontier (run_id, url, seq, depth, list_line, root, host) "
-                "VALUES (?1, ?2, nextval('frontier_seq'), ?4, NULL, ?5, ?6) "
+              ? "INSERT INTO frontier (run_id, url, seq, depth, list_line, root, source_kind, source, host) "
+                "VALUES (?1, ?2, nextval('frontier_seq'), ?4, NULL, ?5, ?6, ?7, ?8) "
                 "ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth, done = 0, "
                 "seq = CASE WHEN frontier.done = 1 THEN excluded.seq ELSE frontier.seq END, "
                 "lease = CASE WHEN frontier.done = 1 THEN NULL ELSE frontier.lease END "
                 "WHERE excluded.depth < frontier.depth AND (frontier.done = 0 OR ?3 > 0)"
-              : "INSERT INTO frontier (run_id, url, seq, depth, list_line, root) VALUES (?, ?, ?, ?, NULL, ?) "
+              : "INSERT INTO frontier (run_id, url, seq, depth, list_line, root, source_kind, source) "
+                "VALUES (?, ?, ?, ?, NULL, ?, ?, ?) "
                 "ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth "
                 "WHERE excluded.depth < frontier.depth AND frontier.done = 0")),
       refetch_(db_.Prepare("UPDATE frontier SET done = 0, seq = ?, depth = ? WHERE run_id = ? AND url = ?")),
@@ -95,7 +97,16 @@ ResultStore::ResultStore(const std::string& path)
       previous_(db_.Prepare(
           "SELECT run_id, status, size, etag, last_modified, content_hash, title, content_type FROM results "
           "WHERE url = ? AND run_id < ? AND error IS NULL AND (status BETWEEN 200 AND 299 OR status = 304) "
-          "ORDER BY run_id DESC LIMIT 1")) {
+          "ORDER BY run_id DESC LIMIT 1")),
+      insert_sitemap_url_(db_.Prepare(
+          "INSERT INTO sitemap_urls (run_id, url, sitemap, lastmod) VALUES (?, ?, ?, ?) "
+          "ON CONFLICT (run_id, url) DO NOTHING")),
+      // A resumed run reads its sitemaps again: the newer reading of a file wins.
+      upsert_sitemap_(db_.Prepare(
+          "INSERT INTO sitemaps (run_id, url, kind, status, error, urls, skipped, truncated) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, url) DO UPDATE SET kind = excluded.kind, "
+          "status = excluded.status, error = excluded.error, urls = excluded.urls, skipped = excluded.skipped, "
+          "truncated = excluded.truncated")) {
   // The crawl's writer inserts links and frontier rows in key order of URLs, i.e. all over the B-trees:
   // with SQLite's 2 MB default cache half of its time went to pread-ing pages back (perf, bench case d).
   // 32 MB keeps the hot pages; fewer checkpoints (16 MB of WAL) rewrite them less often.
@@ -172,12 +183,17 @@ bool ResultStore::AddToFrontier(int64_t run_id, const FrontierItem& item) {
 std::vector<FrontierItem> ResultStore::PendingAfter(int64_t run_id, int64_t after_seq, size_t limit,
                                                     bool with_previous) {
   auto st = db_.Prepare(
-      "SELECT url, seq, depth, list_line, root FROM frontier WHERE run_id = ? AND done = 0 AND seq > ? "
+      "SELECT url, seq, depth, list_line, root, source_kind, source FROM frontier "
+      "WHERE run_id = ? AND done = 0 AND seq > ? "
       "ORDER BY seq LIMIT ?");
   st.Bind(1, run_id).Bind(2, after_seq).Bind(3, int64_t(limit));
   std::vector<FrontierItem> out;
   while (st.Step()) {
     FrontierItem item{st.Text(0), st.Int(1), st.Int(2), st.OptInt(3), st.OptText(4)};
+    if (!item.list_line) {  // listed URLs say so by their line
+      item.source_kind = st.OptText(5);
+      item.source = st.OptText(6);
+    }
     if (with_previous) {
       item.previous = Previous(item.url, run_id);
       item.previous_loaded = true;
@@ -280,14 +296,26 @@ void ResultStore::Write(int64_t run_id, const WriteBatch& batch) {
     } else if (item.seq == 0) {  // found nearer the root: the row exists, only its depth falls
       lower_depth_.Bind(1, item.depth).Bind(2, run_id).Bind(3, item.url).Bind(4, item.depth).Run();
     } else {
-      discover_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.root).Run();
+      discover_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.root);
+      discover_.Bind(6, item.source_kind).Bind(7, item.source).Run();
     }
   }
+  WriteSitemaps(run_id, batch);
   for (const ResultRow& r : batch.results) WriteResult(run_id, r);
   for (const LinkRow& l : batch.links) {
     insert_link_.Bind(1, run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();
   }
   tx.Commit();
+}
+
+void ResultStore::WriteSitemaps(int64_t run_id, const WriteBatch& batch) {
+  for (const SitemapUrlRow& u : batch.sitemap_urls) {
+    insert_sitemap_url_.Bind(1, run_id).Bind(2, u.url).Bind(3, u.sitemap).Bind(4, u.lastmod).Run();
+  }
+  for (const SitemapFileRow& f : batch.sitemaps) {
+    upsert_sitemap_.Bind(1, run_id).Bind(2, f.url).Bind(3, f.kind).Bind(4, f.status).Bind(5, f.error);
+    upsert_sitemap_.Bind(6, f.urls).Bind(7, f.skipped).Bind(8, int64_t(f.truncated)).Run();
+  }
 }
 
 void ResultStore::WriteResult(int64_t run_id, const ResultRow& r) {
@@ -298,6 +326,9 @@ void ResultStore::WriteResult(int64_t run_id, const ResultRow& r) {
   s.Bind(16, r.last_modified).Bind(17, r.content_hash).Bind(18, r.dns_ms).Bind(19, r.connect_ms);
   s.Bind(20, r.tls_ms).Bind(21, r.ttfb_ms).Bind(22, r.total_ms).Bind(23, r.list_line).Bind(24, r.attempts);
   s.Bind(25, r.unchanged);
+  std::optional<std::string> kind = r.source_kind;
+  if (!kind && r.list_line) kind = "list";
+  s.Bind(26, kind).Bind(27, r.source);
   s.Run();
   if (r.in_frontier) mark_done_.Bind(1, run_id).Bind(2, r.url).Bind(3, r.seq).Run();
 }

@@ -41,6 +41,9 @@ struct ResultRow {
   int64_t seq = 0;  // the frontier entry's seq this result is for (0: any): a refetch queued since then
                     // (a new seq) is not marked done by an earlier fetch's result
   bool in_frontier = true;  // false for rows that never were (malformed list lines)
+  // Where the URL came from (schema 5): "list", "sitemap" or "link", and the sitemap or referring page.
+  // Unset: "list" when list_line is set.
+  std::optional<std::string> source_kind, source;
 };
 
 // What a URL's latest earlier result said, for conditional requests.
@@ -64,6 +67,23 @@ struct FrontierItem {
   // Discovered only: fetch again a URL already done (found nearer the root after it was fetched at
   // --depth, its links not followed): Write() marks its table row pending at this seq and depth.
   bool refetch = false;
+  // Discovered only: "sitemap" or "link", and the sitemap file or the page it was found on (schema 5).
+  std::optional<std::string> source_kind{}, source{};
+};
+
+// A URL a sitemap listed (sitemap_urls), whether or not it is crawled.
+struct SitemapUrlRow {
+  std::string url, sitemap;
+  std::optional<std::string> lastmod;
+};
+
+// One sitemap file read (the sitemaps table).
+struct SitemapFileRow {
+  std::string url;
+  std::optional<std::string> kind, error;
+  std::optional<int64_t> status;
+  int64_t urls = 0, skipped = 0;
+  bool truncated = false;
 };
 
 struct LinkRow {
@@ -77,8 +97,14 @@ struct WriteBatch {
   std::vector<ResultRow> results;
   std::vector<LinkRow> links;
   std::vector<FrontierItem> discovered;
-  bool empty() const { return results.empty() && links.empty() && discovered.empty(); }
-  size_t size() const { return results.size() + links.size() + discovered.size(); }
+  std::vector<SitemapUrlRow> sitemap_urls;
+  std::vector<SitemapFileRow> sitemaps;
+  bool empty() const {
+    return results.empty() && links.empty() && discovered.empty() && sitemap_urls.empty() && sitemaps.empty();
+  }
+  size_t size() const {
+    return results.size() + links.size() + discovered.size() + sitemap_urls.size() + sitemaps.size();
+  }
 };
 
 struct RunRecord {
@@ -200,6 +226,7 @@ class ResultStore {
   };
   void WriteResult(int64_t run_id, const ResultRow& r);
   void WriteShared(int64_t run_id, const WriteBatch& batch);
+  void WriteSitemaps(int64_t run_id, const WriteBatch& batch);
   void EnsureHost(int64_t run_id, std::string_view host);
   // Throws sql::Error when the file opened is no longer at its path (deleted, or replaced).
   void CheckFileStillThere() const;
@@ -214,6 +241,8 @@ class ResultStore {
   sql::Statement refetch_;
   sql::Statement lower_depth_;
   sql::Statement previous_;
+  sql::Statement insert_sitemap_url_;
+  sql::Statement upsert_sitemap_;
   std::vector<std::pair<int64_t, ResultRow>> results_;
   std::vector<PendingLink> links_;
   // Scale-out (PostgreSQL): this worker, its lease, the hosts rows known to exist.

@@ -111,10 +111,13 @@ ResultStore::Claim ResultStore::ClaimWork(int64_t run_id, size_t limit, bool wit
       "AND lease IS DISTINCT FROM ?2 AND host IN (SELECT host FROM hosts WHERE run_id = ?1 AND worker = ?2) "
       "ORDER BY seq LIMIT ?3 FOR UPDATE SKIP LOCKED) "
       "UPDATE frontier SET lease = ?2 WHERE ctid = ANY(ARRAY(SELECT ctid FROM c)) "
-      "RETURNING url, seq, depth, list_line, root");
+      "RETURNING url, seq, depth, list_line, root, source_kind, source");
   urls.Bind(1, run_id).Bind(2, worker_).Bind(3, int64_t(limit));
   while (urls.Step()) {
-    claim.items.push_back(FrontierItem{urls.Text(0), urls.Int(1), urls.Int(2), urls.OptInt(3), urls.OptText(4)});
+    FrontierItem item{urls.Text(0), urls.Int(1), urls.Int(2), urls.OptInt(3), urls.OptText(4)};
+    item.source_kind = urls.OptText(5);
+    item.source = urls.OptText(6);
+    claim.items.push_back(std::move(item));
   }
   urls.Reset();
   std::sort(claim.items.begin(), claim.items.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
@@ -154,8 +157,9 @@ void ResultStore::WriteShared(int64_t run_id, const WriteBatch& batch) {
     std::string_view host = OriginOf(item.url);
     EnsureHost(run_id, host);
     discover_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.root);
-    discover_.Bind(6, host).Run();
+    discover_.Bind(6, item.source_kind).Bind(7, item.source).Bind(8, host).Run();
   }
+  WriteSitemaps(run_id, batch);
   for (const ResultRow& r : batch.results) {
     if (r.in_frontier) {
       if (!mine.count(std::string(OriginOf(r.url)))) {

@@ -98,6 +98,34 @@ CREATE INDEX results_by_url ON results (url, run_id);
 ALTER TABLE runs ADD COLUMN active_s REAL;
 ALTER TABLE runs ADD COLUMN session_started_at TEXT;
 )sql",
+    // 4 -> 5: sitemaps (crawl --sitemaps / --sitemap). Each URL remembers where it came from: the list,
+    // a sitemap, or a page linking to it; sitemap_urls keeps every URL the run's sitemaps listed (with
+    // its <lastmod>), sitemaps each sitemap file read. `report` compares them with the links table
+    // (orphans both ways) and the results (in the sitemap but broken).
+    R"sql(
+ALTER TABLE frontier ADD COLUMN source_kind TEXT;
+ALTER TABLE frontier ADD COLUMN source TEXT;
+ALTER TABLE results ADD COLUMN source_kind TEXT;
+ALTER TABLE results ADD COLUMN source TEXT;
+CREATE TABLE sitemap_urls (
+  run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  url     TEXT NOT NULL,
+  sitemap TEXT NOT NULL,
+  lastmod TEXT,
+  PRIMARY KEY (run_id, url)
+);
+CREATE TABLE sitemaps (
+  run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  url       TEXT NOT NULL,
+  kind      TEXT,
+  status    INTEGER,
+  error     TEXT,
+  urls      INTEGER NOT NULL DEFAULT 0,
+  skipped   INTEGER NOT NULL DEFAULT 0,
+  truncated INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, url)
+);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 }  // namespace

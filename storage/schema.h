@@ -8,7 +8,7 @@
 
 namespace gc::storage {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Sets WAL mode and the connection pragmas, then creates or migrates the schema to kSchemaVersion.
 // Throws sql::Error for a file that is not a greencrawl database or is newer than this program.

@@ -113,6 +113,31 @@ CREATE OR REPLACE FUNCTION julianday(t text) RETURNS double precision LANGUAGE s
   AS $$ SELECT (extract(epoch FROM t::timestamptz) / 86400.0 + 2440587.5)::double precision $$;
 INSERT INTO greencrawl_schema (version) VALUES (0);
 )sql",
+    // 4 -> 5: sitemaps (as SQLite's 4 -> 5).
+    R"sql(
+ALTER TABLE frontier ADD COLUMN source_kind TEXT COLLATE "C";
+ALTER TABLE frontier ADD COLUMN source TEXT COLLATE "C";
+ALTER TABLE results ADD COLUMN source_kind TEXT COLLATE "C";
+ALTER TABLE results ADD COLUMN source TEXT COLLATE "C";
+CREATE TABLE sitemap_urls (
+  run_id  BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  url     TEXT COLLATE "C" NOT NULL,
+  sitemap TEXT COLLATE "C" NOT NULL,
+  lastmod TEXT COLLATE "C",
+  PRIMARY KEY (run_id, url)
+);
+CREATE TABLE sitemaps (
+  run_id    BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  url       TEXT COLLATE "C" NOT NULL,
+  kind      TEXT COLLATE "C",
+  status    BIGINT,
+  error     TEXT COLLATE "C",
+  urls      BIGINT NOT NULL DEFAULT 0,
+  skipped   BIGINT NOT NULL DEFAULT 0,
+  truncated BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, url)
+);
+)sql",
 };
 constexpr int kPgVersion = kPgFirst + int(sizeof(kPgSteps) / sizeof(kPgSteps[0])) - 1;
 static_assert(kPgVersion == kSchemaVersion, "a schema step for SQLite needs its PostgreSQL step too");

@@ -120,7 +120,14 @@ class TestServer {
   std::vector<std::string> received_;  // paths, in the order read
 };
 
-// Gzip-compresses `data` (for Content-Encoding tests).
+// Gzip-compresses `data` (for Content-Encoding tests, and .xml.gz sitemaps served as files).
 std::string Gzip(std::string_view data);
+
+// A handler that answers every request with 200 and `body` (robots.txt, sitemaps, .gz files as bytes).
+inline Handler Static(std::string body, std::string content_type) {
+  return [body = std::move(body), type = std::move(content_type)](const HttpRequest&, Conn& c) {
+    c.Respond(200, body, type);
+  };
+}
 
 }  // namespace gc::testing

@@ -1,0 +1,119 @@
+#include "app/report_sitemap.h"
+
+#include "app/html_escape.h"
+#include "app/json.h"
+#include "app/report_format.h"
+
+namespace gc::report {
+namespace {
+
+std::string OptInt(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "null"; }
+std::string OptString(const std::optional<std::string>& v) { return v ? JsonString(*v) : "null"; }
+
+void More(int64_t shown, int64_t total, std::ostream& out) {
+  if (shown < total) out << "  ... " << total - shown << " more (--all lists them all)\n";
+}
+
+std::string UrlsJson(const std::vector<storage::SitemapUrl>& urls, const char* from_key, bool outcome) {
+  std::string s = "[";
+  for (size_t i = 0; i < urls.size(); ++i) {
+    const auto& u = urls[i];
+    s += std::string(i ? "," : "") + "{\"url\":" + JsonString(u.url) + ",\"" + from_key + "\":" +
+         (u.from.empty() ? "null" : JsonString(u.from));
+    if (outcome) s += ",\"status\":" + OptInt(u.typed.status) + ",\"error\":" + OptString(u.typed.error);
+    s += "}";
+  }
+  return s + "]";
+}
+
+}  // namespace
+
+void PrintSitemapText(const storage::SitemapFindings& f, std::ostream& out) {
+  if (!f.read) return;
+  out << "\nSitemaps (" << f.files << " file(s), " << f.urls << " URLs listed):\n";
+  for (const auto& file : f.file_list) {
+    out << "  " << file.url << "  " << file.kind.value_or("unread") << ", " << file.urls
+        << (file.kind == "index" ? " sitemaps" : " URLs");
+    if (file.status && (*file.status < 200 || *file.status > 299)) out << ", HTTP " << *file.status;
+    if (file.skipped) out << ", " << file.skipped << " skipped";
+    if (file.truncated) out << ", TRUNCATED (over 50,000 entries or 50 MB)";
+    if (file.error) out << ", " << *file.error;
+    out << "\n";
+  }
+  More(int64_t(f.file_list.size()), f.files, out);
+  out << "\nIn the sitemap but broken (" << f.broken_count << "):\n";
+  for (const auto& u : f.broken) out << "  " << u.outcome << "  " << u.url << "  (in " << u.from << ")\n";
+  if (f.broken_count == 0) out << "  (none)\n";
+  More(int64_t(f.broken.size()), f.broken_count, out);
+  if (!f.links_known) {
+    out << "\nOrphans: not known (the run recorded no links; crawl with --depth 1 or more)\n";
+    return;
+  }
+  out << "\nIn the sitemap but not linked (" << f.not_linked_count << "):\n";
+  for (const auto& u : f.not_linked) out << "  " << u.url << "  (in " << u.from << ")\n";
+  if (f.not_linked_count == 0) out << "  (none)\n";
+  More(int64_t(f.not_linked.size()), f.not_linked_count, out);
+  out << "\nLinked but not in the sitemap (" << f.not_in_sitemap_count << "):\n";
+  for (const auto& u : f.not_in_sitemap) out << "  " << u.url << "  (linked from " << u.from << ")\n";
+  if (f.not_in_sitemap_count == 0) out << "  (none)\n";
+  More(int64_t(f.not_in_sitemap.size()), f.not_in_sitemap_count, out);
+}
+
+std::string SitemapJson(const storage::SitemapFindings& f) {
+  if (!f.read) return "null";
+  std::string s = "{\"files_count\":" + std::to_string(f.files) + ",\"files\":[";
+  for (size_t i = 0; i < f.file_list.size(); ++i) {
+    const auto& file = f.file_list[i];
+    s += std::string(i ? "," : "") + "{\"url\":" + JsonString(file.url) + ",\"kind\":" + OptString(file.kind) +
+         ",\"status\":" + OptInt(file.status) + ",\"error\":" + OptString(file.error) +
+         ",\"urls\":" + std::to_string(file.urls) + ",\"skipped\":" + std::to_string(file.skipped) +
+         ",\"truncated\":" + (file.truncated ? "true" : "false") + "}";
+  }
+  s += "],\"urls\":" + std::to_string(f.urls) + ",\"broken_count\":" + std::to_string(f.broken_count) +
+       ",\"broken\":" + UrlsJson(f.broken, "sitemap", true) +
+       ",\"links_known\":" + (f.links_known ? "true" : "false");
+  if (f.links_known) {
+    s += ",\"not_linked_count\":" + std::to_string(f.not_linked_count) +
+         ",\"not_linked\":" + UrlsJson(f.not_linked, "sitemap", false) +
+         ",\"not_in_sitemap_count\":" + std::to_string(f.not_in_sitemap_count) +
+         ",\"not_in_sitemap\":" + UrlsJson(f.not_in_sitemap, "linked_from", false);
+  } else {
+    s += ",\"not_linked_count\":null,\"not_linked\":null,\"not_in_sitemap_count\":null,\"not_in_sitemap\":null";
+  }
+  return s + "}";
+}
+
+std::string SitemapHtml(const storage::SitemapFindings& f) {
+  auto link = [](const std::string& url) {
+    std::string text = HtmlText(url, 200);
+    if (!IsWebUrl(url)) return text;
+    return "<a href=\"" + HtmlAttr(url, 4096) + "\" rel=\"noopener noreferrer\">" + text + "</a>";
+  };
+  auto table = [&](const char* id, const std::string& heading, const std::vector<storage::SitemapUrl>& rows,
+                   int64_t total, const char* from_label, bool outcome) {
+    std::string s = "<h3 id=\"" + std::string(id) + "\">" + heading + " <span class=\"muted\">" + Count(total) +
+                    "</span></h3>";
+    if (rows.empty()) return s + "<p class=\"empty\">None.</p>";
+    s += "<table class=\"sortable\"><thead><tr><th>URL</th>" + std::string(outcome ? "<th>outcome</th>" : "") +
+         "<th>" + from_label + "</th></tr></thead><tbody>";
+    for (const auto& u : rows) {
+      s += "<tr><td class=\"url\">" + link(u.url) + "</td>";
+      if (outcome) s += "<td>" + HtmlText(u.outcome, 60) + "</td>";
+      s += "<td class=\"url\">" + link(u.from) + "</td></tr>";
+    }
+    s += "</tbody></table>";
+    if (int64_t(rows.size()) < total) s += "<p class=\"muted\">" + Count(int64_t(rows.size())) + " of " + Count(total) + " shown.</p>";
+    return s;
+  };
+  std::string s = "<p>" + Count(f.files) + " sitemap file(s), " + Count(f.urls) + " URLs listed.</p>";
+  s += table("sitemap-broken", "In the sitemap but broken", f.broken, f.broken_count, "sitemap", true);
+  if (!f.links_known) {
+    return s + "<p class=\"muted\">Orphans are not known: the run recorded no links (crawl with --depth 1 or more).</p>";
+  }
+  s += table("sitemap-not-linked", "In the sitemap but not linked", f.not_linked, f.not_linked_count, "sitemap", false);
+  s += table("sitemap-not-in", "Linked but not in the sitemap", f.not_in_sitemap, f.not_in_sitemap_count,
+             "linked from", false);
+  return s;
+}
+
+}  // namespace gc::report

@@ -1,0 +1,67 @@
+#include "storage/sitemap_report.h"
+
+namespace gc::storage {
+
+SitemapFindings Inspector::Sitemaps(int64_t run_id, size_t limit) {
+  SitemapFindings f;
+  if (version_ < 5) return f;  // the run predates sitemaps
+  int64_t cap = limit == 0 ? (int64_t(1) << 62) : int64_t(limit);  // not -1: PostgreSQL has no "LIMIT -1"
+  auto count = [&](const std::string& sql) {
+    auto st = db_.Prepare(sql);
+    st.Bind(1, run_id);
+    st.Step();
+    return st.Int(0);
+  };
+  f.files = count("SELECT count(*) FROM sitemaps WHERE run_id = ?");
+  if (f.files == 0) return f;
+  f.read = true;
+  {
+    auto st = db_.Prepare(
+        "SELECT url, kind, status, error, urls, skipped, truncated FROM sitemaps WHERE run_id = ? ORDER BY url LIMIT ?");
+    st.Bind(1, run_id).Bind(2, cap);
+    while (st.Step()) {
+      f.file_list.push_back(
+          {st.Text(0), st.OptText(1), st.OptText(3), st.OptInt(2), st.Int(4), st.Int(5), st.Int(6) != 0});
+    }
+  }
+  f.urls = count("SELECT count(*) FROM sitemap_urls WHERE run_id = ?");
+  // Broken as everywhere in `report`: an error class, or HTTP >= 400.
+  const std::string broken_from =
+      " FROM sitemap_urls s JOIN results r ON r.run_id = s.run_id AND r.url = s.url "
+      "WHERE s.run_id = ? AND (r.error IS NOT NULL OR r.status >= 400)";
+  f.broken_count = count("SELECT count(*)" + broken_from);
+  {
+    auto st = db_.Prepare("SELECT s.url, s.sitemap, r.status, r.error" + broken_from + " ORDER BY s.url LIMIT ?");
+    st.Bind(1, run_id).Bind(2, cap);
+    while (st.Step()) {
+      SitemapUrl u{st.Text(0), st.Text(1), {st.OptInt(2), st.OptText(3)}, ""};
+      u.outcome = OutcomeText(u.typed);
+      f.broken.push_back(std::move(u));
+    }
+  }
+  f.links_known = count("SELECT count(*) FROM (SELECT 1 FROM links WHERE run_id = ? LIMIT 1) AS one") > 0;
+  if (!f.links_known) return f;
+  const std::string not_linked_from =
+      " FROM sitemap_urls s WHERE s.run_id = ? AND NOT EXISTS "
+      "(SELECT 1 FROM links l WHERE l.run_id = s.run_id AND l.to_url = s.url)";
+  f.not_linked_count = count("SELECT count(*)" + not_linked_from);
+  {
+    auto st = db_.Prepare("SELECT s.url, s.sitemap" + not_linked_from + " ORDER BY s.url LIMIT ?");
+    st.Bind(1, run_id).Bind(2, cap);
+    while (st.Step()) f.not_linked.push_back({st.Text(0), st.Text(1), {}, ""});
+  }
+  // Pages the crawl reached by links and fetched fine that no sitemap lists: what a sitemap misses.
+  const std::string not_in_sitemap_from =
+      " FROM results r WHERE r.run_id = ? AND r.source_kind = 'link' AND r.error IS NULL "
+      "AND r.status BETWEEN 200 AND 299 AND NOT EXISTS "
+      "(SELECT 1 FROM sitemap_urls s WHERE s.run_id = r.run_id AND s.url = r.url)";
+  f.not_in_sitemap_count = count("SELECT count(*)" + not_in_sitemap_from);
+  {
+    auto st = db_.Prepare("SELECT r.url, r.source" + not_in_sitemap_from + " ORDER BY r.url LIMIT ?");
+    st.Bind(1, run_id).Bind(2, cap);
+    while (st.Step()) f.not_in_sitemap.push_back({st.Text(0), st.OptText(1).value_or(""), {}, ""});
+  }
+  return f;
+}
+
+}  // namespace gc::storage
