@@ -12,8 +12,12 @@
 
 #include "app/crawl.h"
 #include "app/json.h"
+#include "app/report_fragments.h"
+#include "app/report_history.h"
 #include "app/report_html.h"
 #include "app/run_lock.h"
+#include "storage/fragments.h"
+#include "storage/history.h"
 #include "storage/result_store.h"
 #include "storage/inspect.h"
 
@@ -88,6 +92,11 @@ std::string CsvField(const std::string& raw) {
   return out + "\"";
 }
 
+storage::FragmentReport Fragments(sqlite::Database& db, int64_t run_id, bool all) {
+  return storage::ReadFragmentReport(db, run_id, all ? -1 : int64_t(storage::kBrokenListed),
+                                     all ? -1 : int64_t(storage::kReferrersListed));
+}
+
 }  // namespace
 
 int ShowRuns(const std::string& db, bool json, std::ostream& out) {
@@ -119,6 +128,7 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
                std::ostream& out) {
   storage::Inspector in(db);
   auto r = in.MakeReport(in.ResolveRun(run), top, all);
+  const int64_t history_limit = all ? -1 : int64_t(storage::kBrokenListed);
   r.run.status = ShownStatus(r.run, RunLock::Holder(db));
   if (json) {
     auto counts = [](const std::vector<storage::CountRow>& rows) {
@@ -151,7 +161,8 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
       for (size_t k = 0; k < b.referrers.size(); ++k) out << (k ? "," : "") << JsonString(b.referrers[k]);
       out << "]}";
     }
-    out << "]}\n";
+    out << "],\"history\":" << HistoryJson(storage::ReadBrokenHistory(read, r.run.id, std::nullopt, history_limit))
+        << ",\"fragments\":" << FragmentsJson(Fragments(read, r.run.id, all)) << "}\n";
     return kExitOk;
   }
   const auto& s = r.run;
@@ -193,6 +204,10 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   if (int64_t(r.broken.size()) < r.broken_count) {
     out << "  ... " << r.broken_count - int64_t(r.broken.size()) << " more (--all lists them all)\n";
   }
+  sqlite::Database read(db, sqlite::Database::Mode::kReadOnly);
+  PrintFragments(Fragments(read, s.id, all), out);
+  out << "\n";
+  PrintHistory(storage::ReadBrokenHistory(read, s.id, std::nullopt, history_limit), "--all", out);
   return kExitOk;
 }
 
@@ -302,13 +317,20 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
     }
     ++n;
   });
+  // New, fixed and lasting breakage of run_b, against run_a (storage/history.h).
+  sqlite::Database read(db, sqlite::Database::Mode::kReadOnly);
+  storage::BrokenHistory history = storage::ReadBrokenHistory(read, run_b, run_a, int64_t(storage::kBrokenListed));
   if (json) {
-    out << "],\"changed_urls\":" << urls << "}\n";
-  } else if (n == 0) {
+    out << "],\"changed_urls\":" << urls << ",\"history\":" << HistoryJson(history) << "}\n";
+    return kExitOk;
+  }
+  if (n == 0) {
     out << "  (no changes)\n";
   } else {
     out << urls << " URL(s) changed (" << n << " change(s))\n";
   }
+  out << "\n";
+  PrintHistory(history, "", out);
   return kExitOk;
 }
 

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/fragments.h"
 #include "storage/sqlite.h"
 
 namespace gc::storage {
@@ -76,8 +77,14 @@ struct WriteBatch {
   std::vector<ResultRow> results;
   std::vector<LinkRow> links;
   std::vector<FrontierItem> discovered;
-  bool empty() const { return results.empty() && links.empty() && discovered.empty(); }
-  size_t size() const { return results.size() + links.size() + discovered.size(); }
+  std::vector<AnchorPage> anchor_pages;          // --check-fragments (storage/fragments.h)
+  std::vector<FragmentLinkRow> fragment_links;
+  bool empty() const {
+    return results.empty() && links.empty() && discovered.empty() && anchor_pages.empty() && fragment_links.empty();
+  }
+  size_t size() const {
+    return results.size() + links.size() + discovered.size() + anchor_pages.size() + fragment_links.size();
+  }
 };
 
 struct RunRecord {
