@@ -368,7 +368,8 @@ int Conclude(const CrawlOptions& o, int64_t run_id, const SessionOutcome& sessio
   if (NeedsHistory(thresholds)) {
     // Only when asked: the history walks every broken URL back through the list's earlier runs.
     sqlite::Database read(o.db, sqlite::Database::Mode::kReadOnly);
-    storage::BrokenHistory history = storage::ReadBrokenHistory(read, run_id, std::nullopt, 0);
+    storage::BrokenHistory history =
+        storage::ReadBrokenHistory(read, run_id, std::nullopt, 0, StreakNeeded(thresholds));
     metrics.new_broken = history.new_broken;
     metrics.broken_streaks = history.by_streak;
   }

@@ -30,6 +30,8 @@ struct RunMetrics {
 
 // True when a threshold reads the list's history (new-broken, broken-for): only then is it computed.
 bool NeedsHistory(const std::vector<Threshold>& thresholds);
+// How many runs back a streak must be followed to decide every broken-for threshold (at least 1).
+int64_t StreakNeeded(const std::vector<Threshold>& thresholds);
 
 // The thresholds crossed, each described in one line.
 std::vector<std::string> Crossed(const std::vector<Threshold>& thresholds, const RunMetrics& m);

@@ -28,6 +28,54 @@ class OutcomeLookup {
   sqlite::Statement st_;
 };
 
+// How many runs in a row, back from runs[0] (where the URL is broken), the URL stayed broken.
+// With the index results_by_url (url, run_id) (schema 3): one range scan of the URL's earlier results,
+// newest first, skipping runs that are not in the history (other lists, unfinished runs). Before schema 3:
+// one primary-key lookup per run. Either way the work is the streak, not the number of runs.
+class StreakWalk {
+ public:
+  StreakWalk(sqlite::Database& db, bool indexed)
+      : indexed_(indexed),
+        earlier_(db.Prepare(indexed ? "SELECT run_id, status, error FROM results WHERE url = ? AND run_id < ? "
+                                      "ORDER BY run_id DESC"
+                                    : "SELECT status, error FROM results WHERE run_id = ? AND url = ?")) {}
+
+  int64_t operator()(const std::vector<int64_t>& runs, const std::string& url, size_t max_streak) {
+    int64_t streak = 1;
+    const size_t end = std::min(runs.size(), max_streak);
+    if (!indexed_) {
+      OutcomeLookupLoop(runs, end, url, streak);
+      return streak;
+    }
+    earlier_.Bind(1, url).Bind(2, runs[0]);
+    size_t k = 1;
+    while (k < end && earlier_.Step()) {
+      int64_t run = earlier_.Int(0);
+      if (run > runs[k]) continue;  // not in the history
+      if (run < runs[k]) break;     // the URL was not in runs[k]
+      if (!IsBroken({earlier_.OptInt(1), earlier_.OptText(2)})) break;
+      ++streak;
+      ++k;
+    }
+    earlier_.Reset();
+    return streak;
+  }
+
+ private:
+  void OutcomeLookupLoop(const std::vector<int64_t>& runs, size_t end, const std::string& url, int64_t& streak) {
+    for (size_t k = 1; k < end; ++k) {
+      earlier_.Bind(1, runs[k]).Bind(2, url);
+      bool broken = earlier_.Step() && IsBroken({earlier_.OptInt(0), earlier_.OptText(1)});
+      earlier_.Reset();
+      if (!broken) return;
+      ++streak;
+    }
+  }
+
+  bool indexed_;
+  sqlite::Statement earlier_;
+};
+
 // Longest streak first, then by URL: the order `lasting` is listed in.
 struct LongerFirst {
   bool operator()(const HistoryLink& a, const HistoryLink& b) const {
@@ -60,7 +108,7 @@ std::vector<int64_t> ListHistory(sqlite::Database& db, int64_t run_id) {
 }
 
 BrokenHistory ReadBrokenHistory(sqlite::Database& db, int64_t run_id, std::optional<int64_t> compared_with,
-                                int64_t limit) {
+                                int64_t limit, int64_t max_streak) {
   BrokenHistory h;
   h.run_id = run_id;
   h.runs = ListHistory(db, run_id);
@@ -68,6 +116,12 @@ BrokenHistory ReadBrokenHistory(sqlite::Database& db, int64_t run_id, std::optio
   if (!h.compared_with && h.runs.size() > 1) h.compared_with = h.runs[1];
   const size_t cap = limit < 0 ? std::numeric_limits<size_t>::max() : size_t(limit);
   OutcomeLookup lookup(db);
+  int version = 0;
+  {
+    auto st = db.Prepare("PRAGMA user_version");
+    if (st.Step()) version = int(st.Int(0));
+  }
+  StreakWalk streak_of(db, version >= 3);  // results_by_url came with schema 3
   std::priority_queue<HistoryLink, std::vector<HistoryLink>, LongerFirst> lasting;  // top: the one to drop
 
   // ORDER BY url walks the results(run_id, url) key in order: no sort, whatever the run's size.
@@ -81,12 +135,7 @@ BrokenHistory ReadBrokenHistory(sqlite::Database& db, int64_t run_id, std::optio
     std::optional<Outcome> before;
     if (h.compared_with) before = lookup(*h.compared_with, link.url);
     if (before) link.before = *before;
-    // Back through the history while the URL stayed broken: each step one key lookup.
-    for (size_t k = 1; k < h.runs.size(); ++k) {
-      std::optional<Outcome> then = h.runs[k] == h.compared_with ? before : lookup(h.runs[k], link.url);
-      if (!then || !IsBroken(*then)) break;
-      ++link.streak;
-    }
+    link.streak = streak_of(h.runs, link.url, max_streak < 1 ? h.runs.size() : size_t(max_streak));
     ++h.by_streak[link.streak];
     h.longest = std::max(h.longest, link.streak);
     if (!before || !IsBroken(*before)) {

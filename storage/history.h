@@ -51,7 +51,10 @@ std::vector<int64_t> ListHistory(sqlite::Database& db, int64_t run_id);
 
 // The history of run_id's broken links. compared_with: the earlier run for "new" and "fixed" (`diff A B`
 // passes A); nullopt: the previous run of the list's history. limit: links kept per list (-1: all).
+// max_streak > 0: streaks are followed back at most that many runs (longer ones count as max_streak), for
+// --fail-on broken-for>N, which needs N + 1 at most: a site down for a month then costs N + 1 lookups per
+// URL, not 30.
 BrokenHistory ReadBrokenHistory(sqlite::Database& db, int64_t run_id, std::optional<int64_t> compared_with,
-                                int64_t limit);
+                                int64_t limit, int64_t max_streak = 0);
 
 }  // namespace gc::storage

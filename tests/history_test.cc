@@ -71,7 +71,7 @@ TEST_CASE("report and diff tell new breakage, fixed links and links broken for N
   site.phase = 3;
   auto fourth = crawl(list, {"--fail-on", "broken-for>3", "--fail-on", "new-broken>0"}, "r4");  // run 5
   CHECK(fourth.exit_code == 5);
-  CHECK(Has(fourth.err, "--fail-on broken-for>3: 1 URL(s) broken for more than 3 runs in a row (longest 4)"));
+  CHECK(Has(fourth.err, "--fail-on broken-for>3: 1 URL(s) broken for more than 3 runs in a row\n"));
   CHECK(Has(fourth.err, "--fail-on new-broken>0: new-broken is 1"));
 
   auto json = Run({GREENCRAWL_BIN, "report", "--db", db, "--json"}, "rj");
@@ -144,5 +144,7 @@ TEST_CASE("--fail-on parses new-broken and broken-for; broken-for is never a per
   m.broken_streaks[4] = 2;
   auto crossed = gc::Crossed({*bf}, m);
   REQUIRE(crossed.size() == 1);
-  CHECK(crossed[0] == "--fail-on broken-for>3: 2 URL(s) broken for more than 3 runs in a row (longest 4)");
+  CHECK(crossed[0] == "--fail-on broken-for>3: 2 URL(s) broken for more than 3 runs in a row");
+  CHECK(gc::StreakNeeded({*nb}) == 1);  // new-broken needs no walk back
+  CHECK(gc::StreakNeeded({*nb, *bf}) == 4);
 }
