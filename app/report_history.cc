@@ -43,7 +43,7 @@ void PrintHistory(const storage::BrokenHistory& h, const std::string& more_hint,
   } else {
     out << "; no earlier completed run, so all breakage is new):\n";
   }
-  out << "  new broken:  " << h.new_broken << "\n  fixed:       " << h.fixed << "\n  still broken: "
+  out << "  new broken:   " << h.new_broken << "\n  fixed:        " << h.fixed << "\n  still broken: "
       << h.broken - h.new_broken << (h.longest > 1 ? " (longest " + std::to_string(h.longest) + " runs in a row)" : "")
       << "\n";
   if (!h.new_links.empty()) out << "\n  New broken (" << h.new_broken << "):\n";

@@ -3,11 +3,13 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "app/thresholds.h"
+#include "storage/history.h"
 #include "tests/e2e.h"
 #include "tests/process.h"
 #include "tests/test_server.h"
@@ -94,7 +96,7 @@ TEST_CASE("report and diff tell new breakage, fixed links and links broken for N
 
   auto text = Run({GREENCRAWL_BIN, "report", "--db", db}, "rt");
   CHECK(Has(text.out, "History (4 run(s) of this list, compared with run 4):"));
-  CHECK(Has(text.out, "new broken:  1\n  fixed:       1\n  still broken: 3 (longest 4 runs in a row)"));
+  CHECK(Has(text.out, "new broken:   1\n  fixed:        1\n  still broken: 3 (longest 4 runs in a row)"));
   CHECK(Has(text.out, "    4 runs  404              " + site.server.Url("/d")));
   CHECK(Has(text.out, "    2 runs  404              " + site.server.Url("/e")));
   CHECK(Has(text.out, site.server.Url("/b") + "  (was 500)"));
@@ -105,8 +107,20 @@ TEST_CASE("report and diff tell new breakage, fixed links and links broken for N
   CHECK(Has(bare.out, "\"new_broken\":1,\"fixed\":1,\"longest\":4"));
   auto wide = Run({GREENCRAWL_BIN, "diff", "--db", db, "1", "5"}, "dt");
   CHECK(Has(wide.out, "compared with run 1"));
-  CHECK(Has(wide.out, "new broken:  2\n  fixed:       1"));  // /a and /c; /b fixed; /d and /e were broken in run 1
+  CHECK(Has(wide.out, "new broken:   2\n  fixed:        1"));  // /a and /c; /b fixed; /d and /e were broken in run 1
   CHECK(Has(wide.out, site.server.Url("/a") + "  (was 200)"));
+
+  // A file from before schema 3 has no results_by_url: the streaks come from key lookups, the same.
+  std::filesystem::copy_file(db, dir / "old.db");
+  {
+    gc::sqlite::Database old(dir / "old.db", gc::sqlite::Database::Mode::kReadWrite);
+    old.Exec("DROP INDEX results_by_url");
+    old.Exec("PRAGMA user_version = 2");
+    gc::storage::BrokenHistory h = gc::storage::ReadBrokenHistory(old, 5, std::nullopt, -1);
+    CHECK(h.by_streak == std::map<int64_t, int64_t>{{1, 1}, {2, 1}, {3, 1}, {4, 1}});
+    CHECK(h.new_broken == 1);
+    CHECK(h.fixed == 1);
+  }
 
   // The next run: /c is no longer new.
   auto fifth = crawl(list, {"--fail-on", "new-broken>0"}, "r5");
@@ -124,7 +138,7 @@ TEST_CASE("a first run has no history: all its breakage is new") {
   CHECK(f.exit_code == 5);
   auto r = Run({GREENCRAWL_BIN, "report", "--db", dir / "h.db"}, "first-report");
   CHECK(Has(r.out, "History (1 run(s) of this list; no earlier completed run, so all breakage is new):"));
-  CHECK(Has(r.out, "new broken:  1"));
+  CHECK(Has(r.out, "new broken:   1"));
 }
 
 TEST_CASE("--fail-on parses new-broken and broken-for; broken-for is never a percentage") {
