@@ -321,7 +321,8 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
   sqlite::Database read(db, sqlite::Database::Mode::kReadOnly);
   storage::BrokenHistory history = storage::ReadBrokenHistory(read, run_b, run_a, int64_t(storage::kBrokenListed));
   if (json) {
-    out << "],\"changed_urls\":" << urls << ",\"history\":" << HistoryJson(history) << "}\n";
+    // changed_urls stays last, as before the history was added.
+    out << "],\"history\":" << HistoryJson(history) << ",\"changed_urls\":" << urls << "}\n";
     return kExitOk;
   }
   if (n == 0) {
