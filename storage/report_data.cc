@@ -292,6 +292,7 @@ ReportData LoadReportData(const std::string& db_path, std::optional<int64_t> run
   r.largest = Top(db, run_id, "size", limits.top);
   ReadBroken(db, run_id, limits, r);
   ReadRedirects(db, run_id, limits, r);
+  r.history = ReadBrokenHistory(db, run_id, std::nullopt, int64_t(limits.broken));
   if (r.headline.previous_run) {
     // The same comparison as `greencrawl diff` and the crawl's "changed" count (10% size threshold).
     Inspector in(db_path);

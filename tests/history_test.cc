@@ -101,6 +101,16 @@ TEST_CASE("report and diff tell new breakage, fixed links and links broken for N
   CHECK(Has(text.out, "    2 runs  404              " + site.server.Url("/e")));
   CHECK(Has(text.out, site.server.Url("/b") + "  (was 500)"));
 
+  // The HTML report's section: the same counts, and the lists.
+  auto html = Run({GREENCRAWL_BIN, "report", "--db", db, "--html", "-o", dir / "r.html"}, "rh");
+  REQUIRE(html.exit_code == 0);
+  std::string page = ReadFile(dir / "r.html");
+  CHECK(Has(page, "<a href=\"#history\">Flaky</a>"));
+  CHECK(Has(page, "data-history=\"new_broken\" data-count=\"1\""));
+  CHECK(Has(page, "data-history=\"fixed\" data-count=\"1\""));
+  CHECK(Has(page, "data-history=\"lasting\" data-count=\"3\""));
+  CHECK(Has(page, "<tr><td>broken 4 runs in a row</td><td class=\"url\">" + site.server.Url("/d") + "</td>"));
+
   // A bare diff compares the same two runs; diff 1 5 tells breakage new since run 1.
   auto bare = Run({GREENCRAWL_BIN, "diff", "--db", db, "--json"}, "dj");
   CHECK(Has(bare.out, "\"run_a\":4,\"run_b\":5"));
