@@ -21,6 +21,7 @@
 #include "app/settings.h"
 #include "app/thresholds.h"
 #include "parser/utf8.h"
+#include "storage/history.h"
 #include "storage/inspect.h"
 #include "storage/result_store.h"
 #include "storage/run_clock.h"
@@ -64,6 +65,7 @@ std::string OptionsJson(const CrawlOptions& o) {
          ",\"sitemap\":" + StringArray(o.sitemap) +
          ",\"ignore_nofollow\":" +
          (o.ignore_nofollow ? "true" : "false") + ",\"ignore_robots\":" + (o.ignore_robots ? "true" : "false") +
+         ",\"check_fragments\":" + (o.check_fragments ? "true" : "false") +
          ",\"settings\":" + JsonString(WorkerConfig(o)) + "}";
 }
 
@@ -229,6 +231,16 @@ std::optional<int> Prepare(const CrawlOptions& o, Prepared& p, std::ostream& err
     }
     p.thresholds.push_back(*t);
   }
+  if (o.check_fragments && o.depth == 0) {
+    // Fragments are checked on the links found in pages, and a list crawl reads no links.
+    err << "greencrawl: --check-fragments checks the links found in pages: add --depth N or -r\n";
+    return kExitUsage;
+  }
+  if (o.check_fragments && o.conditional == "on") {
+    err << "greencrawl: --check-fragments needs every page's body for its anchors: it cannot go with "
+           "--conditional on (a 304 has no body)\n";
+    return kExitUsage;
+  }
   try {
     urls::Scope check(*urls::ParseScopeKind(o.scope), o.include, o.exclude);
   } catch (const std::invalid_argument& e) {
@@ -342,7 +354,7 @@ int Conclude(const CrawlOptions& o, int64_t run_id, const SessionOutcome& sessio
   const std::string& status = session.status;
   storage::Inspector inspector(o.db);
   storage::RunSummary summary = inspector.Summary(run_id);
-  RunMetrics metrics{summary.results, summary.errors, summary.broken, 0};
+  RunMetrics metrics{summary.results, summary.errors, summary.broken, 0, 0, {}};
   std::optional<int64_t> changed;
   if (previous_run && status == "completed") {
     changed = inspector.ChangedUrls(*previous_run, run_id, 10.0);
@@ -364,6 +376,14 @@ int Conclude(const CrawlOptions& o, int64_t run_id, const SessionOutcome& sessio
     return kExitInterrupted;
   }
   if (status != "completed" || !report_written) return kExitFatal;
+  if (NeedsHistory(thresholds)) {
+    // Only when asked: the history walks every broken URL back through the list's earlier runs.
+    sql::Database read(o.db, sql::Database::Mode::kReadOnly);
+    storage::BrokenHistory history =
+        storage::ReadBrokenHistory(read, run_id, std::nullopt, 0, StreakNeeded(thresholds));
+    metrics.new_broken = history.new_broken;
+    metrics.broken_streaks = history.by_streak;
+  }
   auto crossed = Crossed(thresholds, metrics);
   for (const auto& line : crossed) err << "greencrawl: " << line << "\n";
   return crossed.empty() ? kExitOk : kExitThreshold;
@@ -470,7 +490,9 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
       clock.BeginSession(run_id);
     }
     std::optional<int64_t> previous_run = store->PreviousCompletedRun(run_id);
-    bool conditional = o.conditional == "on" || (o.conditional == "auto" && previous_run.has_value());
+    // --check-fragments reads every page's anchors from its body, which a 304 does not send.
+    bool conditional = o.conditional == "on" ||
+                       (o.conditional == "auto" && previous_run.has_value() && !o.check_fragments);
     // The progress line counts from what the run already holds: a resumed run's results, and the list's
     // malformed lines (recorded as errors before any fetch).
     storage::RunSummary before = storage::Inspector(o.db).Summary(run_id);

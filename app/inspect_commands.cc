@@ -12,9 +12,13 @@
 
 #include "app/crawl.h"
 #include "app/json.h"
+#include "app/report_fragments.h"
+#include "app/report_history.h"
 #include "app/report_html.h"
 #include "app/report_sitemap.h"
 #include "app/run_lock.h"
+#include "storage/fragments.h"
+#include "storage/history.h"
 #include "storage/result_store.h"
 #include "storage/inspect.h"
 
@@ -89,6 +93,11 @@ std::string CsvField(const std::string& raw) {
   return out + "\"";
 }
 
+storage::FragmentReport Fragments(sql::Database& db, int64_t run_id, bool all) {
+  return storage::ReadFragmentReport(db, run_id, all ? -1 : int64_t(storage::kBrokenListed),
+                                     all ? -1 : int64_t(storage::kReferrersListed));
+}
+
 }  // namespace
 
 int ShowRuns(const std::string& db, bool json, std::ostream& out) {
@@ -121,6 +130,7 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   storage::Inspector in(db);
   auto r = in.MakeReport(in.ResolveRun(run), top, all);
   auto sitemaps = in.Sitemaps(r.run.id, all ? 0 : storage::kBrokenListed);
+  const int64_t history_limit = all ? -1 : int64_t(storage::kBrokenListed);
   r.run.status = ShownStatus(r.run, RunLock::Holder(db));
   if (json) {
     auto counts = [](const std::vector<storage::CountRow>& rows) {
@@ -153,7 +163,9 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
       for (size_t k = 0; k < b.referrers.size(); ++k) out << (k ? "," : "") << JsonString(b.referrers[k]);
       out << "]}";
     }
-    out << "],\"sitemaps\":" << report::SitemapJson(sitemaps) << "}\n";
+    out << "],\"sitemaps\":" << report::SitemapJson(sitemaps)
+        << ",\"history\":" << HistoryJson(storage::ReadBrokenHistory(read, r.run.id, std::nullopt, history_limit))
+        << ",\"fragments\":" << FragmentsJson(Fragments(read, r.run.id, all)) << "}\n";
     return kExitOk;
   }
   const auto& s = r.run;
@@ -196,6 +208,10 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
     out << "  ... " << r.broken_count - int64_t(r.broken.size()) << " more (--all lists them all)\n";
   }
   report::PrintSitemapText(sitemaps, out);
+  sql::Database read(db, sql::Database::Mode::kReadOnly);
+  PrintFragments(Fragments(read, s.id, all), out);
+  out << "\n";
+  PrintHistory(storage::ReadBrokenHistory(read, s.id, std::nullopt, history_limit), "--all", out);
   return kExitOk;
 }
 
@@ -305,13 +321,21 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
     }
     ++n;
   });
+  // New, fixed and lasting breakage of run_b, against run_a (storage/history.h).
+  sql::Database read(db, sql::Database::Mode::kReadOnly);
+  storage::BrokenHistory history = storage::ReadBrokenHistory(read, run_b, run_a, int64_t(storage::kBrokenListed));
   if (json) {
-    out << "],\"changed_urls\":" << urls << "}\n";
-  } else if (n == 0) {
+    // changed_urls stays last, as before the history was added.
+    out << "],\"history\":" << HistoryJson(history) << ",\"changed_urls\":" << urls << "}\n";
+    return kExitOk;
+  }
+  if (n == 0) {
     out << "  (no changes)\n";
   } else {
     out << urls << " URL(s) changed (" << n << " change(s))\n";
   }
+  out << "\n";
+  PrintHistory(history, "", out);
   return kExitOk;
 }
 

@@ -13,6 +13,7 @@
 #include "app/report_sitemap.h"
 #include "app/json.h"
 #include "app/report_format.h"
+#include "app/report_html_history.h"
 #include "app/report_sections.h"
 #include "storage/result_store.h"
 #include "version.h"
@@ -127,7 +128,7 @@ std::string Page(const storage::ReportData& r, const std::string& db_label, cons
   if (h.previous_run) s += " · compared with run " + std::to_string(*h.previous_run) + ", the previous completed run of this list";
   s += "</p>\n";
   s += "<nav class=\"toc\" aria-label=\"Sections\"><a href=\"#headline\">Headline</a><a href=\"#charts\">Charts</a>"
-       "<a href=\"#broken\">Broken</a><a href=\"#changes\">Changes</a><a href=\"#slowest\">Slowest</a>"
+       "<a href=\"#broken\">Broken</a><a href=\"#changes\">Changes</a><a href=\"#history\">Flaky</a><a href=\"#slowest\">Slowest</a>"
        "<a href=\"#largest\">Largest</a><a href=\"#redirects\">Redirects</a></nav>\n";
   s += HeadlineCards(r) + "\n";
   s += "<div id=\"charts\">" + Charts(r) + "</div>\n";
@@ -135,6 +136,8 @@ std::string Page(const storage::ReportData& r, const std::string& db_label, cons
   std::string changes_heading = "What changed";
   if (h.previous_run) changes_heading += " <span class=\"muted\">since run " + std::to_string(*h.previous_run) + "</span>";
   s += Section("changes", changes_heading, ChangesBlock(r)) + "\n";
+  s += Section("history", "Flaky links <span class=\"muted\">" + std::to_string(r.history.runs.size()) +
+                              " run(s) of this list</span>", HistoryBlock(r.history)) + "\n";
   s += Section("slowest", "Slowest", TopTable(r.slowest, "time", false)) + "\n";
   s += Section("largest", "Largest", TopTable(r.largest, "size", true)) + "\n";
   s += Section("redirects", "Redirects <span class=\"muted\">" + Count(r.redirect_total) + "</span>", RedirectTable(r)) +

@@ -1,5 +1,6 @@
 #include "app/thresholds.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -14,8 +15,9 @@ std::optional<Threshold> ParseThreshold(const std::string& text, std::string* wh
   Threshold t;
   t.text = text;
   t.metric = text.substr(0, gt);
-  if (t.metric != "errors" && t.metric != "broken" && t.metric != "changed") {
-    *why = "unknown metric '" + t.metric + "' (errors, broken or changed)";
+  if (t.metric != "errors" && t.metric != "broken" && t.metric != "changed" && t.metric != "new-broken" &&
+      t.metric != "broken-for") {
+    *why = "unknown metric '" + t.metric + "' (errors, broken, changed, new-broken or broken-for)";
     return std::nullopt;
   }
   std::string value = text.substr(gt + 1);
@@ -29,13 +31,45 @@ std::optional<Threshold> ParseThreshold(const std::string& text, std::string* wh
     *why = "'" + value + "' is not a number";
     return std::nullopt;
   }
+  if (t.metric == "broken-for" && t.percent) {
+    *why = "broken-for counts runs in a row, not a percentage (e.g. broken-for>3)";
+    return std::nullopt;
+  }
   return t;
+}
+
+bool NeedsHistory(const std::vector<Threshold>& thresholds) {
+  return std::any_of(thresholds.begin(), thresholds.end(),
+                     [](const Threshold& t) { return t.metric == "new-broken" || t.metric == "broken-for"; });
+}
+
+int64_t StreakNeeded(const std::vector<Threshold>& thresholds) {
+  int64_t runs = 1;
+  for (const auto& t : thresholds) {
+    if (t.metric == "broken-for") runs = std::max(runs, int64_t(std::min(t.limit, 1e9)) + 1);
+  }
+  return runs;
 }
 
 std::vector<std::string> Crossed(const std::vector<Threshold>& thresholds, const RunMetrics& m) {
   std::vector<std::string> out;
   for (const auto& t : thresholds) {
-    int64_t count = t.metric == "errors" ? m.errors : t.metric == "broken" ? m.broken : m.changed;
+    if (t.metric == "broken-for") {
+      // A URL crosses it, not a count: any URL broken for more than N runs in a row. (The streaks were
+      // followed back only as far as this needs: StreakNeeded.)
+      int64_t urls = 0;
+      for (const auto& [streak, n] : m.broken_streaks) {
+        if (double(streak) > t.limit) urls += n;
+      }
+      if (urls > 0) {
+        out.push_back("--fail-on " + t.text + ": " + std::to_string(urls) + " URL(s) broken for more than " +
+                      t.text.substr(t.text.find('>') + 1) + " runs in a row");
+      }
+      continue;
+    }
+    int64_t count = t.metric == "errors" ? m.errors : t.metric == "broken" ? m.broken
+                    : t.metric == "new-broken"                            ? m.new_broken
+                                                                          : m.changed;
     double value = t.percent ? (m.results ? 100.0 * double(count) / double(m.results) : 0.0) : double(count);
     if (value > t.limit) {
       char buf[200];

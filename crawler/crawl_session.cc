@@ -121,6 +121,7 @@ class CrawlSession {
     }
     // A list crawl needs only the title (the <head>: ~100x cheaper); following links needs the body.
     parse_.links = o.depth > 0;
+    parse_.fragments = o.check_fragments;
     robots_on_ = o.depth > 0 && !o.ignore_robots;
   }
 
@@ -500,6 +501,7 @@ class CrawlSession {
       if (policy.follow) policy.root_key = policy.scope->Key(root);
       p.links = SortLinks(page_url, p.info, policy);
       p.info.links.clear();
+      p.info.fragment_links.clear();
       return p;
     });
     co_return co_await work;
@@ -552,6 +554,13 @@ class CrawlSession {
     std::string root = item.root.value_or(r.final_url.empty() ? item.url : r.final_url);
     links_too_long_ += page.links.too_long;
     for (auto& link : page.links.links) batch_.links.push_back(std::move(link));
+    if (o_.check_fragments) {
+      for (auto& f : page.links.fragment_links) batch_.fragment_links.push_back(std::move(f));
+      // Only a page that was there (2xx) has anchors that count; a 404 page is a broken link already.
+      if (r.status >= 200 && r.status < 300) {
+        batch_.anchor_pages.push_back({item.url, std::move(page.info.anchors), page.info.anchors_capped});
+      }
+    }
     int64_t added = 0;
     for (auto& link : page.links.follow) {
       auto row = frontier_.Add(Candidate{std::move(link.url), link.hash, item.depth + 1, root, "link", item.url});

@@ -35,6 +35,9 @@ struct CrawlOptions {
   int64_t max_pages = 0;        // stop discovering after this many URLs in all; 0: no limit
   bool ignore_nofollow = false;
   bool ignore_robots = false;   // robots.txt is honoured when following links
+  // --check-fragments: record each fetched page's anchors and the links naming a fragment, so `report`
+  // lists "page.html#section" links whose page lacks the anchor. Needs --depth >= 1 (the links of pages).
+  bool check_fragments = false;
   double max_crawl_delay_s = 30;  // robots.txt Crawl-delay is obeyed up to this many seconds
   // Sitemaps (README "Sitemaps"): --sitemaps reads, for each listed URL's origin, the robots.txt
   // Sitemap: lines (or /sitemap.xml); --sitemap names sitemap files directly. Their URLs are crawled at

@@ -19,6 +19,9 @@ PageLinks SortLinks(const std::string& page_url, const PageInfo& page, const Lin
     if (!policy.scope->AllowsUnder(policy.root_key, link.url)) continue;
     out.follow.push_back({link.url, XXH3_64bits(link.url.data(), link.url.size())});
   }
+  for (const FragmentLink& f : page.fragment_links) {
+    if (f.url.size() <= kMaxDiscoveredUrlBytes) out.fragment_links.push_back({page_url, f.url, f.fragment});
+  }
   return out;
 }
 

@@ -33,6 +33,7 @@ struct FollowLink {
 
 struct PageLinks {
   std::vector<storage::LinkRow> links;  // every link of the page worth recording (from = the page)
+  std::vector<storage::FragmentLinkRow> fragment_links;  // --check-fragments: the page's links naming one
   std::vector<FollowLink> follow;       // in scope and followable, in document order
   int64_t too_long = 0;                 // links over kMaxDiscoveredUrlBytes, dropped (the parser's count too)
 };

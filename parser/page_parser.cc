@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "parser/charset.h"
 #include "parser/utf8.h"
@@ -200,6 +201,7 @@ class Extractor {
   }
 
   std::vector<RawLink> links;
+  std::vector<std::string> anchors;  // with options.fragments: as found, capped
   std::optional<std::string> base_href;
   std::optional<std::string> canonical_href;
   std::optional<std::string> refresh_href;
@@ -210,9 +212,24 @@ class Extractor {
     links.push_back({href, nofollow, resource});
   }
 
+  // HTML's "find a potential indicated element": an element whose id is the fragment, else an <a> whose
+  // name is. Any element counts (SVG ones too), so every id is kept.
+  void AddAnchor(const char* name) {
+    if (!name || !*name) return;
+    if (anchors.size() >= kMaxAnchors || std::strlen(name) > kMaxAnchorBytes) {
+      info_.anchors_capped = true;
+      return;
+    }
+    anchors.emplace_back(name);
+  }
+
   void Visit(const GumboNode* node) {
     const GumboElement& e = node->v.element;
     bool html_ns = e.tag_namespace == GUMBO_NAMESPACE_HTML;
+    if (options_.fragments) {
+      AddAnchor(Attr(e, "id"));
+      if (e.tag == GUMBO_TAG_A) AddAnchor(Attr(e, "name"));
+    }
     switch (e.tag) {
       case GUMBO_TAG_HTML:
         if (const char* lang = Attr(e, "lang"); lang && info_.lang.empty()) info_.lang = CleanText(lang, 64);
@@ -285,6 +302,34 @@ class Extractor {
   bool title_seen_ = false;
 };
 
+// The fragment of an href as HTML compares it with ids: after the first '#', percent-decoded (as written
+// when the decoded bytes are not UTF-8). nullopt for none, "" and "top" (always the top of the page).
+std::optional<std::string> FragmentOf(std::string_view href) {
+  size_t hash = href.find('#');
+  if (hash == std::string_view::npos) return std::nullopt;
+  std::string_view raw = href.substr(hash + 1);
+  while (!raw.empty() && static_cast<unsigned char>(raw.back()) <= 0x20) raw.remove_suffix(1);  // href is trimmed
+  if (raw.empty() || raw.size() > kMaxAnchorBytes || IEquals(raw, "top")) return std::nullopt;
+  std::string decoded;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+      auto hex = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (c | 0x20) - 'a' + 10; };
+      decoded += char(hex(raw[i + 1]) * 16 + hex(raw[i + 2]));
+      i += 2;
+    } else {
+      decoded += raw[i];
+    }
+  }
+  for (size_t i = 0; i < decoded.size();) {
+    size_t n = Utf8SequenceLength(decoded, i);
+    if (n == 0) return std::string(raw);
+    i += n;
+  }
+  if (IEquals(decoded, "top")) return std::nullopt;
+  return decoded;
+}
+
 struct GumboOutputDeleter {
   const GumboOptions* options;
   void operator()(GumboOutput* o) const { gumbo_destroy_output(options, o); }
@@ -350,7 +395,13 @@ PageInfo ParsePage(std::string_view body, std::string_view page_url, std::string
   if (ex.canonical_href) info.canonical = urls::Resolve(info.base_url, *ex.canonical_href).value_or("");
   if (ex.refresh_href) info.refresh_url = urls::Resolve(info.base_url, *ex.refresh_href).value_or("");
 
+  if (options.fragments) {
+    std::sort(ex.anchors.begin(), ex.anchors.end());
+    ex.anchors.erase(std::unique(ex.anchors.begin(), ex.anchors.end()), ex.anchors.end());
+    info.anchors = std::move(ex.anchors);
+  }
   std::unordered_map<std::string, size_t> seen;
+  std::unordered_set<std::string> seen_fragments;  // url + '#' + fragment
   urls::Resolver resolver(info.base_url);  // the base parsed once for all the page's links
   for (const RawLink& raw : ex.links) {
     auto url = resolver.Resolve(raw.href);
@@ -358,6 +409,13 @@ PageInfo ParsePage(std::string_view body, std::string_view page_url, std::string
     if (url->size() > options.max_url_bytes) {
       ++info.links_too_long;  // counted, never kept: 10,000 of them would be 600 MB (issue 15.2)
       continue;
+    }
+    if (options.fragments && !raw.resource && info.fragment_links.size() < options.max_links) {
+      if (auto fragment = FragmentOf(raw.href)) {
+        if (seen_fragments.insert(*url + "#" + *fragment).second) {
+          info.fragment_links.push_back({*url, std::move(*fragment)});
+        }
+      }
     }
     auto [it, fresh] = seen.emplace(*url, info.links.size());
     if (!fresh) {

@@ -21,6 +21,13 @@ struct Link {
   bool resource = false;  // <link href>, <script src>, <img src>: not a page to crawl
 };
 
+// A link that names a fragment ("page.html#section"), for --check-fragments.
+struct FragmentLink {
+  std::string url;       // as Link::url: absolute, canonical, without the fragment
+  std::string fragment;  // after '#', percent-decoded (kept as written when that is not UTF-8); never
+                         // empty nor "top" (HTML scrolls to the top for those: nothing to check)
+};
+
 struct PageInfo {
   bool html = false;          // false: not an HTML content type, nothing below was extracted
   std::string title;          // first <title>, whitespace collapsed, valid UTF-8, no NULs, capped
@@ -35,7 +42,15 @@ struct PageInfo {
   bool truncated = false;     // input cut at kMaxParseBytes or kMaxDepth
   bool links_capped = false;  // more than max_links links were found
   int64_t links_too_long = 0; // links whose resolved URL was over max_url_bytes (dropped)
+  // With ParseOptions::fragments only:
+  std::vector<std::string> anchors;           // every id="" and <a name="">, sorted, unique, each at most
+                                              // kMaxAnchorBytes; at most kMaxAnchors of them
+  bool anchors_capped = false;                // the page had more (a missing one then proves nothing)
+  std::vector<FragmentLink> fragment_links;   // unique (url, fragment), document order, at most max_links
 };
+
+inline constexpr size_t kMaxAnchors = 20'000;
+inline constexpr size_t kMaxAnchorBytes = 1024;
 
 struct ParseOptions {
   bool links = true;           // extract links (false: title and meta only, from the <head>)
@@ -45,6 +60,7 @@ struct ParseOptions {
   // (Scrapy's URLLENGTH_LIMIT; sitemaps allow 2,048 characters).
   size_t max_url_bytes = 2083;
   size_t max_title_bytes = 1024;
+  bool fragments = false;      // also record the page's anchors and its links' fragments (with links)
 };
 
 inline constexpr size_t kMaxParseBytes = 16u << 20;

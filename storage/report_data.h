@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/history.h"
 #include "storage/inspect.h"
 #include "storage/sitemap_report.h"
 #include "storage/sql.h"
@@ -95,6 +96,7 @@ struct ReportData {
   std::map<std::string, int64_t> change_counts;  // by kind, against `previous`
   std::vector<Change> changes;         // at most changes_per_kind of each kind
   SitemapFindings sitemaps;            // .read is false for a run that read no sitemap
+  BrokenHistory history;               // new, fixed and lasting breakage; at most `broken` links per list
 };
 
 // Reads the run `run` (the newest when empty) of the database at `db_path`, read-only. Throws

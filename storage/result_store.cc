@@ -305,6 +305,7 @@ void ResultStore::Write(int64_t run_id, const WriteBatch& batch) {
   for (const LinkRow& l : batch.links) {
     insert_link_.Bind(1, run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();
   }
+  WriteFragments(db_, run_id, batch.anchor_pages, batch.fragment_links);
   tx.Commit();
 }
 

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/fragments.h"
 #include "storage/sql.h"
 
 namespace gc::storage {
@@ -99,11 +100,15 @@ struct WriteBatch {
   std::vector<FrontierItem> discovered;
   std::vector<SitemapUrlRow> sitemap_urls;
   std::vector<SitemapFileRow> sitemaps;
+  std::vector<AnchorPage> anchor_pages;          // --check-fragments (storage/fragments.h)
+  std::vector<FragmentLinkRow> fragment_links;
   bool empty() const {
-    return results.empty() && links.empty() && discovered.empty() && sitemap_urls.empty() && sitemaps.empty();
+    return results.empty() && links.empty() && discovered.empty() && sitemap_urls.empty() && sitemaps.empty() &&
+           anchor_pages.empty() && fragment_links.empty();
   }
   size_t size() const {
-    return results.size() + links.size() + discovered.size() + sitemap_urls.size() + sitemaps.size();
+    return results.size() + links.size() + discovered.size() + sitemap_urls.size() + sitemaps.size() +
+           anchor_pages.size() + fragment_links.size();
   }
 };
 

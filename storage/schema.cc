@@ -126,6 +126,31 @@ CREATE TABLE sitemaps (
   PRIMARY KEY (run_id, url)
 );
 )sql",
+    // 5 -> 6 (kFragmentsSchemaVersion): crawl --check-fragments. The anchors (ids and <a name>s) of each
+    // fetched 2xx HTML page, which pages had theirs recorded, and the links that name a fragment, so that
+    // a link "page.html#section" whose page lacks the anchor is reported apart from broken links.
+    R"sql(
+CREATE TABLE anchor_pages (
+  run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  url     TEXT NOT NULL,
+  anchors INTEGER NOT NULL,
+  capped  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, url)
+) WITHOUT ROWID;
+CREATE TABLE anchors (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  url    TEXT NOT NULL,
+  anchor TEXT NOT NULL,
+  PRIMARY KEY (run_id, url, anchor)
+) WITHOUT ROWID;
+CREATE TABLE fragment_links (
+  run_id   INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  from_url TEXT NOT NULL,
+  to_url   TEXT NOT NULL,
+  fragment TEXT NOT NULL,
+  PRIMARY KEY (run_id, to_url, fragment, from_url)
+) WITHOUT ROWID;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 }  // namespace

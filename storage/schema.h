@@ -8,7 +8,9 @@
 
 namespace gc::storage {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
+// The first version with the --check-fragments tables (anchor_pages, anchors, fragment_links).
+inline constexpr int kFragmentsSchemaVersion = 6;
 
 // Sets WAL mode and the connection pragmas, then creates or migrates the schema to kSchemaVersion.
 // Throws sql::Error for a file that is not a greencrawl database or is newer than this program.

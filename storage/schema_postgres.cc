@@ -138,6 +138,29 @@ CREATE TABLE sitemaps (
   PRIMARY KEY (run_id, url)
 );
 )sql",
+    // 5 -> 6: crawl --check-fragments (as SQLite's 5 -> 6).
+    R"sql(
+CREATE TABLE anchor_pages (
+  run_id  BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  url     TEXT COLLATE "C" NOT NULL,
+  anchors BIGINT NOT NULL,
+  capped  BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, url)
+);
+CREATE TABLE anchors (
+  run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  url    TEXT COLLATE "C" NOT NULL,
+  anchor TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (run_id, url, anchor)
+);
+CREATE TABLE fragment_links (
+  run_id   BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  from_url TEXT COLLATE "C" NOT NULL,
+  to_url   TEXT COLLATE "C" NOT NULL,
+  fragment TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (run_id, to_url, fragment, from_url)
+);
+)sql",
 };
 constexpr int kPgVersion = kPgFirst + int(sizeof(kPgSteps) / sizeof(kPgSteps[0])) - 1;
 static_assert(kPgVersion == kSchemaVersion, "a schema step for SQLite needs its PostgreSQL step too");

@@ -243,3 +243,40 @@ TEST_CASE("titles of pages in other encodings are converted to UTF-8 (header, me
   auto utf8 = gc::ParsePage("<title>na\xC3\xAFve</title>", "http://x/", "text/html", o);
   CHECK(utf8.title == "na\xC3\xAFve");
 }
+
+TEST_CASE("with fragments asked for, ids and <a name>s are recorded and links keep their fragment, decoded") {
+  const std::string html =
+      "<h1 id='intro'>x</h1><a name='old-style'></a><svg><g id='chart'></g></svg><div id='caf\xC3\xA9'></div>"
+      "<p name='not-an-anchor'></p><div id='intro'></div>"
+      "<a href='#intro'>1</a><a href='other.html#Sec'>2</a><a href='other.html#Sec'>again</a>"
+      "<a href='other.html#caf%C3%A9'>3</a><a href='other.html#top'>top</a><a href='other.html#'>empty</a>"
+      "<a href='other.html'>plain</a><a href='other.html#%FF'>bad utf8</a>";
+  ParseOptions o;
+  o.fragments = true;
+  PageInfo info = Parse(html, kPage, o);
+  CHECK(info.anchors == std::vector<std::string>{"caf\xC3\xA9", "chart", "intro", "old-style"});
+  CHECK_FALSE(info.anchors_capped);
+  REQUIRE(info.fragment_links.size() == 4);
+  CHECK(info.fragment_links[0].url == kPage);
+  CHECK(info.fragment_links[0].fragment == "intro");
+  CHECK(info.fragment_links[1].url == "http://example.com/dir/other.html");
+  CHECK(info.fragment_links[1].fragment == "Sec");  // case kept: ids are case-sensitive
+  CHECK(info.fragment_links[2].fragment == "caf\xC3\xA9");
+  CHECK(info.fragment_links[3].fragment == "%FF");  // not UTF-8 once decoded: as written
+  // The links themselves are unchanged: no fragment, deduplicated.
+  CHECK(Urls(info) == std::vector<std::string>{kPage, "http://example.com/dir/other.html"});
+
+  PageInfo plain = Parse(html);  // not asked: nothing recorded
+  CHECK(plain.anchors.empty());
+  CHECK(plain.fragment_links.empty());
+}
+
+TEST_CASE("a page with more anchors than kMaxAnchors says its list is capped") {
+  std::string html;
+  for (size_t i = 0; i <= kMaxAnchors; ++i) html += "<i id=a" + std::to_string(i) + "></i>";
+  ParseOptions o;
+  o.fragments = true;
+  PageInfo info = Parse(html, kPage, o);
+  CHECK(info.anchors.size() == kMaxAnchors);
+  CHECK(info.anchors_capped);
+}
