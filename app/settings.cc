@@ -12,6 +12,7 @@
 
 #include "app/crawl.h"
 #include "app/thresholds.h"
+#include "storage/accept_set.h"
 #include "version.h"
 
 namespace gc {
@@ -57,6 +58,11 @@ std::string CheckRegex(const std::string& pattern) {
 std::string CheckThreshold(const std::string& text) {
   std::string why;
   return ParseThreshold(text, &why) ? "" : why;
+}
+
+std::string CheckAccept(const std::string& text) {
+  std::string why;
+  return storage::AcceptSet::Parse(text, &why) ? "" : why;
 }
 
 std::string CheckHeader(const std::string& text) {
@@ -183,6 +189,10 @@ std::vector<Setting> MakeSettings() {
       Checked(Row("fail-on", "", T::kList, "METRIC>N[%]",
                   "Exit 5 when a threshold is crossed: errors>5%, broken>10, changed>0 (repeatable)", &O::fail_on),
               CheckThreshold),
+      Checked(Row("accept", "", T::kText, "CODES",
+                  "HTTP statuses that are not broken, as codes and ranges: 200-299,429 (for report and --fail-on)",
+                  &O::accept),
+              CheckAccept),
       ranged(Row("wait-lock", "", T::kNumber, "SECONDS", "Wait up to SECONDS for another crawl of the database to end",
                  &O::wait_lock_s),
              0, 86400),

@@ -14,8 +14,8 @@ std::optional<Threshold> ParseThreshold(const std::string& text, std::string* wh
   Threshold t;
   t.text = text;
   t.metric = text.substr(0, gt);
-  if (t.metric != "errors" && t.metric != "broken" && t.metric != "changed") {
-    *why = "unknown metric '" + t.metric + "' (errors, broken or changed)";
+  if (t.metric != "errors" && t.metric != "broken" && t.metric != "changed" && t.metric != "blocked") {
+    *why = "unknown metric '" + t.metric + "' (errors, broken, changed or blocked)";
     return std::nullopt;
   }
   std::string value = text.substr(gt + 1);
@@ -35,7 +35,10 @@ std::optional<Threshold> ParseThreshold(const std::string& text, std::string* wh
 std::vector<std::string> Crossed(const std::vector<Threshold>& thresholds, const RunMetrics& m) {
   std::vector<std::string> out;
   for (const auto& t : thresholds) {
-    int64_t count = t.metric == "errors" ? m.errors : t.metric == "broken" ? m.broken : m.changed;
+    int64_t count = t.metric == "errors"    ? m.errors
+                    : t.metric == "broken"  ? m.broken
+                    : t.metric == "blocked" ? m.blocked
+                                            : m.changed;
     double value = t.percent ? (m.results ? 100.0 * double(count) / double(m.results) : 0.0) : double(count);
     if (value > t.limit) {
       char buf[200];

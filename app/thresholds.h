@@ -10,7 +10,8 @@
 namespace gc {
 
 struct Threshold {
-  std::string metric;  // errors (results with an error class), broken (errors or HTTP >= 400), changed
+  // errors (results with an error class), broken (storage::AcceptSet::Broken), changed, blocked
+  std::string metric;
   double limit = 0;
   bool percent = false;  // of all results
   std::string text;      // as given
@@ -20,7 +21,7 @@ struct Threshold {
 std::optional<Threshold> ParseThreshold(const std::string& text, std::string* why);
 
 struct RunMetrics {
-  int64_t results = 0, errors = 0, broken = 0, changed = 0;
+  int64_t results = 0, errors = 0, broken = 0, changed = 0, blocked = 0;
 };
 
 // The thresholds crossed, each described in one line.
