@@ -259,20 +259,19 @@ Headline ReadHeadline(sqlite::Database& db, int64_t run_id, const std::optional<
     h.accept = accept.Text();
     auto st = db.Prepare(
         "SELECT count(*), count(error), coalesce(sum(wire_bytes), 0), count(*) FILTER (WHERE unchanged = 1), "
-        "coalesce(sum(max(attempts - 1, 0)), 0), count(*) FILTER (WHERE " +
-        accept.BrokenSql() + "), count(*) FILTER (WHERE redirects > 0) FROM results WHERE run_id = ?");
-    st.Bind(accept.BindBroken(st, 1), run_id);
+        "coalesce(sum(max(attempts - 1, 0)), 0), count(*) FILTER (WHERE redirects > 0) FROM results WHERE run_id = ?");
+    st.Bind(1, run_id);
     st.Step();
     h.results = st.Int(0);
     h.errors = st.Int(1);
     OutcomeCounts counts = CountOutcomes(db, run_id, accept);  // the one definition (storage/inspect.h)
     h.ok = counts.ok;
+    h.broken = counts.broken;
     h.blocked = counts.blocked;
     h.wire_bytes = st.Int(2);
     h.unchanged = st.Int(3);
     h.retried = st.Int(4);
-    h.broken = st.Int(5);
-    h.redirected = st.Int(6);
+    h.redirected = st.Int(5);
   }
   if (h.duration_s && *h.duration_s > 0) h.rate_per_s = double(h.results) / *h.duration_s;
   h.previous_run = PreviousCompletedRun(db, run_id);
