@@ -174,6 +174,14 @@ TEST_CASE("--accept decides broken in report, --fail-on and the HTML report; a l
   auto low = report({"--accept", "99-200"}, "bad2");
   CHECK(low.exit_code == 2);
   CHECK(Has(low.err, "--accept: '99-200': status codes run from 100 to 999"));
+  // Formats: one way of saying it, and -o only where a file makes sense.
+  auto both = report({"--json", "--format", "junit"}, "bad3");
+  CHECK(both.exit_code == 2);
+  CHECK(Has(both.err, "--json and --format junit disagree"));
+  auto text_file = report({"-o", dir / "x.txt"}, "bad4");
+  CHECK(text_file.exit_code == 2);
+  CHECK(Has(text_file.err, "-o goes with --format html, junit or markdown"));
+  CHECK(Has(report({"--run", "1", "--format", "json"}, "fj").out, "\"broken_count\":1,"));
 }
 
 TEST_CASE("accept sets parse codes and ranges, merge them, and judge like the SQL") {
