@@ -37,16 +37,33 @@ std::string XmlEscape(std::string_view s, size_t max_bytes) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        case '\'':
+          out += "&apos;";
+          break;
         // As references, so that attribute-value normalisation (XML 1.0 3.3.3) keeps them.
-        case '\t': out += "&#9;"; break;
-        case '\n': out += "&#10;"; break;
-        case '\r': out += "&#13;"; break;
-        default: out += c < 0x20 ? kReplacement : std::string(1, char(c));  // XML 1.0 2.2: no other C0
+        case '\t':
+          out += "&#9;";
+          break;
+        case '\n':
+          out += "&#10;";
+          break;
+        case '\r':
+          out += "&#13;";
+          break;
+        default:
+          out += c < 0x20 ? kReplacement : std::string(1, char(c));  // XML 1.0 2.2: no other C0
       }
       ++i;
       continue;
@@ -82,15 +99,16 @@ void WriteJunit(storage::Inspector& in, int64_t run_id, std::ostream& out) {
       << "    </properties>\n";
   in.ForEachResult(run_id, [&](const storage::Inspector::ResultLine& r) {
     std::string host = urls::Host(r.url);
-    out << "    <testcase name=\"" << XmlEscape(r.url) << "\" classname=\"" << XmlEscape(host.empty() ? "(no host)" : host, 300)
-        << "\" time=\"" << Seconds(r.total_ms) << "\"";
+    out << "    <testcase name=\"" << XmlEscape(r.url) << "\" classname=\""
+        << XmlEscape(host.empty() ? "(no host)" : host, 300) << "\" time=\"" << Seconds(r.total_ms) << "\"";
     std::string words = OutcomeWords(r);
     if (r.error && *r.error == "blocked") {
       out << ">\n      <skipped message=\"" << XmlEscape(words + ": " + r.error_message.value_or(""), 1024)
           << "\"/>\n    </testcase>\n";
     } else if (accept.Broken(r.status, r.error)) {
-      out << ">\n      <failure type=\"" << XmlEscape(r.error ? *r.error : "http_" + std::to_string(r.status.value_or(0)), 64)
-          << "\" message=\"" << XmlEscape(words, 256) << "\">" << XmlEscape(r.error_message.value_or(words))
+      out << ">\n      <failure type=\""
+          << XmlEscape(r.error ? *r.error : "http_" + std::to_string(r.status.value_or(0)), 64) << "\" message=\""
+          << XmlEscape(words, 256) << "\">" << XmlEscape(r.error_message.value_or(words))
           << "</failure>\n    </testcase>\n";
     } else {
       out << "/>\n";

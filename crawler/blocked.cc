@@ -84,7 +84,8 @@ std::string BlockedReason(const Response& r, std::time_t now) {
   std::string_view title = TitleIn(head, Lower(head));
   std::string t = Lower(Trim(title));
   for (std::string_view prefix : kTitles) {
-    if (t.compare(0, prefix.size(), prefix) == 0) return "challenge page: title '" + std::string(Trim(title).substr(0, 80)) + "'";
+    if (t.compare(0, prefix.size(), prefix) == 0)
+      return "challenge page: title '" + std::string(Trim(title).substr(0, 80)) + "'";
   }
   for (std::string_view marker : kBodyMarkers) {
     if (head.find(marker) != std::string_view::npos) return "challenge page: " + std::string(marker);
