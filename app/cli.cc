@@ -168,6 +168,33 @@ std::string Misspelt(CLI::App& app, int argc, char** argv) {
   return "";
 }
 
+// `report`: the format from --format, --json or --html, and the accept set that judges broken.
+int RunReport(const std::string& db, std::optional<int64_t> run, size_t top, bool all, bool json, bool html,
+              std::string format, const std::string& accept_text, const std::string& output) {
+  std::string flag = json ? "json" : html ? "html" : "";
+  if (!flag.empty() && !format.empty() && format != flag) {
+    std::cerr << "greencrawl: --" << flag << " and --format " << format << " disagree; give one\n";
+    return kExitUsage;
+  }
+  if (format.empty()) format = flag.empty() ? "text" : flag;
+  if (!output.empty() && (format == "text" || format == "json")) {
+    std::cerr << "greencrawl: -o goes with --format html, junit or markdown\n";
+    return kExitUsage;
+  }
+  std::optional<storage::AcceptSet> accept;
+  if (!accept_text.empty()) {
+    std::string why;
+    accept = storage::AcceptSet::Parse(accept_text, &why);
+    if (!accept) {
+      std::cerr << "greencrawl: --accept: " << why << "\n";
+      return kExitUsage;
+    }
+  }
+  if (format == "html") return WriteReportHtml(db, run, output, std::cout, std::cerr, accept);
+  if (format == "junit" || format == "markdown") return WriteReportAs(format, db, run, accept, output, std::cout);
+  return ShowReport(db, run, top, all, format == "json", std::cout, accept);
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -218,14 +245,21 @@ int RunCli(int argc, char** argv) {
   report->add_option("--run", run, "Run id (default: the newest)")->type_name("N");
   report->add_option("--top", top, "Rows in the slowest/largest lists")->type_name("N")->capture_default_str();
   report->add_flag("--all", all, "List every broken URL and every page linking to it (else 100 and 5)");
-  auto* report_json = report->add_flag("--json", json, "JSON for scripts");
+  auto* report_json = report->add_flag("--json", json, "JSON for scripts (--format json)");
   bool html = false;
   std::string html_output;
-  auto* report_html = report->add_flag("--html", html, "A self-contained HTML page (charts, tables, changes) instead")
-                          ->excludes(report_json);
-  report->add_option("-o,--output", html_output, "With --html: the file (default report-run-N.html; '-': stdout)")
-      ->type_name("FILE")
-      ->needs(report_html);
+  report->add_flag("--html", html, "A self-contained HTML page (charts, tables, changes) instead (--format html)")
+      ->excludes(report_json);
+  std::string report_format, report_accept;
+  report->add_option("--format", report_format,
+                     "text (default), json, html, junit (a CI test report) or markdown (a PR comment or step summary)")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"text", "json", "html", "junit", "markdown"}).description(""));
+  report->add_option("--accept", report_accept, "Statuses that are not broken, e.g. 200-299,429 (default: the run's own)")
+      ->type_name("CODES");
+  report->add_option("-o,--output", html_output,
+                     "For html, junit, markdown: the file (html: default report-run-N.html; '-': stdout)")
+      ->type_name("FILE");
 
   std::string format = "csv", output;
   auto* exp = app.add_subcommand("export", "Every result row of a run as CSV or JSON lines");
@@ -333,8 +367,7 @@ int RunCli(int argc, char** argv) {
     }
     if (*join) return RunJoin(join_args, std::cout, std::cerr);
     if (*runs) return ShowRuns(db, json, std::cout);
-    if (*report && html) return WriteReportHtml(db, run, html_output, std::cout, std::cerr);
-    if (*report) return ShowReport(db, run, top, all, json, std::cout);
+    if (*report) return RunReport(db, run, top, all, json, html, report_format, report_accept, html_output);
     if (*exp) return ExportResults(db, run, format, output, std::cout);
     if (*diff) {
       if (run_a.has_value() != run_b.has_value()) {

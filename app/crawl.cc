@@ -63,6 +63,7 @@ std::string OptionsJson(const CrawlOptions& o) {
          ",\"proxy\":" + JsonString(WithoutPassword(o.proxy)) + ",\"cookies\":" + (o.cookies ? "true" : "false") +
          ",\"limit_rate\":" + std::to_string(o.limit_rate) + ",\"sitemaps\":" + (o.sitemaps ? "true" : "false") +
          ",\"sitemap\":" + StringArray(o.sitemap) +
+         ",\"accept\":" + JsonString(storage::AcceptSet::Parse(o.accept, nullptr)->Text()) +
          ",\"ignore_nofollow\":" +
          (o.ignore_nofollow ? "true" : "false") + ",\"ignore_robots\":" + (o.ignore_robots ? "true" : "false") +
          ",\"check_fragments\":" + (o.check_fragments ? "true" : "false") +
@@ -140,7 +141,7 @@ void PrintSummary(const CrawlOptions& o, const storage::RunSummary& run, const s
     };
     out << "{\"run_id\":" << run.id << ",\"status\":" << JsonString(run.status) << ",\"results\":" << run.results
         << ",\"responses\":" << run.responses << ",\"ok\":" << run.ok << ",\"errors\":" << run.errors
-        << ",\"broken\":" << run.broken << ",\"by_status\":" << obj(b.by_status) << ",\"by_error\":" << obj(b.by_error)
+        << ",\"broken\":" << run.broken << ",\"blocked\":" << run.blocked << ",\"by_status\":" << obj(b.by_status) << ",\"by_error\":" << obj(b.by_error)
         << ",\"fetched\":" << fetched << ",\"wall_s\":" << wall_s << ",\"pages_per_s\":" << rate
         << ",\"unchanged\":" << x.unchanged << ",\"retried\":" << x.retried
         << ",\"previous_run\":" << (x.previous_run ? std::to_string(*x.previous_run) : "null")
@@ -152,10 +153,11 @@ void PrintSummary(const CrawlOptions& o, const storage::RunSummary& run, const s
   // The first line stands alone, for logs: run, outcome, counts, time.
   char line[320];
   std::snprintf(line, sizeof line,
-                "greencrawl: run %lld %s: %lld results: %lld ok (2xx/3xx), %lld broken, %lld errors; "
+                "greencrawl: run %lld %s: %lld results: %lld ok (2xx/3xx), %lld broken, %s%lld errors; "
                 "%lld fetched in %.2f s (%.0f/s)%s\n",
                 static_cast<long long>(run.id), run.status.c_str(), static_cast<long long>(run.results),
                 static_cast<long long>(run.ok), static_cast<long long>(run.broken),
+                run.blocked ? (std::to_string(run.blocked) + " blocked, ").c_str() : "",
                 static_cast<long long>(run.errors), static_cast<long long>(fetched), wall_s, rate,
                 x.changed ? (", " + std::to_string(*x.changed) + " changed").c_str() : "");
   // " (200: 7, 404: 1)" after a total; nothing for an empty breakdown.
@@ -354,7 +356,7 @@ int Conclude(const CrawlOptions& o, int64_t run_id, const SessionOutcome& sessio
   const std::string& status = session.status;
   storage::Inspector inspector(o.db);
   storage::RunSummary summary = inspector.Summary(run_id);
-  RunMetrics metrics{summary.results, summary.errors, summary.broken, 0, 0, {}};
+  RunMetrics metrics{summary.results, summary.errors, summary.broken, 0, 0, summary.blocked, {}};
   std::optional<int64_t> changed;
   if (previous_run && status == "completed") {
     changed = inspector.ChangedUrls(*previous_run, run_id, 10.0);

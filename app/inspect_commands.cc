@@ -16,6 +16,9 @@
 #include "app/report_history.h"
 #include "app/report_html.h"
 #include "app/report_sitemap.h"
+#include "app/output_file.h"
+#include "app/report_junit.h"
+#include "app/report_markdown.h"
 #include "app/run_lock.h"
 #include "storage/fragments.h"
 #include "storage/history.h"
@@ -65,7 +68,8 @@ std::string RunJson(const storage::RunSummary& r) {
          ",\"status\":" + JsonString(r.status) + ",\"list_file\":" + JsonString(r.list_file) +
          ",\"version\":" + JsonString(r.version) + ",\"results\":" + std::to_string(r.results) +
          ",\"responses\":" + std::to_string(r.responses) + ",\"ok\":" + std::to_string(r.ok) +
-         ",\"broken\":" + std::to_string(r.broken) + ",\"errors\":" + std::to_string(r.errors) +
+         ",\"broken\":" + std::to_string(r.broken) + ",\"blocked\":" + std::to_string(r.blocked) +
+         ",\"accept\":" + JsonString(r.accept) + ",\"errors\":" + std::to_string(r.errors) +
          ",\"duration_s\":" + OptNumber(r.duration_s) + "}";
 }
 
@@ -126,8 +130,9 @@ int ShowRuns(const std::string& db, bool json, std::ostream& out) {
 }
 
 int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bool all, bool json,
-               std::ostream& out) {
+               std::ostream& out, const std::optional<storage::AcceptSet>& accept) {
   storage::Inspector in(db);
+  in.OverrideAccept(accept);
   auto r = in.MakeReport(in.ResolveRun(run), top, all);
   auto sitemaps = in.Sitemaps(r.run.id, all ? 0 : storage::kBrokenListed);
   const int64_t history_limit = all ? -1 : int64_t(storage::kBrokenListed);
@@ -146,7 +151,7 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
       return s + "]";
     };
     sql::Database read(db, sql::Database::Mode::kReadOnly);
-    out << "{\"run\":" << RunJson(r.run) << ",\"headline\":" << HeadlineJson(storage::ReadHeadline(read, r.run.id))
+    out << "{\"run\":" << RunJson(r.run) << ",\"headline\":" << HeadlineJson(storage::ReadHeadline(read, r.run.id, accept))
         << ",\"by_status\":" << counts(r.by_status)
         << ",\"by_error\":" << counts(r.by_error) << ",\"size_bytes\":{\"p50\":" << OptNumber(r.size_p50)
         << ",\"p90\":" << OptNumber(r.size_p90) << ",\"p99\":" << OptNumber(r.size_p99)
@@ -154,15 +159,20 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
         << ",\"p99\":" << OptNumber(r.time_p99) << "},\"slowest_ms\":" << pages(r.slowest)
         << ",\"largest_bytes\":" << pages(r.largest) << ",\"redirected\":" << r.redirected
         << ",\"broken_count\":" << r.broken_count << ",\"broken\":[";
-    for (size_t i = 0; i < r.broken.size(); ++i) {
-      const auto& b = r.broken[i];
-      out << (i ? "," : "") << "{\"url\":" << JsonString(b.url) << ",\"status\":" << OptInt(b.typed.status)
-          << ",\"error\":" << OptString(b.typed.error) << ",\"error_message\":" << OptString(b.error_message)
-          << ",\"list_line\":" << OptInt(b.list_line) << ",\"referrer_count\":" << b.referrer_count
-          << ",\"referrers\":[";
-      for (size_t k = 0; k < b.referrers.size(); ++k) out << (k ? "," : "") << JsonString(b.referrers[k]);
-      out << "]}";
-    }
+    auto links = [&out](const std::vector<storage::BrokenLink>& rows) {
+      for (size_t i = 0; i < rows.size(); ++i) {
+        const auto& b = rows[i];
+        out << (i ? "," : "") << "{\"url\":" << JsonString(b.url) << ",\"status\":" << OptInt(b.typed.status)
+            << ",\"error\":" << OptString(b.typed.error) << ",\"error_message\":" << OptString(b.error_message)
+            << ",\"list_line\":" << OptInt(b.list_line) << ",\"referrer_count\":" << b.referrer_count
+            << ",\"referrers\":[";
+        for (size_t k = 0; k < b.referrers.size(); ++k) out << (k ? "," : "") << JsonString(b.referrers[k]);
+        out << "]}";
+      }
+    };
+    links(r.broken);
+    out << "],\"blocked_count\":" << r.run.blocked << ",\"blocked\":[";
+    links(r.blocked);
     out << "],\"sitemaps\":" << report::SitemapJson(sitemaps)
         << ",\"history\":" << HistoryJson(storage::ReadBrokenHistory(read, r.run.id, std::nullopt, history_limit))
         << ",\"fragments\":" << FragmentsJson(Fragments(read, r.run.id, all)) << "}\n";
@@ -170,7 +180,8 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   }
   const auto& s = r.run;
   out << "Run " << s.id << ": " << s.status << ", " << s.results << " results (" << s.ok << " ok (2xx/3xx), "
-      << s.broken << " broken, " << s.errors << " errors)";
+      << s.broken << " broken, " << (s.blocked ? std::to_string(s.blocked) + " blocked, " : "") << s.errors
+      << " errors)";
   if (s.duration_s) out << " in " << Fixed(*s.duration_s, 1) << " s";
   out << ", list " << s.list_file << ", started " << s.started_at << "\n\nBy status:\n";
   for (auto& c : r.by_status) out << "  " << std::left << std::setw(20) << c.key << std::right << std::setw(10) << c.count << "\n";
@@ -189,8 +200,9 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   for (auto& p : r.slowest) out << "  " << std::setw(10) << Fixed(p.value, 1) << " ms  " << p.url << "\n";
   out << "\nLargest:\n";
   for (auto& p : r.largest) out << "  " << std::setw(10) << Fixed(p.value, 0) << " B   " << p.url << "\n";
-  out << "\nBroken (" << r.broken_count << "):\n";
-  for (auto& b : r.broken) {
+  out << "\nBroken (" << r.broken_count << (s.accept == storage::AcceptSet().Text() ? "" : ", accepting " + s.accept)
+      << "):\n";
+  auto list = [&out](const storage::BrokenLink& b) {
     out << "  " << std::left << std::setw(26) << b.outcome << " " << std::right << b.url;
     if (b.list_line) out << "  (list line " << *b.list_line << ")";
     if (b.error_message) out << "\n      " << *b.error_message;
@@ -202,16 +214,41 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
       }
     }
     out << "\n";
-  }
+  };
+  for (auto& b : r.broken) list(b);
   if (r.broken_count == 0) out << "  (none)\n";
   if (int64_t(r.broken.size()) < r.broken_count) {
     out << "  ... " << r.broken_count - int64_t(r.broken.size()) << " more (--all lists them all)\n";
+  }
+  // Bot walls and challenges: the site did not fail, the crawler was kept out (docs/errors.md).
+  out << "\nBlocked (" << s.blocked << "):\n";
+  for (auto& b : r.blocked) list(b);
+  if (s.blocked == 0) out << "  (none)\n";
+  if (int64_t(r.blocked.size()) < s.blocked) {
+    out << "  ... " << s.blocked - int64_t(r.blocked.size()) << " more (--all lists them all)\n";
   }
   report::PrintSitemapText(sitemaps, out);
   sql::Database read(db, sql::Database::Mode::kReadOnly);
   PrintFragments(Fragments(read, s.id, all), out);
   out << "\n";
   PrintHistory(storage::ReadBrokenHistory(read, s.id, std::nullopt, history_limit), "--all", out);
+  return kExitOk;
+}
+
+int WriteReportAs(const std::string& format, const std::string& db, std::optional<int64_t> run,
+                  const std::optional<storage::AcceptSet>& accept, const std::string& output, std::ostream& out) {
+  storage::Inspector in(db);
+  in.OverrideAccept(accept);
+  int64_t run_id = in.ResolveRun(run);
+  WriteOutput(output, out, [&](std::ostream& sink) {
+    if (format == "junit") {
+      WriteJunit(in, run_id, sink);
+    } else if (format == "markdown") {
+      WriteMarkdown(in, run_id, db, sink);
+    } else {
+      throw std::invalid_argument("unknown report format " + format);
+    }
+  });
   return kExitOk;
 }
 

@@ -7,12 +7,18 @@
 #include <ostream>
 #include <string>
 
+#include "storage/accept_set.h"
+
 namespace gc {
 
 int ShowRuns(const std::string& db, bool json, std::ostream& out);
 // top: rows of the slowest/largest lists; all: every broken URL and referrer (else the first 100 and 5).
+// accept (report --accept): judges broken instead of the run's own accept set.
 int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bool all, bool json,
-               std::ostream& out);
+               std::ostream& out, const std::optional<storage::AcceptSet>& accept = std::nullopt);
+// report --format junit|markdown; output "" or "-": standard output, else a file written whole or not at all.
+int WriteReportAs(const std::string& format, const std::string& db, std::optional<int64_t> run,
+                  const std::optional<storage::AcceptSet>& accept, const std::string& output, std::ostream& out);
 // output "" or "-": standard output.
 int ExportResults(const std::string& db, std::optional<int64_t> run, const std::string& format,
                   const std::string& output, std::ostream& out);

@@ -128,11 +128,12 @@ std::string Page(const storage::ReportData& r, const std::string& db_label, cons
   if (h.previous_run) s += " · compared with run " + std::to_string(*h.previous_run) + ", the previous completed run of this list";
   s += "</p>\n";
   s += "<nav class=\"toc\" aria-label=\"Sections\"><a href=\"#headline\">Headline</a><a href=\"#charts\">Charts</a>"
-       "<a href=\"#broken\">Broken</a><a href=\"#changes\">Changes</a><a href=\"#history\">Flaky</a><a href=\"#slowest\">Slowest</a>"
+       "<a href=\"#broken\">Broken</a><a href=\"#blocked\">Blocked</a><a href=\"#changes\">Changes</a><a href=\"#history\">Flaky</a><a href=\"#slowest\">Slowest</a>"
        "<a href=\"#largest\">Largest</a><a href=\"#redirects\">Redirects</a></nav>\n";
   s += HeadlineCards(r) + "\n";
   s += "<div id=\"charts\">" + Charts(r) + "</div>\n";
   s += Section("broken", "Broken links <span class=\"muted\">" + Count(r.broken_total) + "</span>", BrokenTable(r)) + "\n";
+  s += Section("blocked", "Blocked <span class=\"muted\">" + Count(h.blocked) + "</span>", BlockedTable(r)) + "\n";
   std::string changes_heading = "What changed";
   if (h.previous_run) changes_heading += " <span class=\"muted\">since run " + std::to_string(*h.previous_run) + "</span>";
   s += Section("changes", changes_heading, ChangesBlock(r)) + "\n";
@@ -178,8 +179,8 @@ std::string RenderReportHtml(const storage::ReportData& data, const std::string&
 }
 
 int WriteReportHtml(const std::string& db, std::optional<int64_t> run, const std::string& output, std::ostream& out,
-                    std::ostream& note) {
-  storage::ReportData data = storage::LoadReportData(db, run, storage::ReportLimits());
+                    std::ostream& note, const std::optional<storage::AcceptSet>& accept) {
+  storage::ReportData data = storage::LoadReportData(db, run, storage::ReportLimits(), accept);
   std::string page = RenderReportHtml(data, db, storage::UtcNow());
   if (output == "-") {
     out << page;
@@ -216,6 +217,7 @@ std::string HeadlineJson(const storage::Headline& h) {
          ",\"finished_at\":" + (h.finished_at ? JsonString(*h.finished_at) : "null") +
          ",\"results\":" + std::to_string(h.results) + ",\"ok\":" + std::to_string(h.ok) +
          ",\"errors\":" + std::to_string(h.errors) + ",\"broken\":" + std::to_string(h.broken) +
+         ",\"blocked\":" + std::to_string(h.blocked) + ",\"accept\":" + JsonString(h.accept) +
          ",\"duration_s\":" + opt(h.duration_s) + ",\"rate_per_s\":" + opt(h.rate_per_s) +
          ",\"wire_bytes\":" + std::to_string(h.wire_bytes) + ",\"unchanged\":" + std::to_string(h.unchanged) +
          ",\"retried\":" + std::to_string(h.retried) + ",\"redirected\":" + std::to_string(h.redirected) +

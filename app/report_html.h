@@ -22,9 +22,10 @@ std::string RenderReportHtml(const storage::ReportData& data, const std::string&
 // current directory, "-" for `out`, else a path in which "{run}" is replaced by the run id. A file is
 // written as PATH.partial and renamed, so a reader never sees half a page; `note` gets one line saying
 // where it went. Returns kExitOk; throws sql::Error for an unusable database or run and
-// std::runtime_error when the file cannot be written.
+// std::runtime_error when the file cannot be written. `accept` (report --accept) judges broken instead of
+// the run's own accept set.
 int WriteReportHtml(const std::string& db, std::optional<int64_t> run, const std::string& output, std::ostream& out,
-                    std::ostream& note);
+                    std::ostream& note, const std::optional<storage::AcceptSet>& accept = std::nullopt);
 
 // For `crawl --report-html`: WriteReportHtml for the run just finished, the note unless `quiet`. A
 // failure is one line on `err` and false; the crawl then exits 1 (the run's results are all stored).

@@ -105,7 +105,10 @@ std::string HeadlineCards(const ReportData& r) {
       {"ok", "ok (2xx/3xx)", opt(h.ok), Count(h.ok), p ? opt(p->ok) : std::nullopt, -1, Percent(h.ok, h.results)},
       {"errors", "errors", opt(h.errors), Count(h.errors), p ? opt(p->errors) : std::nullopt, 1,
        Percent(h.errors, h.results)},
-      {"broken", "broken", opt(h.broken), Count(h.broken), p ? opt(p->broken) : std::nullopt, 1, "error or HTTP ≥ 400"},
+      {"broken", "broken", opt(h.broken), Count(h.broken), p ? opt(p->broken) : std::nullopt, 1,
+       h.accept == storage::AcceptSet().Text() ? "error or HTTP ≥ 400" : "error or HTTP not in " + h.accept},
+      {"blocked", "blocked", opt(h.blocked), Count(h.blocked), p ? opt(p->blocked) : std::nullopt, 0,
+       "bot wall or challenge"},
       {"duration_s", "duration", h.duration_s, h.duration_s ? Duration(*h.duration_s) : "—",
        p ? p->duration_s : std::nullopt, 1, h.finished_at ? "" : "not finished"},
       {"rate_per_s", "rate", h.rate_per_s, h.rate_per_s ? Printf("%.1f", *h.rate_per_s) + "/s" : "—",
@@ -312,11 +315,13 @@ std::string TopTable(const std::vector<storage::TopPage>& rows, const char* valu
   return s + "</tbody></table>";
 }
 
-std::string BrokenTable(const ReportData& r) {
-  if (r.broken.empty()) return "<p class=\"empty\">No broken URLs.</p>";
+namespace {
+
+std::string LinkTable(const std::vector<storage::BrokenLink>& rows, int64_t total, const char* none) {
+  if (rows.empty()) return std::string("<p class=\"empty\">") + none + "</p>";
   std::string s = std::string("<table class=\"sortable\"><thead><tr>") + Th("URL") + Th("outcome") +
                   Th("linked from", true) + "</tr></thead><tbody>";
-  for (const auto& b : r.broken) {
+  for (const auto& b : rows) {
     s += "<tr>" + UrlCell(b.url) + "<td>" + OutcomeBadge(b.outcome) + "</td><td class=\"num refs\" data-sort=\"" +
          std::to_string(b.referrer_count) + "\">";
     if (b.referrer_count == 0) {
@@ -337,7 +342,15 @@ std::string BrokenTable(const ReportData& r) {
     }
     s += "</td></tr>";
   }
-  return s + "</tbody></table>" + Shown(r.broken.size(), r.broken_total);
+  return s + "</tbody></table>" + Shown(rows.size(), total);
+}
+
+}  // namespace
+
+std::string BrokenTable(const ReportData& r) { return LinkTable(r.broken, r.broken_total, "No broken URLs."); }
+
+std::string BlockedTable(const ReportData& r) {
+  return LinkTable(r.blocked, r.headline.blocked, "No URL answered with a bot wall or challenge.");
 }
 
 std::string RedirectTable(const ReportData& r) {

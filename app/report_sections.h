@@ -19,6 +19,8 @@ std::string Charts(const storage::ReportData& r);
 std::string Section(const char* id, const std::string& heading, const std::string& body);
 std::string TopTable(const std::vector<storage::TopPage>& rows, const char* value_label, bool bytes);
 std::string BrokenTable(const storage::ReportData& r);
+// Answers that were bot walls or challenges (error `blocked`): not broken, listed apart.
+std::string BlockedTable(const storage::ReportData& r);
 std::string RedirectTable(const storage::ReportData& r);
 std::string ChangesBlock(const storage::ReportData& r);
 

@@ -13,6 +13,7 @@
 #include "app/crawl.h"
 #include "app/thresholds.h"
 #include "urls/url.h"
+#include "storage/accept_set.h"
 #include "version.h"
 
 namespace gc {
@@ -63,6 +64,11 @@ std::string CheckSitemapUrl(const std::string& text) {
 std::string CheckThreshold(const std::string& text) {
   std::string why;
   return ParseThreshold(text, &why) ? "" : why;
+}
+
+std::string CheckAccept(const std::string& text) {
+  std::string why;
+  return storage::AcceptSet::Parse(text, &why) ? "" : why;
 }
 
 std::string CheckHeader(const std::string& text) {
@@ -199,6 +205,10 @@ std::vector<Setting> MakeSettings() {
                   "Exit 5 when a threshold is crossed: errors>5%, broken>10, changed>0, new-broken>0, broken-for>3 "
                   "(repeatable)", &O::fail_on),
               CheckThreshold),
+      Checked(Row("accept", "", T::kText, "CODES",
+                  "HTTP statuses that are not broken, as codes and ranges: 200-299,429 (for report and --fail-on)",
+                  &O::accept),
+              CheckAccept),
       ranged(Row("wait-lock", "", T::kNumber, "SECONDS", "Wait up to SECONDS for another crawl of the database to end",
                  &O::wait_lock_s),
              0, 86400),

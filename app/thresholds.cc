@@ -15,9 +15,9 @@ std::optional<Threshold> ParseThreshold(const std::string& text, std::string* wh
   Threshold t;
   t.text = text;
   t.metric = text.substr(0, gt);
-  if (t.metric != "errors" && t.metric != "broken" && t.metric != "changed" && t.metric != "new-broken" &&
-      t.metric != "broken-for") {
-    *why = "unknown metric '" + t.metric + "' (errors, broken, changed, new-broken or broken-for)";
+  if (t.metric != "errors" && t.metric != "broken" && t.metric != "changed" && t.metric != "blocked" &&
+      t.metric != "new-broken" && t.metric != "broken-for") {
+    *why = "unknown metric '" + t.metric + "' (errors, broken, changed, blocked, new-broken or broken-for)";
     return std::nullopt;
   }
   std::string value = text.substr(gt + 1);
@@ -67,9 +67,11 @@ std::vector<std::string> Crossed(const std::vector<Threshold>& thresholds, const
       }
       continue;
     }
-    int64_t count = t.metric == "errors" ? m.errors : t.metric == "broken" ? m.broken
-                    : t.metric == "new-broken"                            ? m.new_broken
-                                                                          : m.changed;
+    int64_t count = t.metric == "errors"       ? m.errors
+                    : t.metric == "broken"     ? m.broken
+                    : t.metric == "blocked"    ? m.blocked
+                    : t.metric == "new-broken" ? m.new_broken
+                                               : m.changed;
     double value = t.percent ? (m.results ? 100.0 * double(count) / double(m.results) : 0.0) : double(count);
     if (value > t.limit) {
       char buf[200];

@@ -11,9 +11,9 @@
 namespace gc {
 
 struct Threshold {
-  // errors (results with an error class), broken (errors or HTTP >= 400), changed, new-broken (broken
-  // now, not in the list's previous completed run), broken-for (URLs broken more than N runs in a row;
-  // never a percentage). The last two read the list's history (storage/history.h).
+  // errors (results with an error class), broken (storage::AcceptSet::Broken), changed, blocked,
+  // new-broken (broken now, not in the list's previous completed run), broken-for (URLs broken more than
+  // N runs in a row; never a percentage). The last two read the list's history (storage/history.h).
   std::string metric;
   double limit = 0;
   bool percent = false;  // of all results
@@ -24,7 +24,7 @@ struct Threshold {
 std::optional<Threshold> ParseThreshold(const std::string& text, std::string* why);
 
 struct RunMetrics {
-  int64_t results = 0, errors = 0, broken = 0, changed = 0, new_broken = 0;
+  int64_t results = 0, errors = 0, broken = 0, changed = 0, new_broken = 0, blocked = 0;
   std::map<int64_t, int64_t> broken_streaks;  // runs in a row broken -> URLs (BrokenHistory::by_streak)
 };
 

@@ -6,6 +6,7 @@
 #include <deque>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <tuple>
@@ -14,6 +15,7 @@
 
 #include <xxhash.h>
 
+#include "crawler/blocked.h"
 #include "crawler/credentials.h"
 #include "crawler/error_class.h"
 #include "crawler/fetcher.h"
@@ -430,12 +432,14 @@ class CrawlSession {
         fo.if_modified_since = previous->last_modified.value_or("");
       }
       Response r = co_await fetcher_->Get(item.url, fo);
-      if (stopping_ && item.attempts <= o_.retries && Transient(r)) {
+      // A bot wall is not retried: it would answer the same, and more requests only harden it.
+      std::string blocked = BlockedReason(r, std::time(nullptr));
+      if (stopping_ && item.attempts <= o_.retries && Transient(r) && blocked.empty()) {
         // Stopping: a failure that would have been retried is not final either. Nothing is recorded;
         // the URL stays pending and --resume fetches it again.
         co_return;
       }
-      if (auto retry = RetryAfter(item, r)) {
+      if (auto retry = blocked.empty() ? RetryAfter(item, r) : std::nullopt) {
         // A transient failure: try again later; nothing is recorded yet.
         storage::FrontierItem again = item;
         ++again.attempts;
@@ -458,6 +462,10 @@ class CrawlSession {
       }
       row = MakeRow(item, r, page.info);
       row.attempts = item.attempts;
+      if (!blocked.empty()) {
+        row.error = error_class::kBlocked;  // the status stays: 403, 429, 503 as the wall answered
+        row.error_message = CleanText(blocked, 1024);
+      }
       if (r.status == 304 && previous && (previous->etag || previous->last_modified)) {
         // Not modified: the earlier response still describes the page; carry it so reports stay whole.
         row.unchanged = 1;
@@ -469,7 +477,7 @@ class CrawlSession {
         if (!row.last_modified) row.last_modified = previous->last_modified;
         ++unchanged_;
       }
-      if (page.info.html && o_.depth > 0) Discover(item, r, page);
+      if (page.info.html && o_.depth > 0 && blocked.empty()) Discover(item, r, page);  // a wall's links are not the site's
     } catch (const sql::Error& e) {
       // The database failed (a lookup for this URL): the crawl stops, the URL stays pending for --resume.
       StorageFailed(e.what());
@@ -513,9 +521,9 @@ class CrawlSession {
   };
   // When to retry `r`, or nullopt when it is final. Transient: a timeout before any of the body arrived
   // (a transfer that was making progress when the total timeout hit would only time out again), a reset
-  // or empty answer, 429 and 503 (honouring Retry-After in seconds, up to 5 minutes). Only 429, 503 and
-  // Retry-After slow the whole host down: the server asked; a broken connection says nothing about the
-  // host's other URLs.
+  // or empty answer, 429 and 503 (honouring Retry-After in seconds, up to kMaxRetryAfter; a 429 asking
+  // for more is blocked, never retried). Only 429, 503 and Retry-After slow the whole host down: the
+  // server asked; a broken connection says nothing about the host's other URLs.
   static bool Transient(const Response& r) {
     return (r.error == error_class::kTimeout && r.size == 0) || r.error == error_class::kReset ||
            r.error == error_class::kEmptyResponse || (r.ok() && (r.status == 429 || r.status == 503));
@@ -527,7 +535,7 @@ class CrawlSession {
     auto wait = std::chrono::milliseconds(int64_t(o_.retry_delay_ms) << std::min(item.attempts - 1, 10));
     if (!r.retry_after.empty() && r.retry_after.size() < 10 &&
         std::all_of(r.retry_after.begin(), r.retry_after.end(), ::isdigit)) {
-      auto asked = std::chrono::seconds(std::min<long long>(std::stoll(r.retry_after), 300));
+      auto asked = std::chrono::seconds(std::min<long long>(std::stoll(r.retry_after), kMaxRetryAfter.count()));
       wait = std::max<std::chrono::milliseconds>(wait, asked);
     }
     return RetryPlan{wait, server_asked};

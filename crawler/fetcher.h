@@ -89,6 +89,7 @@ struct Response {
   std::string etag;
   std::string last_modified;
   std::string retry_after;
+  std::string cf_mitigated;   // Cloudflare's cf-mitigated header: "challenge" on its challenge pages
   std::string error;          // empty on success, else a class from error_class.h
   std::string error_message;  // libcurl's words
   bool ok() const { return error.empty(); }

@@ -200,6 +200,7 @@ void Fetcher::Transfer::Finish(CURLcode code) noexcept {
     r.etag = HeaderValue(e, "ETag");
     r.last_modified = HeaderValue(e, "Last-Modified");
     r.retry_after = HeaderValue(e, "Retry-After");
+    r.cf_mitigated = HeaderValue(e, "cf-mitigated");
     r.body_hash = XXH3_64bits_digest(hash.get());
     r.error = error_class::FromCurl(code, cap_hit);
     if (code == CURLE_UNSUPPORTED_PROTOCOL && !SchemeRefused(e, r.url, header_check.location())) {

@@ -9,8 +9,13 @@
 namespace gc::storage {
 namespace {
 
-// The one definition of broken (storage/inspect.h): an error class or HTTP >= 400.
-bool IsBroken(const Outcome& o) { return o.error || (o.status && *o.status >= 400); }
+// Broken as the default accept set says (storage/accept_set.h): an error class other than `blocked`
+// (a bot wall is not the site's breakage), or HTTP >= 400. History judges every run alike, whatever
+// --accept a run had, so that a streak means the same outcome again.
+bool IsBroken(const Outcome& o) {
+  if (o.error) return *o.error != "blocked";
+  return o.status && *o.status >= 400;
+}
 
 // One URL's outcome in one run, through the primary key results(run_id, url); nullopt when the URL is not
 // in that run.

@@ -36,24 +36,31 @@ RunSummary ReadRun(sql::Statement& st) {
   return s;
 }
 
-void ReadCounts(sql::Database& db, RunSummary& s) {
-  OutcomeCounts c = CountOutcomes(db, s.id);
+void ReadCounts(sql::Database& db, const AcceptSet& accept, RunSummary& s) {
+  OutcomeCounts c = CountOutcomes(db, s.id, accept);
   s.results = c.results;
   s.responses = c.responses;
   s.ok = c.ok;
   s.errors = c.errors;
   s.broken = c.broken;
+  s.blocked = c.blocked;
+  s.accept = accept.Text();
 }
 
 }  // namespace
 
-OutcomeCounts CountOutcomes(sql::Database& db, int64_t run_id) {
+OutcomeCounts CountOutcomes(sql::Database& db, int64_t run_id, const AcceptSet& accept) {
   auto st = db.Prepare(
       "SELECT count(*), count(status), count(*) FILTER (WHERE error IS NULL AND status BETWEEN 200 AND 399), "
-      "count(error), count(*) FILTER (WHERE error IS NOT NULL OR status >= 400) FROM results WHERE run_id = ?");
-  st.Bind(1, run_id);
+      "count(error), count(*) FILTER (WHERE " +
+      accept.BrokenSql() + "), count(*) FILTER (WHERE error = 'blocked') FROM results WHERE run_id = ?");
+  st.Bind(accept.BindBroken(st, 1), run_id);
   st.Step();
-  return {st.Int(0), st.Int(1), st.Int(2), st.Int(3), st.Int(4)};
+  return {st.Int(0), st.Int(1), st.Int(2), st.Int(3), st.Int(4), st.Int(5)};
+}
+
+AcceptSet Inspector::AcceptFor(int64_t run_id) {
+  return accept_override_ ? *accept_override_ : RunAcceptSet(db_, run_id);
 }
 
 std::string OutcomeText(const Outcome& o) {
@@ -85,7 +92,7 @@ std::vector<RunSummary> Inspector::Runs() {
   std::vector<RunSummary> out;
   while (st.Step()) {
     out.push_back(ReadRun(st));
-    ReadCounts(db_, out.back());
+    ReadCounts(db_, AcceptFor(out.back().id), out.back());
   }
   return out;
 }
@@ -95,7 +102,7 @@ RunSummary Inspector::Summary(int64_t run_id) {
   st.Bind(1, run_id);
   if (!st.Step()) throw sql::Error("no run " + std::to_string(run_id) + " in " + db_.path(), sql::kError);
   RunSummary s = ReadRun(st);
-  ReadCounts(db_, s);
+  ReadCounts(db_, AcceptFor(s.id), s);
   return s;
 }
 
@@ -112,7 +119,7 @@ std::optional<RunSummary> Inspector::ResumableRun() {
                         "ORDER BY r.id DESC LIMIT 1");
   if (!st.Step()) return std::nullopt;
   RunSummary s = ReadRun(st);
-  ReadCounts(db_, s);
+  ReadCounts(db_, AcceptFor(s.id), s);
   return s;
 }
 
@@ -193,19 +200,19 @@ Report Inspector::MakeReport(int64_t run_id, size_t top_n, bool all) {
     st.Step();
     r.redirected = st.Int(0);
   }
-  {
-    // Broken: an error, or a 4xx/5xx status. Referrers come from the links table (crawls that extract
-    // links); a list-only crawl has none. --all: a LIMIT no run reaches (SQLite's -1 is an error in PostgreSQL).
-    auto count = db_.Prepare("SELECT count(*) FROM results WHERE run_id = ? AND (error IS NOT NULL OR status >= 400)");
-    count.Bind(1, run_id);
-    count.Step();
-    r.broken_count = count.Int(0);
+  // Broken (AcceptSet), then blocked: each with its referrers from the links table (crawls that extract
+  // links; a list-only crawl has none). --all: a LIMIT no run reaches (SQLite's -1 is an error in PostgreSQL).
+  AcceptSet accept = AcceptFor(run_id);
+  r.broken_count = r.run.broken;
+  auto list = [&](const std::string& where, bool broken, std::vector<BrokenLink>& out) {
     auto st = db_.Prepare(
         "SELECT url, status, error, (SELECT count(*) FROM links l WHERE l.run_id = r.run_id AND l.to_url = r.url), "
-        "error_message, list_line "
-        "FROM results r WHERE run_id = ? AND (error IS NOT NULL OR status >= 400) ORDER BY url LIMIT ?");
+        "error_message, list_line FROM results r WHERE run_id = ? AND " +
+        where + " ORDER BY url LIMIT ?");
     auto refs = db_.Prepare("SELECT from_url FROM links WHERE run_id = ? AND to_url = ? ORDER BY from_url LIMIT ?");
-    st.Bind(1, run_id).Bind(2, all ? kNoLimit : int64_t(kBrokenListed));
+    st.Bind(1, run_id);
+    int next = broken ? accept.BindBroken(st, 2) : 2;
+    st.Bind(next, all ? kNoLimit : int64_t(kBrokenListed));
     while (st.Step()) {
       BrokenLink b;
       b.url = st.Text(0);
@@ -217,9 +224,11 @@ Report Inspector::MakeReport(int64_t run_id, size_t top_n, bool all) {
       refs.Bind(1, run_id).Bind(2, b.url).Bind(3, all ? kNoLimit : int64_t(kReferrersListed));
       while (refs.Step()) b.referrers.push_back(refs.Text(0));
       refs.Reset();
-      r.broken.push_back(std::move(b));
+      out.push_back(std::move(b));
     }
-  }
+  };
+  list(accept.BrokenSql(), true, r.broken);
+  list("error = 'blocked'", false, r.blocked);
   return r;
 }
 
@@ -242,6 +251,22 @@ void Inspector::ExportRows(int64_t run_id, const std::function<void(const std::v
       values[size_t(i)].number = st.IsNumber(i);
     }
     row(values);
+  }
+}
+
+void Inspector::ForEachResult(int64_t run_id, const std::function<void(const ResultLine&)>& row) {
+  // One statement stepped row by row: constant memory however many rows the run has.
+  auto st = db_.Prepare(
+      "SELECT url, status, error, error_message, total_ms FROM results WHERE run_id = ? ORDER BY id");
+  st.Bind(1, run_id);
+  ResultLine line;
+  while (st.Step()) {
+    line.url = st.Text(0);
+    line.status = st.OptInt(1);
+    line.error = st.OptText(2);
+    line.error_message = st.OptText(3);
+    line.total_ms = st.IsNull(4) ? std::nullopt : std::optional<double>(st.Real(4));
+    row(line);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/accept_set.h"
 #include "storage/sql.h"
 
 namespace gc::storage {
@@ -24,7 +25,9 @@ struct RunSummary {
   int64_t responses = 0;  // with an HTTP status, whatever it was (even if the body then failed)
   int64_t ok = 0;         // status 2xx or 3xx and no error class
   int64_t errors = 0;     // with an error class (docs/errors.md)
-  int64_t broken = 0;     // with an error class or a status >= 400
+  int64_t broken = 0;     // an error class other than blocked, or a status outside the accept set
+  int64_t blocked = 0;    // error class `blocked`: a bot wall or challenge, kept apart from broken
+  std::string accept;     // the accept set these counts used ("100-399": the default)
   std::optional<int64_t> urls_total;     // NULL until the list was read in full
   std::optional<int64_t> lines_invalid;  // list lines that were not crawlable URLs
   std::optional<int64_t> pid;            // the process that ran it last
@@ -37,9 +40,10 @@ struct OutcomeCounts {
   int64_t responses = 0;  // with an HTTP status, whatever it was (even if the body then failed)
   int64_t ok = 0;         // status 2xx or 3xx and no error class
   int64_t errors = 0;     // with an error class (docs/errors.md)
-  int64_t broken = 0;     // with an error class or a status >= 400
+  int64_t broken = 0;     // an error class other than blocked, or a status outside `accept` (AcceptSet)
+  int64_t blocked = 0;    // error class `blocked` (also in errors, never in broken)
 };
-OutcomeCounts CountOutcomes(sql::Database& db, int64_t run_id);
+OutcomeCounts CountOutcomes(sql::Database& db, int64_t run_id, const AcceptSet& accept);
 
 struct CountRow {
   std::string key;  // a status ("200"), an error class, ...
@@ -87,8 +91,9 @@ struct Report {
   std::optional<double> size_p50, size_p90, size_p99, time_p50, time_p90, time_p99;  // bytes, ms
   std::vector<PageRow> slowest, largest;
   int64_t redirected = 0;
-  int64_t broken_count = 0;         // all broken results of the run (errors or HTTP >= 400)
+  int64_t broken_count = 0;         // all broken results of the run (AcceptSet::Broken)
   std::vector<BrokenLink> broken;   // the first kBrokenListed of them by URL, or all
+  std::vector<BrokenLink> blocked;  // results with error `blocked`, listed as broken ones are (run.blocked counts them)
 };
 
 struct SitemapFindings;  // storage/sitemap_report.h
@@ -104,6 +109,19 @@ struct Change {
 class Inspector {
  public:
   explicit Inspector(const std::string& db_path);
+
+  // Judges every run with `accept` (report --accept) instead of the set each run was crawled with.
+  void OverrideAccept(std::optional<AcceptSet> accept) { accept_override_ = std::move(accept); }
+  // The set run `run_id` is judged with: the override, else its own (RunAcceptSet).
+  AcceptSet AcceptFor(int64_t run_id);
+  // Every result of a run in list order, for per-URL reports (JUnit): bounded memory.
+  struct ResultLine {
+    std::string url;
+    std::optional<int64_t> status;
+    std::optional<std::string> error, error_message;
+    std::optional<double> total_ms;
+  };
+  void ForEachResult(int64_t run_id, const std::function<void(const ResultLine&)>& row);
 
   std::vector<RunSummary> Runs();
   // The run `id`, or the newest when empty; throws for an unknown id or an empty database.
@@ -144,6 +162,7 @@ class Inspector {
   sql::Database db_;
   int version_ = 0;  // the file's schema version
   std::string run_columns_;
+  std::optional<AcceptSet> accept_override_;
 };
 
 }  // namespace gc::storage

@@ -191,24 +191,30 @@ std::vector<TopPage> Top(sql::Database& db, int64_t run_id, const char* column, 
   return out;
 }
 
-void ReadBroken(sql::Database& db, int64_t run_id, const ReportLimits& limits, ReportData& r) {
+void ReadBroken(sql::Database& db, int64_t run_id, const AcceptSet& accept, const ReportLimits& limits,
+                ReportData& r) {
   r.broken_total = r.headline.broken;
-  auto st = db.Prepare(
-      "SELECT url, status, error, (SELECT count(*) FROM links l WHERE l.run_id = r.run_id AND l.to_url = r.url) AS refs "
-      "FROM results r WHERE run_id = ? AND (error IS NOT NULL OR status >= 400) ORDER BY refs DESC, url LIMIT ?");
-  auto refs = db.Prepare("SELECT from_url FROM links WHERE run_id = ? AND to_url = ? ORDER BY from_url LIMIT ?");
-  st.Bind(1, run_id).Bind(2, int64_t(limits.broken));
-  while (st.Step()) {
-    BrokenLink b;
-    b.url = st.Text(0);
-    b.typed = {st.OptInt(1), st.OptText(2)};
-    b.outcome = OutcomeText(b.typed);
-    b.referrer_count = st.Int(3);
-    refs.Bind(1, run_id).Bind(2, b.url).Bind(3, int64_t(limits.referrers));
-    while (refs.Step()) b.referrers.push_back(refs.Text(0));
-    refs.Reset();
-    r.broken.push_back(std::move(b));
-  }
+  auto list = [&](const std::string& where, bool broken, std::vector<BrokenLink>& out) {
+    auto st = db.Prepare(
+        "SELECT url, status, error, (SELECT count(*) FROM links l WHERE l.run_id = r.run_id AND l.to_url = r.url) AS "
+        "refs FROM results r WHERE run_id = ? AND " + where + " ORDER BY refs DESC, url LIMIT ?");
+    auto refs = db.Prepare("SELECT from_url FROM links WHERE run_id = ? AND to_url = ? ORDER BY from_url LIMIT ?");
+    st.Bind(1, run_id);
+    st.Bind(broken ? accept.BindBroken(st, 2) : 2, int64_t(limits.broken));
+    while (st.Step()) {
+      BrokenLink b;
+      b.url = st.Text(0);
+      b.typed = {st.OptInt(1), st.OptText(2)};
+      b.outcome = OutcomeText(b.typed);
+      b.referrer_count = st.Int(3);
+      refs.Bind(1, run_id).Bind(2, b.url).Bind(3, int64_t(limits.referrers));
+      while (refs.Step()) b.referrers.push_back(refs.Text(0));
+      refs.Reset();
+      out.push_back(std::move(b));
+    }
+  };
+  list(accept.BrokenSql(), true, r.broken);
+  list("error = 'blocked'", false, r.blocked);
 }
 
 void ReadRedirects(sql::Database& db, int64_t run_id, const ReportLimits& limits, ReportData& r) {
@@ -231,7 +237,7 @@ std::optional<int64_t> PreviousCompletedRun(sql::Database& db, int64_t run_id) {
   return st.Int(0);
 }
 
-Headline ReadHeadline(sql::Database& db, int64_t run_id) {
+Headline ReadHeadline(sql::Database& db, int64_t run_id, const std::optional<AcceptSet>& override_accept) {
   Headline h;
   {
     auto st = db.Prepare(
@@ -249,27 +255,31 @@ Headline ReadHeadline(sql::Database& db, int64_t run_id) {
   }
   {
     // One pass over the run's rows for every headline count.
+    AcceptSet accept = override_accept ? *override_accept : RunAcceptSet(db, run_id);
+    h.accept = accept.Text();
     auto st = db.Prepare(
         "SELECT count(*), count(error), coalesce(sum(wire_bytes), 0), count(*) FILTER (WHERE unchanged = 1), "
-        "coalesce(sum(CASE WHEN attempts > 1 THEN attempts - 1 ELSE 0 END), 0), count(*) FILTER (WHERE error IS NOT NULL OR status >= 400), "
-        "count(*) FILTER (WHERE redirects > 0) FROM results WHERE run_id = ?");
+        "coalesce(sum(CASE WHEN attempts > 1 THEN attempts - 1 ELSE 0 END), 0), count(*) FILTER (WHERE redirects > 0) FROM results WHERE run_id = ?");
     st.Bind(1, run_id);
     st.Step();
     h.results = st.Int(0);
     h.errors = st.Int(1);
-    h.ok = CountOutcomes(db, run_id).ok;  // the one definition (storage/inspect.h): 2xx/3xx, no error
+    OutcomeCounts counts = CountOutcomes(db, run_id, accept);  // the one definition (storage/inspect.h)
+    h.ok = counts.ok;
+    h.broken = counts.broken;
+    h.blocked = counts.blocked;
     h.wire_bytes = st.Int(2);
     h.unchanged = st.Int(3);
     h.retried = st.Int(4);
-    h.broken = st.Int(5);
-    h.redirected = st.Int(6);
+    h.redirected = st.Int(5);
   }
   if (h.duration_s && *h.duration_s > 0) h.rate_per_s = double(h.results) / *h.duration_s;
   h.previous_run = PreviousCompletedRun(db, run_id);
   return h;
 }
 
-ReportData LoadReportData(const std::string& db_path, std::optional<int64_t> run, const ReportLimits& limits) {
+ReportData LoadReportData(const std::string& db_path, std::optional<int64_t> run, const ReportLimits& limits,
+                          const std::optional<AcceptSet>& accept) {
   sql::Database db(db_path, sql::Database::Mode::kReadOnly);
   CheckReadable(db);
   int64_t run_id;
@@ -281,8 +291,9 @@ ReportData LoadReportData(const std::string& db_path, std::optional<int64_t> run
     run_id = st.Int(0);
   }
   ReportData r;
-  r.headline = ReadHeadline(db, run_id);
-  if (r.headline.previous_run) r.previous = ReadHeadline(db, *r.headline.previous_run);
+  const AcceptSet judged = accept ? *accept : RunAcceptSet(db, run_id);
+  r.headline = ReadHeadline(db, run_id, judged);
+  if (r.headline.previous_run) r.previous = ReadHeadline(db, *r.headline.previous_run, accept);
   Shape shape = ReadShape(db, run_id);
   ReadOutcomes(db, run_id, r);
   ReadTimes(db, run_id, shape, limits, r);
@@ -290,7 +301,7 @@ ReportData LoadReportData(const std::string& db_path, std::optional<int64_t> run
   ReadSeries(db, run_id, shape, limits, r);
   r.slowest = Top(db, run_id, "total_ms", limits.top);
   r.largest = Top(db, run_id, "size", limits.top);
-  ReadBroken(db, run_id, limits, r);
+  ReadBroken(db, run_id, judged, limits, r);
   ReadRedirects(db, run_id, limits, r);
   r.sitemaps = Inspector(db_path).Sitemaps(run_id, limits.broken);
   r.history = ReadBrokenHistory(db, run_id, std::nullopt, int64_t(limits.broken));

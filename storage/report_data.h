@@ -29,13 +29,16 @@ struct Headline {
   int64_t wire_bytes = 0;                   // sum of results.wire_bytes
   int64_t unchanged = 0;                    // 304 answers recorded as unchanged
   int64_t retried = 0;                      // extra transfers: sum of attempts - 1
-  int64_t broken = 0;                       // an error or HTTP >= 400 (as --fail-on broken counts)
+  int64_t broken = 0;                       // AcceptSet::Broken (as --fail-on broken counts)
+  int64_t blocked = 0;                      // error class `blocked`, never broken
+  std::string accept = "100-399";           // the accept set `broken` was judged with
   int64_t redirected = 0;                   // results that followed at least one redirect
   std::optional<int64_t> previous_run;      // newest earlier completed run of the same list
 };
 
-// Throws sql::Error for an unknown run.
-Headline ReadHeadline(sql::Database& db, int64_t run_id);
+// Judged with `accept`, or the run's own set (RunAcceptSet) when empty. Throws sql::Error for an
+// unknown run.
+Headline ReadHeadline(sql::Database& db, int64_t run_id, const std::optional<AcceptSet>& accept);
 
 // The newest completed run of the same list before `run_id`, if any: what "changed" compares with.
 std::optional<int64_t> PreviousCompletedRun(sql::Database& db, int64_t run_id);
@@ -91,6 +94,7 @@ struct ReportData {
   std::vector<TopPage> slowest, largest;
   int64_t broken_total = 0;
   std::vector<BrokenLink> broken;      // ordered by referrer count, then URL
+  std::vector<BrokenLink> blocked;     // error `blocked` (headline.blocked of them), the same order
   int64_t redirect_total = 0;
   std::vector<RedirectRow> redirects;
   std::map<std::string, int64_t> change_counts;  // by kind, against `previous`
@@ -99,8 +103,10 @@ struct ReportData {
   BrokenHistory history;               // new, fixed and lasting breakage; at most `broken` links per list
 };
 
-// Reads the run `run` (the newest when empty) of the database at `db_path`, read-only. Throws
-// sql::Error for a missing, foreign or newer database, or an unknown run.
-ReportData LoadReportData(const std::string& db_path, std::optional<int64_t> run, const ReportLimits& limits);
+// Reads the run `run` (the newest when empty) of the database at `db_path`, read-only, judging broken
+// with `accept` or, when empty, each run's own set. Throws sql::Error for a missing, foreign or newer
+// database, or an unknown run.
+ReportData LoadReportData(const std::string& db_path, std::optional<int64_t> run, const ReportLimits& limits,
+                          const std::optional<AcceptSet>& accept = std::nullopt);
 
 }  // namespace gc::storage

@@ -1,0 +1,296 @@
+// Reports for CI and what counts as broken (issue 18, items 2, 3 and 5), end to end: the real binary
+// crawls the local test server, then `report` is read back — JUnit by an XML parser and a JUnit library
+// (tests/junit_check.py), Markdown line by line. Counts come from the server's own log and the database.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app/report_junit.h"
+#include "app/report_markdown.h"
+#include "storage/accept_set.h"
+#include "tests/e2e.h"
+#include "tests/process.h"
+#include "tests/test_server.h"
+
+using namespace gc::testing;
+using gc::storage::AcceptSet;
+
+namespace {
+
+constexpr const char* kPython = "/usr/bin/python3";
+
+// A site with each kind of bot wall, ordinary failures and a page that is fine.
+void ServeWalls(TestServer& s) {
+  s.Handle("/ok", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>fine</title>"); });
+  s.Handle("/gone", [](const HttpRequest&, Conn& c) { c.Respond(404, "<title>Not Found</title>"); });
+  s.Handle("/forbidden", [](const HttpRequest&, Conn& c) { c.Respond(403, "<title>403 Forbidden</title>"); });
+  s.Handle("/cf", [](const HttpRequest&, Conn& c) {
+    c.Respond(403, "<title>x</title>", "text/html", {{"cf-mitigated", "challenge"}});
+  });
+  s.Handle("/moment", [](const HttpRequest&, Conn& c) {
+    c.Respond(503, "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body></body></html>");
+  });
+  s.Handle("/script", [](const HttpRequest&, Conn& c) {
+    c.Respond(403, "<html><head><title>Forbidden</title><script src=\"/cdn-cgi/challenge-platform/h/b/orchestrate/"
+                   "jsch/v1\"></script></head></html>");
+  });
+  s.Handle("/later", [](const HttpRequest&, Conn& c) {
+    c.Respond(429, "slow down", "text/plain", {{"Retry-After", "3600"}});
+  });
+  s.Handle("/dated", [](const HttpRequest&, Conn& c) {
+    c.Respond(429, "slow down", "text/plain", {{"Retry-After", "Wed, 21 Oct 2037 07:28:00 GMT"}});
+  });
+}
+
+std::string WallList(TestServer& s, const TempDir& dir) {
+  std::string text;
+  for (const char* p : {"/ok", "/gone", "/forbidden", "/cf", "/moment", "/script", "/later", "/dated"}) {
+    text += s.Url(p) + "\n";
+  }
+  WriteFile(dir / "walls.txt", text);
+  return dir / "walls.txt";
+}
+
+bool Has(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// Cells of a GFM table row: `|` splits unless backslash-escaped (GFM 4.10, code spans included).
+size_t Cells(const std::string& row) {
+  size_t pipes = 0;
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (row[i] == '\\') {
+      ++i;
+    } else if (row[i] == '|') {
+      ++pipes;
+    }
+  }
+  return pipes - 1;
+}
+
+}  // namespace
+
+TEST_CASE("challenge pages and WAF blocks are recorded as blocked with their status, not retried, never broken") {
+  TestServer s;
+  ServeWalls(s);
+  TempDir dir;
+  std::string list = WallList(s, dir), db = dir / "w.db";
+  auto crawl = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--json", "--retry-delay", "10", "--fail-on", "broken>2",
+                    "--fail-on", "blocked>4", list},
+                   "walls");
+  auto blocked = [&](const char* path) {
+    return Text(db, "SELECT coalesce(error, '-') || ' ' || status FROM results WHERE url = '" + s.Url(path) + "'");
+  };
+  CHECK(blocked("/cf") == "blocked 403");
+  CHECK(blocked("/moment") == "blocked 503");
+  CHECK(blocked("/script") == "blocked 403");
+  CHECK(blocked("/later") == "blocked 429");
+  CHECK(blocked("/dated") == "blocked 429");
+  CHECK(blocked("/forbidden") == "- 403");  // an ordinary 403 stays an ordinary (broken) 403
+  CHECK(blocked("/gone") == "- 404");
+  CHECK(blocked("/ok") == "- 200");
+  CHECK(Text(db, "SELECT error_message FROM results WHERE url = '" + s.Url("/cf") + "'") == "cf-mitigated: challenge");
+  CHECK(Has(Text(db, "SELECT error_message FROM results WHERE url = '" + s.Url("/moment") + "'"), "Just a moment"));
+  CHECK(Has(Text(db, "SELECT error_message FROM results WHERE url = '" + s.Url("/later") + "'"), "Retry-After 3600"));
+  // 429 and 503 are retried when transient; a wall is asked once.
+  CHECK(s.Received("/moment") == 1);
+  CHECK(s.Received("/later") == 1);
+  CHECK(s.Received("/dated") == 1);
+  // broken: 404 and the plain 403; blocked counted apart, with its own --fail-on metric.
+  CHECK(Has(crawl.out, "\"broken\":2,\"blocked\":5,"));
+  CHECK(crawl.exit_code == 5);
+  CHECK(Has(crawl.err, "--fail-on blocked>4: blocked is 5"));
+  CHECK(!Has(crawl.err, "--fail-on broken>2"));
+
+  auto json = Run({GREENCRAWL_BIN, "report", "--db", db, "--json"}, "walls-json");
+  CHECK(json.exit_code == 0);
+  CHECK(Has(json.out, "\"broken_count\":2,"));
+  CHECK(Has(json.out, "\"blocked_count\":5,"));
+  CHECK(Has(json.out, "\"broken\":2,\"blocked\":5,"));  // the headline
+  auto text = Run({GREENCRAWL_BIN, "report", "--db", db}, "walls-text");
+  CHECK(Has(text.out, "2 broken, 5 blocked,"));
+  CHECK(Has(text.out, "Broken (2):"));
+  CHECK(Has(text.out, "Blocked (5):"));
+  auto html = Run({GREENCRAWL_BIN, "report", "--db", db, "--html", "-o", "-"}, "walls-html");
+  CHECK(Has(html.out, "data-key=\"broken\" data-value=\"2\""));
+  CHECK(Has(html.out, "data-key=\"blocked\" data-value=\"5\""));
+  CHECK(Has(html.out, "<section class=\"block\" id=\"blocked\"><h2>Blocked <span class=\"muted\">5</span>"));
+  auto runs = Run({GREENCRAWL_BIN, "runs", "--db", db, "--json"}, "walls-runs");
+  CHECK(Has(runs.out, "\"broken\":2,\"blocked\":5,"));
+}
+
+TEST_CASE("--accept decides broken in report, --fail-on and the HTML report; a later report uses the run's own set") {
+  TestServer s;
+  s.Handle("/ok", [](const HttpRequest&, Conn& c) { c.Respond(200, "ok"); });
+  s.Handle("/empty", [](const HttpRequest&, Conn& c) { c.Respond(204, ""); });
+  s.Handle("/busy", [](const HttpRequest&, Conn& c) { c.Respond(429, "busy", "text/plain"); });
+  s.Handle("/teapot", [](const HttpRequest&, Conn& c) { c.Respond(418, "teapot", "text/plain"); });
+  TempDir dir;
+  WriteFile(dir / "l.txt", s.Url("/ok") + "\n" + s.Url("/empty") + "\n" + s.Url("/busy") + "\n" + s.Url("/teapot") + "\n");
+  std::string db = dir / "a.db";
+
+  // Run 1 accepts 429 (lychee's -a 200..=299,429): only the 418 is broken.
+  auto first = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--retries", "0", "--accept", "200..=299, 429",
+                    "--fail-on", "broken>1", dir / "l.txt"},
+                   "accept1");
+  CHECK(first.exit_code == 0);
+  CHECK(Has(Text(db, "SELECT options FROM runs WHERE id = 1"), "\"accept\":\"200-299,429\""));
+  // Run 2, the default: 429 and 418 are broken, as before --accept existed.
+  auto second = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--retries", "0", "--fail-on", "broken>1",
+                     dir / "l.txt"},
+                    "accept2");
+  CHECK(second.exit_code == 5);
+  CHECK(Has(second.err, "--fail-on broken>1: broken is 2"));
+
+  auto report = [&](std::vector<std::string> extra, const char* tag) {
+    std::vector<std::string> args = {GREENCRAWL_BIN, "report", "--db", db};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Run(args, tag);
+  };
+  CHECK(Has(report({"--run", "1", "--json"}, "r1").out, "\"broken_count\":1,"));
+  CHECK(Has(report({"--run", "2", "--json"}, "r2").out, "\"broken_count\":2,"));
+  // report --accept overrides the stored set, both ways.
+  CHECK(Has(report({"--run", "1", "--json", "--accept", "200-299"}, "r1o").out, "\"broken_count\":2,"));
+  CHECK(Has(report({"--run", "2", "--json", "--accept", "200-299,400-499"}, "r2o").out, "\"broken_count\":0,"));
+  CHECK(Has(report({"--run", "1"}, "r1t").out, "Broken (1, accepting 200-299,429):"));
+  CHECK(Has(report({"--run", "1", "--html", "-o", "-"}, "r1h").out, "data-key=\"broken\" data-value=\"1\""));
+  CHECK(Has(report({"--run", "2", "--html", "-o", "-"}, "r2h").out, "data-key=\"broken\" data-value=\"2\""));
+  auto runs = Run({GREENCRAWL_BIN, "runs", "--db", db, "--json"}, "accept-runs");
+  CHECK(Has(runs.out, "\"broken\":1,\"blocked\":0,\"accept\":\"200-299,429\""));
+  CHECK(Has(runs.out, "\"broken\":2,\"blocked\":0,\"accept\":\"100-399\""));
+
+  // A bad set is refused, naming the bad part, before anything is crawled or read.
+  auto bad = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "bad.db", "--accept", "200-299,2x9", dir / "l.txt"}, "bad1");
+  CHECK(bad.exit_code == 2);
+  CHECK(Has(bad.err, "'2x9' is not a status code or range"));
+  auto low = report({"--accept", "99-200"}, "bad2");
+  CHECK(low.exit_code == 2);
+  CHECK(Has(low.err, "--accept: '99-200': status codes run from 100 to 999"));
+  // Formats: one way of saying it, and -o only where a file makes sense.
+  auto both = report({"--json", "--format", "junit"}, "bad3");
+  CHECK(both.exit_code == 2);
+  CHECK(Has(both.err, "--json and --format junit disagree"));
+  auto text_file = report({"-o", dir / "x.txt"}, "bad4");
+  CHECK(text_file.exit_code == 2);
+  CHECK(Has(text_file.err, "-o goes with --format html, junit or markdown"));
+  CHECK(Has(report({"--run", "1", "--format", "json"}, "fj").out, "\"broken_count\":1,"));
+}
+
+TEST_CASE("accept sets parse codes and ranges, merge them, and judge like the SQL") {
+  std::string why;
+  auto set = AcceptSet::Parse("429,200-299,250-300, 204", &why);
+  REQUIRE(set);
+  CHECK(set->Text() == "200-300,429");
+  CHECK(set->Accepts(200));
+  CHECK(set->Accepts(304));  // always: it answers greencrawl's own conditional requests
+  CHECK(!set->Accepts(301));
+  CHECK(set->Broken(404, std::nullopt));
+  CHECK(!set->Broken(429, std::nullopt));
+  CHECK(!set->Broken(403, std::string("blocked")));
+  CHECK(set->Broken(200, std::string("too_large")));
+  CHECK(!set->Broken(std::nullopt, std::nullopt));
+  CHECK(AcceptSet().Text() == "100-399");
+  CHECK(!AcceptSet::Parse("", &why));
+  CHECK(!AcceptSet::Parse("300-200", &why));
+  CHECK(why == "'300-200': status codes run from 100 to 999, low to high");
+  CHECK(!AcceptSet::Parse("200,,300", &why));
+  CHECK(why == "'' is not a status code or range (e.g. 200-299,429)");
+  std::string many;
+  for (int i = 0; i < 40; ++i) many += std::to_string(100 + i) + ",";
+  many.pop_back();
+  CHECK(!AcceptSet::Parse(many, &why));
+}
+
+TEST_CASE("report --format junit: one testcase per URL, classname the host, failures and skipped, read back by a JUnit parser") {
+  TestServer s;
+  ServeWalls(s);
+  TempDir dir;
+  std::string list = WallList(s, dir), db = dir / "j.db";
+  // Two list lines that are not URLs, with text XML must escape: they become invalid_url results.
+  std::ofstream(list, std::ios::app) << "http://exa mple.org/<b>&\"'\x01\n" << "not a url ]]> \xff\xfe\n";
+  auto crawl = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--retry-delay", "10", list}, "junit-crawl");
+  REQUIRE(crawl.exit_code == 0);
+  std::string xml = dir / "report.xml";
+  auto junit = Run({GREENCRAWL_BIN, "report", "--db", db, "--format", "junit", "-o", xml}, "junit");
+  REQUIRE(junit.exit_code == 0);
+  auto check = Run({kPython, TESTS_DIR "/junit_check.py", xml}, "junit-check");
+  INFO(check.out);
+  REQUIRE(check.exit_code == 0);
+  auto lines = Lines(check.out);
+  std::multiset<std::string> got(lines.begin(), lines.end());
+  CHECK(got.count("tests 10"));
+  CHECK(got.count("failures 4"));  // 404, the plain 403, two invalid lines
+  CHECK(got.count("skipped 5"));
+  CHECK(got.count("cases 10"));
+  CHECK(got.count("failure 127.0.0.1 " + s.Url("/gone")));
+  CHECK(got.count("failure 127.0.0.1 " + s.Url("/forbidden")));
+  CHECK(got.count("skipped 127.0.0.1 " + s.Url("/cf")));
+  CHECK(got.count("skipped 127.0.0.1 " + s.Url("/later")));
+  CHECK(got.count("failure (no host) http://exa mple.org/<b>&\"'"));  // the list reader drops the control char
+  if (!got.count("junitparser missing")) CHECK(got.count("junitparser 10 4 5"));
+
+  // Standard output by default; --accept applies here too.
+  auto accepting = Run({GREENCRAWL_BIN, "report", "--db", db, "--format", "junit", "--accept", "200-499"}, "junit2");
+  CHECK(Has(accepting.out, "tests=\"10\" failures=\"2\" errors=\"0\" skipped=\"5\""));
+  CHECK(Has(accepting.out, "<property name=\"accept\" value=\"200-499\"/>"));
+}
+
+TEST_CASE("XML escaping keeps crawled text well-formed") {
+  CHECK(gc::XmlEscape("a&b<c>\"d'") == "a&amp;b&lt;c&gt;&quot;d&apos;");
+  CHECK(gc::XmlEscape("l1\nl2\t\r") == "l1&#10;l2&#9;&#13;");
+  CHECK(gc::XmlEscape("\x01\x1f") == "\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(gc::XmlEscape("\xff") == "\xEF\xBF\xBD");
+  CHECK(gc::XmlEscape("\xEF\xBF\xBF") == "\xEF\xBF\xBD");  // U+FFFF is not an XML character
+  CHECK(gc::XmlEscape("é✓") == "é✓");
+  CHECK(gc::XmlEscape(std::string(100, 'x'), 10) == std::string(10, 'x') + "…");
+}
+
+TEST_CASE("report --format markdown: the counts, a capped broken table that says what it left out, escaped text") {
+  TestServer s;
+  ServeWalls(s);
+  TempDir dir;
+  std::string list = WallList(s, dir), db = dir / "m.db";
+  {
+    std::ofstream more(list, std::ios::app);
+    for (int i = 0; i < 60; ++i) more << s.Url("/missing/" + std::to_string(i)) << "\n";
+    more << "!| not a url `x` <img src=x onerror=alert(1)> *b* [l](javascript:x)\n";  // sorts first
+  }
+  auto crawl = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--retry-delay", "10", list}, "md-crawl");
+  REQUIRE(crawl.exit_code == 0);
+  auto md = Run({GREENCRAWL_BIN, "report", "--db", db, "--format", "markdown"}, "md");
+  REQUIRE(md.exit_code == 0);
+  INFO(md.out);
+  auto lines = Lines(md.out);
+  REQUIRE(!lines.empty());
+  CHECK(lines[0] == "## greencrawl run 1: 63 broken of 69 URLs");
+  CHECK(Has(md.out, "| 69 | 1 | 63 | 5 | 6 |"));  // URLs, ok, broken, blocked, errors (blocked and the bad line)
+  CHECK(Has(md.out, "### Broken (63)"));
+  CHECK(Has(md.out, "### Blocked (5)"));
+  CHECK(Has(md.out, "13 more not shown: `greencrawl report --db " + db + " --run 1 --all`"));
+  size_t rows = 0;
+  for (const auto& line : lines) {
+    if (line.rfind("| `", 0) != 0) continue;
+    ++rows;
+    CHECK_MESSAGE(Cells(line) == 3, line);  // no crawled text adds or removes a cell
+  }
+  CHECK(rows == gc::kMarkdownRows + 5);  // the broken table capped, the blocked one whole
+  // The hostile line: in a code span (inert), its pipe escaped, its backtick inside a longer fence.
+  CHECK(Has(md.out, "| ``!\\| not a url `x` <img src=x onerror=alert(1)> *b* [l](javascript:x)`` | invalid\\_url | listed |"));
+  CHECK(md.out.size() < 20'000);
+}
+
+TEST_CASE("Markdown escaping: punctuation literal, code spans fenced past any backticks") {
+  CHECK(gc::MarkdownText("a|b*c<d>&[e](f)") == "a\\|b\\*c\\<d\\>\\&\\[e\\]\\(f\\)");
+  CHECK(gc::MarkdownText("one\ntwo") == "one two");
+  CHECK(gc::MarkdownCode("a|b") == "`a\\|b`");
+  CHECK(gc::MarkdownCode("x``y") == "```x``y```");
+  CHECK(gc::MarkdownCode("`x") == "`` `x ``");
+}
