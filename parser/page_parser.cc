@@ -350,6 +350,8 @@ PageInfo ParsePage(std::string_view body, std::string_view page_url, std::string
   if (ex.canonical_href) info.canonical = urls::Resolve(info.base_url, *ex.canonical_href).value_or("");
   if (ex.refresh_href) info.refresh_url = urls::Resolve(info.base_url, *ex.refresh_href).value_or("");
 
+  // No links (a title-only parse): parsing the base for them cost about a quarter of such a parse.
+  if (ex.links.empty()) return info;
   std::unordered_map<std::string, size_t> seen;
   urls::Resolver resolver(info.base_url);  // the base parsed once for all the page's links
   for (const RawLink& raw : ex.links) {
