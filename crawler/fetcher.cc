@@ -148,10 +148,16 @@ Task<Response> Fetcher::Get(std::string url, FetchOptions options) {
   co_return std::move(t->response);
 }
 
-Fetcher::EasyPtr Fetcher::TakeEasy() {
+Fetcher::EasyPtr Fetcher::TakeEasy(bool cookies) {
   if (free_easies_.empty()) return EasyPtr(curl_easy_init());
-  EasyPtr e = std::move(free_easies_.back());
+  EasyPtr e = std::move(free_easies_.back().first);
+  bool had_cookies = free_easies_.back().second;
   free_easies_.pop_back();
+  if (had_cookies && !cookies) {
+    // libcurl 7.88 keeps a handle's cookie engine on through curl_easy_reset (state.cookie_engine), and
+    // CURLOPT_SHARE hands it the Fetcher's jar: it would send the jar's cookies. A fresh handle does not.
+    return EasyPtr(curl_easy_init());
+  }
   // Keeps the easy's own caches (connections are in the multi, DNS and TLS sessions in the share).
   // libcurl 7.88 leaks the CURLOPT_COOKIEFILE list on curl_easy_reset (fixed in 8.0, curl/curl#10709);
   // a NULL COOKIEFILE frees it first (the shared cookie jar stays). Only --cookies sets one.
@@ -160,20 +166,20 @@ Fetcher::EasyPtr Fetcher::TakeEasy() {
   return e;
 }
 
-void Fetcher::GiveBack(EasyPtr easy) noexcept {
+void Fetcher::GiveBack(EasyPtr easy, bool cookies) noexcept {
   if (free_easies_.size() >= 4096) return;
   try {
-    free_easies_.push_back(std::move(easy));
+    free_easies_.emplace_back(std::move(easy), cookies);
   } catch (...) {
     // Out of memory: the handle is simply freed (push_back's strong guarantee left it with us).
   }
 }
 
 void Fetcher::Start(Transfer* t) {
-  t->easy = TakeEasy();
+  t->easy = TakeEasy(t->options.cookies);
   if (!t->Configure(share_.get())) {
     t->done = true;
-    GiveBack(std::move(t->easy));
+    GiveBack(std::move(t->easy), t->options.cookies);
     hub_.Wake(t->ticket);  // Start runs in await_suspend, after Park: the greenlet resumes next pass
     return;
   }
@@ -218,7 +224,7 @@ void Fetcher::AddToMulti(Transfer* t) noexcept {
     t->done = true;
     t->response.error = error_class::kOther;
     t->response.error_message = curl_multi_strerror(rc);
-    GiveBack(std::move(t->easy));
+    GiveBack(std::move(t->easy), t->options.cookies);
     hub_.Wake(t->ticket);
   }
 }
@@ -227,7 +233,7 @@ void Fetcher::Cancel(Transfer* t) {
   if (t->queued) {
     pending_.erase(std::find(pending_.begin(), pending_.end(), t));
     t->queued = false;
-    GiveBack(std::move(t->easy));
+    GiveBack(std::move(t->easy), t->options.cookies);
     return;
   }
   // Never called from inside a libcurl callback: only greenlet code (a kill) gets here.
@@ -235,7 +241,7 @@ void Fetcher::Cancel(Transfer* t) {
   curl_multi_remove_handle(multi_.get(), e);
   transfers_.erase(e);
   t->in_multi = false;
-  GiveBack(std::move(t->easy));
+  GiveBack(std::move(t->easy), t->options.cookies);
 }
 
 int Fetcher::OnSocket(CURL*, curl_socket_t s, int what, void* self, void* socketp) noexcept {
@@ -488,7 +494,7 @@ void Fetcher::FailAll(const char* why) {
     t->done = true;
     t->response.error = error_class::kOther;
     t->response.error_message = std::string("libcurl: ") + why;
-    GiveBack(std::move(t->easy));
+    GiveBack(std::move(t->easy), t->options.cookies);
     hub_.Wake(t->ticket);
   }
 }
@@ -509,7 +515,7 @@ void Fetcher::CollectDone() {
     transfers_.erase(it);
     t->in_multi = false;
     t->done = true;
-    GiveBack(std::move(t->easy));
+    GiveBack(std::move(t->easy), t->options.cookies);
     hub_.Wake(t->ticket);  // only queues; the hub resumes the greenlet later
   }
 }

@@ -18,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "greenlet/hub.h"
@@ -172,8 +173,8 @@ class Fetcher {
   void CollectDone();
   void Start(Transfer* t);
   void Cancel(Transfer* t);
-  EasyPtr TakeEasy();
-  void GiveBack(EasyPtr easy) noexcept;
+  EasyPtr TakeEasy(bool cookies);  // for a transfer with FetchOptions::cookies or without
+  void GiveBack(EasyPtr easy, bool cookies) noexcept;
 
   Hub& hub_;
   // Declared first, destroyed last: everything below uses these.
@@ -182,7 +183,8 @@ class Fetcher {
   UvHandle<uv_timer_t> timer_;
   UvHandle<uv_idle_t> adder_;       // feeds pending_ to libcurl a few per loop turn
   std::deque<Transfer*> pending_;
-  std::vector<EasyPtr> free_easies_;  // reused, so connections and DNS stay warm
+  // Reused, so connections and DNS stay warm; each with whether its last transfer used cookies.
+  std::vector<std::pair<EasyPtr, bool>> free_easies_;
   std::unordered_map<CURL*, Transfer*> transfers_;
   std::vector<FdSlot> fds_;              // indexed by fd number
   std::vector<Socket*> broken_;          // sockets we could not poll; failed on the next loop turn
