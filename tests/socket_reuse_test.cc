@@ -132,7 +132,6 @@ TEST_CASE("sockets closed by the server, by libcurl's cache limit and by kills r
       Spawn([]() -> Task<void> { co_await Sleep(50); });
       hub.Run();
     }
-    CHECK(fetcher.poll_counts().opened < size_t(kRounds * kUrls));  // some connections were reused
   }
   CHECK(hub.Close() == 0);
 }
