@@ -1,5 +1,7 @@
 #include "crawler/fetcher.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
 #include <mutex>
@@ -23,11 +25,28 @@ void GlobalInitOnce() {
 
 }  // namespace
 
+// One poll per socket libcurl asks us to watch.
+//
+// libcurl reports CURL_POLL_REMOVE for a keep-alive connection each time a transfer ends and the
+// connection goes back to its cache, and reports the socket afresh when the next transfer reuses it.
+// Closing the poll there and opening a new one cost ~5 epoll_ctl calls per transfer (libuv's uv_poll_init
+// adds and deletes the fd to check it; uv_poll_start deletes, then adds). So a connection's socket keeps
+// its poll, still started, between transfers: the next transfer usually asks for reading again, which
+// costs nothing. The poll is closed when libcurl closes the socket (CURLOPT_CLOSESOCKETFUNCTION), before
+// the fd number can be reused: libuv knows fds by number (docs/hacking.md, "Callback rules").
+//
+// That needs to know every close of a kept socket. libcurl 7.88 closes a socket through the callback
+// once the connection attempt that opened it has won (cf-socket.c, socket_close); an attempt that never
+// connected (a happy-eyeballs loser, a connect cut short) it closes with close(2) itself. Only a socket
+// libcurl has asked to *read* is past that point (while connecting it asks for writability only), so
+// only sockets we opened (Transfer::OnOpenSocket) and libcurl has asked to read are kept (KeepsPoll).
+// Any other socket's poll is closed on CURL_POLL_REMOVE, as libcurl's documentation has it.
 struct Fetcher::Socket {
   Fetcher* fetcher;
   curl_socket_t fd;
   UvHandle<uv_poll_t> poll;  // empty when uv_poll_init failed
-  int events;                // what libcurl asked us to watch (UV_READABLE | UV_WRITABLE)
+  int events;                // what libcurl asked us to watch (UV_READABLE | UV_WRITABLE); 0: nothing now
+  int watching;              // what the poll is started with; 0: stopped
   int errors_in_a_row;       // poll errors since the last clean event
 };
 
@@ -112,10 +131,11 @@ Fetcher::~Fetcher() {
   adder_.Close();
   free_easies_.clear();
   closing_ = true;
-  // curl_multi_cleanup may still report sockets to remove; OnSocket frees them, OnTimer ignores us.
+  // curl_multi_cleanup still reports sockets to remove and closes its cached connections; OnSocket and
+  // OnCloseSocket free their polls, OnTimer ignores us.
   curl_multi_cleanup(multi_.release());
-  for (Socket* s : sockets_) delete s;
-  sockets_.clear();
+  for (FdSlot& slot : fds_) delete slot.sock;  // sockets libcurl never reported closed (none expected)
+  fds_.clear();
   timer_.Close();
 }
 
@@ -128,10 +148,16 @@ Task<Response> Fetcher::Get(std::string url, FetchOptions options) {
   co_return std::move(t->response);
 }
 
-Fetcher::EasyPtr Fetcher::TakeEasy() {
+Fetcher::EasyPtr Fetcher::TakeEasy(bool cookies) {
   if (free_easies_.empty()) return EasyPtr(curl_easy_init());
-  EasyPtr e = std::move(free_easies_.back());
+  EasyPtr e = std::move(free_easies_.back().first);
+  bool had_cookies = free_easies_.back().second;
   free_easies_.pop_back();
+  if (had_cookies && !cookies) {
+    // libcurl 7.88 keeps a handle's cookie engine on through curl_easy_reset (state.cookie_engine), and
+    // CURLOPT_SHARE hands it the Fetcher's jar: it would send the jar's cookies. A fresh handle does not.
+    return EasyPtr(curl_easy_init());
+  }
   // Keeps the easy's own caches (connections are in the multi, DNS and TLS sessions in the share).
   // libcurl 7.88 leaks the CURLOPT_COOKIEFILE list on curl_easy_reset (fixed in 8.0, curl/curl#10709);
   // a NULL COOKIEFILE frees it first (the shared cookie jar stays). Only --cookies sets one.
@@ -140,20 +166,20 @@ Fetcher::EasyPtr Fetcher::TakeEasy() {
   return e;
 }
 
-void Fetcher::GiveBack(EasyPtr easy) noexcept {
+void Fetcher::GiveBack(EasyPtr easy, bool cookies) noexcept {
   if (free_easies_.size() >= 4096) return;
   try {
-    free_easies_.push_back(std::move(easy));
+    free_easies_.emplace_back(std::move(easy), cookies);
   } catch (...) {
     // Out of memory: the handle is simply freed (push_back's strong guarantee left it with us).
   }
 }
 
 void Fetcher::Start(Transfer* t) {
-  t->easy = TakeEasy();
+  t->easy = TakeEasy(t->options.cookies);
   if (!t->Configure(share_.get())) {
     t->done = true;
-    GiveBack(std::move(t->easy));
+    GiveBack(std::move(t->easy), t->options.cookies);
     hub_.Wake(t->ticket);  // Start runs in await_suspend, after Park: the greenlet resumes next pass
     return;
   }
@@ -198,7 +224,7 @@ void Fetcher::AddToMulti(Transfer* t) noexcept {
     t->done = true;
     t->response.error = error_class::kOther;
     t->response.error_message = curl_multi_strerror(rc);
-    GiveBack(std::move(t->easy));
+    GiveBack(std::move(t->easy), t->options.cookies);
     hub_.Wake(t->ticket);
   }
 }
@@ -207,7 +233,7 @@ void Fetcher::Cancel(Transfer* t) {
   if (t->queued) {
     pending_.erase(std::find(pending_.begin(), pending_.end(), t));
     t->queued = false;
-    GiveBack(std::move(t->easy));
+    GiveBack(std::move(t->easy), t->options.cookies);
     return;
   }
   // Never called from inside a libcurl callback: only greenlet code (a kill) gets here.
@@ -215,49 +241,159 @@ void Fetcher::Cancel(Transfer* t) {
   curl_multi_remove_handle(multi_.get(), e);
   transfers_.erase(e);
   t->in_multi = false;
-  GiveBack(std::move(t->easy));
+  GiveBack(std::move(t->easy), t->options.cookies);
 }
 
 int Fetcher::OnSocket(CURL*, curl_socket_t s, int what, void* self, void* socketp) noexcept {
   auto* f = static_cast<Fetcher*>(self);
   auto* sock = static_cast<Socket*>(socketp);
   if (what == CURL_POLL_REMOVE) {
-    if (sock) {
-      // Stop and close now, not later: libuv unregisters the fd *number*, and curl may reuse it for a new
-      // socket the moment we return.
-      if (sock->poll) uv_poll_stop(sock->poll.get());
-      f->sockets_.erase(sock);
-      std::erase(f->broken_, sock);
-      if (f->acting_on_ == sock) f->acting_on_ = nullptr;
-      delete sock;
-      if (!f->closing_) curl_multi_assign(f->multi_.get(), s, nullptr);
+    if (!sock) return 0;
+    if (!f->closing_ && f->KeepsPoll(s)) {
+      f->Idle(sock);  // a connection going back to libcurl's cache: its socket stays open
+      return 0;
     }
+    // Close now, not later: libuv unregisters the fd *number*, and curl may reuse it the moment we return.
+    f->Drop(sock);
+    if (!f->closing_) curl_multi_assign(f->multi_.get(), s, nullptr);
     return 0;
   }
   if (!sock) {
-    sock = new (std::nothrow) Socket{f, s, {}, 0, 0};
+    // New to libcurl, or a kept connection's socket reported again.
+    sock = f->SocketFor(s);
     // Out of memory: -1 is libcurl's documented way out (CURLMOPT_SOCKETFUNCTION(3)); it fails every
     // transfer of the multi handle, which Act then reports.
     if (!sock) return -1;
-    try {
-      f->sockets_.insert(sock);
-      sock->poll = UvHandle<uv_poll_t>(f->hub_.loop(), uv_poll_init_socket, s);
-      sock->poll->data = sock;
-    } catch (...) {
-      // No poll for this socket (EEXIST, ENOMEM): StartPoll below fails it on the next loop turn.
-    }
     curl_multi_assign(f->multi_.get(), s, sock);
   }
   int events = 0;
-  if (what & CURL_POLL_IN) events |= UV_READABLE;
+  if (what & CURL_POLL_IN) {
+    events |= UV_READABLE;
+    if (FdSlot* slot = f->SlotOf(s)) slot->connected = slot->ours;
+  }
   if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
-  f->StartPoll(sock, events);
+  f->Watch(sock, events);
   return 0;
+}
+
+// libcurl closes a socket of a connection that was ever connected through here (set on every easy
+// handle; a connection keeps the callback of the handle that opened it, with this Fetcher as `self`).
+int Fetcher::OnCloseSocket(void* self, curl_socket_t s) noexcept {
+  auto* f = static_cast<Fetcher*>(self);
+  if (FdSlot* slot = f->SlotOf(s)) {
+    if (slot->sock) f->Drop(slot->sock);  // before close(2): afterwards the number may be someone else's
+    *slot = FdSlot{};
+  }
+  return close(s);
+}
+
+Fetcher::FdSlot* Fetcher::SlotOf(curl_socket_t s) noexcept {
+  return s >= 0 && size_t(s) < fds_.size() ? &fds_[size_t(s)] : nullptr;
+}
+
+Fetcher::FdSlot& Fetcher::GrowTo(curl_socket_t s) {
+  if (size_t(s) >= fds_.size()) fds_.resize(std::max(size_t(s) + 1, fds_.size() * 2));
+  return fds_[size_t(s)];
+}
+
+// A socket Transfer::OnOpenSocket has just opened.
+void Fetcher::Opened(curl_socket_t s) noexcept {
+  FdSlot* slot = nullptr;
+  try {
+    slot = &GrowTo(s);
+  } catch (...) {
+    return;  // out of memory: not ours, so its poll is closed on CURL_POLL_REMOVE as before
+  }
+  if (slot->sock) {
+    // The number's previous socket was closed without OnCloseSocket (a connection attempt that never
+    // connected, closed by libcurl itself): the kernel dropped its registration with the fd. Forget that
+    // the poll is started; the handle serves the new socket (libuv knows fds by number).
+    StopPoll(slot->sock);
+  }
+  slot->ours = true;
+  slot->connected = false;
+}
+
+bool Fetcher::KeepsPoll(curl_socket_t s) noexcept {
+  FdSlot* slot = SlotOf(s);
+  return slot && slot->ours && slot->connected;
+}
+
+// The socket for fd `s`: the one we keep for it, or a new one. Null only when out of memory.
+Fetcher::Socket* Fetcher::SocketFor(curl_socket_t s) noexcept {
+  FdSlot* slot = nullptr;
+  try {
+    slot = &GrowTo(s);
+  } catch (...) {
+    return nullptr;
+  }
+  if (slot->sock) return slot->sock;
+  auto* sock = new (std::nothrow) Socket{this, s, {}, 0, 0, 0};
+  if (!sock) return nullptr;
+  slot->sock = sock;
+  try {
+    sock->poll = UvHandle<uv_poll_t>(hub_.loop(), uv_poll_init_socket, s);
+    sock->poll->data = sock;
+    ++poll_counts_.opened;
+  } catch (...) {
+    // No poll for this socket (EEXIST, ENOMEM): StartPoll fails it on the next loop turn.
+  }
+  return sock;
+}
+
+// Watches what libcurl asked for; a poll already started for exactly that is left alone.
+void Fetcher::Watch(Socket* sock, int events) noexcept {
+  sock->events = events;
+  if (!sock->poll) {
+    StartPoll(sock, events);  // reports the socket broken
+    return;
+  }
+  uv_ref(reinterpret_cast<uv_handle_t*>(sock->poll.get()));
+  if (events == 0) {
+    StopPoll(sock);
+  } else if (sock->watching != events) {
+    StartPoll(sock, events);
+  }
+}
+
+// libcurl no longer watches this kept socket (its connection is idle in libcurl's cache). A poll for
+// reading stays started, since the next transfer on the connection asks for that again; it must not keep
+// the loop alive, and if it fires meanwhile (the server closed the connection) OnPoll stops it.
+void Fetcher::Idle(Socket* sock) noexcept {
+  sock->events = 0;
+  sock->errors_in_a_row = 0;
+  std::erase(broken_, sock);
+  if (!sock->poll) return;
+  if (sock->watching != UV_READABLE) StopPoll(sock);  // a writable socket would fire at once
+  uv_unref(reinterpret_cast<uv_handle_t*>(sock->poll.get()));
+}
+
+void Fetcher::StopPoll(Socket* sock) noexcept {
+  if (sock->poll && uv_is_active(reinterpret_cast<uv_handle_t*>(sock->poll.get()))) {
+    uv_poll_stop(sock->poll.get());
+    ++poll_counts_.stopped;
+  }
+  sock->watching = 0;
+}
+
+// Forgets a socket and closes its poll. uv_close stops the poll at once (libuv's uv__poll_close), so the fd
+// number is free for libuv when this returns.
+void Fetcher::Drop(Socket* sock) noexcept {
+  if (FdSlot* slot = SlotOf(sock->fd); slot && slot->sock == sock) slot->sock = nullptr;
+  std::erase(broken_, sock);
+  if (acting_on_ == sock) acting_on_ = nullptr;
+  if (sock->poll) ++poll_counts_.stopped;
+  delete sock;
 }
 
 void Fetcher::StartPoll(Socket* sock, int events) noexcept {
   sock->events = events;
-  if (sock->poll && uv_poll_start(sock->poll.get(), events, &Fetcher::OnPoll) == 0) return;
+  if (sock->poll && uv_poll_start(sock->poll.get(), events, &Fetcher::OnPoll) == 0) {
+    sock->watching = events;
+    ++poll_counts_.started;
+    return;
+  }
+  sock->watching = 0;
   // Cannot watch it: fail the transfers on this socket, but not from inside a libcurl callback (we may be
   // in one), and not by returning -1, which would fail every transfer of the multi handle.
   if (std::find(broken_.begin(), broken_.end(), sock) != broken_.end()) return;
@@ -296,6 +432,13 @@ int Fetcher::OnTimer(CURLM*, long timeout_ms, void* self) noexcept {
 void Fetcher::OnPoll(uv_poll_t* poll, int status, int events) noexcept {
   auto* sock = static_cast<Socket*>(poll->data);
   Fetcher* f = sock->fetcher;
+  if (status < 0) sock->watching = 0;  // libuv has stopped the handle
+  if (sock->events == 0) {
+    // A kept socket libcurl is not watching (Idle): most likely the server closed the idle connection.
+    // Stop until libcurl asks again; libcurl checks a cached connection itself before it reuses it.
+    f->StopPoll(sock);
+    return;
+  }
   int flags = 0;
   if (status < 0) {
     // libuv reports POLLERR as a negative status (UV_EBADF) and has already stopped the handle. libcurl's
@@ -316,8 +459,8 @@ void Fetcher::OnPoll(uv_poll_t* poll, int status, int events) noexcept {
     if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
   }
   f->acting_on_ = sock;
-  f->Act(sock->fd, flags);  // may delete sock (CURL_POLL_REMOVE then clears acting_on_)
-  if (f->acting_on_ == sock && status < 0 && !uv_is_active(reinterpret_cast<uv_handle_t*>(poll))) {
+  f->Act(sock->fd, flags);  // may delete sock (Drop then clears acting_on_)
+  if (f->acting_on_ == sock && sock->events != 0 && !uv_is_active(reinterpret_cast<uv_handle_t*>(poll))) {
     // libcurl still has this socket and reports only changes, so it will not ask again: resume the poll
     // libuv stopped, or the transfer would wait for its timeout.
     f->StartPoll(sock, sock->events);
@@ -351,7 +494,7 @@ void Fetcher::FailAll(const char* why) {
     t->done = true;
     t->response.error = error_class::kOther;
     t->response.error_message = std::string("libcurl: ") + why;
-    GiveBack(std::move(t->easy));
+    GiveBack(std::move(t->easy), t->options.cookies);
     hub_.Wake(t->ticket);
   }
 }
@@ -372,7 +515,7 @@ void Fetcher::CollectDone() {
     transfers_.erase(it);
     t->in_multi = false;
     t->done = true;
-    GiveBack(std::move(t->easy));
+    GiveBack(std::move(t->easy), t->options.cookies);
     hub_.Wake(t->ticket);  // only queues; the hub resumes the greenlet later
   }
 }

@@ -18,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "greenlet/hub.h"
@@ -117,6 +118,14 @@ class Fetcher {
   // Transfers started but not yet handed to libcurl (it gets kAddsPerTurn of them per loop turn).
   size_t queued() const { return pending_.size(); }
 
+  // What the Fetcher asked of libuv's poll handles so far, for tests and benchmarks. On Linux (libuv 1.44)
+  // each open costs 2 epoll_ctl calls (uv_poll_init adds and deletes the fd to check it), each start 2
+  // (uv_poll_start deletes, then adds at the next loop turn) and each stop or close 1.
+  struct PollCounts {
+    uint64_t opened = 0, started = 0, stopped = 0;
+  };
+  const PollCounts& poll_counts() const { return poll_counts_; }
+
   struct Transfer;  // one transfer in flight (transfer.h)
 
  private:
@@ -138,10 +147,26 @@ class Fetcher {
   static void OnPoll(uv_poll_t* poll, int status, int events) noexcept;
   static void OnTimeout(uv_timer_t* timer) noexcept;
   static void OnAdd(uv_idle_t* idle) noexcept;
+  static int OnCloseSocket(void* self, curl_socket_t s) noexcept;
   void AddPending();
   void AddToMulti(Transfer* t) noexcept;
   static constexpr int kAddsPerTurn = 32;
   static constexpr int kMaxPollErrors = 8;  // poll errors in a row on one socket before it counts as failed
+  // Sockets by fd number. A connection's socket keeps its poll across keep-alive reuse (see fetcher.cc).
+  struct FdSlot {
+    Socket* sock = nullptr;  // our poll for this fd number, if any
+    bool ours = false;       // opened by Transfer::OnOpenSocket, not yet closed by OnCloseSocket
+    bool connected = false;  // ... and libcurl has asked to read it (see KeepsPoll)
+  };
+  FdSlot* SlotOf(curl_socket_t s) noexcept;
+  FdSlot& GrowTo(curl_socket_t s);  // throws std::bad_alloc
+  void Opened(curl_socket_t s) noexcept;
+  bool KeepsPoll(curl_socket_t s) noexcept;
+  Socket* SocketFor(curl_socket_t s) noexcept;
+  void Watch(Socket* sock, int events) noexcept;
+  void Idle(Socket* sock) noexcept;
+  void StopPoll(Socket* sock) noexcept;
+  void Drop(Socket* sock) noexcept;
   void StartPoll(Socket* sock, int events) noexcept;
   void FailBrokenSockets();
   void Act(curl_socket_t s, int flags);
@@ -149,8 +174,8 @@ class Fetcher {
   void CollectDone();
   void Start(Transfer* t);
   void Cancel(Transfer* t);
-  EasyPtr TakeEasy();
-  void GiveBack(EasyPtr easy) noexcept;
+  EasyPtr TakeEasy(bool cookies);  // for a transfer with FetchOptions::cookies or without
+  void GiveBack(EasyPtr easy, bool cookies) noexcept;
 
   Hub& hub_;
   // Declared first, destroyed last: everything below uses these.
@@ -159,11 +184,13 @@ class Fetcher {
   UvHandle<uv_timer_t> timer_;
   UvHandle<uv_idle_t> adder_;       // feeds pending_ to libcurl a few per loop turn
   std::deque<Transfer*> pending_;
-  std::vector<EasyPtr> free_easies_;  // reused, so connections and DNS stay warm
+  // Reused, so connections and DNS stay warm; each with whether its last transfer used cookies.
+  std::vector<std::pair<EasyPtr, bool>> free_easies_;
   std::unordered_map<CURL*, Transfer*> transfers_;
-  std::unordered_set<Socket*> sockets_;  // polls open for curl's sockets
+  std::vector<FdSlot> fds_;              // indexed by fd number
   std::vector<Socket*> broken_;          // sockets we could not poll; failed on the next loop turn
-  Socket* acting_on_ = nullptr;          // the socket OnPoll is acting on; cleared if libcurl removes it
+  Socket* acting_on_ = nullptr;          // the socket OnPoll is acting on; cleared if it is dropped
+  PollCounts poll_counts_;
   bool closing_ = false;
 };
 

@@ -16,7 +16,8 @@ std::string_view Trim(std::string_view s) {
 bool NameIs(std::string_view name, std::string_view lower) {
   if (name.size() != lower.size()) return false;
   for (size_t i = 0; i < name.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(name[i])) != lower[i]) return false;
+    char c = name[i];  // ASCII lowering inline: this runs for every header line of every response
+    if ((c >= 'A' && c <= 'Z' ? char(c + ('a' - 'A')) : c) != lower[i]) return false;
   }
   return true;
 }

@@ -124,10 +124,12 @@ bool Fetcher::Transfer::Configure(CURLSH* share) {
   GC_SETOPT(set, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
   if (!o.ca_file.empty()) GC_SETOPT(set, CURLOPT_CAINFO, o.ca_file.c_str());
   GC_SETOPT(set, CURLOPT_PIPEWAIT, 1L);
-  if (o.private_addresses != PrivateAddresses::kAllow) {
-    GC_SETOPT(set, CURLOPT_OPENSOCKETFUNCTION, &Transfer::OnOpenSocket);
-    GC_SETOPT(set, CURLOPT_OPENSOCKETDATA, this);
-  }
+  // Every socket is opened and closed through us: the SSRF guard checks the address, and the Fetcher keeps
+  // a connection's poll until the socket is really closed (fetcher.cc, Fetcher::Socket).
+  GC_SETOPT(set, CURLOPT_OPENSOCKETFUNCTION, &Transfer::OnOpenSocket);
+  GC_SETOPT(set, CURLOPT_OPENSOCKETDATA, this);
+  GC_SETOPT(set, CURLOPT_CLOSESOCKETFUNCTION, &Fetcher::OnCloseSocket);
+  GC_SETOPT(set, CURLOPT_CLOSESOCKETDATA, fetcher);
   if (o.private_addresses != PrivateAddresses::kAllow || !o.credential_host.empty()) {
     GC_SETOPT(set, CURLOPT_PREREQFUNCTION, &Transfer::OnPrereq);
     GC_SETOPT(set, CURLOPT_PREREQDATA, this);
@@ -312,22 +314,27 @@ bool Fetcher::Transfer::MayUse(bool non_public, const char* ip) noexcept {
   return false;
 }
 
-// Opens every socket libcurl connects with, so the address is checked before a packet leaves.
+// Opens every socket libcurl connects with, so the address is checked before a packet leaves, and tells
+// the Fetcher the fd number is a new socket's (Fetcher::Opened).
 curl_socket_t Fetcher::Transfer::OnOpenSocket(void* clientp, curlsocktype purpose, curl_sockaddr* a) noexcept {
   auto* t = static_cast<Transfer*>(clientp);
   if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKET_BAD;  // only outgoing connections are ours
-  char ip[INET6_ADDRSTRLEN] = "?";  // for the refusal message
-  if (a->family == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&a->addr)->sin6_addr, ip, sizeof ip);
-  } else if (a->family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&a->addr)->sin_addr, ip, sizeof ip);
+  if (t->options.private_addresses != PrivateAddresses::kAllow) {
+    char ip[INET6_ADDRSTRLEN] = "?";  // for the refusal message
+    if (a->family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&a->addr)->sin6_addr, ip, sizeof ip);
+    } else if (a->family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&a->addr)->sin_addr, ip, sizeof ip);
+    }
+    if (!t->MayUse(IsNonPublicAddress(&a->addr, a->addrlen), ip)) {
+      // libcurl counts this address as failed and tries the resolver's next one, if any.
+      t->connect_refused = true;
+      return CURL_SOCKET_BAD;
+    }
   }
-  if (!t->MayUse(IsNonPublicAddress(&a->addr, a->addrlen), ip)) {
-    // libcurl counts this address as failed and tries the resolver's next one, if any.
-    t->connect_refused = true;
-    return CURL_SOCKET_BAD;
-  }
-  return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+  curl_socket_t s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+  if (s != CURL_SOCKET_BAD && t->fetcher) t->fetcher->Opened(s);
+  return s;
 }
 
 // Before each request, on a new or a reused connection: the peer it will go to. Catches what

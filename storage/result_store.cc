@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 
@@ -14,15 +15,27 @@ namespace gc::storage {
 
 std::string UtcNow() {
   auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char date[32];
-  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  char millis[8];
-  std::snprintf(millis, sizeof millis, ".%03dZ", int(ms));
-  return std::string(date) + millis;
+  int64_t ms_since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t t = std::time_t(ms_since_epoch / 1000);
+  int ms = int(ms_since_epoch % 1000);
+  // Every result row takes a timestamp: the date part is formatted once a second per thread.
+  thread_local std::time_t formatted_t = -1;
+  thread_local char date[32];
+  if (t != formatted_t) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    formatted_t = t;
+  }
+  std::string out;
+  out.reserve(24);
+  out += date;
+  out += '.';
+  out += char('0' + ms / 100);
+  out += char('0' + ms / 10 % 10);
+  out += char('0' + ms % 10);
+  out += 'Z';
+  return out;
 }
 
 std::string_view OriginOf(std::string_view url) {

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -108,4 +109,68 @@ TEST_CASE("a rate limit caps the bytes a transfer reads: 20 KB/s for 1 s reads f
   unlimited.timeout_ms = 30'000;
   auto fast = FetchAll({server.Url("/big")}, unlimited);
   CHECK(fast[0].size == int64_t(body.size()));
+}
+
+namespace {
+
+Task<void> FetchEach(Fetcher* f, std::vector<std::pair<std::string, FetchOptions>> plan, std::vector<Response>* out) {
+  for (auto& [url, o] : plan) out->push_back(co_await f->Get(url, o));
+}
+
+}  // namespace
+
+TEST_CASE("an easy handle reused for the next transfer carries over none of the last one's headers or options") {
+  // One transfer at a time on one Fetcher: each reuses the easy handle of the one before (reset in
+  // between; libcurl 7.88 keeps the cookie engine on through a reset, so a handle that had cookies is not
+  // reused for a transfer without). What the server saw for each request is the evidence.
+  TestServer server;
+  std::vector<std::string> seen;  // "user-agent|x-one|if-none-match|cookie" per request, in order
+  std::mutex mu;
+  server.Handle("/h", [&](const HttpRequest& req, Conn& c) {
+    {
+      std::lock_guard lock(mu);
+      std::string agent = req.Header("user-agent");
+      if (agent.rfind("greencrawl/", 0) == 0) agent = "default";  // greencrawl/VERSION
+      seen.push_back(agent + "|" + req.Header("x-one") + "|" + req.Header("if-none-match") + "|" +
+                     req.Header("cookie"));
+    }
+    c.Respond(200, "ok", "text/plain", {{"Set-Cookie", "c=1; Path=/"}});
+  });
+  FetchOptions plain;
+  FetchOptions extra;
+  extra.user_agent = "agent-one";
+  extra.headers = {"X-One: 1"};
+  extra.cookies = true;
+  FetchOptions conditional;
+  conditional.if_none_match = "\"v1\"";
+  std::vector<std::pair<std::string, FetchOptions>> plan = {
+      {server.Url("/h?1"), extra}, {server.Url("/h?2"), plain}, {server.Url("/h?3"), conditional},
+      {server.Url("/h?4"), plain}, {server.Url("/h?5"), extra}, {server.Url("/h?6"), extra},
+  };
+  Hub hub;
+  std::vector<Response> out;
+  {
+    Fetcher fetcher(hub);
+    auto g = Spawn(&FetchEach, &fetcher, plan, &out);
+    hub.Run();
+    REQUIRE(g.successful());
+  }
+  REQUIRE(hub.Close() == 0);
+  REQUIRE(out.size() == plan.size());
+  for (const auto& r : out) CHECK(r.status == 200);
+  std::string ua = "default";
+  std::vector<std::string> want = {
+      "agent-one|1||",           // the cookie engine is on, the jar still empty
+      ua + "|||",                // nothing of the first: no header, default agent, no cookie engine
+      ua + "||\"v1\"|",          // only the transfer's own header
+      ua + "|||",                // and it is gone again
+      "agent-one|1||c=1",        // the jar of the Fetcher's share
+      "agent-one|1||c=1",
+  };
+  std::lock_guard lock(mu);
+  REQUIRE(seen.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    CAPTURE(i);
+    CHECK(seen[i] == want[i]);
+  }
 }

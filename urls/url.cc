@@ -126,6 +126,26 @@ bool HostCharsValid(const std::string& host) {
   return true;
 }
 
+// "a.b.c.d", each 0-255 in decimal without leading zeros: how libcurl writes an IPv4 address, so the probe in
+// Finish would give it back unchanged (and cost a whole URL parse for every URL of a numeric host).
+bool CanonicalDottedDecimal(std::string_view host) {
+  int parts = 0;
+  size_t i = 0;
+  while (i < host.size()) {
+    size_t start = i;
+    int value = 0;
+    while (i < host.size() && host[i] >= '0' && host[i] <= '9' && i - start < 3) value = value * 10 + (host[i++] - '0');
+    size_t digits = i - start;
+    if (digits == 0 || value > 255 || (digits > 1 && host[start] == '0')) return false;
+    if (++parts > 4) return false;
+    if (i == host.size()) break;
+    if (host[i] != '.') return false;
+    ++i;
+    if (i == host.size()) return false;  // a trailing dot
+  }
+  return parts == 4;
+}
+
 // Finishes a parsed URL into its canonical form.
 Canonical Finish(CURLU* u) {
   Canonical c;
@@ -152,7 +172,7 @@ Canonical Finish(CURLU* u) {
   }
   std::string lower = host.str();
   for (char& ch : lower) ch = AsciiLower(ch);
-  if (lower.find_first_not_of("0123456789abcdefx.") == std::string::npos) {
+  if (lower.find_first_not_of("0123456789abcdefx.") == std::string::npos && !CanonicalDottedDecimal(lower)) {
     // Maybe IPv4 in another spelling (0x7f000001, 127.1, 0300.0250.0.1): libcurl writes it in dotted
     // decimal when it parses a whole URL, but not when it resolves a reference against a base. The same
     // address must give the same canonical URL (deduplication, and the private-address guard's host).
