@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <thread>
 #include <limits>
 #include <csignal>
 #include <cstdio>
@@ -399,6 +400,7 @@ int RunJoin(const JoinArgs& a, std::ostream& out, std::ostream& err) {
         << a.db << " is an SQLite file, which one crawl uses at a time\n";
     return kExitUsage;
   }
+  CatchStopSignals();
   CrawlOptions o;
   int64_t run_id = 0;
   std::string list;
@@ -417,6 +419,14 @@ int RunJoin(const JoinArgs& a, std::ostream& out, std::ostream& err) {
     if (run->status == "completed") {
       err << "greencrawl: run " << run->id << " is completed; nothing to join\n";
       return kExitOk;
+    }
+    // A run whose list is still being read: wait for it (a worker that claimed now would see nothing
+    // pending, and the list's first worker would be alone with it).
+    for (int waited = 0; !run->urls_total && run->status == "running"; ++waited) {
+      if (waited == 0 && !a.quiet) err << "greencrawl: waiting for run " << run->id << "'s list to be read\n";
+      if (StopSignal()) return kExitInterrupted;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      run = inspector.Summary(run->id);
     }
     auto settings = JsonStringField(inspector.RunOptions(run->id), "settings");
     if (!settings) {
@@ -508,7 +518,8 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
       // that stops leaves its hosts and URLs to the others; the last one to go marks the run interrupted.
       store->LeaveRun();
       bool last = store->LiveWorkers(run_id) == 0;
-      if (session.status == "completed" || last) clock.EndSession(run_id);
+      // A connection of its own, opened now: the session's may have been cut and reopened meanwhile.
+      if (session.status == "completed" || last) storage::RunClock(o.db).EndSession(run_id);
       if (session.status != "completed" && last) store->FinishRun(run_id, "interrupted");
       if (session.status == "lease_lost") session.status = "interrupted";
       if (session.status == "interrupted" && !last) {

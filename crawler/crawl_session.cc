@@ -292,7 +292,7 @@ class CrawlSession {
   Task<void> Heartbeat() {
     for (;;) {
       co_await Sleep(uint64_t(std::max(100.0, o_.lease_s * 1000 / 3)));
-      bool renewed = false;
+      std::optional<bool> renewed;
       try {
         auto renew = lease_thread_->Call([this] { return lease_->Renew(); });
         renewed = co_await renew;
@@ -300,7 +300,8 @@ class CrawlSession {
         StorageFailed(e.what());
         co_return;
       }
-      if (!renewed) {
+      if (!renewed) continue;  // the database is unreachable for now: the storage thread retries too
+      if (!*renewed) {
         lease_lost_ = true;
         stopping_ = true;
         hard_stop_ = true;  // its transfers' results would be fenced out anyway

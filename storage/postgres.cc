@@ -206,7 +206,10 @@ class PgDatabase final : public DatabaseImpl {
   void Exec(std::string_view sql) override {
     PGresult* res = PQexec(conn_, std::string(sql).c_str());
     Check(res, "running SQL");
+    // COMMIT of a transaction that failed earlier "succeeds" with the tag ROLLBACK: nothing was written.
+    bool rolled_back = sql == "COMMIT" && std::string_view(PQcmdStatus(res)) == "ROLLBACK";
     PQclear(res);
+    if (rolled_back) throw Error("committing (" + display_ + "): the transaction had failed and was rolled back", kError);
   }
   std::unique_ptr<StatementImpl> Prepare(std::string_view sql) override {
     return std::make_unique<PgStatement>(*this, sql);

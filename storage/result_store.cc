@@ -46,11 +46,6 @@ std::string_view OriginOf(std::string_view url) {
 }
 
 namespace {
-sql::Database& Migrated(sql::Database& db) {
-  OpenForWriting(db);
-  return db;
-}
-
 constexpr const char* kResultColumns =
     "run_id, url, final_url, status, size, content_type, title, error, error_message, depth, fetched_at, redirects, "
     "wire_bytes, ip, etag, last_modified, content_hash, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, list_line, "
@@ -74,58 +69,66 @@ std::string InsertResultSql(bool postgres) {
 }
 }  // namespace
 
-ResultStore::ResultStore(const std::string& path)
-    : db_(path, sql::Database::Mode::kReadWrite),
-      insert_result_(Migrated(db_).Prepare(InsertResultSql(db_.postgres()))),
-      // PostgreSQL (many workers): the done mark is fenced by the host lease (see Write) and frees the
-      // URL's lease; a result whose mark finds nothing to mark is not written (a retried commit).
-      mark_done_(db_.Prepare(db_.postgres()
+void ResultStore::PrepareStatements() {
+  insert_result_ = db_->Prepare(InsertResultSql(db_->postgres()));
+  // PostgreSQL (many workers): the done mark is fenced by the host lease (see Write) and frees the
+  // URL's lease; a result whose mark finds nothing to mark is not written (a retried commit).
+  mark_done_ = db_->Prepare(db_->postgres()
                                  ? "UPDATE frontier SET done = 1, lease = NULL WHERE run_id = ?1 AND url = ?2 "
-                                   "AND (?3 = 0 OR seq = ?3) AND done = 0"
-                                 : "UPDATE frontier SET done = 1 WHERE run_id = ? AND url = ? AND (?3 = 0 OR seq = ?3)")),
-      insert_frontier_(db_.Prepare(
-          db_.postgres() ? "INSERT INTO frontier (run_id, url, seq, depth, list_line, source_kind, host) "
+                                   "AND (CAST(?3 AS BIGINT) = 0 OR seq = CAST(?3 AS BIGINT)) AND done = 0"
+                                 : "UPDATE frontier SET done = 1 WHERE run_id = ? AND url = ? AND (?3 = 0 OR seq = ?3)");
+  insert_frontier_ = db_->Prepare(
+          db_->postgres() ? "INSERT INTO frontier (run_id, url, seq, depth, list_line, source_kind, host) "
                            "VALUES (?, ?, ?, ?, ?, 'list', ?) ON CONFLICT DO NOTHING"
                          : "INSERT OR IGNORE INTO frontier (run_id, url, seq, depth, list_line, source_kind) "
-                           "VALUES (?, ?, ?, ?, ?, 'list')")),
-      insert_link_(db_.Prepare(
-          "INSERT INTO links (run_id, from_url, to_url, nofollow) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")),
-      // PostgreSQL: seq from the database's sequence (workers discover at once); a URL found nearer the
-      // root than a worker fetched it at goes out again (each worker knows only its own fetches).
-      discover_(db_.Prepare(
-          db_.postgres()
+                           "VALUES (?, ?, ?, ?, ?, 'list')");
+  insert_link_ = db_->Prepare(
+          "INSERT INTO links (run_id, from_url, to_url, nofollow) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+  // PostgreSQL: seq from the database's sequence (workers discover at once); a URL found nearer the
+  // root than a worker fetched it at goes out again (each worker knows only its own fetches).
+  discover_ = db_->Prepare(
+          db_->postgres()
               ? "INSERT INTO frontier (run_id, url, seq, depth, list_line, root, source_kind, source, host) "
                 "VALUES (?1, ?2, nextval('frontier_seq'), ?4, NULL, ?5, ?6, ?7, ?8) "
-                "ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth, done = 0, "
-                "seq = CASE WHEN frontier.done = 1 THEN excluded.seq ELSE frontier.seq END, "
-                "lease = CASE WHEN frontier.done = 1 THEN NULL ELSE frontier.lease END "
-                "WHERE excluded.depth < frontier.depth AND (frontier.done = 0 OR ?3 > 0)"
+                // Found nearer the root than the table has it: the row goes out again at the smaller
+                // depth, with a new seq, to whoever holds its host: a copy already in a worker's memory
+                // (lease set) or fetched (done) at the greater depth has its links cut at --depth, and
+                // its result (old seq) marks nothing now.
+                "ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth, done = 0, seq = CASE WHEN "
+                "frontier.done = 1 OR frontier.lease IS NOT NULL THEN excluded.seq ELSE frontier.seq END, "
+                "lease = NULL WHERE excluded.depth < frontier.depth AND CAST(?3 AS BIGINT) >= 0"
               : "INSERT INTO frontier (run_id, url, seq, depth, list_line, root, source_kind, source) "
                 "VALUES (?, ?, ?, ?, NULL, ?, ?, ?) "
                 "ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth "
-                "WHERE excluded.depth < frontier.depth AND frontier.done = 0")),
-      refetch_(db_.Prepare("UPDATE frontier SET done = 0, seq = ?, depth = ? WHERE run_id = ? AND url = ?")),
-      lower_depth_(db_.Prepare(
-          "UPDATE frontier SET depth = ? WHERE run_id = ? AND url = ? AND done = 0 AND depth > ?")),
-      previous_(db_.Prepare(
+                "WHERE excluded.depth < frontier.depth AND frontier.done = 0");
+  refetch_ = db_->Prepare("UPDATE frontier SET done = 0, seq = ?, depth = ? WHERE run_id = ? AND url = ?");
+  lower_depth_ = db_->Prepare(
+          "UPDATE frontier SET depth = ? WHERE run_id = ? AND url = ? AND done = 0 AND depth > ?");
+  previous_ = db_->Prepare(
           "SELECT run_id, status, size, etag, last_modified, content_hash, title, content_type FROM results "
           "WHERE url = ? AND run_id < ? AND error IS NULL AND (status BETWEEN 200 AND 299 OR status = 304) "
-          "ORDER BY run_id DESC LIMIT 1")),
-      insert_sitemap_url_(db_.Prepare(
+          "ORDER BY run_id DESC LIMIT 1");
+  insert_sitemap_url_ = db_->Prepare(
           "INSERT INTO sitemap_urls (run_id, url, sitemap, lastmod) VALUES (?, ?, ?, ?) "
-          "ON CONFLICT (run_id, url) DO NOTHING")),
-      // A resumed run reads its sitemaps again: the newer reading of a file wins.
-      upsert_sitemap_(db_.Prepare(
+          "ON CONFLICT (run_id, url) DO NOTHING");
+  // A resumed run reads its sitemaps again: the newer reading of a file wins.
+  upsert_sitemap_ = db_->Prepare(
           "INSERT INTO sitemaps (run_id, url, kind, status, error, urls, skipped, truncated) "
           "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, url) DO UPDATE SET kind = excluded.kind, "
           "status = excluded.status, error = excluded.error, urls = excluded.urls, skipped = excluded.skipped, "
-          "truncated = excluded.truncated")) {
+          "truncated = excluded.truncated");
+}
+
+ResultStore::ResultStore(const std::string& path)
+    : db_(std::make_unique<sql::Database>(path, sql::Database::Mode::kReadWrite)) {
+  OpenForWriting(*db_);
+  PrepareStatements();
   // The crawl's writer inserts links and frontier rows in key order of URLs, i.e. all over the B-trees:
   // with SQLite's 2 MB default cache half of its time went to pread-ing pages back (perf, bench case d).
   // 32 MB keeps the hot pages; fewer checkpoints (16 MB of WAL) rewrite them less often.
-  if (!db_.postgres()) {
-    db_.Exec("PRAGMA cache_size = -32768");
-    db_.Exec("PRAGMA wal_autocheckpoint = 4000");
+  if (!db_->postgres()) {
+    db_->Exec("PRAGMA cache_size = -32768");
+    db_->Exec("PRAGMA wal_autocheckpoint = 4000");
   }
   struct stat st {};
   if (path != ":memory:" && !path.empty() && ::stat(path.c_str(), &st) == 0) file_id_ = {st.st_dev, st.st_ino};
@@ -135,15 +138,15 @@ void ResultStore::CheckFileStillThere() const {
   if (!file_id_) return;
   // SQLite keeps writing to an unlinked file without complaint: the crawl would "complete" into nothing.
   struct stat st {};
-  if (::stat(db_.path().c_str(), &st) != 0 || std::make_pair(st.st_dev, st.st_ino) != *file_id_) {
-    throw sql::Error("the database " + db_.path() + " was deleted or replaced during the crawl; stopping",
+  if (::stat(db_->path().c_str(), &st) != 0 || std::make_pair(st.st_dev, st.st_ino) != *file_id_) {
+    throw sql::Error("the database " + db_->path() + " was deleted or replaced during the crawl; stopping",
                         sql::kIoError);
   }
 }
 
 int64_t ResultStore::BeginRun(const std::string& list_file, const std::string& options_json,
                               const std::string& version) {
-  auto st = db_.Prepare(
+  auto st = db_->Prepare(
       "INSERT INTO runs (started_at, status, list_file, options, version, pid) VALUES (?, 'running', ?, ?, ?, ?) "
       "RETURNING id");
   st.Bind(1, UtcNow()).Bind(2, list_file).Bind(3, options_json).Bind(4, version).Bind(5, int64_t(getpid()));
@@ -152,24 +155,24 @@ int64_t ResultStore::BeginRun(const std::string& list_file, const std::string& o
 }
 
 std::optional<RunRecord> ResultStore::LatestUnfinishedRun() {
-  auto st = db_.Prepare(
+  auto st = db_->Prepare(
       "SELECT id, status, list_file, urls_total FROM runs WHERE status != 'completed' ORDER BY id DESC LIMIT 1");
   if (!st.Step()) return std::nullopt;
   return RunRecord{st.Int(0), st.Text(1), st.Text(2), st.OptInt(3)};
 }
 
 void ResultStore::MarkRunning(int64_t run_id) {
-  auto st = db_.Prepare("UPDATE runs SET status = 'running', finished_at = NULL, pid = ? WHERE id = ?");
+  auto st = db_->Prepare("UPDATE runs SET status = 'running', finished_at = NULL, pid = ? WHERE id = ?");
   st.Bind(1, int64_t(getpid())).Bind(2, run_id).Run();
 }
 
 void ResultStore::SetListCounts(int64_t run_id, int64_t queued, int64_t invalid, int64_t duplicate) {
-  auto st = db_.Prepare("UPDATE runs SET urls_total = ?, lines_invalid = ?, lines_duplicate = ? WHERE id = ?");
+  auto st = db_->Prepare("UPDATE runs SET urls_total = ?, lines_invalid = ?, lines_duplicate = ? WHERE id = ?");
   st.Bind(1, queued).Bind(2, invalid).Bind(3, duplicate).Bind(4, run_id).Run();
 }
 
 RunCounts ResultStore::Counts(int64_t run_id) {
-  auto st = db_.Prepare(
+  auto st = db_->Prepare(
       "SELECT count(*) FILTER (WHERE error IS NULL), count(*) FILTER (WHERE error IS NOT NULL) "
       "FROM results WHERE run_id = ?");
   st.Bind(1, run_id);
@@ -179,23 +182,26 @@ RunCounts ResultStore::Counts(int64_t run_id) {
 
 void ResultStore::FinishRun(int64_t run_id, const std::string& status) {
   RunCounts c = Counts(run_id);
-  auto st = db_.Prepare("UPDATE runs SET status = ?, finished_at = ?, ok_count = ?, error_count = ? WHERE id = ?");
+  // Never un-completes a run (a worker of a shared run that stops after another completed it).
+  auto st = db_->Prepare(
+      "UPDATE runs SET status = ?, finished_at = ?, ok_count = ?, error_count = ? WHERE id = ? AND "
+      "status <> 'completed'");
   st.Bind(1, status).Bind(2, UtcNow()).Bind(3, c.ok).Bind(4, c.errors).Bind(5, run_id).Run();
 }
 
 bool ResultStore::AddToFrontier(int64_t run_id, const FrontierItem& item) {
   insert_frontier_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.list_line);
-  if (db_.postgres()) {
+  if (db_->postgres()) {
     EnsureHost(run_id, OriginOf(item.url));
     insert_frontier_.Bind(6, OriginOf(item.url));
   }
   insert_frontier_.Run();
-  return db_.Changes() > 0;
+  return db_->Changes() > 0;
 }
 
 std::vector<FrontierItem> ResultStore::PendingAfter(int64_t run_id, int64_t after_seq, size_t limit,
                                                     bool with_previous) {
-  auto st = db_.Prepare(
+  auto st = db_->Prepare(
       "SELECT url, seq, depth, list_line, root, source_kind, source FROM frontier "
       "WHERE run_id = ? AND done = 0 AND seq > ? "
       "ORDER BY seq LIMIT ?");
@@ -217,7 +223,7 @@ std::vector<FrontierItem> ResultStore::PendingAfter(int64_t run_id, int64_t afte
 }
 
 int64_t ResultStore::FrontierSize(int64_t run_id) {
-  auto st = db_.Prepare("SELECT count(*) FROM frontier WHERE run_id = ?");
+  auto st = db_->Prepare("SELECT count(*) FROM frontier WHERE run_id = ?");
   st.Bind(1, run_id);
   st.Step();
   return st.Int(0);
@@ -243,50 +249,50 @@ std::optional<PreviousResult> ResultStore::Previous(const std::string& url, int6
 }
 
 std::optional<int64_t> ResultStore::PreviousCompletedRun(int64_t run_id) {
-  return storage::PreviousCompletedRun(db_, run_id);  // one query, shared with the report
+  return storage::PreviousCompletedRun(*db_, run_id);  // one query, shared with the report
 }
 
 int64_t ResultStore::PruneRuns(const std::vector<int64_t>& run_ids) {
   if (run_ids.empty()) return 0;
   {
-    sql::Transaction tx(db_);
-    auto del = db_.Prepare("DELETE FROM runs WHERE id = ?");  // results, links, frontier cascade
+    sql::Transaction tx(*db_);
+    auto del = db_->Prepare("DELETE FROM runs WHERE id = ?");  // results, links, frontier cascade
     for (int64_t id : run_ids) del.Bind(1, id).Run();
     tx.Commit();
   }
-  if (db_.postgres()) {
-    db_.Exec("VACUUM runs, results, links, frontier");  // space for reuse (the server keeps the files)
+  if (db_->postgres()) {
+    db_->Exec("VACUUM runs, results, links, frontier");  // space for reuse (the server keeps the files)
   } else {
-    db_.Exec("VACUUM");  // give the space back to the file system
-    db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");  // and the WAL that VACUUM wrote
+    db_->Exec("VACUUM");  // give the space back to the file system
+    db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");  // and the WAL that VACUUM wrote
   }
   return int64_t(run_ids.size());
 }
 
 
 int64_t ResultStore::PendingCount(int64_t run_id) {
-  auto st = db_.Prepare("SELECT count(*) FROM frontier WHERE run_id = ? AND done = 0");
+  auto st = db_->Prepare("SELECT count(*) FROM frontier WHERE run_id = ? AND done = 0");
   st.Bind(1, run_id);
   st.Step();
   return st.Int(0);
 }
 
 int64_t ResultStore::ListedCount(int64_t run_id) {
-  auto st = db_.Prepare("SELECT count(*) FROM frontier WHERE run_id = ? AND list_line IS NOT NULL");
+  auto st = db_->Prepare("SELECT count(*) FROM frontier WHERE run_id = ? AND list_line IS NOT NULL");
   st.Bind(1, run_id);
   st.Step();
   return st.Int(0);
 }
 
 int64_t ResultStore::MaxSeq(int64_t run_id) {
-  auto st = db_.Prepare("SELECT coalesce(max(seq), 0) FROM frontier WHERE run_id = ?");
+  auto st = db_->Prepare("SELECT coalesce(max(seq), 0) FROM frontier WHERE run_id = ?");
   st.Bind(1, run_id);
   st.Step();
   return st.Int(0);
 }
 
 void ResultStore::ClearFrontier(int64_t run_id) {
-  auto st = db_.Prepare("DELETE FROM frontier WHERE run_id = ?");
+  auto st = db_->Prepare("DELETE FROM frontier WHERE run_id = ?");
   st.Bind(1, run_id).Run();
 }
 
@@ -300,7 +306,7 @@ void ResultStore::Write(int64_t run_id, const WriteBatch& batch) {
   if (batch.empty()) return;
   if (worker_) return WriteShared(run_id, batch);
   CheckFileStillThere();
-  sql::Transaction tx(db_);
+  sql::Transaction tx(*db_);
   // Discoveries first: a URL found and already fetched within one batch must exist before its result
   // marks it done, or a resumed run would fetch it again.
   for (const FrontierItem& item : batch.discovered) {
@@ -318,7 +324,7 @@ void ResultStore::Write(int64_t run_id, const WriteBatch& batch) {
   for (const LinkRow& l : batch.links) {
     insert_link_.Bind(1, run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();
   }
-  WriteFragments(db_, run_id, batch.anchor_pages, batch.fragment_links);
+  WriteFragments(*db_, run_id, batch.anchor_pages, batch.fragment_links);
   tx.Commit();
 }
 
@@ -349,7 +355,7 @@ void ResultStore::WriteResult(int64_t run_id, const ResultRow& r) {
 
 size_t ResultStore::Flush() {
   if (results_.empty() && links_.empty()) return 0;
-  sql::Transaction tx(db_);
+  sql::Transaction tx(*db_);
   for (const auto& [run_id, r] : results_) WriteResult(run_id, r);
   for (const auto& l : links_) {
     insert_link_.Bind(1, l.run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <unordered_set>
 #include <string>
@@ -146,14 +147,14 @@ class ResultStore {
   // Calls fn(url, depth, done) for every URL of the run's frontier, done or not (a resumed session's memory).
   template <typename Fn>
   void ForEachFrontierUrl(int64_t run_id, Fn fn) {
-    auto st = db_.Prepare("SELECT url, depth, done FROM frontier WHERE run_id = ?");
+    auto st = db_->Prepare("SELECT url, depth, done FROM frontier WHERE run_id = ?");
     st.Bind(1, run_id);
     while (st.Step()) fn(st.TextView(0), st.Int(1), st.Int(2) != 0);
   }
   // Calls fn(url) for every listed URL of the run (list_line set), done or not.
   template <typename Fn>
   void ForEachListedUrl(int64_t run_id, Fn fn) {
-    auto st = db_.Prepare("SELECT url FROM frontier WHERE run_id = ? AND list_line IS NOT NULL");
+    auto st = db_->Prepare("SELECT url FROM frontier WHERE run_id = ? AND list_line IS NOT NULL");
     st.Bind(1, run_id);
     while (st.Step()) fn(st.TextView(0));
   }
@@ -167,12 +168,12 @@ class ResultStore {
   // Refreshes the query planner's statistics after a bulk load (PostgreSQL: a table of 1,000,000 new rows
   // is otherwise planned as if it had one, until autovacuum comes by). SQLite: nothing.
   void Analyze() {
-    if (db_.postgres()) db_.Exec("ANALYZE frontier, hosts");
+    if (db_->postgres()) db_->Exec("ANALYZE frontier, hosts");
   }
   // Drops a finished run's frontier (its results remain).
   void ClearFrontier(int64_t run_id);
-  void BeginBulk() { db_.Exec(db_.postgres() ? "BEGIN" : "BEGIN IMMEDIATE"); }
-  void CommitBulk() { db_.Exec("COMMIT"); }
+  void BeginBulk() { db_->Exec(db_->postgres() ? "BEGIN" : "BEGIN IMMEDIATE"); }
+  void CommitBulk() { db_->Exec("COMMIT"); }
 
   // Buffered writes, committed by Flush().
   void Record(int64_t run_id, ResultRow row);
@@ -201,7 +202,7 @@ class ResultStore {
   bool worker() const { return worker_ != 0; }
   int64_t worker_id() const { return worker_; }
   // The database's path or URI as given.
-  const std::string& target() const { return db_.target(); }
+  const std::string& target() const { return db_->target(); }
   // Gives back this worker's hosts and unfinished URLs, and marks it stopped (a worker ending normally).
   void LeaveRun();
   struct Claim {
@@ -221,6 +222,7 @@ class ResultStore {
   int64_t LiveWorkers(int64_t run_id);
   // Results not written because this worker's lease on their host had passed to another (or expired).
   int64_t fenced() const { return fenced_; }
+  int64_t reconnects() const { return reconnects_; }
 
 
  private:
@@ -230,14 +232,26 @@ class ResultStore {
     bool nofollow;
   };
   void WriteResult(int64_t run_id, const ResultRow& r);
+  void PrepareStatements();
+  // PostgreSQL: runs `op`, and when the connection is lost (sql::kIoError: a server restart, a network
+  // cut, the server ending an idle transaction) reconnects with backoff and runs it again, for up to
+  // max(60 s, 2 leases). Every `op` is safe to repeat: a commit whose answer was lost is found done.
+  template <typename Op>
+  auto Retrying(Op op);
+  void Reconnect();
   void WriteShared(int64_t run_id, const WriteBatch& batch);
+  void WriteSharedOnce(int64_t run_id, const WriteBatch& batch);
+  Claim ClaimOnce(int64_t run_id, size_t limit);
+  bool CompleteIfDoneOnce(int64_t run_id);
+  void LeaveRunOnce();
+  int64_t LiveWorkersOnce(int64_t run_id);
   void WriteSitemaps(int64_t run_id, const WriteBatch& batch);
   void EnsureHost(int64_t run_id, std::string_view host);
   // Throws sql::Error when the file opened is no longer at its path (deleted, or replaced).
   void CheckFileStillThere() const;
   std::optional<std::pair<uint64_t, uint64_t>> file_id_;  // st_dev, st_ino at open
 
-  sql::Database db_;
+  std::unique_ptr<sql::Database> db_;  // replaced on a reconnect (PostgreSQL)
   sql::Statement insert_result_;
   sql::Statement mark_done_;
   sql::Statement insert_frontier_;
@@ -254,6 +268,7 @@ class ResultStore {
   int64_t worker_ = 0;
   double lease_s_ = 30;
   int64_t fenced_ = 0;
+  int64_t reconnects_ = 0;
   std::unordered_set<std::string> hosts_known_;
 };
 
@@ -265,10 +280,12 @@ class WorkerLease {
   WorkerLease(const std::string& target, int64_t worker, double lease_s);
   // Extends the lease. False when it had already expired: this worker's hosts may be another's now, and it
   // must stop (what it holds in memory is taken again by others; its late results are not written).
-  bool Renew();
+  // nullopt when the database could not be reached (one reconnect tried): try again later.
+  std::optional<bool> Renew();
 
  private:
-  sql::Database db_;
+  std::string target_;
+  std::unique_ptr<sql::Database> db_;
   int64_t worker_;
   double lease_s_;
 };

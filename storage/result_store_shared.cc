@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "storage/result_store.h"
 
@@ -24,9 +26,63 @@ std::string HostName() {
 constexpr const char* kLive = "w.stopped = 0 AND w.lease_expires > now()";
 }  // namespace
 
+template <typename Op>
+auto ResultStore::Retrying(Op op) {
+  using Clock = std::chrono::steady_clock;
+  auto give_up = Clock::now() + std::chrono::milliseconds(int64_t(std::max(60.0, 2 * lease_s_) * 1000));
+  auto wait = std::chrono::milliseconds(500);
+  for (;;) {
+    try {
+      return op();
+    } catch (const sql::Error& e) {
+      if ((e.code != sql::kIoError && e.code != sql::kBusy) || Clock::now() >= give_up) throw;
+      hosts_known_.clear();  // rows inserted by the rolled-back transaction are not there
+      if (e.code == sql::kBusy) {  // a deadlock with another worker, rolled back: run it again at once
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
+    }
+    // Lost: wait, reconnect (which may fail too), and run `op` again. This runs on the storage thread;
+    // the loop holds new transfers back meanwhile (its batches wait).
+    for (;;) {
+      std::this_thread::sleep_for(wait);
+      wait = std::min(wait * 2, std::chrono::milliseconds(8000));
+      try {
+        Reconnect();
+        break;
+      } catch (const sql::Error& e) {
+        if (e.code != sql::kIoError || Clock::now() >= give_up) throw;
+      }
+    }
+  }
+}
+
+void ResultStore::Reconnect() {
+  std::string target = db_->target();
+  // The statements belong to the old connection: gone first.
+  for (sql::Statement* st : {&insert_result_, &mark_done_, &insert_frontier_, &insert_link_, &discover_, &refetch_,
+                             &lower_depth_, &previous_, &insert_sitemap_url_, &upsert_sitemap_}) {
+    *st = sql::Statement();
+  }
+  db_.reset();
+  db_ = std::make_unique<sql::Database>(target, sql::Database::Mode::kReadWrite);
+  PrepareStatements();
+  ++reconnects_;
+  hosts_known_.clear();
+  if (worker_) {
+    auto idle = db_->Prepare("SELECT set_config('idle_in_transaction_session_timeout', ?, false)");
+    idle.Bind(1, std::to_string(int64_t(lease_s_ * 1000))).Run();
+    // A claim whose commit went through but whose answer was lost left URLs leased to this worker that
+    // it never received: free its leases, and its next claims take them (and those it holds) again. A
+    // URL it then has twice is fetched twice and recorded once (the done mark).
+    auto free = db_->Prepare("UPDATE frontier SET lease = NULL WHERE lease = ? AND done = 0");
+    free.Bind(1, worker_).Run();
+  }
+}
+
 int64_t ResultStore::JoinAsWorker(int64_t run_id, double lease_s) {
   lease_s_ = lease_s;
-  auto st = db_.Prepare(
+  auto st = db_->Prepare(
       "INSERT INTO workers (run_id, hostname, pid, started_at, lease_expires) "
       "VALUES (?, ?, ?, ?, now() + make_interval(secs => ?)) RETURNING id");
   st.Bind(1, run_id).Bind(2, HostName()).Bind(3, int64_t(getpid())).Bind(4, UtcNow()).Bind(5, lease_s);
@@ -35,48 +91,77 @@ int64_t ResultStore::JoinAsWorker(int64_t run_id, double lease_s) {
   st.Reset();
   // A worker stopped in the middle of a transaction (SIGSTOP, a hung machine) would hold its row locks,
   // and with them its hosts, for as long as it is stopped: the server ends such a session after one lease.
-  auto idle = db_.Prepare("SELECT set_config('idle_in_transaction_session_timeout', ?, false)");
+  auto idle = db_->Prepare("SELECT set_config('idle_in_transaction_session_timeout', ?, false)");
   idle.Bind(1, std::to_string(int64_t(lease_s * 1000))).Run();
   return worker_;
 }
 
 WorkerLease::WorkerLease(const std::string& target, int64_t worker, double lease_s)
-    : db_(target, sql::Database::Mode::kReadWrite), worker_(worker), lease_s_(lease_s) {}
+    : target_(target),
+      db_(std::make_unique<sql::Database>(target, sql::Database::Mode::kReadWrite)),
+      worker_(worker),
+      lease_s_(lease_s) {}
 
-bool WorkerLease::Renew() {
-  auto st = db_.Prepare(
-      "UPDATE workers SET lease_expires = now() + make_interval(secs => ?) "
-      "WHERE id = ? AND stopped = 0 AND lease_expires > now()");
-  st.Bind(1, lease_s_).Bind(2, worker_).Run();
-  return db_.Changes() == 1;
+std::optional<bool> WorkerLease::Renew() {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      if (!db_) db_ = std::make_unique<sql::Database>(target_, sql::Database::Mode::kReadWrite);
+      auto st = db_->Prepare(
+          "UPDATE workers SET lease_expires = now() + make_interval(secs => ?) "
+          "WHERE id = ? AND stopped = 0 AND lease_expires > now()");
+      st.Bind(1, lease_s_).Bind(2, worker_).Run();
+      return db_->Changes() == 1;
+    } catch (const sql::Error& e) {
+      if (e.code != sql::kIoError) throw;
+      db_.reset();  // reconnect on the next attempt
+    }
+  }
+  return std::nullopt;
 }
 
 void ResultStore::LeaveRun() {
   if (!worker_) return;
-  sql::Transaction tx(db_);
-  auto hosts = db_.Prepare("UPDATE hosts SET worker = NULL WHERE worker = ?");
+  Retrying([&] { LeaveRunOnce(); });
+  worker_ = 0;
+}
+
+void ResultStore::LeaveRunOnce() {
+  sql::Transaction tx(*db_);
+  auto hosts = db_->Prepare("UPDATE hosts SET worker = NULL WHERE worker = ?");
   hosts.Bind(1, worker_).Run();
-  auto urls = db_.Prepare("UPDATE frontier SET lease = NULL WHERE lease = ? AND done = 0");
+  auto urls = db_->Prepare("UPDATE frontier SET lease = NULL WHERE lease = ? AND done = 0");
   urls.Bind(1, worker_).Run();
-  auto me = db_.Prepare("UPDATE workers SET stopped = 1 WHERE id = ?");
+  auto me = db_->Prepare("UPDATE workers SET stopped = 1 WHERE id = ?");
   me.Bind(1, worker_).Run();
   tx.Commit();
-  worker_ = 0;
 }
 
 void ResultStore::EnsureHost(int64_t run_id, std::string_view host) {
   std::string key(host);
   if (hosts_known_.count(key)) return;
-  auto st = db_.Prepare("INSERT INTO hosts (run_id, host) VALUES (?, ?) ON CONFLICT DO NOTHING");
+  auto st = db_->Prepare("INSERT INTO hosts (run_id, host) VALUES (?, ?) ON CONFLICT DO NOTHING");
   st.Bind(1, run_id).Bind(2, key).Run();
   if (hosts_known_.size() < 1'000'000) hosts_known_.insert(std::move(key));
 }
 
 ResultStore::Claim ResultStore::ClaimWork(int64_t run_id, size_t limit, bool with_previous) {
+  Claim claim = Retrying([&] { return ClaimOnce(run_id, limit); });
+  if (with_previous) {
+    Retrying([&] {
+      for (auto& item : claim.items) {
+        item.previous = Previous(item.url, run_id);
+        item.previous_loaded = true;
+      }
+    });
+  }
+  return claim;
+}
+
+ResultStore::Claim ResultStore::ClaimOnce(int64_t run_id, size_t limit) {
   Claim claim;
-  sql::Transaction tx(db_);
+  sql::Transaction tx(*db_);
   // This worker's fair share of the hosts with pending work: ceil(hosts / live workers).
-  auto shape = db_.Prepare(
+  auto shape = db_->Prepare(
       "SELECT (SELECT count(*) FROM workers w WHERE w.run_id = ?1 AND w.stopped = 0 AND w.lease_expires > now()), "
       "(SELECT count(DISTINCT host) FROM frontier WHERE run_id = ?1 AND done = 0), "
       "(SELECT count(*) FROM hosts WHERE run_id = ?1 AND worker = ?2)");
@@ -86,7 +171,7 @@ ResultStore::Claim ResultStore::ClaimWork(int64_t run_id, size_t limit, bool wit
   shape.Reset();
   int64_t want = (pending_hosts + live - 1) / live - held;
   if (want > 0) {
-    auto free = db_.Prepare(
+    auto free = db_->Prepare(
         std::string("SELECT h.host FROM hosts h WHERE h.run_id = ?1 AND (h.worker IS NULL OR NOT EXISTS "
                     "(SELECT 1 FROM workers w WHERE w.id = h.worker AND ") +
         kLive +
@@ -96,14 +181,14 @@ ResultStore::Claim ResultStore::ClaimWork(int64_t run_id, size_t limit, bool wit
     std::vector<std::string> taken;
     while (free.Step()) taken.push_back(free.Text(0));
     free.Reset();
-    auto take = db_.Prepare("UPDATE hosts SET worker = ? WHERE run_id = ? AND host = ?");
+    auto take = db_->Prepare("UPDATE hosts SET worker = ? WHERE run_id = ? AND host = ?");
     for (const auto& host : taken) take.Bind(1, worker_).Bind(2, run_id).Bind(3, host).Run();
     held += int64_t(taken.size());
   }
   claim.hosts = held;
   // URLs of this worker's hosts that are not in its memory yet: pending, leased to nobody or to a worker
   // that is gone (it held the host before us).
-  auto urls = db_.Prepare(
+  auto urls = db_->Prepare(
       // The candidates are chosen (and locked) once, then updated by their row ids (a TID scan): with a
       // fresh table's statistics (1 row) the planner joined them back by a nested loop over the whole
       // frontier, minutes for 50,000 URLs.
@@ -121,31 +206,29 @@ ResultStore::Claim ResultStore::ClaimWork(int64_t run_id, size_t limit, bool wit
   }
   urls.Reset();
   std::sort(claim.items.begin(), claim.items.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
-  auto counts = db_.Prepare("SELECT count(*) FILTER (WHERE done = 0), count(*) FROM frontier WHERE run_id = ?");
+  auto counts = db_->Prepare("SELECT count(*) FILTER (WHERE done = 0), count(*) FROM frontier WHERE run_id = ?");
   counts.Bind(1, run_id);
   counts.Step();
   claim.pending = counts.Int(0);
   claim.known = counts.Int(1);
   counts.Reset();
   // Hosts with nothing left go back (a worker that has finished its hosts takes others next time).
-  auto release = db_.Prepare(
+  auto release = db_->Prepare(
       "UPDATE hosts SET worker = NULL WHERE run_id = ?1 AND worker = ?2 AND NOT EXISTS "
       "(SELECT 1 FROM frontier f WHERE f.run_id = ?1 AND f.host = hosts.host AND f.done = 0)");
   release.Bind(1, run_id).Bind(2, worker_).Run();
   tx.Commit();
-  if (with_previous) {
-    for (auto& item : claim.items) {
-      item.previous = Previous(item.url, run_id);
-      item.previous_loaded = true;
-    }
-  }
   return claim;
 }
 
 void ResultStore::WriteShared(int64_t run_id, const WriteBatch& batch) {
-  sql::Transaction tx(db_);
+  Retrying([&] { WriteSharedOnce(run_id, batch); });
+}
+
+void ResultStore::WriteSharedOnce(int64_t run_id, const WriteBatch& batch) {
+  sql::Transaction tx(*db_);
   // The hosts this worker holds under a live lease, share-locked until the commit.
-  auto held = db_.Prepare(
+  auto held = db_->Prepare(
       std::string("SELECT h.host FROM hosts h WHERE h.run_id = ?1 AND h.worker = ?2 AND EXISTS "
                   "(SELECT 1 FROM workers w WHERE w.id = ?2 AND ") +
       kLive + ") FOR SHARE OF h");
@@ -153,21 +236,40 @@ void ResultStore::WriteShared(int64_t run_id, const WriteBatch& batch) {
   std::unordered_set<std::string> mine;
   while (held.Step()) mine.insert(held.Text(0));
   held.Reset();
-  for (const FrontierItem& item : batch.discovered) {
+  if (mine.empty()) {
+    // Nothing held: when this worker's lease is gone, none of the batch is written (not even its links
+    // and discoveries: the run may be complete); its heartbeat learns the same and stops it.
+    auto live = db_->Prepare(std::string("SELECT 1 FROM workers w WHERE w.id = ? AND ") + kLive);
+    live.Bind(1, worker_);
+    if (!live.Step()) {
+      fenced_ += int64_t(batch.results.size());
+      return;
+    }
+  }
+  // In URL order, as every worker writes: rows locked in one order cannot deadlock.
+  std::vector<const FrontierItem*> discovered;
+  for (const FrontierItem& item : batch.discovered) discovered.push_back(&item);
+  std::sort(discovered.begin(), discovered.end(), [](auto* a, auto* b) { return a->url < b->url; });
+  std::vector<const ResultRow*> results;
+  for (const ResultRow& r : batch.results) results.push_back(&r);
+  std::sort(results.begin(), results.end(), [](auto* a, auto* b) { return a->url < b->url; });
+  for (const FrontierItem* d : discovered) {
+    const FrontierItem& item = *d;
     std::string_view host = OriginOf(item.url);
     EnsureHost(run_id, host);
     discover_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.root);
     discover_.Bind(6, item.source_kind).Bind(7, item.source).Bind(8, host).Run();
   }
   WriteSitemaps(run_id, batch);
-  for (const ResultRow& r : batch.results) {
+  for (const ResultRow* row : results) {
+    const ResultRow& r = *row;
     if (r.in_frontier) {
       if (!mine.count(std::string(OriginOf(r.url)))) {
         ++fenced_;
         continue;
       }
       mark_done_.Bind(1, run_id).Bind(2, r.url).Bind(3, r.seq).Run();
-      if (db_.Changes() == 0) continue;  // done already (a commit retried), or queued again since
+      if (db_->Changes() == 0) continue;  // done already (a commit retried), or queued again since
     }
     ResultRow copy = r;
     copy.in_frontier = false;  // marked above
@@ -176,32 +278,45 @@ void ResultStore::WriteShared(int64_t run_id, const WriteBatch& batch) {
   for (const LinkRow& l : batch.links) {
     insert_link_.Bind(1, run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();
   }
-  WriteFragments(db_, run_id, batch.anchor_pages, batch.fragment_links);
+  WriteFragments(*db_, run_id, batch.anchor_pages, batch.fragment_links);
   tx.Commit();
 }
 
 int64_t ResultStore::LiveWorkers(int64_t run_id) {
-  auto st = db_.Prepare(std::string("SELECT count(*) FROM workers w WHERE w.run_id = ? AND w.id != ? AND ") + kLive);
+  return Retrying([&] { return LiveWorkersOnce(run_id); });
+}
+
+int64_t ResultStore::LiveWorkersOnce(int64_t run_id) {
+  auto st = db_->Prepare(std::string("SELECT count(*) FROM workers w WHERE w.run_id = ? AND w.id != ? AND ") + kLive);
   st.Bind(1, run_id).Bind(2, worker_);
   st.Step();
   return st.Int(0);
 }
 
 bool ResultStore::CompleteIfDone(int64_t run_id) {
-  sql::Transaction tx(db_);
-  auto run = db_.Prepare("SELECT status FROM runs WHERE id = ? FOR UPDATE");
+  return Retrying([&] { return CompleteIfDoneOnce(run_id); });
+}
+
+bool ResultStore::CompleteIfDoneOnce(int64_t run_id) {
+  sql::Transaction tx(*db_);
+  auto run = db_->Prepare("SELECT status FROM runs WHERE id = ? FOR UPDATE");
   run.Bind(1, run_id);
   if (!run.Step()) return false;
   std::string status = run.Text(0);
   run.Reset();
   if (status == "completed") return true;
-  auto pending = db_.Prepare("SELECT 1 FROM frontier WHERE run_id = ? AND done = 0 LIMIT 1");
+  // The list is still being read (by the worker that started the run): not finished, only not begun.
+  auto loaded = db_->Prepare("SELECT 1 FROM runs WHERE id = ? AND urls_total IS NOT NULL");
+  loaded.Bind(1, run_id);
+  if (!loaded.Step()) return false;
+  loaded.Reset();
+  auto pending = db_->Prepare("SELECT 1 FROM frontier WHERE run_id = ? AND done = 0 LIMIT 1");
   pending.Bind(1, run_id);
   if (pending.Step()) return false;
   pending.Reset();
   FinishRun(run_id, "completed");
   ClearFrontier(run_id);
-  auto hosts = db_.Prepare("DELETE FROM hosts WHERE run_id = ?");
+  auto hosts = db_->Prepare("DELETE FROM hosts WHERE run_id = ?");
   hosts.Bind(1, run_id).Run();
   tx.Commit();
   return true;

@@ -83,6 +83,7 @@ CREATE TABLE frontier (
 );
 CREATE INDEX frontier_pending ON frontier (run_id, done, seq);
 CREATE INDEX frontier_by_host ON frontier (run_id, host, done, seq);
+CREATE INDEX frontier_by_lease ON frontier (lease) WHERE lease IS NOT NULL;
 CREATE SEQUENCE frontier_seq;
 CREATE TABLE links (
   run_id   BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,

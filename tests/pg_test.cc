@@ -225,6 +225,40 @@ TEST_CASE("--per-host holds across 3 workers, measured from each server's own lo
   }
 }
 
+TEST_CASE("a worker whose connections the server cuts reconnects and records every URL once") {
+  std::vector<std::unique_ptr<TestServer>> servers;
+  std::string list;
+  for (int h = 0; h < 2; ++h) {
+    servers.push_back(std::make_unique<TestServer>());
+    ServeFast(*servers.back(), 2);
+  }
+  const int n = 3000;
+  for (int i = 0; i < n; ++i) list += servers[size_t(i % 2)]->Url("/p" + std::to_string(i)) + "\n";
+  TempDir dir;
+  WriteFile(dir / "list.txt", list);
+  std::string db = pg->NewDatabase();
+  auto w = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "10", "--quiet", dir / "list.txt"}, "cut");
+  std::string name = db.substr(db.find(":///") + 4, db.find('?') - db.find(":///") - 4);
+  int cuts = 0;
+  for (int64_t at = n / 6; at < n && cuts < 3; at += n / 4) {
+    if (!WaitFor(db, "SELECT count(*) FROM results", at, std::chrono::seconds(120))) break;
+    // Every connection of the worker (its writer and its lease), as a server restart would.
+    sql::Database admin(pg->admin_uri, sql::Database::Mode::kReadWrite);
+    auto cut = admin.Prepare(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()");
+    cut.Bind(1, name);
+    REQUIRE(cut.Step());
+    if (cut.Int(0) > 0) ++cuts;
+  }
+  auto f = Wait(w);
+  INFO(f.err);
+  CHECK(cuts >= 2);
+  CHECK(f.exit_code == 0);
+  CHECK(Text(db, "SELECT status FROM runs") == "completed");
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == n);
+  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == n);
+}
+
 namespace {
 // Copies a crawl database's runs, results and links from SQLite into PostgreSQL (schema made by opening a
 // ResultStore), so that both hold the same crawl.
