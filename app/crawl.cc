@@ -420,14 +420,6 @@ int RunJoin(const JoinArgs& a, std::ostream& out, std::ostream& err) {
       err << "greencrawl: run " << run->id << " is completed; nothing to join\n";
       return kExitOk;
     }
-    // A run whose list is still being read: wait for it (a worker that claimed now would see nothing
-    // pending, and the list's first worker would be alone with it).
-    for (int waited = 0; !run->urls_total && run->status == "running"; ++waited) {
-      if (waited == 0 && !a.quiet) err << "greencrawl: waiting for run " << run->id << "'s list to be read\n";
-      if (StopSignal()) return kExitInterrupted;
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      run = inspector.Summary(run->id);
-    }
     auto settings = JsonStringField(inspector.RunOptions(run->id), "settings");
     if (!settings) {
       err << "greencrawl: run " << run->id << " has no stored worker settings (started by an older greencrawl?)\n";
@@ -487,6 +479,17 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
       int64_t worker = store->JoinAsWorker(run_id, o.lease_s);
       started = 0;  // a worker that fails leaves the run to the others (its lease runs out)
       if (!o.quiet) err << "greencrawl: worker " << worker << " on run " << run_id << "\n";
+      // A worker that joins while the list is still being read waits for it, registered: the run's first
+      // worker counts it in when it takes its fair share of the hosts.
+      for (int waited = 0; joining && !store->ListRead(run_id); ++waited) {
+        if (waited == 0 && !o.quiet) err << "greencrawl: waiting for run " << run_id << "'s list to be read\n";
+        if (StopSignal()) {
+          store->LeaveRun();
+          return kExitInterrupted;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        store->RenewOwnLease();
+      }
     }
     if (StopSignal()) {
       // Caught after the list was read, before the session's own handlers: nothing fetched yet.

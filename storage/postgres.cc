@@ -219,7 +219,7 @@ class PgDatabase final : public DatabaseImpl {
     if (PQstatus(conn_) == CONNECTION_OK) PQclear(PQexec(conn_, "ROLLBACK"));
   }
 
-  // Throws unless `res` is a success; takes `res` (cleared on failure).
+  // Throws unless `res` is a success, clearing it; on success the caller still owns (and clears) it.
   void Check(PGresult* res, const char* what) {
     ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
@@ -265,7 +265,9 @@ const PGresult* PgStatement::Described() const {
     auto* self = const_cast<PgStatement*>(this);
     if (name_.empty()) {
       std::string name = db_.NextName();
-      db_.Check(PQprepare(db_.conn(), name.c_str(), sql_.c_str(), int(values_.size()), nullptr), "preparing SQL");
+      PGresult* prepared = PQprepare(db_.conn(), name.c_str(), sql_.c_str(), int(values_.size()), nullptr);
+      db_.Check(prepared, "preparing SQL");
+      PQclear(prepared);
       self->name_ = std::move(name);
     }
     PGresult* d = PQdescribePrepared(db_.conn(), name_.c_str());
@@ -282,7 +284,9 @@ bool PgStatement::Step() {
   int n = int(values.size());
   if (runs_++ == 1 && name_.empty()) {  // the second run: worth a server-side plan
     std::string name = db_.NextName();
-    db_.Check(PQprepare(db_.conn(), name.c_str(), sql_.c_str(), n, nullptr), "preparing SQL");
+    PGresult* prepared = PQprepare(db_.conn(), name.c_str(), sql_.c_str(), n, nullptr);
+    db_.Check(prepared, "preparing SQL");  // on success the result is ours to clear
+    PQclear(prepared);
     name_ = std::move(name);
   }
   PGresult* res = name_.empty() ? PQexecParams(db_.conn(), sql_.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0)

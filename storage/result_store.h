@@ -218,6 +218,10 @@ class ResultStore {
   // Marks the run completed when nothing of it is pending, once, by whichever worker sees it first.
   // True when the run is complete (now or before).
   bool CompleteIfDone(int64_t run_id);
+  // The run's list has been read (urls_total set), or the run is no longer running.
+  bool ListRead(int64_t run_id);
+  // Renews this worker's lease on this connection (before its session's own lease keeper runs).
+  void RenewOwnLease();
   // Live workers of `run_id` other than this one.
   int64_t LiveWorkers(int64_t run_id);
   // Results not written because this worker's lease on their host had passed to another (or expired).

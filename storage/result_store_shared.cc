@@ -282,6 +282,22 @@ void ResultStore::WriteSharedOnce(int64_t run_id, const WriteBatch& batch) {
   tx.Commit();
 }
 
+bool ResultStore::ListRead(int64_t run_id) {
+  return Retrying([&] {
+    auto st = db_->Prepare("SELECT 1 FROM runs WHERE id = ? AND (urls_total IS NOT NULL OR status <> 'running')");
+    st.Bind(1, run_id);
+    return st.Step();
+  });
+}
+
+void ResultStore::RenewOwnLease() {
+  Retrying([&] {
+    auto st = db_->Prepare(
+        "UPDATE workers SET lease_expires = now() + make_interval(secs => ?) WHERE id = ? AND stopped = 0");
+    st.Bind(1, lease_s_).Bind(2, worker_).Run();
+  });
+}
+
 int64_t ResultStore::LiveWorkers(int64_t run_id) {
   return Retrying([&] { return LiveWorkersOnce(run_id); });
 }

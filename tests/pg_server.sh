@@ -3,6 +3,7 @@
 # in DIR (no TCP), fsync off. Run as root, the server runs as the `postgres` user (PostgreSQL refuses root).
 # Usage: tests/pg_server.sh start DIR   prints the libpq URI to use; exit 77 when PostgreSQL is not installed
 #        tests/pg_server.sh stop DIR
+# PG_SERVER_OPTS adds server options (bench/scaleout.sh: "-c shared_preload_libraries=pg_stat_statements").
 set -euo pipefail
 bin=/usr/lib/postgresql/15/bin
 cmd="${1:?start|stop}"
@@ -20,7 +21,7 @@ case "$cmd" in
     [[ $(id -u) == 0 ]] && chown postgres "$dir"
     as_server "$bin/initdb" -D "$dir/data" -A trust -U greencrawl -E UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1
     as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-k $dir -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60" \
+      -o "-k $dir -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60 ${PG_SERVER_OPTS:-}" \
       start >/dev/null
     echo "postgresql:///postgres?host=$dir&user=greencrawl"
     ;;

@@ -124,8 +124,9 @@ TEST_CASE("3 workers on one list: one SIGKILLed, one SIGSTOPped past its lease; 
   auto first = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "20", "--lease", "3", "--quiet",
                       dir / "list.txt"},
                      "w1");
-  // The run exists once its list is loaded; then two more workers join it.
-  REQUIRE(WaitFor(db, "SELECT count(*) FROM runs WHERE urls_total IS NOT NULL", 0, std::chrono::seconds(120)));
+  // Two more workers join as soon as the run exists (they wait for its list to be read, registered, so
+  // that the first worker leaves them their share of the hosts).
+  REQUIRE(WaitFor(db, "SELECT count(*) FROM runs", 0, std::chrono::seconds(120)));
   auto killed = Start({GREENCRAWL_BIN, "join", "--db", db, "--concurrency", "20", "--lease", "3", "--quiet"}, "w2");
   auto stopped = Start({GREENCRAWL_BIN, "join", "--db", db, "--concurrency", "20", "--lease", "3", "--quiet"}, "w3");
   REQUIRE(WaitFor(db, "SELECT count(*) FROM results", n / 10, std::chrono::seconds(300)));
