@@ -379,14 +379,40 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
 int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<double> older_than_days, bool dry_run,
               double wait_lock_s, std::ostream& out, std::ostream& err) {
   { storage::Inspector check(db); }  // a clear error for a missing or foreign file, before creating anything
-  std::string holder;
-  auto lock = RunLock::Acquire(db, wait_lock_s, &holder);
-  if (!lock) {
-    err << "greencrawl: " << db << " is in use by a crawl (" << holder << "); try again later or use --wait-lock\n";
-    return kExitLocked;
+  const bool shared = sql::IsPostgresUri(db);
+  std::optional<RunLock> lock;
+  if (!shared) {
+    std::string holder;
+    lock = RunLock::Acquire(db, wait_lock_s, &holder);
+    if (!lock) {
+      err << "greencrawl: " << db << " is in use by a crawl (" << holder << "); try again later or use --wait-lock\n";
+      return kExitLocked;
+    }
   }
   storage::ResultStore store(db);
   std::vector<int64_t> doomed = storage::Inspector(db).PruneCandidates(keep, older_than_days);
+  if (shared) {
+    // Many workers may be crawling: a run that is not finished stays (its workers would lose it).
+    std::vector<int64_t> finished;
+    storage::Inspector in(db);
+    for (int64_t id : doomed) {
+      if (in.Summary(id).status != "running") finished.push_back(id);
+    }
+    doomed = std::move(finished);
+  }
+  if (shared) {
+    if (dry_run) {
+      out << "would delete " << doomed.size() << " run(s):";
+      for (int64_t id : doomed) out << " " << id;
+      out << "\n";
+      return kExitOk;
+    }
+    store.PruneRuns(doomed);
+    out << "deleted " << doomed.size() << " run(s)";
+    for (int64_t id : doomed) out << " " << id;
+    out << " (running runs are kept)\n";
+    return kExitOk;
+  }
   int64_t before = std::filesystem::exists(db) ? int64_t(std::filesystem::file_size(db)) : 0;
   if (dry_run) {
     out << "would delete " << doomed.size() << " run(s):";

@@ -387,6 +387,13 @@ TEST_CASE("runs, report, export and diff say the same of one crawl on PostgreSQL
     }
     CHECK(FirstDifference(lite_out, pg_out) == "");
   }
+  // prune on PostgreSQL: no lock file, the same choice of runs.
+  auto pruned = Run({GREENCRAWL_BIN, "prune", "--db", pgdb, "--keep", "1"}, "prune-pg");
+  INFO(pruned.err);
+  CHECK(pruned.exit_code == 0);
+  CHECK(pruned.out.find("deleted 1 run(s) 1") != std::string::npos);
+  CHECK(Scalar(pgdb, "SELECT count(*) FROM runs") == 1);
+  CHECK(Scalar(pgdb, "SELECT count(*) FROM results WHERE run_id = 1") == 0);
 }
 
 int main(int argc, char** argv) {
