@@ -109,52 +109,39 @@ void ApplyTable(const toml::table& table, const std::string& path, CrawlOptions&
 }
 }  // namespace
 
+namespace {
+// The settings of `o` as a job file, leaving out those named in `skip`.
+std::string AsJobFile(const CrawlOptions& o, const std::vector<std::string>& skip) {
+  toml::table t;
+  for (const auto& s : Settings()) {
+    if (std::find(skip.begin(), skip.end(), s.name) != skip.end()) continue;
+    std::visit(
+        [&](const auto& v) {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, std::vector<std::string>>) {
+            toml::array a;
+            for (const auto& item : v) a.push_back(item);
+            t.insert(s.name, std::move(a));
+          } else {
+            t.insert(s.name, v);
+          }
+        },
+        Current(s, o));
+  }
+  std::ostringstream out;
+  out << t << "\n";
+  return out.str();
+}
+}  // namespace
+
 std::string WorkerConfig(const CrawlOptions& o) {
   // What a joining worker must share with the run: how to fetch, what to follow, how politely. Not where
   // the list or database is, not how this process talks, and no credentials (the database is read by
   // many: a worker that needs them gives them itself).
-  static const char* kLocal[] = {"list", "db", "resume", "quiet", "json", "verbose", "report-html", "wait-lock",
-                                 "fail-on", "concurrency", "header", "proxy", "cacert"};
-  toml::table t;
-  for (const auto& s : Settings()) {
-    if (std::find(std::begin(kLocal), std::end(kLocal), s.name) != std::end(kLocal)) continue;
-    std::visit(
-        [&](const auto& v) {
-          using V = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, std::vector<std::string>>) {
-            toml::array a;
-            for (const auto& item : v) a.push_back(item);
-            t.insert(s.name, std::move(a));
-          } else {
-            t.insert(s.name, v);
-          }
-        },
-        Current(s, o));
-  }
-  std::ostringstream out;
-  out << t << "\n";
-  return out.str();
+  return AsJobFile(o, {"list", "db", "resume", "quiet", "json", "verbose", "report-html", "wait-lock", "fail-on",
+                       "concurrency", "header", "proxy", "cacert"});
 }
 
-std::string EffectiveConfig(const CrawlOptions& o) {
-  toml::table t;
-  for (const auto& s : Settings()) {
-    std::visit(
-        [&](const auto& v) {
-          using V = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, std::vector<std::string>>) {
-            toml::array a;
-            for (const auto& item : v) a.push_back(item);
-            t.insert(s.name, std::move(a));
-          } else {
-            t.insert(s.name, v);
-          }
-        },
-        Current(s, o));
-  }
-  std::ostringstream out;
-  out << t << "\n";
-  return out.str();
-}
+std::string EffectiveConfig(const CrawlOptions& o) { return AsJobFile(o, {}); }
 
 }  // namespace gc
