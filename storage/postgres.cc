@@ -172,11 +172,13 @@ class PgStatement final : public StatementImpl {
   }
   // The result, or before the first run the statement's description (prepared for it).
   const PGresult* Described() const;
+  // Prepares the statement on the server under a new name (name_).
+  void PrepareOnServer() const;
   PgDatabase& db_;
   mutable std::vector<std::string> formatted_;  // floats reformatted by TextView
   mutable PGresult* described_ = nullptr;
   std::string sql_;
-  std::string name_;  // set once prepared on the server
+  mutable std::string name_;  // set once prepared on the server
   std::vector<std::optional<std::string>> values_;
   int runs_ = 0;
   PGresult* res_ = nullptr;
@@ -262,14 +264,7 @@ PgStatement::~PgStatement() {
 const PGresult* PgStatement::Described() const {
   if (res_) return res_;
   if (!described_) {
-    auto* self = const_cast<PgStatement*>(this);
-    if (name_.empty()) {
-      std::string name = db_.NextName();
-      PGresult* prepared = PQprepare(db_.conn(), name.c_str(), sql_.c_str(), int(values_.size()), nullptr);
-      db_.Check(prepared, "preparing SQL");
-      PQclear(prepared);
-      self->name_ = std::move(name);
-    }
+    if (name_.empty()) PrepareOnServer();
     PGresult* d = PQdescribePrepared(db_.conn(), name_.c_str());
     db_.Check(d, "describing SQL");
     described_ = d;
@@ -277,18 +272,20 @@ const PGresult* PgStatement::Described() const {
   return described_;
 }
 
+void PgStatement::PrepareOnServer() const {
+  std::string name = db_.NextName();
+  PGresult* prepared = PQprepare(db_.conn(), name.c_str(), sql_.c_str(), int(values_.size()), nullptr);
+  db_.Check(prepared, "preparing SQL");  // on success the result is ours to clear
+  PQclear(prepared);
+  name_ = std::move(name);
+}
+
 bool PgStatement::Step() {
   if (res_) return ++row_ < PQntuples(res_);
   std::vector<const char*> values(values_.size());
   for (size_t i = 0; i < values_.size(); ++i) values[i] = values_[i] ? values_[i]->c_str() : nullptr;
   int n = int(values.size());
-  if (runs_++ == 1 && name_.empty()) {  // the second run: worth a server-side plan
-    std::string name = db_.NextName();
-    PGresult* prepared = PQprepare(db_.conn(), name.c_str(), sql_.c_str(), n, nullptr);
-    db_.Check(prepared, "preparing SQL");  // on success the result is ours to clear
-    PQclear(prepared);
-    name_ = std::move(name);
-  }
+  if (runs_++ == 1 && name_.empty()) PrepareOnServer();  // the second run: worth a server-side plan
   PGresult* res = name_.empty() ? PQexecParams(db_.conn(), sql_.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0)
                                 : PQexecPrepared(db_.conn(), name_.c_str(), n, values.data(), nullptr, nullptr, 0);
   db_.Check(res, "running SQL");
