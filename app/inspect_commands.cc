@@ -400,30 +400,21 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
     }
     doomed = std::move(finished);
   }
-  if (shared) {
-    if (dry_run) {
-      out << "would delete " << doomed.size() << " run(s):";
-      for (int64_t id : doomed) out << " " << id;
-      out << "\n";
-      return kExitOk;
-    }
-    store.PruneRuns(doomed);
-    out << "deleted " << doomed.size() << " run(s)";
-    for (int64_t id : doomed) out << " " << id;
-    out << " (running runs are kept)\n";
-    return kExitOk;
-  }
-  int64_t before = std::filesystem::exists(db) ? int64_t(std::filesystem::file_size(db)) : 0;
   if (dry_run) {
     out << "would delete " << doomed.size() << " run(s):";
     for (int64_t id : doomed) out << " " << id;
     out << "\n";
     return kExitOk;
   }
+  int64_t before = !shared && std::filesystem::exists(db) ? int64_t(std::filesystem::file_size(db)) : 0;
   store.PruneRuns(doomed);
-  int64_t after = int64_t(std::filesystem::file_size(db));
   out << "deleted " << doomed.size() << " run(s)";
   for (int64_t id : doomed) out << " " << id;
+  if (shared) {
+    out << " (running runs are kept)\n";
+    return kExitOk;
+  }
+  int64_t after = int64_t(std::filesystem::file_size(db));
   out << "; " << db << " " << before / 1024 << " KiB -> " << after / 1024 << " KiB\n";
   return kExitOk;
 }
