@@ -259,9 +259,7 @@ class CrawlSession {
     auto flusher = Spawn(&CrawlSession::Flusher, this);
     auto ticker = Spawn(&CrawlSession::Ticker, this);
     detail::KillUnlessDone<void> stop_flusher{flusher}, stop_ticker{ticker};
-    std::optional<Greenlet<void>> heartbeat;
-    if (store_.worker()) heartbeat = Spawn(&CrawlSession::Heartbeat, this);
-    detail::KillUnlessDone<void> stop_heartbeat{heartbeat ? *heartbeat : flusher};
+    detail::KillUnlessDone<void> stop_heartbeat{Spawn(&CrawlSession::Heartbeat, this)};
     co_await Dispatch();
     // Stopping: give in-flight transfers a grace period, then abandon them (their URLs stay pending).
     if (in_flight_ > 0) {
@@ -290,6 +288,7 @@ class CrawlSession {
   // (this process was stopped, or cut off, for longer than the lease) stops the session: other workers
   // have taken its hosts, and what it still holds would not be recorded.
   Task<void> Heartbeat() {
+    if (!store_.worker()) co_return;  // only a worker of a shared run holds a lease
     for (;;) {
       co_await Sleep(uint64_t(std::max(100.0, o_.lease_s * 1000 / 3)));
       std::optional<bool> renewed;
