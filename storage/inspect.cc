@@ -9,8 +9,6 @@
 namespace gc::storage {
 namespace {
 
-constexpr int64_t kNoLimit = int64_t(1) << 62;
-
 // The runs columns every summary reads. `active` is runs.active_s, or NULL before schema 4.
 std::string RunColumns(const char* active) {
   return std::string(

@@ -76,6 +76,8 @@ struct BrokenLink {
 };
 
 inline constexpr size_t kBrokenListed = 100;   // broken URLs a report lists unless asked for all
+// A LIMIT no run reaches, for "all" (SQLite's LIMIT -1 is an error in PostgreSQL).
+inline constexpr int64_t kNoLimit = int64_t(1) << 62;
 inline constexpr size_t kReferrersListed = 5;  // referrers listed per broken URL unless asked for all
 
 // Every result of a run counted once by status and, separately, by error class.

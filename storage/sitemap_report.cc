@@ -5,7 +5,7 @@ namespace gc::storage {
 SitemapFindings Inspector::Sitemaps(int64_t run_id, size_t limit) {
   SitemapFindings f;
   if (version_ < 5) return f;  // the run predates sitemaps
-  int64_t cap = limit == 0 ? (int64_t(1) << 62) : int64_t(limit);  // not -1: PostgreSQL has no "LIMIT -1"
+  int64_t cap = limit == 0 ? kNoLimit : int64_t(limit);
   auto count = [&](const std::string& sql) {
     auto st = db_.Prepare(sql);
     st.Bind(1, run_id);
