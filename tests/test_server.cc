@@ -168,6 +168,17 @@ size_t TestServer::Requests() const {
   return log_.size();
 }
 
+int TestServer::PeakInFlight() const {
+  auto log = Log();
+  int peak = 0;
+  for (const auto& e : log) {
+    int overlapping = 0;
+    for (const auto& other : log) overlapping += other.start_s <= e.start_s && other.end_s > e.start_s;
+    peak = std::max(peak, overlapping);
+  }
+  return peak;
+}
+
 size_t TestServer::Received(const std::string& path) const {
   std::lock_guard lock(mu_);
   if (path.empty()) return received_.size();

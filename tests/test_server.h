@@ -93,6 +93,8 @@ class TestServer {
   std::vector<LogEntry> Log() const;
   size_t Requests() const;
   size_t Received(const std::string& path = "") const;
+  // The most requests this server had in flight at once, from its log (requests whose handler returned).
+  int PeakInFlight() const;
   void Stop();
 
  private:
