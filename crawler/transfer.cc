@@ -123,7 +123,11 @@ bool Fetcher::Transfer::Configure(CURLSH* share) {
   GC_SETOPT(set, CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L);
   GC_SETOPT(set, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
   if (!o.ca_file.empty()) GC_SETOPT(set, CURLOPT_CAINFO, o.ca_file.c_str());
-  GC_SETOPT(set, CURLOPT_PIPEWAIT, 1L);
+  // Waiting for a first connection to learn whether it multiplexes pays only where HTTP/2 is possible: over
+  // TLS (libcurl's default CURL_HTTP_VERSION_2TLS). For http:// libcurl 7.88 waited too: a burst of
+  // transfers to one new host queued behind the first connection, the second one until the first transfer
+  // had ended (a whole response time in bench case b).
+  GC_SETOPT(set, CURLOPT_PIPEWAIT, response.url.compare(0, 8, "https://") == 0 ? 1L : 0L);
   // Every socket is opened and closed through us: the SSRF guard checks the address, and the Fetcher keeps
   // a connection's poll until the socket is really closed (fetcher.cc, Fetcher::Socket).
   GC_SETOPT(set, CURLOPT_OPENSOCKETFUNCTION, &Transfer::OnOpenSocket);

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <limits>
 #include <memory>
@@ -667,6 +668,36 @@ TEST_CASE("1,000 slow transfers on one thread run concurrently") {
   for (auto [t, d] : edges) most = std::max(most, open += d);
   CHECK(most >= 100);
   MESSAGE("1000 concurrent 300 ms transfers: " << wall << " s, at most " << most << " served at once");
+  CHECK(hub.Close() == 0);
+}
+
+TEST_CASE("transfers started together to a new http host do not queue behind its first connection") {
+  // libcurl 7.88 with CURLOPT_PIPEWAIT on an http:// URL waited for the first connection to learn whether
+  // it multiplexes (it never does without TLS): the second transfer went out only on that connection, after
+  // the first response (a whole response time lost at the start of every host, bench case b). Each
+  // handler waits (at most 3 s) until the other request has arrived: both must see it.
+  TestServer server;
+  std::atomic<int> saw_both{0};
+  server.Handle("/pair*", [&server, &saw_both](const HttpRequest&, Conn& c) {
+    for (int i = 0; i < 300 && server.Received() < 2; ++i) c.Sleep(10);
+    if (server.Received() >= 2) ++saw_both;
+    c.Respond(200, "<title>pair</title>");
+  });
+  Hub hub;
+  int ok = 0;
+  {
+    Fetcher fetcher(hub);
+    for (int i = 0; i < 2; ++i) {
+      Spawn([](Fetcher* f, std::string url, int* ok) -> Task<void> {
+        Response r = co_await f->Get(url);
+        if (r.ok() && r.status == 200) ++*ok;
+      }, &fetcher, server.Url("/pair" + std::to_string(i)), &ok);
+    }
+    hub.Run();
+  }
+  CHECK(ok == 2);
+  CHECK(saw_both.load() == 2);
+  CHECK(server.Connections() == 2);
   CHECK(hub.Close() == 0);
 }
 
