@@ -31,7 +31,10 @@ std::string FragmentsJson(const storage::FragmentReport& f) {
     const auto& b = f.broken[i];
     s += std::string(i ? "," : "") + "{\"url\":" + JsonString(b.url) + ",\"fragment\":" + JsonString(b.fragment) +
          ",\"referrer_count\":" + std::to_string(b.referrer_count) + ",\"referrers\":[";
-    for (size_t k = 0; k < b.referrers.size(); ++k) s += (k ? "," : "") + JsonString(b.referrers[k]);
+    for (size_t k = 0; k < b.referrers.size(); ++k) {
+      if (k) s += ',';
+      s += JsonString(b.referrers[k]);  // not ("," + ...): g++ 12 -Wrestrict false positive
+    }
     s += "]}";
   }
   return s + "]}";

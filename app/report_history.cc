@@ -18,7 +18,10 @@ std::string LinkJson(const storage::HistoryLink& l) {
 
 std::string LinksJson(const std::vector<storage::HistoryLink>& links) {
   std::string s = "[";
-  for (size_t i = 0; i < links.size(); ++i) s += (i ? "," : "") + LinkJson(links[i]);
+  for (size_t i = 0; i < links.size(); ++i) {
+    if (i) s += ',';
+    s += LinkJson(links[i]);  // not ("," + ...): g++ 12 -Wrestrict false positive (docs/hacking.md)
+  }
   return s + "]";
 }
 
@@ -70,7 +73,10 @@ void PrintHistory(const storage::BrokenHistory& h, const std::string& more_hint,
 
 std::string HistoryJson(const storage::BrokenHistory& h) {
   std::string runs = "[", streaks = "{";
-  for (size_t i = 0; i < h.runs.size(); ++i) runs += (i ? "," : "") + std::to_string(h.runs[i]);
+  for (size_t i = 0; i < h.runs.size(); ++i) {
+    if (i) runs += ',';
+    runs += std::to_string(h.runs[i]);
+  }
   for (const auto& [streak, n] : h.by_streak) {
     streaks += (streaks.size() > 1 ? ",\"" : "\"") + std::to_string(streak) + "\":" + std::to_string(n);
   }

@@ -213,6 +213,7 @@ class CrawlSession {
     c.max_pages = o.max_pages;
     c.max_depth = o.depth;
     c.memory_items = size_t(std::max(20'000, 8 * o.concurrency));
+    c.first_refill = size_t(std::max(64, 2 * o.concurrency));
     return c;
   }
 

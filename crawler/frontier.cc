@@ -91,7 +91,7 @@ std::optional<storage::FrontierItem> Frontier::Add(Candidate c) {
 }
 
 void Frontier::Enqueue(storage::FrontierItem item) {
-  std::string host = urls::Origin(item.url);
+  std::string host = urls::CanonicalOrigin(item.url);  // frontier URLs are canonical
   hosts_.Add(std::move(item), host);
 }
 
@@ -158,7 +158,10 @@ std::optional<Frontier::RefillRequest> Frontier::TakeRefillRequest() {
   size_t have = hosts_.queued();
   if (have >= config_.memory_items / 2) return std::nullopt;
   refilling_ = true;
-  return RefillRequest{cursor_, config_.memory_items - have, spills_};
+  size_t limit = config_.memory_items - have;
+  if (!refilled_ && config_.first_refill > 0) limit = std::min(limit, config_.first_refill);
+  refilled_ = true;
+  return RefillRequest{cursor_, limit, spills_};
 }
 
 void Frontier::OnRefill(const RefillRequest& request, std::vector<storage::FrontierItem> items) {

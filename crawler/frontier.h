@@ -40,6 +40,9 @@ struct FrontierConfig {
   int64_t max_depth = 0;       // --depth: a page at this depth has its links recorded, not followed;
                                // 0: a list crawl, which adds nothing (Add() is for recursive crawls)
   size_t memory_items = 20'000;  // URLs held in memory before new ones wait in the table
+  // The first refill's limit (0: memory_items). Small, so that the first transfers start after a short
+  // read instead of after memory_items rows; the next refill, asked for at once, brings the rest.
+  size_t first_refill = 0;
   // UrlSet cap: 1.5 M URLs fit 2^21 slots (32 MB); beyond it the table deduplicates. (4 M took 128 MB
   // of slots: a 10-minute trap crawl peaked at 277 MB RSS, bench/trap.sh.)
   size_t max_known_urls = 1'500'000;
@@ -153,6 +156,7 @@ class Frontier {
   int64_t cursor_ = 0;    // every pending URL with seq <= cursor_ is in memory (or in flight)
   bool spilled_ = true;   // the table may hold pending URLs with seq > cursor_ (true until a refill says not)
   bool refilling_ = false;
+  bool refilled_ = false;  // a refill was asked for (the first one is config_.first_refill)
   uint64_t spills_ = 0;   // URLs sent to the table only
   bool max_pages_reached_ = false;
   bool depth_limit_hit_ = false;  // a URL was queued at --depth: its links will not be followed

@@ -108,6 +108,32 @@ TEST_CASE("a listed run is read back in seq order through refills, every URL onc
   CHECK(f.exhausted());
 }
 
+TEST_CASE("the first refill is small, the next one brings the rest at once, and nothing is lost") {
+  ResultStore store(":memory:");
+  int64_t run = LoadList(store, 1000);
+  FrontierConfig cfg;
+  cfg.memory_items = 400;
+  cfg.first_refill = 16;
+  Frontier f(cfg, store.MaxSeq(run) + 1, store.FrontierSize(run));
+  auto first = f.TakeRefillRequest();
+  REQUIRE(first);
+  CHECK(first->limit == 16);
+  f.OnRefill(*first, store.PendingAfter(run, first->after_seq, first->limit));
+  CHECK(f.queued() == 16);
+  auto second = f.TakeRefillRequest();  // before anything was fetched: 16 < 400 / 2
+  REQUIRE(second);
+  CHECK(second->after_seq == 16);
+  CHECK(second->limit == 400 - 16);
+  f.OnRefill(*second, store.PendingAfter(run, second->after_seq, second->limit));
+  CHECK(f.queued() == 400);
+  auto fetched = Drain(f, store, run, NoLinks);
+  CHECK(fetched.size() == 1000);
+  CHECK(std::set<std::string>(fetched.begin(), fetched.end()).size() == 1000);
+  CHECK(fetched.front() == "http://h0.test/p0");  // seq order: the list's order
+  CHECK(store.PendingCount(run) == 0);
+  CHECK(f.exhausted());
+}
+
 TEST_CASE("discoveries beyond the memory budget spill to the table and all come back (issue 12.1)") {
   ResultStore store(":memory:");
   int64_t run = LoadList(store, 1, 1);

@@ -129,7 +129,7 @@ TEST_CASE("Resolver (one base, many links) gives Resolve's result on every WPT-d
   CHECK(fast > 100);
 }
 
-TEST_CASE("CanonicalHost equals Host on canonical URLs") {
+TEST_CASE("CanonicalHost and CanonicalOrigin equal Host and Origin on canonical URLs") {
   auto rows = ReadTable(GC_TEST_DATA_DIR "/url_resolution.tsv");
   int n = 0;
   for (auto& r : rows) {
@@ -137,12 +137,15 @@ TEST_CASE("CanonicalHost equals Host on canonical URLs") {
     if (!url) continue;
     ++n;
     CHECK_MESSAGE(gc::urls::CanonicalHost(*url) == gc::urls::Host(*url), *url);
+    CHECK_MESSAGE(gc::urls::CanonicalOrigin(*url) == gc::urls::Origin(*url), *url);
   }
   for (const char* u : {"http://user:pw@Example.com:8080/x", "http://[::1]:8080/", "https://xn--bcher-kva.example/",
-                        "http://127.0.0.1/a@b"}) {
+                        "http://127.0.0.1/a@b", "https://[::1]/", "http://example.com:80/", "https://example.com:443/",
+                        "https://example.com:80/", "http://example.com:8080", "http://example.com?q", "http://example.com#f"}) {
     auto c = gc::urls::Canonicalize(u);
     REQUIRE(c.ok());
     CHECK_MESSAGE(gc::urls::CanonicalHost(c.url) == gc::urls::Host(c.url), c.url);
+    CHECK_MESSAGE(gc::urls::CanonicalOrigin(c.url) == gc::urls::Origin(c.url), c.url);
   }
   CHECK(n > 100);
 }

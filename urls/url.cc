@@ -336,6 +336,24 @@ std::string_view CanonicalHost(std::string_view url) {
   return authority.substr(0, authority.find(':'));
 }
 
+std::string CanonicalOrigin(std::string_view url) {
+  size_t colon = url.find("://");
+  if (colon == std::string_view::npos) return {};
+  std::string_view scheme = url.substr(0, colon);
+  std::string_view host = CanonicalHost(url);
+  // The port, if the authority names one after the host (canonical form drops a default port).
+  size_t start = colon + 3;
+  std::string_view authority = url.substr(start, url.find_first_of("/?#", start) - start);
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  std::string_view port;
+  if (authority.size() > host.size() && authority[host.size()] == ':') port = authority.substr(host.size() + 1);
+  if (port.empty()) port = scheme == "https" ? "443" : "80";
+  std::string out;
+  out.reserve(scheme.size() + 3 + host.size() + 1 + port.size());
+  out.append(scheme).append("://").append(host).append(":").append(port);
+  return out;
+}
+
 std::string Host(std::string_view url) {
   CurlUrl u(curl_url());
   if (curl_url_set(u.get(), CURLUPART_URL, std::string(url).c_str(), kParseFlags) != CURLUE_OK) return {};
