@@ -173,6 +173,33 @@ TEST_CASE("a result and its frontier entry commit together; a re-recorded URL ke
   CHECK(Scalar(t.path, "SELECT count(*) FROM results WHERE url = 'http://x/a'") == 1);
 }
 
+TEST_CASE("clearing a finished run's frontier leaves the other runs' rows, whichever side of it they are") {
+  TempDb t;
+  ResultStore store(t.path);
+  int64_t a = store.BeginRun("a.txt", "{}", "test");
+  int64_t b = store.BeginRun("b.txt", "{}", "test");
+  int64_t c = store.BeginRun("c.txt", "{}", "test");
+  store.BeginBulk();
+  for (int64_t run : {a, b, c}) {
+    for (int i = 1; i <= 3; ++i) store.AddToFrontier(run, {"http://x/" + std::to_string(i), i, 0, i, std::nullopt});
+  }
+  store.CommitBulk();
+  store.ClearFrontier(b);  // runs on both sides: row by row
+  CHECK(Scalar(t.path, "SELECT count(*) FROM frontier") == 6);
+  CHECK(Scalar(t.path, "SELECT count(*) FROM frontier WHERE run_id = " + std::to_string(b)) == 0);
+  store.ClearFrontier(a);  // a run after it only
+  CHECK(Scalar(t.path, "SELECT count(*) FROM frontier WHERE run_id = " + std::to_string(c)) == 3);
+  CHECK(Scalar(t.path, "SELECT count(*) FROM frontier") == 3);
+  store.ClearFrontier(c);  // the last: the whole table at once
+  CHECK(Scalar(t.path, "SELECT count(*) FROM frontier") == 0);
+  store.BeginBulk();
+  CHECK(store.AddToFrontier(c, {"http://x/again", 1, 0, 1, std::nullopt}));  // the table still works
+  store.CommitBulk();
+  CHECK(store.PendingCount(c) == 1);
+  // ... and foreign keys are enforced again after the whole-table delete turned them off for a moment.
+  CHECK_THROWS(store.AddToFrontier(c + 100, {"http://x/orphan", 1, 0, 1, std::nullopt}));
+}
+
 TEST_CASE("SQL-injection-shaped titles and URLs are stored and exported verbatim") {
   TempDb t;
   const std::string evil_title = "Robert'); DROP TABLE results;--";
