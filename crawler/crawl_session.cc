@@ -786,9 +786,10 @@ class CrawlSession {
     observer_.Recorded(row.error.has_value());
     if (o_.verbose) observer_.RecordedUrl(row.url, long(row.status.value_or(0)), row.error.value_or(""));
     batch_.results.push_back(std::move(row));
-    // Each commit rewrites the B-tree pages it touched: batches of up to 1,000 results (or 20,000 rows
-    // with their links), at least every flush_ms (Flusher).
-    if (batch_.results.size() >= 1000 || batch_.size() >= 20'000) SendBatch();
+    // Each commit rewrites the B-tree pages it touched, so rows go in batches: of 250 results (or 20,000
+    // rows with their links), at least every flush_ms (Flusher). 1,000 cost the same CPU but left up to
+    // 50 ms of writing after the last transfer of a 20,000-URL crawl; 250 leave ~20 ms.
+    if (batch_.results.size() >= 250 || batch_.size() >= 20'000) SendBatch();
   }
 
   // Hands the batch to the storage thread; returns at once.
