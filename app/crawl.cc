@@ -1,5 +1,7 @@
 #include "app/crawl.h"
 
+#include <sys/stat.h>
+
 #include <cctype>
 #include <chrono>
 #include <thread>
@@ -14,9 +16,10 @@
 #include "crawler/crawler.h"
 #include "app/job_config.h"
 #include "app/json.h"
+#include "app/list_loader.h"
 #include "app/paths.h"
 #include "app/progress.h"
-#include "app/stop_signal.h"
+#include "greenlet/signals.h"
 #include "app/report_html.h"
 #include "app/run_lock.h"
 #include "app/settings.h"
@@ -45,14 +48,20 @@ std::string WithoutPassword(const std::string& url) {
 
 std::string StringArray(const std::vector<std::string>& items) {
   std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + JsonString(items[i]);
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';  // not ("," + ...): g++ 12 -Wrestrict false positive (docs/hacking.md)
+    out += JsonString(items[i]);
+  }
   return out + "]";
 }
 
 std::string OptionsJson(const CrawlOptions& o) {
   std::string headers = "[";
   // Credentials are stored redacted: the database is shared and read by people and reports.
-  for (size_t i = 0; i < o.headers.size(); ++i) headers += (i ? "," : "") + JsonString(RedactHeader(o.headers[i]));
+  for (size_t i = 0; i < o.headers.size(); ++i) {
+    if (i) headers += ',';
+    headers += JsonString(RedactHeader(o.headers[i]));
+  }
   headers += "]";
   return "{\"concurrency\":" + std::to_string(o.concurrency) + ",\"per_host\":" + std::to_string(o.per_host) +
          ",\"delay_ms\":" + std::to_string(o.delay_ms) + ",\"timeout_s\":" + std::to_string(o.timeout_s) +
@@ -71,58 +80,6 @@ std::string OptionsJson(const CrawlOptions& o) {
          ",\"settings\":" + JsonString(WorkerConfig(o)) + "}";
 }
 
-struct ListCounts {
-  int64_t queued = 0, invalid = 0, duplicate = 0;
-  bool stopped = false;  // SIGINT/SIGTERM while reading: what was read is committed, the rest is not
-};
-
-// Streams the list into the run's frontier; malformed lines become result rows at once.
-ListCounts LoadList(urls::UrlListReader& reader, storage::ResultStore& store, int64_t run_id,
-                    const std::string& list_name, bool quiet, std::ostream& err) {
-  ListCounts c;
-  urls::ListLine line;
-  store.BeginBulk();
-  int64_t in_batch = 0;
-  int64_t reported = 0;
-  while (reader.Next(line)) {
-    if ((line.number & 1023) == 0 && StopSignal()) {
-      c.stopped = true;
-      break;
-    }
-    if (!line.canonical.ok()) {
-      ++c.invalid;
-      if (!quiet && reported++ < 100) {
-        // "list.txt:3: unsupported_scheme: ftp://x/y (only http and https URLs are crawled, not ftp:)"
-        err << list_name << ":" << line.number << ": " << line.canonical.error << ": "
-            << urls::EscapeForMessage(line.text, 200) << " (" << line.canonical.message << ")\n";
-      }
-      storage::ResultRow row;
-      row.url = CleanText(line.text, 2048);
-      row.list_line = line.number;
-      row.fetched_at = storage::UtcNow();
-      row.error = line.canonical.error;
-      row.error_message = "line " + std::to_string(line.number) + ": " + line.canonical.message;
-      row.attempts = 0;
-      row.in_frontier = false;
-      store.Record(run_id, std::move(row));
-    } else if (store.AddToFrontier(run_id, {line.canonical.url, line.number, 0, line.number, std::nullopt})) {
-      ++c.queued;
-    } else {
-      ++c.duplicate;
-    }
-    if (++in_batch == 20'000) {
-      store.CommitBulk();
-      store.Flush();
-      store.BeginBulk();
-      in_batch = 0;
-    }
-  }
-  store.CommitBulk();
-  store.Flush();
-  if (!quiet && reported > 100) err << list_name << ": " << (reported - 100) << " more invalid lines (see the database)\n";
-  return c;
-}
-
 struct SummaryExtras {
   int64_t unchanged = 0;  // 304s recorded as unchanged
   int64_t retried = 0;    // transfers retried
@@ -137,7 +94,10 @@ void PrintSummary(const CrawlOptions& o, const storage::RunSummary& run, const s
   if (o.json) {
     auto obj = [](const std::vector<storage::CountRow>& rows) {
       std::string s = "{";
-      for (const auto& c : rows) s += (s.size() > 1 ? "," : "") + JsonString(c.key) + ":" + std::to_string(c.count);
+      for (const auto& c : rows) {
+        if (s.size() > 1) s += ',';
+        s += JsonString(c.key) + ":" + std::to_string(c.count);
+      }
       return s + "}";
     };
     out << "{\"run_id\":" << run.id << ",\"status\":" << JsonString(run.status) << ",\"results\":" << run.results
@@ -220,7 +180,17 @@ struct Prepared {
   std::vector<Threshold> thresholds;
   std::string list_id;                        // the list's identity (app/paths.h)
   std::optional<urls::UrlListReader> reader;  // open unless resuming
+  std::optional<ListLoader> loader;           // a new run's: when it has not ended, the session reads on
 };
+
+// Whether the session reads the rest of the list while it fetches (crawler/list_feed.h): a list crawl of a
+// regular file into SQLite. Standard input or a pipe could block the session's storage thread, and the
+// first worker of a shared run reads the whole list before the others share it out.
+bool FeedsList(const CrawlOptions& o) {
+  struct stat st {};
+  return TakesListFeed(o) && !sql::IsPostgresUri(o.db) && o.list != "-" && stat(o.list.c_str(), &st) == 0 &&
+         S_ISREG(st.st_mode);
+}
 
 // Every setting was checked against app/settings.h before this; here the derived objects are built and
 // the list opened, so an unusable list leaves no trace (not even a new database). nullopt: go on.
@@ -299,6 +269,7 @@ Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p
   }
   int64_t run_id;
   std::optional<int64_t> total;
+  const bool feed = FeedsList(o);
   if (o.resume && unfinished) {
     run_id = unfinished->id;
     total = unfinished->urls_total;
@@ -315,10 +286,18 @@ Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p
     run_id = store.BeginRun(p.list_id, OptionsJson(o), GREENCRAWL_VERSION);
     started = run_id;
     if (o.resume && !o.quiet) err << "greencrawl: nothing to resume; started run " << run_id << "\n";
-    ListCounts c = LoadList(*p.reader, store, run_id, o.list, o.quiet, err);
-    if (c.stopped) return {run_id, StoppedWhileReading(o, store, run_id, err)};
-    store.SetListCounts(run_id, c.queued, c.invalid, c.duplicate);
-    store.Analyze();
+    p.loader.emplace(*p.reader, store, run_id, o.list, o.quiet);
+    // A list crawl of a file starts fetching after the list's first lines; the session reads the rest.
+    p.loader->Load(feed ? std::max<int64_t>(256, 4 * o.concurrency) : 0, err);
+    if (p.loader->stopped()) return {run_id, StoppedWhileReading(o, store, run_id, err)};
+    const ListCounts& c = p.loader->counts();
+    if (!p.loader->ended()) {
+      if (!o.quiet) {
+        err << "greencrawl: run " << run_id << ": fetching from " << o.list << " while it is read (" << c.queued
+            << " URLs so far)\n";
+      }
+      return {run_id, std::nullopt};
+    }
     total = c.queued;
     if (c.queued == 0 && c.invalid == 0 && o.sitemap.empty()) {
       err << "greencrawl: warning: " << o.list << " holds no URLs (blank lines and #comments only)\n";
@@ -332,8 +311,10 @@ Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p
   if (!total) {
     // Killed while the list was being read: read it again (duplicates are ignored, done URLs stay done).
     urls::UrlListReader again(o.list);
-    ListCounts c = LoadList(again, store, run_id, o.list, o.quiet, err);
-    if (c.stopped) return {run_id, StoppedWhileReading(o, store, run_id, err)};
+    ListLoader loader(again, store, run_id, o.list, o.quiet);
+    loader.Load(0, err);
+    if (loader.stopped()) return {run_id, StoppedWhileReading(o, store, run_id, err)};
+    const ListCounts& c = loader.counts();
     if (o.list == "-" && c.queued + c.invalid + c.duplicate == 0) {
       // A list from standard input cannot be read again by us: without it, "completing" the run would
       // finish with only the URLs read before the stop.
@@ -514,7 +495,8 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     int64_t pending = store->PendingCount(run_id);
     Progress progress = Progress::ForStderr(err, o.quiet, {before.results + pending, before.results, before.errors});
     progress.set_verbose(o.verbose);
-    SessionOutcome session = RunSession(o, *store, run_id, conditional, progress, err);
+    ListFeed* feed = prepared.loader && !prepared.loader->ended() ? &*prepared.loader : nullptr;
+    SessionOutcome session = RunSession(o, *store, run_id, conditional, progress, err, feed);
     progress.Finish();
     if (shared) {
       // The worker whose claim found the run finished has marked it completed (CompleteIfDone). One

@@ -140,7 +140,10 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   if (json) {
     auto counts = [](const std::vector<storage::CountRow>& rows) {
       std::string s = "{";
-      for (size_t i = 0; i < rows.size(); ++i) s += (i ? "," : "") + JsonString(rows[i].key) + ":" + std::to_string(rows[i].count);
+      for (size_t i = 0; i < rows.size(); ++i) {
+        if (i) s += ',';  // not ("," + ...): g++ 12 -Wrestrict false positive (docs/hacking.md)
+        s += JsonString(rows[i].key) + ":" + std::to_string(rows[i].count);
+      }
       return s + "}";
     };
     auto pages = [](const std::vector<storage::PageRow>& rows) {

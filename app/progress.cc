@@ -76,6 +76,11 @@ void Progress::RecordedUrl(const std::string& url, long status, const std::strin
   out_ << (error.empty() ? (status > 0 ? std::to_string(status) : "none") : "error:" + error) << " " << url << "\n";
 }
 
+void Progress::Note(const std::string& text) {
+  Finish();  // the live line comes back at the next tick, below
+  out_ << text << std::flush;
+}
+
 void Progress::Finish() {
   if (mode_ != Mode::kTerminal || last_width_ == 0) return;
   out_ << "\r" << std::string(last_width_, ' ') << "\r" << std::flush;

@@ -35,6 +35,7 @@ class Progress : public CrawlObserver {
   // -v: one line per URL ("200 http://...", "error:dns http://..."), above the live line.
   void RecordedUrl(const std::string& url, long status, const std::string& error) override;
   void set_verbose(bool on) { verbose_ = on; }
+  void Note(const std::string& text) override;
   // Called every 250 ms by the crawl.
   void Tick(int in_flight) override;
   // Clears the live line.

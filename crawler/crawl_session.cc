@@ -91,7 +91,7 @@ struct ParsedPage {
 class CrawlSession {
  public:
   CrawlSession(const CrawlOptions& o, storage::ResultStore& store, int64_t run_id, bool conditional, CrawlObserver& observer,
-               std::ostream& err)
+               std::ostream& err, ListFeed* feed)
       : conditional_(conditional),
         observer_(observer),
         o_(o),
@@ -100,6 +100,7 @@ class CrawlSession {
         err_(err),
         scope_(std::make_shared<urls::Scope>(*urls::ParseScopeKind(o.scope), o.include, o.exclude)),
         frontier_(FrontierFor(o, store.worker()), store.MaxSeq(run_id) + 1, store.FrontierSize(run_id)) {
+    feed_ = feed;
     fetch_.timeout_ms = long(o.timeout_s * 1000);
     fetch_.connect_timeout_ms = std::min<long>(fetch_.timeout_ms, 10'000);
     fetch_.max_body_bytes = o.max_size;
@@ -257,6 +258,10 @@ class CrawlSession {
       sitemaps_reading_ = true;
       sitemap_reader_ = Spawn(&CrawlSession::ReadSitemaps, this);
     }
+    if (feed_) {
+      feeding_ = true;
+      feeder_ = Spawn(&CrawlSession::Feed, this);
+    }
     auto flusher = Spawn(&CrawlSession::Flusher, this);
     auto ticker = Spawn(&CrawlSession::Ticker, this);
     detail::KillUnlessDone<void> stop_flusher{flusher}, stop_ticker{ticker};
@@ -276,6 +281,7 @@ class CrawlSession {
     }
     if (refiller_) refiller_->Kill();
     if (sitemap_reader_ && !sitemap_reader_->ready()) sitemap_reader_->Kill();
+    if (feeder_ && !feeder_->ready()) feeder_->Kill();
     SendBatch();
     auto drained = storage_->Call([] {});
     co_await drained;  // every batch before this one is written (or failed)
@@ -343,7 +349,7 @@ class CrawlSession {
           continue;
         }
       }
-      if (frontier_.exhausted() && in_flight_ == 0 && !sitemaps_reading_) {
+      if (frontier_.exhausted() && in_flight_ == 0 && !sitemaps_reading_ && !feeding_) {
         if (!store_.worker()) break;
         SendBatch();
         bool complete = co_await RunComplete();
@@ -391,7 +397,41 @@ class CrawlSession {
       co_return;
     }
     frontier_.OnRefill(request, std::move(items));
+    refilled_.Set();
     changed_.Set();
+  }
+
+  // Reads the rest of the list (ListFeed) into the frontier table while the crawl runs, a chunk at a time
+  // on the storage thread. It starts after the first refill, so the first transfers do not wait behind
+  // it. A chunk's hosts join the listed hosts (the private-address guard) as soon as the chunk is back,
+  // before any of its URLs can be fetched: they reach the Frontier only through a later refill, whose
+  // result comes back (and wakes its greenlet) after this one's.
+  Task<void> Feed() {
+    struct Done {
+      CrawlSession* s;
+      ~Done() {
+        s->feeding_ = false;
+        s->changed_.Set();
+      }
+    } done{this};
+    co_await refilled_.Wait();
+    while (!stopping_) {
+      auto next = storage_->Call([this] { return feed_->Next(); });
+      ListFeed::Chunk chunk;
+      try {
+        chunk = co_await next;
+      } catch (const std::exception& e) {
+        StorageFailed(e.what());
+        co_return;
+      }
+      for (std::string& host : chunk.hosts) listed_hosts_->insert(std::move(host));
+      if (!chunk.notes.empty()) observer_.Note(chunk.notes);
+      if (chunk.queued + chunk.invalid > 0) observer_.Discovered(chunk.queued + chunk.invalid);
+      for (int64_t i = 0; i < chunk.invalid; ++i) observer_.Recorded(true);  // their rows are written
+      if (chunk.queued > 0) frontier_.TableGrew();
+      changed_.Set();
+      if (!chunk.more) co_return;
+    }
   }
 
   Task<void> Worker(uint64_t id, storage::FrontierItem item, std::string host) {
@@ -875,6 +915,10 @@ class CrawlSession {
   std::unordered_map<std::string, RobotsEntry> robots_;  // node-based: references survive rehashing
   bool robots_on_ = false;
   bool sitemaps_reading_ = false;  // ReadSitemaps has yet to end: the crawl may get more URLs
+  ListFeed* feed_ = nullptr;       // the rest of the list, or null
+  bool feeding_ = false;           // Feed has yet to end: the crawl may get more URLs
+  std::optional<Greenlet<void>> feeder_;
+  Event refilled_;                 // set by the first refill
   SerialThread* storage_ = nullptr;
   storage::WriteBatch batch_;
   std::optional<Greenlet<void>> refiller_;
@@ -898,12 +942,20 @@ class CrawlSession {
 }  // namespace
 
 SessionOutcome RunSession(const CrawlOptions& options, storage::ResultStore& store, int64_t run_id, bool conditional,
-                          CrawlObserver& observer, std::ostream& err) {
-  CrawlSession session(options, store, run_id, conditional, observer, err);
+                          CrawlObserver& observer, std::ostream& err, ListFeed* feed) {
+  CrawlSession session(options, store, run_id, conditional, observer, err, TakesListFeed(options) ? feed : nullptr);
   std::string status = session.Run();
   SessionOutcome out = session.Outcome();
   out.status = status;
   return out;
+}
+
+bool TakesListFeed(const CrawlOptions& o) {
+  if (o.depth > 0 || o.sitemaps || !o.sitemap.empty()) return false;
+  for (const std::string& h : o.headers) {
+    if (IsCredentialHeader(h)) return false;
+  }
+  return true;
 }
 
 }  // namespace gc

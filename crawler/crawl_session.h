@@ -6,6 +6,7 @@
 #include <ostream>
 #include <string>
 
+#include "crawler/list_feed.h"
 #include "crawler/observer.h"
 #include "crawler/options.h"
 #include "storage/result_store.h"
@@ -24,7 +25,13 @@ struct SessionOutcome {
 };
 
 // Crawls the run's pending frontier until it is empty or a signal stops it; tells `observer` as it goes.
+// `feed`, when given, is the rest of the list: read into the frontier while the crawl runs, and the
+// session does not end before it has ended (only where TakesListFeed(options)).
 SessionOutcome RunSession(const CrawlOptions& options, storage::ResultStore& store, int64_t run_id, bool conditional,
-                          CrawlObserver& observer, std::ostream& err);
+                          CrawlObserver& observer, std::ostream& err, ListFeed* feed = nullptr);
+
+// Whether a session with these options can take a ListFeed: a list crawl (no --depth) with no sitemaps
+// and no credential headers. Those need every listed URL, host or origin before the first request.
+bool TakesListFeed(const CrawlOptions& options);
 
 }  // namespace gc

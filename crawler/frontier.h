@@ -119,6 +119,13 @@ class Frontier {
                int64_t run_known, Clock::time_point now);
   // Shared runs: claim again at once (the run looked finished, but another worker was not).
   void ClaimSoon() { next_claim_ = {}; }
+  // Rows were added to the table behind the Frontier's back (the rest of a list, crawler/list_feed.h):
+  // the table may hold pending URLs after the cursor again, and a refill asked for before they were
+  // committed must not say otherwise.
+  void TableGrew() {
+    spilled_ = true;
+    ++spills_;
+  }
 
   // Nothing pending anywhere: not in memory, not in the table, no refill outstanding.
   bool exhausted() const {

@@ -16,8 +16,11 @@ class CrawlObserver {
   virtual void RecordedUrl(const std::string& url, long status, const std::string& error) {
     (void)url, (void)status, (void)error;
   }
-  // New URLs entered the frontier (discovered links): the total grows.
+  // New URLs entered the frontier (discovered links, the rest of a list): the total grows.
   virtual void Discovered(int64_t n) { (void)n; }
+  // Lines for the person watching, found while the crawl runs (malformed list lines, named by number):
+  // shown above the live line. Each ends in a newline.
+  virtual void Note(const std::string& text) { (void)text; }
   // A few times a second while the crawl runs.
   virtual void Tick(int in_flight) = 0;
 };

@@ -3,6 +3,23 @@
 #include <csignal>
 
 namespace gc {
+namespace {
+
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void OnStopSignal(int signo) { g_signal = signo; }
+
+}  // namespace
+
+void CatchStopSignals() {
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+int StopSignal() { return int(g_signal); }
 
 SignalWatch::SignalWatch(Hub& hub, std::function<void(int)> on_signal)
     : on_signal_(std::move(on_signal)),
@@ -15,6 +32,8 @@ SignalWatch::SignalWatch(Hub& hub, std::function<void(int)> on_signal)
   // Signal handles must not keep the loop alive: the crawl ends when its work does.
   uv_unref(reinterpret_cast<uv_handle_t*>(sigint_.get()));
   uv_unref(reinterpret_cast<uv_handle_t*>(sigterm_.get()));
+  // Caught before libuv took the signals over (between reading the list and this watch): act on it now.
+  if (int early = StopSignal()) on_signal_(early);
 }
 
 void SignalWatch::Stop() {

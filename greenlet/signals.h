@@ -9,8 +9,17 @@
 
 namespace gc {
 
+// SIGINT and SIGTERM before a hub watches them (opening a database, reading a long list): noted, not
+// fatal, so that a run is never left "running" by a signal and long work can stop at a clean point.
+// Installs the handlers (idempotent).
+void CatchStopSignals();
+// The signal caught since CatchStopSignals(), or 0.
+int StopSignal();
+
 class SignalWatch {
  public:
+  // A signal CatchStopSignals() caught before this watch existed is not lost: `on_signal` gets it at
+  // once (from the constructor, after libuv has taken the signals over, so none falls in between).
   SignalWatch(Hub& hub, std::function<void(int signo)> on_signal);
   ~SignalWatch() { Stop(); }
   SignalWatch(const SignalWatch&) = delete;

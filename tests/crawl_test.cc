@@ -1,6 +1,8 @@
 // End to end: the real greencrawl binary, a real local server, a real SQLite file.
 #include <doctest/doctest.h>
 
+#include <atomic>
+
 #include <stdlib.h>
 
 #include <algorithm>
@@ -147,6 +149,80 @@ TEST_CASE("killed with SIGKILL three times mid-crawl, --resume finishes the same
   CHECK(Scalar(db, "SELECT count(*) FROM results") == n);
   CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == n);
   CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200") == n);
+}
+
+// 100 distinct URLs on lines 1-100, then repeats of them to line 300,000, with one malformed line near the
+// end: reading it takes far longer than the first requests.
+std::string LongListOfRepeats(const TestServer& server) {
+  std::string list;
+  for (int line = 1; line <= 300'000; ++line) {
+    if (line == 299'990) {
+      list += "ftp://bad.example/x\n";
+    } else {
+      list += server.Url("/p" + std::to_string((line - 1) % 100)) + "\n";
+    }
+  }
+  return list;
+}
+
+TEST_CASE("a long list is fetched while it is read: the first request comes before the list's end, each URL once") {
+  TestServer server;
+  TempDir dir;
+  std::string db = dir / "r.db";
+  // Whether the run's list count was still unknown (NULL: the list not read to its end) when the first
+  // request arrived. Before the list was read while fetching, it never was.
+  std::atomic<int> first_saw = -2;  // -2: no request yet; -1: NULL; else urls_total
+  server.Handle("/p*", [&](const HttpRequest& req, Conn& c) {
+    int expected = -2;
+    if (first_saw.load() == -2) {
+      int seen = int(Scalar(db, "SELECT urls_total FROM runs"));
+      first_saw.compare_exchange_strong(expected, seen);
+    }
+    c.Respond(200, "<title>Page " + req.path.substr(2) + "</title>");
+  });
+  WriteFile(dir / "list.txt", LongListOfRepeats(server));
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "10", dir / "list.txt"}, "feed");
+  CHECK(f.exit_code == 0);
+  CHECK(first_saw.load() == -1);
+  CHECK(f.err.find("while it is read") != std::string::npos);
+  // The malformed line is named by its number, though it was read while the crawl ran.
+  CHECK(f.err.find("list.txt:299990: unsupported_scheme: ftp://bad.example/x") != std::string::npos);
+  CHECK(Text(db, "SELECT status FROM runs") == "completed");
+  CHECK(Scalar(db, "SELECT urls_total FROM runs") == 100);
+  CHECK(Scalar(db, "SELECT lines_invalid FROM runs") == 1);
+  CHECK(Scalar(db, "SELECT lines_duplicate FROM runs") == 299'899);
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == 101);
+  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == 101);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200") == 100);
+  CHECK(Scalar(db, "SELECT list_line FROM results WHERE error = 'unsupported_scheme'") == 299'990);
+  CHECK(server.Requests() == 100);
+  CHECK(Scalar(db, "SELECT count(*) FROM frontier") == 0);
+}
+
+TEST_CASE("killed with SIGKILL while the list is still read, --resume reads it again and finishes every URL once") {
+  TestServer server;
+  ServeSite(server, 100);  // slow pages: the crawl outlasts the reading
+  TempDir dir;
+  WriteFile(dir / "list.txt", LongListOfRepeats(server));
+  std::string db = dir / "r.db";
+  auto child = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "2", dir / "list.txt"}, "feed-kill9");
+  REQUIRE(WaitForRows(db, 0, std::chrono::seconds(120)));
+  int64_t total_at_kill = Scalar(db, "SELECT urls_total FROM runs");
+  kill(child.pid, SIGKILL);
+  CHECK(Wait(child).signal == SIGKILL);
+  MESSAGE("killed with urls_total " << (total_at_kill < 0 ? std::string("unknown (the list still being read)")
+                                                         : std::to_string(total_at_kill)));
+  auto resumed = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--concurrency", "50", dir / "list.txt"},
+                     "feed-resume");
+  CHECK(resumed.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);
+  CHECK(Text(db, "SELECT status FROM runs") == "completed");
+  CHECK(Scalar(db, "SELECT urls_total FROM runs") == 100);
+  CHECK(Scalar(db, "SELECT lines_invalid FROM runs") == 1);
+  CHECK(Scalar(db, "SELECT lines_duplicate FROM runs") == 299'899);
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == 101);
+  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == 101);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200") == 100);
 }
 
 TEST_CASE("SIGINT stops gracefully: rows committed, run interrupted, exit code 3; a second run resumes it") {

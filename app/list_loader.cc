@@ -1,0 +1,105 @@
+#include "app/list_loader.h"
+
+#include <sstream>
+#include <utility>
+
+#include "greenlet/signals.h"
+#include "parser/utf8.h"
+#include "urls/url.h"
+
+namespace gc {
+namespace {
+
+constexpr int64_t kLinesPerTransaction = 20'000;  // Load(): a commit per this many lines
+constexpr int64_t kLinesPerChunk = 5'000;         // Next(): ~25 ms of the storage thread at a time
+constexpr int64_t kNamedInvalidLines = 100;       // malformed lines named on stderr; the rest counted
+
+}  // namespace
+
+ListLoader::ListLoader(urls::UrlListReader& reader, storage::ResultStore& store, int64_t run_id,
+                       std::string list_name, bool quiet)
+    : reader_(reader), store_(store), run_id_(run_id), list_name_(std::move(list_name)), quiet_(quiet) {}
+
+void ListLoader::Load(int64_t min_queued, std::ostream& err) {
+  if (ended_) return;
+  if (min_queued == 0) {
+    while (!ended_ && !stopped_) ReadLines(kLinesPerTransaction, 0, true, err, nullptr, nullptr);
+  } else {
+    ReadLines(kLinesPerChunk, min_queued, true, err, nullptr, nullptr);
+  }
+  if (ended_) Ended(err);
+}
+
+ListFeed::Chunk ListLoader::Next() {
+  Chunk chunk;
+  if (!ended_) {
+    std::ostringstream notes;
+    ReadLines(kLinesPerChunk, 0, false, notes, &chunk.hosts, &chunk);
+    if (ended_) Ended(notes);
+    chunk.notes = notes.str();
+  }
+  chunk.more = !ended_;
+  return chunk;
+}
+
+void ListLoader::ReadLines(int64_t max_lines, int64_t min_queued, bool watch_signals, std::ostream& msgs,
+                           std::vector<std::string>* hosts, ListFeed::Chunk* chunk) {
+  urls::ListLine line;
+  store_.BeginBulk();
+  int64_t lines = 0, queued = 0;
+  bool more = true;
+  while ((max_lines == 0 || lines < max_lines) && (min_queued == 0 || queued < min_queued)) {
+    if (!reader_.Next(line)) {
+      more = false;
+      break;
+    }
+    ++lines;
+    if (watch_signals && (line.number & 1023) == 0 && StopSignal()) {
+      // The line in hand is not stored: the stopped read leaves the list's count unknown (see the header).
+      stopped_ = true;
+      break;
+    }
+    if (!line.canonical.ok()) {
+      ++counts_.invalid;
+      if (chunk) ++chunk->invalid;
+      if (!quiet_ && reported_++ < kNamedInvalidLines) {
+        // "list.txt:3: unsupported_scheme: ftp://x/y (only http and https URLs are crawled, not ftp:)"
+        msgs << list_name_ << ":" << line.number << ": " << line.canonical.error << ": "
+             << urls::EscapeForMessage(line.text, 200) << " (" << line.canonical.message << ")\n";
+      }
+      storage::ResultRow row;
+      row.url = CleanText(line.text, 2048);
+      row.list_line = line.number;
+      row.fetched_at = storage::UtcNow();
+      row.error = line.canonical.error;
+      row.error_message = "line " + std::to_string(line.number) + ": " + line.canonical.message;
+      row.attempts = 0;
+      row.in_frontier = false;
+      store_.Record(run_id_, std::move(row));
+    } else if (store_.AddToFrontier(run_id_, {line.canonical.url, line.number, 0, line.number, std::nullopt})) {
+      ++counts_.queued;
+      ++queued;
+      if (chunk) ++chunk->queued;
+      if (hosts) {
+        // Frontier URLs are canonical: the host is a substring. Each host is handed out once.
+        std::string host(urls::CanonicalHost(line.canonical.url));
+        if (hosts_.insert(host).second) hosts->push_back(std::move(host));
+      }
+    } else {
+      ++counts_.duplicate;
+    }
+  }
+  store_.CommitBulk();
+  store_.Flush();  // the malformed lines' result rows
+  if (!more) ended_ = true;
+}
+
+void ListLoader::Ended(std::ostream& msgs) {
+  store_.SetListCounts(run_id_, counts_.queued, counts_.invalid, counts_.duplicate);
+  store_.Analyze();
+  if (!quiet_ && reported_ > kNamedInvalidLines) {
+    msgs << list_name_ << ": " << (reported_ - kNamedInvalidLines) << " more invalid lines (see the database)\n";
+  }
+}
+
+}  // namespace gc
