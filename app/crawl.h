@@ -1,7 +1,8 @@
 // `greencrawl crawl`: a URL list into the results database, end to end.
 //
-// The list is streamed into the run's persistent frontier (in the same SQLite file), then a scheduler on
-// the hub fetches, parses and records every URL exactly once; a killed run is continued with --resume.
+// The list is streamed into the run's persistent frontier (in the same SQLite file) while a scheduler on
+// the hub fetches, parses and records every URL exactly once (app/list_loader.h: a list file is read on
+// after the first transfers have started); a killed run is continued with --resume.
 // Runs on the calling thread, which becomes the hub's thread for the duration.
 #pragma once
 

@@ -35,7 +35,16 @@ ListFeed::Chunk ListLoader::Next() {
   if (!ended_) {
     std::ostringstream notes;
     ReadLines(kLinesPerChunk, 0, false, notes, &chunk.hosts, &chunk);
-    if (ended_) Ended(notes);
+    if (ended_) {
+      Ended(notes);
+      if (!quiet_) {
+        notes << "greencrawl: run " << run_id_ << ": " << list_name_ << " read: " << counts_.queued << " URLs";
+        if (counts_.invalid || counts_.duplicate) {
+          notes << " (" << counts_.invalid << " invalid, " << counts_.duplicate << " duplicate lines)";
+        }
+        notes << "\n";
+      }
+    }
     chunk.notes = notes.str();
   }
   chunk.more = !ended_;

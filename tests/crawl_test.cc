@@ -187,6 +187,7 @@ TEST_CASE("a long list is fetched while it is read: the first request comes befo
   CHECK(f.err.find("while it is read") != std::string::npos);
   // The malformed line is named by its number, though it was read while the crawl ran.
   CHECK(f.err.find("list.txt:299990: unsupported_scheme: ftp://bad.example/x") != std::string::npos);
+  CHECK(f.err.find("list.txt read: 100 URLs (1 invalid, 299899 duplicate lines)") != std::string::npos);
   CHECK(Text(db, "SELECT status FROM runs") == "completed");
   CHECK(Scalar(db, "SELECT urls_total FROM runs") == 100);
   CHECK(Scalar(db, "SELECT lines_invalid FROM runs") == 1);
