@@ -37,6 +37,9 @@ ListFeed::Chunk ListLoader::Next() {
     ReadLines(kLinesPerChunk, 0, false, notes, &chunk.hosts, &chunk);
     if (ended_) {
       Ended(notes);
+      if (counts_.queued == 0 && counts_.invalid == 0) {
+        notes << "greencrawl: warning: " << list_name_ << " holds no URLs (blank lines and #comments only)\n";
+      }
       if (!quiet_) {
         notes << "greencrawl: run " << run_id_ << ": " << list_name_ << " read: " << counts_.queued << " URLs";
         if (counts_.invalid || counts_.duplicate) {
@@ -55,6 +58,19 @@ void ListLoader::ReadLines(int64_t max_lines, int64_t min_queued, bool watch_sig
                            std::vector<std::string>* hosts, ListFeed::Chunk* chunk) {
   urls::ListLine line;
   store_.BeginBulk();
+  // A read error or a full disk must not leave the connection inside this transaction: on the storage
+  // thread, every later batch would fail to begin its own.
+  struct Rollback {
+    storage::ResultStore& store;
+    bool armed = true;
+    ~Rollback() {
+      if (!armed) return;
+      try {
+        store.RollbackBulk();
+      } catch (...) {
+      }
+    }
+  } rollback{store_};
   int64_t lines = 0, queued = 0;
   bool more = true;
   while ((max_lines == 0 || lines < max_lines) && (min_queued == 0 || queued < min_queued)) {
@@ -99,6 +115,7 @@ void ListLoader::ReadLines(int64_t max_lines, int64_t min_queued, bool watch_sig
     }
   }
   store_.CommitBulk();
+  rollback.armed = false;
   store_.Flush();  // the malformed lines' result rows
   if (!more) ended_ = true;
 }

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -157,6 +158,9 @@ class CrawlSession {
       auto main = Spawn(&CrawlSession::Main, this);
       hub.Run();
       signals.Stop();
+      // libuv put the default actions back: a signal while the run is being closed (its counts, the
+      // frontier cleared, the summary) is noted, not fatal.
+      CatchStopSignals();
       if (!main.ready() || !main.successful()) {
         if (main.ready()) {
           try {
@@ -411,6 +415,9 @@ class CrawlSession {
       CrawlSession* s;
       ~Done() {
         s->feeding_ = false;
+        // Refused while hosts were missing: ask again now (a stopped session leaves them pending).
+        for (Frontier::Ready& r : s->deferred_) s->frontier_.Retry(std::move(r.item), r.host, Clock::now(), false);
+        s->deferred_.clear();
         s->changed_.Set();
       }
     } done{this};
@@ -473,6 +480,13 @@ class CrawlSession {
         fo.if_modified_since = previous->last_modified.value_or("");
       }
       Response r = co_await fetcher_->Get(item.url, fo);
+      if (feeding_ && r.error == error_class::kPrivateAddress) {
+        // The list's hosts are not all known yet (Feed): a redirect to a non-public host that the list
+        // names further down must not be refused for the order the list is read in. Nothing was sent;
+        // the URL is asked again once the list has ended, against all of its hosts.
+        deferred_.push_back(Frontier::Ready{std::move(item), host});
+        co_return;
+      }
       // A bot wall is not retried: it would answer the same, and more requests only harden it.
       std::string blocked = BlockedReason(r, std::time(nullptr));
       if (stopping_ && item.attempts <= o_.retries && Transient(r) && blocked.empty()) {
@@ -918,6 +932,7 @@ class CrawlSession {
   ListFeed* feed_ = nullptr;       // the rest of the list, or null
   bool feeding_ = false;           // Feed has yet to end: the crawl may get more URLs
   std::optional<Greenlet<void>> feeder_;
+  std::vector<Frontier::Ready> deferred_;  // refused as private while the list was read (see Worker)
   Event refilled_;                 // set by the first refill
   SerialThread* storage_ = nullptr;
   storage::WriteBatch batch_;
@@ -943,7 +958,11 @@ class CrawlSession {
 
 SessionOutcome RunSession(const CrawlOptions& options, storage::ResultStore& store, int64_t run_id, bool conditional,
                           CrawlObserver& observer, std::ostream& err, ListFeed* feed) {
-  CrawlSession session(options, store, run_id, conditional, observer, err, TakesListFeed(options) ? feed : nullptr);
+  if (feed && !TakesListFeed(options)) {
+    // The run would end with its list half read and its count unknown.
+    throw std::logic_error("RunSession: a ListFeed for a crawl that needs its whole list first");
+  }
+  CrawlSession session(options, store, run_id, conditional, observer, err, feed);
   std::string status = session.Run();
   SessionOutcome out = session.Outcome();
   out.status = status;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -127,7 +128,7 @@ bool Fetcher::Transfer::Configure(CURLSH* share) {
   // TLS (libcurl's default CURL_HTTP_VERSION_2TLS). For http:// libcurl 7.88 waited too: a burst of
   // transfers to one new host queued behind the first connection, the second one until the first transfer
   // had ended (a whole response time in bench case b).
-  GC_SETOPT(set, CURLOPT_PIPEWAIT, response.url.compare(0, 8, "https://") == 0 ? 1L : 0L);
+  GC_SETOPT(set, CURLOPT_PIPEWAIT, strncasecmp(response.url.c_str(), "https://", 8) == 0 ? 1L : 0L);
   // Every socket is opened and closed through us: the SSRF guard checks the address, and the Fetcher keeps
   // a connection's poll until the socket is really closed (fetcher.cc, Fetcher::Socket).
   GC_SETOPT(set, CURLOPT_OPENSOCKETFUNCTION, &Transfer::OnOpenSocket);

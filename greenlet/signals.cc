@@ -1,6 +1,7 @@
 #include "greenlet/signals.h"
 
 #include <csignal>
+#include <utility>
 
 namespace gc {
 namespace {
@@ -32,8 +33,9 @@ SignalWatch::SignalWatch(Hub& hub, std::function<void(int)> on_signal)
   // Signal handles must not keep the loop alive: the crawl ends when its work does.
   uv_unref(reinterpret_cast<uv_handle_t*>(sigint_.get()));
   uv_unref(reinterpret_cast<uv_handle_t*>(sigterm_.get()));
-  // Caught before libuv took the signals over (between reading the list and this watch): act on it now.
-  if (int early = StopSignal()) on_signal_(early);
+  // Caught before libuv took the signals over (between reading the list and this watch): act on it now,
+  // once (a later watch in this process must not see it again).
+  if (int early = std::exchange(g_signal, 0)) on_signal_(early);
 }
 
 void SignalWatch::Stop() {

@@ -19,7 +19,8 @@ int StopSignal();
 class SignalWatch {
  public:
   // A signal CatchStopSignals() caught before this watch existed is not lost: `on_signal` gets it at
-  // once (from the constructor, after libuv has taken the signals over, so none falls in between).
+  // once (from the constructor, after libuv has taken the signals over, so none falls in between), and
+  // StopSignal() is 0 again.
   SignalWatch(Hub& hub, std::function<void(int signo)> on_signal);
   ~SignalWatch() { Stop(); }
   SignalWatch(const SignalWatch&) = delete;

@@ -113,7 +113,10 @@ int64_t Inspector::ResolveRun(std::optional<int64_t> id) {
 
 std::optional<RunSummary> Inspector::ResumableRun() {
   auto st = db_.Prepare(run_columns_ +
-                        "WHERE r.status != 'completed' AND NOT (r.status = 'failed' AND r.urls_total IS NULL) "
+                        // A run that failed before any of its list was stored has nothing to resume; one
+                        // that failed while its list was still being read (crawler/list_feed.h) has.
+                        "WHERE r.status != 'completed' AND NOT (r.status = 'failed' AND r.urls_total IS NULL "
+                        "AND NOT EXISTS (SELECT 1 FROM frontier f WHERE f.run_id = r.id)) "
                         "ORDER BY r.id DESC LIMIT 1");
   if (!st.Step()) return std::nullopt;
   RunSummary s = ReadRun(st);

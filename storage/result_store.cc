@@ -292,31 +292,37 @@ int64_t ResultStore::MaxSeq(int64_t run_id) {
 }
 
 void ResultStore::ClearFrontier(int64_t run_id) {
-  if (!db_->postgres()) {
-    // The usual case: no other run has frontier rows. An unqualified DELETE then lets SQLite drop the
-    // table's pages at once (its truncate optimisation) instead of deleting row by row from the table
-    // and its index: half of a 20,000-URL crawl's end. SQLite skips that optimisation for a table with
-    // a foreign key while foreign keys are enforced, and deleting child rows cannot break one, so they
-    // are off for this statement (the pragma is a no-op inside a transaction: then the rows go one by
-    // one, as before).
+  if (db_->postgres()) {
+    auto st = db_->Prepare("DELETE FROM frontier WHERE run_id = ?");
+    st.Bind(1, run_id).Run();
+    return;
+  }
+  // The usual case: no other run has frontier rows. An unqualified DELETE then lets SQLite drop the
+  // table's pages at once (its truncate optimisation) instead of deleting row by row from the table and
+  // its index: half of a 20,000-URL crawl's end. SQLite skips that optimisation for a table with a
+  // foreign key while foreign keys are enforced, and deleting child rows cannot break one, so they are
+  // off around this transaction (the pragma must come before BEGIN; inside one it is a no-op, and the
+  // rows then go one by one, as before). The check and the delete are one transaction.
+  db_->Exec("PRAGMA foreign_keys = OFF");
+  try {
+    sql::Transaction tx(*db_);
     auto others = db_->Prepare(
         "SELECT EXISTS (SELECT 1 FROM frontier WHERE run_id < ?1) OR EXISTS (SELECT 1 FROM frontier WHERE run_id > ?1)");
     others.Bind(1, run_id);
-    if (others.Step() && others.Int(0) == 0) {
-      others.Reset();
-      db_->Exec("PRAGMA foreign_keys = OFF");
-      try {
-        db_->Exec("DELETE FROM frontier");
-      } catch (...) {
-        db_->Exec("PRAGMA foreign_keys = ON");
-        throw;
-      }
-      db_->Exec("PRAGMA foreign_keys = ON");
-      return;
+    bool alone = others.Step() && others.Int(0) == 0;
+    others.Reset();
+    if (alone) {
+      db_->Exec("DELETE FROM frontier");
+    } else {
+      auto st = db_->Prepare("DELETE FROM frontier WHERE run_id = ?");
+      st.Bind(1, run_id).Run();
     }
+    tx.Commit();
+  } catch (...) {
+    db_->Exec("PRAGMA foreign_keys = ON");
+    throw;
   }
-  auto st = db_->Prepare("DELETE FROM frontier WHERE run_id = ?");
-  st.Bind(1, run_id).Run();
+  db_->Exec("PRAGMA foreign_keys = ON");
 }
 
 void ResultStore::Record(int64_t run_id, ResultRow row) { results_.emplace_back(run_id, std::move(row)); }

@@ -174,6 +174,7 @@ class ResultStore {
   void ClearFrontier(int64_t run_id);
   void BeginBulk() { db_->Exec(db_->postgres() ? "BEGIN" : "BEGIN IMMEDIATE"); }
   void CommitBulk() { db_->Exec("COMMIT"); }
+  void RollbackBulk() { db_->Exec("ROLLBACK"); }
 
   // Buffered writes, committed by Flush().
   void Record(int64_t run_id, ResultRow row);

@@ -200,6 +200,32 @@ TEST_CASE("a long list is fetched while it is read: the first request comes befo
   CHECK(Scalar(db, "SELECT count(*) FROM frontier") == 0);
 }
 
+TEST_CASE("a redirect to a non-public host the list names only near its end is followed, as when read whole") {
+  // The private-address guard admits a redirect to a loopback host only when the list names that host.
+  // Read while the crawl runs, the list has not named it yet when the redirect is fetched.
+  TestServer server;             // 127.0.0.1
+  TestServer other("127.0.0.2");  // loopback too: only the listed-hosts rule tells them apart
+  ServeSite(server);
+  ServeSite(other);
+  server.Handle("/hop", [&other](const HttpRequest&, Conn& c) {
+    c.Respond(302, "", "text/plain", {{"Location", other.Url("/p7")}});
+  });
+  TempDir dir;
+  std::string list = server.Url("/hop") + "\n";
+  for (int line = 2; line < 300'000; ++line) list += server.Url("/p" + std::to_string(line % 300)) + "\n";
+  list += other.Url("/p1") + "\n";
+  WriteFile(dir / "list.txt", list);
+  std::string db = dir / "r.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "10", dir / "list.txt"}, "feed-guard");
+  CHECK(f.exit_code == 0);
+  CHECK(f.err.find("while it is read") != std::string::npos);
+  CHECK(Text(db, "SELECT coalesce(error, 'none') FROM results WHERE url LIKE '%/hop'") == "none");
+  CHECK(Scalar(db, "SELECT status FROM results WHERE url LIKE '%/hop'") == 200);
+  CHECK(Text(db, "SELECT final_url FROM results WHERE url LIKE '%/hop'") == other.Url("/p7"));
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == 302);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200") == 302);
+}
+
 TEST_CASE("killed with SIGKILL while the list is still read, --resume reads it again and finishes every URL once") {
   TestServer server;
   ServeSite(server, 100);  // slow pages: the crawl outlasts the reading

@@ -200,6 +200,29 @@ TEST_CASE("clearing a finished run's frontier leaves the other runs' rows, which
   CHECK_THROWS(store.AddToFrontier(c + 100, {"http://x/orphan", 1, 0, 1, std::nullopt}));
 }
 
+TEST_CASE("a run that failed before storing any of its list is not resumable; one that failed while reading it is") {
+  TempDb t;
+  {
+    ResultStore store(t.path);
+    int64_t run = store.BeginRun("list.txt", "{}", "test");
+    store.FinishRun(run, "failed");  // e.g. the list could not be read at all
+  }
+  CHECK_FALSE(Inspector(t.path).ResumableRun().has_value());
+  int64_t second;
+  {
+    ResultStore store(t.path);
+    second = store.BeginRun("list.txt", "{}", "test");
+    store.BeginBulk();
+    store.AddToFrontier(second, {"http://x/a", 1, 0, 1, std::nullopt});  // the list's first chunk
+    store.CommitBulk();
+    store.FinishRun(second, "failed");  // a full disk while the rest was read: urls_total stays NULL
+  }
+  auto resumable = Inspector(t.path).ResumableRun();
+  REQUIRE(resumable.has_value());
+  CHECK(resumable->id == second);
+  CHECK_FALSE(resumable->urls_total.has_value());
+}
+
 TEST_CASE("SQL-injection-shaped titles and URLs are stored and exported verbatim") {
   TempDb t;
   const std::string evil_title = "Robert'); DROP TABLE results;--";
