@@ -14,28 +14,12 @@ root=$(cd "$here/.." && pwd)
 shared=$(cd "$root/../shared/bench" 2>/dev/null && pwd) || { echo "bench: needs ../shared/bench beside the checkout" >&2; exit 2; }
 case=${1:-a}
 rounds=${2:-5}
-case $case in
-  a) pages=20000 conc=100 delay=0 ;;
-  b) pages=5000 conc=500 delay=100 ;;
-  e) pages=50000 conc=1000 delay=100 ;;
-  *) echo "usage: bench/floor.sh [a|b|e] [ROUNDS]" >&2; exit 2 ;;
-esac
 work=${BENCH_WORK:-${TMPDIR:-/tmp}/greencrawl-floor}
 port=${BENCH_PORT:-18097}
-mkdir -p "$work"
-cmake -S "$root" -B "$root/build-release" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$root/build-release" -j "$(nproc)" --target greencrawl fetch_floor >/dev/null
-gc="$root/build-release/greencrawl"
+targets=fetch_floor
+# shellcheck source=bench/list_case.sh
+. "$here/list_case.sh"
 floor="$root/build-release/fetch_floor"
-
-site=$work/site-$pages-$port
-[ -f "$site/urls.txt" ] || /usr/bin/python3 "$shared/site.py" --pages "$pages" --size 10240 --port "$port" --out "$site" >/dev/null
-trap '"$shared/serve.sh" stop "$port" >/dev/null 2>&1 || true' EXIT
-if [ "$delay" = 0 ]; then
-  "$shared/serve.sh" start "$port" "$site" >/dev/null
-else
-  "$shared/serve.sh" start "$port" "$site" --delay-ms "$delay" >/dev/null
-fi
 
 run() {  # run TOOL -> "TOOL WALL_S CPU_S", checking every page came back 200
   local tool=$1 db=$work/$1.db out=$work/$1.out

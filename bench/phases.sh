@@ -9,26 +9,10 @@ root=$(cd "$here/.." && pwd)
 shared=$(cd "$root/../shared/bench" 2>/dev/null && pwd) || { echo "bench: needs ../shared/bench beside the checkout" >&2; exit 2; }
 case=${1:-a}
 runs=${2:-3}
-case $case in
-  a) pages=20000 conc=100 delay=0 ;;
-  b) pages=5000 conc=500 delay=100 ;;
-  e) pages=50000 conc=1000 delay=100 ;;
-  *) echo "usage: bench/phases.sh [a|b|e] [RUNS]" >&2; exit 2 ;;
-esac
 work=${BENCH_WORK:-${TMPDIR:-/tmp}/greencrawl-phases}
 port=${BENCH_PORT:-18098}
-mkdir -p "$work"
-cmake -S "$root" -B "$root/build-release" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$root/build-release" -j "$(nproc)" --target greencrawl >/dev/null
-gc="$root/build-release/greencrawl"
-site=$work/site-$pages-$port
-[ -f "$site/urls.txt" ] || /usr/bin/python3 "$shared/site.py" --pages "$pages" --size 10240 --port "$port" --out "$site" >/dev/null
-trap '"$shared/serve.sh" stop "$port" >/dev/null 2>&1 || true' EXIT
-if [ "$delay" = 0 ]; then
-  "$shared/serve.sh" start "$port" "$site" >/dev/null
-else
-  "$shared/serve.sh" start "$port" "$site" --delay-ms "$delay" >/dev/null
-fi
+# shellcheck source=bench/list_case.sh
+. "$here/list_case.sh"
 db=$work/p.db
 seconds() { sqlite3 "$db" "SELECT printf('%.6f', (julianday($1) - 2440587.5) * 86400.0) $2"; }
 echo "case $case: $pages pages, concurrency $conc; load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -165,6 +165,18 @@ std::string LongListOfRepeats(const TestServer& server) {
   return list;
 }
 
+// The one run of LongListOfRepeats completed: its counts, and each URL exactly once.
+void CheckLongListOfRepeatsDone(const std::string& db) {
+  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);
+  CHECK(Text(db, "SELECT status FROM runs") == "completed");
+  CHECK(Scalar(db, "SELECT urls_total FROM runs") == 100);
+  CHECK(Scalar(db, "SELECT lines_invalid FROM runs") == 1);
+  CHECK(Scalar(db, "SELECT lines_duplicate FROM runs") == 299'899);
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == 101);
+  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == 101);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200") == 100);
+}
+
 TEST_CASE("a long list is fetched while it is read: the first request comes before the list's end, each URL once") {
   TestServer server;
   TempDir dir;
@@ -188,13 +200,7 @@ TEST_CASE("a long list is fetched while it is read: the first request comes befo
   // The malformed line is named by its number, though it was read while the crawl ran.
   CHECK(f.err.find("list.txt:299990: unsupported_scheme: ftp://bad.example/x") != std::string::npos);
   CHECK(f.err.find("list.txt read: 100 URLs (1 invalid, 299899 duplicate lines)") != std::string::npos);
-  CHECK(Text(db, "SELECT status FROM runs") == "completed");
-  CHECK(Scalar(db, "SELECT urls_total FROM runs") == 100);
-  CHECK(Scalar(db, "SELECT lines_invalid FROM runs") == 1);
-  CHECK(Scalar(db, "SELECT lines_duplicate FROM runs") == 299'899);
-  CHECK(Scalar(db, "SELECT count(*) FROM results") == 101);
-  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == 101);
-  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200") == 100);
+  CheckLongListOfRepeatsDone(db);
   CHECK(Scalar(db, "SELECT list_line FROM results WHERE error = 'unsupported_scheme'") == 299'990);
   CHECK(server.Requests() == 100);
   CHECK(Scalar(db, "SELECT count(*) FROM frontier") == 0);
@@ -242,14 +248,7 @@ TEST_CASE("killed with SIGKILL while the list is still read, --resume reads it a
   auto resumed = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--concurrency", "50", dir / "list.txt"},
                      "feed-resume");
   CHECK(resumed.exit_code == 0);
-  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);
-  CHECK(Text(db, "SELECT status FROM runs") == "completed");
-  CHECK(Scalar(db, "SELECT urls_total FROM runs") == 100);
-  CHECK(Scalar(db, "SELECT lines_invalid FROM runs") == 1);
-  CHECK(Scalar(db, "SELECT lines_duplicate FROM runs") == 299'899);
-  CHECK(Scalar(db, "SELECT count(*) FROM results") == 101);
-  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == 101);
-  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200") == 100);
+  CheckLongListOfRepeatsDone(db);
 }
 
 TEST_CASE("SIGINT stops gracefully: rows committed, run interrupted, exit code 3; a second run resumes it") {
