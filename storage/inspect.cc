@@ -61,6 +61,36 @@ AcceptSet Inspector::AcceptFor(int64_t run_id) {
   return accept_override_ ? *accept_override_ : RunAcceptSet(db_, run_id);
 }
 
+BrokenLists ReadBrokenLinks(sql::Database& db, int64_t run_id, const AcceptSet& accept, bool most_referred,
+                            int64_t limit, int64_t referrers) {
+  BrokenLists lists;
+  auto list = [&](const std::string& where, bool broken, std::vector<BrokenLink>& out) {
+    auto st = db.Prepare(
+        "SELECT url, status, error, (SELECT count(*) FROM links l WHERE l.run_id = r.run_id AND l.to_url = r.url) AS "
+        "refs, error_message, list_line FROM results r WHERE run_id = ? AND " + where + " ORDER BY " +
+        (most_referred ? "refs DESC, url" : "url") + " LIMIT ?");
+    auto refs = db.Prepare("SELECT from_url FROM links WHERE run_id = ? AND to_url = ? ORDER BY from_url LIMIT ?");
+    st.Bind(1, run_id);
+    st.Bind(broken ? accept.BindBroken(st, 2) : 2, limit);
+    while (st.Step()) {
+      BrokenLink b;
+      b.url = st.Text(0);
+      b.typed = {st.OptInt(1), st.OptText(2)};
+      b.outcome = OutcomeText(b.typed);
+      b.referrer_count = st.Int(3);
+      b.error_message = st.OptText(4);
+      b.list_line = st.OptInt(5);
+      refs.Bind(1, run_id).Bind(2, b.url).Bind(3, referrers);
+      while (refs.Step()) b.referrers.push_back(refs.Text(0));
+      refs.Reset();
+      out.push_back(std::move(b));
+    }
+  };
+  list(accept.BrokenSql(), true, lists.broken);
+  list("error = 'blocked'", false, lists.blocked);
+  return lists;
+}
+
 std::string OutcomeText(const Outcome& o) {
   if (o.error) return "error:" + *o.error;
   return o.status ? std::to_string(*o.status) : "none";
@@ -201,35 +231,12 @@ Report Inspector::MakeReport(int64_t run_id, size_t top_n, bool all) {
     st.Step();
     r.redirected = st.Int(0);
   }
-  // Broken (AcceptSet), then blocked: each with its referrers from the links table (crawls that extract
-  // links; a list-only crawl has none). --all: a LIMIT no run reaches (SQLite's -1 is an error in PostgreSQL).
-  AcceptSet accept = AcceptFor(run_id);
+  // Broken (AcceptSet), then blocked, by URL. --all: a LIMIT no run reaches.
   r.broken_count = r.run.broken;
-  auto list = [&](const std::string& where, bool broken, std::vector<BrokenLink>& out) {
-    auto st = db_.Prepare(
-        "SELECT url, status, error, (SELECT count(*) FROM links l WHERE l.run_id = r.run_id AND l.to_url = r.url), "
-        "error_message, list_line FROM results r WHERE run_id = ? AND " +
-        where + " ORDER BY url LIMIT ?");
-    auto refs = db_.Prepare("SELECT from_url FROM links WHERE run_id = ? AND to_url = ? ORDER BY from_url LIMIT ?");
-    st.Bind(1, run_id);
-    int next = broken ? accept.BindBroken(st, 2) : 2;
-    st.Bind(next, all ? kNoLimit : int64_t(kBrokenListed));
-    while (st.Step()) {
-      BrokenLink b;
-      b.url = st.Text(0);
-      b.typed = {st.OptInt(1), st.OptText(2)};
-      b.outcome = OutcomeText(b.typed);
-      b.referrer_count = st.Int(3);
-      b.error_message = st.OptText(4);
-      b.list_line = st.OptInt(5);
-      refs.Bind(1, run_id).Bind(2, b.url).Bind(3, all ? kNoLimit : int64_t(kReferrersListed));
-      while (refs.Step()) b.referrers.push_back(refs.Text(0));
-      refs.Reset();
-      out.push_back(std::move(b));
-    }
-  };
-  list(accept.BrokenSql(), true, r.broken);
-  list("error = 'blocked'", false, r.blocked);
+  BrokenLists lists = ReadBrokenLinks(db_, run_id, AcceptFor(run_id), false, all ? kNoLimit : int64_t(kBrokenListed),
+                                      all ? kNoLimit : int64_t(kReferrersListed));
+  r.broken = std::move(lists.broken);
+  r.blocked = std::move(lists.blocked);
   return r;
 }
 

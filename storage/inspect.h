@@ -80,6 +80,15 @@ inline constexpr size_t kBrokenListed = 100;   // broken URLs a report lists unl
 inline constexpr int64_t kNoLimit = int64_t(1) << 62;
 inline constexpr size_t kReferrersListed = 5;  // referrers listed per broken URL unless asked for all
 
+// A run's broken results (by `accept`) and its blocked ones, at most `limit` of each, each with up to
+// `referrers` of the pages linking to it (from the links table: crawls that extract links; a list-only
+// crawl has none). `most_referred`: the most linked-to first, then by URL; else by URL.
+struct BrokenLists {
+  std::vector<BrokenLink> broken, blocked;
+};
+BrokenLists ReadBrokenLinks(sql::Database& db, int64_t run_id, const AcceptSet& accept, bool most_referred,
+                            int64_t limit, int64_t referrers);
+
 // Every result of a run counted once by status and, separately, by error class.
 struct Breakdown {
   std::vector<CountRow> by_status;   // "none" for no response; most frequent first

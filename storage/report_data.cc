@@ -194,27 +194,9 @@ std::vector<TopPage> Top(sql::Database& db, int64_t run_id, const char* column, 
 void ReadBroken(sql::Database& db, int64_t run_id, const AcceptSet& accept, const ReportLimits& limits,
                 ReportData& r) {
   r.broken_total = r.headline.broken;
-  auto list = [&](const std::string& where, bool broken, std::vector<BrokenLink>& out) {
-    auto st = db.Prepare(
-        "SELECT url, status, error, (SELECT count(*) FROM links l WHERE l.run_id = r.run_id AND l.to_url = r.url) AS "
-        "refs FROM results r WHERE run_id = ? AND " + where + " ORDER BY refs DESC, url LIMIT ?");
-    auto refs = db.Prepare("SELECT from_url FROM links WHERE run_id = ? AND to_url = ? ORDER BY from_url LIMIT ?");
-    st.Bind(1, run_id);
-    st.Bind(broken ? accept.BindBroken(st, 2) : 2, int64_t(limits.broken));
-    while (st.Step()) {
-      BrokenLink b;
-      b.url = st.Text(0);
-      b.typed = {st.OptInt(1), st.OptText(2)};
-      b.outcome = OutcomeText(b.typed);
-      b.referrer_count = st.Int(3);
-      refs.Bind(1, run_id).Bind(2, b.url).Bind(3, int64_t(limits.referrers));
-      while (refs.Step()) b.referrers.push_back(refs.Text(0));
-      refs.Reset();
-      out.push_back(std::move(b));
-    }
-  };
-  list(accept.BrokenSql(), true, r.broken);
-  list("error = 'blocked'", false, r.blocked);
+  BrokenLists lists = ReadBrokenLinks(db, run_id, accept, true, int64_t(limits.broken), int64_t(limits.referrers));
+  r.broken = std::move(lists.broken);
+  r.blocked = std::move(lists.blocked);
 }
 
 void ReadRedirects(sql::Database& db, int64_t run_id, const ReportLimits& limits, ReportData& r) {
