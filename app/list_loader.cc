@@ -23,9 +23,9 @@ ListLoader::ListLoader(urls::UrlListReader& reader, storage::ResultStore& store,
 void ListLoader::Load(int64_t min_queued, std::ostream& err) {
   if (ended_) return;
   if (min_queued == 0) {
-    while (!ended_ && !stopped_) ReadLines(kLinesPerTransaction, 0, true, err, nullptr, nullptr);
+    while (!ended_ && !stopped_) ReadLines(kLinesPerTransaction, 0, err, nullptr);
   } else {
-    ReadLines(kLinesPerChunk, min_queued, true, err, nullptr, nullptr);
+    ReadLines(kLinesPerChunk, min_queued, err, nullptr);
   }
   if (ended_) Ended(err);
 }
@@ -34,7 +34,7 @@ ListFeed::Chunk ListLoader::Next() {
   Chunk chunk;
   if (!ended_) {
     std::ostringstream notes;
-    ReadLines(kLinesPerChunk, 0, false, notes, &chunk.hosts, &chunk);
+    ReadLines(kLinesPerChunk, 0, notes, &chunk);
     if (ended_) {
       Ended(notes);
       if (counts_.queued == 0 && counts_.invalid == 0) {
@@ -54,8 +54,7 @@ ListFeed::Chunk ListLoader::Next() {
   return chunk;
 }
 
-void ListLoader::ReadLines(int64_t max_lines, int64_t min_queued, bool watch_signals, std::ostream& msgs,
-                           std::vector<std::string>* hosts, ListFeed::Chunk* chunk) {
+void ListLoader::ReadLines(int64_t max_lines, int64_t min_queued, std::ostream& msgs, ListFeed::Chunk* chunk) {
   urls::ListLine line;
   store_.BeginBulk();
   // A read error or a full disk must not leave the connection inside this transaction: on the storage
@@ -79,7 +78,7 @@ void ListLoader::ReadLines(int64_t max_lines, int64_t min_queued, bool watch_sig
       break;
     }
     ++lines;
-    if (watch_signals && (line.number & 1023) == 0 && StopSignal()) {
+    if (!chunk && (line.number & 1023) == 0 && StopSignal()) {
       // The line in hand is not stored: the stopped read leaves the list's count unknown (see the header).
       stopped_ = true;
       break;
@@ -105,10 +104,10 @@ void ListLoader::ReadLines(int64_t max_lines, int64_t min_queued, bool watch_sig
       ++counts_.queued;
       ++queued;
       if (chunk) ++chunk->queued;
-      if (hosts) {
+      if (chunk) {
         // Frontier URLs are canonical: the host is a substring. Each host is handed out once.
         std::string host(urls::CanonicalHost(line.canonical.url));
-        if (hosts_.insert(host).second) hosts->push_back(std::move(host));
+        if (hosts_.insert(host).second) chunk->hosts.push_back(std::move(host));
       }
     } else {
       ++counts_.duplicate;

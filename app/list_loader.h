@@ -47,9 +47,10 @@ class ListLoader : public ListFeed {
 
  private:
   // Reads up to `max_lines` lines (0: no cap) or until `min_queued` more URLs are queued (0: no such
-  // stop) in one bulk transaction; adds the new hosts of queued URLs to `hosts` when given.
-  void ReadLines(int64_t max_lines, int64_t min_queued, bool watch_signals, std::ostream& msgs,
-                 std::vector<std::string>* hosts, ListFeed::Chunk* chunk);
+  // stop) in one bulk transaction. For a feed `chunk` (the session's storage thread): counts and new
+  // hosts go into it, and the session watches for signals. Without one (Load, on the caller's thread):
+  // a stop signal ends the read.
+  void ReadLines(int64_t max_lines, int64_t min_queued, std::ostream& msgs, ListFeed::Chunk* chunk);
   void Ended(std::ostream& msgs);
 
   urls::UrlListReader& reader_;
