@@ -16,6 +16,7 @@
 
 #include <xxhash.h>
 
+#include "crawler/batch_writer.h"
 #include "crawler/blocked.h"
 #include "crawler/credentials.h"
 #include "crawler/error_class.h"
@@ -138,6 +139,8 @@ class CrawlSession {
       // refill requests and never waits on file I/O.
       SerialThread storage(hub);
       storage_ = &storage;
+      BatchWriter writer(storage, store_, run_id_);
+      writer_ = &writer;
       // A worker of a shared run renews its lease on a connection and thread of its own (WorkerLease).
       std::optional<storage::WorkerLease> lease;
       std::optional<SerialThread> lease_thread;  // joined before `lease` goes
@@ -176,6 +179,7 @@ class CrawlSession {
       fetcher_ = nullptr;
       lease_thread_ = nullptr;
       lease_ = nullptr;
+      writer_ = nullptr;
       storage_ = nullptr;
     }  // ~SerialThread: every batch handed over is written before this returns
     if (hub.Close() != 0) err_ << "greencrawl: warning: the event loop did not close cleanly\n";
@@ -342,8 +346,9 @@ class CrawlSession {
       if (stopping_) break;
       MaybeRefill();
       // Backpressure: a storage thread that falls behind (a slow disk) holds new transfers back, so the
-      // batches waiting for it stay few.
-      bool storage_busy = storage_->backlog() > 8;
+      // rows waiting for it stay few (as many as 8 of Record()'s batches).
+      bool storage_busy =
+          storage_->backlog() > 8 || writer_->waiting_results() > 8 * 250 || writer_->waiting_rows() > 8 * 20'000;
       if (!storage_busy && workers.running() < size_t(o_.concurrency)) {
         if (auto next = frontier_.Next(Clock::now())) {
           ++in_flight_;
@@ -806,9 +811,10 @@ class CrawlSession {
         changed_.Set();  // the dispatcher may have URLs to start
         if (batch.done) break;
         // A storage thread that falls behind holds the reader back, sooner than it holds transfers back:
-        // the reader makes rows far faster than transfers do, and each waiting batch is up to 20,000
-        // rows (with 8 waiting, 1,000,000 URLs peaked at 92 MB RSS; with 2, see bench/RESULTS.md).
-        while (storage_->backlog() > 2 && !stopping_) co_await Sleep(5);
+        // the reader makes rows far faster than transfers do, and each waiting row holds its strings
+        // (with 8 batches of 20,000 waiting, 1,000,000 URLs peaked at 92 MB RSS; with 2 batches of
+        // 5,000, see bench/RESULTS.md).
+        while ((storage_->backlog() > 2 || writer_->waiting_rows() > 2 * 5'000) && !stopping_) co_await Sleep(5);
       }
       static constexpr const char* kKinds[] = {nullptr, "urlset", "index", "text"};
       if (const char* kind = kKinds[int(reader->kind())]) file.kind = kind;
@@ -843,13 +849,13 @@ class CrawlSession {
     // Each commit rewrites the B-tree pages it touched, so rows go in batches: of 250 results (or 20,000
     // rows with their links), at least every flush_ms (Flusher). 1,000 cost the same CPU but left up to
     // 50 ms of writing after the last transfer of a 20,000-URL crawl; 250 leave ~20 ms.
-    if (batch_.results.size() >= 250 || batch_.size() >= 20'000) SendBatch();
+    if ((batch_.results.size() >= 250 && batch_.links.empty()) || batch_.size() >= 20'000) SendBatch();
   }
 
   // Hands the batch to the storage thread; returns at once.
   void SendBatch() {
     if (batch_.empty() || !storage_) return;
-    storage_->Post([this, b = std::move(batch_)] { store_.Write(run_id_, b); });
+    writer_->Send(std::move(batch_));
     batch_ = storage::WriteBatch{};
   }
 
@@ -935,6 +941,7 @@ class CrawlSession {
   std::vector<Frontier::Ready> deferred_;  // refused as private while the list was read (see Worker)
   Event refilled_;                 // set by the first refill
   SerialThread* storage_ = nullptr;
+  BatchWriter* writer_ = nullptr;  // group commit onto storage_
   storage::WriteBatch batch_;
   std::optional<Greenlet<void>> refiller_;
   std::optional<Greenlet<void>> sitemap_reader_;

@@ -331,11 +331,25 @@ void ResultStore::AddLink(int64_t run_id, std::string from, std::string to, bool
   links_.push_back({run_id, std::move(from), std::move(to), nofollow});
 }
 
-void ResultStore::Write(int64_t run_id, const WriteBatch& batch) {
-  if (batch.empty()) return;
-  if (worker_) return WriteShared(run_id, batch);
+void ResultStore::Write(int64_t run_id, const WriteBatch& batch) { Write(run_id, std::span(&batch, 1)); }
+
+void ResultStore::Write(int64_t run_id, std::span<const WriteBatch> batches) {
+  if (worker_) {
+    for (const WriteBatch& b : batches) {
+      if (!b.empty()) WriteShared(run_id, b);
+    }
+    return;
+  }
+  bool any = false;
+  for (const WriteBatch& b : batches) any = any || !b.empty();
+  if (!any) return;
   CheckFileStillThere();
   sql::Transaction tx(*db_);
+  for (const WriteBatch& b : batches) WriteRows(run_id, b);
+  tx.Commit();
+}
+
+void ResultStore::WriteRows(int64_t run_id, const WriteBatch& batch) {
   // Discoveries first: a URL found and already fetched within one batch must exist before its result
   // marks it done, or a resumed run would fetch it again.
   for (const FrontierItem& item : batch.discovered) {
@@ -354,7 +368,6 @@ void ResultStore::Write(int64_t run_id, const WriteBatch& batch) {
     insert_link_.Bind(1, run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();
   }
   WriteFragments(*db_, run_id, batch.anchor_pages, batch.fragment_links);
-  tx.Commit();
 }
 
 void ResultStore::WriteSitemaps(int64_t run_id, const WriteBatch& batch) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <unordered_set>
 #include <string>
 #include <utility>
@@ -161,6 +162,10 @@ class ResultStore {
   // Commits `batch` in one transaction. Throws sql::Error, also when the database file was deleted or
   // replaced since it was opened (SQLite would go on writing into the unlinked file).
   void Write(int64_t run_id, const WriteBatch& batch);
+  // Commits `batches` in one transaction, each written as Write() would, in order (a later batch may
+  // re-queue a URL an earlier one marked done). A worker of a shared run commits each batch in its own
+  // fenced transaction instead. Throws as Write().
+  void Write(int64_t run_id, std::span<const WriteBatch> batches);
   int64_t PendingCount(int64_t run_id);
   // Distinct listed URLs in the run's frontier (done or not).
   int64_t ListedCount(int64_t run_id);
@@ -244,6 +249,7 @@ class ResultStore {
   template <typename Op>
   auto Retrying(Op op);
   void Reconnect();
+  void WriteRows(int64_t run_id, const WriteBatch& batch);  // inside the caller's transaction
   void WriteShared(int64_t run_id, const WriteBatch& batch);
   void WriteSharedOnce(int64_t run_id, const WriteBatch& batch);
   Claim ClaimOnce(int64_t run_id, size_t limit);
