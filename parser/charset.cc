@@ -50,15 +50,30 @@ std::string Canonical(const std::string& label) {
   return out;
 }
 
+char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? char(c + ('a' - 'A')) : c; }
+
+// Where `lower` (lower case) occurs in `hay`, ASCII case ignored, from `from`; npos if nowhere.
+size_t IFind(std::string_view hay, std::string_view lower, size_t from) {
+  for (size_t i = from; i + lower.size() <= hay.size(); ++i) {
+    size_t k = 0;
+    while (k < lower.size() && AsciiLower(hay[i + k]) == lower[k]) ++k;
+    if (k == lower.size()) return i;
+  }
+  return std::string_view::npos;
+}
+
 // <meta charset=...> or <meta http-equiv=content-type content="...; charset=..."> in the first 1,024 bytes.
+// Searched in place, '<' by memchr: this runs on every page, and a lower-cased copy of the 1,024 bytes
+// was 2 % of a list crawl's loop thread.
 std::string MetaCharset(std::string_view body) {
-  std::string head = Lower(body.substr(0, 1024));
-  for (size_t at = head.find("<meta"); at != std::string::npos; at = head.find("<meta", at + 5)) {
+  std::string_view head = body.substr(0, 1024);
+  for (size_t at = head.find('<'); at != std::string_view::npos; at = head.find('<', at + 1)) {
+    if (IFind(head.substr(at, 5), "<meta", 0) != 0) continue;
     size_t end = head.find('>', at);
-    std::string tag = head.substr(at, end == std::string::npos ? std::string::npos : end - at);
-    size_t cs = tag.find("charset");
-    if (cs == std::string::npos) continue;
-    std::string label = CharsetParam(tag.substr(cs > 0 ? cs : 0));
+    std::string_view tag = head.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    size_t cs = IFind(tag, "charset", 0);
+    if (cs == std::string_view::npos) continue;
+    std::string label = CharsetParam(tag.substr(cs));
     if (!label.empty()) return label;
   }
   return {};
