@@ -81,6 +81,42 @@ void BM_GumboOnly(benchmark::State& state) {
 }
 BENCHMARK(BM_GumboOnly);
 
+// A page of ../shared/bench/site.py (the list cases' pages) as nginx serves it: "text/html", no charset
+// parameter, a short <head>. The title-only parse is what a list crawl runs inline on the loop per page.
+std::string SitePage() {
+  std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                     "<title>Page 0: parse stone river</title>\n</head>\n<body>\n<h1 id=\"top\">Page 0</h1>\n";
+  while (html.size() < 10 * 1024) html += "<p>Anchor mountain document connection anchor green store archive.</p>\n";
+  return html + "</body></html>";
+}
+
+void BM_TitleSitePage(benchmark::State& state) {
+  std::string page = SitePage();
+  gc::ParseOptions o;
+  o.links = false;
+  for (auto _ : state) {
+    auto info = gc::ParsePage(page, "http://127.0.0.1:18092/d0/page0.html", "text/html", o);
+    benchmark::DoNotOptimize(info);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_TitleSitePage);
+
+// gumbo alone on that page's <head>: the floor under BM_TitleSitePage.
+void BM_GumboSiteHead(benchmark::State& state) {
+  std::string page = SitePage();
+  std::string_view head = std::string_view(page).substr(0, page.find("<body"));
+  GumboOptions gopts = kGumboDefaultOptions;
+  gopts.max_errors = 0;
+  for (auto _ : state) {
+    GumboOutput* out = gumbo_parse_with_options(&gopts, head.data(), head.size());
+    benchmark::DoNotOptimize(out);
+    gumbo_destroy_output(&gopts, out);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_GumboSiteHead);
+
 void BM_Canonicalize(benchmark::State& state) {
   const std::string urls[] = {"HTTP://Example.COM:80/a/./b/../c?q=1#f", "https://example.org/~user/%7e/x",
                               "http://127.0.0.1:18080/d3/page123.html"};
