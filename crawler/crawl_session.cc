@@ -846,9 +846,11 @@ class CrawlSession {
     observer_.Recorded(row.error.has_value());
     if (o_.verbose) observer_.RecordedUrl(row.url, long(row.status.value_or(0)), row.error.value_or(""));
     batch_.results.push_back(std::move(row));
-    // Each commit rewrites the B-tree pages it touched, so rows go in batches: of 250 results (or 20,000
-    // rows with their links), at least every flush_ms (Flusher). 1,000 cost the same CPU but left up to
-    // 50 ms of writing after the last transfer of a 20,000-URL crawl; 250 leave ~20 ms.
+    // Each commit rewrites the B-tree pages it touched, so rows go in batches, at least every flush_ms
+    // (Flusher), and BatchWriter joins those that wait for the storage thread. Results alone go by 250:
+    // 1,000 cost the same CPU but left up to 50 ms of writing after the last transfer of a 20,000-URL
+    // crawl; 250 leave ~20 ms. Results with links (a recursive crawl) go by 20,000 rows: their rows land
+    // all over the links indexes, and fewer commits cut the storage thread's CPU (bench/RESULTS.md, round 5).
     if ((batch_.results.size() >= 250 && batch_.links.empty()) || batch_.size() >= 20'000) SendBatch();
   }
 
