@@ -21,6 +21,9 @@ site="$work/site-$pages-$port"
 [ -f "$site/urls.txt" ] || /usr/bin/python3 "$shared/site.py" --pages "$pages" --size 10240 --port "$port" --out "$site" >/dev/null
 trap '"$shared/serve.sh" stop "$port" >/dev/null 2>&1 || true' EXIT
 "$shared/serve.sh" start "$port" "$site" >/dev/null
+# Warm the page cache: the first crawl after a start otherwise waits on nginx reading its files from disk
+# (greencrawl runs first, and took 11.9 s cold against ~5 s warm; RESULTS.md round 4, "cold page cache").
+find "$site" -type f -exec cat {} + >/dev/null
 start="http://127.0.0.1:$port/index.html"
 echo "| tool | pages | wall s | pages/s | CPU s | cores used |"
 echo "|---|---|---|---|---|---|"
