@@ -16,6 +16,22 @@
 namespace gc {
 namespace {
 
+// The host of a URL libcurl gave back (CURLINFO_EFFECTIVE_URL: "scheme://authority/..." as libcurl
+// wrote it), from a one-entry cache keyed by its scheme and authority, which alone decide the host. The
+// prereq check asks for every transfer, and a crawl's transfers mostly share a host: a libcurl URL parse
+// each was 2 % of the loop thread in bench case (a). One cache per thread: one Fetcher per loop thread.
+std::string EffectiveHost(std::string_view url) {
+  thread_local std::string cached_authority, cached_host;
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return urls::Host(url);
+  std::string_view authority = url.substr(0, url.find_first_of("/?#", scheme_end + 3));
+  if (authority != cached_authority) {
+    cached_host = urls::Host(url);
+    cached_authority = authority;
+  }
+  return cached_host;
+}
+
 // The most memory reserved up front for a body whose length is announced (see Transfer::OnWrite).
 constexpr int64_t kMaxBodyReserve = 8 << 20;
 
@@ -289,7 +305,7 @@ bool Fetcher::Transfer::CredentialsStayHome() noexcept {
   try {
     char* url = nullptr;
     std::string host;
-    if (curl_easy_getinfo(easy.get(), CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) host = urls::Host(url);
+    if (curl_easy_getinfo(easy.get(), CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) host = EffectiveHost(url);
     if (host == options.credential_host) return true;
     refusal = "a redirect to " + host + " would carry the credential headers meant for " + options.credential_host +
               ": not followed";
@@ -305,7 +321,7 @@ bool Fetcher::Transfer::MayUse(bool non_public, const char* ip) noexcept {
     if (options.private_addresses == PrivateAddresses::kListedHosts) {
       char* url = nullptr;
       if (curl_easy_getinfo(easy.get(), CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) {
-        host = urls::Host(url);
+        host = EffectiveHost(url);
       }
       if (!host.empty() && options.listed_hosts && options.listed_hosts->count(host)) return true;
     }
