@@ -177,7 +177,7 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
     out << "],\"blocked_count\":" << r.run.blocked << ",\"blocked\":[";
     links(r.blocked);
     out << "],\"sitemaps\":" << report::SitemapJson(sitemaps)
-        << ",\"history\":" << HistoryJson(storage::ReadBrokenHistory(read, r.run.id, std::nullopt, history_limit))
+        << ",\"history\":" << HistoryJson(storage::ReadBrokenHistory(read, r.run.id, std::nullopt, history_limit, 0, accept))
         << ",\"fragments\":" << FragmentsJson(Fragments(read, r.run.id, all)) << "}\n";
     return kExitOk;
   }
@@ -234,7 +234,7 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   sql::Database read(db, sql::Database::Mode::kReadOnly);
   PrintFragments(Fragments(read, s.id, all), out);
   out << "\n";
-  PrintHistory(storage::ReadBrokenHistory(read, s.id, std::nullopt, history_limit), "--all", out);
+  PrintHistory(storage::ReadBrokenHistory(read, s.id, std::nullopt, history_limit, 0, accept), "--all", out);
   return kExitOk;
 }
 

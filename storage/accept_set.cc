@@ -96,11 +96,13 @@ std::string AcceptSet::Text() const {
 
 bool AcceptSet::IsDefault() const { return Text() == AcceptSet().Text(); }
 
-std::string AcceptSet::BrokenSql() const {
-  std::string accepted = "status = 304";
-  for (size_t i = 0; i < ranges_.size(); ++i) accepted += " OR status BETWEEN ? AND ?";
-  return "((error IS NOT NULL AND error <> 'blocked') OR (error IS NULL AND status IS NOT NULL AND NOT (" + accepted +
-         ")))";
+std::string AcceptSet::BrokenSql(std::string_view table) const {
+  const std::string prefix = table.empty() ? "" : std::string(table) + ".";
+  const std::string status = prefix + "status", error = prefix + "error";
+  std::string accepted = status + " = 304";
+  for (size_t i = 0; i < ranges_.size(); ++i) accepted += " OR " + status + " BETWEEN ? AND ?";
+  return "((" + error + " IS NOT NULL AND " + error + " <> 'blocked') OR (" + error + " IS NULL AND " + status +
+         " IS NOT NULL AND NOT (" + accepted + ")))";
 }
 
 int AcceptSet::BindBroken(sql::Statement& st, int first) const {

@@ -36,8 +36,9 @@ class AcceptSet {
 
   // A boolean SQL expression over the results columns `status` and `error`, with one `?` pair per range:
   // bind them with BindBroken(statement, index of its first `?`), which returns the next index. Runs
-  // unchanged on SQLite and PostgreSQL.
-  std::string BrokenSql() const;
+  // unchanged on SQLite and PostgreSQL. `table`: the results table's alias where a join makes the bare
+  // names ambiguous ("x" reads x.status and x.error).
+  std::string BrokenSql(std::string_view table = {}) const;
   int BindBroken(sql::Statement& st, int first) const;
 
  private:

@@ -9,13 +9,26 @@
 namespace gc::storage {
 namespace {
 
-// Broken as the default accept set says (storage/accept_set.h): an error class other than `blocked`
-// (a bot wall is not the site's breakage), or HTTP >= 400. History judges every run alike, whatever
-// --accept a run had, so that a streak means the same outcome again.
-bool IsBroken(const Outcome& o) {
-  if (o.error) return *o.error != "blocked";
-  return o.status && *o.status >= 400;
-}
+// Broken as `report` judges each run (storage/accept_set.h): by the accept set the run was crawled with,
+// or by one set for every run (report --accept). So a status a run accepted is not broken in its
+// history either, and a streak, "new" and "fixed" agree with each run's own report. Each run's set is
+// read once, when a streak first reaches that run: the runs looked at, not the list's whole history.
+class RunJudge {
+ public:
+  RunJudge(sql::Database& db, const std::optional<AcceptSet>& accept) : db_(db), override_(accept) {}
+  const AcceptSet& For(int64_t run_id) {
+    if (override_) return *override_;
+    auto it = sets_.find(run_id);
+    if (it == sets_.end()) it = sets_.emplace(run_id, RunAcceptSet(db_, run_id)).first;
+    return it->second;
+  }
+  bool Broken(int64_t run_id, const Outcome& o) { return For(run_id).Broken(o.status, o.error); }
+
+ private:
+  sql::Database& db_;
+  std::optional<AcceptSet> override_;
+  std::map<int64_t, AcceptSet> sets_;
+};
 
 // One URL's outcome in one run, through the primary key results(run_id, url); nullopt when the URL is not
 // in that run.
@@ -41,8 +54,9 @@ class OutcomeLookup {
 // one primary-key lookup per run. Either way the work is the streak, not the number of runs.
 class StreakWalk {
  public:
-  StreakWalk(sql::Database& db, bool indexed)
+  StreakWalk(sql::Database& db, bool indexed, RunJudge& judge)
       : indexed_(indexed),
+        judge_(judge),
         earlier_(db.Prepare(indexed ? "SELECT run_id, status, error FROM results WHERE url = ? AND run_id < ? "
                                       "ORDER BY run_id DESC"
                                     : "SELECT status, error FROM results WHERE run_id = ? AND url = ?")) {}
@@ -60,7 +74,7 @@ class StreakWalk {
       int64_t run = earlier_.Int(0);
       if (run > runs[k]) continue;  // not in the history
       if (run < runs[k]) break;     // the URL was not in runs[k]
-      if (!IsBroken({earlier_.OptInt(1), earlier_.OptText(2)})) break;
+      if (!judge_.Broken(run, {earlier_.OptInt(1), earlier_.OptText(2)})) break;
       ++streak;
       ++k;
     }
@@ -72,7 +86,7 @@ class StreakWalk {
   void OutcomeLookupLoop(const std::vector<int64_t>& runs, size_t end, const std::string& url, int64_t& streak) {
     for (size_t k = 1; k < end; ++k) {
       earlier_.Bind(1, runs[k]).Bind(2, url);
-      bool broken = earlier_.Step() && IsBroken({earlier_.OptInt(0), earlier_.OptText(1)});
+      bool broken = earlier_.Step() && judge_.Broken(runs[k], {earlier_.OptInt(0), earlier_.OptText(1)});
       earlier_.Reset();
       if (!broken) return;
       ++streak;
@@ -80,6 +94,7 @@ class StreakWalk {
   }
 
   bool indexed_;
+  RunJudge& judge_;
   sql::Statement earlier_;
 };
 
@@ -115,7 +130,7 @@ std::vector<int64_t> ListHistory(sql::Database& db, int64_t run_id) {
 }
 
 BrokenHistory ReadBrokenHistory(sql::Database& db, int64_t run_id, std::optional<int64_t> compared_with,
-                                int64_t limit, int64_t max_streak) {
+                                int64_t limit, int64_t max_streak, const std::optional<AcceptSet>& accept) {
   BrokenHistory h;
   h.run_id = run_id;
   h.runs = ListHistory(db, run_id);
@@ -127,14 +142,16 @@ BrokenHistory ReadBrokenHistory(sql::Database& db, int64_t run_id, std::optional
   {
     version = SchemaVersion(db);
   }
-  StreakWalk streak_of(db, version >= 3);  // results_by_url came with schema 3
+  RunJudge judge(db, accept);
+  StreakWalk streak_of(db, version >= 3, judge);  // results_by_url came with schema 3
   std::priority_queue<HistoryLink, std::vector<HistoryLink>, LongerFirst> lasting;  // top: the one to drop
 
   // ORDER BY url walks the results(run_id, url) key in order: no sort, whatever the run's size.
-  auto broken = db.Prepare(
-      "SELECT url, status, error FROM results WHERE run_id = ? AND (error IS NOT NULL OR status >= 400) "
-      "ORDER BY url");
+  const AcceptSet& now = judge.For(run_id);
+  auto broken =
+      db.Prepare("SELECT url, status, error FROM results WHERE run_id = ? AND " + now.BrokenSql() + " ORDER BY url");
   broken.Bind(1, run_id);
+  now.BindBroken(broken, 2);
   while (broken.Step()) {
     HistoryLink link{broken.Text(0), {broken.OptInt(1), broken.OptText(2)}, {}, 1};
     ++h.broken;
@@ -144,7 +161,7 @@ BrokenHistory ReadBrokenHistory(sql::Database& db, int64_t run_id, std::optional
     link.streak = streak_of(h.runs, link.url, max_streak < 1 ? h.runs.size() : size_t(max_streak));
     ++h.by_streak[link.streak];
     h.longest = std::max(h.longest, link.streak);
-    if (!before || !IsBroken(*before)) {
+    if (!before || !judge.Broken(*h.compared_with, *before)) {
       ++h.new_broken;
       if (h.new_links.size() < cap) h.new_links.push_back(link);
     }
@@ -160,13 +177,16 @@ BrokenHistory ReadBrokenHistory(sql::Database& db, int64_t run_id, std::optional
   std::reverse(h.lasting.begin(), h.lasting.end());
 
   if (h.compared_with) {
-    // Broken then, present and fine now. A URL no longer in the run is not counted as fixed: it is gone.
+    // Broken then, present and fine now: no error class and not broken by the run's set. A URL no longer
+    // in the run is not counted as fixed (it is gone), nor is one now behind a bot wall (it may not work).
+    const AcceptSet& then = judge.For(*h.compared_with);
     auto fixed = db.Prepare(
         "SELECT y.url, y.status, y.error, x.status, x.error FROM results y "
         "JOIN results x ON x.run_id = ? AND x.url = y.url "
-        "WHERE y.run_id = ? AND (y.error IS NOT NULL OR y.status >= 400) "
-        "AND x.error IS NULL AND (x.status IS NULL OR x.status < 400) ORDER BY y.url");
+        "WHERE y.run_id = ? AND " + then.BrokenSql("y") + " AND x.error IS NULL AND NOT " + now.BrokenSql("x") +
+        " ORDER BY y.url");
     fixed.Bind(1, run_id).Bind(2, *h.compared_with);
+    now.BindBroken(fixed, then.BindBroken(fixed, 3));
     while (fixed.Step()) {
       ++h.fixed;
       if (h.fixed_links.size() < cap) {

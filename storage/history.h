@@ -3,12 +3,14 @@
 // broken. Read-only; one thread.
 //
 // A list's history is its completed runs (same runs.list_file), in id order; the run looked at ends it
-// even when it did not complete. "Broken" is the one definition of storage/inspect.h: an error class or
-// HTTP >= 400. A URL absent from a run (not listed or not discovered then) ends its streak.
+// even when it did not complete. "Broken" is AcceptSet::Broken, as `report` judges a run: each run by
+// its own accept set (RunAcceptSet), or every run by report --accept; a blocked result is never broken.
+// A URL absent from a run (not listed or not discovered then) ends its streak.
 //
 // Cost: one pass over the broken results of the run (and of the run compared with), then one lookup on
 // the primary key results(run_id, url) per earlier run a URL stayed broken in: the sum of the streaks,
-// never runs x URLs. Memory: at most `limit` links per list, whatever the run's size.
+// never runs x URLs; plus one read of runs.options per run a streak reaches. Memory: at most `limit`
+// links per list, whatever the run's size.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/accept_set.h"
 #include "storage/inspect.h"
 #include "storage/sql.h"
 
@@ -53,8 +56,9 @@ std::vector<int64_t> ListHistory(sql::Database& db, int64_t run_id);
 // passes A); nullopt: the previous run of the list's history. limit: links kept per list (-1: all).
 // max_streak > 0: streaks are followed back at most that many runs (longer ones count as max_streak), for
 // --fail-on broken-for>N, which needs N + 1 at most: a site down for a month then costs N + 1 lookups per
-// URL, not 30.
+// URL, not 30. accept: judge every run by this set (report --accept); nullopt: each run by its own.
 BrokenHistory ReadBrokenHistory(sql::Database& db, int64_t run_id, std::optional<int64_t> compared_with,
-                                int64_t limit, int64_t max_streak = 0);
+                                int64_t limit, int64_t max_streak = 0,
+                                const std::optional<AcceptSet>& accept = std::nullopt);
 
 }  // namespace gc::storage

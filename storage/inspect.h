@@ -167,6 +167,7 @@ class Inspector {
   // The URLs with at least one change: what `changed` and --fail-on changed>N count.
   int64_t ChangedUrls(int64_t a, int64_t b, double size_threshold_pct);
   // The run's sitemaps against its crawl (storage/sitemap_report.h); `limit` rows per list (0: all).
+  // Broken by AcceptFor(run_id), as the rest of the report.
   SitemapFindings Sitemaps(int64_t run_id, size_t limit);
 
  private:

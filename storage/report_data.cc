@@ -285,8 +285,12 @@ ReportData LoadReportData(const std::string& db_path, std::optional<int64_t> run
   r.largest = Top(db, run_id, "size", limits.top);
   ReadBroken(db, run_id, judged, limits, r);
   ReadRedirects(db, run_id, limits, r);
-  r.sitemaps = Inspector(db_path).Sitemaps(run_id, limits.broken);
-  r.history = ReadBrokenHistory(db, run_id, std::nullopt, int64_t(limits.broken));
+  {
+    Inspector in(db_path);
+    in.OverrideAccept(accept);  // the sitemap's broken URLs judged as the headline's
+    r.sitemaps = in.Sitemaps(run_id, limits.broken);
+  }
+  r.history = ReadBrokenHistory(db, run_id, std::nullopt, int64_t(limits.broken), 0, accept);
   if (r.headline.previous_run) {
     // The same comparison as `greencrawl diff` and the crawl's "changed" count (10% size threshold).
     Inspector in(db_path);

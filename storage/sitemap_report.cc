@@ -25,14 +25,24 @@ SitemapFindings Inspector::Sitemaps(int64_t run_id, size_t limit) {
     }
   }
   f.urls = count("SELECT count(*) FROM sitemap_urls WHERE run_id = ?");
-  // Broken as everywhere in `report`: an error class, or HTTP >= 400.
+  // Broken as everywhere in `report`: by the run's accept set or report --accept (AcceptFor), so a blocked
+  // result or an accepted status is not broken here either. BrokenSql names `status` and `error`
+  // unqualified: sitemap_urls has neither column, so they are the result's.
+  const AcceptSet accept = AcceptFor(run_id);
   const std::string broken_from =
       " FROM sitemap_urls s JOIN results r ON r.run_id = s.run_id AND r.url = s.url "
-      "WHERE s.run_id = ? AND (r.error IS NOT NULL OR r.status >= 400)";
-  f.broken_count = count("SELECT count(*)" + broken_from);
+      "WHERE s.run_id = ? AND " + accept.BrokenSql();
+  {
+    auto st = db_.Prepare("SELECT count(*)" + broken_from);
+    st.Bind(1, run_id);
+    accept.BindBroken(st, 2);
+    st.Step();
+    f.broken_count = st.Int(0);
+  }
   {
     auto st = db_.Prepare("SELECT s.url, s.sitemap, r.status, r.error" + broken_from + " ORDER BY s.url LIMIT ?");
-    st.Bind(1, run_id).Bind(2, cap);
+    st.Bind(1, run_id);
+    st.Bind(accept.BindBroken(st, 2), cap);
     while (st.Step()) {
       SitemapUrl u{st.Text(0), st.Text(1), {st.OptInt(2), st.OptText(3)}, ""};
       u.outcome = OutcomeText(u.typed);

@@ -33,7 +33,7 @@ struct SitemapFindings {
   int64_t files = 0;          // sitemap files read (indexes and their children included)
   std::vector<SitemapFile> file_list;  // at most `limit`, by URL
   int64_t urls = 0;           // distinct URLs the sitemaps listed
-  int64_t broken_count = 0;   // listed, fetched, and broken (an error or HTTP >= 400)
+  int64_t broken_count = 0;   // listed, fetched, and broken (AcceptSet::Broken, as `report` judges the run)
   std::vector<SitemapUrl> broken;
   // Orphans need the links table: only a run that followed links (--depth > 0) has one.
   bool links_known = false;

@@ -139,6 +139,65 @@ TEST_CASE("report and diff tell new breakage, fixed links and links broken for N
   CHECK(Has(after.out, "\"new_broken\":0,\"fixed\":0,\"longest\":5"));
 }
 
+TEST_CASE("history judges each run by its own accept set (or report --accept), and a blocked result is never broken") {
+  TestServer s;
+  s.Handle("/ok", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>ok</title>"); });
+  s.Handle("/gone", [](const HttpRequest&, Conn& c) { c.Respond(404, "<title>Not Found</title>"); });
+  s.Handle("/forbidden", [](const HttpRequest&, Conn& c) { c.Respond(403, "<title>403 Forbidden</title>"); });
+  s.Handle("/cf", [](const HttpRequest&, Conn& c) {
+    c.Respond(403, "<title>x</title>", "text/html", {{"cf-mitigated", "challenge"}});  // a bot wall: blocked
+  });
+  TempDir dir;
+  std::string db = dir / "a.db", list = dir / "list.txt";
+  WriteFile(list, s.Url("/ok") + "\n" + s.Url("/gone") + "\n" + s.Url("/forbidden") + "\n" + s.Url("/cf") + "\n");
+  auto crawl = [&](std::vector<std::string> extra, const std::string& tag) {
+    std::vector<std::string> args = {GREENCRAWL_BIN, "crawl", "--quiet", "--retries", "0", "--db", db};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(list);
+    return Run(args, tag);
+  };
+  auto history = [&](std::vector<std::string> extra, const std::string& tag) {
+    std::vector<std::string> args = {GREENCRAWL_BIN, "report", "--db", db, "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = Run(args, tag);
+    size_t at = r.out.find("\"history\":");
+    return at == std::string::npos ? r.out + r.err : r.out.substr(at);
+  };
+  const std::vector<std::string> accept_403 = {"--accept", "200-399,403"};
+
+  // Runs 1 and 2 accept 403: only /gone is broken, twice in a row, so nothing is new.
+  REQUIRE(crawl(accept_403, "a1").exit_code == 0);
+  auto second = crawl({"--accept", "200-399,403", "--fail-on", "new-broken>0"}, "a2");
+  CHECK(second.exit_code == 0);
+  CHECK(second.err == "");
+  std::string h2 = history({}, "a2-report");
+  CHECK(Has(h2, "\"runs\":[2,1],\"broken\":1,\"new_broken\":0,\"fixed\":0,\"longest\":2,\"by_streak\":{\"2\":1}"));
+
+  // Run 3 takes the default set: /forbidden is broken now and was not in run 2, by run 2's own set.
+  auto third = crawl({"--fail-on", "new-broken>0"}, "a3");
+  CHECK(third.exit_code == 5);
+  CHECK(Has(third.err, "--fail-on new-broken>0: new-broken is 1"));
+  std::string h3 = history({}, "a3-report");
+  CHECK(Has(h3, "\"broken\":2,\"new_broken\":1,\"fixed\":0,\"longest\":3,\"by_streak\":{\"1\":1,\"3\":1}"));
+  CHECK(Has(h3, "\"new\":[{\"url\":\"" + s.Url("/forbidden") +
+                    "\",\"status\":403,\"error\":null,\"before\":{\"status\":403,\"error\":null},\"streak\":1}]"));
+  // report --accept judges every run of the history by that one set, as it judges the headline.
+  std::string h3_accepting = history(accept_403, "a3-report-accept");
+  CHECK(Has(h3_accepting, "\"broken\":1,\"new_broken\":0,\"fixed\":0,\"longest\":3,\"by_streak\":{\"3\":1}"));
+  auto page = Run({GREENCRAWL_BIN, "report", "--db", db, "--accept", "200-399,403", "--html", "-o", "-"}, "a3-html");
+  CHECK(Has(page.out, "data-history=\"new_broken\" data-count=\"0\""));
+
+  // Run 4 accepts 403 again: /forbidden, broken in run 3 by run 3's set, is fixed.
+  REQUIRE(crawl(accept_403, "a4").exit_code == 0);
+  std::string h4 = history({}, "a4-report");
+  CHECK(Has(h4, "\"broken\":1,\"new_broken\":0,\"fixed\":1,\"longest\":4,\"by_streak\":{\"4\":1}"));
+  CHECK(Has(h4, "\"fixed_links\":[{\"url\":\"" + s.Url("/forbidden") +
+                    "\",\"status\":403,\"error\":null,\"before\":{\"status\":403,\"error\":null},\"streak\":0}]"));
+  // diff has no --accept: each run is judged by its own set there too.
+  auto diff = Run({GREENCRAWL_BIN, "diff", "--db", db, "--json"}, "a4-diff");
+  CHECK(Has(diff.out, "\"broken\":1,\"new_broken\":0,\"fixed\":1,\"longest\":4"));
+}
+
 TEST_CASE("a first run has no history: all its breakage is new") {
   FlakySite site;
   TempDir dir;

@@ -251,6 +251,45 @@ TEST_CASE("report: in the sitemap but broken, and orphans both ways") {
   CHECK(none_json.out.find("\"sitemaps\":null,") != std::string::npos);
 }
 
+TEST_CASE("report: the sitemap's broken URLs are judged by the run's accept set, and blocked ones are not broken") {
+  TestServer a{"127.0.0.1"};
+  std::string A = a.Url("");
+  a.Handle("/sitemap.xml", Static(UrlSet({{A + "/ok.html", ""}, {A + "/forbidden.html", ""}, {A + "/cf.html", ""},
+                                          {A + "/gone.html", ""}}),
+                                  "application/xml"));
+  a.Handle("/ok.html", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>ok</title>"); });
+  a.Handle("/forbidden.html", [](const HttpRequest&, Conn& c) { c.Respond(403, "<title>403 Forbidden</title>"); });
+  a.Handle("/cf.html", [](const HttpRequest&, Conn& c) {
+    c.Respond(403, "<title>x</title>", "text/html", {{"cf-mitigated", "challenge"}});  // a bot wall: blocked
+  });
+  a.Handle("/*", [](const HttpRequest&, Conn& c) { c.Respond(404, "<title>Not Found</title>"); });
+  TempDir dir;
+  WriteFile(dir / "seed.txt", "# the sitemap's URLs only\n");
+  std::string db = dir / "accept.db";
+  auto crawl = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--accept", "200-399,403", "--sitemap",
+                    A + "/sitemap.xml", dir / "seed.txt"},
+                   "sitemap-accept");
+  REQUIRE(crawl.exit_code == 0);
+  REQUIRE(Text(db, "SELECT error FROM results WHERE url = '" + A + "/cf.html'") == "blocked");
+  // The run accepts 403 and a bot wall is never broken: only the 404 is, in the sitemap section as in
+  // the report's own count.
+  auto json = Run({GREENCRAWL_BIN, "report", "--db", db, "--json"}, "sitemap-accept-json");
+  REQUIRE(json.exit_code == 0);
+  CHECK(json.out.find("\"urls\":4,\"broken_count\":1,\"broken\":[{\"url\":\"" + A + "/gone.html\",\"sitemap\":\"" + A +
+                      "/sitemap.xml\",\"status\":404,\"error\":null}]") != std::string::npos);
+  auto text = Run({GREENCRAWL_BIN, "report", "--db", db}, "sitemap-accept-text");
+  CHECK(text.out.find("In the sitemap but broken (1):\n  404  " + A + "/gone.html") != std::string::npos);
+  auto html = Run({GREENCRAWL_BIN, "report", "--db", db, "--html", "-o", "-"}, "sitemap-accept-html");
+  CHECK(html.out.find("In the sitemap but broken <span class=\"muted\">1</span>") != std::string::npos);
+  // report --accept judges the sitemap as it judges the rest: the 403 is broken again, the wall still not.
+  auto strict = Run({GREENCRAWL_BIN, "report", "--db", db, "--accept", "100-399"}, "sitemap-accept-override");
+  CHECK(strict.out.find("In the sitemap but broken (2):\n  403  " + A + "/forbidden.html") != std::string::npos);
+  CHECK(strict.out.find("  404  " + A + "/gone.html") != std::string::npos);
+  auto strict_html =
+      Run({GREENCRAWL_BIN, "report", "--db", db, "--accept", "100-399", "--html", "-o", "-"}, "sitemap-accept-override-html");
+  CHECK(strict_html.out.find("In the sitemap but broken <span class=\"muted\">2</span>") != std::string::npos);
+}
+
 TEST_CASE("a sitemap over 50,000 URLs is cut at 50,000, marked truncated") {
   Site site(false);
   std::vector<std::pair<std::string, std::string>> many;
