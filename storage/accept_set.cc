@@ -8,6 +8,15 @@ namespace {
 
 constexpr int64_t kLowest = 100, kHighest = 999;  // HTTP status codes are three digits (RFC 9110 15)
 
+// 'text', for messages. Appends, not `"'" + std::string(...)`: g++ 12 -O3 warns -Wrestrict on that
+// (GCC bug 105651, docs/hacking.md).
+std::string Quoted(std::string_view text) {
+  std::string q = "'";
+  q += text;
+  q += '\'';
+  return q;
+}
+
 // "429" -> 429; nullopt unless all digits.
 std::optional<int64_t> Code(std::string_view s) {
   int64_t v = 0;
@@ -50,11 +59,11 @@ std::optional<AcceptSet> AcceptSet::Parse(std::string_view text, std::string* wh
     }
     auto lo = Code(Trim(lo_text)), hi = Code(Trim(hi_text));
     if (!lo || !hi) {
-      *why = "'" + std::string(part) + "' is not a status code or range (e.g. 200-299,429)";
+      *why = Quoted(part) + " is not a status code or range (e.g. 200-299,429)";
       return std::nullopt;
     }
     if (*lo < kLowest || *hi > kHighest || *lo > *hi) {
-      *why = "'" + std::string(part) + "': status codes run from 100 to 999, low to high";
+      *why = Quoted(part) + ": status codes run from 100 to 999, low to high";
       return std::nullopt;
     }
     set.ranges_.emplace_back(*lo, *hi);
@@ -88,8 +97,12 @@ bool AcceptSet::Broken(std::optional<int64_t> status, const std::optional<std::s
 std::string AcceptSet::Text() const {
   std::string s;
   for (const auto& [lo, hi] : ranges_) {
-    s += (s.empty() ? "" : ",") + std::to_string(lo);
-    if (hi != lo) s += "-" + std::to_string(hi);
+    if (!s.empty()) s += ',';
+    s += std::to_string(lo);
+    if (hi != lo) {
+      s += '-';
+      s += std::to_string(hi);
+    }
   }
   return s;
 }
@@ -97,12 +110,29 @@ std::string AcceptSet::Text() const {
 bool AcceptSet::IsDefault() const { return Text() == AcceptSet().Text(); }
 
 std::string AcceptSet::BrokenSql(std::string_view table) const {
-  const std::string prefix = table.empty() ? "" : std::string(table) + ".";
+  // Appends, not `"..." + std::string`: g++ 12 -O3 warns -Wrestrict on those (docs/hacking.md).
+  std::string prefix(table);
+  if (!prefix.empty()) prefix += '.';
   const std::string status = prefix + "status", error = prefix + "error";
-  std::string accepted = status + " = 304";
-  for (size_t i = 0; i < ranges_.size(); ++i) accepted += " OR " + status + " BETWEEN ? AND ?";
-  return "((" + error + " IS NOT NULL AND " + error + " <> 'blocked') OR (" + error + " IS NULL AND " + status +
-         " IS NOT NULL AND NOT (" + accepted + ")))";
+  std::string accepted = status;
+  accepted += " = 304";
+  for (size_t i = 0; i < ranges_.size(); ++i) {
+    accepted += " OR ";
+    accepted += status;
+    accepted += " BETWEEN ? AND ?";
+  }
+  std::string sql = "((";
+  sql += error;
+  sql += " IS NOT NULL AND ";
+  sql += error;
+  sql += " <> 'blocked') OR (";
+  sql += error;
+  sql += " IS NULL AND ";
+  sql += status;
+  sql += " IS NOT NULL AND NOT (";
+  sql += accepted;
+  sql += ")))";
+  return sql;
 }
 
 int AcceptSet::BindBroken(sql::Statement& st, int first) const {
