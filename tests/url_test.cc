@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "urls/scope.h"
 #include "urls/url.h"
 #include "urls/url_list.h"
 
@@ -148,6 +149,33 @@ TEST_CASE("CanonicalHost and CanonicalOrigin equal Host and Origin on canonical 
     CHECK_MESSAGE(gc::urls::CanonicalOrigin(c.url) == gc::urls::Origin(c.url), c.url);
   }
   CHECK(n > 100);
+}
+
+TEST_CASE("Scope::AllowsUnder on canonical URLs agrees with Key, libcurl's parse, for host and domain scopes") {
+  // AllowsUnder reads a canonical URL's origin and host as substrings; Key(root) parses any URL.
+  auto rows = ReadTable(GC_TEST_DATA_DIR "/url_resolution.tsv");
+  std::vector<std::string> urls;
+  for (auto& r : rows) {
+    if (auto url = Resolve(Unescape(r[1]), Unescape(r[0]))) urls.push_back(*url);
+  }
+  for (const char* u : {"http://user:pw@Example.com:8080/x", "http://[::1]:8080/", "https://xn--bcher-kva.example/",
+                        "https://a.example.co.uk/", "https://b.example.co.uk:8443/y", "http://example.com:80/"}) {
+    urls.push_back(gc::urls::Canonicalize(u).url);
+  }
+  REQUIRE(urls.size() > 100);
+  int crossed = 0;
+  for (auto kind : {gc::urls::ScopeKind::kHost, gc::urls::ScopeKind::kDomain}) {
+    gc::urls::Scope scope(kind, {}, {});
+    for (size_t i = 0; i < urls.size(); ++i) {
+      const std::string& root = urls[(i * 7 + 3) % urls.size()];  // another URL of the corpus as the root
+      std::string key = scope.Key(root);
+      bool expected = scope.Key(urls[i]) == key;
+      CHECK_MESSAGE(scope.AllowsUnder(key, urls[i]) == expected, root << " -> " << urls[i]);
+      CHECK_MESSAGE(scope.AllowsUnder(scope.Key(urls[i]), urls[i]), urls[i]);
+      crossed += !expected;
+    }
+  }
+  CHECK(crossed > 10);  // the corpus has URLs on other hosts too: both answers were exercised
 }
 
 TEST_CASE("origin and host are the politeness keys") {

@@ -27,6 +27,8 @@ class Scope {
   Scope(ScopeKind kind, const std::vector<std::string>& include, const std::vector<std::string>& exclude);
   bool Allows(const std::string& root, const std::string& url) const { return AllowsUnder(Key(root), url); }
   // The same in two steps, for the many links of one page: Key(root) once, then AllowsUnder per link.
+  // Key takes any absolute URL; AllowsUnder's `url` must be canonical (urls::Canonicalize, Resolve), as
+  // links and sitemap entries are: it reads the origin and host as substrings.
   std::string Key(const std::string& root_or_url) const;
   bool AllowsUnder(const std::string& root_key, const std::string& url) const;
 
