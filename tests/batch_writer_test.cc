@@ -64,7 +64,7 @@ TEST_CASE("BatchWriter: batches sent while the storage thread is busy go in one 
   int64_t run = Pending(store, 40);
   Hub hub;
   int64_t ok_seen_by_later_job = -1, pending_after_all = -1;
-  size_t backlog_while_busy = 0, waiting_while_busy = 0, backlog_idle_send = 0;
+  size_t backlog_while_busy = 0, waiting_while_busy = 0, backlog_after_send = 0;
   {
     SerialThread thread(hub);
     BatchWriter writer(thread, store, run);
@@ -81,10 +81,15 @@ TEST_CASE("BatchWriter: batches sent while the storage thread is busy go in one 
       auto later = thread.Call([&] { return store.Counts(run).ok; });
       release.set_value();
       ok_seen_by_later_job = co_await later;
-      // The storage thread is idle again: the next batch gets a job of its own at once.
+      // The earlier job took its batches: the next batch gets a job of its own (held behind a second
+      // blocker, so that the count cannot race the thread taking it).
+      std::promise<void> release2;
+      std::shared_future<void> released2 = release2.get_future().share();
+      thread.Post([released2] { released2.wait(); });
       writer.Send(Results(31, 40));
-      backlog_idle_send = thread.backlog();
+      backlog_after_send = thread.backlog();  // the blocker and a new write job
       auto all = thread.Call([&] { return store.PendingCount(run); });
+      release2.set_value();
       pending_after_all = co_await all;
     });
     hub.Run();
@@ -97,7 +102,7 @@ TEST_CASE("BatchWriter: batches sent while the storage thread is busy go in one 
   CHECK(backlog_while_busy == 2);
   CHECK(waiting_while_busy == 30);
   CHECK(ok_seen_by_later_job == 30);
-  CHECK(backlog_idle_send == 1);
+  CHECK(backlog_after_send == 2);
   CHECK(pending_after_all == 0);
   CHECK(store.Counts(run).ok == 40);
   CHECK(hub.Close() == 0);
