@@ -1,7 +1,6 @@
 #include "crawler/crawl_session.h"
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +23,7 @@
 #include "greenlet/spawn.h"
 #include "crawler/frontier.h"
 #include "crawler/page_links.h"
+#include "crawler/retry.h"
 #include "crawler/sitemap_feed.h"
 #include "crawler/sitemap_reader.h"
 #include "greenlet/signals.h"
@@ -501,8 +501,9 @@ class CrawlSession : private SitemapFeed::Session {
         // the URL stays pending and --resume fetches it again.
         co_return;
       }
-      if (auto retry = blocked.empty() ? RetryAfter(item, r) : std::nullopt) {
-        // A transient failure: try again later; nothing is recorded yet.
+      if (auto retry = blocked.empty() && !stopping_ ? PlanRetry(r, item.attempts, o_.retries, o_.retry_delay_ms)
+                                                     : std::nullopt) {
+        // A transient failure (crawler/retry.h): try again later; nothing is recorded yet.
         storage::FrontierItem again = item;
         ++again.attempts;
         frontier_.Retry(std::move(again), host, Clock::now() + retry->wait, retry->slow_host);
@@ -575,32 +576,6 @@ class CrawlSession : private SitemapFeed::Session {
       return p;
     });
     co_return co_await work;
-  }
-
-  struct RetryPlan {
-    std::chrono::milliseconds wait;
-    bool slow_host;
-  };
-  // When to retry `r`, or nullopt when it is final. Transient: a timeout before any of the body arrived
-  // (a transfer that was making progress when the total timeout hit would only time out again), a reset
-  // or empty answer, 429 and 503 (honouring Retry-After in seconds, up to kMaxRetryAfter; a 429 asking
-  // for more is blocked, never retried). Only 429, 503 and Retry-After slow the whole host down: the
-  // server asked; a broken connection says nothing about the host's other URLs.
-  static bool Transient(const Response& r) {
-    return (r.error == error_class::kTimeout && r.size == 0) || r.error == error_class::kReset ||
-           r.error == error_class::kEmptyResponse || (r.ok() && (r.status == 429 || r.status == 503));
-  }
-
-  std::optional<RetryPlan> RetryAfter(const storage::FrontierItem& item, const Response& r) const {
-    if (item.attempts > o_.retries || stopping_ || !Transient(r)) return std::nullopt;
-    bool server_asked = r.ok() && (r.status == 429 || r.status == 503);
-    auto wait = std::chrono::milliseconds(int64_t(o_.retry_delay_ms) << std::min(item.attempts - 1, 10));
-    if (!r.retry_after.empty() && r.retry_after.size() < 10 &&
-        std::all_of(r.retry_after.begin(), r.retry_after.end(), ::isdigit)) {
-      auto asked = std::chrono::seconds(std::min<long long>(std::stoll(r.retry_after), kMaxRetryAfter.count()));
-      wait = std::max<std::chrono::milliseconds>(wait, asked);
-    }
-    return RetryPlan{wait, server_asked};
   }
 
   static storage::ResultRow ErrorRow(const storage::FrontierItem& item, const char* error, std::string message) {
