@@ -1,9 +1,7 @@
 #include "crawler/crawl_session.h"
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
-#include <deque>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -25,7 +23,9 @@
 #include "greenlet/spawn.h"
 #include "crawler/frontier.h"
 #include "crawler/page_links.h"
-#include "crawler/sitemap_links.h"
+#include "crawler/retry.h"
+#include "crawler/sitemap_feed.h"
+#include "crawler/sitemap_reader.h"
 #include "greenlet/signals.h"
 #include "greenlet/sync.h"
 #include "greenlet/thread_pool.h"
@@ -90,7 +90,7 @@ struct ParsedPage {
   PageLinks links;
 };
 
-class CrawlSession {
+class CrawlSession : private SitemapFeed::Session {
  public:
   CrawlSession(const CrawlOptions& o, storage::ResultStore& store, int64_t run_id, bool conditional, CrawlObserver& observer,
                std::ostream& err, ListFeed* feed)
@@ -248,7 +248,7 @@ class CrawlSession {
         if (auto c = urls::Canonicalize(url); c.ok()) listed_hosts_->emplace(urls::CanonicalHost(c.url));
       }
     }
-    if (o_.depth > 0 || SitemapsOn()) {
+    if (o_.depth > 0 || SitemapFeed::Wanted(o_)) {
       // What the run already knows (a resumed run, or the listed URLs): found again, it adds nothing.
       // Named awaitables throughout: g++ 12 mis-destroys a temporary one that owns state (docs/hacking.md).
       auto read = storage_->Call([this] {
@@ -261,9 +261,11 @@ class CrawlSession {
       auto seeds = co_await read;
       for (auto [hash, depth, done] : seeds) frontier_.Seed(hash, depth, done);
     }
-    if (SitemapsOn()) {
+    if (SitemapFeed::Wanted(o_)) {
       // After the seeding: a listed URL (or, resumed, a known one) that a sitemap names again adds nothing.
       sitemaps_reading_ = true;
+      SitemapFeed::Session& session = *this;
+      sitemap_feed_.emplace(o_, scope_, *fetcher_, session);
       sitemap_reader_ = Spawn(&CrawlSession::ReadSitemaps, this);
     }
     if (feed_) {
@@ -499,8 +501,9 @@ class CrawlSession {
         // the URL stays pending and --resume fetches it again.
         co_return;
       }
-      if (auto retry = blocked.empty() ? RetryAfter(item, r) : std::nullopt) {
-        // A transient failure: try again later; nothing is recorded yet.
+      if (auto retry = blocked.empty() && !stopping_ ? PlanRetry(r, item.attempts, o_.retries, o_.retry_delay_ms)
+                                                     : std::nullopt) {
+        // A transient failure (crawler/retry.h): try again later; nothing is recorded yet.
         storage::FrontierItem again = item;
         ++again.attempts;
         frontier_.Retry(std::move(again), host, Clock::now() + retry->wait, retry->slow_host);
@@ -573,32 +576,6 @@ class CrawlSession {
       return p;
     });
     co_return co_await work;
-  }
-
-  struct RetryPlan {
-    std::chrono::milliseconds wait;
-    bool slow_host;
-  };
-  // When to retry `r`, or nullopt when it is final. Transient: a timeout before any of the body arrived
-  // (a transfer that was making progress when the total timeout hit would only time out again), a reset
-  // or empty answer, 429 and 503 (honouring Retry-After in seconds, up to kMaxRetryAfter; a 429 asking
-  // for more is blocked, never retried). Only 429, 503 and Retry-After slow the whole host down: the
-  // server asked; a broken connection says nothing about the host's other URLs.
-  static bool Transient(const Response& r) {
-    return (r.error == error_class::kTimeout && r.size == 0) || r.error == error_class::kReset ||
-           r.error == error_class::kEmptyResponse || (r.ok() && (r.status == 429 || r.status == 503));
-  }
-
-  std::optional<RetryPlan> RetryAfter(const storage::FrontierItem& item, const Response& r) const {
-    if (item.attempts > o_.retries || stopping_ || !Transient(r)) return std::nullopt;
-    bool server_asked = r.ok() && (r.status == 429 || r.status == 503);
-    auto wait = std::chrono::milliseconds(int64_t(o_.retry_delay_ms) << std::min(item.attempts - 1, 10));
-    if (!r.retry_after.empty() && r.retry_after.size() < 10 &&
-        std::all_of(r.retry_after.begin(), r.retry_after.end(), ::isdigit)) {
-      auto asked = std::chrono::seconds(std::min<long long>(std::stoll(r.retry_after), kMaxRetryAfter.count()));
-      wait = std::max<std::chrono::milliseconds>(wait, asked);
-    }
-    return RetryPlan{wait, server_asked};
   }
 
   static storage::ResultRow ErrorRow(const storage::FrontierItem& item, const char* error, std::string message) {
@@ -685,26 +662,7 @@ class CrawlSession {
     co_return &entry.rules;
   }
 
-  bool SitemapsOn() const { return o_.sitemaps || !o_.sitemap.empty(); }
-
-  // Sitemap files a session reads in all; index nesting followed (the protocol allows none: an index
-  // lists urlsets; one level more is tolerated, as sites do it); listed origins whose sitemaps are read.
-  static constexpr size_t kMaxSitemapFiles = 1000;
-  static constexpr int kMaxSitemapNesting = 2;
-  static constexpr size_t kMaxSitemapOrigins = 1000;
-  // The fetch cap for one sitemap, as received (compressed or not): the protocol's 50 MB per file.
-  // Not --max-size: that is for pages. SitemapReader caps what it inflates at 50 MB too.
-  static constexpr int64_t kSitemapFetchBytes = 50'000'000;
-
-  struct SitemapJob {
-    std::string url;   // canonical
-    std::string root;  // the scope root of its URLs: the listed URL of the origin, or the --sitemap URL
-    int nesting = 0;   // sitemap indexes above it
-  };
-
-  // Reads the --sitemap files, then each listed origin's (robots.txt Sitemap: lines, else
-  // /sitemap.xml), one file at a time, queueing their URLs as it goes. One file's body is in memory at
-  // once, and its URLs reach the frontier a batch at a time (the frontier spills to its table).
+  // The sitemap feed's greenlet: until it ends (or is killed) the crawl may get more URLs.
   Task<void> ReadSitemaps() {
     struct Done {
       CrawlSession* s;
@@ -713,124 +671,61 @@ class CrawlSession {
         s->changed_.Set();
       }
     } done{this};
-    std::unordered_set<std::string> seen;  // sitemap files queued (bounded by kMaxSitemapFiles)
-    std::deque<SitemapJob> jobs;
-    auto queue = [&](const std::string& url, const std::string& root, int nesting) {
-      auto c = urls::Canonicalize(url);
-      if (!c.ok() || seen.size() >= kMaxSitemapFiles || !seen.insert(c.url).second) return;
-      jobs.push_back({c.url, root, nesting});
-    };
-    for (const std::string& url : o_.sitemap) {
-      if (auto c = urls::Canonicalize(url); c.ok()) queue(c.url, c.url, 0);
-    }
-    std::vector<std::pair<std::string, std::string>> origins;  // origin, a listed URL there (the root)
-    if (o_.sitemaps) {
-      auto read = storage_->Call([this] {
-        std::vector<std::pair<std::string, std::string>> out;
-        std::unordered_set<std::string> have;
-        store_.ForEachListedUrl(run_id_, [&](std::string_view url) {
-          std::string origin = urls::Origin(url);
-          if (out.size() < kMaxSitemapOrigins && have.insert(origin).second) out.emplace_back(origin, url);
-        });
-        return out;
-      });
-      origins = co_await read;
-    }
-    size_t next_origin = 0;
-    while (!stopping_) {
-      if (jobs.empty()) {
-        if (next_origin >= origins.size()) break;
-        auto [origin, root] = origins[next_origin++];
-        std::vector<std::string> named;
-        if (!o_.ignore_robots) {
-          co_await RobotsFor(origin);
-          named = robots_[origin].sitemaps;
-        }
-        if (named.empty()) named.push_back(origin + "/sitemap.xml");
-        for (const std::string& url : named) queue(url, root, 0);
-        continue;
-      }
-      SitemapJob job = std::move(jobs.front());
-      jobs.pop_front();
-      std::vector<std::string> children;
-      co_await ReadSitemapFile(job, &children);
-      for (const std::string& url : children) queue(url, job.root, job.nesting + 1);
-    }
+    co_await sitemap_feed_->Run();
   }
 
-  // Fetches one sitemap and parses it on the pool, a batch at a time: its URLs go to the frontier (in
-  // scope) and to sitemap_urls (all), an index's children to `children` (at most kMaxSitemapFiles).
-  Task<void> ReadSitemapFile(SitemapJob job, std::vector<std::string>* children) {
-    storage::SitemapFileRow file;
-    file.url = job.url;
-    try {
-      FetchOptions fo = fetch_;
-      AddCredentials(urls::Origin(job.url), job.url, fo);
-      fo.max_body_bytes = kSitemapFetchBytes;
-      fo.max_redirects = 5;
-      Response r = co_await fetcher_->Get(job.url, fo);
-      if (r.status > 0) file.status = r.status;
-      bool cut = r.error == error_class::kTooLarge && r.status >= 200 && r.status < 300;
-      if ((!r.ok() && !cut) || r.status < 200 || r.status >= 300) {
-        if (!r.ok()) file.error = r.error;
-        batch_.sitemaps.push_back(std::move(file));
-        co_return;
+  // SitemapFeed::Session: the sitemap feed's one door into the session.
+  bool stopping() const override { return stopping_; }
+
+  Task<std::vector<ListedOrigin>> ListedOrigins(size_t max) override {
+    auto read = storage_->Call([this, max] {
+      std::vector<ListedOrigin> out;
+      std::unordered_set<std::string> have;
+      store_.ForEachListedUrl(run_id_, [&](std::string_view url) {
+        std::string origin = urls::Origin(url);
+        if (out.size() < max && have.insert(origin).second) out.push_back({origin, std::string(url)});
+      });
+      return out;
+    });
+    co_return co_await read;
+  }
+
+  Task<std::vector<std::string>> SitemapsInRobots(std::string origin) override {
+    co_await RobotsFor(origin);
+    co_return robots_[origin].sitemaps;
+  }
+
+  FetchOptions FetchOptionsFor(const std::string& url) const override {
+    FetchOptions fo = fetch_;
+    AddCredentials(urls::Origin(url), url, fo);
+    return fo;
+  }
+
+  int64_t AddSitemapUrls(std::vector<Candidate> in_scope, std::vector<storage::SitemapUrlRow> rows) override {
+    int64_t added = 0;
+    for (Candidate& c : in_scope) {
+      if (auto row = frontier_.Add(std::move(c))) {
+        if (row->seq > 0) ++added;
+        batch_.discovered.push_back(std::move(*row));
       }
-      std::string base = r.final_url.empty() ? job.url : r.final_url;
-      auto reader = std::make_shared<SitemapReader>(std::move(r.body));
-      auto key = std::make_shared<std::string>(scope_->Key(job.root));
-      int64_t added = 0;
-      while (!stopping_) {
-        // Parse, canonical form, scope and hash on the pool (sitemap_links.h), as for a page's links.
-        auto work = RunInPool([reader, scope = scope_, key] {
-          return NextSitemapLinks(*reader, 1000, *scope, *key);
-        });
-        SitemapLinks batch = co_await work;
-        file.skipped += batch.invalid;
-        for (SitemapLink& e : batch.links) {
-          if (batch.index) {
-            if (job.nesting + 1 > kMaxSitemapNesting || children->size() >= kMaxSitemapFiles) {
-              ++file.skipped;
-            } else {
-              children->push_back(std::move(e.url));
-            }
-            continue;
-          }
-          if (e.in_scope) {
-            if (auto row = frontier_.Add(Candidate{e.url, e.hash, 0, job.root, "sitemap", job.url})) {
-              if (row->seq > 0) ++added;
-              batch_.discovered.push_back(std::move(*row));
-            }
-          }
-          batch_.sitemap_urls.push_back(
-              {std::move(e.url), job.url, e.lastmod.empty() ? std::nullopt : std::optional(std::move(e.lastmod))});
-        }
-        // Smaller batches than Record()'s 20,000 rows: a sitemap makes rows far faster than transfers do,
-        // and each waiting row holds its strings (bench/RESULTS.md).
-        if (batch_.size() >= 5'000) SendBatch();
-        changed_.Set();  // the dispatcher may have URLs to start
-        if (batch.done) break;
-        // A storage thread that falls behind holds the reader back, sooner than it holds transfers back:
-        // the reader makes rows far faster than transfers do, and each waiting row holds its strings
-        // (with 8 batches of 20,000 waiting, 1,000,000 URLs peaked at 92 MB RSS; with 2 batches of
-        // 5,000, see bench/RESULTS.md).
-        while ((storage_->backlog() > 2 || writer_->waiting_rows() > 2 * 5'000) && !stopping_) co_await Sleep(5);
-      }
-      static constexpr const char* kKinds[] = {nullptr, "urlset", "index", "text"};
-      if (const char* kind = kKinds[int(reader->kind())]) file.kind = kind;
-      file.urls = reader->entries();
-      file.skipped += reader->skipped();
-      file.truncated = cut || reader->truncated();
-      if (!reader->error().empty()) file.error = "bad_sitemap: " + reader->error();
-      if (added) {
-        discovered_ += added;
-        observer_.Discovered(added);
-      }
-    } catch (const std::exception& e) {
-      file.error = "bad_sitemap: " + CleanText(e.what(), 300);
+    }
+    for (storage::SitemapUrlRow& row : rows) batch_.sitemap_urls.push_back(std::move(row));
+    // Smaller batches than Record()'s 20,000 rows: a sitemap makes rows far faster than transfers do,
+    // and each waiting row holds its strings (bench/RESULTS.md).
+    if (batch_.size() >= 5'000) SendBatch();
+    changed_.Set();  // the dispatcher may have URLs to start
+    return added;
+  }
+
+  void SitemapRead(storage::SitemapFileRow file, int64_t discovered) override {
+    if (discovered) {
+      discovered_ += discovered;
+      observer_.Discovered(discovered);
     }
     batch_.sitemaps.push_back(std::move(file));
   }
+
+  StorageLoad storage_load() const override { return {storage_->backlog(), writer_->waiting_rows()}; }
 
   // Credential headers (--header Authorization/Cookie/X-Api-Key/...) go only to the origins the list
   // names, and a redirect to another host is not followed with them (FetchOptions::credential_host).
@@ -946,6 +841,7 @@ class CrawlSession {
   BatchWriter* writer_ = nullptr;  // group commit onto storage_
   storage::WriteBatch batch_;
   std::optional<Greenlet<void>> refiller_;
+  std::optional<SitemapFeed> sitemap_feed_;  // with sitemaps, from Main on
   std::optional<Greenlet<void>> sitemap_reader_;
   Fetcher* fetcher_ = nullptr;
   Event changed_;
@@ -979,7 +875,7 @@ SessionOutcome RunSession(const CrawlOptions& options, storage::ResultStore& sto
 }
 
 bool TakesListFeed(const CrawlOptions& o) {
-  if (o.depth > 0 || o.sitemaps || !o.sitemap.empty()) return false;
+  if (o.depth > 0 || SitemapFeed::Wanted(o)) return false;
   for (const std::string& h : o.headers) {
     if (IsCredentialHeader(h)) return false;
   }

@@ -8,8 +8,9 @@
 //
 // Inside (docs/architecture.md): crawl_session.cc (the greenlets), frontier.h (pending work, per-host
 // scheduling through host_scheduler.h, retries, --max-pages, trap guards), fetcher.h (libcurl multi-socket
-// on the hub), page_links.h (a page's links sorted on the pool thread), error_class.h (stable error
-// classes), credentials.h (which headers are secrets).
+// on the hub), page_links.h (a page's links sorted on the pool thread), sitemap_feed.h (sitemaps read into
+// the crawl while it runs), retry.h (which failures are tried again), error_class.h (stable error classes),
+// credentials.h (which headers are secrets).
 #pragma once
 
 #include "crawler/crawl_session.h"
