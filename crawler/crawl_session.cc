@@ -39,6 +39,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// In-flight transfers per Fetcher (libcurl multi handle): see CrawlSession::Run.
+constexpr size_t kConnectionsPerShard = 256;
+
 std::string Hex64(uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
@@ -153,10 +156,19 @@ class CrawlSession : private SitemapFeed::Session {
       // libcurl sizes its connection cache at 4x the easy handles *currently added*, which come and go with
       // every transfer: idle keep-alive connections were closed and reopened (389 opened for 100 in flight
       // in bench case a). Size it for the crawl instead.
+      //
+      // libcurl 7.88 also walks, per transfer, every cached connection to the host to find one to reuse
+      // (ConnectionExists) and every connection of the multi handle after the transfer (close_connect_only
+      // in curl_multi_remove_handle): O(connections) each, ~8 % of the loop thread at 1,000 connections to
+      // one host (bench case e). So above kConnectionsPerShard in flight, transfers are spread over
+      // several Fetchers (multi handles) on this same loop, and each walks at most about that many.
+      const size_t shards = std::max<size_t>(1, (size_t(o_.concurrency) + kConnectionsPerShard - 1) / kConnectionsPerShard);
       FetcherConfig fc;
-      fc.max_connects_cache = std::max(64L, 2L * o_.concurrency);
-      Fetcher fetcher(hub, fc);
-      fetcher_ = &fetcher;
+      fc.max_connects_cache = std::max(64L, 2L * o_.concurrency / long(shards));
+      std::vector<std::unique_ptr<Fetcher>> fetchers;
+      for (size_t i = 0; i < shards; ++i) fetchers.push_back(std::make_unique<Fetcher>(hub, fc));
+      fetcher_ = fetchers[0].get();
+      fetchers_ = &fetchers;
       SignalWatch signals(hub, [this](int signo) { OnSignal(signo); });
       auto main = Spawn(&CrawlSession::Main, this);
       hub.Run();
@@ -177,6 +189,7 @@ class CrawlSession : private SitemapFeed::Session {
         status = main.value();
       }
       fetcher_ = nullptr;
+      fetchers_ = nullptr;
       lease_thread_ = nullptr;
       lease_ = nullptr;
       writer_ = nullptr;
@@ -486,7 +499,8 @@ class CrawlSession : private SitemapFeed::Session {
         fo.if_none_match = previous->etag.value_or("");
         fo.if_modified_since = previous->last_modified.value_or("");
       }
-      Response r = co_await fetcher_->Get(item.url, fo);
+      Fetcher& fetcher = *(*fetchers_)[id % fetchers_->size()];
+      Response r = co_await fetcher.Get(item.url, fo);
       if (feeding_ && r.error == error_class::kPrivateAddress) {
         // The list's hosts are not all known yet (Feed): a redirect to a non-public host that the list
         // names further down must not be refused for the order the list is read in. Nothing was sent;
@@ -843,7 +857,8 @@ class CrawlSession : private SitemapFeed::Session {
   std::optional<Greenlet<void>> refiller_;
   std::optional<SitemapFeed> sitemap_feed_;  // with sitemaps, from Main on
   std::optional<Greenlet<void>> sitemap_reader_;
-  Fetcher* fetcher_ = nullptr;
+  Fetcher* fetcher_ = nullptr;  // robots.txt and sitemaps; the first of fetchers_
+  std::vector<std::unique_ptr<Fetcher>>* fetchers_ = nullptr;  // the workers', by worker id
   Event changed_;
   std::unordered_map<uint64_t, Greenlet<void>> workers_;
   // A member, not a local of Dispatch(): a worker still running (or killed) after Dispatch returns

@@ -325,6 +325,24 @@ TEST_CASE("a large list against a fast local server: every URL recorded once, me
 #endif
 }
 
+TEST_CASE("600 in flight, spread over several libcurl multi handles: every URL once, each with its own answer") {
+  // Above 256 in flight the session splits its transfers over several Fetchers on one loop (crawl_session.cc,
+  // kConnectionsPerShard). The server holds each answer 300 ms, so that far more than one shard's worth is
+  // in flight at once; every row must carry its own URL's page.
+  TestServer server;
+  ServeSite(server, 300);
+  TempDir dir;
+  WriteFile(dir / "list.txt", ListOf(server, 1'800));
+  std::string db = dir / "r.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "600", "--quiet", dir / "list.txt"}, "shards");
+  CHECK(f.exit_code == 0);
+  CHECK(server.PeakInFlight() > 256);
+  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == 1'800);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200 AND "
+                   "title = 'Page ' || substr(url, instr(url, '/p') + 2)") == 1'800);
+  CHECK(Scalar(db, "SELECT count(*) FROM frontier") == 0);  // nothing left pending
+}
+
 TEST_CASE("--per-host and --delay hold for each host, measured from the servers' own logs") {
   TestServer a("127.0.0.1"), b("127.0.0.2");
   for (TestServer* s : {&a, &b}) {
