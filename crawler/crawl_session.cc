@@ -161,7 +161,8 @@ class CrawlSession : private SitemapFeed::Session {
       // (ConnectionExists) and every connection of the multi handle after the transfer (close_connect_only
       // in curl_multi_remove_handle): O(connections) each, ~8 % of the loop thread at 1,000 connections to
       // one host (bench case e). So above kConnectionsPerShard in flight, transfers are spread over
-      // several Fetchers (multi handles) on this same loop, and each walks at most about that many.
+      // several Fetchers (multi handles) on this same loop, each worker on the least busy one, and each
+      // walks at most about that many.
       const size_t shards = std::max<size_t>(1, (size_t(o_.concurrency) + kConnectionsPerShard - 1) / kConnectionsPerShard);
       FetcherConfig fc;
       fc.max_connects_cache = std::max(64L, 2L * o_.concurrency / long(shards));
@@ -169,6 +170,7 @@ class CrawlSession : private SitemapFeed::Session {
       for (size_t i = 0; i < shards; ++i) fetchers.push_back(std::make_unique<Fetcher>(hub, fc));
       fetcher_ = fetchers[0].get();
       fetchers_ = &fetchers;
+      shard_load_.assign(shards, 0);
       SignalWatch signals(hub, [this](int signo) { OnSignal(signo); });
       auto main = Spawn(&CrawlSession::Main, this);
       hub.Run();
@@ -461,6 +463,19 @@ class CrawlSession : private SitemapFeed::Session {
     }
   }
 
+  // A worker's place on the least busy Fetcher, left however the transfer ends (a kill too).
+  struct FetcherShare {
+    explicit FetcherShare(std::vector<size_t>& load)
+        : load(load), index(size_t(std::min_element(load.begin(), load.end()) - load.begin())) {
+      ++load[index];
+    }
+    ~FetcherShare() { --load[index]; }
+    FetcherShare(const FetcherShare&) = delete;
+    FetcherShare& operator=(const FetcherShare&) = delete;
+    std::vector<size_t>& load;
+    size_t index;
+  };
+
   Task<void> Worker(uint64_t id, storage::FrontierItem item, std::string host) {
     // Leaves the books straight however the worker ends (done, or killed at shutdown).
     struct Done {
@@ -499,8 +514,10 @@ class CrawlSession : private SitemapFeed::Session {
         fo.if_none_match = previous->etag.value_or("");
         fo.if_modified_since = previous->last_modified.value_or("");
       }
-      Fetcher& fetcher = *(*fetchers_)[id % fetchers_->size()];
-      Response r = co_await fetcher.Get(item.url, fo);
+      // The least busy Fetcher: each then holds about concurrency / k transfers, and as many connections
+      // (by worker id, their counts drifted apart and 1,000 in flight kept ~1,070 connections open).
+      FetcherShare share(shard_load_);
+      Response r = co_await (*fetchers_)[share.index]->Get(item.url, fo);
       if (feeding_ && r.error == error_class::kPrivateAddress) {
         // The list's hosts are not all known yet (Feed): a redirect to a non-public host that the list
         // names further down must not be refused for the order the list is read in. Nothing was sent;
@@ -858,7 +875,8 @@ class CrawlSession : private SitemapFeed::Session {
   std::optional<SitemapFeed> sitemap_feed_;  // with sitemaps, from Main on
   std::optional<Greenlet<void>> sitemap_reader_;
   Fetcher* fetcher_ = nullptr;  // robots.txt and sitemaps; the first of fetchers_
-  std::vector<std::unique_ptr<Fetcher>>* fetchers_ = nullptr;  // the workers', by worker id
+  std::vector<std::unique_ptr<Fetcher>>* fetchers_ = nullptr;  // the workers'
+  std::vector<size_t> shard_load_;                               // transfers on each of fetchers_
   Event changed_;
   std::unordered_map<uint64_t, Greenlet<void>> workers_;
   // A member, not a local of Dispatch(): a worker still running (or killed) after Dispatch returns
