@@ -37,6 +37,8 @@ class BatchWriter {
   size_t waiting_rows() const;
 
  private:
+  void Post();  // the job that takes every batch waiting
+
   struct Waiting {
     mutable std::mutex mu;
     std::vector<storage::WriteBatch> batches;  // guarded by mu

@@ -167,7 +167,11 @@ class CrawlSession : private SitemapFeed::Session {
       FetcherConfig fc;
       fc.max_connects_cache = std::max(64L, 2L * o_.concurrency / long(shards));
       std::vector<std::unique_ptr<Fetcher>> fetchers;
-      for (size_t i = 0; i < shards; ++i) fetchers.push_back(std::make_unique<Fetcher>(hub, fc));
+      for (size_t i = 0; i < shards; ++i) {
+        // One DNS cache, TLS session cache and cookie jar for the run (--cookies promises one jar).
+        fc.share_with = i == 0 ? nullptr : fetchers[0].get();
+        fetchers.push_back(std::make_unique<Fetcher>(hub, fc));
+      }
       fetcher_ = fetchers[0].get();
       fetchers_ = &fetchers;
       shard_load_.assign(shards, 0);

@@ -68,7 +68,11 @@ class Fetcher::Awaiter {
 
 Fetcher::Fetcher(Hub& hub, FetcherConfig config) : hub_(hub) {
   GlobalInitOnce();
-  share_.reset(curl_share_init());
+  if (config.share_with) {
+    share_ = config.share_with->share_;
+  } else if (CURLSH* sh = curl_share_init()) {
+    share_ = std::shared_ptr<CURLSH>(sh, ShareDeleter{});
+  }
   multi_.reset(curl_multi_init());
   if (!share_ || !multi_) throw std::runtime_error("libcurl init failed");
   // Set up once per Fetcher with our own constants: a refusal is a libcurl without a feature we rely on,
@@ -77,11 +81,13 @@ Fetcher::Fetcher(Hub& hub, FetcherConfig config) : hub_(hub) {
     if (!ok) throw std::runtime_error(std::string("libcurl refused ") + what);
   };
   // One thread uses these handles, so the share needs no lock callbacks.
-  CURLSH* sh = share_.get();
-  check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK, "sharing DNS");
-  check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK, "sharing TLS sessions");
-  // One cookie jar for the Fetcher's transfers; used only by transfers with FetchOptions::cookies.
-  check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE) == CURLSHE_OK, "sharing cookies");
+  if (!config.share_with) {
+    CURLSH* sh = share_.get();
+    check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK, "sharing DNS");
+    check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK, "sharing TLS sessions");
+    // One cookie jar for the Fetcher's transfers; used only by transfers with FetchOptions::cookies.
+    check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE) == CURLSHE_OK, "sharing cookies");
+  }
   CURLM* m = multi_.get();
   auto set = [&](CURLMoption option, auto value, const char* name) {
     check(curl_multi_setopt(m, option, value) == CURLM_OK, name);

@@ -96,10 +96,16 @@ struct Response {
   bool ok() const { return error.empty(); }
 };
 
+class Fetcher;
+
 struct FetcherConfig {
   long max_total_connections = 0;  // 0: no limit (the scheduler limits transfers)
   long max_host_connections = 0;
   long max_connects_cache = 0;     // 0: libcurl's default
+  // Another Fetcher on the same hub whose DNS cache, TLS sessions and cookie jar this one uses too (the
+  // libcurl share lives as long as either): several multi handles for one crawl keep one cookie jar.
+  // Null: a share of its own.
+  const Fetcher* share_with = nullptr;
 };
 
 class Fetcher {
@@ -179,7 +185,7 @@ class Fetcher {
 
   Hub& hub_;
   // Declared first, destroyed last: everything below uses these.
-  std::unique_ptr<CURLSH, ShareDeleter> share_;
+  std::shared_ptr<CURLSH> share_;  // deleted by ShareDeleter; see FetcherConfig::share_with
   std::unique_ptr<CURLM, MultiDeleter> multi_;
   UvHandle<uv_timer_t> timer_;
   UvHandle<uv_idle_t> adder_;       // feeds pending_ to libcurl a few per loop turn

@@ -343,6 +343,36 @@ TEST_CASE("600 in flight, spread over several libcurl multi handles: every URL o
   CHECK(Scalar(db, "SELECT count(*) FROM frontier") == 0);  // nothing left pending
 }
 
+TEST_CASE("--cookies keeps one jar for the run across those multi handles: robots.txt's cookie reaches every page") {
+  // A recursive crawl fetches robots.txt first, on one of the session's Fetchers; 600 in flight spread the
+  // index's 1,200 links over several. Each had its own libcurl share (and cookie jar) until they shared
+  // the first one's: then only the pages on robots.txt's Fetcher carried its cookie.
+  TestServer server;
+  std::atomic<int> with_cookie{0}, without{0};
+  server.Handle("/robots.txt", [](const HttpRequest&, Conn& c) {
+    c.Respond(200, "User-agent: *\nAllow: /\n", "text/plain", {{"Set-Cookie", "consent=yes; Path=/"}});
+  });
+  std::string index = "<title>index</title>";
+  for (int i = 0; i < 1'200; ++i) index += "<a href=\"/p" + std::to_string(i) + "\">" + std::to_string(i) + "</a>\n";
+  server.Handle("/index.html", [index](const HttpRequest&, Conn& c) { c.Respond(200, index); });
+  server.Handle("/p*", [&](const HttpRequest& req, Conn& c) {
+    (req.Header("cookie").find("consent=yes") != std::string::npos ? with_cookie : without)++;
+    if (!c.Sleep(200)) return;
+    c.Respond(200, "<title>Page " + req.path.substr(2) + "</title>");
+  });
+  TempDir dir;
+  WriteFile(dir / "seed.txt", server.Url("/index.html") + "\n");
+  std::string db = dir / "r.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--cookies", "--depth", "1", "--concurrency", "600", "--quiet",
+                dir / "seed.txt"},
+               "cookie-shards");
+  CHECK(f.exit_code == 0);
+  CHECK(server.PeakInFlight() > 256);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200") == 1'201);
+  CHECK(without.load() == 0);
+  CHECK(with_cookie.load() == 1'200);
+}
+
 TEST_CASE("--per-host and --delay hold for each host, measured from the servers' own logs") {
   TestServer a("127.0.0.1"), b("127.0.0.2");
   for (TestServer* s : {&a, &b}) {
