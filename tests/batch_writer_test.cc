@@ -1,8 +1,6 @@
 // BatchWriter against a real SQLite file and a real storage thread: batches sent while the thread is busy
 // are committed by one job, before anything posted after them; a failed write reaches TakeError().
 #include <doctest/doctest.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <future>
@@ -11,6 +9,7 @@
 #include "crawler/batch_writer.h"
 #include "greenlet/spawn.h"
 #include "storage/result_store.h"
+#include "tests/e2e.h"
 
 using gc::BatchWriter;
 using gc::Hub;
@@ -21,16 +20,6 @@ using gc::storage::ResultStore;
 using gc::storage::WriteBatch;
 
 namespace {
-
-struct TempDb {
-  std::string dir, path;
-  TempDb() {
-    char tmpl[] = "/tmp/greencrawl-batch-XXXXXX";
-    dir = mkdtemp(tmpl);
-    path = dir + "/w.db";
-  }
-  ~TempDb() { std::filesystem::remove_all(dir); }
-};
 
 // A run with URLs p1..pN pending, seq = i.
 int64_t Pending(ResultStore& store, int n) {
@@ -59,8 +48,8 @@ WriteBatch Results(int first, int last) {
 }  // namespace
 
 TEST_CASE("BatchWriter: batches sent while the storage thread is busy go in one job, before later jobs") {
-  TempDb tmp;
-  ResultStore store(tmp.path);
+  gc::testing::TempDir dir;
+  ResultStore store(dir / "w.db");
   int64_t run = Pending(store, 40);
   Hub hub;
   int64_t ok_seen_by_later_job = -1, pending_after_all = -1;
@@ -109,15 +98,16 @@ TEST_CASE("BatchWriter: batches sent while the storage thread is busy go in one 
 }
 
 TEST_CASE("BatchWriter: a failed write is kept for TakeError, as a posted job's") {
-  TempDb tmp;
-  ResultStore store(tmp.path);
+  gc::testing::TempDir dir;
+  const std::string path = dir / "w.db";
+  ResultStore store(path);
   int64_t run = Pending(store, 5);
   Hub hub;
   std::string error;
   {
     SerialThread thread(hub);
     BatchWriter writer(thread, store, run);
-    std::filesystem::remove(tmp.path);  // ResultStore refuses to write into an unlinked file
+    std::filesystem::remove(path);  // ResultStore refuses to write into an unlinked file
     auto g = gc::Spawn([&]() -> Task<void> {
       writer.Send(Results(1, 5));
       auto drained = thread.Call([] {});
