@@ -163,7 +163,8 @@ class CrawlSession : private SitemapFeed::Session {
       // one host (bench case e). So above kConnectionsPerShard in flight, transfers are spread over
       // several Fetchers (multi handles) on this same loop, each worker on the least busy one, and each
       // walks at most about that many.
-      const size_t shards = std::max<size_t>(1, (size_t(o_.concurrency) + kConnectionsPerShard - 1) / kConnectionsPerShard);
+      const size_t in_flight = size_t(std::max(1, o_.concurrency));
+      const size_t shards = (in_flight + kConnectionsPerShard - 1) / kConnectionsPerShard;
       FetcherConfig fc;
       fc.max_connects_cache = std::max(64L, 2L * o_.concurrency / long(shards));
       std::vector<std::unique_ptr<Fetcher>> fetchers;

@@ -25,7 +25,9 @@ namespace {
 int64_t Pending(ResultStore& store, int n) {
   int64_t run = store.BeginRun("list.txt", "{}", "test");
   store.BeginBulk();
-  for (int i = 1; i <= n; ++i) store.AddToFrontier(run, FrontierItem{"http://h.test/p" + std::to_string(i), i, 0, i, std::nullopt});
+  for (int i = 1; i <= n; ++i) {
+    store.AddToFrontier(run, FrontierItem{"http://h.test/p" + std::to_string(i), i, 0, i, std::nullopt});
+  }
   store.CommitBulk();
   return run;
 }
