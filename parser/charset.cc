@@ -5,24 +5,15 @@
 #include <cctype>
 #include <cerrno>
 
+#include "parser/ascii.h"
 #include "parser/utf8.h"
 
 namespace gc {
 namespace {
 
-// ASCII only, inline: every page's first 1,024 bytes pass here, and libc's tolower (a locale lookup per
-// call) was 3 % of a list crawl's CPU. Charset labels and the markup searched for are ASCII.
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = char(c + ('a' - 'A'));
-  }
-  return out;
-}
-
 // The charset parameter of a Content-Type value, or of a meta content attribute ("text/html; charset=x").
 std::string CharsetParam(std::string_view value) {
-  std::string v = Lower(value);
+  std::string v = AsciiLowerCopy(value);
   size_t at = v.find("charset");
   if (at == std::string::npos) return {};
   at = v.find('=', at);
@@ -50,25 +41,12 @@ std::string Canonical(const std::string& label) {
   return out;
 }
 
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? char(c + ('a' - 'A')) : c; }
-
-// Where `lower` (lower case) occurs in `hay`, ASCII case ignored, from `from`; npos if nowhere.
-size_t IFind(std::string_view hay, std::string_view lower, size_t from) {
-  for (size_t i = from; i + lower.size() <= hay.size(); ++i) {
-    size_t k = 0;
-    while (k < lower.size() && AsciiLower(hay[i + k]) == lower[k]) ++k;
-    if (k == lower.size()) return i;
-  }
-  return std::string_view::npos;
-}
-
 // <meta charset=...> or <meta http-equiv=content-type content="...; charset=..."> in the first 1,024 bytes.
-// Searched in place, '<' by memchr: this runs on every page, and a lower-cased copy of the 1,024 bytes
-// was 2 % of a list crawl's loop thread.
+// Searched in place: this runs on every page, and a lower-cased copy of the 1,024 bytes was 2 % of a list
+// crawl's loop thread.
 std::string MetaCharset(std::string_view body) {
   std::string_view head = body.substr(0, 1024);
-  for (size_t at = head.find('<'); at != std::string_view::npos; at = head.find('<', at + 1)) {
-    if (IFind(head.substr(at, 5), "<meta", 0) != 0) continue;
+  for (size_t at = IFind(head, "<meta", 0); at != std::string_view::npos; at = IFind(head, "<meta", at + 5)) {
     size_t end = head.find('>', at);
     std::string_view tag = head.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
     size_t cs = IFind(tag, "charset", 0);

@@ -10,47 +10,13 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "parser/ascii.h"
 #include "parser/charset.h"
 #include "parser/utf8.h"
 #include "urls/url.h"
 
 namespace gc {
 namespace {
-
-// ASCII only and inline: libc's tolower is a call and a locale lookup per character, on every page.
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? char(c + ('a' - 'A')) : c; }
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = AsciiLower(c);
-  return out;
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return AsciiLower(x) == AsciiLower(y); });
-}
-
-// ASCII case-insensitive search. A needle starting with a non-letter ('<') jumps between candidates with
-// memchr; one starting with a letter checks every position.
-size_t IFind(std::string_view hay, std::string_view needle, size_t from) {
-  if (needle.empty() || hay.size() < needle.size()) return std::string_view::npos;
-  const char first = needle[0];
-  if (std::isalpha(static_cast<unsigned char>(first))) {
-    for (size_t i = from; i + needle.size() <= hay.size(); ++i) {
-      if (IEquals(hay.substr(i, needle.size()), needle)) return i;
-    }
-    return std::string_view::npos;
-  }
-  while (from + needle.size() <= hay.size()) {
-    const void* hit = std::memchr(hay.data() + from, first, hay.size() - needle.size() + 1 - from);
-    if (!hit) return std::string_view::npos;
-    size_t i = size_t(static_cast<const char*>(hit) - hay.data());
-    if (IEquals(hay.substr(i, needle.size()), needle)) return i;
-    from = i + 1;
-  }
-  return std::string_view::npos;
-}
 
 // True when the whitespace-separated token list `value` contains `token` (ASCII case-insensitive), as
 // for rel="..." and meta robots content (which also allows commas).
@@ -111,7 +77,7 @@ size_t DepthSafePrefix(std::string_view html, size_t max_depth) {
       i = start + 1;  // "<!doctype", "<?xml", "< 3": not an element
       continue;
     }
-    std::string tag = Lower(html.substr(name_start, j - name_start));
+    std::string tag = AsciiLowerCopy(html.substr(name_start, j - name_start));
     i = gt == std::string_view::npos ? html.size() : gt + 1;
     if (closing) {
       auto it = std::find(open.rbegin(), open.rend(), tag);
@@ -184,7 +150,7 @@ std::string CharsetFromContentType(std::string_view v) {
   std::string_view rest = v.substr(pos + 8);
   while (!rest.empty() && (rest.front() == '"' || rest.front() == '\'')) rest.remove_prefix(1);
   size_t end = rest.find_first_of("\"'; \t");
-  return Lower(rest.substr(0, end));
+  return AsciiLowerCopy(rest.substr(0, end));
 }
 
 class Extractor {
@@ -293,7 +259,7 @@ class Extractor {
     }
     if (info_.charset.empty()) {
       if (const char* cs = Attr(e, "charset")) {
-        info_.charset = Lower(CleanText(cs, 64));
+        info_.charset = AsciiLowerCopy(CleanText(cs, 64));
       } else if (equiv && content && IEquals(equiv, "content-type")) {
         info_.charset = CharsetFromContentType(content);
       }
