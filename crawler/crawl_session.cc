@@ -41,6 +41,11 @@ using Clock = std::chrono::steady_clock;
 
 // In-flight transfers per Fetcher (libcurl multi handle): see CrawlSession::Run.
 constexpr size_t kConnectionsPerShard = 256;
+// When Record() hands a batch over (see there), and how many such batches may wait before the dispatcher
+// holds new transfers back.
+constexpr size_t kBatchResults = 250;
+constexpr size_t kBatchRows = 20'000;
+constexpr size_t kBatchesWaiting = 8;
 
 std::string Hex64(uint64_t v) {
   char buf[17];
@@ -173,7 +178,6 @@ class CrawlSession : private SitemapFeed::Session {
         fc.share_with = i == 0 ? nullptr : fetchers[0].get();
         fetchers.push_back(std::make_unique<Fetcher>(hub, fc));
       }
-      fetcher_ = fetchers[0].get();
       fetchers_ = &fetchers;
       shard_load_.assign(shards, 0);
       SignalWatch signals(hub, [this](int signo) { OnSignal(signo); });
@@ -195,7 +199,6 @@ class CrawlSession : private SitemapFeed::Session {
       } else {
         status = main.value();
       }
-      fetcher_ = nullptr;
       fetchers_ = nullptr;
       lease_thread_ = nullptr;
       lease_ = nullptr;
@@ -285,7 +288,7 @@ class CrawlSession : private SitemapFeed::Session {
       // After the seeding: a listed URL (or, resumed, a known one) that a sitemap names again adds nothing.
       sitemaps_reading_ = true;
       SitemapFeed::Session& session = *this;
-      sitemap_feed_.emplace(o_, scope_, *fetcher_, session);
+      sitemap_feed_.emplace(o_, scope_, *fetchers_->front(), session);
       sitemap_reader_ = Spawn(&CrawlSession::ReadSitemaps, this);
     }
     if (feed_) {
@@ -369,8 +372,9 @@ class CrawlSession : private SitemapFeed::Session {
       MaybeRefill();
       // Backpressure: a storage thread that falls behind (a slow disk) holds new transfers back, so the
       // rows waiting for it stay few (as many as 8 of Record()'s batches).
-      bool storage_busy =
-          storage_->backlog() > 8 || writer_->waiting_results() > 8 * 250 || writer_->waiting_rows() > 8 * 20'000;
+      bool storage_busy = storage_->backlog() > kBatchesWaiting ||
+                          writer_->waiting_results() > kBatchesWaiting * kBatchResults ||
+                          writer_->waiting_rows() > kBatchesWaiting * kBatchRows;
       if (!storage_busy && workers.running() < size_t(o_.concurrency)) {
         if (auto next = frontier_.Next(Clock::now())) {
           ++in_flight_;
@@ -676,7 +680,7 @@ class CrawlSession : private SitemapFeed::Session {
     ro.max_body_bytes = 500 * 1024;
     ro.max_redirects = 5;
     std::string url = origin + "/robots.txt";
-    Response r = co_await fetcher_->Get(url, ro);
+    Response r = co_await fetchers_->front()->Get(url, ro);
     RobotsEntry& entry = robots_[origin];  // the map may have grown meanwhile; references stay valid
     if ((r.ok() || r.error == error_class::kTooLarge) && r.status >= 200 && r.status < 300) {
       entry.rules = urls::Robots::Parse(r.body, "greencrawl");
@@ -748,7 +752,7 @@ class CrawlSession : private SitemapFeed::Session {
     for (storage::SitemapUrlRow& row : rows) batch_.sitemap_urls.push_back(std::move(row));
     // Smaller batches than Record()'s 20,000 rows: a sitemap makes rows far faster than transfers do,
     // and each waiting row holds its strings (bench/RESULTS.md).
-    if (batch_.size() >= 5'000) SendBatch();
+    if (batch_.size() >= SitemapFeed::kBatchRows) SendBatch();
     changed_.Set();  // the dispatcher may have URLs to start
     return added;
   }
@@ -782,7 +786,7 @@ class CrawlSession : private SitemapFeed::Session {
     // 1,000 cost the same CPU but left up to 50 ms of writing after the last transfer of a 20,000-URL
     // crawl; 250 leave ~20 ms. Results with links (a recursive crawl) go by 20,000 rows: their rows land
     // all over the links indexes, and fewer commits cut the storage thread's CPU (bench/RESULTS.md, round 5).
-    if ((batch_.results.size() >= 250 && batch_.links.empty()) || batch_.size() >= 20'000) SendBatch();
+    if ((batch_.results.size() >= kBatchResults && batch_.links.empty()) || batch_.size() >= kBatchRows) SendBatch();
   }
 
   // Hands the batch to the storage thread; returns at once.
@@ -879,8 +883,8 @@ class CrawlSession : private SitemapFeed::Session {
   std::optional<Greenlet<void>> refiller_;
   std::optional<SitemapFeed> sitemap_feed_;  // with sitemaps, from Main on
   std::optional<Greenlet<void>> sitemap_reader_;
-  Fetcher* fetcher_ = nullptr;  // robots.txt and sitemaps; the first of fetchers_
-  std::vector<std::unique_ptr<Fetcher>>* fetchers_ = nullptr;  // the workers'
+  // The workers' Fetchers; robots.txt and sitemaps use the first.
+  std::vector<std::unique_ptr<Fetcher>>* fetchers_ = nullptr;
   std::vector<size_t> shard_load_;                               // transfers on each of fetchers_
   Event changed_;
   std::unordered_map<uint64_t, Greenlet<void>> workers_;

@@ -133,7 +133,7 @@ Task<void> SitemapFeed::ReadFile(Job job, std::vector<std::string>* children) {
 
 bool SitemapFeed::StorageBehind() const {
   Session::StorageLoad load = session_.storage_load();
-  return load.jobs > 2 || load.rows > 2 * 5'000;
+  return load.jobs > 2 || load.rows > 2 * kBatchRows;
 }
 
 }  // namespace gc

@@ -70,6 +70,11 @@ class SitemapFeed {
   SitemapFeed(const SitemapFeed&) = delete;
   SitemapFeed& operator=(const SitemapFeed&) = delete;
 
+  // The session hands its batch over at this many rows while a sitemap is read (smaller than a crawl's
+  // batches: a sitemap makes rows far faster than transfers do), and the feed waits while more than two
+  // such batches' rows wait for the storage thread.
+  static constexpr size_t kBatchRows = 5'000;
+
   // Whether these options read any sitemap.
   static bool Wanted(const CrawlOptions& o) { return o.sitemaps || !o.sitemap.empty(); }
 
