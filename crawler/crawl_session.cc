@@ -24,6 +24,7 @@
 #include "crawler/frontier.h"
 #include "crawler/page_links.h"
 #include "crawler/retry.h"
+#include "crawler/robots_cache.h"
 #include "crawler/sitemap_feed.h"
 #include "crawler/sitemap_reader.h"
 #include "greenlet/signals.h"
@@ -180,6 +181,14 @@ class CrawlSession : private SitemapFeed::Session {
       }
       fetchers_ = &fetchers;
       shard_load_.assign(shards, 0);
+      robots_.emplace(
+          *fetchers.front(), RobotsCache::Options{o_.max_crawl_delay_s, o_.sitemaps},
+          [this](const std::string& origin, const std::string& url) {
+            FetchOptions fo = fetch_;
+            AddCredentials(origin, url, fo);
+            return fo;
+          },
+          [this](const std::string& origin, std::chrono::milliseconds delay) { frontier_.SetHostDelay(origin, delay); });
       SignalWatch signals(hub, [this](int signo) { OnSignal(signo); });
       auto main = Spawn(&CrawlSession::Main, this);
       hub.Run();
@@ -501,7 +510,7 @@ class CrawlSession : private SitemapFeed::Session {
     storage::ResultRow row;
     try {
       if (robots_on_ || (item.source_kind == "sitemap" && !o_.ignore_robots)) {
-        const urls::Robots* rules = co_await RobotsFor(host);
+        const urls::Robots* rules = co_await robots_->For(host);
         if (!rules->Allowed(urls::PathAndQuery(item.url))) {
           row = ErrorRow(item, error_class::kRobots, "disallowed by " + host + "/robots.txt");
           row.attempts = 0;
@@ -659,49 +668,6 @@ class CrawlSession : private SitemapFeed::Session {
     }
   }
 
-  // robots.txt of `origin`, fetched once per run (concurrent askers wait for the first fetch).
-  // RFC 9309: 2xx parse (first 500 KiB), 4xx allow all, 5xx or unreachable disallow all.
-  Task<const urls::Robots*> RobotsFor(std::string origin) {
-    RobotsEntry& e = robots_[origin];
-    while (e.state == RobotsEntry::kFetching) co_await e.ready.Wait();
-    if (e.state == RobotsEntry::kReady) co_return &e.rules;
-    e.state = RobotsEntry::kFetching;
-    e.ready.Clear();  // a fetch that failed before set it: the next askers must wait for this one
-    // However this fetch ends (an exception, a kill at shutdown), the askers waiting for it are let go.
-    struct Release {
-      RobotsEntry* e;
-      ~Release() {
-        if (e->state == RobotsEntry::kFetching) e->state = RobotsEntry::kNone;
-        e->ready.Set();
-      }
-    } release{&e};
-    FetchOptions ro = fetch_;
-    AddCredentials(origin, origin + "/robots.txt", ro);
-    ro.max_body_bytes = 500 * 1024;
-    ro.max_redirects = 5;
-    std::string url = origin + "/robots.txt";
-    Response r = co_await fetchers_->front()->Get(url, ro);
-    RobotsEntry& entry = robots_[origin];  // the map may have grown meanwhile; references stay valid
-    if ((r.ok() || r.error == error_class::kTooLarge) && r.status >= 200 && r.status < 300) {
-      entry.rules = urls::Robots::Parse(r.body, "greencrawl");
-      if (o_.sitemaps) entry.sitemaps = RobotsSitemaps(r.body);
-      if (auto delay = entry.rules.crawl_delay()) {
-        // A Crawl-delay of a day would make a nightly run wait days: capped (--max-crawl-delay).
-        double capped = std::min(*delay, o_.max_crawl_delay_s);
-        frontier_.SetHostDelay(origin, std::chrono::milliseconds(int64_t(capped * 1000)));
-      }
-    } else if ((r.ok() && r.status >= 400 && r.status < 500) || r.error == error_class::kPrivateAddress) {
-      // A refused address: the pages themselves are refused too, each with that error class, which says
-      // more than "robots".
-      entry.rules = urls::Robots::AllowAll();
-    } else {
-      entry.rules = urls::Robots::DisallowAll();
-    }
-    entry.state = RobotsEntry::kReady;
-    entry.ready.Set();
-    co_return &entry.rules;
-  }
-
   // The sitemap feed's greenlet: until it ends (or is killed) the crawl may get more URLs.
   Task<void> ReadSitemaps() {
     struct Done {
@@ -731,8 +697,8 @@ class CrawlSession : private SitemapFeed::Session {
   }
 
   Task<std::vector<std::string>> SitemapsInRobots(std::string origin) override {
-    co_await RobotsFor(origin);
-    co_return robots_[origin].sitemaps;
+    co_await robots_->For(origin);
+    co_return robots_->Sitemaps(origin);
   }
 
   FetchOptions FetchOptionsFor(const std::string& url) const override {
@@ -863,13 +829,9 @@ class CrawlSession : private SitemapFeed::Session {
   // (loop thread only, as are the fetcher's callbacks that read it).
   std::shared_ptr<std::unordered_set<std::string>> listed_hosts_ = std::make_shared<std::unordered_set<std::string>>();
   ParseOptions parse_;
-  struct RobotsEntry {
-    enum State { kNone, kFetching, kReady } state = kNone;
-    urls::Robots rules;
-    std::vector<std::string> sitemaps;  // its Sitemap: lines (only with --sitemaps)
-    Event ready;
-  };
-  std::unordered_map<std::string, RobotsEntry> robots_;  // node-based: references survive rehashing
+  // A member, not a local of Run(): a greenlet killed while it waits for a robots.txt lets go of its
+  // entry when the hub closes, after Run()'s scope. Its Fetcher is not used after the hub stops.
+  std::optional<RobotsCache> robots_;
   bool robots_on_ = false;
   bool sitemaps_reading_ = false;  // ReadSitemaps has yet to end: the crawl may get more URLs
   ListFeed* feed_ = nullptr;       // the rest of the list, or null

@@ -1,0 +1,61 @@
+#include "crawler/robots_cache.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "crawler/error_class.h"
+#include "crawler/sitemap_reader.h"
+
+namespace gc {
+
+RobotsAnswer ReadRobotsAnswer(const Response& r, bool keep_sitemaps) {
+  RobotsAnswer a;
+  // A body over the cap still counts: its first 500 KiB are parsed (RFC 9309 section 2.5).
+  if ((r.ok() || r.error == error_class::kTooLarge) && r.status >= 200 && r.status < 300) {
+    a.rules = urls::Robots::Parse(r.body, "greencrawl");
+    if (keep_sitemaps) a.sitemaps = RobotsSitemaps(r.body);
+    a.crawl_delay_s = a.rules.crawl_delay();
+  } else if ((r.ok() && r.status >= 400 && r.status < 500) || r.error == error_class::kPrivateAddress) {
+    a.rules = urls::Robots::AllowAll();
+  } else {
+    a.rules = urls::Robots::DisallowAll();  // 5xx, 3xx past the redirect cap, no answer
+  }
+  return a;
+}
+
+Task<const urls::Robots*> RobotsCache::For(std::string origin) {
+  Entry& e = entries_[origin];
+  while (e.state == Entry::kFetching) co_await e.ready.Wait();
+  if (e.state == Entry::kReady) co_return &e.answer.rules;
+  e.state = Entry::kFetching;
+  e.ready.Clear();  // a fetch that failed before set it: the next askers must wait for this one
+  // However this fetch ends (an exception, a kill at shutdown), the askers waiting for it are let go.
+  struct Release {
+    Entry* e;
+    ~Release() {
+      if (e->state == Entry::kFetching) e->state = Entry::kNone;
+      e->ready.Set();
+    }
+  } release{&e};
+  std::string url = origin + "/robots.txt";
+  FetchOptions fo = options_for_(origin, url);
+  fo.max_body_bytes = 500 * 1024;
+  fo.max_redirects = 5;
+  Response r = co_await fetcher_.Get(url, fo);
+  e.answer = ReadRobotsAnswer(r, o_.keep_sitemaps);
+  if (e.answer.crawl_delay_s) {
+    // A Crawl-delay of a day would make a nightly run wait days: capped.
+    double capped = std::min(*e.answer.crawl_delay_s, o_.max_crawl_delay_s);
+    set_delay_(origin, std::chrono::milliseconds(int64_t(capped * 1000)));
+  }
+  e.state = Entry::kReady;
+  co_return &e.answer.rules;
+}
+
+const std::vector<std::string>& RobotsCache::Sitemaps(const std::string& origin) const {
+  static const std::vector<std::string> kNone;
+  auto it = entries_.find(origin);
+  return it == entries_.end() ? kNone : it->second.answer.sitemaps;
+}
+
+}  // namespace gc

@@ -1,0 +1,74 @@
+// RobotsCache: each origin's robots.txt, fetched once a run for all of the run's workers (and, with
+// --sitemaps, its `Sitemap:` lines for the sitemap feed).
+//
+// What an answer means is RFC 9309 section 2.3.1 (ReadRobotsAnswer below): a 2xx is parsed (its first
+// 500 KiB, after at most 5 redirects), a 4xx allows everything, a 5xx or no answer at all disallows
+// everything. An address the private-address guard refuses allows everything: its pages are refused
+// too, each with that error class, which says more than "robots".
+//
+// Loop thread only. Askers for an origin whose robots.txt is being fetched wait for that one fetch. A
+// fetch that ends without an answer (its greenlet killed at shutdown, or an exception) lets its waiters
+// go, and the next asker fetches again.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "crawler/fetcher.h"
+#include "greenlet/sync.h"
+#include "greenlet/task.h"
+#include "urls/robots.h"
+
+namespace gc {
+
+// What one robots.txt response means (see above).
+struct RobotsAnswer {
+  urls::Robots rules;
+  std::vector<std::string> sitemaps;     // its Sitemap: lines, with keep_sitemaps (at most 100)
+  std::optional<double> crawl_delay_s;   // its Crawl-delay for our group, uncapped
+};
+RobotsAnswer ReadRobotsAnswer(const Response& r, bool keep_sitemaps);
+
+class RobotsCache {
+ public:
+  struct Options {
+    double max_crawl_delay_s = 0;  // a Crawl-delay above this is capped (--max-crawl-delay)
+    bool keep_sitemaps = false;    // keep the Sitemap: lines (--sitemaps)
+  };
+  // The crawl's fetch options for `url` on `origin` (its credential headers only where they may go). The
+  // cache then caps the body and the redirects.
+  using OptionsFor = std::function<FetchOptions(const std::string& origin, const std::string& url)>;
+  // Called once for an origin whose robots.txt names a Crawl-delay, with the capped delay.
+  using SetDelay = std::function<void(const std::string& origin, std::chrono::milliseconds delay)>;
+
+  // `fetcher` outlives the cache.
+  RobotsCache(Fetcher& fetcher, Options options, OptionsFor options_for, SetDelay set_delay)
+      : fetcher_(fetcher), o_(options), options_for_(std::move(options_for)), set_delay_(std::move(set_delay)) {}
+  RobotsCache(const RobotsCache&) = delete;
+  RobotsCache& operator=(const RobotsCache&) = delete;
+
+  // The rules of `origin` ("scheme://host[:port]", as urls::Origin gives it), fetched on the first ask.
+  // The pointer stays valid for the cache's life.
+  Task<const urls::Robots*> For(std::string origin);
+  // Its robots.txt's Sitemap: lines once For(origin) has returned (empty without keep_sitemaps).
+  const std::vector<std::string>& Sitemaps(const std::string& origin) const;
+
+ private:
+  struct Entry {
+    enum State { kNone, kFetching, kReady } state = kNone;
+    RobotsAnswer answer;
+    Event ready;
+  };
+
+  Fetcher& fetcher_;
+  Options o_;
+  OptionsFor options_for_;
+  SetDelay set_delay_;
+  std::unordered_map<std::string, Entry> entries_;  // node-based: references survive rehashing
+};
+
+}  // namespace gc

@@ -1,0 +1,183 @@
+// RobotsCache against real servers on 127.0.0.1: one fetch per origin however many ask, RFC 9309's
+// reading of each kind of answer, the Crawl-delay cap, and a fetch killed midway.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "crawler/error_class.h"
+#include "crawler/robots_cache.h"
+#include "greenlet/spawn.h"
+#include "tests/test_server.h"
+
+using namespace gc;
+using gc::testing::Conn;
+using gc::testing::Static;
+using gc::testing::HttpRequest;
+using gc::testing::TestServer;
+
+namespace {
+
+std::string Origin(const TestServer& s) { return "http://127.0.0.1:" + std::to_string(s.port()); }
+
+// One hub, one Fetcher and one cache; records what the cache asked of the session.
+struct Rig {
+  Hub hub;
+  Fetcher fetcher{hub};
+  std::vector<std::string> asked;                                      // "origin url" per options_for call
+  std::vector<std::pair<std::string, std::chrono::milliseconds>> delays;
+  RobotsCache cache;
+
+  explicit Rig(RobotsCache::Options o = {10, true})
+      : cache(
+            fetcher, o,
+            [this](const std::string& origin, const std::string& url) {
+              asked.push_back(origin + " " + url);
+              FetchOptions fo;
+              fo.headers.push_back("X-Crawl: rig");
+              return fo;
+            },
+            [this](const std::string& origin, std::chrono::milliseconds d) { delays.emplace_back(origin, d); }) {}
+
+  // The rules for `origin`, asked once on the hub.
+  const urls::Robots* Ask(const std::string& origin) {
+    const urls::Robots* out = nullptr;
+    auto g = Spawn([](RobotsCache* c, std::string o, const urls::Robots** out) -> Task<void> {
+      *out = co_await c->For(o);
+    }, &cache, origin, &out);
+    hub.Run();
+    REQUIRE(g.successful());
+    return out;
+  }
+};
+
+Response Answer(long status, std::string body, std::string error = "") {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.error = std::move(error);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("what an answer means: 2xx parsed, 4xx allow all, 5xx and no answer disallow all") {
+  const std::string txt = "User-agent: *\nDisallow: /private/\nCrawl-delay: 3\nSitemap: http://x/s.xml\n";
+  RobotsAnswer ok = ReadRobotsAnswer(Answer(200, txt), true);
+  CHECK(ok.rules.Allowed("/page"));
+  CHECK_FALSE(ok.rules.Allowed("/private/a"));
+  CHECK(ok.crawl_delay_s == 3.0);
+  CHECK(ok.sitemaps == std::vector<std::string>{"http://x/s.xml"});
+  CHECK(ReadRobotsAnswer(Answer(200, txt), false).sitemaps.empty());  // kept only for --sitemaps
+  // Over the body cap: what arrived is parsed (RFC 9309 2.5).
+  CHECK_FALSE(ReadRobotsAnswer(Answer(200, txt, error_class::kTooLarge), false).rules.Allowed("/private/a"));
+
+  for (long status : {401L, 403L, 404L, 410L}) {
+    CAPTURE(status);
+    RobotsAnswer a = ReadRobotsAnswer(Answer(status, "User-agent: *\nDisallow: /\n"), true);
+    CHECK(a.rules.Allowed("/private/a"));  // the body of an error page is not rules
+    CHECK(a.sitemaps.empty());
+    CHECK_FALSE(a.crawl_delay_s);
+  }
+  for (long status : {500L, 503L}) {
+    CAPTURE(status);
+    CHECK_FALSE(ReadRobotsAnswer(Answer(status, ""), true).rules.Allowed("/page"));
+  }
+  for (const char* error : {error_class::kConnect, error_class::kTimeout, error_class::kDns, error_class::kReset,
+                            error_class::kTooManyRedirects, error_class::kTls}) {
+    CAPTURE(error);
+    CHECK_FALSE(ReadRobotsAnswer(Answer(0, "", error), true).rules.Allowed("/page"));
+  }
+  // The pages of a refused address are refused with that class, which says more than "robots".
+  CHECK(ReadRobotsAnswer(Answer(0, "", error_class::kPrivateAddress), true).rules.Allowed("/page"));
+}
+
+TEST_CASE("twenty askers at once: one fetch, one answer for all, with the session's options") {
+  TestServer server;
+  std::string header;
+  server.Handle("/robots.txt", [&](const HttpRequest& req, Conn& c) {
+    header = req.Header("x-crawl");
+    c.Sleep(100);  // every asker arrives while the fetch is in flight
+    c.Respond(200, "User-agent: *\nDisallow: /private/\nSitemap: " + Origin(server) + "/s.xml\n", "text/plain");
+  });
+  Rig rig;
+  std::vector<const urls::Robots*> got(20, nullptr);
+  std::vector<Greenlet<void>> askers;
+  for (auto& slot : got) {
+    askers.push_back(Spawn([](RobotsCache* c, std::string o, const urls::Robots** out) -> Task<void> {
+      *out = co_await c->For(o);
+    }, &rig.cache, Origin(server), &slot));
+  }
+  rig.hub.Run();
+  for (auto& g : askers) REQUIRE(g.successful());
+  CHECK(server.Received("/robots.txt") == 1);
+  for (const urls::Robots* r : got) CHECK(r == got[0]);
+  REQUIRE(got[0] != nullptr);
+  CHECK_FALSE(got[0]->Allowed("/private/x"));
+  CHECK(got[0]->Allowed("/public"));
+  CHECK(rig.asked == std::vector<std::string>{Origin(server) + " " + Origin(server) + "/robots.txt"});
+  CHECK(header == "rig");
+  CHECK(rig.cache.Sitemaps(Origin(server)) == std::vector<std::string>{Origin(server) + "/s.xml"});
+  CHECK(rig.cache.Sitemaps("http://never.asked").empty());
+
+  // Asked again later: the answer is kept for the run.
+  CHECK(rig.Ask(Origin(server)) == got[0]);
+  CHECK(server.Received("/robots.txt") == 1);
+}
+
+TEST_CASE("each origin its own answer: 503 disallows, 404 allows, a closed port disallows") {
+  TestServer down, missing, closed;
+  down.Handle("/robots.txt", [](const HttpRequest&, Conn& c) { c.Respond(503, "busy", "text/plain"); });
+  std::string closed_origin = Origin(closed);
+  closed.Stop();
+  Rig rig;
+  CHECK_FALSE(rig.Ask(Origin(down))->Allowed("/page"));
+  CHECK(rig.Ask(Origin(missing))->Allowed("/page"));  // TestServer answers 404 for unknown paths
+  CHECK_FALSE(rig.Ask(closed_origin)->Allowed("/page"));
+  CHECK(down.Received("/robots.txt") == 1);
+  CHECK(missing.Received("/robots.txt") == 1);
+  CHECK(rig.delays.empty());
+}
+
+TEST_CASE("a Crawl-delay reaches the session once, capped; a redirected robots.txt is followed") {
+  TestServer server;
+  server.Handle("/robots.txt", [](const HttpRequest&, Conn& c) {
+    c.Respond(301, "", "text/plain", {{"Location", "/real-robots.txt"}});
+  });
+  server.Handle("/real-robots.txt", Static("User-agent: *\nCrawl-delay: 3600\nDisallow: /x\n", "text/plain"));
+  Rig rig(RobotsCache::Options{2.5, false});
+  CHECK_FALSE(rig.Ask(Origin(server))->Allowed("/x"));
+  rig.Ask(Origin(server));
+  REQUIRE(rig.delays.size() == 1);
+  CHECK(rig.delays[0].first == Origin(server));
+  CHECK(rig.delays[0].second == std::chrono::milliseconds(2500));
+  CHECK(rig.cache.Sitemaps(Origin(server)).empty());  // not kept without keep_sitemaps
+}
+
+TEST_CASE("a fetch killed midway lets its waiters go, and the next asker fetches again") {
+  TestServer server;
+  server.Handle("/robots.txt", [](const HttpRequest&, Conn& c) {
+    c.Sleep(300);
+    c.Respond(200, "User-agent: *\nDisallow: /no\n", "text/plain");
+  });
+  Rig rig;
+  const urls::Robots* second = nullptr;
+  auto first = Spawn([](RobotsCache* c, std::string o) -> Task<void> { co_await c->For(o); }, &rig.cache,
+                     Origin(server));
+  auto waiter = Spawn([](RobotsCache* c, std::string o, const urls::Robots** out) -> Task<void> {
+    *out = co_await c->For(o);
+  }, &rig.cache, Origin(server), &second);
+  auto killer = Spawn([](TestServer* s, Greenlet<void> victim) -> Task<void> {
+    // Once the first fetch has reached the server (bounded: 10 s).
+    for (int i = 0; i < 2000 && s->Received("/robots.txt") == 0; ++i) co_await Sleep(5);
+    victim.Kill();
+  }, &server, first);
+  rig.hub.Run();
+  CHECK(first.killed());
+  REQUIRE(waiter.successful());
+  REQUIRE(killer.successful());
+  REQUIRE(second != nullptr);
+  CHECK_FALSE(second->Allowed("/no"));
+  CHECK(server.Received("/robots.txt") == 2);  // the waiter fetched it itself
+}
