@@ -41,6 +41,9 @@ struct FetchOptions {
   long low_speed_seconds = 20;       // ... for this long is a timeout (a trickling server)
   long max_redirects = 10;
   int64_t max_body_bytes = 64 << 20;  // decoded body cap; above it: error "too_large"
+  // Over the cap, keep the body's first max_body_bytes bytes (the error is still "too_large") instead of
+  // refusing an announced Content-Length before the body is read: robots.txt is parsed up to its cap.
+  bool keep_head_over_cap = false;
   bool keep_body = true;              // false: count bytes and hash only, keep nothing
   bool verify_tls = true;
   std::string ca_file;                // PEM file of CA certificates to trust instead of the system's (--cacert)

@@ -10,15 +10,20 @@ namespace gc {
 
 RobotsAnswer ReadRobotsAnswer(const Response& r, bool keep_sitemaps) {
   RobotsAnswer a;
-  // A body over the cap still counts: its first 500 KiB are parsed (RFC 9309 section 2.5).
-  if ((r.ok() || r.error == error_class::kTooLarge) && r.status >= 200 && r.status < 300) {
+  // A body over the cap still counts: its first 500 KiB (RobotsCache fetches with keep_head_over_cap)
+  // are parsed (RFC 9309 section 2.5), and a long 404 page is still a 404.
+  bool answered = r.ok() || r.error == error_class::kTooLarge;
+  if (answered && r.status >= 200 && r.status < 300) {
     a.rules = urls::Robots::Parse(r.body, "greencrawl");
     if (keep_sitemaps) a.sitemaps = RobotsSitemaps(r.body);
     a.crawl_delay_s = a.rules.crawl_delay();
-  } else if ((r.ok() && r.status >= 400 && r.status < 500) || r.error == error_class::kPrivateAddress) {
+  } else if ((answered && r.status >= 400 && r.status < 500) || r.error == error_class::kTooManyRedirects ||
+             r.error == error_class::kPrivateAddress) {
+    // 4xx: unavailable. More than 5 redirects: may be taken as unavailable (section 2.3.1.2), as Google
+    // does.
     a.rules = urls::Robots::AllowAll();
   } else {
-    a.rules = urls::Robots::DisallowAll();  // 5xx, 3xx past the redirect cap, no answer
+    a.rules = urls::Robots::DisallowAll();  // 5xx or no answer: unreachable (section 2.3.1.4)
   }
   return a;
 }
@@ -39,8 +44,9 @@ Task<const urls::Robots*> RobotsCache::For(std::string origin) {
   } release{&e};
   std::string url = origin + "/robots.txt";
   FetchOptions fo = options_for_(origin, url);
-  fo.max_body_bytes = 500 * 1024;
-  fo.max_redirects = 5;
+  fo.max_body_bytes = kMaxBytes;
+  fo.keep_head_over_cap = true;
+  fo.max_redirects = kMaxRedirects;
   Response r = co_await fetcher_.Get(url, fo);
   e.answer = ReadRobotsAnswer(r, o_.keep_sitemaps);
   if (e.answer.crawl_delay_s) {

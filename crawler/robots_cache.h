@@ -2,9 +2,10 @@
 // --sitemaps, its `Sitemap:` lines for the sitemap feed).
 //
 // What an answer means is RFC 9309 section 2.3.1 (ReadRobotsAnswer below): a 2xx is parsed (its first
-// 500 KiB, after at most 5 redirects), a 4xx allows everything, a 5xx or no answer at all disallows
-// everything. An address the private-address guard refuses allows everything: its pages are refused
-// too, each with that error class, which says more than "robots".
+// 500 KiB, however long the file is; up to 5 redirects are followed), a 4xx allows everything, and so do
+// more than 5 redirects (the RFC allows taking that as "unavailable"; Google does); a 5xx or no answer at
+// all disallows everything. An address the private-address guard refuses allows everything: its pages
+// are refused too, each with that error class, which says more than "robots".
 //
 // Loop thread only. Askers for an origin whose robots.txt is being fetched wait for that one fetch. A
 // fetch that ends without an answer (its greenlet killed at shutdown, or an exception) lets its waiters
@@ -12,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -45,10 +47,12 @@ class RobotsCache {
   // Called once for an origin whose robots.txt names a Crawl-delay, with the capped delay.
   using SetDelay = std::function<void(const std::string& origin, std::chrono::milliseconds delay)>;
 
-  // `fetcher` outlives the cache.
+  // `fetcher` must outlive every call of For() (the session's Fetchers end with its hub).
   RobotsCache(Fetcher& fetcher, Options options, OptionsFor options_for, SetDelay set_delay)
       : fetcher_(fetcher), o_(options), options_for_(std::move(options_for)), set_delay_(std::move(set_delay)) {}
   RobotsCache(const RobotsCache&) = delete;
+  static constexpr int64_t kMaxBytes = 500 * 1024;  // RFC 9309 section 2.5: at least 500 KiB are parsed
+  static constexpr long kMaxRedirects = 5;          // section 2.3.1.2: at least 5 are followed
   RobotsCache& operator=(const RobotsCache&) = delete;
 
   // The rules of `origin` ("scheme://host[:port]", as urls::Origin gives it), fetched on the first ask.

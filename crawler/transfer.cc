@@ -137,8 +137,9 @@ bool Fetcher::Transfer::Configure(CURLSH* share) {
   GC_SETOPT(set, CURLOPT_CONNECTTIMEOUT_MS, o.connect_timeout_ms);
   GC_SETOPT(set, CURLOPT_LOW_SPEED_LIMIT, o.low_speed_bytes);
   GC_SETOPT(set, CURLOPT_LOW_SPEED_TIME, o.low_speed_seconds);
-  // An announced Content-Length over the cap fails before the body is read.
-  GC_SETOPT(set, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(o.max_body_bytes));
+  // An announced Content-Length over the cap fails before the body is read (0: no such check, for a
+  // transfer that keeps the head of a longer body).
+  GC_SETOPT(set, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(o.keep_head_over_cap ? 0 : o.max_body_bytes));
   GC_SETOPT(set, CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L);
   GC_SETOPT(set, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
   if (!o.ca_file.empty()) GC_SETOPT(set, CURLOPT_CAINFO, o.ca_file.c_str());
@@ -279,6 +280,20 @@ size_t Fetcher::Transfer::OnWrite(char* data, size_t size, size_t count, void* u
   // endless chunked body nor a gzip bomb.
   if (t->response.size > t->options.max_body_bytes) {
     t->cap_hit = true;
+    if (t->options.keep_head_over_cap && t->options.keep_body) {
+      // The part of this chunk that is still under the cap is kept; then the transfer ends as too_large.
+      int64_t room = t->options.max_body_bytes - int64_t(t->response.body.size());
+      if (room > 0) {
+        size_t head = size_t(std::min<int64_t>(room, int64_t(n)));
+        try {
+          t->response.body.append(data, head);
+          XXH3_64bits_update(t->hash.get(), data, head);
+        } catch (...) {
+          t->out_of_memory = true;
+        }
+      }
+      t->response.size = int64_t(t->response.body.size());
+    }
     return 0;  // makes libcurl fail the transfer with CURLE_WRITE_ERROR
   }
   XXH3_64bits_update(t->hash.get(), data, n);

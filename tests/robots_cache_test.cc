@@ -2,7 +2,9 @@
 // reading of each kind of answer, the Crawl-delay cap, and a fetch killed midway.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,7 +64,7 @@ Response Answer(long status, std::string body, std::string error = "") {
 
 }  // namespace
 
-TEST_CASE("what an answer means: 2xx parsed, 4xx allow all, 5xx and no answer disallow all") {
+TEST_CASE("what an answer means: 2xx parsed, 4xx and too many redirects allow all, 5xx and no answer disallow all") {
   const std::string txt = "User-agent: *\nDisallow: /private/\nCrawl-delay: 3\nSitemap: http://x/s.xml\n";
   RobotsAnswer ok = ReadRobotsAnswer(Answer(200, txt), true);
   CHECK(ok.rules.Allowed("/page"));
@@ -84,24 +86,28 @@ TEST_CASE("what an answer means: 2xx parsed, 4xx allow all, 5xx and no answer di
     CAPTURE(status);
     CHECK_FALSE(ReadRobotsAnswer(Answer(status, ""), true).rules.Allowed("/page"));
   }
-  for (const char* error : {error_class::kConnect, error_class::kTimeout, error_class::kDns, error_class::kReset,
-                            error_class::kTooManyRedirects, error_class::kTls}) {
+  for (std::string error : {error_class::kConnect, error_class::kTimeout, error_class::kDns, error_class::kReset,
+                            error_class::kTls, error_class::kBadResponse}) {
     CAPTURE(error);
     CHECK_FALSE(ReadRobotsAnswer(Answer(0, "", error), true).rules.Allowed("/page"));
   }
   // The pages of a refused address are refused with that class, which says more than "robots".
   CHECK(ReadRobotsAnswer(Answer(0, "", error_class::kPrivateAddress), true).rules.Allowed("/page"));
+  // More than 5 redirects: unavailable, like a 4xx (RFC 9309 2.3.1.2).
+  CHECK(ReadRobotsAnswer(Answer(301, "", error_class::kTooManyRedirects), true).rules.Allowed("/page"));
+  // A long 404 page is still a 404.
+  CHECK(ReadRobotsAnswer(Answer(404, "Disallow: /", error_class::kTooLarge), true).rules.Allowed("/page"));
 }
 
 TEST_CASE("twenty askers at once: one fetch, one answer for all, with the session's options") {
   TestServer server;
-  std::string header;
+  std::atomic<bool> header_seen{false};  // written on the server's thread
   server.Handle("/robots.txt", [&](const HttpRequest& req, Conn& c) {
-    header = req.Header("x-crawl");
-    c.Sleep(100);  // every asker arrives while the fetch is in flight
+    if (req.Header("x-crawl") == "rig") header_seen = true;
     c.Respond(200, "User-agent: *\nDisallow: /private/\nSitemap: " + Origin(server) + "/s.xml\n", "text/plain");
   });
   Rig rig;
+  // All twenty are queued before the hub runs: the first suspends in its fetch before the others ask.
   std::vector<const urls::Robots*> got(20, nullptr);
   std::vector<Greenlet<void>> askers;
   for (auto& slot : got) {
@@ -117,7 +123,7 @@ TEST_CASE("twenty askers at once: one fetch, one answer for all, with the sessio
   CHECK_FALSE(got[0]->Allowed("/private/x"));
   CHECK(got[0]->Allowed("/public"));
   CHECK(rig.asked == std::vector<std::string>{Origin(server) + " " + Origin(server) + "/robots.txt"});
-  CHECK(header == "rig");
+  CHECK(header_seen);
   CHECK(rig.cache.Sitemaps(Origin(server)) == std::vector<std::string>{Origin(server) + "/s.xml"});
   CHECK(rig.cache.Sitemaps("http://never.asked").empty());
 
@@ -140,19 +146,49 @@ TEST_CASE("each origin its own answer: 503 disallows, 404 allows, a closed port 
   CHECK(rig.delays.empty());
 }
 
-TEST_CASE("a Crawl-delay reaches the session once, capped; a redirected robots.txt is followed") {
+// Serves /robots.txt through `hops` redirects (/r1, /r2, ...) to `body`.
+void RedirectChain(TestServer& server, int hops, const std::string& body) {
+  for (int i = 0; i < hops; ++i) {
+    std::string from = i == 0 ? "/robots.txt" : "/r" + std::to_string(i);
+    std::string to = i + 1 == hops ? "/final.txt" : "/r" + std::to_string(i + 1);
+    server.Handle(from, [to](const HttpRequest&, Conn& c) { c.Respond(301, "", "text/plain", {{"Location", to}}); });
+  }
+  server.Handle("/final.txt", Static(body, "text/plain"));
+}
+
+TEST_CASE("a Crawl-delay reaches the session once, capped; 5 redirects are followed, 6 allow everything") {
   TestServer server;
-  server.Handle("/robots.txt", [](const HttpRequest&, Conn& c) {
-    c.Respond(301, "", "text/plain", {{"Location", "/real-robots.txt"}});
-  });
-  server.Handle("/real-robots.txt", Static("User-agent: *\nCrawl-delay: 3600\nDisallow: /x\n", "text/plain"));
+  RedirectChain(server, 5, "User-agent: *\nCrawl-delay: 3600\nDisallow: /x\nSitemap: http://s/s.xml\n");
   Rig rig(RobotsCache::Options{2.5, false});
-  CHECK_FALSE(rig.Ask(Origin(server))->Allowed("/x"));
+  const urls::Robots* rules = rig.Ask(Origin(server));
+  CHECK_FALSE(rules->Allowed("/x"));
+  CHECK(rules->Allowed("/a"));  // the file's rules, not the disallow-all of an answer that never came
+  CHECK(server.Received("/final.txt") == 1);
   rig.Ask(Origin(server));
   REQUIRE(rig.delays.size() == 1);
   CHECK(rig.delays[0].first == Origin(server));
   CHECK(rig.delays[0].second == std::chrono::milliseconds(2500));
-  CHECK(rig.cache.Sitemaps(Origin(server)).empty());  // not kept without keep_sitemaps
+  CHECK(rig.cache.Sitemaps(Origin(server)).empty());  // the file names one; kept only with keep_sitemaps
+
+  TestServer far;
+  RedirectChain(far, 6, "User-agent: *\nDisallow: /\n");
+  CHECK(rig.Ask(Origin(far))->Allowed("/a"));  // more than 5: taken as unavailable (RFC 9309 2.3.1.2)
+  CHECK(far.Received("/final.txt") == 0);
+}
+
+TEST_CASE("a robots.txt over 500 KiB is read up to 500 KiB; a long 404 page still allows everything") {
+  // Content-Length announces the whole length: the cap must not refuse the file before reading it.
+  std::string big = "User-agent: *\nDisallow: /private/\n" + std::string(600 * 1024, '#') + "\nDisallow: /late/\n";
+  TestServer server, missing;
+  server.Handle("/robots.txt", Static(big, "text/plain"));
+  missing.Handle("/robots.txt", [](const HttpRequest&, Conn& c) {
+    c.Respond(404, "User-agent: *\nDisallow: /\n" + std::string(600 * 1024, 'x'), "text/html");
+  });
+  Rig rig;
+  const urls::Robots* rules = rig.Ask(Origin(server));
+  CHECK_FALSE(rules->Allowed("/private/a"));
+  CHECK(rules->Allowed("/late/a"));  // past the first 500 KiB
+  CHECK(rig.Ask(Origin(missing))->Allowed("/a"));
 }
 
 TEST_CASE("a fetch killed midway lets its waiters go, and the next asker fetches again") {
@@ -168,16 +204,26 @@ TEST_CASE("a fetch killed midway lets its waiters go, and the next asker fetches
   auto waiter = Spawn([](RobotsCache* c, std::string o, const urls::Robots** out) -> Task<void> {
     *out = co_await c->For(o);
   }, &rig.cache, Origin(server), &second);
-  auto killer = Spawn([](TestServer* s, Greenlet<void> victim) -> Task<void> {
+  const urls::Robots* third = nullptr;
+  std::optional<Greenlet<void>> late;
+  auto killer = Spawn([&]() -> Task<void> {
     // Once the first fetch has reached the server (bounded: 10 s).
-    for (int i = 0; i < 2000 && s->Received("/robots.txt") == 0; ++i) co_await Sleep(5);
-    victim.Kill();
-  }, &server, first);
+    for (int i = 0; i < 2000 && server.Received("/robots.txt") == 0; ++i) co_await Sleep(5);
+    first.Kill();
+    // Once the waiter's own fetch has reached it, a third asker must wait for that one.
+    for (int i = 0; i < 2000 && server.Received("/robots.txt") < 2; ++i) co_await Sleep(5);
+    late = Spawn([](RobotsCache* c, std::string o, const urls::Robots** out) -> Task<void> {
+      *out = co_await c->For(o);
+    }, &rig.cache, Origin(server), &third);
+  });
   rig.hub.Run();
   CHECK(first.killed());
   REQUIRE(waiter.successful());
   REQUIRE(killer.successful());
+  REQUIRE(late);
+  REQUIRE(late->successful());
   REQUIRE(second != nullptr);
   CHECK_FALSE(second->Allowed("/no"));
-  CHECK(server.Received("/robots.txt") == 2);  // the waiter fetched it itself
+  CHECK(third == second);
+  CHECK(server.Received("/robots.txt") == 2);  // the waiter fetched it itself, the third asker did not
 }
