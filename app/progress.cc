@@ -81,6 +81,13 @@ void Progress::Note(const std::string& text) {
   out_ << text << std::flush;
 }
 
+void Progress::Stopping(const char* signal, double grace_s) {
+  if (mode_ == Mode::kQuiet) return;
+  Finish();
+  out_ << "greencrawl: " << signal << ": stopping; in-flight transfers get " << grace_s
+       << " s (again to stop now)\n" << std::flush;
+}
+
 void Progress::Finish() {
   if (mode_ != Mode::kTerminal || last_width_ == 0) return;
   out_ << "\r" << std::string(last_width_, ' ') << "\r" << std::flush;

@@ -36,6 +36,8 @@ class Progress : public CrawlObserver {
   void RecordedUrl(const std::string& url, long status, const std::string& error) override;
   void set_verbose(bool on) { verbose_ = on; }
   void Note(const std::string& text) override;
+  // "greencrawl: SIGINT: stopping; ...", above the live line; nothing when quiet.
+  void Stopping(const char* signal, double grace_s) override;
   // Called every 250 ms by the crawl.
   void Tick(int in_flight) override;
   // Clears the live line.

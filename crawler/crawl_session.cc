@@ -800,9 +800,7 @@ class CrawlSession : private SitemapFeed::Session {
   void OnSignal(int signo) {
     if (!stopping_) {
       stopping_ = true;
-      err_ << "\ngreencrawl: " << (signo == 2 ? "SIGINT" : "SIGTERM")
-           << ": stopping; in-flight transfers get " << o_.grace_ms / 1000.0
-           << " s (again to stop now)\n";
+      observer_.Stopping(signo == 2 ? "SIGINT" : "SIGTERM", o_.grace_ms / 1000.0);
     } else {
       hard_stop_ = true;
     }
@@ -829,8 +827,9 @@ class CrawlSession : private SitemapFeed::Session {
   // (loop thread only, as are the fetcher's callbacks that read it).
   std::shared_ptr<std::unordered_set<std::string>> listed_hosts_ = std::make_shared<std::unordered_set<std::string>>();
   ParseOptions parse_;
-  // A member, not a local of Run(): a greenlet killed while it waits for a robots.txt lets go of its
-  // entry when the hub closes, after Run()'s scope. Its Fetcher is not used after the hub stops.
+  // A member, not a local of Run()'s inner scope: a greenlet killed while it waits for a robots.txt lets
+  // go of its entry when the hub closes, after that scope. Its Fetcher, a local there, ends first; the
+  // cache does not call it once the hub has stopped.
   std::optional<RobotsCache> robots_;
   bool robots_on_ = false;
   bool sitemaps_reading_ = false;  // ReadSitemaps has yet to end: the crawl may get more URLs

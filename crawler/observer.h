@@ -21,6 +21,9 @@ class CrawlObserver {
   // Lines for the person watching, found while the crawl runs (malformed list lines, named by number):
   // shown above the live line. Each ends in a newline.
   virtual void Note(const std::string& text) { (void)text; }
+  // The first SIGINT or SIGTERM arrived (`signal`: "SIGINT" or "SIGTERM"): no new transfers, those in
+  // flight get `grace_s` seconds. Quiet watchers say nothing; the crawl's end says how to continue.
+  virtual void Stopping(const char* signal, double grace_s) { (void)signal, (void)grace_s; }
   // A few times a second while the crawl runs.
   virtual void Tick(int in_flight) = 0;
 };

@@ -439,6 +439,10 @@ TEST_CASE("after an interruption the crawl prints the exact command that continu
   CHECK(stopped.exit_code == 3);
   std::string hint = After(stopped.err, "greencrawl: to continue run 1: ");
   CHECK(hint == "greencrawl crawl --db " + db + " --concurrency 1 --resume --retries 0 " + dir / "list.txt");
+  // Off a terminal: the notice on a line of its own, no blank line before it.
+  CHECK(stopped.err.find("greencrawl: SIGINT: stopping; in-flight transfers get 5 s (again to stop now)\n") !=
+        std::string::npos);
+  CHECK(stopped.err.find("\n\n") == std::string::npos);
   auto words = Words(hint);
   REQUIRE(words.size() > 2);
   words[0] = GREENCRAWL_BIN;
@@ -446,6 +450,20 @@ TEST_CASE("after an interruption the crawl prints the exact command that continu
   CHECK(again.exit_code == 0);
   CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);
   CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 1") == 30);
+}
+
+TEST_CASE("with -q an interrupted crawl prints only the line that continues it") {
+  SlowSite site(30);
+  TempDir dir;
+  WriteFile(dir / "list.txt", site.list);
+  std::string db = dir / "r.db";
+  auto first = Start({GREENCRAWL_BIN, "crawl", "-q", "--db", db, "--concurrency", "1", dir / "list.txt"}, "quiet");
+  REQUIRE(WaitForRows(db, 0, std::chrono::seconds(20)));
+  kill(first.pid, SIGTERM);
+  auto stopped = Wait(first);
+  CHECK(stopped.exit_code == 3);
+  CHECK(stopped.err == "greencrawl: to continue run 1: greencrawl crawl --db " + db + " --concurrency 1 --resume --quiet " +
+                           dir / "list.txt" + "\n");
 }
 
 TEST_CASE("a new run beside an unfinished one of the same list says so; an empty list warns; a URL as LIST gets a hint") {
