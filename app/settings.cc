@@ -136,7 +136,7 @@ std::vector<Setting> MakeSettings() {
           &O::user_agent),
       Checked(Row("header", "H", T::kList, "'NAME: VALUE'", "Extra request header (repeatable)", &O::headers),
               CheckHeader),
-      Row("resume", "", T::kFlag, "", "Continue the newest unfinished run of this list in --db (else start a new one)",
+      Row("resume", "", T::kFlag, "", "Continue the newest unfinished run in --db (else start a new one); refused when that run is of another list",
           &O::resume),
       Row("quiet", "q", T::kFlag, "", "No progress or summary on stderr; only errors", &O::quiet),
       Row("json", "", T::kFlag, "", "Print the end summary as JSON on stdout", &O::json),
@@ -323,7 +323,9 @@ std::string Check(const Setting& s, const SettingValue& v) {
       }
       if (s.check) {
         std::string why = s.check(*t);
-        if (!why.empty()) return Quoted(*t) + ": " + why;
+        if (why.empty()) return "";
+        // "'2x9' is not a status code": the check named the whole value already.
+        return why.rfind(Quoted(*t), 0) == 0 ? why : Quoted(*t) + ": " + why;
       }
       return "";
     }
@@ -332,7 +334,7 @@ std::string Check(const Setting& s, const SettingValue& v) {
       if (!items) return "must be " + Expected(s);
       for (const auto& item : *items) {
         std::string why = s.check ? s.check(item) : "";
-        if (!why.empty()) return Quoted(item) + ": " + why;
+        if (!why.empty()) return why.rfind(Quoted(item), 0) == 0 ? why : Quoted(item) + ": " + why;
       }
       return "";
     }

@@ -67,6 +67,12 @@ TEST_CASE("a job file's values are range-checked like the command line's, with t
   WriteFile(dir / "job.toml", "fail-on = [\"errors>5%\", \"speed>1\"]\n");
   auto fail_on = Run({GREENCRAWL_BIN, "crawl", "--config", dir / "job.toml"}, "failon");
   CHECK(fail_on.err.find("job.toml:1: fail-on: 'speed>1': unknown metric 'speed'") != std::string::npos);
+  // A check that names the value itself is not prefixed with it again; one naming a part of it is.
+  auto accept = Run({GREENCRAWL_BIN, "crawl", "--accept", "2x9", "--print-config"}, "accept");
+  CHECK(accept.exit_code == 2);
+  CHECK(accept.err == "greencrawl: --accept: '2x9' is not a status code or range (e.g. 200-299,429)\n");
+  auto part = Run({GREENCRAWL_BIN, "crawl", "--accept", "200,2x9", "--print-config"}, "part");
+  CHECK(part.err == "greencrawl: --accept: '200,2x9': '2x9' is not a status code or range (e.g. 200-299,429)\n");
 }
 
 TEST_CASE("a job file with a zero concurrency no longer starts a crawl that hangs") {
