@@ -1,6 +1,9 @@
 // The SQLite engine behind sql::Database (storage/sql.h).
 #include <sqlite3.h>
 
+#include <sys/stat.h>
+
+#include <string>
 #include <utility>
 
 #include "storage/sql.h"
@@ -72,6 +75,7 @@ class SqliteDatabase final : public DatabaseImpl {
     }
     sqlite3_busy_timeout(db_, busy_timeout_ms);
     sqlite3_extended_result_codes(db_, 0);
+    if (read_only) ReadWithoutShm(busy_timeout_ms);
   }
   ~SqliteDatabase() override { sqlite3_close_v2(db_); }
   SqliteDatabase(const SqliteDatabase&) = delete;
@@ -94,6 +98,47 @@ class SqliteDatabase final : public DatabaseImpl {
   void Rollback() noexcept override { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
 
  private:
+  // Reading a WAL database takes its -shm file, which SQLite creates when it is missing (a crawl that
+  // ended cleanly removes both). A user who may read the database but not write beside it (a copy from
+  // CI, another user's file) got "attempt to write a readonly database" from every inspect command. With
+  // no -wal file there is nothing SQLite would need the -shm for: such a file is opened immutable. With
+  // one, its last transactions live there, and skipping them would show old data: refused, saying why.
+  void ReadWithoutShm(int busy_timeout_ms) {
+    int rc = sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_READONLY && rc != SQLITE_CANTOPEN) return;  // readable, or another failure to report later
+    struct stat wal;
+    if (::stat((path_ + "-wal").c_str(), &wal) == 0 && wal.st_size > 0) {
+      throw Error("cannot read database " + path_ + ": it has a write-ahead log (" + path_ +
+                      "-wal) that needs a -shm file beside it, which this user may not create; copy the files "
+                      "somewhere writable, or read as the user who wrote them",
+                  rc);
+    }
+    std::string uri = "file:";
+    for (char c : path_) {
+      if (c == '%' || c == '?' || c == '#') {
+        static const char kHex[] = "0123456789abcdef";
+        uri += '%';
+        uri += kHex[(static_cast<unsigned char>(c) >> 4) & 15];
+        uri += kHex[c & 15];
+      } else {
+        uri += c;
+      }
+    }
+    uri += "?immutable=1";
+    sqlite3* immutable = nullptr;
+    rc = sqlite3_open_v2(uri.c_str(), &immutable, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                         nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = immutable ? sqlite3_errmsg(immutable) : sqlite3_errstr(rc);
+      sqlite3_close_v2(immutable);
+      throw Error("cannot open database " + path_ + ": " + msg, rc);
+    }
+    sqlite3_close_v2(db_);
+    db_ = immutable;
+    sqlite3_busy_timeout(db_, busy_timeout_ms);
+    sqlite3_extended_result_codes(db_, 0);
+  }
+
   std::string path_;
   sqlite3* db_ = nullptr;
 };
