@@ -364,9 +364,11 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
   // New, fixed and lasting breakage of run_b, against run_a (storage/history.h).
   sql::Database read(db, sql::Database::Mode::kReadOnly);
   storage::BrokenHistory history = storage::ReadBrokenHistory(read, run_b, run_a, int64_t(storage::kBrokenListed));
+  const int64_t unfetched_a = in.Unfetched(run_a), unfetched_b = in.Unfetched(run_b);
   if (json) {
     // changed_urls stays last, as before the history was added.
-    out << "],\"history\":" << HistoryJson(history) << ",\"changed_urls\":" << urls << "}\n";
+    out << "],\"history\":" << HistoryJson(history) << ",\"unfetched_a\":" << unfetched_a
+        << ",\"unfetched_b\":" << unfetched_b << ",\"changed_urls\":" << urls << "}\n";
     return kExitOk;
   }
   if (n == 0) {
@@ -374,6 +376,13 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
   } else {
     out << urls << " URL(s) changed (" << n << " change(s))\n";
   }
+  auto note_unfetched = [&](int64_t run, int64_t count) {
+    if (count == 0) return;
+    out << "Run " << run << " is unfinished: " << count
+        << " of its URLs are not fetched yet, and are not counted as added or removed.\n";
+  };
+  note_unfetched(run_a, unfetched_a);
+  if (run_b != run_a) note_unfetched(run_b, unfetched_b);
   out << "\n";
   PrintHistory(history, "", out);
   return kExitOk;

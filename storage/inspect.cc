@@ -281,13 +281,16 @@ void Inspector::ForEachResult(int64_t run_id, const std::function<void(const Res
 void Inspector::Diff(int64_t a, int64_t b, double size_threshold_pct, const std::function<void(const Change&)>& out) {
   Summary(a);
   Summary(b);
+  // A URL one run has no result for is added or removed, unless that run is unfinished and still holds
+  // it pending: an interrupted run's unfetched URLs were not removed (see Unfetched).
   auto only = db_.Prepare(
       "SELECT x.url FROM results x WHERE x.run_id = ? AND NOT EXISTS "
-      "(SELECT 1 FROM results y WHERE y.run_id = ? AND y.url = x.url) ORDER BY x.url");
-  only.Bind(1, b).Bind(2, a);
+      "(SELECT 1 FROM results y WHERE y.run_id = ? AND y.url = x.url) AND NOT EXISTS "
+      "(SELECT 1 FROM frontier f WHERE f.run_id = ? AND f.url = x.url AND f.done = 0) ORDER BY x.url");
+  only.Bind(1, b).Bind(2, a).Bind(3, a);
   while (only.Step()) out({only.Text(0), "added", "", "", {}, {}, {}, {}});
   only.Reset();
-  only.Bind(1, a).Bind(2, b);
+  only.Bind(1, a).Bind(2, b).Bind(3, b);
   while (only.Step()) out({only.Text(0), "removed", "", "", {}, {}, {}, {}});
 
   auto both = db_.Prepare(
@@ -345,6 +348,12 @@ std::string Inspector::RunOptions(int64_t run_id) {
   auto st = db_.Prepare("SELECT coalesce(options, '') FROM runs WHERE id = ?");
   st.Bind(1, run_id);
   return st.Step() ? st.Text(0) : std::string();
+}
+
+int64_t Inspector::Unfetched(int64_t run_id) {
+  auto st = db_.Prepare("SELECT count(*) FROM frontier WHERE run_id = ? AND done = 0");
+  st.Bind(1, run_id);
+  return st.Step() ? st.Int(0) : 0;
 }
 
 int64_t Inspector::ChangedUrls(int64_t a, int64_t b, double size_threshold_pct) {

@@ -162,8 +162,11 @@ class Inspector {
   // `older_than_days` ago (oldest first). One of the two is given.
   std::vector<int64_t> PruneCandidates(std::optional<int> keep, std::optional<double> older_than_days);
   // Changes from run a to run b. A size change counts when it differs by more than size_threshold_pct.
-  // One URL may have several (size, title and content); they come one after another.
+  // One URL may have several (size, title and content); they come one after another. A URL an unfinished
+  // run still holds pending is neither added nor removed by it.
   void Diff(int64_t a, int64_t b, double size_threshold_pct, const std::function<void(const Change&)>& out);
+  // URLs the run holds pending (not fetched yet): 0 for a completed run, whose frontier is cleared.
+  int64_t Unfetched(int64_t run_id);
   // The URLs with at least one change: what `changed` and --fail-on changed>N count.
   int64_t ChangedUrls(int64_t a, int64_t b, double size_threshold_pct);
   // The run's sitemaps against its crawl (storage/sitemap_report.h); `limit` rows per list (0: all).

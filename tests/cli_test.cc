@@ -458,6 +458,31 @@ TEST_CASE("after an interruption the crawl prints the exact command that continu
   CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 1") == 30);
 }
 
+TEST_CASE("diff against an interrupted run: its unfetched URLs are neither removed nor counted as changes") {
+  SlowSite site(30, 50);
+  TempDir dir;
+  WriteFile(dir / "list.txt", site.list);
+  std::string db = dir / "r.db";
+  REQUIRE(Run({GREENCRAWL_BIN, "crawl", "-q", "--db", db, "--concurrency", "30", dir / "list.txt"}, "full").exit_code == 0);
+  auto second = Start({GREENCRAWL_BIN, "crawl", "-q", "--db", db, "--concurrency", "1", dir / "list.txt"}, "part");
+  REQUIRE(WaitForRows(db, 30, std::chrono::seconds(20)));  // run 1's 30, then run 2's first
+  kill(second.pid, SIGINT);
+  REQUIRE(Wait(second).exit_code == 3);
+  int64_t fetched = Scalar(db, "SELECT count(*) FROM results WHERE run_id = 2");
+  REQUIRE(fetched < 30);
+  auto diff = Run({GREENCRAWL_BIN, "diff", "--db", db, "1", "2"}, "diff");
+  CHECK(diff.exit_code == 0);
+  CHECK(diff.out.find("- removed") == std::string::npos);
+  CHECK(diff.out.find("(no changes)") != std::string::npos);
+  CHECK(diff.out.find("Run 2 is unfinished: " + std::to_string(30 - fetched) + " of its URLs are not fetched yet") !=
+        std::string::npos);
+  auto json = Run({GREENCRAWL_BIN, "diff", "--db", db, "1", "2", "--json"}, "json");
+  CHECK(json.out.find("\"unfetched_a\":0,\"unfetched_b\":" + std::to_string(30 - fetched) + ",\"changed_urls\":0}") !=
+        std::string::npos);
+  // Backwards too: run 1 has every URL, none is "added" by it.
+  CHECK(Run({GREENCRAWL_BIN, "diff", "--db", db, "2", "1"}, "back").out.find("+ added") == std::string::npos);
+}
+
 TEST_CASE("with -q an interrupted crawl prints only the line that continues it") {
   SlowSite site(30);
   TempDir dir;
