@@ -426,7 +426,6 @@ int RunJoin(const JoinArgs& a, std::ostream& out, std::ostream& err) {
 }
 
 int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
-  auto start = Clock::now();
   CatchStopSignals();  // until the session's loop takes over: a signal must not leave a run "running"
   // PostgreSQL: this process is one of the run's workers (others may join it: greencrawl join).
   const bool shared = sql::IsPostgresUri(o.db);
@@ -480,6 +479,9 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
       return kExitInterrupted;
     }
     storage::RunClock clock(o.db);
+    // The summary's "fetched in" is this session's time, from here to EndSession: what it adds to the
+    // run's active_s, which `runs` and `report` show.
+    const auto session_start = Clock::now();
     if (shared) {
       clock.JoinSession(run_id);
     } else {
@@ -497,6 +499,7 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
     progress.set_verbose(o.verbose);
     ListFeed* feed = prepared.loader && !prepared.loader->ended() ? &*prepared.loader : nullptr;
     SessionOutcome session = RunSession(o, *store, run_id, conditional, progress, err, feed);
+    const double wall = std::chrono::duration<double>(Clock::now() - session_start).count();
     progress.Finish();
     if (shared) {
       // The worker whose claim found the run finished has marked it completed (CompleteIfDone). One
@@ -518,7 +521,6 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
       if (session.status == "completed") store->ClearFrontier(run_id);
     }
     started = 0;
-    double wall = std::chrono::duration<double>(Clock::now() - start).count();
     return Conclude(o, run_id, session, previous_run, wall, prepared.thresholds, out, err);
   } catch (const std::runtime_error& e) {
     // An unreadable list, a database that went away, a full disk: one clear line.

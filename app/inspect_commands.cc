@@ -70,7 +70,7 @@ std::string RunJson(const storage::RunSummary& r) {
          ",\"responses\":" + std::to_string(r.responses) + ",\"ok\":" + std::to_string(r.ok) +
          ",\"broken\":" + std::to_string(r.broken) + ",\"blocked\":" + std::to_string(r.blocked) +
          ",\"accept\":" + JsonString(r.accept) + ",\"errors\":" + std::to_string(r.errors) +
-         ",\"duration_s\":" + OptNumber(r.duration_s) + "}";
+         ",\"duration_s\":" + (r.duration_s ? Fixed(*r.duration_s, 3) : "null") + "}";  // ms: a short run is not 0
 }
 
 bool IsPlainNumber(const std::string& s) {

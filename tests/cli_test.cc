@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -317,6 +318,14 @@ TEST_CASE("a resumed run's duration sums its sessions' active time, a killed ses
   double shown = std::strtod(runs.out.c_str() + at + 13, nullptr);
   CHECK(shown > 0);
   CHECK(shown < 600);  // not the two hours between the sessions
+  CHECK(std::abs(shown - active) < 0.001);  // to the millisecond: a short run is not 0.0
+  // The report says the same as runs: its headline, and the HTML report's, are not the wall time either.
+  auto report = Run({GREENCRAWL_BIN, "report", "--db", db, "--json"}, "report");
+  at = report.out.find("\"headline\":");
+  REQUIRE(at != std::string::npos);
+  at = report.out.find("\"duration_s\":", at);
+  REQUIRE(at != std::string::npos);
+  CHECK(std::abs(std::strtod(report.out.c_str() + at + 13, nullptr) - active) < 0.001);
 }
 
 TEST_CASE("diff with a missing run says only that; a non-http line's message reads cleanly") {
