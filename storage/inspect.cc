@@ -247,7 +247,10 @@ void Inspector::ExportRows(int64_t run_id, const std::function<void(const std::v
       "SELECT run_id, url, final_url, status, size, content_type, title, error, error_message, depth, fetched_at, "
       "redirects, wire_bytes, ip, etag, last_modified, content_hash, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, "
       "list_line, attempts, " +
-      std::string(version_ >= 3 ? "unchanged" : "NULL AS unchanged") + " FROM results WHERE run_id = ? ORDER BY id");
+      std::string(version_ >= 3 ? "unchanged" : "NULL AS unchanged") +
+      // Where each URL came from (list, sitemap, link) and which list line, sitemap or page: schema 5.
+      std::string(version_ >= 5 ? ", source_kind, source" : ", NULL AS source_kind, NULL AS source") +
+      " FROM results WHERE run_id = ? ORDER BY id");
   st.Bind(1, run_id);
   std::vector<std::string> names;
   for (int i = 0; i < st.columns(); ++i) names.push_back(st.ColumnName(i));
