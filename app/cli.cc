@@ -14,6 +14,7 @@
 
 #include "app/crawl.h"
 #include "app/inspect_commands.h"
+#include "app/output_file.h"
 #include "app/job_config.h"
 #include "app/settings.h"
 #include "app/report_html.h"
@@ -177,10 +178,6 @@ int RunReport(const std::string& db, std::optional<int64_t> run, size_t top, boo
     return kExitUsage;
   }
   if (format.empty()) format = flag.empty() ? "text" : flag;
-  if (!output.empty() && (format == "text" || format == "json")) {
-    std::cerr << "greencrawl: -o goes with --format html, junit or markdown\n";
-    return kExitUsage;
-  }
   std::optional<storage::AcceptSet> accept;
   if (!accept_text.empty()) {
     std::string why;
@@ -192,7 +189,10 @@ int RunReport(const std::string& db, std::optional<int64_t> run, size_t top, boo
   }
   if (format == "html") return WriteReportHtml(db, run, output, std::cout, std::cerr, accept);
   if (format == "junit" || format == "markdown") return WriteReportAs(format, db, run, accept, output, std::cout);
-  return ShowReport(db, run, top, all, format == "json", std::cout, accept);
+  int code = kExitOk;
+  WriteOutput(output, std::cout,
+              [&](std::ostream& sink) { code = ShowReport(db, run, top, all, format == "json", sink, accept); });
+  return code;
 }
 
 }  // namespace
@@ -258,7 +258,7 @@ int RunCli(int argc, char** argv) {
   report->add_option("--accept", report_accept, "Statuses that are not broken, e.g. 200-299,429 (default: the run's own)")
       ->type_name("CODES");
   report->add_option("-o,--output", html_output,
-                     "For html, junit, markdown: the file (html: default report-run-N.html; '-': stdout)")
+                     "Write to FILE, whole or not at all ('-': stdout; html's default: report-run-N.html)")
       ->type_name("FILE");
 
   std::string format = "csv", output;

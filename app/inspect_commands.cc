@@ -260,16 +260,9 @@ int ExportResults(const std::string& db, std::optional<int64_t> run, const std::
   if (format != "csv" && format != "jsonl") throw std::invalid_argument("--format must be csv or jsonl");
   storage::Inspector in(db);
   int64_t run_id = in.ResolveRun(run);
-  // To a file: write beside it and rename at the end, so a failure never leaves a partial file.
-  std::ofstream file;
-  std::string tmp = output + ".partial";
-  if (!output.empty() && output != "-") {
-    file.open(tmp, std::ios::binary | std::ios::trunc);
-    if (!file) throw std::runtime_error("cannot write " + output);
-  }
-  std::ostream& sink = file.is_open() ? static_cast<std::ostream&>(file) : out;
-  std::vector<std::string> names;
-  try {
+  // To a file: written beside it and renamed at the end, so a failure never leaves a partial file.
+  WriteOutput(output, out, [&](std::ostream& sink) {
+    std::vector<std::string> names;
     in.ExportRows(
         run_id,
         [&](const std::vector<std::string>& header) {
@@ -293,19 +286,7 @@ int ExportResults(const std::string& db, std::optional<int64_t> run, const std::
             sink << "}\n";
           }
         });
-    sink.flush();
-    if (!sink) throw std::runtime_error("write failed" + (output.empty() ? std::string() : ": " + output));
-  } catch (...) {
-    if (file.is_open()) {
-      file.close();
-      std::remove(tmp.c_str());
-    }
-    throw;
-  }
-  if (file.is_open()) {
-    file.close();
-    if (std::rename(tmp.c_str(), output.c_str()) != 0) throw std::runtime_error("cannot write " + output);
-  }
+  });
   return kExitOk;
 }
 

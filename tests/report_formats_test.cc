@@ -150,7 +150,7 @@ TEST_CASE("--accept decides broken in report, --fail-on and the HTML report; a l
   CHECK(second.exit_code == 5);
   CHECK(Has(second.err, "--fail-on broken>1: broken is 2"));
 
-  auto report = [&](std::vector<std::string> extra, const char* tag) {
+  auto report = [&](std::vector<std::string> extra, const std::string& tag) {
     std::vector<std::string> args = {GREENCRAWL_BIN, "report", "--db", db};
     args.insert(args.end(), extra.begin(), extra.end());
     return Run(args, tag);
@@ -174,14 +174,24 @@ TEST_CASE("--accept decides broken in report, --fail-on and the HTML report; a l
   auto low = report({"--accept", "99-200"}, "bad2");
   CHECK(low.exit_code == 2);
   CHECK(Has(low.err, "--accept: '99-200': status codes run from 100 to 999"));
-  // Formats: one way of saying it, and -o only where a file makes sense.
+  // Formats: one way of saying it; -o writes any of them to a file, whole or not at all.
   auto both = report({"--json", "--format", "junit"}, "bad3");
   CHECK(both.exit_code == 2);
   CHECK(Has(both.err, "--json and --format junit disagree"));
-  auto text_file = report({"-o", dir / "x.txt"}, "bad4");
-  CHECK(text_file.exit_code == 2);
-  CHECK(Has(text_file.err, "-o goes with --format html, junit or markdown"));
-  CHECK(Has(report({"--run", "1", "--format", "json"}, "fj").out, "\"broken_count\":1,"));
+  auto to_stdout = report({"--run", "1", "--format", "json"}, "fj");
+  CHECK(Has(to_stdout.out, "\"broken_count\":1,"));
+  for (const char* format : {"text", "json"}) {
+    CAPTURE(format);
+    std::string file = dir / (std::string("report.") + format);
+    auto written = report({"--run", "1", "--format", format, "-o", file}, std::string("file-") + format);
+    CHECK(written.exit_code == 0);
+    CHECK(written.out.empty());
+    CHECK(ReadFile(file) == report({"--run", "1", "--format", format}, std::string("same-") + format).out);
+    CHECK_FALSE(std::filesystem::exists(file + ".partial"));
+  }
+  auto nowhere = report({"--json", "-o", dir / "no-such-dir/x.json"}, "nowhere");
+  CHECK(nowhere.exit_code != 0);
+  CHECK(Has(nowhere.err, "cannot write"));
 }
 
 TEST_CASE("accept sets parse codes and ranges, merge them, and judge like the SQL") {
