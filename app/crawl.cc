@@ -301,9 +301,12 @@ Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p
     total = c.queued;
     if (c.queued == 0 && c.invalid == 0 && o.sitemap.empty()) {
       err << "greencrawl: warning: " << o.list << " holds no URLs (blank lines and #comments only)\n";
+    } else if (c.queued == 0 && o.sitemap.empty()) {
+      err << "greencrawl: warning: " << o.list << " holds no URL to fetch: every line was invalid\n";
     }
     if (!o.quiet) {
-      err << "greencrawl: run " << run_id << ": " << c.queued << " URLs to fetch from " << o.list;
+      err << "greencrawl: run " << run_id << ": " << c.queued << (c.queued == 1 ? " URL" : " URLs") << " to fetch from "
+          << o.list;
       if (c.invalid || c.duplicate) err << " (" << c.invalid << " invalid, " << c.duplicate << " duplicate lines)";
       err << "\n";
     }

@@ -39,9 +39,12 @@ ListFeed::Chunk ListLoader::Next() {
       Ended(notes);
       if (counts_.queued == 0 && counts_.invalid == 0) {
         notes << "greencrawl: warning: " << list_name_ << " holds no URLs (blank lines and #comments only)\n";
+      } else if (counts_.queued == 0) {
+        notes << "greencrawl: warning: " << list_name_ << " holds no URL to fetch: every line was invalid\n";
       }
       if (!quiet_) {
-        notes << "greencrawl: run " << run_id_ << ": " << list_name_ << " read: " << counts_.queued << " URLs";
+        notes << "greencrawl: run " << run_id_ << ": " << list_name_ << " read: " << counts_.queued
+              << (counts_.queued == 1 ? " URL" : " URLs");
         if (counts_.invalid || counts_.duplicate) {
           notes << " (" << counts_.invalid << " invalid, " << counts_.duplicate << " duplicate lines)";
         }

@@ -526,6 +526,14 @@ TEST_CASE("a new run beside an unfinished one of the same list says so; an empty
   auto empty = Run({GREENCRAWL_BIN, "crawl", "--db", db, dir / "empty.txt"}, "empty");
   CHECK(empty.exit_code == 0);
   CHECK(empty.err.find("warning: " + dir / "empty.txt" + " holds no URLs") != std::string::npos);
+  WriteFile(dir / "invalid.txt", "htp:/bad\nftp://x\n");
+  auto invalid = Run({GREENCRAWL_BIN, "crawl", "--db", db, dir / "invalid.txt"}, "invalid");
+  CHECK(invalid.exit_code == 0);
+  CHECK(invalid.err.find("warning: " + dir / "invalid.txt" + " holds no URL to fetch: every line was invalid") !=
+        std::string::npos);
+  CHECK(invalid.err.find("0 URLs to fetch") != std::string::npos);
+  CHECK(Run({GREENCRAWL_BIN, "crawl", "--db", db, dir / "short.txt"}, "one").err.find(": 1 URL to fetch from ") !=
+        std::string::npos);
 
   auto url = Run({GREENCRAWL_BIN, "crawl", "--db", db, "https://example.org/"}, "url");
   CHECK(url.exit_code == 2);
