@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -177,7 +178,16 @@ int RunReport(const std::string& db, std::optional<int64_t> run, size_t top, boo
     std::cerr << "greencrawl: --" << flag << " and --format " << format << " disagree; give one\n";
     return kExitUsage;
   }
-  if (format.empty()) format = flag.empty() ? "text" : flag;
+  if (format.empty()) format = flag;
+  if (format.empty() && !output.empty() && output != "-") {
+    // No format given: the file's name says which (report -o run.html, -o run.json).
+    std::string ext = std::filesystem::path(output).extension().string();
+    for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+    format = ext == ".html" || ext == ".htm" ? "html" : ext == ".json" ? "json" : ext == ".md" ? "markdown"
+           : ext == ".xml"                    ? "junit"
+                                              : "";
+  }
+  if (format.empty()) format = "text";
   std::optional<storage::AcceptSet> accept;
   if (!accept_text.empty()) {
     std::string why;

@@ -189,6 +189,11 @@ TEST_CASE("--accept decides broken in report, --fail-on and the HTML report; a l
     CHECK(ReadFile(file) == report({"--run", "1", "--format", format}, std::string("same-") + format).out);
     CHECK_FALSE(std::filesystem::exists(file + ".partial"));
   }
+  // No format given: the file's name says which.
+  CHECK(report({"--run", "1", "-o", dir / "by-name.json"}, "by-name").exit_code == 0);
+  CHECK(ReadFile(dir / "by-name.json") == to_stdout.out);
+  CHECK(report({"--run", "1", "-o", dir / "by-name.MD"}, "by-md").exit_code == 0);
+  CHECK(ReadFile(dir / "by-name.MD").rfind("## ", 0) == 0);
   auto nowhere = report({"--json", "-o", dir / "no-such-dir/x.json"}, "nowhere");
   CHECK(nowhere.exit_code != 0);
   CHECK(Has(nowhere.err, "cannot write"));
