@@ -253,8 +253,8 @@ int RunCli(int argc, char** argv) {
   report->footer(inspect_footer);
   report->add_option("--db", db, "Results database")->type_name("FILE")->capture_default_str();
   report->add_option("--run", run, "Run id (default: the newest)")->type_name("N");
-  report->add_option("--top", top, "Rows in the slowest/largest lists")->type_name("N")->capture_default_str();
-  report->add_flag("--all", all, "List every broken URL and every page linking to it (else 100 and 5)");
+  report->add_option("--top", top, "Rows in the slowest/largest lists (text and json)")->type_name("N")->capture_default_str();
+  report->add_flag("--all", all, "List every broken URL and every page linking to it (else 100 and 5; text and json)");
   auto* report_json = report->add_flag("--json", json, "JSON for scripts (--format json)");
   bool html = false;
   std::string html_output;
@@ -262,13 +262,15 @@ int RunCli(int argc, char** argv) {
       ->excludes(report_json);
   std::string report_format, report_accept;
   report->add_option("--format", report_format,
-                     "text (default), json, html, junit (a CI test report) or markdown (a PR comment or step summary)")
+                     "text (default), json, html, junit (a CI test report) or markdown (a PR comment or step summary); "
+                     "without it, -o FILE's name picks one (.html/.htm, .json, .md, .xml)")
       ->type_name("FORMAT")
       ->check(CLI::IsMember({"text", "json", "html", "junit", "markdown"}).description(""));
   report->add_option("--accept", report_accept, "Statuses that are not broken, e.g. 200-299,429 (default: the run's own)")
       ->type_name("CODES");
   report->add_option("-o,--output", html_output,
-                     "Write to FILE, whole or not at all ('-': stdout; html's default: report-run-N.html)")
+                     "Write to FILE, whole or not at all ('-': stdout; html: {run} in FILE is the run id, default "
+                     "report-run-N.html)")
       ->type_name("FILE");
 
   std::string format = "csv", output;

@@ -138,7 +138,8 @@ void PrintSummary(const CrawlOptions& o, const storage::RunSummary& run, const s
   err << "\n";
   if (x.unchanged || x.retried) err << "  unchanged (304) " << x.unchanged << ", retried " << x.retried << "\n";
   if (x.changed) {
-    err << "  changed since run " << *x.previous_run << ": " << *x.changed << " URLs   (greencrawl diff --db " << o.db
+    err << "  changed since run " << *x.previous_run << ": " << *x.changed << (*x.changed == 1 ? " URL" : " URLs")
+        << "   (greencrawl diff --db " << o.db
         << " " << *x.previous_run << " " << run.id << ")\n";
   }
   err << "  database: " << o.db << "   (greencrawl report --db " << o.db << " --run " << run.id << ")\n";

@@ -359,8 +359,8 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
   }
   auto note_unfetched = [&](int64_t run, int64_t count) {
     if (count == 0) return;
-    out << "Run " << run << " is unfinished: " << count
-        << " of its URLs are not fetched yet, and are not counted as added or removed.\n";
+    out << "Run " << run << " is unfinished: " << count << (count == 1 ? " URL it holds is" : " URLs it holds are")
+        << " still pending, not counted as added or removed (URLs it has not discovered or read yet are).\n";
   };
   note_unfetched(run_a, unfetched_a);
   if (run_b != run_a) note_unfetched(run_b, unfetched_b);

@@ -106,15 +106,20 @@ class SqliteDatabase final : public DatabaseImpl {
   void ReadWithoutShm(int busy_timeout_ms) {
     int rc = sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
     if (rc != SQLITE_READONLY && rc != SQLITE_CANTOPEN) return;  // readable, or another failure to report later
+    // The file SQLite opened, symlinks resolved and absolute: its -wal lies beside it, not beside a link.
+    const char* opened = sqlite3_db_filename(db_, "main");
+    const std::string file = opened && *opened ? opened : path_;
     struct stat wal;
-    if (::stat((path_ + "-wal").c_str(), &wal) == 0 && wal.st_size > 0) {
-      throw Error("cannot read database " + path_ + ": it has a write-ahead log (" + path_ +
+    if (::stat((file + "-wal").c_str(), &wal) == 0 && wal.st_size > 0) {
+      throw Error("cannot read database " + path_ + ": it has a write-ahead log (" + file +
                       "-wal) that needs a -shm file beside it, which this user may not create; copy the files "
                       "somewhere writable, or read as the user who wrote them",
                   rc);
     }
-    std::string uri = "file:";
-    for (char c : path_) {
+    // Immutable: no locks are taken. Were the owner to start writing while this reads, the pages could
+    // change underneath it; without a -wal now, nobody is writing, and this is the owner's file to read.
+    std::string uri = "file://";  // an empty authority: a path starting with "//" stays a path
+    for (char c : file) {
       if (c == '%' || c == '?' || c == '#') {
         static const char kHex[] = "0123456789abcdef";
         uri += '%';
