@@ -76,6 +76,7 @@ Task<void> SitemapFeed::ReadFile(Job job, std::vector<std::string>* children) {
   try {
     FetchOptions fo = session_.FetchOptionsFor(job.url);
     fo.max_body_bytes = kSitemapFetchBytes;
+    fo.keep_head_over_cap = true;  // a longer file is read up to the cap, whatever its Content-Length says
     fo.max_redirects = 5;
     Response r = co_await fetcher_.Get(job.url, fo);
     if (r.status > 0) file.status = r.status;

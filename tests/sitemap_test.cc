@@ -305,6 +305,21 @@ TEST_CASE("a sitemap over 50,000 URLs is cut at 50,000, marked truncated") {
   CHECK(Keys(c.rows) == std::set<std::string>{"/index.html"});
 }
 
+TEST_CASE("a sitemap file over 50 MB is read up to 50 MB, whatever its Content-Length announces") {
+  Site site(false);
+  std::string xml = UrlSet({{"http://elsewhere.invalid/a", ""}, {"http://elsewhere.invalid/b", ""}});
+  xml.erase(xml.rfind("</urlset>"));
+  // Announced in full (Content-Length): the cap must not refuse the file before reading it.
+  xml += std::string(50'000'100, ' ') + "<url><loc>http://elsewhere.invalid/late</loc></url>\n</urlset>\n";
+  site.a.Handle("/sitemap.xml", Static(xml, "application/xml"));
+  TempDir dir;
+  auto c = RunCrawl(site, dir, {"--sitemaps"});
+  CHECK(c.f.exit_code == 0);
+  CHECK(Scalar(c.db, "SELECT truncated FROM sitemaps") == 1);
+  CHECK(Scalar(c.db, "SELECT urls FROM sitemaps") == 2);
+  CHECK(Scalar(c.db, "SELECT count(*) FROM sitemap_urls") == 2);
+}
+
 TEST_CASE("hostile sitemaps: billion laughs, an external entity, an index nested too deep, not a sitemap") {
   Site site(false);
   TempDir dir;
