@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kSetpriv = "/usr/bin/setpriv";
+constexpr const char* kSkipped = "skipped: running as root, and /usr/bin/setpriv cannot run a command as nobody here";
 
 // A folder only its owner may write, holding a copy of the binary that anyone may run.
 struct ReadOnlyPlace {
@@ -49,7 +50,9 @@ struct ReadOnlyPlace {
   }
 };
 
-std::string Crawled(const TempDir& dir, const TestServer& server) {
+// A completed run of two URLs (a page and a 404) in DIR/r.db.
+std::string Crawled(const TempDir& dir, TestServer& server) {
+  server.Handle("/a", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>A</title>"); });
   WriteFile(dir / "list.txt", server.Url("/a") + "\n" + server.Url("/missing") + "\n");
   std::string db = dir / "r.db";
   auto c = Run({GREENCRAWL_BIN, "crawl", "-q", "--db", db, dir / "list.txt"}, "crawl");
@@ -62,11 +65,10 @@ std::string Crawled(const TempDir& dir, const TestServer& server) {
 TEST_CASE("runs, report, export and diff read a database whose folder this user may not write") {
   ReadOnlyPlace place;
   if (!place.possible()) {
-    MESSAGE("skipped: running as root, and " << kSetpriv << " cannot run a command as nobody here");
+    MESSAGE(kSkipped);
     return;
   }
   TestServer server;
-  server.Handle("/a", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>A</title>"); });
   std::string db = Crawled(place.dir, server);
   REQUIRE_FALSE(fs::exists(db + "-wal"));  // a crawl that ended cleanly leaves none
   std::string copy = place.folder + "/r.db";
@@ -91,11 +93,10 @@ TEST_CASE("runs, report, export and diff read a database whose folder this user 
 TEST_CASE("a database whose write-ahead log holds transactions is refused with the reason, not read stale") {
   ReadOnlyPlace place;
   if (!place.possible()) {
-    MESSAGE("skipped: running as root, and " << kSetpriv << " cannot run a command as nobody here");
+    MESSAGE(kSkipped);
     return;
   }
   TestServer server;
-  server.Handle("/a", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>A</title>"); });
   std::string db = Crawled(place.dir, server);
   std::string copy = place.folder + "/r.db";
   {
