@@ -60,18 +60,24 @@ std::string Crawled(const TempDir& dir, TestServer& server) {
   return db;
 }
 
+// A completed crawl in a folder of its own, and where its copy goes in the read-only place.
+struct Crawl {
+  ReadOnlyPlace place;
+  TestServer server;
+  std::string db = Crawled(place.dir, server);
+  std::string copy = place.folder + "/r.db";
+};
+
 }  // namespace
 
 TEST_CASE("runs, report, export and diff read a database whose folder this user may not write") {
-  ReadOnlyPlace place;
-  if (!place.possible()) {
+  Crawl f;
+  if (!f.place.possible()) {
     MESSAGE(kSkipped);
     return;
   }
-  TestServer server;
-  std::string db = Crawled(place.dir, server);
+  auto& [place, server, db, copy] = f;
   REQUIRE_FALSE(fs::exists(db + "-wal"));  // a crawl that ended cleanly leaves none
-  std::string copy = place.folder + "/r.db";
   fs::copy_file(db, copy);
   chmod(copy.c_str(), 0644);
   place.Seal();
@@ -91,14 +97,12 @@ TEST_CASE("runs, report, export and diff read a database whose folder this user 
 }
 
 TEST_CASE("a database whose write-ahead log holds transactions is refused with the reason, not read stale") {
-  ReadOnlyPlace place;
-  if (!place.possible()) {
+  Crawl f;
+  if (!f.place.possible()) {
     MESSAGE(kSkipped);
     return;
   }
-  TestServer server;
-  std::string db = Crawled(place.dir, server);
-  std::string copy = place.folder + "/r.db";
+  auto& [place, server, db, copy] = f;
   {
     // A writer with a transaction still in the WAL (as while a crawl runs, or after a kill): copied then.
     gc::sql::Database w(db, gc::sql::Database::Mode::kReadWrite);
