@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 
 namespace gc::urls {
@@ -204,7 +205,8 @@ Robots Robots::Parse(std::string_view text, std::string_view product_token) {
       char* endp = nullptr;
       std::string v(value);
       double d = std::strtod(v.c_str(), &endp);
-      if (endp != v.c_str() && d >= 0 && d < 86400) group_delay = d;
+      // A huge delay still says "slowly": kept as written, and capped where it is used (--max-crawl-delay).
+      if (endp != v.c_str() && std::isfinite(d) && d >= 0) group_delay = d;
     } else if (key == "sitemap") {
       // Not part of any group (RFC 9309 2.2.4): every Sitemap line of the file counts.
       if (!value.empty() && sitemaps.size() < kMaxSitemaps) sitemaps.emplace_back(value);
