@@ -221,7 +221,8 @@ std::optional<int> Prepare(const CrawlOptions& o, Prepared& p, std::ostream& err
     err << "greencrawl: " << e.what() << "\n";
     return kExitUsage;
   }
-  p.list_id = ListIdentity(o.list);
+  // Named lists ("name:NAME") never meet a path: paths are absolute once resolved, and "-" is stdin.
+  p.list_id = o.list_name.empty() ? ListIdentity(o.list) : "name:" + o.list_name;
   if (std::string why = NotAList(o.list); !why.empty()) {
     err << "greencrawl: cannot read " << why << "\n";
     return kExitUsage;

@@ -71,6 +71,15 @@ std::string CheckAccept(const std::string& text) {
   return storage::AcceptSet::Parse(text, &why) ? "" : why;
 }
 
+std::string CheckListName(const std::string& name) {
+  if (name.empty()) return "must not be empty";
+  if (name.size() > 200) return "at most 200 characters";
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) return "no control characters";
+  }
+  return "";
+}
+
 std::string CheckHeader(const std::string& text) {
   size_t colon = text.find(':');
   if (colon == std::string::npos || colon == 0) return "expected 'Name: value'";
@@ -119,6 +128,11 @@ std::vector<Setting> MakeSettings() {
   std::vector<Setting> s = {
       Row("list", "", T::kText, "LIST",
           "File of URLs, one per line ('-': standard input); blank lines and #comments skipped", &O::list),
+      Checked(Row("list-name", "", T::kText, "NAME",
+                  "Know the list by NAME across runs, not by its path (a list generated at a new path each time, "
+                  "or piped in): its previous run, diff and --resume",
+                  &O::list_name),
+              CheckListName),
       Row("db", "", T::kText, "FILE", "Results database (created if missing)", &O::db),
       ranged(Row("concurrency", "", T::kInt, "N", "Transfers in flight at once", &O::concurrency), 1, 100000),
       ranged(Row("per-host", "", T::kInt, "N", "Transfers in flight per host (0: only --concurrency limits)",

@@ -11,6 +11,9 @@ namespace gc {
 struct CrawlOptions {
   std::string db = "greencrawl.db";
   std::string list;             // a file, or "-" for standard input
+  // What the list is known by across runs (its previous run, diff, --resume): "" for its resolved path.
+  // A list generated at a new path each time, or piped in, keeps one history under one name.
+  std::string list_name;
   int concurrency = 16;         // transfers in flight
   int per_host = 0;             // in flight per host; 0: only --concurrency limits
   int delay_ms = 0;             // minimum gap between request starts to one host

@@ -493,6 +493,36 @@ TEST_CASE("diff against an interrupted run: its unfetched URLs are neither remov
   CHECK(Run({GREENCRAWL_BIN, "diff", "--db", db, "2", "1"}, "back").out.find("+ added") == std::string::npos);
 }
 
+TEST_CASE("--list-name keeps one history for a list generated at new paths or piped in; another name is another list") {
+  TestServer server;
+  server.Handle("/p*", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>p</title>"); });
+  TempDir dir;
+  std::string db = dir / "r.db";
+  std::string list = server.Url("/p1") + "\n" + server.Url("/p2") + "\n";
+  WriteFile(dir / "monday.txt", list);
+  WriteFile(dir / "tuesday.txt", list);
+  auto previous = [](const Finished& f) {
+    size_t at = f.out.find("\"previous_run\":");
+    return at == std::string::npos ? std::string("<none>") : f.out.substr(at + 15, f.out.find(',', at) - at - 15);
+  };
+  auto crawl = [&](std::vector<std::string> extra, const std::string& list_arg, const std::string& tag,
+                   const std::string& input = "") {
+    std::vector<std::string> args = {GREENCRAWL_BIN, "crawl", "--db", db, "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(list_arg);
+    return Run(args, tag, input);
+  };
+  CHECK(previous(crawl({"--list-name", "nightly"}, dir / "monday.txt", "mon")) == "null");
+  CHECK(previous(crawl({"--list-name", "nightly"}, dir / "tuesday.txt", "tue")) == "1");  // another path, one list
+  CHECK(previous(crawl({}, dir / "tuesday.txt", "path")) == "null");  // by its path: a list of its own
+  CHECK(previous(crawl({"--list-name", "other"}, "-", "other", dir / "monday.txt")) == "null");
+  CHECK(previous(crawl({"--list-name", "nightly"}, "-", "piped", dir / "monday.txt")) == "2");
+  CHECK(Text(db, "SELECT list_file FROM runs WHERE id = 5") == "name:nightly");
+  auto empty = crawl({"--list-name", ""}, dir / "monday.txt", "empty");
+  CHECK(empty.exit_code == 2);
+  CHECK(empty.err.find("--list-name: '': must not be empty") != std::string::npos);
+}
+
 TEST_CASE("with -q an interrupted crawl prints only the line that continues it") {
   SlowSite site(30);
   TempDir dir;
