@@ -145,9 +145,12 @@ void PrintSummary(const CrawlOptions& o, const storage::RunSummary& run, const s
   err << "  database: " << o.db << "   (greencrawl report --db " << o.db << " --run " << run.id << ")\n";
 }
 
-// Runs recorded the list as given before they recorded its resolved path: both spellings match.
+// Runs recorded the list as given before they recorded its resolved path: both spellings match. A named
+// list (--list-name: "name:NAME") matches only its name, never a file of that name.
 bool SameList(const std::string& recorded, const std::string& list_id) {
-  return recorded == list_id || ListIdentity(recorded) == list_id;
+  if (recorded == list_id) return true;
+  if (recorded.rfind("name:", 0) == 0 || list_id.rfind("name:", 0) == 0) return false;
+  return ListIdentity(recorded) == list_id;
 }
 
 }  // namespace
@@ -221,7 +224,8 @@ std::optional<int> Prepare(const CrawlOptions& o, Prepared& p, std::ostream& err
     err << "greencrawl: " << e.what() << "\n";
     return kExitUsage;
   }
-  // Named lists ("name:NAME") never meet a path: paths are absolute once resolved, and "-" is stdin.
+  // A named list is "name:NAME": a resolved path is absolute, "-" is stdin, and SameList keeps a file
+  // that happens to be called "name:..." apart from it.
   p.list_id = o.list_name.empty() ? ListIdentity(o.list) : "name:" + o.list_name;
   if (std::string why = NotAList(o.list); !why.empty()) {
     err << "greencrawl: cannot read " << why << "\n";
@@ -265,8 +269,10 @@ Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p
   bool ours = unfinished && SameList(unfinished->list_file, p.list_id);
   if (o.resume && unfinished && !ours) {
     err << "greencrawl: --resume: the unfinished run " << unfinished->id << " in " << o.db << " is of "
-        << unfinished->list_file << ", not " << p.list_id << "; resume it with its own list, or leave out --resume "
-        << "to start a new run\n";
+        << unfinished->list_file << ", not " << p.list_id << "; resume it with its own list"
+        << (unfinished->list_file.rfind("name:", 0) == 0 ? " (--list-name " + unfinished->list_file.substr(5) + ")"
+                                                           : std::string())
+        << ", or leave out --resume to start a new run\n";
     return {0, kExitUsage};
   }
   int64_t run_id;

@@ -12,6 +12,7 @@
 
 #include "app/crawl.h"
 #include "app/thresholds.h"
+#include "parser/utf8.h"
 #include "urls/url.h"
 #include "storage/accept_set.h"
 #include "version.h"
@@ -74,8 +75,12 @@ std::string CheckAccept(const std::string& text) {
 std::string CheckListName(const std::string& name) {
   if (name.empty()) return "must not be empty";
   if (name.size() > 200) return "at most 200 characters";
-  for (unsigned char c : name) {
+  for (size_t i = 0; i < name.size();) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
     if (c < 0x20 || c == 0x7f) return "no control characters";
+    size_t n = Utf8SequenceLength(name, i);
+    if (n == 0) return "must be UTF-8";
+    i += n;
   }
   return "";
 }

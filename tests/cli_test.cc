@@ -521,6 +521,19 @@ TEST_CASE("--list-name keeps one history for a list generated at new paths or pi
   auto empty = crawl({"--list-name", ""}, dir / "monday.txt", "empty");
   CHECK(empty.exit_code == 2);
   CHECK(empty.err.find("--list-name: '': must not be empty") != std::string::npos);
+  CHECK(crawl({"--list-name", "bad\xff"}, dir / "monday.txt", "utf8").err.find("must be UTF-8") != std::string::npos);
+  // A file that happens to be called "name:nightly" is not the named list, and --resume says which it is.
+  Exec(db, "UPDATE runs SET status = 'interrupted', finished_at = NULL WHERE id = 5");
+  WriteFile(dir / "name:nightly", list);
+  const std::filesystem::path here = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path);  // where a relative "name:nightly" resolves
+  auto wrong = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "name:nightly"}, "wrong");
+  std::filesystem::current_path(here);
+  CHECK(wrong.exit_code == 2);
+  CHECK(wrong.err.find("resume it with its own list (--list-name nightly)") != std::string::npos);
+  auto right = crawl({"--list-name", "nightly", "--resume"}, "-", "right", dir / "monday.txt");
+  CHECK(right.exit_code == 0);
+  CHECK(right.out.find("\"run_id\":5,") != std::string::npos);
 }
 
 TEST_CASE("with -q an interrupted crawl prints only the line that continues it") {

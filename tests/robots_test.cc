@@ -96,6 +96,7 @@ TEST_CASE("our product token picks our group; groups for one agent merge; commen
   // A delay of a day or more is still a delay (the crawl caps it); junk is none.
   CHECK(Robots::Parse("User-agent: *\nCrawl-delay: 86400\n", "greencrawl").crawl_delay() == 86400.0);
   CHECK(Robots::Parse("User-agent: *\nCrawl-delay: 1e9\n", "greencrawl").crawl_delay() == 1e9);
+  CHECK(Robots::Parse("User-agent: *\nCrawl-delay: 1e400\n", "greencrawl").crawl_delay() > 1e300);  // too large: the largest
   CHECK_FALSE(Robots::Parse("User-agent: *\nCrawl-delay: soon\n", "greencrawl").crawl_delay());
   CHECK_FALSE(Robots::Parse("User-agent: *\nCrawl-delay: -1\n", "greencrawl").crawl_delay());
   CHECK_FALSE(Robots::Parse("User-agent: *\nCrawl-delay: inf\n", "greencrawl").crawl_delay());

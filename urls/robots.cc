@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 namespace gc::urls {
 namespace {
@@ -204,8 +206,11 @@ Robots Robots::Parse(std::string_view text, std::string_view product_token) {
     } else if (key == "crawl-delay") {
       char* endp = nullptr;
       std::string v(value);
+      errno = 0;
       double d = std::strtod(v.c_str(), &endp);
-      // A huge delay still says "slowly": kept as written, and capped where it is used (--max-crawl-delay).
+      // A huge delay still says "slowly": kept, and capped where it is used (--max-crawl-delay). One too
+      // large for a double (1e400) is the largest; "inf" and "nan" are words, not delays.
+      if (errno == ERANGE && d > 0) d = std::numeric_limits<double>::max();
       if (endp != v.c_str() && std::isfinite(d) && d >= 0) group_delay = d;
     } else if (key == "sitemap") {
       // Not part of any group (RFC 9309 2.2.4): every Sitemap line of the file counts.
