@@ -73,7 +73,7 @@ std::string CheckAccept(const std::string& text) {
 }
 
 std::string CheckListName(const std::string& name) {
-  if (name.empty()) return "must not be empty";
+  // Empty is the default, "by its path": stored worker settings and job files may spell it out.
   if (name.size() > 200) return "at most 200 characters";
   for (size_t i = 0; i < name.size();) {
     unsigned char c = static_cast<unsigned char>(name[i]);

@@ -518,9 +518,8 @@ TEST_CASE("--list-name keeps one history for a list generated at new paths or pi
   CHECK(previous(crawl({"--list-name", "other"}, "-", "other", dir / "monday.txt")) == "null");
   CHECK(previous(crawl({"--list-name", "nightly"}, "-", "piped", dir / "monday.txt")) == "2");
   CHECK(Text(db, "SELECT list_file FROM runs WHERE id = 5") == "name:nightly");
-  auto empty = crawl({"--list-name", ""}, dir / "monday.txt", "empty");
-  CHECK(empty.exit_code == 2);
-  CHECK(empty.err.find("--list-name: '': must not be empty") != std::string::npos);
+  // Empty is the default: known by its path (as a worker's stored settings spell it out).
+  CHECK(previous(crawl({"--list-name", ""}, dir / "tuesday.txt", "empty")) == "3");
   CHECK(crawl({"--list-name", "bad\xff"}, dir / "monday.txt", "utf8").err.find("must be UTF-8") != std::string::npos);
   // A file that happens to be called "name:nightly" is not the named list, and --resume says which it is.
   Exec(db, "UPDATE runs SET status = 'interrupted', finished_at = NULL WHERE id = 5");
