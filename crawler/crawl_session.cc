@@ -183,11 +183,7 @@ class CrawlSession : private SitemapFeed::Session {
       shard_load_.assign(shards, 0);
       robots_.emplace(
           *fetchers.front(), RobotsCache::Options{o_.max_crawl_delay_s, o_.sitemaps},
-          [this](const std::string& origin, const std::string& url) {
-            FetchOptions fo = fetch_;
-            AddCredentials(origin, url, fo);
-            return fo;
-          },
+          [this](const std::string& url) { return FetchOptionsFor(url); },
           [this](const std::string& origin, std::chrono::milliseconds delay) { frontier_.SetHostDelay(origin, delay); });
       SignalWatch signals(hub, [this](int signo) { OnSignal(signo); });
       auto main = Spawn(&CrawlSession::Main, this);

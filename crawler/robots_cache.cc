@@ -43,7 +43,7 @@ Task<const urls::Robots*> RobotsCache::For(std::string origin) {
     }
   } release{&e};
   std::string url = origin + "/robots.txt";
-  FetchOptions fo = options_for_(origin, url);
+  FetchOptions fo = options_for_(url);
   fo.max_body_bytes = kMaxBytes;
   fo.keep_head_over_cap = true;
   fo.max_redirects = kMaxRedirects;

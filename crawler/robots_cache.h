@@ -41,9 +41,9 @@ class RobotsCache {
     double max_crawl_delay_s = 0;  // a Crawl-delay above this is capped (--max-crawl-delay)
     bool keep_sitemaps = false;    // keep the Sitemap: lines (--sitemaps)
   };
-  // The crawl's fetch options for `url` on `origin` (its credential headers only where they may go). The
-  // cache then caps the body and the redirects.
-  using OptionsFor = std::function<FetchOptions(const std::string& origin, const std::string& url)>;
+  // The crawl's fetch options for `url` (its credential headers only where they may go). The cache then
+  // caps the body and the redirects.
+  using OptionsFor = std::function<FetchOptions(const std::string& url)>;
   // Called once for an origin whose robots.txt names a Crawl-delay, with the capped delay.
   using SetDelay = std::function<void(const std::string& origin, std::chrono::milliseconds delay)>;
 

@@ -27,15 +27,15 @@ std::string Origin(const TestServer& s) { return "http://127.0.0.1:" + std::to_s
 struct Rig {
   Hub hub;
   Fetcher fetcher{hub};
-  std::vector<std::string> asked;                                      // "origin url" per options_for call
+  std::vector<std::string> asked;                                      // the URL of each options_for call
   std::vector<std::pair<std::string, std::chrono::milliseconds>> delays;
   RobotsCache cache;
 
   explicit Rig(RobotsCache::Options o = {10, true})
       : cache(
             fetcher, o,
-            [this](const std::string& origin, const std::string& url) {
-              asked.push_back(origin + " " + url);
+            [this](const std::string& url) {
+              asked.push_back(url);
               FetchOptions fo;
               fo.headers.push_back("X-Crawl: rig");
               return fo;
@@ -122,7 +122,7 @@ TEST_CASE("twenty askers at once: one fetch, one answer for all, with the sessio
   REQUIRE(got[0] != nullptr);
   CHECK_FALSE(got[0]->Allowed("/private/x"));
   CHECK(got[0]->Allowed("/public"));
-  CHECK(rig.asked == std::vector<std::string>{Origin(server) + " " + Origin(server) + "/robots.txt"});
+  CHECK(rig.asked == std::vector<std::string>{Origin(server) + "/robots.txt"});
   CHECK(header_seen);
   CHECK(rig.cache.Sitemaps(Origin(server)) == std::vector<std::string>{Origin(server) + "/s.xml"});
   CHECK(rig.cache.Sitemaps("http://never.asked").empty());
