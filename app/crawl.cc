@@ -149,7 +149,7 @@ void PrintSummary(const CrawlOptions& o, const storage::RunSummary& run, const s
 // list (--list-name: "name:NAME") matches only its name, never a file of that name.
 bool SameList(const std::string& recorded, const std::string& list_id) {
   if (recorded == list_id) return true;
-  if (recorded.rfind("name:", 0) == 0 || list_id.rfind("name:", 0) == 0) return false;
+  if (!ListNameOf(recorded).empty() || !ListNameOf(list_id).empty()) return false;
   return ListIdentity(recorded) == list_id;
 }
 
@@ -224,9 +224,7 @@ std::optional<int> Prepare(const CrawlOptions& o, Prepared& p, std::ostream& err
     err << "greencrawl: " << e.what() << "\n";
     return kExitUsage;
   }
-  // A named list is "name:NAME": a resolved path is absolute, "-" is stdin, and SameList keeps a file
-  // that happens to be called "name:..." apart from it.
-  p.list_id = o.list_name.empty() ? ListIdentity(o.list) : "name:" + o.list_name;
+  p.list_id = ListIdentity(o.list, o.list_name);
   if (std::string why = NotAList(o.list); !why.empty()) {
     err << "greencrawl: cannot read " << why << "\n";
     return kExitUsage;
@@ -269,10 +267,9 @@ Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p
   bool ours = unfinished && SameList(unfinished->list_file, p.list_id);
   if (o.resume && unfinished && !ours) {
     err << "greencrawl: --resume: the unfinished run " << unfinished->id << " in " << o.db << " is of "
-        << unfinished->list_file << ", not " << p.list_id << "; resume it with its own list"
-        << (unfinished->list_file.rfind("name:", 0) == 0 ? " (--list-name " + unfinished->list_file.substr(5) + ")"
-                                                           : std::string())
-        << ", or leave out --resume to start a new run\n";
+        << unfinished->list_file << ", not " << p.list_id << "; resume it with its own list";
+    if (std::string name = ListNameOf(unfinished->list_file); !name.empty()) err << " (--list-name " << name << ")";
+    err << ", or leave out --resume to start a new run\n";
     return {0, kExitUsage};
   }
   int64_t run_id;

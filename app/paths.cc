@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 
 namespace gc {
 namespace {
@@ -20,13 +22,21 @@ std::string Real(const std::string& path) {
 
 }  // namespace
 
-std::string ListIdentity(const std::string& list) {
+constexpr std::string_view kNamed = "name:";
+
+std::string ListIdentity(const std::string& list, const std::string& name) {
+  // A resolved path is absolute and "-" is stdin: neither starts with "name:".
+  if (!name.empty()) return std::string(kNamed) + name;
   if (list == "-") return list;
   std::string real = Real(list);
   if (!real.empty()) return real;
   std::error_code ec;
   auto abs = std::filesystem::absolute(list, ec);
   return ec ? list : abs.lexically_normal().string();
+}
+
+std::string ListNameOf(const std::string& identity) {
+  return identity.rfind(kNamed, 0) == 0 ? identity.substr(kNamed.size()) : std::string();
 }
 
 std::string NotAList(const std::string& list) {

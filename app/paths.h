@@ -6,9 +6,12 @@
 
 namespace gc {
 
-// The list's identity as runs.list_file stores it: its resolved absolute path (symlinks followed), or
-// "-" for standard input. A list that no longer exists resolves to its absolute, normalised spelling.
-std::string ListIdentity(const std::string& list);
+// The list's identity as runs.list_file stores it: "name:NAME" when the list is given a name
+// (--list-name), else its resolved absolute path (symlinks followed), or "-" for standard input. A list
+// that no longer exists resolves to its absolute, normalised spelling.
+std::string ListIdentity(const std::string& list, const std::string& name = "");
+// The NAME of a "name:NAME" identity, or "" for a path or "-".
+std::string ListNameOf(const std::string& identity);
 
 // Why `list` cannot be a list of URLs ("LIST is a directory, not a list of URLs"), or "" when it may be
 // one (or is "-"). Missing or unreadable files are left to the reader, which says why.
