@@ -9,14 +9,10 @@
 namespace gc::storage {
 namespace {
 
-// The runs columns every summary reads. `active` is runs.active_s, or NULL before schema 4.
-std::string RunColumns(const char* active) {
-  return std::string(
-             "SELECT r.id, r.started_at, r.finished_at, r.status, coalesce(r.list_file, ''), r.version, "
-             "coalesce(") +
-         active +
-         ", (julianday(coalesce(r.finished_at, r.started_at)) - julianday(r.started_at)) * 86400.0), "
-         "r.urls_total, r.lines_invalid, r.pid FROM runs r ";
+// The runs columns every summary reads, for a file of schema `version`.
+std::string RunColumns(int version) {
+  return "SELECT r.id, r.started_at, r.finished_at, r.status, coalesce(r.list_file, ''), r.version, " +
+         RunDurationSql(version, "r.") + ", r.urls_total, r.lines_invalid, r.pid FROM runs r ";
 }
 
 RunSummary ReadRun(sql::Statement& st) {
@@ -112,7 +108,7 @@ Inspector::Inspector(const std::string& db_path)
     : db_(Existing(db_path), sql::Database::Mode::kReadOnly) {
   CheckReadable(db_);
   version_ = SchemaVersion(db_);
-  run_columns_ = RunColumns(version_ >= 4 ? "r.active_s" : "NULL");
+  run_columns_ = RunColumns(version_);
 }
 
 std::vector<RunSummary> Inspector::Runs() {

@@ -222,12 +222,9 @@ std::optional<int64_t> PreviousCompletedRun(sql::Database& db, int64_t run_id) {
 Headline ReadHeadline(sql::Database& db, int64_t run_id, const std::optional<AcceptSet>& override_accept) {
   Headline h;
   {
-    // The time its sessions spent crawling (runs.active_s, schema 4), as `runs` shows it: not the hours
-    // between a kill and --resume. Older files only have the wall time.
-    std::string active = SchemaVersion(db) >= 4 ? "active_s" : "NULL";
-    auto st = db.Prepare(
-        "SELECT id, started_at, finished_at, status, coalesce(list_file, ''), version, coalesce(" + active +
-        ", (julianday(finished_at) - julianday(started_at)) * 86400.0) FROM runs WHERE id = ?");
+    // The time its sessions spent crawling, as `runs` shows it: not the hours between a kill and --resume.
+    auto st = db.Prepare("SELECT id, started_at, finished_at, status, coalesce(list_file, ''), version, " +
+                         RunDurationSql(SchemaVersion(db)) + " FROM runs WHERE id = ?");
     st.Bind(1, run_id);
     if (!st.Step()) throw sql::Error("no run " + std::to_string(run_id) + " in " + db.path(), sql::kError);
     h.run_id = st.Int(0);

@@ -228,6 +228,12 @@ void OpenForWriting(sql::Database& db) {
   }
 }
 
+std::string RunDurationSql(int schema_version, const std::string& runs) {
+  std::string active = schema_version >= 4 ? runs + "active_s" : "NULL";
+  return "coalesce(" + active + ", (julianday(coalesce(" + runs + "finished_at, " + runs + "started_at)) - julianday(" +
+         runs + "started_at)) * 86400.0)";
+}
+
 void CheckReadable(sql::Database& db) {
   int version = FirstTouch(db, [&] { return SchemaVersion(db); });
   CheckVersion(db, version);

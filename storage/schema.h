@@ -4,6 +4,8 @@
 // coordination of many workers (workers, hosts, frontier.host and frontier.lease: schema_postgres.cc).
 #pragma once
 
+#include <string>
+
 #include "storage/sql.h"
 
 namespace gc::storage {
@@ -25,6 +27,11 @@ bool HasTable(sql::Database& db, const char* name);
 
 // The schema version `db` has (0: none yet).
 int SchemaVersion(sql::Database& db);
+
+// SQL for a run's duration in seconds, over the runs table (`runs`: its alias with the dot, "r.", or ""):
+// the time its sessions spent crawling (active_s, from schema 4), else the wall time from its start to
+// its finish (0 while unfinished). `runs` and `report` both show this.
+std::string RunDurationSql(int schema_version, const std::string& runs = "");
 
 // OpenForWriting for PostgreSQL: creates or migrates the schema under an advisory lock, so that workers
 // starting together migrate once.
