@@ -362,8 +362,8 @@ int RunCli(int argc, char** argv) {
         std::cout << EffectiveConfig(co);
         return kExitOk;
       }
-      if (co.list.empty()) {
-        std::cerr << "greencrawl: crawl needs a LIST (or 'list' in the --config file)\n";
+      if (co.list.empty() && co.sitemap.empty()) {
+        std::cerr << "greencrawl: crawl needs a LIST (or 'list' in the --config file, or --sitemap URL)\n";
         return kExitUsage;
       }
       return RunCrawl(co, std::cout, std::cerr);

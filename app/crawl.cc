@@ -213,11 +213,6 @@ std::optional<int> Prepare(const CrawlOptions& o, Prepared& p, std::ostream& err
     err << "greencrawl: --check-fragments checks the links found in pages: add --depth N or -r\n";
     return kExitUsage;
   }
-  if (o.check_fragments && o.conditional == "on") {
-    err << "greencrawl: --check-fragments needs every page's body for its anchors: it cannot go with "
-           "--conditional on (a 304 has no body)\n";
-    return kExitUsage;
-  }
   try {
     urls::Scope check(*urls::ParseScopeKind(o.scope), o.include, o.exclude);
   } catch (const std::invalid_argument& e) {
@@ -264,6 +259,17 @@ struct Started {
 // as a run is marked running, so that a failure after that marks it failed.
 Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p, int64_t& started, std::ostream& err) {
   std::optional<storage::RunSummary> unfinished = storage::Inspector(o.db).ResumableRun();
+  const bool abandoned = unfinished && unfinished->superseded_by;
+  if (abandoned) {
+    // Continued now, it would finish after the newer run while `diff` and conditional requests still
+    // take it as the older: it stays as it is (abandoned) and a new run starts.
+    if (o.resume && !o.quiet) {
+      err << "greencrawl: --resume: run " << unfinished->id << " was left unfinished before run "
+          << *unfinished->superseded_by << " of its list completed; it is not continued (`runs` shows it "
+          << "abandoned): starting a new run\n";
+    }
+    unfinished.reset();
+  }
   bool ours = unfinished && SameList(unfinished->list_file, p.list_id);
   if (o.resume && unfinished && !ours) {
     err << "greencrawl: --resume: the unfinished run " << unfinished->id << " in " << o.db << " is of "
@@ -290,7 +296,7 @@ Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p
     if (!p.reader) p.reader.emplace(o.list);
     run_id = store.BeginRun(p.list_id, OptionsJson(o), GREENCRAWL_VERSION);
     started = run_id;
-    if (o.resume && !o.quiet) err << "greencrawl: nothing to resume; started run " << run_id << "\n";
+    if (o.resume && !o.quiet && !abandoned) err << "greencrawl: nothing to resume; started run " << run_id << "\n";
     p.loader.emplace(*p.reader, store, run_id, o.list, o.quiet);
     // A list crawl of a file starts fetching after the list's first lines; the session reads the rest.
     p.loader->Load(feed ? std::max<int64_t>(256, 4 * o.concurrency) : 0, err);
@@ -309,7 +315,10 @@ Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p
     } else if (c.queued == 0 && o.sitemap.empty()) {
       err << "greencrawl: warning: " << o.list << " holds no URL to fetch: every line was invalid\n";
     }
-    if (!o.quiet) {
+    if (!o.quiet && o.list == "/dev/null" && !o.sitemap.empty()) {
+      err << "greencrawl: run " << run_id << ": the URLs to fetch come from " << o.sitemap.size()
+          << (o.sitemap.size() == 1 ? " sitemap" : " sitemaps") << "\n";
+    } else if (!o.quiet) {
       err << "greencrawl: run " << run_id << ": " << c.queued << (c.queued == 1 ? " URL" : " URLs") << " to fetch from "
           << o.list;
       if (c.invalid || c.duplicate) err << " (" << c.invalid << " invalid, " << c.duplicate << " duplicate lines)";
@@ -433,8 +442,15 @@ int RunJoin(const JoinArgs& a, std::ostream& out, std::ostream& err) {
   return RunCrawl(o, out, err);
 }
 
-int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
+int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
   CatchStopSignals();  // until the session's loop takes over: a signal must not leave a run "running"
+  CrawlOptions o = given;
+  if (o.list.empty() && !o.sitemap.empty()) {
+    // `crawl --sitemap URL` alone: an empty list, known by its first sitemap so that its nightly runs
+    // keep one history (previous run, diff, --resume) unless --list-name names it.
+    o.list = "/dev/null";
+    if (o.list_name.empty()) o.list_name = "sitemap:" + o.sitemap.front();
+  }
   // PostgreSQL: this process is one of the run's workers (others may join it: greencrawl join).
   const bool shared = sql::IsPostgresUri(o.db);
   const bool joining = o.join_run > 0;
@@ -496,9 +512,12 @@ int RunCrawl(const CrawlOptions& o, std::ostream& out, std::ostream& err) {
       clock.BeginSession(run_id);
     }
     std::optional<int64_t> previous_run = store->PreviousCompletedRun(run_id);
-    // --check-fragments reads every page's anchors from its body, which a 304 does not send.
-    bool conditional = o.conditional == "on" ||
-                       (o.conditional == "auto" && previous_run.has_value() && !o.check_fragments);
+    bool conditional = o.conditional == "on" || (o.conditional == "auto" && previous_run.has_value());
+    // What this run keeps of every page, so that a later run's 304 can carry the page's links (and
+    // anchors) from it instead of losing everything below the page.
+    store->SetPageLinks(run_id, o.depth == 0           ? storage::kPageLinksNone
+                                : o.check_fragments   ? storage::kPageLinksAndAnchorsKept
+                                                      : storage::kPageLinksKept);
     // The progress line counts from what the run already holds: a resumed run's results, and the list's
     // malformed lines (recorded as errors before any fetch).
     storage::RunSummary before = storage::Inspector(o.db).Summary(run_id);

@@ -55,8 +55,10 @@ std::string SizeChange(const std::optional<int64_t>& a, const std::optional<int6
 }
 
 // The status to show: a run still marked `running` whose process no longer holds the database's lock
-// was killed (SIGKILL, power loss); the database keeps `running` until --resume continues it.
+// was killed (SIGKILL, power loss); the database keeps `running` until --resume continues it. An
+// unfinished run older than a completed run of its list is `abandoned`, whatever it was.
 std::string ShownStatus(const storage::RunSummary& r, const std::optional<int64_t>& lock_holder) {
+  if (r.superseded_by) return "abandoned";  // a later run of its list completed: --resume leaves it
   if (r.status != "running") return r.status;
   bool alive = lock_holder && (*lock_holder < 0 || (r.pid && *r.pid == *lock_holder));
   return alive ? "running" : "killed";

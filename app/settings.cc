@@ -225,7 +225,8 @@ std::vector<Setting> MakeSettings() {
                   "(repeatable)", &O::fail_on),
               CheckThreshold),
       Checked(Row("accept", "", T::kText, "CODES",
-                  "HTTP statuses that are not broken, as codes and ranges: 200-299,429 (for report and --fail-on)",
+                  "HTTP statuses that are not broken, as codes and ranges: 200-299,429, and robots for robots.txt "
+                  "exclusions (default 100-399,robots; for report and --fail-on)",
                   &O::accept),
               CheckAccept),
       ranged(Row("wait-lock", "", T::kNumber, "SECONDS", "Wait up to SECONDS for another crawl of the database to end",

@@ -508,7 +508,10 @@ class CrawlSession : private SitemapFeed::Session {
       if (robots_on_ || (item.source_kind == "sitemap" && !o_.ignore_robots)) {
         const urls::Robots* rules = co_await robots_->For(host);
         if (!rules->Allowed(urls::PathAndQuery(item.url))) {
-          row = ErrorRow(item, error_class::kRobots, "disallowed by " + host + "/robots.txt");
+          // A robots.txt that answered excludes the URL; one that could not be had says the host is down.
+          const std::optional<RobotsUnreachable>& down = robots_->Unreachable(host);
+          row = down ? ErrorRow(item, down->error.c_str(), down->message)
+                     : ErrorRow(item, error_class::kRobots, "disallowed by " + host + "/robots.txt");
           row.attempts = 0;
           Record(std::move(row));
           co_return;
@@ -524,7 +527,8 @@ class CrawlSession : private SitemapFeed::Session {
         item.previous_loaded = true;
       }
       const std::optional<storage::PreviousResult>& previous = item.previous;
-      if (previous) {
+      const bool conditional = previous && (previous->etag || previous->last_modified) && CanCarry(*previous);
+      if (conditional) {
         fo.if_none_match = previous->etag.value_or("");
         fo.if_modified_since = previous->last_modified.value_or("");
       }
@@ -556,7 +560,12 @@ class CrawlSession : private SitemapFeed::Session {
         co_return;
       }
       ParsedPage page;
-      if (r.ok() && IsHtml(r.content_type, r.body)) {
+      const bool not_modified = r.status == 304 && conditional;
+      if (not_modified && o_.depth > 0 && blocked.empty() && WasHtml(*previous)) {
+        // No body to read links from: the page's links are the ones the previous run recorded, followed
+        // by this run's depth and scope rules, and recorded for this run too (so the next can do the same).
+        page = co_await CarryLinks(item, previous->run_id, r.final_url);
+      } else if (r.ok() && IsHtml(r.content_type, r.body)) {
         if (parse_.links) {
           page = co_await ParseWithLinks(item, std::move(r.body), r.final_url, r.content_type);
         } else if (CheapToParse(r.body, parse_)) {
@@ -574,7 +583,7 @@ class CrawlSession : private SitemapFeed::Session {
         row.error = error_class::kBlocked;  // the status stays: 403, 429, 503 as the wall answered
         row.error_message = CleanText(blocked, 1024);
       }
-      if (r.status == 304 && previous && (previous->etag || previous->last_modified)) {
+      if (not_modified) {
         // Not modified: the earlier response still describes the page; carry it so reports stay whole.
         row.unchanged = 1;
         row.size = previous->size;
@@ -597,16 +606,60 @@ class CrawlSession : private SitemapFeed::Session {
     Record(std::move(row));
   }
 
+  // A 304 in a recursive crawl carries the page's links from the previous result's run, so that run
+  // must have kept them: every HTML page's links, and its anchors with --check-fragments
+  // (runs.page_links). A page that was not HTML has no links to carry.
+  bool CanCarry(const storage::PreviousResult& p) const {
+    if (o_.depth == 0 || !WasHtml(p)) return true;
+    return p.page_links >= (o_.check_fragments ? storage::kPageLinksAndAnchorsKept : storage::kPageLinksKept);
+  }
+
+  static bool WasHtml(const storage::PreviousResult& p) {
+    return !p.content_type || p.content_type->empty() || IsHtml(*p.content_type, "");
+  }
+
+  LinkPolicy PolicyFor(const storage::FrontierItem& item) const {
+    LinkPolicy policy;
+    policy.scope = scope_;
+    policy.follow = item.depth < o_.depth;
+    policy.ignore_nofollow = o_.ignore_nofollow;
+    return policy;
+  }
+
+  // The page's links (anchors, fragment links) as run `from_run` recorded them, sorted by this run's
+  // policy on a pool thread as a parsed page's are.
+  Task<ParsedPage> CarryLinks(const storage::FrontierItem& item, int64_t from_run, std::string final_url) {
+    std::string url = item.url;
+    const bool fragments = o_.check_fragments;
+    auto read = storage_->Call([this, url, from_run, fragments] { return store_.PageAsRecorded(url, from_run, fragments); });
+    storage::RecordedPage recorded = co_await read;
+    std::string root = item.root.value_or(final_url.empty() ? item.url : final_url);
+    auto work = RunInPool([recorded = std::move(recorded), policy = PolicyFor(item), root = std::move(root),
+                           url = std::move(url)]() mutable {
+      ParsedPage p;
+      p.info.html = true;
+      for (storage::RecordedLink& l : recorded.links) p.info.links.push_back(Link{std::move(l.to), l.nofollow, false});
+      p.info.anchors = std::move(recorded.anchors);
+      p.info.anchors_capped = recorded.anchors_capped;
+      for (storage::FragmentLinkRow& f : recorded.fragment_links) {
+        p.info.fragment_links.push_back(FragmentLink{std::move(f.to), std::move(f.fragment)});
+      }
+      if (policy.follow) policy.root_key = policy.scope->Key(root);
+      p.links = SortLinks(url, p.info, policy);
+      p.info.links.clear();
+      p.info.fragment_links.clear();
+      return p;
+    });
+    co_return co_await work;
+  }
+
   // Parses on a pool thread and sorts the page's links there too: resolution, scope, include/exclude
   // and hashing never run on the loop.
   Task<ParsedPage> ParseWithLinks(const storage::FrontierItem& item, std::string body, std::string final_url,
                                   std::string content_type) {
     // The scope root of a listed URL is where it ended up (http://x/ -> https://www.x/ is common).
     std::string root = item.root.value_or(final_url.empty() ? item.url : final_url);
-    LinkPolicy policy;
-    policy.scope = scope_;
-    policy.follow = item.depth < o_.depth;
-    policy.ignore_nofollow = o_.ignore_nofollow;
+    LinkPolicy policy = PolicyFor(item);
     ParseOptions opts = parse_;
     std::string page_url = item.url;
     auto work = RunInPool([body = std::move(body), final_url = std::move(final_url),
@@ -646,8 +699,9 @@ class CrawlSession : private SitemapFeed::Session {
     for (auto& link : page.links.links) batch_.links.push_back(std::move(link));
     if (o_.check_fragments) {
       for (auto& f : page.links.fragment_links) batch_.fragment_links.push_back(std::move(f));
-      // Only a page that was there (2xx) has anchors that count; a 404 page is a broken link already.
-      if (r.status >= 200 && r.status < 300) {
+      // Only a page that was there (2xx, or a 304 carrying its anchors) has anchors that count; a 404 page
+      // is a broken link already.
+      if ((r.status >= 200 && r.status < 300) || r.status == 304) {
         batch_.anchor_pages.push_back({item.url, std::move(page.info.anchors), page.info.anchors_capped});
       }
     }
@@ -724,7 +778,34 @@ class CrawlSession : private SitemapFeed::Session {
       discovered_ += discovered;
       observer_.Discovered(discovered);
     }
+    if (file.error || !file.status || *file.status < 200 || *file.status >= 300) RecordUnreadSitemap(file);
     batch_.sitemaps.push_back(std::move(file));
+  }
+
+  // A sitemap that was asked for (--sitemap, a robots.txt Sitemap: line, an index's child) and could not
+  // be read is a result of the run, as a page would be: its status or error class, judged by the accept
+  // set like any other, so --fail-on broken and every report see it. It is not in the frontier.
+  void RecordUnreadSitemap(const storage::SitemapFileRow& file) {
+    storage::ResultRow row;
+    row.url = file.url;
+    row.in_frontier = false;
+    row.source_kind = "sitemap";
+    row.source = file.listed_by;
+    row.fetched_at = storage::UtcNow();
+    row.status = file.status;
+    if (file.error) {
+      const std::string& e = *file.error;
+      size_t colon = e.find(": ");
+      row.error = colon == std::string::npos ? e : e.substr(0, colon);  // "bad_sitemap: why" -> bad_sitemap
+      row.error_message = colon == std::string::npos ? file.error_message : std::optional(e.substr(colon + 2));
+    }
+    std::string what = row.error ? *row.error : "HTTP " + std::to_string(file.status.value_or(0));
+    observer_.Note("greencrawl: sitemap " + file.url + " could not be read (" + what + ")\n");
+    observer_.Discovered(1);
+    ++recorded_;
+    observer_.Recorded(row.error.has_value());
+    if (o_.verbose) observer_.RecordedUrl(row.url, long(row.status.value_or(0)), row.error.value_or(""));
+    batch_.results.push_back(std::move(row));
   }
 
   StorageLoad storage_load() const override { return {storage_->backlog(), writer_->waiting_rows()}; }

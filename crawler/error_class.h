@@ -24,6 +24,7 @@ inline constexpr const char* kInvalidUrl = "invalid_url";     // not a URL at al
 inline constexpr const char* kCredentialRedirect = "credential_redirect";  // redirect elsewhere with credentials: not followed
 inline constexpr const char* kPrivateAddress = "private_address";  // refused: a non-public address (SSRF guard)
 inline constexpr const char* kRobots = "robots";              // refused by robots.txt
+inline constexpr const char* kRobotsUnavailable = "robots_unavailable";  // its robots.txt answered 5xx
 inline constexpr const char* kAborted = "aborted";            // the crawl stopped before the transfer ended
 inline constexpr const char* kBlocked = "blocked";            // a bot wall or challenge (crawler/blocked.h)
 inline constexpr const char* kOther = "other";                // anything else; see error_message

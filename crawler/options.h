@@ -52,7 +52,7 @@ struct CrawlOptions {
   int retries = 2;              // extra attempts for transient failures (timeout, reset, 429, 503)
   int retry_delay_ms = 1000;    // first backoff; doubles each attempt; Retry-After wins when longer
   std::vector<std::string> fail_on;  // thresholds: "errors>5%", "broken>10", "changed>0"
-  std::string accept = "100-399";    // statuses that are not broken (storage/accept_set.h), kept in runs.options
+  std::string accept = "100-399,robots";  // statuses that are not broken (storage/accept_set.h), kept in runs.options
   double wait_lock_s = 0;       // wait this long for another crawl of the same database to end
   // As in wget and curl (README "wget and curl habits").
   bool recursive = false;       // -r: follow links, to depth 5 unless --depth says otherwise

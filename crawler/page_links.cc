@@ -14,7 +14,9 @@ PageLinks SortLinks(const std::string& page_url, const PageInfo& page, const Lin
       ++out.too_long;
       continue;
     }
-    out.links.push_back({page_url, link.url, link.nofollow});
+    // Stored as followed or not by the page's author (the link's rel or the page's robots meta), so that
+    // a 304 re-crawl that carries these rows (crawler/crawl_session.cc) follows the same ones.
+    out.links.push_back({page_url, link.url, link.nofollow || page.nofollow});
     if (!follow_page || link.resource || (link.nofollow && !policy.ignore_nofollow)) continue;
     if (!policy.scope->AllowsUnder(policy.root_key, link.url)) continue;
     out.follow.push_back({link.url, XXH3_64bits(link.url.data(), link.url.size())});

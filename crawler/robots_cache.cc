@@ -24,6 +24,12 @@ RobotsAnswer ReadRobotsAnswer(const Response& r, bool keep_sitemaps) {
     a.rules = urls::Robots::AllowAll();
   } else {
     a.rules = urls::Robots::DisallowAll();  // 5xx or no answer: unreachable (section 2.3.1.4)
+    if (r.error.empty() || r.status >= 500) {
+      a.unreachable = RobotsUnreachable{error_class::kRobotsUnavailable,
+                                        "robots.txt answered " + std::to_string(r.status) + ": not fetched"};
+    } else {
+      a.unreachable = RobotsUnreachable{r.error, "robots.txt unreachable (" + r.error_message + "): not fetched"};
+    }
   }
   return a;
 }
@@ -62,6 +68,12 @@ const std::vector<std::string>& RobotsCache::Sitemaps(const std::string& origin)
   static const std::vector<std::string> kNone;
   auto it = entries_.find(origin);
   return it == entries_.end() ? kNone : it->second.answer.sitemaps;
+}
+
+const std::optional<RobotsUnreachable>& RobotsCache::Unreachable(const std::string& origin) const {
+  static const std::optional<RobotsUnreachable> kNone;
+  auto it = entries_.find(origin);
+  return it == entries_.end() ? kNone : it->second.answer.unreachable;
 }
 
 }  // namespace gc

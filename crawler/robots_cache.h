@@ -27,9 +27,17 @@
 
 namespace gc {
 
+// Why a robots.txt could not be had (a 5xx or no answer: everything is disallowed). The URLs refused for
+// it are recorded with this, not as `robots`: the host is down, which its owner needs to know.
+struct RobotsUnreachable {
+  std::string error;    // the fetch's error class (dns, connect, timeout, tls, ...), or robots_unavailable
+  std::string message;  // for error_message
+};
+
 // What one robots.txt response means (see above).
 struct RobotsAnswer {
   urls::Robots rules;
+  std::optional<RobotsUnreachable> unreachable;  // set when everything is disallowed for want of an answer
   std::vector<std::string> sitemaps;     // its Sitemap: lines, with keep_sitemaps (at most 100)
   std::optional<double> crawl_delay_s;   // its Crawl-delay for our group, uncapped
 };
@@ -60,6 +68,8 @@ class RobotsCache {
   Task<const urls::Robots*> For(std::string origin);
   // Its robots.txt's Sitemap: lines once For(origin) has returned (empty without keep_sitemaps).
   const std::vector<std::string>& Sitemaps(const std::string& origin) const;
+  // Why its robots.txt disallows everything, when that is for want of an answer (once For has returned).
+  const std::optional<RobotsUnreachable>& Unreachable(const std::string& origin) const;
 
  private:
   struct Entry {

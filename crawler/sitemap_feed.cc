@@ -34,13 +34,13 @@ constexpr int64_t kSitemapFetchBytes = 50'000'000;
 Task<void> SitemapFeed::Run() {
   std::unordered_set<std::string> seen;  // sitemap files queued (bounded by kMaxSitemapFiles)
   std::deque<Job> jobs;
-  auto queue = [&](const std::string& url, const std::string& root, int nesting) {
+  auto queue = [&](const std::string& url, const std::string& root, int nesting, const std::string& parent) {
     auto c = urls::Canonicalize(url);
     if (!c.ok() || seen.size() >= kMaxSitemapFiles || !seen.insert(c.url).second) return;
-    jobs.push_back({c.url, root, nesting});
+    jobs.push_back({c.url, root, nesting, parent});
   };
   for (const std::string& url : o_.sitemap) {
-    if (auto c = urls::Canonicalize(url); c.ok()) queue(c.url, c.url, 0);
+    if (auto c = urls::Canonicalize(url); c.ok()) queue(c.url, c.url, 0, "");
   }
   std::vector<Session::ListedOrigin> origins;
   if (o_.sitemaps) {
@@ -55,15 +55,16 @@ Task<void> SitemapFeed::Run() {
       if (!o_.ignore_robots) {
         named = co_await session_.SitemapsInRobots(origin);
       }
+      std::string parent = named.empty() ? "" : origin + "/robots.txt";
       if (named.empty()) named.push_back(origin + "/sitemap.xml");
-      for (const std::string& url : named) queue(url, root, 0);
+      for (const std::string& url : named) queue(url, root, 0, parent);
       continue;
     }
     Job job = std::move(jobs.front());
     jobs.pop_front();
     std::vector<std::string> children;
     co_await ReadFile(job, &children);
-    for (const std::string& url : children) queue(url, job.root, job.nesting + 1);
+    for (const std::string& url : children) queue(url, job.root, job.nesting + 1, job.url);
   }
 }
 
@@ -72,6 +73,7 @@ Task<void> SitemapFeed::Run() {
 Task<void> SitemapFeed::ReadFile(Job job, std::vector<std::string>* children) {
   storage::SitemapFileRow file;
   file.url = job.url;
+  if (!job.parent.empty()) file.listed_by = job.parent;
   int64_t discovered = 0;
   try {
     FetchOptions fo = session_.FetchOptionsFor(job.url);
@@ -82,7 +84,10 @@ Task<void> SitemapFeed::ReadFile(Job job, std::vector<std::string>* children) {
     if (r.status > 0) file.status = r.status;
     bool cut = r.error == error_class::kTooLarge && r.status >= 200 && r.status < 300;
     if ((!r.ok() && !cut) || r.status < 200 || r.status >= 300) {
-      if (!r.ok()) file.error = r.error;
+      if (!r.ok()) {
+        file.error = r.error;
+        file.error_message = CleanText(r.error_message, 1024);
+      }
       session_.SitemapRead(std::move(file), 0);
       co_return;
     }

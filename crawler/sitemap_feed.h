@@ -87,6 +87,7 @@ class SitemapFeed {
     std::string url;   // canonical
     std::string root;  // the scope root of its URLs: the listed URL of the origin, or the --sitemap URL
     int nesting = 0;   // sitemap indexes above it
+    std::string parent;  // the index or robots.txt that named it ("": --sitemap, or /sitemap.xml)
   };
 
   Task<void> ReadFile(Job job, std::vector<std::string>* children);

@@ -34,11 +34,12 @@ std::string_view Trim(std::string_view s) {
 
 }  // namespace
 
-AcceptSet::AcceptSet() : ranges_{{100, 399}} {}
+AcceptSet::AcceptSet() : ranges_{{100, 399}}, robots_(true) {}
 
 std::optional<AcceptSet> AcceptSet::Parse(std::string_view text, std::string* why) {
   AcceptSet set;
   set.ranges_.clear();
+  set.robots_ = false;
   size_t parts = 0;
   while (true) {
     size_t comma = text.find(',');
@@ -46,6 +47,12 @@ std::optional<AcceptSet> AcceptSet::Parse(std::string_view text, std::string* wh
     if (++parts > kMaxParts) {
       *why = "more than " + std::to_string(kMaxParts) + " codes and ranges";
       return std::nullopt;
+    }
+    if (part == "robots") {
+      set.robots_ = true;
+      if (comma == std::string_view::npos) break;
+      text.remove_prefix(comma + 1);
+      continue;
     }
     // lychee writes ranges as 200..=299: the same thing.
     size_t dash = part.find('-'), dots = part.find("..=");
@@ -70,6 +77,10 @@ std::optional<AcceptSet> AcceptSet::Parse(std::string_view text, std::string* wh
     if (comma == std::string_view::npos) break;
     text.remove_prefix(comma + 1);
   }
+  if (set.ranges_.empty()) {
+    *why = "no status code or range (e.g. 200-299,429)";
+    return std::nullopt;
+  }
   std::sort(set.ranges_.begin(), set.ranges_.end());
   std::vector<std::pair<int64_t, int64_t>> merged;
   for (const auto& r : set.ranges_) {
@@ -90,7 +101,7 @@ bool AcceptSet::Accepts(int64_t status) const {
 }
 
 bool AcceptSet::Broken(std::optional<int64_t> status, const std::optional<std::string>& error) const {
-  if (error) return *error != "blocked";
+  if (error) return *error != "blocked" && !(robots_ && *error == "robots");
   return status && !Accepts(*status);
 }
 
@@ -104,6 +115,7 @@ std::string AcceptSet::Text() const {
       s += std::to_string(hi);
     }
   }
+  if (robots_) s += ",robots";
   return s;
 }
 
@@ -125,7 +137,7 @@ std::string AcceptSet::BrokenSql(std::string_view table) const {
   sql += error;
   sql += " IS NOT NULL AND ";
   sql += error;
-  sql += " <> 'blocked') OR (";
+  sql += robots_ ? " NOT IN ('blocked', 'robots')) OR (" : " <> 'blocked') OR (";
   sql += error;
   sql += " IS NULL AND ";
   sql += status;

@@ -1,8 +1,11 @@
 // AcceptSet: which HTTP statuses count as fine (`--accept 200-299,429`, as lychee's -a and muffet's
 // --accepted-status-codes). A result is BROKEN when it has an error class other than `blocked`, or a
-// status outside the set; a `blocked` result is never broken (it is counted apart). The default set,
-// 100-399, is greencrawl's rule before --accept: an error or HTTP >= 400. 304 is always accepted: it
-// only ever answers greencrawl's own conditional requests ("as before").
+// status outside the set; a `blocked` result is never broken (it is counted apart). The word `robots`
+// in the set accepts refusals by a robots.txt that answered (error class `robots`): the site owner
+// excluded those URLs, as LinkChecker and lychee treat excluded links. The default set, `100-399,robots`,
+// is greencrawl's rule before --accept: an error or HTTP >= 400, robots.txt exclusions apart. A set given
+// without `robots` counts them as broken. 304 is always accepted: it only ever answers greencrawl's own
+// conditional requests ("as before").
 // A value type; any thread. The one definition of broken lives here: SQL and C++ alike use it.
 #pragma once
 
@@ -21,16 +24,17 @@ class AcceptSet {
  public:
   static constexpr size_t kMaxParts = 32;  // ranges and codes in one set
 
-  // 100-399.
+  // 100-399,robots.
   AcceptSet();
-  // "200-299,429": comma-separated codes and inclusive ranges from 100 to 999. nullopt and *why naming
+  // "200-299,429,robots": comma-separated codes and inclusive ranges from 100 to 999 (at least one), and
+  // optionally the word robots. nullopt and *why naming
   // the bad part ("'20x' is not a status code or range (e.g. 200-299,429)") when malformed.
   static std::optional<AcceptSet> Parse(std::string_view text, std::string* why);
 
   bool Accepts(int64_t status) const;
   // The result's verdict, as BrokenSql() computes it in the database.
   bool Broken(std::optional<int64_t> status, const std::optional<std::string>& error) const;
-  // Canonical text: "100-399", "200-299,429" (sorted, merged).
+  // Canonical text: "100-399,robots", "200-299,429" (sorted, merged; robots last).
   std::string Text() const;
   bool IsDefault() const;
 
@@ -43,6 +47,7 @@ class AcceptSet {
 
  private:
   std::vector<std::pair<int64_t, int64_t>> ranges_;  // sorted, disjoint, inclusive
+  bool robots_ = false;                               // a robots.txt refusal is accepted
 };
 
 // The accept set stored with run `run_id` (runs.options "accept"), or the default for a run recorded

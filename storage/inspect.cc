@@ -12,7 +12,10 @@ namespace {
 // The runs columns every summary reads, for a file of schema `version`.
 std::string RunColumns(int version) {
   return "SELECT r.id, r.started_at, r.finished_at, r.status, coalesce(r.list_file, ''), r.version, " +
-         RunDurationSql(version, "r.") + ", r.urls_total, r.lines_invalid, r.pid FROM runs r ";
+         RunDurationSql(version, "r.") + ", r.urls_total, r.lines_invalid, r.pid, " +
+         // A later run of the same list completed: an unfinished run is then abandoned (never resumed).
+         "(SELECT max(l.id) FROM runs l WHERE l.id > r.id AND l.status = 'completed' "
+         "AND l.list_file IS NOT DISTINCT FROM r.list_file) FROM runs r ";
 }
 
 RunSummary ReadRun(sql::Statement& st) {
@@ -27,6 +30,7 @@ RunSummary ReadRun(sql::Statement& st) {
   s.urls_total = st.OptInt(7);
   s.lines_invalid = st.OptInt(8);
   s.pid = st.OptInt(9);
+  if (s.status != "completed") s.superseded_by = st.OptInt(10);
   return s;
 }
 

@@ -31,6 +31,9 @@ struct RunSummary {
   std::optional<int64_t> urls_total;     // NULL until the list was read in full
   std::optional<int64_t> lines_invalid;  // list lines that were not crawlable URLs
   std::optional<int64_t> pid;            // the process that ran it last
+  // Unfinished runs only: a later run of the same list that completed. Such a run is abandoned: --resume
+  // does not continue it (its results would land after the newer run's), and `runs` shows it so.
+  std::optional<int64_t> superseded_by;
 };
 
 // How a run's results ended. The one definition, for every place that shows these counts: the crawl's

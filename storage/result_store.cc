@@ -104,10 +104,12 @@ void ResultStore::PrepareStatements() {
   refetch_ = db_->Prepare("UPDATE frontier SET done = 0, seq = ?, depth = ? WHERE run_id = ? AND url = ?");
   lower_depth_ = db_->Prepare(
           "UPDATE frontier SET depth = ? WHERE run_id = ? AND url = ? AND done = 0 AND depth > ?");
+  // page_links: whether that run kept the page's links (and anchors), which a 304 then carries.
   previous_ = db_->Prepare(
-          "SELECT run_id, status, size, etag, last_modified, content_hash, title, content_type FROM results "
-          "WHERE url = ? AND run_id < ? AND error IS NULL AND (status BETWEEN 200 AND 299 OR status = 304) "
-          "ORDER BY run_id DESC LIMIT 1");
+          "SELECT r.run_id, r.status, r.size, r.etag, r.last_modified, r.content_hash, r.title, r.content_type, "
+          "(SELECT page_links FROM runs WHERE runs.id = r.run_id) FROM results r "
+          "WHERE r.url = ? AND r.run_id < ? AND r.error IS NULL AND (r.status BETWEEN 200 AND 299 OR r.status = 304) "
+          "ORDER BY r.run_id DESC LIMIT 1");
   insert_sitemap_url_ = db_->Prepare(
           "INSERT INTO sitemap_urls (run_id, url, sitemap, lastmod) VALUES (?, ?, ?, ?) "
           "ON CONFLICT (run_id, url) DO NOTHING");
@@ -242,10 +244,20 @@ std::optional<PreviousResult> ResultStore::Previous(const std::string& url, int6
     p.content_hash = previous_.OptText(5);
     p.title = previous_.OptText(6);
     p.content_type = previous_.OptText(7);
+    p.page_links = previous_.OptInt(8).value_or(0);
     out = std::move(p);
   }
   previous_.Reset();
   return out;
+}
+
+void ResultStore::SetPageLinks(int64_t run_id, int level) {
+  auto st = db_->Prepare("UPDATE runs SET page_links = ? WHERE id = ?");
+  st.Bind(1, int64_t(level)).Bind(2, run_id).Run();
+}
+
+RecordedPage ResultStore::PageAsRecorded(const std::string& url, int64_t run_id, bool fragments) {
+  return ReadRecordedPage(*db_, url, run_id, fragments);
 }
 
 std::optional<int64_t> ResultStore::PreviousCompletedRun(int64_t run_id) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "storage/fragments.h"
+#include "storage/recorded_page.h"
 #include "storage/sql.h"
 
 namespace gc::storage {
@@ -54,7 +55,14 @@ struct PreviousResult {
   int64_t run_id = 0;
   std::optional<int64_t> status, size;
   std::optional<std::string> etag, last_modified, content_hash, title, content_type;
+  // What run_id kept of its pages (runs.page_links): 0 nothing, 1 every fetched HTML page's links,
+  // 2 also its anchors and fragment links (kPageLinks*). A 304 carries the page's links from that run.
+  int64_t page_links = 0;
 };
+
+inline constexpr int kPageLinksNone = 0;
+inline constexpr int kPageLinksKept = 1;
+inline constexpr int kPageLinksAndAnchorsKept = 2;
 
 struct FrontierItem {
   std::string url;
@@ -87,6 +95,9 @@ struct SitemapFileRow {
   std::optional<int64_t> status;
   int64_t urls = 0, skipped = 0;
   bool truncated = false;
+  // Not in the sitemaps table: a file that could not be read is also a result row (source_kind
+  // "sitemap"), which carries these: libcurl's words, and what named the file (an index, a robots.txt).
+  std::optional<std::string> error_message, listed_by;
 };
 
 struct LinkRow {
@@ -188,6 +199,11 @@ class ResultStore {
   int64_t FrontierSize(int64_t run_id);
   // The latest result for `url` in an earlier run that had a response (2xx or 304), if any.
   std::optional<PreviousResult> Previous(const std::string& url, int64_t before_run);
+  // Records what this run keeps of every fetched HTML page (kPageLinks*), so that later runs know whether
+  // a 304 can carry the page's links from it.
+  void SetPageLinks(int64_t run_id, int level);
+  // The links (and, with `fragments`, anchors and fragment links) that run `run_id` recorded for `url`.
+  RecordedPage PageAsRecorded(const std::string& url, int64_t run_id, bool fragments);
   // The newest completed run of the same list before `run_id`, if any: what "changed" compares with.
   std::optional<int64_t> PreviousCompletedRun(int64_t run_id);
   // Deletes runs (and their results, links, frontier) and reclaims the space (VACUUM, then the WAL

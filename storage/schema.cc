@@ -151,6 +151,14 @@ CREATE TABLE fragment_links (
   PRIMARY KEY (run_id, to_url, fragment, from_url)
 ) WITHOUT ROWID;
 )sql",
+    // 6 -> 7 (kPageLinksSchemaVersion): nightly recursive re-crawls. A 304 page has no body to read links
+    // from, so its links are carried from the run whose validators were sent: page_links says which runs
+    // hold every fetched HTML page's links (1) and also its anchors and fragment links (2), and the index
+    // reads a page's fragment links by the page.
+    R"sql(
+ALTER TABLE runs ADD COLUMN page_links INTEGER;
+CREATE INDEX fragment_links_by_source ON fragment_links (run_id, from_url);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 }  // namespace

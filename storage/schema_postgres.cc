@@ -162,6 +162,11 @@ CREATE TABLE fragment_links (
   PRIMARY KEY (run_id, to_url, fragment, from_url)
 );
 )sql",
+    // 6 -> 7: carried links of 304 pages (as SQLite's 6 -> 7).
+    R"sql(
+ALTER TABLE runs ADD COLUMN page_links BIGINT;
+CREATE INDEX fragment_links_by_source ON fragment_links (run_id, from_url);
+)sql",
 };
 constexpr int kPgVersion = kPgFirst + int(sizeof(kPgSteps) / sizeof(kPgSteps[0])) - 1;
 static_assert(kPgVersion == kSchemaVersion, "a schema step for SQLite needs its PostgreSQL step too");

@@ -165,7 +165,7 @@ TEST_CASE("--accept decides broken in report, --fail-on and the HTML report; a l
   CHECK(Has(report({"--run", "2", "--html", "-o", "-"}, "r2h").out, "data-key=\"broken\" data-value=\"2\""));
   auto runs = Run({GREENCRAWL_BIN, "runs", "--db", db, "--json"}, "accept-runs");
   CHECK(Has(runs.out, "\"broken\":1,\"blocked\":0,\"accept\":\"200-299,429\""));
-  CHECK(Has(runs.out, "\"broken\":2,\"blocked\":0,\"accept\":\"100-399\""));
+  CHECK(Has(runs.out, "\"broken\":2,\"blocked\":0,\"accept\":\"100-399,robots\""));
 
   // A bad set is refused, naming the bad part, before anything is crawled or read.
   auto bad = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "bad.db", "--accept", "200-299,2x9", dir / "l.txt"}, "bad1");
@@ -212,7 +212,7 @@ TEST_CASE("accept sets parse codes and ranges, merge them, and judge like the SQ
   CHECK(!set->Broken(403, std::string("blocked")));
   CHECK(set->Broken(200, std::string("too_large")));
   CHECK(!set->Broken(std::nullopt, std::nullopt));
-  CHECK(AcceptSet().Text() == "100-399");
+  CHECK(AcceptSet().Text() == "100-399,robots");
   CHECK(!AcceptSet::Parse("", &why));
   CHECK(!AcceptSet::Parse("300-200", &why));
   CHECK(why == "'300-200': status codes run from 100 to 999, low to high");

@@ -552,7 +552,7 @@ TEST_CASE("a schema-4 file: report reads it unmigrated (no sitemaps); writing mi
     d.Exec("ALTER TABLE results DROP COLUMN source_kind; ALTER TABLE results DROP COLUMN source; "
            "ALTER TABLE frontier DROP COLUMN source_kind; ALTER TABLE frontier DROP COLUMN source; "
            "DROP TABLE sitemap_urls; DROP TABLE sitemaps; DROP TABLE anchor_pages; DROP TABLE anchors; "
-           "DROP TABLE fragment_links; PRAGMA user_version = 4;");
+           "DROP TABLE fragment_links; ALTER TABLE runs DROP COLUMN page_links; PRAGMA user_version = 4;");
   }
   std::ostringstream json;
   CHECK(ShowReport(t.path, std::nullopt, 3, false, true, json) == 0);
