@@ -87,11 +87,12 @@ void WriteFd(int fd, const std::string& target, const std::function<void(std::os
   if (!stream) Fail(target, buf.error() ? buf.error() : EIO);
 }
 
-// The standard descriptor (0-2) that is the same open file as `st`, or -1. `-o /dev/stdout` with stdout
-// redirected to a file reaches that file: writing the descriptor keeps the shell's offset and O_APPEND,
-// where reopening the path would write over its start and replacing it would replace /dev/stdout.
+// The output descriptor (1 or 2; not 0, often /dev/null opened read-only) that is the same file as `st`,
+// or -1. `-o /dev/stdout` with stdout redirected to a file reaches that file: writing the descriptor keeps
+// the shell's offset and O_APPEND, where reopening the path would write over its start and replacing it
+// would replace /dev/stdout itself.
 int StandardDescriptorOf(const struct stat& st) {
-  for (int fd = 0; fd <= 2; ++fd) {
+  for (int fd = 1; fd <= 2; ++fd) {
     struct stat s {};
     if (fstat(fd, &s) == 0 && s.st_dev == st.st_dev && s.st_ino == st.st_ino) return fd;
   }
