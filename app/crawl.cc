@@ -270,8 +270,8 @@ Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p
   std::optional<storage::RunSummary> unfinished = storage::Inspector(o.db).ResumableRun();
   bool ours = unfinished && SameList(unfinished->list_file, p.list_id);
   if (o.resume && unfinished && !ours) {
-    err << "greencrawl: --resume: the unfinished run " << unfinished->id << " in " << storage::RedactPassword(o.db) << " is of "
-        << unfinished->list_file << ", not " << p.list_id << "; resume it with its own list";
+    err << "greencrawl: --resume: the unfinished run " << unfinished->id << " in " << storage::RedactPassword(o.db)
+        << " is of " << unfinished->list_file << ", not " << p.list_id << "; resume it with its own list";
     if (std::string name = ListNameOf(unfinished->list_file); !name.empty()) err << " (--list-name " << name << ")";
     err << ", or leave out --resume to start a new run\n";
     return {0, kExitUsage};

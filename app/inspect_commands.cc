@@ -379,7 +379,8 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
     std::string holder;
     lock = RunLock::Acquire(db, wait_lock_s, &holder);
     if (!lock) {
-      err << "greencrawl: " << storage::RedactPassword(db) << " is in use by a crawl (" << holder << "); try again later or use --wait-lock\n";
+      err << "greencrawl: " << storage::RedactPassword(db) << " is in use by a crawl (" << holder
+          << "); try again later or use --wait-lock\n";
       return kExitLocked;
     }
   }

@@ -124,7 +124,7 @@ Fd CreateTemporary(const std::string& output, std::string* tmp) {
     *tmp = output + ".partial-" + RandomSuffix();
     int fd = open(tmp->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
     if (fd >= 0) return Fd(fd);
-    if (errno != EEXIST || attempt == 8) Fail(*tmp, errno);
+    if (errno != EEXIST || attempt == 8) Fail(output, errno);  // e.g. no such directory: say which file
   }
 }
 
@@ -135,12 +135,12 @@ void ReplaceAtomically(const std::string& output, const struct stat* existing,
   Fd fd = CreateTemporary(output, &tmp);
   try {
     // The target's permission bits (not set-id ones): a report a web server reads stays readable.
-    if (existing && fchmod(fd.get(), existing->st_mode & 0777) != 0) Fail(tmp, errno);
-    WriteFd(fd.get(), tmp, write);
+    if (existing && fchmod(fd.get(), existing->st_mode & 0777) != 0) Fail(output, errno);
+    WriteFd(fd.get(), output, write);
     // On disk before it gets the name: after a crash the name holds the old text or the new, not an
     // empty file (ext4's and XFS's delayed allocation).
-    if (fsync(fd.get()) != 0) Fail(tmp, errno);
-    if (int e = fd.Close()) Fail(tmp, e);
+    if (fsync(fd.get()) != 0) Fail(output, errno);
+    if (int e = fd.Close()) Fail(output, e);
     if (std::rename(tmp.c_str(), output.c_str()) != 0) Fail(output, errno);
   } catch (...) {
     unlink(tmp.c_str());

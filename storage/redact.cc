@@ -108,7 +108,9 @@ std::vector<Span> Passwords(std::string_view s) { return IsUri(s) ? UriPasswords
 
 void ReplaceAll(std::string& text, const std::string& secret) {
   if (secret.size() < 3) return;
-  for (size_t at = 0; (at = text.find(secret, at)) != std::string::npos; at += 3) text.replace(at, secret.size(), "***");
+  for (size_t at = 0; (at = text.find(secret, at)) != std::string::npos; at += 3) {
+    text.replace(at, secret.size(), "***");  // on past the "***": a secret of "***" ends too
+  }
 }
 
 }  // namespace

@@ -119,7 +119,8 @@ TEST_CASE("a writer that throws leaves the old file and no temporary file") {
 
 TEST_CASE("a missing directory or a directory target is an error naming it") {
   TempDir dir;
-  CHECK(WhatWriting(dir / "no/such/out.csv", "x").find("No such file or directory") != std::string::npos);
+  CHECK(WhatWriting(dir / "no/such/out.csv", "x") ==
+        "cannot write " + dir / "no/such/out.csv" + ": No such file or directory");
   std::string why = WhatWriting(dir.path, "x");
   CHECK(why.find(dir.path) != std::string::npos);
   CHECK(why.find("directory") != std::string::npos);
