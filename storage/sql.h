@@ -133,7 +133,7 @@ class Database {
 
   Engine engine() const { return engine_; }
   bool postgres() const { return engine_ == Engine::kPostgres; }
-  // The file path, or the URI (with any password left out), for messages.
+  // The file path, or the URI with any password as *** (storage/redact.h), for messages.
   const std::string& path() const { return display_; }
   // The path or URI as given (to open another connection to the same database).
   const std::string& target() const { return target_; }
