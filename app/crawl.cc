@@ -27,6 +27,7 @@
 #include "parser/utf8.h"
 #include "storage/history.h"
 #include "storage/inspect.h"
+#include "storage/redact.h"
 #include "storage/result_store.h"
 #include "storage/run_clock.h"
 #include "storage/sql.h"
@@ -106,11 +107,14 @@ void PrintSummary(const CrawlOptions& o, const storage::RunSummary& run, const s
         << ",\"fetched\":" << fetched << ",\"wall_s\":" << wall_s << ",\"pages_per_s\":" << rate
         << ",\"unchanged\":" << x.unchanged << ",\"retried\":" << x.retried
         << ",\"previous_run\":" << (x.previous_run ? std::to_string(*x.previous_run) : "null")
-        << ",\"changed\":" << (x.changed ? std::to_string(*x.changed) : "null") << ",\"db\":" << JsonString(o.db)
+        << ",\"changed\":" << (x.changed ? std::to_string(*x.changed) : "null")
+        << ",\"db\":" << JsonString(storage::RedactPassword(o.db))
         << "}\n";
     return;
   }
   if (o.quiet) return;
+  // The database as it may be shown: a password in a PostgreSQL URI would reach logs and shell history.
+  const std::string shown_db = storage::RedactPassword(o.db);
   // The first line stands alone, for logs: run, outcome, counts, time.
   char line[320];
   std::snprintf(line, sizeof line,
@@ -139,10 +143,10 @@ void PrintSummary(const CrawlOptions& o, const storage::RunSummary& run, const s
   if (x.unchanged || x.retried) err << "  unchanged (304) " << x.unchanged << ", retried " << x.retried << "\n";
   if (x.changed) {
     err << "  changed since run " << *x.previous_run << ": " << *x.changed << (*x.changed == 1 ? " URL" : " URLs")
-        << "   (greencrawl diff --db " << o.db
+        << "   (greencrawl diff --db " << shown_db
         << " " << *x.previous_run << " " << run.id << ")\n";
   }
-  err << "  database: " << o.db << "   (greencrawl report --db " << o.db << " --run " << run.id << ")\n";
+  err << "  database: " << shown_db << "   (greencrawl report --db " << shown_db << " --run " << run.id << ")\n";
 }
 
 // Runs recorded the list as given before they recorded its resolved path: both spellings match. A named
@@ -272,8 +276,8 @@ Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p
   }
   bool ours = unfinished && SameList(unfinished->list_file, p.list_id);
   if (o.resume && unfinished && !ours) {
-    err << "greencrawl: --resume: the unfinished run " << unfinished->id << " in " << o.db << " is of "
-        << unfinished->list_file << ", not " << p.list_id << "; resume it with its own list";
+    err << "greencrawl: --resume: the unfinished run " << unfinished->id << " in " << storage::RedactPassword(o.db)
+        << " is of " << unfinished->list_file << ", not " << p.list_id << "; resume it with its own list";
     if (std::string name = ListNameOf(unfinished->list_file); !name.empty()) err << " (--list-name " << name << ")";
     err << ", or leave out --resume to start a new run\n";
     return {0, kExitUsage};
@@ -395,7 +399,7 @@ int Conclude(const CrawlOptions& o, int64_t run_id, const SessionOutcome& sessio
 int RunJoin(const JoinArgs& a, std::ostream& out, std::ostream& err) {
   if (!sql::IsPostgresUri(a.db)) {
     err << "greencrawl: join adds a worker to a run in a shared PostgreSQL database (--db postgresql://...); "
-        << a.db << " is an SQLite file, which one crawl uses at a time\n";
+        << storage::RedactPassword(a.db) << " is an SQLite file, which one crawl uses at a time\n";
     return kExitUsage;
   }
   CatchStopSignals();
@@ -411,7 +415,7 @@ int RunJoin(const JoinArgs& a, std::ostream& out, std::ostream& err) {
       run = inspector.ResumableRun();
     }
     if (!run) {
-      err << "greencrawl: no unfinished run in " << sql::DisplayName(a.db) << " to join\n";
+      err << "greencrawl: no unfinished run in " << storage::RedactPassword(a.db) << " to join\n";
       return kExitUsage;
     }
     if (run->status == "completed") {
@@ -465,12 +469,13 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
     std::string holder;
     if (!shared) lock = RunLock::Acquire(o.db, o.wait_lock_s, &holder);
     if (!shared && !lock) {
-      err << "greencrawl: " << o.db << " is in use by another crawl (" << holder
+      err << "greencrawl: " << storage::RedactPassword(o.db) << " is in use by another crawl (" << holder
           << "); not starting. Use --wait-lock SECONDS to wait for it.\n";
       return kExitLocked;
     }
     store = std::make_unique<storage::ResultStore>(o.db);
   } catch (const std::exception& e) {
+    if (lock) lock->Discard();  // a refused open leaves no DB.lock behind
     err << "greencrawl: " << e.what() << "\n";
     return kExitUsage;
   }
@@ -539,7 +544,7 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
       if (session.status == "lease_lost") session.status = "interrupted";
       if (session.status == "interrupted" && !last) {
         err << "greencrawl: this worker stopped; the run's other workers go on (`greencrawl join --db "
-            << sql::DisplayName(o.db) << " --run " << run_id << "` adds one again)\n";
+            << storage::RedactPassword(o.db) << " --run " << run_id << "` adds one again)\n";
         return kExitInterrupted;
       }
     } else {

@@ -22,6 +22,7 @@
 #include "app/run_lock.h"
 #include "storage/fragments.h"
 #include "storage/history.h"
+#include "storage/redact.h"
 #include "storage/result_store.h"
 #include "storage/inspect.h"
 
@@ -249,7 +250,7 @@ int WriteReportAs(const std::string& format, const std::string& db, std::optiona
     if (format == "junit") {
       WriteJunit(in, run_id, sink);
     } else if (format == "markdown") {
-      WriteMarkdown(in, run_id, db, sink);
+      WriteMarkdown(in, run_id, storage::RedactPassword(db), sink);
     } else {
       throw std::invalid_argument("unknown report format " + format);
     }
@@ -380,11 +381,19 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
     std::string holder;
     lock = RunLock::Acquire(db, wait_lock_s, &holder);
     if (!lock) {
-      err << "greencrawl: " << db << " is in use by a crawl (" << holder << "); try again later or use --wait-lock\n";
+      err << "greencrawl: " << storage::RedactPassword(db) << " is in use by a crawl (" << holder
+          << "); try again later or use --wait-lock\n";
       return kExitLocked;
     }
   }
-  storage::ResultStore store(db);
+  std::optional<storage::ResultStore> opened;
+  try {
+    opened.emplace(db);
+  } catch (...) {
+    if (lock) lock->Discard();  // a refused open leaves no DB.lock behind
+    throw;
+  }
+  storage::ResultStore& store = *opened;
   std::vector<int64_t> doomed = storage::Inspector(db).PruneCandidates(keep, older_than_days);
   if (shared) {
     // Many workers may be crawling: a run that is not finished stays (its workers would lose it).
@@ -410,7 +419,7 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
     return kExitOk;
   }
   int64_t after = int64_t(std::filesystem::file_size(db));
-  out << "; " << db << " " << before / 1024 << " KiB -> " << after / 1024 << " KiB\n";
+  out << "; " << storage::RedactPassword(db) << " " << before / 1024 << " KiB -> " << after / 1024 << " KiB\n";
   return kExitOk;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/settings.h"
+#include "storage/redact.h"
 
 namespace gc {
 namespace {
@@ -142,6 +143,11 @@ std::string WorkerConfig(const CrawlOptions& o) {
                        "concurrency", "header", "proxy", "cacert"});
 }
 
-std::string EffectiveConfig(const CrawlOptions& o) { return AsJobFile(o, {}); }
+std::string EffectiveConfig(const CrawlOptions& o) {
+  // Not a PostgreSQL URI's password: this output is pasted into job files, tickets and CI logs.
+  CrawlOptions shown = o;
+  shown.db = storage::RedactPassword(o.db);
+  return AsJobFile(shown, {});
+}
 
 }  // namespace gc

@@ -1,9 +1,5 @@
 #include "app/report_html.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
@@ -12,9 +8,11 @@
 #include "app/html_escape.h"
 #include "app/report_sitemap.h"
 #include "app/json.h"
+#include "app/output_file.h"
 #include "app/report_format.h"
 #include "app/report_html_history.h"
 #include "app/report_sections.h"
+#include "storage/redact.h"
 #include "storage/result_store.h"
 #include "version.h"
 
@@ -151,26 +149,6 @@ std::string Page(const storage::ReportData& r, const std::string& db_label, cons
   return s;
 }
 
-// PATH.partial, then rename(2): a reader (a web server, a mail job) sees the old page or the new one.
-void WriteAtomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".partial";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-    f.write(text.data(), std::streamsize(text.size()));
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot write " + path + ": " + std::strerror(e));
-  }
-}
-
 }  // namespace
 
 std::string RenderReportHtml(const storage::ReportData& data, const std::string& db_label,
@@ -181,17 +159,16 @@ std::string RenderReportHtml(const storage::ReportData& data, const std::string&
 int WriteReportHtml(const std::string& db, std::optional<int64_t> run, const std::string& output, std::ostream& out,
                     std::ostream& note, const std::optional<storage::AcceptSet>& accept) {
   storage::ReportData data = storage::LoadReportData(db, run, storage::ReportLimits(), accept);
-  std::string page = RenderReportHtml(data, db, storage::UtcNow());
+  std::string page = RenderReportHtml(data, storage::RedactPassword(db), storage::UtcNow());
+  auto write = [&](std::ostream& sink) { sink << page; };
   if (output == "-") {
-    out << page;
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write the report to standard output");
+    WriteOutput(output, out, write);
     return kExitOk;
   }
   std::string id = std::to_string(data.headline.run_id);
   std::string path = output.empty() ? "report-run-" + id + ".html" : output;
   for (size_t at; (at = path.find("{run}")) != std::string::npos;) path.replace(at, 5, id);
-  WriteAtomically(path, page);
+  WriteOutput(path, out, write);
   note << "greencrawl: report of run " << id << " written to " << path << " (" << report::Bytes(double(page.size()))
        << ")\n";
   return kExitOk;

@@ -19,8 +19,9 @@ std::string RenderReportHtml(const storage::ReportData& data, const std::string&
                              const std::string& generated_at);
 
 // Writes the report of run `run` (the newest when empty). `output`: "" for report-run-N.html in the
-// current directory, "-" for `out`, else a path in which "{run}" is replaced by the run id. A file is
-// written as PATH.partial and renamed, so a reader never sees half a page; `note` gets one line saying
+// current directory, "-" for `out`, else a path in which "{run}" is replaced by the run id. Written by
+// WriteOutput (app/output_file.h): a file is replaced atomically, so a reader never sees half a page, a
+// device or FIFO is written in place; `note` gets one line saying
 // where it went. Returns kExitOk; throws sql::Error for an unusable database or run and
 // std::runtime_error when the file cannot be written. `accept` (report --accept) judges broken instead of
 // the run's own accept set.

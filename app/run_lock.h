@@ -6,11 +6,16 @@
 //
 // The lock file is opened with O_NOFOLLOW and never truncated, and must be a plain file with one link:
 // a symlink or hard link planted at DB.lock cannot make a crawl (perhaps run by root) overwrite its target.
+// A database that cannot be a file (a directory, /dev/null) is refused before DB.lock is created, and an
+// open refused after the lock was taken removes the lock file this process created (Discard): a refused
+// command leaves nothing behind. Removing a lock file is safe because a lock is only held once the file
+// at the path is still the one locked (checked after locking, else taken again on the new file).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace gc {
 
@@ -24,15 +29,20 @@ class RunLock {
   // nullopt when nobody holds it (or there is no lock file). A `running` run whose process does not hold
   // the lock was killed. Looks only: creates and changes nothing.
   static std::optional<int64_t> Holder(const std::string& db_path);
-  RunLock(RunLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  // For an open of the database refused under the lock: releases it and removes the lock file when this
+  // lock created it (a file that was there before stays, as after any run).
+  void Discard();
+  RunLock(RunLock&& o) noexcept : fd_(o.fd_), created_(o.created_), path_(std::move(o.path_)) { o.fd_ = -1; }
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
   RunLock& operator=(RunLock&& o) noexcept;
   ~RunLock();
 
  private:
-  explicit RunLock(int fd) : fd_(fd) {}
+  RunLock(int fd, bool created, std::string path) : fd_(fd), created_(created), path_(std::move(path)) {}
   int fd_;
+  bool created_;      // this process created the lock file
+  std::string path_;  // of the lock file
 };
 
 }  // namespace gc

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "storage/redact.h"
 #include "storage/schema.h"
 
 namespace gc::storage {
@@ -100,9 +101,10 @@ namespace {
 // SQLite would say "cannot open database X: unable to open database file".
 const std::string& Existing(const std::string& path) {
   if (!sql::IsPostgresUri(path) && access(path.c_str(), F_OK) != 0) {
-    throw sql::Error("cannot open database " + path + ": it does not exist (greencrawl crawl --db " + path +
-                            " creates it)",
-                        sql::kIoError);
+    const std::string shown = RedactPassword(path);  // a conninfo string given by mistake is a file name here
+    throw sql::Error("cannot open database " + shown + ": it does not exist (greencrawl crawl --db " + shown +
+                         " creates it)",
+                     sql::kIoError);
   }
   return path;
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/redact.h"
 #include "storage/sql.h"
 
 namespace gc::sql::detail {
@@ -187,14 +188,20 @@ class PgStatement final : public StatementImpl {
 
 class PgDatabase final : public DatabaseImpl {
  public:
-  PgDatabase(const std::string& uri, bool read_only) : display_(DisplayName(uri)) {
+  PgDatabase(const std::string& uri, bool read_only) : display_(storage::RedactPassword(uri)) {
     conn_ = PQconnectdb(uri.c_str());
     if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
       std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";
       while (!msg.empty() && msg.back() == '\n') msg.pop_back();
       PQfinish(conn_);
       conn_ = nullptr;
-      throw Error("cannot connect to database " + display_ + ": " + msg, kIoError);
+      if (storage::PasswordNeedsEncoding(uri)) {
+        // libpq read pieces of the password as a host, port or database and may quote them: say why instead.
+        msg = "its password holds an unencoded '@' or '/', which libpq reads as the end of the user name or "
+              "host; percent-encode it (%40, %2F), or leave it out of the URI (PGPASSWORD, ~/.pgpass)";
+      }
+      // libpq may quote a malformed part of the URI (a bad %-escape in the password) in its message.
+      throw Error("cannot connect to database " + display_ + ": " + storage::ScrubPasswords(msg, uri), kIoError);
     }
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // "already exists, skipping" etc.
     if (PQsetClientEncoding(conn_, "UTF8") != 0) Fail(nullptr, "setting the client encoding");

@@ -36,8 +36,11 @@ enum class Engine { kSqlite, kPostgres };
 
 // True for a libpq connection URI (postgresql:// or postgres://), false for a file path.
 bool IsPostgresUri(std::string_view target);
-// `target` fit to print: a PostgreSQL URI without its password.
-std::string DisplayName(const std::string& target);
+
+// Why `path` cannot be an SQLite database file ("X is a directory, not a database file"; also a device
+// such as /dev/null, a FIFO, a socket), or "" when it can be one: a regular file, a link to one, or nothing
+// yet. Checked before anything is created beside it (X.lock, X-journal): a refused open leaves nothing.
+std::string NotADatabaseFile(const std::string& path);
 
 namespace detail {
 class StatementImpl {
@@ -130,7 +133,7 @@ class Database {
 
   Engine engine() const { return engine_; }
   bool postgres() const { return engine_ == Engine::kPostgres; }
-  // The file path, or the URI (with any password left out), for messages.
+  // The file path, or the URI with any password as *** (storage/redact.h), for messages.
   const std::string& path() const { return display_; }
   // The path or URI as given (to open another connection to the same database).
   const std::string& target() const { return target_; }

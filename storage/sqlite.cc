@@ -66,12 +66,14 @@ class SqliteStatement final : public StatementImpl {
 class SqliteDatabase final : public DatabaseImpl {
  public:
   SqliteDatabase(const std::string& path, bool read_only, int busy_timeout_ms) : path_(path) {
+    // SQLite would open /dev/null (an empty database) and create /dev/null-journal beside it.
+    if (std::string why = NotADatabaseFile(path); !why.empty()) throw Error("cannot open database: " + why, kError);
     int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
       sqlite3_close_v2(db_);
-      throw Error("cannot open database " + path + ": " + msg, rc);
+      throw Error("cannot open database " + path_ + ": " + msg, rc);
     }
     sqlite3_busy_timeout(db_, busy_timeout_ms);
     sqlite3_extended_result_codes(db_, 0);
@@ -155,3 +157,17 @@ std::unique_ptr<DatabaseImpl> OpenSqlite(const std::string& path, bool read_only
 }
 
 }  // namespace gc::sql::detail
+
+namespace gc::sql {
+
+std::string NotADatabaseFile(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return "";
+  const char* what = S_ISDIR(st.st_mode) ? "a directory"
+                     : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                     : S_ISFIFO(st.st_mode) ? "a FIFO"
+                                            : "a socket";
+  return path + " is " + what + ", not a database file";
+}
+
+}  // namespace gc::sql

@@ -4,9 +4,11 @@
 //   inspect.h       the reader: runs, report, diff, export (read-only connections)
 //   schema.h        creating and migrating the schema
 //   sql.h           RAII owners of a connection and its statements (SQLite or PostgreSQL), bound parameters only
+//   redact.h        a database target fit to print: any password in it shown as ***
 #pragma once
 
 #include "storage/inspect.h"
+#include "storage/redact.h"
 #include "storage/result_store.h"
 #include "storage/schema.h"
 #include "storage/sql.h"

@@ -6,10 +6,12 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <chrono>
@@ -23,6 +25,7 @@
 
 #include "app/progress.h"
 #include "app/settings.h"
+#include "tests/device_guard.h"
 #include "tests/e2e.h"
 #include "tests/process.h"
 #include "tests/test_server.h"
@@ -880,4 +883,156 @@ TEST_CASE("reaching --max-pages is reported") {
                     dir / "list.txt"},
                    "whole");
   CHECK(whole.err.find("--max-pages") == std::string::npos);
+}
+
+TEST_CASE("export -o: /dev/full fails saying why, a FIFO and /dev/stdout are written in place, a planted link is not followed") {
+  TestServer server;
+  server.Handle("/p*", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>Page</title>"); });
+  TempDir dir;
+  std::string list;
+  for (int i = 0; i < 50; ++i) list += server.Url("/p" + std::to_string(i)) + "\n";
+  WriteFile(dir / "list.txt", list);
+  std::string db = dir / "r.db";
+  REQUIRE(Run({GREENCRAWL_BIN, "crawl", "-q", "--db", db, dir / "list.txt"}, "crawl").exit_code == 0);
+  auto to_stdout = Run({GREENCRAWL_BIN, "export", "--db", db, "--format", "csv"}, "stdout");
+  REQUIRE(to_stdout.exit_code == 0);
+  REQUIRE(to_stdout.out.size() > 1000);
+
+  DeviceGuard full_guard("/dev/full"), stdout_guard("/dev/stdout");
+  struct stat st {};
+  if (stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode)) {
+    auto full = Run({GREENCRAWL_BIN, "export", "--db", db, "--format", "csv", "-o", "/dev/full"}, "full");
+    CHECK(full.exit_code != 0);
+    CHECK(full.err.find("cannot write /dev/full: No space left on device") != std::string::npos);
+    REQUIRE(stat("/dev/full", &st) == 0);
+    CHECK(S_ISCHR(st.st_mode));
+  }
+
+  // The test's stdout is a file (tests/process.h): /dev/stdout leads there, and must stay /dev/stdout.
+  auto dev_stdout = Run({GREENCRAWL_BIN, "export", "--db", db, "--format", "csv", "-o", "/dev/stdout"}, "devout");
+  CHECK(dev_stdout.exit_code == 0);
+  CHECK(dev_stdout.out == to_stdout.out);
+  REQUIRE(lstat("/dev/stdout", &st) == 0);
+  CHECK(S_ISLNK(st.st_mode));
+
+  std::string fifo = dir / "pipe";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  std::string got;
+  std::thread reader([&] {
+    int fd = open(fifo.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    char buf[4096];
+    for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) got.append(buf, size_t(n));
+    close(fd);
+  });
+  auto to_fifo = Run({GREENCRAWL_BIN, "export", "--db", db, "--format", "csv", "-o", fifo}, "fifo");
+  reader.join();
+  CHECK(to_fifo.exit_code == 0);
+  CHECK(got == to_stdout.out);
+  REQUIRE(stat(fifo.c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));
+
+  WriteFile(dir / "victim", "precious\n");
+  REQUIRE(symlink((dir / "victim").c_str(), (dir / "out.csv.partial").c_str()) == 0);
+  auto planted = Run({GREENCRAWL_BIN, "export", "--db", db, "--format", "csv", "-o", dir / "out.csv"}, "planted");
+  CHECK(planted.exit_code == 0);
+  CHECK(ReadFile(dir / "victim") == "precious\n");
+  CHECK(ReadFile(dir / "out.csv") == to_stdout.out);
+  REQUIRE(symlink((dir / "victim").c_str(), (dir / "r.html.partial").c_str()) == 0);
+  auto html = Run({GREENCRAWL_BIN, "report", "--db", db, "--html", "-o", dir / "r.html"}, "html");
+  CHECK(html.exit_code == 0);
+  CHECK(ReadFile(dir / "victim") == "precious\n");
+  CHECK(ReadFile(dir / "r.html").find("</html>") != std::string::npos);
+}
+
+TEST_CASE("a database that cannot be a file, or is not one, is refused and nothing is left beside it") {
+  TempDir dir;
+  WriteFile(dir / "list.txt", "http://127.0.0.1:1/\n");
+  REQUIRE(mkfifo((dir / "fifo.db").c_str(), 0600) == 0);
+  REQUIRE(mkdir((dir / "dir.db").c_str(), 0700) == 0);
+  WriteFile(dir / "notes.db", "these are my notes, not a database\n");
+  auto entries = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path)) names.push_back(e.path().filename());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const auto before = entries();
+  for (std::string db : {dir / "fifo.db", dir / "dir.db"}) {
+    for (std::vector<std::string> cmd : {std::vector<std::string>{"crawl", "--db", db, dir / "list.txt"},
+                                         {"prune", "--db", db, "--keep", "1"},
+                                         {"runs", "--db", db},
+                                         {"export", "--db", db}}) {
+      CAPTURE(db);
+      CAPTURE(cmd[0]);
+      cmd.insert(cmd.begin(), GREENCRAWL_BIN);
+      auto r = Run(cmd, "refused");
+      CHECK(r.exit_code == 2);
+      CHECK(r.err.find(db + " is a " + (db == dir / "fifo.db" ? "FIFO" : "directory") + ", not a database file") !=
+            std::string::npos);
+    }
+  }
+  for (std::vector<std::string> cmd : {std::vector<std::string>{"crawl", "--db", dir / "notes.db", dir / "list.txt"},
+                                       {"prune", "--db", dir / "notes.db", "--keep", "1"}}) {
+    cmd.insert(cmd.begin(), GREENCRAWL_BIN);
+    CHECK(Run(cmd, "notadb").exit_code == 2);
+  }
+  CHECK(entries() == before);  // no fifo.db.lock, fifo.db-journal, dir.db.lock, notes.db.lock
+  // /dev/null and /dev/zero as databases: refused before /dev/null.lock or /dev/zero-journal exist.
+  for (std::string dev : {"/dev/null", "/dev/zero"}) {
+    DeviceGuard guard(dev);
+    bool lock_before = access((dev + ".lock").c_str(), F_OK) == 0;
+    bool journal_before = access((dev + "-journal").c_str(), F_OK) == 0;
+    auto r = Run({GREENCRAWL_BIN, "crawl", "--db", dev, dir / "list.txt"}, "dev");
+    CAPTURE(dev);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(dev + " is a device, not a database file") != std::string::npos);
+    CHECK((access((dev + ".lock").c_str(), F_OK) == 0) == lock_before);
+    CHECK((access((dev + "-journal").c_str(), F_OK) == 0) == journal_before);
+  }
+}
+
+TEST_CASE("a password in a PostgreSQL URI is in no message when the server cannot be reached") {
+  TempDir dir;
+  WriteFile(dir / "list.txt", "http://127.0.0.1:1/\n");
+  // Port 1 on the loopback: refused at once. The second spelling is one libpq misreads (an unencoded '@'
+  // and '/'), so that its pieces would otherwise be quoted as a host and a port.
+  for (std::string uri : {"postgresql://crawler:S3cretNoServer@127.0.0.1:1/gc?password=S3cretQuery",
+                          "postgresql://crawler:cr#aw@l:er/pw@127.0.0.1:1/gc"}) {
+    for (std::vector<std::string> cmd :
+         {std::vector<std::string>{"crawl", "--db", uri, dir / "list.txt"},
+          {"crawl", "--db", uri, "--json", dir / "list.txt"},
+          {"crawl", "--db", uri, "--print-config", dir / "list.txt"},
+          {"join", "--db", uri},
+          {"runs", "--db", uri},
+          {"runs", "--db", uri, "--json"},
+          {"report", "--db", uri},
+          {"report", "--db", uri, "--json"},
+          {"report", "--db", uri, "--html", "-o", "-"},
+          {"report", "--db", uri, "--format", "junit"},
+          {"report", "--db", uri, "--format", "markdown"},
+          {"export", "--db", uri, "--format", "csv"},
+          {"export", "--db", uri, "--format", "jsonl"},
+          {"diff", "--db", uri},
+          {"prune", "--db", uri, "--keep", "1"}}) {
+      CAPTURE(uri);
+      CAPTURE(cmd[0]);
+      const bool print_config = std::find(cmd.begin(), cmd.end(), "--print-config") != cmd.end();
+      cmd.insert(cmd.begin(), GREENCRAWL_BIN);
+      auto r = Run(cmd, "pw");
+      for (std::string secret : {"S3cret", "cr#aw", "aw@l", "l:er", "er/pw"}) {
+        CAPTURE(secret);
+        CAPTURE(r.err);
+        CHECK(r.out.find(secret) == std::string::npos);
+        CHECK(r.err.find(secret) == std::string::npos);
+      }
+      if (print_config) {
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("crawler:***@127.0.0.1:1/gc") != std::string::npos);
+      } else {
+        CHECK(r.exit_code != 0);
+        CHECK(r.err.find("crawler:***@127.0.0.1:1/gc") != std::string::npos);
+      }
+    }
+  }
 }
