@@ -33,7 +33,7 @@ bool Unwanted(uint32_t cp) {
 bool BidiControl(uint32_t cp) { return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069); }
 
 void AppendEscaped(std::string& out, uint32_t cp) {
-  char buf[8];
+  char buf[16];  // a backslash, "u" and 4 to 8 hex digits: g++ checks the widest
   std::snprintf(buf, sizeof buf, "\\u%04X", unsigned(cp));
   out += buf;
 }

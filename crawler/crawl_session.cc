@@ -443,7 +443,7 @@ class CrawlSession : private SitemapFeed::Session {
 
   // Reads the rest of the list (ListFeed) into the frontier table while the crawl runs, a chunk at a time
   // on the storage thread. It starts after the first refill, so the first transfers do not wait behind
-  // it. A chunk's hosts join the listed hosts (the private-address guard) as soon as the chunk is back,
+  // it. A chunk's origins join the listed origins (the private-address guard) as soon as the chunk is back,
   // before any of its URLs can be fetched: they reach the Frontier only through a later refill, whose
   // result comes back (and wakes its greenlet) after this one's.
   Task<void> Feed() {
