@@ -299,7 +299,8 @@ TEST_CASE("a listed 127.0.0.1:port opens no other port of 127.0.0.1: not to a re
   });
   a.Handle("/*", [&](const HttpRequest& req, Conn& c) {
     if (req.path == "/robots.txt") {
-      return (void)c.Respond(200, "User-agent: *\nAllow: /\nSitemap: " + inner.Url("/sitemap.xml") + "\n", "text/plain");
+      std::string robots = "User-agent: *\nAllow: /\nSitemap: " + inner.Url("/sitemap.xml") + "\n";
+      return (void)c.Respond(200, robots, "text/plain");
     }
     if (req.path == "/redirect") return (void)c.Respond(302, "", "text/plain", {{"Location", inner.Url("/metadata")}});
     c.Respond(200, "<title>a</title><a href='" + inner.Url("/secret") + "'>in</a><a href='/redirect'>r</a>");
