@@ -234,8 +234,8 @@ int RunCli(int argc, char** argv) {
   AddSettings(crawl, args);
   // Conveniences for the private-addresses setting (listed, deny, allow); the flags win over a job file.
   const std::string deny_help =
-      "Never connect to loopback, private, link-local or metadata addresses, not even for listed hosts";
-  const std::string allow_help = "Connect to non-public addresses anywhere (default: only for hosts the list names)";
+      "Never connect to loopback, private, link-local or metadata addresses, not even for listed origins";
+  const std::string allow_help = "Connect to non-public addresses anywhere (default: only for origins the list names)";
   auto* deny_private = crawl->add_flag("--deny-private", deny_help);
   auto* allow_private = crawl->add_flag("--allow-private", allow_help)->excludes(deny_private);
 

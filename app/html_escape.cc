@@ -1,6 +1,8 @@
 #include "app/html_escape.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 
 #include "parser/utf8.h"
 
@@ -27,6 +29,15 @@ bool Unwanted(uint32_t cp) {
   return (cp & 0xFFFE) == 0xFFFE;
 }
 
+// Embeddings and overrides (LRE RLE PDF LRO RLO) and isolates (LRI RLI FSI PDI): Unicode UAX #9.
+bool BidiControl(uint32_t cp) { return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069); }
+
+void AppendEscaped(std::string& out, uint32_t cp) {
+  char buf[16];  // a backslash, "u" and 4 to 8 hex digits: g++ checks the widest
+  std::snprintf(buf, sizeof buf, "\\u%04X", unsigned(cp));
+  out += buf;
+}
+
 std::string Escape(std::string_view s, size_t max_bytes, bool attribute) {
   std::string out;
   out.reserve(s.size() < 4096 ? s.size() + 16 : 4096);
@@ -44,6 +55,8 @@ std::string Escape(std::string_view s, size_t max_bytes, bool attribute) {
     uint32_t cp = Decode(s, i, n);
     if (Unwanted(cp)) {
       out += kReplacement;
+    } else if (BidiControl(cp)) {
+      AppendEscaped(out, cp);
     } else if (cp == '&') {
       out += "&amp;";
     } else if (cp == '<') {
@@ -71,6 +84,23 @@ std::string Escape(std::string_view s, size_t max_bytes, bool attribute) {
 std::string HtmlText(std::string_view s, size_t max_bytes) { return Escape(s, max_bytes, false); }
 
 std::string HtmlAttr(std::string_view s, size_t max_bytes) { return Escape(s, max_bytes, true); }
+
+std::string TerminalText(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    size_t n = Utf8SequenceLength(s, i);
+    uint32_t cp = n ? Decode(s, i, n) : 0xFFFD;
+    n = std::max<size_t>(n, 1);
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || BidiControl(cp)) {
+      AppendEscaped(out, cp);
+    } else {
+      out.append(s.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
 
 bool IsWebUrl(std::string_view url) {
   auto starts = [&](std::string_view prefix) {

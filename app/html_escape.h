@@ -1,6 +1,12 @@
-// HTML escaping for the report page: anything from the database (titles, URLs, error messages, the
-// list's name) goes through here before it meets markup. The output is always valid UTF-8 and always
-// text: it can never open or close an element, an attribute, a comment or an inline <svg>/<script>.
+// Escaping crawled text for output. HTML for the report page: anything from the database (titles, URLs,
+// error messages, the list's name) goes through here before it meets markup. The output is always valid
+// UTF-8 and always text: it can never open or close an element, an attribute, a comment or an inline
+// <svg>/<script>. And a terminal's line (TerminalText). The database keeps the text as crawled.
+//
+// Both show the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) as the
+// six characters "\u202E": a title's RIGHT-TO-LEFT OVERRIDE would otherwise reverse what follows it on
+// the line or in the table ("Trojan Source", CVE-2021-42574). The marks U+200E/U+200F are left alone:
+// right-to-left titles use them routinely, and they reorder only neutral characters next to them.
 #pragma once
 
 #include <cstddef>
@@ -10,7 +16,8 @@
 namespace gc {
 
 // For element content (also inside inline SVG <text> and <title>). Invalid UTF-8, C0/C1 controls other
-// than tab and newline, and noncharacters become U+FFFD; & < > " ' become character references. Cuts
+// than tab and newline, and noncharacters become U+FFFD; & < > " ' become character references; bidi
+// controls become "\u202E" text (above). Cuts
 // to about max_bytes of input (on a character boundary) and then appends an ellipsis.
 std::string HtmlText(std::string_view s, size_t max_bytes = std::string_view::npos);
 
@@ -21,5 +28,10 @@ std::string HtmlAttr(std::string_view s, size_t max_bytes = std::string_view::np
 // True for http:// and https:// URLs, the only ones the report turns into links (a malformed list line
 // such as "javascript:..." is stored as given and must stay text).
 bool IsWebUrl(std::string_view url);
+
+// For one line on a terminal or in a log: C0 and C1 controls (escape sequences, newlines, tabs) and the
+// bidi controls (above) become "\u001B"-style text; all else, invalid UTF-8 included, is left as is
+// (a terminal shows that as U+FFFD). A backslash is not escaped: the result is for reading, not parsing.
+std::string TerminalText(std::string_view s);
 
 }  // namespace gc

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "app/crawl.h"
+#include "app/html_escape.h"
 #include "app/json.h"
 #include "app/report_fragments.h"
 #include "app/report_history.h"
@@ -333,7 +334,7 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
       char mark = c.kind == "added" ? '+' : c.kind == "removed" ? '-' : '~';
       out << mark << " " << std::left << std::setw(8) << c.kind << " " << c.url;
       if (c.kind == "title") {
-        out << "  " << JsonString(c.before) << " -> " << JsonString(c.after);
+        out << "  " << TerminalText(JsonString(c.before)) << " -> " << TerminalText(JsonString(c.after));
       } else if (c.kind == "content") {
         out << "  " << SizeChange(c.before_size, c.after_size) << ", hash " << c.before << " -> " << c.after;
       } else if (c.kind == "size") {

@@ -108,9 +108,9 @@ void ListLoader::ReadLines(int64_t max_lines, int64_t min_queued, std::ostream& 
       ++queued;
       if (chunk) ++chunk->queued;
       if (chunk) {
-        // Frontier URLs are canonical: the host is a substring. Each host is handed out once.
-        std::string host(urls::CanonicalHost(line.canonical.url));
-        if (hosts_.insert(host).second) chunk->hosts.push_back(std::move(host));
+        // Frontier URLs are canonical: the origin is string work. Each origin is handed out once.
+        std::string origin = urls::CanonicalOrigin(line.canonical.url);
+        if (origins_.insert(origin).second) chunk->origins.push_back(std::move(origin));
       }
     } else {
       ++counts_.duplicate;

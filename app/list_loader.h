@@ -48,7 +48,7 @@ class ListLoader : public ListFeed {
  private:
   // Reads up to `max_lines` lines (0: no cap) or until `min_queued` more URLs are queued (0: no such
   // stop) in one bulk transaction. For a feed `chunk` (the session's storage thread): counts and new
-  // hosts go into it, and the session watches for signals. Without one (Load, on the caller's thread):
+  // origins go into it, and the session watches for signals. Without one (Load, on the caller's thread):
   // a stop signal ends the read.
   void ReadLines(int64_t max_lines, int64_t min_queued, std::ostream& msgs, ListFeed::Chunk* chunk);
   void Ended(std::ostream& msgs);
@@ -60,7 +60,7 @@ class ListLoader : public ListFeed {
   bool quiet_;
   ListCounts counts_;
   int64_t reported_ = 0;  // malformed lines named so far (at most 100 are)
-  std::unordered_set<std::string> hosts_;  // hosts already handed out in a Chunk
+  std::unordered_set<std::string> origins_;  // origins already handed out in a Chunk
   bool ended_ = false;
   bool stopped_ = false;
 };

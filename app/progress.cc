@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "app/html_escape.h"
+
 namespace gc {
 
 int TerminalWidth(int fd) {
@@ -73,7 +75,8 @@ void Progress::Tick(int in_flight) {
 void Progress::RecordedUrl(const std::string& url, long status, const std::string& error) {
   if (!verbose_ || mode_ == Mode::kQuiet) return;
   Finish();  // the live line comes back at the next tick, below
-  out_ << (error.empty() ? (status > 0 ? std::to_string(status) : "none") : "error:" + error) << " " << url << "\n";
+  out_ << (error.empty() ? (status > 0 ? std::to_string(status) : "none") : "error:" + error) << " " << TerminalText(url)
+       << "\n";
 }
 
 void Progress::Note(const std::string& text) {

@@ -2,6 +2,7 @@
 
 #include <iomanip>
 
+#include "app/html_escape.h"
 #include "app/json.h"
 
 namespace gc {
@@ -51,22 +52,23 @@ void PrintHistory(const storage::BrokenHistory& h, const std::string& more_hint,
       << "\n";
   if (!h.new_links.empty()) out << "\n  New broken (" << h.new_broken << "):\n";
   for (const auto& l : h.new_links) {
-    out << "    " << std::left << std::setw(22) << storage::OutcomeText(l.now) << std::right << " " << l.url;
+    out << "    " << std::left << std::setw(22) << storage::OutcomeText(l.now) << std::right << " "
+        << TerminalText(l.url);
     if (h.compared_with) out << "  (" << Before(l, *h.compared_with) << ")";
     out << "\n";
   }
   More(h.new_broken, h.new_links.size(), more_hint, out);
   if (!h.fixed_links.empty()) out << "\n  Fixed (" << h.fixed << "):\n";
   for (const auto& l : h.fixed_links) {
-    out << "    " << std::left << std::setw(22) << storage::OutcomeText(l.now) << std::right << " " << l.url << "  ("
-        << Before(l, h.compared_with.value_or(0)) << ")\n";
+    out << "    " << std::left << std::setw(22) << storage::OutcomeText(l.now) << std::right << " "
+        << TerminalText(l.url) << "  (" << Before(l, h.compared_with.value_or(0)) << ")\n";
   }
   More(h.fixed, h.fixed_links.size(), more_hint, out);
   int64_t lasting = h.BrokenForMoreThan(1);
   if (!h.lasting.empty()) out << "\n  Broken for 2 or more runs in a row (" << lasting << "):\n";
   for (const auto& l : h.lasting) {
     out << "    " << std::setw(3) << l.streak << " runs  " << std::left << std::setw(16) << storage::OutcomeText(l.now)
-        << std::right << " " << l.url << "\n";
+        << std::right << " " << TerminalText(l.url) << "\n";
   }
   More(lasting, h.lasting.size(), more_hint, out);
 }

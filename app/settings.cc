@@ -164,7 +164,7 @@ std::vector<Setting> MakeSettings() {
                   &O::cacert),
               CheckReadableFile),
       Choices(Row("private-addresses", "", T::kText, "WHICH",
-                  "Loopback, private, link-local and metadata addresses: listed (only for hosts the list names), "
+                  "Loopback, private, link-local and metadata addresses: listed (only for origins the list names), "
                   "deny (never), allow (anywhere); also --deny-private, --allow-private",
                   &O::private_addresses),
               {"listed", "deny", "allow"}),

@@ -125,12 +125,12 @@ class CrawlSession : private SitemapFeed::Session {
     // The guard checks the address actually connected to, for every connection (crawler/fetcher.h).
     fetch_.private_addresses = o.private_addresses == "allow"  ? PrivateAddresses::kAllow
                                : o.private_addresses == "deny" ? PrivateAddresses::kDeny
-                                                                : PrivateAddresses::kListedHosts;
-    fetch_.listed_hosts = listed_hosts_;
+                                                                : PrivateAddresses::kListedOrigins;
+    fetch_.listed_origins = guard_origins_;
     // Behind a proxy the address connected to is the proxy's, which the user chose, and the target's is
     // not seen: "listed" cannot tell targets apart there and would refuse a proxy on localhost for every
     // unlisted host. --deny-private still refuses a proxy on a non-public address.
-    if (BehindProxy(o) && fetch_.private_addresses == PrivateAddresses::kListedHosts) {
+    if (BehindProxy(o) && fetch_.private_addresses == PrivateAddresses::kListedOrigins) {
       fetch_.private_addresses = PrivateAddresses::kAllow;
     }
     // A list crawl needs only the title (the <head>: ~100x cheaper); following links needs the body.
@@ -256,24 +256,24 @@ class CrawlSession : private SitemapFeed::Session {
 
   Task<std::string> Main() {
     {
-      // The hosts (and, with credential headers, the origins) the list names: the private-address guard
-      // and AddCredentials need them before anything is fetched, also when a resumed run has fetched
+      // The origins the list names: the private-address guard and (with credential headers)
+      // AddCredentials need them before anything is fetched, also when a resumed run has fetched
       // every listed URL already.
       bool origins = !credentials_.empty() || o_.sitemaps;
       auto read = storage_->Call([this, origins] {
         std::pair<std::unordered_set<std::string>, std::unordered_set<std::string>> out;
         store_.ForEachListedUrl(run_id_, [&](std::string_view url) {
-          out.first.emplace(urls::CanonicalHost(url));  // frontier URLs are canonical
+          out.first.emplace(urls::CanonicalOrigin(url));  // frontier URLs are canonical
           if (origins) out.second.insert(urls::Origin(url));
         });
         return out;
       });
       auto listed = co_await read;
-      *listed_hosts_ = std::move(listed.first);
+      *guard_origins_ = std::move(listed.first);
       listed_origins_ = std::move(listed.second);
       // A sitemap named on the command line is as good as a listed URL for the private-address guard.
       for (const std::string& url : o_.sitemap) {
-        if (auto c = urls::Canonicalize(url); c.ok()) listed_hosts_->emplace(urls::CanonicalHost(c.url));
+        if (auto c = urls::Canonicalize(url); c.ok()) guard_origins_->emplace(urls::CanonicalOrigin(c.url));
       }
     }
     if (o_.depth > 0 || SitemapFeed::Wanted(o_)) {
@@ -443,7 +443,7 @@ class CrawlSession : private SitemapFeed::Session {
 
   // Reads the rest of the list (ListFeed) into the frontier table while the crawl runs, a chunk at a time
   // on the storage thread. It starts after the first refill, so the first transfers do not wait behind
-  // it. A chunk's hosts join the listed hosts (the private-address guard) as soon as the chunk is back,
+  // it. A chunk's origins join the listed origins (the private-address guard) as soon as the chunk is back,
   // before any of its URLs can be fetched: they reach the Frontier only through a later refill, whose
   // result comes back (and wakes its greenlet) after this one's.
   Task<void> Feed() {
@@ -467,7 +467,7 @@ class CrawlSession : private SitemapFeed::Session {
         StorageFailed(e.what());
         co_return;
       }
-      for (std::string& host : chunk.hosts) listed_hosts_->insert(std::move(host));
+      for (std::string& origin : chunk.origins) guard_origins_->insert(std::move(origin));
       if (!chunk.notes.empty()) observer_.Note(chunk.notes);
       if (chunk.queued + chunk.invalid > 0) observer_.Discovered(chunk.queued + chunk.invalid);
       for (int64_t i = 0; i < chunk.invalid; ++i) observer_.Recorded(true);  // their rows are written
@@ -811,11 +811,11 @@ class CrawlSession : private SitemapFeed::Session {
   StorageLoad storage_load() const override { return {storage_->backlog(), writer_->waiting_rows()}; }
 
   // Credential headers (--header Authorization/Cookie/X-Api-Key/...) go only to the origins the list
-  // names, and a redirect to another host is not followed with them (FetchOptions::credential_host).
+  // names, and a redirect to another origin is not followed with them (FetchOptions::credential_origin).
   void AddCredentials(const std::string& origin, const std::string& url, FetchOptions& fo) const {
     if (credentials_.empty() || !listed_origins_.count(origin)) return;
     fo.headers.insert(fo.headers.end(), credentials_.begin(), credentials_.end());
-    fo.credential_host = urls::CanonicalHost(url);
+    fo.credential_origin = urls::Origin(url);  // as the fetcher writes the origin of each hop
   }
 
   void Record(storage::ResultRow row) {
@@ -900,9 +900,9 @@ class CrawlSession : private SitemapFeed::Session {
   FetchOptions fetch_;
   std::vector<std::string> credentials_;             // credential headers, see AddCredentials
   std::unordered_set<std::string> listed_origins_;   // origins of listed URLs (only with credentials_)
-  // Hosts listed URLs name, for the private-address guard; read from the table before anything is fetched
+  // Origins listed URLs name, for the private-address guard; read from the table before anything is fetched
   // (loop thread only, as are the fetcher's callbacks that read it).
-  std::shared_ptr<std::unordered_set<std::string>> listed_hosts_ = std::make_shared<std::unordered_set<std::string>>();
+  std::shared_ptr<std::unordered_set<std::string>> guard_origins_ = std::make_shared<std::unordered_set<std::string>>();
   ParseOptions parse_;
   // A member, not a local of Run()'s inner scope: a greenlet killed while it waits for a robots.txt lets
   // go of its entry when the hub closes, after that scope. Its Fetcher, a local there, ends first; the

@@ -1,5 +1,7 @@
 #include "crawler/error_class.h"
 
+#include <cstring>
+
 namespace gc::error_class {
 
 std::string FromCurl(CURLcode code, bool body_cap_hit) {
@@ -37,6 +39,16 @@ std::string FromCurl(CURLcode code, bool body_cap_hit) {
     case CURLE_URL_MALFORMAT: return kInvalidUrl;
     default: return kOther;
   }
+}
+
+bool IsMalformedResponse(CURLcode code, const char* message) {
+  if (code != CURLE_RECV_ERROR || !message) return false;
+  // libcurl 7.88 transfer.c: failf(data, "%s in chunked-encoding", Curl_chunked_strerror(...)), for a bad
+  // chunk size, a malformed chunk or a bad trailer. http.c (Debian's backport of the CVE-2023-38039 fix,
+  // upstream since 8.3): "Too large response headers: N > 307200", counted over every response of the
+  // request, so 200,000 "HTTP/1.1 102" interim responses end there.
+  return std::strstr(message, "in chunked-encoding") != nullptr ||
+         std::strncmp(message, "Too large response headers", 26) == 0;
 }
 
 }  // namespace gc::error_class

@@ -33,4 +33,10 @@ inline constexpr const char* kOther = "other";                // anything else; 
 // the transfer because the decoded body passed the cap.
 std::string FromCurl(CURLcode code, bool body_cap_hit);
 
+// True when libcurl ended a transfer with `code` and `message` (its error buffer) because the response
+// was not valid HTTP, which libcurl 7.88 reports as CURLE_RECV_ERROR like a reset connection: malformed
+// chunked encoding, or a header block (1xx interim responses included) over its 300 KB limit. These are
+// bad_response, never retried, not reset.
+bool IsMalformedResponse(CURLcode code, const char* message);
+
 }  // namespace gc::error_class

@@ -31,7 +31,7 @@ namespace gc {
 enum class PrivateAddresses {
   kAllow,        // anywhere (tests, intranet crawls)
   kDeny,         // never
-  kListedHosts,  // only for a request whose URL host is in FetchOptions::listed_hosts
+  kListedOrigins,  // only for a request whose URL origin is in FetchOptions::listed_origins
 };
 
 struct FetchOptions {
@@ -57,17 +57,21 @@ struct FetchOptions {
   // ends the transfer with error "private_address". Behind a proxy (libcurl honours http_proxy and
   // https_proxy from the environment) the address checked is the proxy's, not the target's.
   PrivateAddresses private_addresses = PrivateAddresses::kAllow;
-  // For kListedHosts: the hosts the URL list itself names, each as urls::Host(url) of a listed URL (lower
-  // case, IDN in punycode, IPv4 in dotted decimal as libcurl's URL parser writes it, IPv6 in brackets). A
-  // request may use a non-public address only when urls::Host of the URL it is for (the current redirect
-  // hop's) is in the set: the rule compares host strings, never addresses, so "localhost" does not admit
-  // 127.0.0.1 nor the other way round, while http://2130706433/ is the host 127.0.0.1 (libcurl and urls::
-  // write it so). One set shared by a whole crawl; null means empty.
-  std::shared_ptr<const std::unordered_set<std::string>> listed_hosts;
-  // Non-empty when `headers` carry credentials (crawler/credentials.h) for this host: a redirect to any
-  // other host is not followed (error "credential_redirect"), since libcurl 7.88 drops only custom
-  // Authorization and Cookie headers on such a redirect, not X-Api-Key and the like.
-  std::string credential_host;
+  // For kListedOrigins: the origins the URL list itself names, each as urls::Origin(url) of a listed URL
+  // ("scheme://host:port": host lower case, IDN in punycode, IPv4 in dotted decimal as libcurl's URL parser
+  // writes it, IPv6 in brackets, the port always written). A request may use a non-public address only
+  // when urls::Origin of the URL it is for (the current redirect hop's) is in the set: the rule compares
+  // origin strings, never addresses, so "localhost" does not admit 127.0.0.1 nor the other way round,
+  // http://2130706433/ is the host 127.0.0.1 (libcurl and urls:: write it so), and a listed
+  // http://127.0.0.1:8080/ admits neither another port of 127.0.0.1 nor https on that port. One set
+  // shared by a whole crawl; null means empty.
+  std::shared_ptr<const std::unordered_set<std::string>> listed_origins;
+  // Non-empty when `headers` carry credentials (crawler/credentials.h) for this origin, written as
+  // urls::Origin writes it: a redirect to any other origin (another host, port or scheme: an https page
+  // redirecting to http would send them in clear text) is not followed (error "credential_redirect").
+  // libcurl 7.88 drops only custom Authorization and Cookie headers on such a redirect (http.c,
+  // Curl_auth_allowed_to_host compares host, port and scheme), and sends X-Api-Key and the like anywhere.
+  std::string credential_origin;
   // Network habits of wget/curl users (CrawlOptions proxy, cookies, limit_rate).
   std::string proxy;                  // CURLOPT_PROXY; empty: the *_proxy environment variables apply
   bool cookies = false;               // libcurl's cookie engine; the jar is shared by the Fetcher's transfers
@@ -80,7 +84,7 @@ struct Timings {  // milliseconds from the start of the transfer
 
 struct Response {
   std::string url;        // as requested
-  std::string final_url;  // after redirects
+  std::string final_url;  // after redirects, without a "user:password@" a redirect target carried
   long status = 0;        // final HTTP status; 0 when no response arrived
   long redirects = 0;
   std::string content_type;

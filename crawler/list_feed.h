@@ -22,7 +22,7 @@ class ListFeed {
   struct Chunk {
     int64_t queued = 0;   // URLs new to the run, now pending in the frontier table
     int64_t invalid = 0;  // malformed lines, recorded as result rows (each names its line number)
-    std::vector<std::string> hosts;  // urls::CanonicalHost of queued URLs, each host once per feed
+    std::vector<std::string> origins;  // urls::CanonicalOrigin of queued URLs, each origin once per feed
     std::string notes;    // for the person watching (malformed lines; at the end, the list's count)
     bool more = false;    // false: the list has ended, and its counts are recorded on the run
   };

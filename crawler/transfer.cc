@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <utility>
 
 #include "crawler/error_class.h"
 #include "crawler/private_address.h"
@@ -16,22 +17,42 @@
 namespace gc {
 namespace {
 
-// The host of a URL libcurl gave back (CURLINFO_EFFECTIVE_URL: "scheme://authority/..." as libcurl
-// wrote it), from a one-entry cache keyed by its scheme and authority, which alone decide the host. The
-// prereq check asks for every transfer, and a crawl's transfers mostly share a host: a libcurl URL parse
-// each was 2 % of the loop thread in bench case (a). One cache per thread: a pure function of its key,
-// shared by the Fetchers of that thread's loop.
-std::string EffectiveHost(std::string_view url) {
-  thread_local std::string cached_authority, cached_host;
+// The origin of a URL libcurl gave back (CURLINFO_EFFECTIVE_URL: "scheme://authority/..." as libcurl
+// wrote it), as urls::Origin writes it, from a one-entry cache keyed by its scheme and authority, which
+// alone decide the origin. The prereq check asks for every transfer, and a crawl's transfers mostly share
+// a host: a libcurl URL parse each was 2 % of the loop thread in bench case (a). One cache per thread: a
+// pure function of its key, shared by the Fetchers of that thread's loop.
+std::string EffectiveOrigin(std::string_view url) {
+  thread_local std::string cached_authority, cached_origin;
   size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return urls::Host(url);
+  if (scheme_end == std::string_view::npos) return urls::Origin(url);
   std::string_view authority = url.substr(0, url.find_first_of("/?#", scheme_end + 3));
   if (authority != cached_authority) {
-    cached_authority.clear();  // first: were an assignment below to throw, no key maps to another's host
-    cached_host = urls::Host(url);
+    cached_authority.clear();  // first: were an assignment below to throw, no key maps to another's origin
+    cached_origin = urls::Origin(url);
     cached_authority = authority;
   }
-  return cached_host;
+  return cached_origin;
+}
+
+// `url` (absolute, as libcurl writes it) without "user:password@": a redirect target may carry one, and
+// final_url is stored and shown.
+std::string WithoutUserinfo(std::string_view url) {
+  size_t start = url.find("://");
+  if (start == std::string_view::npos) return std::string(url);
+  start += 3;
+  size_t end = url.find_first_of("/?#", start);
+  size_t at = url.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start).rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, start)) + std::string(url.substr(start + at + 1));
+}
+
+// "64M", "500K", "1G" or bytes, as --max-size is written.
+std::string SizeText(int64_t bytes) {
+  for (auto [shift, unit] : {std::pair{30, "G"}, std::pair{20, "M"}, std::pair{10, "K"}}) {
+    if (bytes > 0 && bytes % (int64_t(1) << shift) == 0) return std::to_string(bytes >> shift) + unit;
+  }
+  return std::to_string(bytes);
 }
 
 // The most memory reserved up front for a body whose length is announced (see Transfer::OnWrite).
@@ -154,7 +175,7 @@ bool Fetcher::Transfer::Configure(CURLSH* share) {
   GC_SETOPT(set, CURLOPT_OPENSOCKETDATA, this);
   GC_SETOPT(set, CURLOPT_CLOSESOCKETFUNCTION, &Fetcher::OnCloseSocket);
   GC_SETOPT(set, CURLOPT_CLOSESOCKETDATA, fetcher);
-  if (o.private_addresses != PrivateAddresses::kAllow || !o.credential_host.empty()) {
+  if (o.private_addresses != PrivateAddresses::kAllow || !o.credential_origin.empty()) {
     GC_SETOPT(set, CURLOPT_PREREQFUNCTION, &Transfer::OnPrereq);
     GC_SETOPT(set, CURLOPT_PREREQDATA, this);
   }
@@ -206,7 +227,7 @@ void Fetcher::Transfer::Finish(CURLcode code) noexcept {
   Response& r = response;
   try {
     char* s = nullptr;
-    if (curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s) r.final_url = s;
+    if (curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s) r.final_url = WithoutUserinfo(s);
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
     curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &r.redirects);
     s = nullptr;
@@ -232,6 +253,7 @@ void Fetcher::Transfer::Finish(CURLcode code) noexcept {
     if (code == CURLE_UNSUPPORTED_PROTOCOL && !SchemeRefused(e, r.url, header_check.location())) {
       r.error = error_class::kBadResponse;  // libcurl's word for a reply that is not HTTP (an "HTTP/0.9" one)
     }
+    if (error_class::IsMalformedResponse(code, errbuf)) r.error = error_class::kBadResponse;
     if (credentials_kept && code == CURLE_ABORTED_BY_CALLBACK) {
       r.error = error_class::kCredentialRedirect;
       r.error_message = refusal;
@@ -242,6 +264,8 @@ void Fetcher::Transfer::Finish(CURLcode code) noexcept {
     } else if (out_of_memory) {
       r.error = error_class::kTooLarge;
       r.error_message = "out of memory holding the response";
+    } else if (r.error == error_class::kTooLarge) {
+      TooLarge(e, code);
     } else if (header_verdict == HeaderCheck::Verdict::kTooLarge) {
       r.error = error_class::kBadResponse;
       r.error_message = "response headers over " + std::to_string(HeaderCheck::kMaxBytes / 1024) + " KiB";
@@ -256,6 +280,24 @@ void Fetcher::Transfer::Finish(CURLcode code) noexcept {
     r.error = error_class::kOther;
     r.error_message = "out of memory";
   }
+}
+
+// A too_large result names the cap, where libcurl says only "Failure writing output to destination", and
+// its size is what is known: never more than was read (the write callback counts the chunk that crossed
+// the cap too), unless the server announced more in Content-Length.
+void Fetcher::Transfer::TooLarge(CURL* e, CURLcode code) {
+  int64_t cap = options.max_body_bytes;
+  // The header, not CURLINFO_CONTENT_LENGTH_DOWNLOAD_T: libcurl 7.88 refuses an announced length over
+  // CURLOPT_MAXFILESIZE before it records it there.
+  std::string length = HeaderValue(e, "Content-Length");
+  int64_t announced = -1;
+  if (!length.empty() && length.size() < 19 && length.find_first_not_of("0123456789") == std::string::npos) {
+    announced = std::stoll(length);
+  }
+  response.size = std::max<int64_t>(std::min(response.size, cap), announced);
+  // keep_head_over_cap is for robots.txt and sitemaps, whose caps are their own, not --max-size.
+  response.error_message = std::string(code == CURLE_FILESIZE_EXCEEDED ? "announced body" : "body") + " over " +
+                           (options.keep_head_over_cap ? "the size cap " : "--max-size ") + SizeText(cap);
 }
 
 // Every header line of every response (hops included) passes HeaderCheck; a refusal aborts the transfer
@@ -316,35 +358,35 @@ size_t Fetcher::Transfer::OnWrite(char* data, size_t size, size_t count, void* u
   return n;
 }
 
-// The SSRF guard's rule (FetchOptions::private_addresses) for talking to `ip` now, for the URL this
-// transfer is on: its current redirect hop, which is libcurl's effective URL once it follows one.
 bool Fetcher::Transfer::CredentialsStayHome() noexcept {
   try {
     char* url = nullptr;
-    std::string host;
-    if (curl_easy_getinfo(easy.get(), CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) host = EffectiveHost(url);
-    if (host == options.credential_host) return true;
-    refusal = "a redirect to " + host + " would carry the credential headers meant for " + options.credential_host +
-              ": not followed";
+    std::string origin;
+    if (curl_easy_getinfo(easy.get(), CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) origin = EffectiveOrigin(url);
+    if (origin == options.credential_origin) return true;
+    refusal = "a redirect to " + origin + " would carry the credential headers meant for " +
+              options.credential_origin + ": not followed";
   } catch (...) {
   }
   return false;
 }
 
+// The SSRF guard's rule (FetchOptions::private_addresses) for talking to `ip` now, for the URL this
+// transfer is on: its current redirect hop, which is libcurl's effective URL once it follows one.
 bool Fetcher::Transfer::MayUse(bool non_public, const char* ip) noexcept {
   if (!non_public || options.private_addresses == PrivateAddresses::kAllow) return true;
   try {
-    std::string host;
-    if (options.private_addresses == PrivateAddresses::kListedHosts) {
+    std::string origin;
+    if (options.private_addresses == PrivateAddresses::kListedOrigins) {
       char* url = nullptr;
       if (curl_easy_getinfo(easy.get(), CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) {
-        host = EffectiveHost(url);
+        origin = EffectiveOrigin(url);
       }
-      if (!host.empty() && options.listed_hosts && options.listed_hosts->count(host)) return true;
+      if (!origin.empty() && options.listed_origins && options.listed_origins->count(origin)) return true;
     }
     refusal = std::string("refused to use ") + ip + ": not a public address" +
-              (options.private_addresses == PrivateAddresses::kListedHosts
-                   ? ", and the URL list does not name the host " + host
+              (options.private_addresses == PrivateAddresses::kListedOrigins
+                   ? ", and the URL list does not name the origin " + origin
                    : std::string());
   } catch (...) {
     // Out of memory: refuse without a message (fail closed).
@@ -379,7 +421,7 @@ curl_socket_t Fetcher::Transfer::OnOpenSocket(void* clientp, curlsocktype purpos
 // OnOpenSocket cannot see (a connection opened earlier by a transfer with another policy).
 int Fetcher::Transfer::OnPrereq(void* clientp, char* primary_ip, char*, int, int) noexcept {
   auto* t = static_cast<Transfer*>(clientp);
-  if (!t->options.credential_host.empty() && !t->CredentialsStayHome()) {
+  if (!t->options.credential_origin.empty() && !t->CredentialsStayHome()) {
     t->credentials_kept = true;
     return CURL_PREREQFUNC_ABORT;
   }

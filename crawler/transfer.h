@@ -55,7 +55,8 @@ struct Fetcher::Transfer {
 
  private:
   bool MayUse(bool non_public, const char* ip) noexcept;
-  // With FetchOptions::credential_host: true when this hop is still that host.
+  void TooLarge(CURL* e, CURLcode code);  // error_message and size of a too_large result; may throw
+  // With FetchOptions::credential_origin: true when this hop is still that origin.
   bool CredentialsStayHome() noexcept;
   static size_t OnHeader(char* data, size_t size, size_t count, void* userp) noexcept;
   static size_t OnWrite(char* data, size_t size, size_t count, void* userp) noexcept;

@@ -260,3 +260,131 @@ TEST_CASE("--max-size refuses a size that would overflow instead of wrapping aro
   CHECK(f.exit_code == 2);
   CHECK(f.err.find("--max-size") != std::string::npos);
 }
+
+TEST_CASE("credential headers stay with the listed origin: a redirect to another port of its host is not followed") {
+  // Issue 30: the check compared hosts only, so 127.0.0.1:A redirecting to 127.0.0.1:B carried X-Api-Key
+  // to an origin the list never named.
+  TestServer a, b;  // both 127.0.0.1
+  std::atomic<int> keys_at_b{0};
+  a.Handle("/*", [&](const HttpRequest& req, Conn& c) {
+    if (req.path == "/robots.txt") return (void)c.Respond(404, "", "text/plain");
+    if (req.path == "/jump") return (void)c.Respond(302, "", "text/plain", {{"Location", b.Url("/landed")}});
+    c.Respond(200, "<title>a</title>");
+  });
+  b.Handle("/*", [&](const HttpRequest& req, Conn& c) {
+    if (!req.Header("x-api-key").empty()) ++keys_at_b;
+    c.Respond(200, "<title>b</title>");
+  });
+  TempDir dir;
+  WriteFile(dir / "list.txt", a.Url("/page") + "\n" + a.Url("/jump") + "\n");
+  std::string db = dir / "port.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--allow-private", "--header", "X-Api-Key: s3cret",
+                dir / "list.txt"},
+               "cred-port");
+  CHECK(f.exit_code == 0);
+  CHECK(Text(db, "SELECT error FROM results WHERE url LIKE '%/jump'") == "credential_redirect");
+  CHECK(Scalar(db, "SELECT status FROM results WHERE url LIKE '%/page'") == 200);
+  CHECK(b.Received() == 0);
+  CHECK(keys_at_b == 0);
+}
+
+TEST_CASE("a listed 127.0.0.1:port opens no other port of 127.0.0.1: not to a redirect, a link or a Sitemap: line") {
+  TestServer a, inner;  // both 127.0.0.1: only the port tells the listed origin from the internal one
+  inner.Handle("/*", [](const HttpRequest& req, Conn& c) {
+    if (req.path == "/sitemap.xml") {
+      return (void)c.Respond(200, "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'></urlset>",
+                             "application/xml");
+    }
+    c.Respond(200, "<title>internal</title>");
+  });
+  a.Handle("/*", [&](const HttpRequest& req, Conn& c) {
+    if (req.path == "/robots.txt") {
+      std::string robots = "User-agent: *\nAllow: /\nSitemap: " + inner.Url("/sitemap.xml") + "\n";
+      return (void)c.Respond(200, robots, "text/plain");
+    }
+    if (req.path == "/redirect") return (void)c.Respond(302, "", "text/plain", {{"Location", inner.Url("/metadata")}});
+    c.Respond(200, "<title>a</title><a href='" + inner.Url("/secret") + "'>in</a><a href='/redirect'>r</a>");
+  });
+  TempDir dir;
+  WriteFile(dir / "list.txt", a.Url("/") + "\n");
+  std::string db = dir / "ports.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--depth", "1", "--scope", "any", "--sitemaps",
+                dir / "list.txt"},
+               "ssrf-port");
+  CHECK(f.exit_code == 0);
+  CHECK(Scalar(db, "SELECT status FROM results WHERE url = '" + a.Url("/") + "'") == 200);
+  // The link and the redirect: each a result, refused; the sitemap: its row says why.
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE error = 'private_address'") == 2);
+  CHECK(Text(db, "SELECT error FROM sitemaps WHERE url = '" + inner.Url("/sitemap.xml") + "'") == "private_address");
+  CHECK(inner.Connections() == 0);  // refused before connecting: not a packet
+}
+
+TEST_CASE("malformed chunked encoding is recorded once as bad_response: not a reset, not retried") {
+  TestServer s;
+  s.Handle("/broken", [](const HttpRequest&, Conn& c) {
+    c.Send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nworld\r\n0\r\n\r\n");
+    c.CloseAfter();
+  });
+  TempDir dir;
+  WriteFile(dir / "list.txt", s.Url("/broken") + "\n");
+  std::string db = dir / "chunked.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--retries", "2", "--retry-delay", "10",
+                dir / "list.txt"},
+               "chunked");
+  CHECK(f.exit_code != 2);
+  CHECK(Text(db, "SELECT error FROM results") == "bad_response");
+  CHECK(Scalar(db, "SELECT attempts FROM results") == 1);
+  CHECK(s.Received("/broken") == 1);
+}
+
+TEST_CASE("a too_large row names --max-size and records the size read up to it, or the announced one") {
+  TestServer s;
+  s.Handle("/endless", [](const HttpRequest&, Conn& c) {
+    c.Send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/html\r\n\r\n");
+    std::string chunk = "4000\r\n" + std::string(0x4000, 'a') + "\r\n";
+    for (int i = 0; i < 2000 && c.Send(chunk); ++i) {  // 32 MB at most: far over the cap
+    }
+  });
+  s.Handle("/announced", [](const HttpRequest&, Conn& c) {
+    c.Send("HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\nContent-Type: text/html\r\n\r\n");
+    c.Sleep(10'000);
+  });
+  TempDir dir;
+  WriteFile(dir / "list.txt", s.Url("/endless") + "\n" + s.Url("/announced") + "\n");
+  std::string db = dir / "large.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--max-size", "1M", dir / "list.txt"}, "large");
+  CHECK(f.exit_code != 2);
+  CHECK(Text(db, "SELECT error FROM results WHERE url LIKE '%/endless'") == "too_large");
+  CHECK(Scalar(db, "SELECT size FROM results WHERE url LIKE '%/endless'") == 1 << 20);
+  CHECK(Text(db, "SELECT error_message FROM results WHERE url LIKE '%/endless'") == "body over --max-size 1M");
+  CHECK(Scalar(db, "SELECT size FROM results WHERE url LIKE '%/announced'") == 5000000);
+  CHECK(Text(db, "SELECT error_message FROM results WHERE url LIKE '%/announced'") ==
+        "announced body over --max-size 1M");
+}
+
+TEST_CASE("a title's bidi overrides are stored as crawled and shown escaped in the HTML report and on a terminal") {
+  TestServer s;
+  const std::string rlo = "\xE2\x80\xAE", lri = "\xE2\x81\xA6";  // U+202E RIGHT-TO-LEFT OVERRIDE, U+2066
+  std::atomic<int> version{0};
+  s.Handle("/invoice", [&](const HttpRequest&, Conn& c) {
+    std::string title = version == 0 ? "invoice" + rlo + "fdp.exe" : "report" + lri + "x";
+    c.Respond(200, "<title>" + title + "</title>");
+  });
+  TempDir dir;
+  WriteFile(dir / "list.txt", s.Url("/invoice") + "\n");
+  std::string db = dir / "bidi.db";
+  REQUIRE(Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", dir / "list.txt"}, "bidi").exit_code == 0);
+  CHECK(Text(db, "SELECT title FROM results") == "invoice" + rlo + "fdp.exe");  // the data as it is
+  auto html = Run({GREENCRAWL_BIN, "report", "--db", db, "--html", "-o", "-"}, "bidi-html");
+  CHECK(html.exit_code == 0);
+  CHECK(html.out.find("invoice\\u202Efdp.exe") != std::string::npos);
+  CHECK(html.out.find(rlo) == std::string::npos);
+  // A second run with another title: diff prints both on the terminal.
+  version = 1;
+  REQUIRE(Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", dir / "list.txt"}, "bidi2").exit_code == 0);
+  auto diff = Run({GREENCRAWL_BIN, "diff", "--db", db}, "bidi-diff");
+  CHECK(diff.exit_code == 0);
+  CHECK(diff.out.find("\"invoice\\u202Efdp.exe\" -> \"report\\u2066x\"") != std::string::npos);
+  CHECK(diff.out.find(rlo) == std::string::npos);
+  CHECK(diff.out.find(lri) == std::string::npos);
+}

@@ -95,8 +95,19 @@ TEST_CASE("our product token picks our group; groups for one agent merge; commen
   CHECK(r.crawl_delay() == 2.5);
   // A delay of a day or more is still a delay (the crawl caps it); junk is none.
   CHECK(Robots::Parse("User-agent: *\nCrawl-delay: 86400\n", "greencrawl").crawl_delay() == 86400.0);
-  CHECK(Robots::Parse("User-agent: *\nCrawl-delay: 1e9\n", "greencrawl").crawl_delay() == 1e9);
-  CHECK(Robots::Parse("User-agent: *\nCrawl-delay: 1e400\n", "greencrawl").crawl_delay() > 1e300);  // too large: the largest
+  CHECK(Robots::Parse("User-agent: *\nCrawl-delay: 1000000000\n", "greencrawl").crawl_delay() == 1e9);
+  CHECK(Robots::Parse("User-agent: *\nCrawl-delay: " + std::string(400, '9') + "\n", "greencrawl").crawl_delay() >
+        1e300);  // too large for a double: the largest
+  CHECK(Robots::Parse("User-agent: *\nCrawl-delay: 0.5\n", "greencrawl").crawl_delay() == 0.5);
+  CHECK(Robots::Parse("User-agent: *\nCrawl-delay: .5\n", "greencrawl").crawl_delay() == 0.5);
+  CHECK(Robots::Parse("User-agent: *\nCrawl-delay: 10.\n", "greencrawl").crawl_delay() == 10.0);
+  CHECK(Robots::Parse("User-agent: *\nCrawl-delay: 5 seconds\n", "greencrawl").crawl_delay() == 5.0);  // first word
+  // Decimal only (issue 30): strtod read "0x1e" as 30 s. Hex, exponents, signs and a word glued to the
+  // number are no delay at all, not a prefix of one.
+  for (const char* v : {"0x1e", "0X1E", "1e9", "1e400", "+5", "5s", "1,5", ".", "0x", "0x1e seconds"}) {
+    CAPTURE(v);
+    CHECK_FALSE(Robots::Parse(std::string("User-agent: *\nCrawl-delay: ") + v + "\n", "greencrawl").crawl_delay());
+  }
   CHECK_FALSE(Robots::Parse("User-agent: *\nCrawl-delay: soon\n", "greencrawl").crawl_delay());
   CHECK_FALSE(Robots::Parse("User-agent: *\nCrawl-delay: -1\n", "greencrawl").crawl_delay());
   CHECK_FALSE(Robots::Parse("User-agent: *\nCrawl-delay: inf\n", "greencrawl").crawl_delay());

@@ -1,7 +1,8 @@
 // The fetcher against a real TLS + HTTP/2 server: nginx on 127.0.0.1 with a private CA and certificates
 // made by openssl at test time, in a temporary directory. Certificates are verified by default; an expired
 // or wrongly named certificate is 'tls'; FetchOptions::ca_file trusts the private CA; verify_tls = false
-// accepts anything; 100 requests to one HTTP/2 host share one connection (nginx's own access log says so).
+// accepts anything; 100 requests to one HTTP/2 host share one connection (nginx's own access log says so);
+// credential headers stay off a redirect from https to http on the same host.
 // Exits 77 (ctest: skipped) when nginx or openssl is not installed (scripts/bootstrap installs both).
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
@@ -15,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -24,6 +26,7 @@
 #include "crawler/error_class.h"
 #include "crawler/fetcher.h"
 #include "greenlet/spawn.h"
+#include "tests/test_server.h"
 #include "tests/process.h"
 
 using namespace gc;
@@ -148,7 +151,9 @@ class TlsSite {
     auto server = [&](int port, const std::string& cert, bool h2) {
       return "  server {\n    listen 127.0.0.1:" + std::to_string(port) + " ssl" + (h2 ? " http2" : "") +
              ";\n    ssl_certificate " + d + "/" + cert + ";\n    ssl_certificate_key " + d +
-             "/server.key;\n    location / { return 200 \"ok\\n\"; }\n  }\n";
+             "/server.key;\n    location / { return 200 \"ok\\n\"; }\n"
+             // An https page that redirects to plain http on the same host (issue 30's downgrade).
+             "    location /downgrade { return 302 http://127.0.0.1:$arg_to/landed; }\n  }\n";
     };
     std::string conf = "daemon off;\nworker_processes 1;\npid " + d + "/nginx.pid;\nerror_log " + d +
                        "/error.log warn;\nevents { worker_connections 512; }\nhttp {\n"
@@ -279,6 +284,33 @@ TEST_CASE("100 concurrent requests to one HTTP/2 host share one connection") {
   }
   CHECK(http2 == 100);
   CHECK(per_connection.size() == 1);  // one TCP+TLS connection carried all 100 streams
+}
+
+TEST_CASE("credential headers are not carried from https to http on the same host (a downgrade)") {
+  testing::TestServer plain;  // 127.0.0.1, plain http: X-Api-Key would cross the network in clear text
+  int keys_seen = 0;
+  std::mutex mu;
+  plain.Handle("/*", [&](const testing::HttpRequest& req, testing::Conn& c) {
+    std::lock_guard lock(mu);
+    if (!req.Header("x-api-key").empty()) ++keys_seen;
+    c.Respond(200, "<title>plain</title>");
+  });
+  FetchOptions o = Trusting();
+  o.headers = {"X-Api-Key: s3cret"};
+  o.credential_origin = "https://127.0.0.1:" + std::to_string(site->good_port);
+  Response r = FetchOne(site->Url(site->good_port, "/downgrade?to=" + std::to_string(plain.port())), o);
+  CHECK(r.error == error_class::kCredentialRedirect);
+  CHECK(r.status == 302);
+  CHECK(r.error_message.find("http://127.0.0.1:" + std::to_string(plain.port())) != std::string::npos);
+  MESSAGE(r.error_message);
+  CHECK(plain.Received() == 0);
+  // Without credentials the same redirect is followed: the refusal is about the headers, not the hop.
+  Response open = FetchOne(site->Url(site->good_port, "/downgrade?to=" + std::to_string(plain.port())), Trusting());
+  CHECK(open.ok());
+  CHECK(open.status == 200);
+  CHECK(plain.Received() == 1);
+  std::lock_guard lock(mu);
+  CHECK(keys_seen == 0);
 }
 
 int main(int argc, char** argv) {

@@ -24,6 +24,19 @@ std::string_view Trim(std::string_view s) {
 
 // RFC 9309 2.2.2: octets outside US-ASCII are compared percent-encoded, and %xx escapes with upper-case
 // hex; unreserved characters are compared decoded, as URLs are after canonicalisation.
+// A Crawl-delay number crawlers agree on: a decimal number of seconds, digits with an optional fraction
+// ("10", "0.5", ".5"). RFC 9309 leaves the line out; strtod alone also read hex ("0x1e": 30 s),
+// exponents and "infinity".
+bool IsDecimalSeconds(std::string_view v) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t i = 0, digits = 0;
+  for (; i < v.size() && digit(v[i]); ++i) ++digits;
+  if (i < v.size() && v[i] == '.') {
+    for (++i; i < v.size() && digit(v[i]); ++i) ++digits;
+  }
+  return digits > 0 && i == v.size();
+}
+
 std::string NormalizePath(std::string_view in) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;
@@ -204,14 +217,16 @@ Robots Robots::Parse(std::string_view text, std::string_view product_token) {
       if (applies_mine && mine.rules_.size() < kMaxRules) mine.rules_.push_back(rule);
       if (applies_star && star.rules_.size() < kMaxRules) star.rules_.push_back(rule);
     } else if (key == "crawl-delay") {
-      char* endp = nullptr;
-      std::string v(value);
+      // The first word: "5 seconds" still asks for 5 s; "0x1e", "1e3", "-1", "soon", "inf" are no delay.
+      std::string_view word = value.substr(0, value.find_first_of(" \t"));
+      if (!IsDecimalSeconds(word)) continue;
+      std::string v(word);
       errno = 0;
-      double d = std::strtod(v.c_str(), &endp);
+      double d = std::strtod(v.c_str(), nullptr);  // LC_NUMERIC stays "C": main() sets LC_CTYPE only
       // A huge delay still says "slowly": kept, and capped where it is used (--max-crawl-delay). One too
-      // large for a double (1e400) is the largest; "inf" and "nan" are words, not delays.
+      // large for a double (400 digits) is the largest.
       if (errno == ERANGE && d > 0) d = std::numeric_limits<double>::max();
-      if (endp != v.c_str() && std::isfinite(d) && d >= 0) group_delay = d;
+      if (std::isfinite(d)) group_delay = d;
     } else if (key == "sitemap") {
       // Not part of any group (RFC 9309 2.2.4): every Sitemap line of the file counts.
       if (!value.empty() && sitemaps.size() < kMaxSitemaps) sitemaps.emplace_back(value);

@@ -51,7 +51,8 @@ class Robots {
   bool Allowed(std::string_view path) const { return Check(path).allowed; }
   // Allowed(), with the work it took.
   Verdict Check(std::string_view path) const;
-  // Crawl-delay of the matched group, in seconds (not in RFC 9309, honoured as most crawlers do).
+  // Crawl-delay of the matched group, in seconds (not in RFC 9309, honoured as most crawlers do): a
+  // decimal number ("10", "0.5"), the first word of the value; anything else (hex, exponents) is none.
   std::optional<double> crawl_delay() const { return crawl_delay_; }
   size_t rules() const { return rules_.size(); }
   // Values of every Sitemap line in the file, whatever group they sit in (RFC 9309 2.2.4), trimmed and
