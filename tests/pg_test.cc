@@ -137,7 +137,9 @@ Outage CrawlThroughOutage(int n, int workers, const std::string& lease, std::chr
   running.push_back(Start({GREENCRAWL_BIN, "crawl", "--db", out.db, "--concurrency", "10", "--lease", lease,
                            "--quiet", dir / "list.txt"},
                           "o1"));
-  REQUIRE(WaitFor(out.db, "SELECT count(*) FROM runs WHERE urls_total IS NOT NULL", 0, std::chrono::seconds(120)));
+  // The others join as soon as the run exists: registered before its list is read, they get their share
+  // of the hosts (a worker joining later waits for hosts to free up).
+  REQUIRE(WaitFor(out.db, "SELECT count(*) FROM runs", 0, std::chrono::seconds(120)));
   for (int w = 1; w < workers; ++w) {
     running.push_back(Start({GREENCRAWL_BIN, "join", "--db", out.db, "--concurrency", "10", "--lease", lease,
                              "--quiet"},
@@ -347,8 +349,12 @@ TEST_CASE("a server stopped and started mid-crawl, for longer than the lease: ev
   auto during = d.Prepare("SELECT count(*) FROM results WHERE fetched_at > ? AND fetched_at < ?");
   during.Bind(1, o.down_at).Bind(2, o.up_at);
   REQUIRE(during.Step());
+  MESSAGE("recorded before the stop: " << o.before << "; requests while down: " << o.requests_down
+                                       << "; of them recorded: " << during.Int(0));
   CHECK(o.requests_down > 0);
-  CHECK(during.Int(0) > 0);
+  // Each answered while the server was down and recorded with that time, but for the transfers in flight
+  // at the edges (10 a worker): none dropped and fetched again after the restart.
+  CHECK(during.Int(0) + 20 >= int64_t(o.requests_down));
 }
 
 // By hand (about 4 minutes): pg_test --no-skip -tc='*promise*'
