@@ -29,7 +29,11 @@ std::string HostName() {
 // outage a worker waits out, see Retrying) counts as live until one lease after the server started.
 // Nobody could take its hosts while the server was down, and without the pause the first worker back
 // would take everyone's hosts, or find its own lease gone, and drop what it fetched meanwhile. A lease
-// that lapses while the server is up (a worker stopped or cut off alone) is not paused.
+// that lapses while the server is up (a worker stopped or cut off alone) is not paused — except that the
+// server cannot tell one that lapsed shortly before it went down: that one is live again for the lease
+// after the restart too. Its worker, if it renews then, keeps the hosts nobody took; one taken meanwhile
+// stays the taker's (hosts.worker), so its late results are still fenced out, though it may fetch from
+// that host beside the taker until its memory of the host runs out.
 std::string Live(const char* lease) {
   std::string secs = std::string("CAST(") + lease + " AS DOUBLE PRECISION)";
   return "w.stopped = 0 AND (w.lease_expires > now() OR (now() < pg_postmaster_start_time() + make_interval(secs => " +
@@ -146,8 +150,9 @@ std::optional<bool> WorkerLease::Renew() {
   for (int attempt = 0; attempt < 2; ++attempt) {
     try {
       if (!db_) db_ = std::make_unique<sql::Database>(target_, sql::Database::Mode::kReadWrite);
-      auto st = db_->Prepare("UPDATE workers w SET lease_expires = now() + make_interval(secs => CAST(?1 AS DOUBLE PRECISION)) "
-                             "WHERE w.id = ?2 AND " + Live("?1"));
+      auto st = db_->Prepare(
+          "UPDATE workers w SET lease_expires = now() + make_interval(secs => CAST(?1 AS DOUBLE PRECISION)) "
+          "WHERE w.id = ?2 AND " + Live("?1"));
       st.Bind(1, lease_s_).Bind(2, worker_).Run();
       return db_->Changes() == 1;
     } catch (const sql::Error& e) {
