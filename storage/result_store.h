@@ -302,8 +302,8 @@ class WorkerLease {
   // Extends the lease. False when it had already expired: this worker's hosts may be another's now, and it
   // must stop (what it holds in memory is taken again by others; its late results are not written).
   // nullopt when the database could not be reached (one reconnect tried): try again later.
-  // A lease that runs out while the server is down does not count as expired for one lease after the
-  // server starts again (see kLive in result_store_shared.cc): nobody could take the hosts meanwhile, and
+  // A lease that runs out while the server is down does not count as expired for two leases after the
+  // server starts again (see Live() in result_store_shared.cc): nobody could take the hosts meanwhile, and
   // every worker gets that long to renew.
   std::optional<bool> Renew();
 

@@ -26,19 +26,21 @@ std::string HostName() {
 // A live worker: not stopped, and its lease not expired, `lease` being the SQL of the asking worker's lease
 // in seconds (a bound parameter). A server restart pauses the leases: a lease that ran out while the
 // server was down (it was live less than max(60 s, 2 leases) before the server started: the longest
-// outage a worker waits out, see Retrying) counts as live until one lease after the server started.
+// outage a worker waits out, see Retrying) counts as live until two leases after the server started.
 // Nobody could take its hosts while the server was down, and without the pause the first worker back
-// would take everyone's hosts, or find its own lease gone, and drop what it fetched meanwhile. A lease
+// would take everyone's hosts, or find its own lease gone, and drop what it fetched meanwhile. Two
+// leases, not one: the server's start time is before it accepts connections (a recovery, a busy
+// machine), and a worker renews only every third of its lease. A lease
 // that lapses while the server is up (a worker stopped or cut off alone) is not paused — except that the
-// server cannot tell one that lapsed shortly before it went down: that one is live again for the lease
-// after the restart too. Its worker, if it renews then, keeps the hosts nobody took; one taken meanwhile
+// server cannot tell one that lapsed shortly before it went down: that one is live again for the two
+// leases after the restart too. Its worker, if it renews then, keeps the hosts nobody took; one taken meanwhile
 // stays the taker's (hosts.worker), so its late results are still fenced out, though it may fetch from
 // that host beside the taker until its memory of the host runs out.
 std::string Live(const char* lease) {
   std::string secs = std::string("CAST(") + lease + " AS DOUBLE PRECISION)";
-  return "w.stopped = 0 AND (w.lease_expires > now() OR (now() < pg_postmaster_start_time() + make_interval(secs => " +
-         secs + ") AND w.lease_expires > pg_postmaster_start_time() - make_interval(secs => greatest(60, 2 * " + secs +
-         "))))";
+  std::string started = "pg_postmaster_start_time()";
+  return "w.stopped = 0 AND (w.lease_expires > now() OR (now() < " + started + " + make_interval(secs => 2 * " + secs +
+         ") AND w.lease_expires > " + started + " - make_interval(secs => greatest(60, 2 * " + secs + "))))";
 }
 }  // namespace
 
