@@ -115,6 +115,7 @@ struct Outage {
   std::string down_at, up_at;     // UTC, as results.fetched_at
   size_t requests_down = 0;       // requests the HTTP servers answered while the server was down
   double down_s = 0;              // how long the server was down
+  size_t requests = 0;            // requests the HTTP servers answered in all
 };
 Outage CrawlThroughOutage(int n, int workers, const std::string& lease, std::chrono::seconds outage,
                           bool until_exit = false) {
@@ -172,6 +173,7 @@ Outage CrawlThroughOutage(int n, int workers, const std::string& lease, std::chr
   out.up_at = gc::storage::UtcNow();
   REQUIRE(pg->Up());
   for (const Child& c : running) out.workers.push_back(Wait(c));
+  out.requests = requests();
   return out;
 }
 
@@ -353,7 +355,7 @@ TEST_CASE("a server stopped and started mid-crawl, for longer than the lease: ev
   during.Bind(1, o.down_at).Bind(2, o.up_at);
   REQUIRE(during.Step());
   MESSAGE("recorded before the stop: " << o.before << "; requests while down: " << o.requests_down
-                                       << "; of them recorded: " << during.Int(0));
+                                       << "; of them recorded: " << during.Int(0) << "; in all: " << o.requests);
   CHECK(o.requests_down > 0);
   // Each answered while the server was down and recorded with that time, but for the transfers in flight
   // at the edges (10 a worker): none dropped and fetched again after the restart.
