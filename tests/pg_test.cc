@@ -362,6 +362,48 @@ TEST_CASE("a server stopped and started mid-crawl, for longer than the lease: ev
   CHECK(during.Int(0) + 20 >= int64_t(o.requests_down));
 }
 
+// Retrying runs a batch's transaction again when the connection is lost before its COMMIT's answer arrives.
+// When that COMMIT had gone through, the second run must find every row there already: here it is run
+// twice outright, on a real server.
+TEST_CASE("a batch written again after its commit went through (the answer lost) records nothing twice") {
+  namespace st = gc::storage;
+  std::string db = pg->NewDatabase();
+  st::ResultStore store(db);
+  int64_t run = store.BeginRun("list.txt", "{}", "test");
+  store.BeginBulk();
+  for (int i = 0; i < 10; ++i) {
+    store.AddToFrontier(run, {"http://a.test/p" + std::to_string(i), i + 1, 0, i + 1, std::nullopt});
+  }
+  store.CommitBulk();
+  store.SetListCounts(run, 10, 0, 0);
+  store.JoinAsWorker(run, 30);
+  st::ResultStore::Claim claim = store.ClaimWork(run, 100, false);
+  REQUIRE(claim.items.size() == 10);
+  st::WriteBatch batch;
+  for (const st::FrontierItem& item : claim.items) {
+    st::ResultRow r;
+    r.url = item.url;
+    r.status = 200;
+    r.seq = item.seq;
+    r.list_line = item.list_line;
+    r.fetched_at = st::UtcNow();
+    batch.results.push_back(r);
+    batch.links.push_back({item.url, "http://a.test/found", false});
+  }
+  st::FrontierItem found{"http://a.test/found", 1, 1, std::nullopt, std::nullopt};
+  found.source_kind = "link";
+  found.source = claim.items[0].url;
+  batch.discovered.push_back(found);
+  store.Write(run, batch);
+  store.Write(run, batch);
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == 10);
+  CHECK(Scalar(db, "SELECT count(*) FROM links") == 10);
+  CHECK(Scalar(db, "SELECT count(*) FROM frontier") == 11);
+  CHECK(Scalar(db, "SELECT count(*) FROM frontier WHERE done = 0") == 1);  // the URL found, once
+  CHECK(store.fenced() == 0);
+  store.LeaveRun();
+}
+
 // By hand (about 4 minutes): pg_test --no-skip -tc='*promise*'
 TEST_CASE("a server stopped for 45 s with the default lease, and for longer than the promise" * doctest::skip()) {
   const int n = 3000;
