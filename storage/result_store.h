@@ -290,6 +290,7 @@ class ResultStore {
   int64_t fenced_ = 0;
   int64_t reconnects_ = 0;
   std::optional<std::chrono::steady_clock::time_point> outage_since_;  // the first failure of an outage
+  bool claim_unanswered_ = false;  // a claim's COMMIT was sent and not answered (see Reconnect)
   std::unordered_set<std::string> hosts_known_;
 };
 
