@@ -30,12 +30,12 @@ std::string HostName() {
 // Nobody could take its hosts while the server was down, and without the pause the first worker back
 // would take everyone's hosts, or find its own lease gone, and drop what it fetched meanwhile. Two
 // leases, not one: the server's start time is before it accepts connections (a recovery, a busy
-// machine), and a worker renews only every third of its lease. A lease
-// that lapses while the server is up (a worker stopped or cut off alone) is not paused — except that the
-// server cannot tell one that lapsed shortly before it went down: that one is live again for the two
-// leases after the restart too. Its worker, if it renews then, keeps the hosts nobody took; one taken meanwhile
-// stays the taker's (hosts.worker), so its late results are still fenced out, though it may fetch from
-// that host beside the taker until its memory of the host runs out.
+// machine), and a worker renews only every third of its lease.
+// A lease that lapses while the server is up (a worker stopped or cut off alone) is not paused, except
+// that the server cannot tell one that lapsed shortly before it went down: that one is live again for
+// the two leases after the restart too. Its worker, if it renews then, keeps the hosts nobody took; one
+// taken meanwhile stays the taker's (hosts.worker), so its late results are still fenced out, though it
+// may fetch from that host beside the taker until its memory of the host runs out.
 std::string Live(const char* lease) {
   std::string secs = std::string("CAST(") + lease + " AS DOUBLE PRECISION)";
   std::string started = "pg_postmaster_start_time()";
