@@ -406,7 +406,7 @@ TEST_CASE("a batch written again after its commit went through (the answer lost)
   store.LeaveRun();
 }
 
-// By hand (about 4 minutes): pg_test --no-skip -tc='*promise*'
+// By hand (about 2 minutes): pg_test --no-skip -tc='*promise*'
 TEST_CASE("a server stopped for 45 s with the default lease, and for longer than the promise" * doctest::skip()) {
   const int n = 3000;
   {
