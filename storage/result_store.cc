@@ -122,7 +122,8 @@ void ResultStore::PrepareStatements() {
 }
 
 ResultStore::ResultStore(const std::string& path)
-    : db_(std::make_unique<sql::Database>(path, sql::Database::Mode::kReadWrite)) {
+    : target_(path),
+      db_(std::make_unique<sql::Database>(path, sql::Database::Mode::kReadWrite)) {
   OpenForWriting(*db_);
   PrepareStatements();
   // The crawl's writer inserts links and frontier rows in key order of URLs, i.e. all over the B-trees:
@@ -182,7 +183,7 @@ RunCounts ResultStore::Counts(int64_t run_id) {
   return RunCounts{st.Int(0), st.Int(1)};
 }
 
-void ResultStore::FinishRun(int64_t run_id, const std::string& status) {
+void ResultStore::FinishRunOnce(int64_t run_id, const std::string& status) {
   RunCounts c = Counts(run_id);
   // Never un-completes a run (a worker of a shared run that stops after another completed it).
   auto st = db_->Prepare(

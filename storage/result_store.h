@@ -6,6 +6,7 @@
 // once or still pending, and a resumed run redoes exactly the pending ones.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -147,6 +148,8 @@ class ResultStore {
   std::optional<RunRecord> LatestUnfinishedRun();
   void MarkRunning(int64_t run_id);
   void SetListCounts(int64_t run_id, int64_t queued, int64_t invalid, int64_t duplicate);
+  // Records the run's end and counts. PostgreSQL: retried over a lost connection, as Retrying says (a
+  // worker's last act must not leave its run `running` because the server restarted just then).
   void FinishRun(int64_t run_id, const std::string& status);
   RunCounts Counts(int64_t run_id);
 
@@ -224,7 +227,7 @@ class ResultStore {
   bool worker() const { return worker_ != 0; }
   int64_t worker_id() const { return worker_; }
   // The database's path or URI as given.
-  const std::string& target() const { return db_->target(); }
+  const std::string& target() const { return target_; }
   // Gives back this worker's hosts and unfinished URLs, and marks it stopped (a worker ending normally).
   void LeaveRun();
   struct Claim {
@@ -260,11 +263,16 @@ class ResultStore {
   void WriteResult(int64_t run_id, const ResultRow& r);
   void PrepareStatements();
   // PostgreSQL: runs `op`, and when the connection is lost (sql::kIoError: a server restart, a network
-  // cut, the server ending an idle transaction) reconnects with backoff and runs it again, for up to
-  // max(60 s, 2 leases). Every `op` is safe to repeat: a commit whose answer was lost is found done.
+  // cut, the server ending an idle transaction) reconnects with backoff and runs it again, until the
+  // outage has lasted max(60 s, 2 leases): then it throws sql::Error (kIoError) saying so. The outage is
+  // timed from its first failed operation, not per call: once given up, later calls try one reconnect
+  // and give up at once. Every `op` is safe to repeat: a commit whose answer was lost is found done.
   template <typename Op>
   auto Retrying(Op op);
+  // A new connection, then the statements prepared on it. Throws sql::Error (the old connection, if
+  // any, is left in place then: a later reconnect reads the target from target_, never from db_).
   void Reconnect();
+  void FinishRunOnce(int64_t run_id, const std::string& status);  // in the caller's transaction
   void WriteRows(int64_t run_id, const WriteBatch& batch);  // inside the caller's transaction
   void WriteShared(int64_t run_id, const WriteBatch& batch);
   void WriteSharedOnce(int64_t run_id, const WriteBatch& batch);
@@ -278,7 +286,8 @@ class ResultStore {
   void CheckFileStillThere() const;
   std::optional<std::pair<uint64_t, uint64_t>> file_id_;  // st_dev, st_ino at open
 
-  std::unique_ptr<sql::Database> db_;  // replaced on a reconnect (PostgreSQL)
+  std::string target_;                 // the path or URI as given: what a reconnect opens
+  std::unique_ptr<sql::Database> db_;  // replaced on a reconnect (PostgreSQL); never null
   sql::Statement insert_result_;
   sql::Statement mark_done_;
   sql::Statement insert_frontier_;
@@ -296,6 +305,8 @@ class ResultStore {
   double lease_s_ = 30;
   int64_t fenced_ = 0;
   int64_t reconnects_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> outage_since_;  // the first failure of an outage
+  bool claim_unanswered_ = false;  // a claim's COMMIT was sent and not answered (see Reconnect)
   std::unordered_set<std::string> hosts_known_;
 };
 
@@ -308,6 +319,9 @@ class WorkerLease {
   // Extends the lease. False when it had already expired: this worker's hosts may be another's now, and it
   // must stop (what it holds in memory is taken again by others; its late results are not written).
   // nullopt when the database could not be reached (one reconnect tried): try again later.
+  // A lease that runs out while the server is down does not count as expired for two leases after the
+  // server starts again (see Live() in result_store_shared.cc): nobody could take the hosts meanwhile, and
+  // every worker gets that long to renew.
   std::optional<bool> Renew();
 
  private:

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <type_traits>
 
 #include "storage/result_store.h"
 
@@ -22,62 +23,112 @@ std::string HostName() {
   return buf;
 }
 
-// A live worker: not stopped, lease not expired.
-constexpr const char* kLive = "w.stopped = 0 AND w.lease_expires > now()";
+// A live worker: not stopped, and its lease not expired, `lease` being the SQL of the asking worker's lease
+// in seconds (a bound parameter). A server restart pauses the leases: a lease that ran out while the
+// server was down (it was live less than max(60 s, 2 leases) before the server started: the longest
+// outage a worker waits out, see Retrying) counts as live until two leases after the server started.
+// Nobody could take its hosts while the server was down, and without the pause the first worker back
+// would take everyone's hosts, or find its own lease gone, and drop what it fetched meanwhile. Two
+// leases, not one: the server's start time is before it accepts connections (a recovery, a busy
+// machine), and a worker renews only every third of its lease.
+// A lease that lapses while the server is up (a worker stopped or cut off alone) is not paused, except
+// that the server cannot tell one that lapsed shortly before it went down: that one is live again for
+// the two leases after the restart too. Its worker, if it renews then, keeps the hosts nobody took; one
+// taken meanwhile stays the taker's (hosts.worker), so its late results are still fenced out, though it
+// may fetch from that host beside the taker until its memory of the host runs out.
+std::string Live(const char* lease) {
+  std::string secs = std::string("CAST(") + lease + " AS DOUBLE PRECISION)";
+  std::string started = "pg_postmaster_start_time()";
+  return "w.stopped = 0 AND (w.lease_expires > now() OR (now() < " + started + " + make_interval(secs => 2 * " + secs +
+         ") AND w.lease_expires > " + started + " - make_interval(secs => greatest(60, 2 * " + secs + "))))";
+}
 }  // namespace
 
 template <typename Op>
 auto ResultStore::Retrying(Op op) {
   using Clock = std::chrono::steady_clock;
-  auto give_up = Clock::now() + std::chrono::milliseconds(int64_t(std::max(60.0, 2 * lease_s_) * 1000));
+  const auto promise = std::chrono::milliseconds(int64_t(std::max(60.0, 2 * lease_s_) * 1000));
   auto wait = std::chrono::milliseconds(500);
+  std::string last;  // the latest failure, for the message when giving up
   for (;;) {
     try {
-      return op();
+      if constexpr (std::is_void_v<decltype(op())>) {
+        op();
+        outage_since_.reset();
+        return;
+      } else {
+        auto result = op();
+        outage_since_.reset();
+        return result;
+      }
     } catch (const sql::Error& e) {
-      if ((e.code != sql::kIoError && e.code != sql::kBusy) || Clock::now() >= give_up) throw;
+      if (e.code != sql::kIoError && e.code != sql::kBusy) throw;
       hosts_known_.clear();  // rows inserted by the rolled-back transaction are not there
       if (e.code == sql::kBusy) {  // a deadlock with another worker, rolled back: run it again at once
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         continue;
       }
+      last = e.what();
+      if (!outage_since_) outage_since_ = Clock::now();
     }
     // Lost: wait, reconnect (which may fail too), and run `op` again. This runs on the storage thread;
-    // the loop holds new transfers back meanwhile (its batches wait).
+    // the loop holds new transfers back meanwhile (its batches wait). At least one reconnect per call,
+    // also past the limit: the server may be back.
+    const auto give_up = *outage_since_ + promise;
     for (;;) {
-      std::this_thread::sleep_for(wait);
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - Clock::now());
+      std::this_thread::sleep_for(std::clamp(left, std::chrono::milliseconds(0), wait));
       wait = std::min(wait * 2, std::chrono::milliseconds(8000));
       try {
         Reconnect();
         break;
       } catch (const sql::Error& e) {
-        if (e.code != sql::kIoError || Clock::now() >= give_up) throw;
+        if (e.code != sql::kIoError) throw;
+        last = e.what();
+      }
+      if (Clock::now() >= give_up) {
+        auto lasted = int64_t(std::chrono::duration<double>(Clock::now() - *outage_since_).count());
+        throw sql::Error("the database has been unreachable for " + std::to_string(lasted) +
+                             " s, longer than a worker waits (max(60 s, 2 x --lease)); stopping. " + last,
+                         sql::kIoError);
       }
     }
   }
 }
 
 void ResultStore::Reconnect() {
-  std::string target = db_->target();
-  // The statements belong to the old connection: gone first.
+  // Connected first: when that fails (the server is still down) the old connection and its statements
+  // stay, broken but valid, and the next attempt starts from target_ again. (Resetting db_ first left it
+  // null after a failed attempt, and the next attempt's first statement crashed every worker.)
+  auto fresh = std::make_unique<sql::Database>(target_, sql::Database::Mode::kReadWrite);
+  // The statements belong to the old connection: gone before it.
   for (sql::Statement* st : {&insert_result_, &mark_done_, &insert_frontier_, &insert_link_, &discover_, &refetch_,
                              &lower_depth_, &previous_, &insert_sitemap_url_, &upsert_sitemap_}) {
     *st = sql::Statement();
   }
-  db_.reset();
-  db_ = std::make_unique<sql::Database>(target, sql::Database::Mode::kReadWrite);
-  PrepareStatements();
+  db_ = std::move(fresh);
+  PrepareStatements();  // no round trip: PostgreSQL prepares a statement on the server at its second run
   ++reconnects_;
   hosts_known_.clear();
   if (worker_) {
     auto idle = db_->Prepare("SELECT set_config('idle_in_transaction_session_timeout', ?, false)");
     idle.Bind(1, std::to_string(int64_t(lease_s_ * 1000))).Run();
-    // A claim whose commit went through but whose answer was lost left URLs leased to this worker that
-    // it never received: free its leases, and its next claims take them (and those it holds) again. A
-    // URL it then has twice is fetched twice and recorded once (the done mark).
+  }
+  if (worker_ && claim_unanswered_) {
+    // A claim lost at its COMMIT may have gone through, leasing this worker URLs it never received:
+    // free its leases, and its next claims take them (and those it holds) again. A URL it then has
+    // twice is fetched twice and recorded once (the done mark). A claim lost before its COMMIT was
+    // rolled back: nothing to free (freeing on every reconnect had a worker fetch what it held again,
+    // a third of a 3,000-URL crawl after one restart).
     auto free = db_->Prepare("UPDATE frontier SET lease = NULL WHERE lease = ? AND done = 0");
     free.Bind(1, worker_).Run();
+    claim_unanswered_ = false;
   }
+}
+
+void ResultStore::FinishRun(int64_t run_id, const std::string& status) {
+  if (!db_->postgres()) return FinishRunOnce(run_id, status);
+  Retrying([&] { FinishRunOnce(run_id, status); });
 }
 
 int64_t ResultStore::JoinAsWorker(int64_t run_id, double lease_s) {
@@ -107,8 +158,8 @@ std::optional<bool> WorkerLease::Renew() {
     try {
       if (!db_) db_ = std::make_unique<sql::Database>(target_, sql::Database::Mode::kReadWrite);
       auto st = db_->Prepare(
-          "UPDATE workers SET lease_expires = now() + make_interval(secs => ?) "
-          "WHERE id = ? AND stopped = 0 AND lease_expires > now()");
+          "UPDATE workers w SET lease_expires = now() + make_interval(secs => CAST(?1 AS DOUBLE PRECISION)) "
+          "WHERE w.id = ?2 AND " + Live("?1"));
       st.Bind(1, lease_s_).Bind(2, worker_).Run();
       return db_->Changes() == 1;
     } catch (const sql::Error& e) {
@@ -162,10 +213,10 @@ ResultStore::Claim ResultStore::ClaimOnce(int64_t run_id, size_t limit) {
   sql::Transaction tx(*db_);
   // This worker's fair share of the hosts with pending work: ceil(hosts / live workers).
   auto shape = db_->Prepare(
-      "SELECT (SELECT count(*) FROM workers w WHERE w.run_id = ?1 AND w.stopped = 0 AND w.lease_expires > now()), "
+      "SELECT (SELECT count(*) FROM workers w WHERE w.run_id = ?1 AND " + Live("?3") + "), "
       "(SELECT count(DISTINCT host) FROM frontier WHERE run_id = ?1 AND done = 0), "
       "(SELECT count(*) FROM hosts WHERE run_id = ?1 AND worker = ?2)");
-  shape.Bind(1, run_id).Bind(2, worker_);
+  shape.Bind(1, run_id).Bind(2, worker_).Bind(3, lease_s_);
   shape.Step();
   int64_t live = std::max<int64_t>(1, shape.Int(0)), pending_hosts = shape.Int(1), held = shape.Int(2);
   shape.Reset();
@@ -174,10 +225,10 @@ ResultStore::Claim ResultStore::ClaimOnce(int64_t run_id, size_t limit) {
     auto free = db_->Prepare(
         std::string("SELECT h.host FROM hosts h WHERE h.run_id = ?1 AND (h.worker IS NULL OR NOT EXISTS "
                     "(SELECT 1 FROM workers w WHERE w.id = h.worker AND ") +
-        kLive +
+        Live("?3") +
         ")) AND EXISTS (SELECT 1 FROM frontier f WHERE f.run_id = h.run_id AND f.host = h.host AND f.done = 0) "
         "ORDER BY h.host LIMIT ?2 FOR UPDATE OF h SKIP LOCKED");
-    free.Bind(1, run_id).Bind(2, want);
+    free.Bind(1, run_id).Bind(2, want).Bind(3, lease_s_);
     std::vector<std::string> taken;
     while (free.Step()) taken.push_back(free.Text(0));
     free.Reset();
@@ -217,7 +268,9 @@ ResultStore::Claim ResultStore::ClaimOnce(int64_t run_id, size_t limit) {
       "UPDATE hosts SET worker = NULL WHERE run_id = ?1 AND worker = ?2 AND NOT EXISTS "
       "(SELECT 1 FROM frontier f WHERE f.run_id = ?1 AND f.host = hosts.host AND f.done = 0)");
   release.Bind(1, run_id).Bind(2, worker_).Run();
+  claim_unanswered_ = true;  // until COMMIT answers: see Reconnect
   tx.Commit();
+  claim_unanswered_ = false;
   return claim;
 }
 
@@ -231,16 +284,16 @@ void ResultStore::WriteSharedOnce(int64_t run_id, const WriteBatch& batch) {
   auto held = db_->Prepare(
       std::string("SELECT h.host FROM hosts h WHERE h.run_id = ?1 AND h.worker = ?2 AND EXISTS "
                   "(SELECT 1 FROM workers w WHERE w.id = ?2 AND ") +
-      kLive + ") FOR SHARE OF h");
-  held.Bind(1, run_id).Bind(2, worker_);
+      Live("?3") + ") FOR SHARE OF h");
+  held.Bind(1, run_id).Bind(2, worker_).Bind(3, lease_s_);
   std::unordered_set<std::string> mine;
   while (held.Step()) mine.insert(held.Text(0));
   held.Reset();
   if (mine.empty()) {
     // Nothing held: when this worker's lease is gone, none of the batch is written (not even its links
     // and discoveries: the run may be complete); its heartbeat learns the same and stops it.
-    auto live = db_->Prepare(std::string("SELECT 1 FROM workers w WHERE w.id = ? AND ") + kLive);
-    live.Bind(1, worker_);
+    auto live = db_->Prepare(std::string("SELECT 1 FROM workers w WHERE w.id = ?1 AND ") + Live("?2"));
+    live.Bind(1, worker_).Bind(2, lease_s_);
     if (!live.Step()) {
       fenced_ += int64_t(batch.results.size());
       return;
@@ -303,8 +356,9 @@ int64_t ResultStore::LiveWorkers(int64_t run_id) {
 }
 
 int64_t ResultStore::LiveWorkersOnce(int64_t run_id) {
-  auto st = db_->Prepare(std::string("SELECT count(*) FROM workers w WHERE w.run_id = ? AND w.id != ? AND ") + kLive);
-  st.Bind(1, run_id).Bind(2, worker_);
+  auto st = db_->Prepare(std::string("SELECT count(*) FROM workers w WHERE w.run_id = ?1 AND w.id != ?2 AND ") +
+                         Live("?3"));
+  st.Bind(1, run_id).Bind(2, worker_).Bind(3, lease_s_);
   st.Step();
   return st.Int(0);
 }
@@ -330,7 +384,7 @@ bool ResultStore::CompleteIfDoneOnce(int64_t run_id) {
   pending.Bind(1, run_id);
   if (pending.Step()) return false;
   pending.Reset();
-  FinishRun(run_id, "completed");
+  FinishRunOnce(run_id, "completed");
   ClearFrontier(run_id);
   auto hosts = db_->Prepare("DELETE FROM hosts WHERE run_id = ?");
   hosts.Bind(1, run_id).Run();
