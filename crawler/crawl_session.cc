@@ -316,6 +316,7 @@ class CrawlSession : private SitemapFeed::Session {
       }
       auto abandoned = std::move(workers_);  // a killed worker erases itself from workers_
       workers_.clear();
+      cancel_parses_ = true;  // the pool would finish their parses for nothing, and the loop waits for it
       for (auto& [id, g] : abandoned) g.Kill();
     }
     if (refiller_) refiller_->Kill();

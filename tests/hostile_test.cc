@@ -340,11 +340,18 @@ TEST_CASE("a list crawl's title parse of a hostile page leaves the loop for the 
   CHECK(Text(db, "SELECT title FROM results WHERE url LIKE '%/fine'") == "fine");
 }
 
-TEST_CASE("a second SIGINT ends a crawl whose parser threads are busy with hostile pages; --resume finishes it") {
+TEST_CASE("a stop while the parser threads are busy with hostile pages ends the crawl; --resume finishes it") {
+  bool hard = true;
+  int bombs = 8;
+  SUBCASE("a second SIGINT: parses are cancelled at once") {}
+  SUBCASE("one SIGTERM: after the grace period the abandoned transfers' parses are cancelled") {
+    hard = false;
+    bombs = 16;  // 23 s of CPU: the pool would still be busy long after the 5 s grace
+  }
   TestServer s;
   std::atomic<bool> defused{false};
   const std::string bomb = AttributeBomb(500'000, "/found");  // 1.4 s of CPU and its prefixes as much again
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < bombs; ++i) {
     s.Handle("/bomb" + std::to_string(i), [&](const HttpRequest&, Conn& c) {
       c.Respond(200, defused ? "<title>defused</title>" : bomb, "text/html");
     });
@@ -352,40 +359,45 @@ TEST_CASE("a second SIGINT ends a crawl whose parser threads are busy with hosti
   for (int i = 0; i < 20; ++i) s.Handle("/p" + std::to_string(i), Static("<title>p</title>", "text/html"));
   TempDir dir;
   std::string list;
-  for (int i = 0; i < 8; ++i) list += s.Url("/bomb" + std::to_string(i)) + "\n";
+  for (int i = 0; i < bombs; ++i) list += s.Url("/bomb" + std::to_string(i)) + "\n";
   for (int i = 0; i < 20; ++i) list += s.Url("/p" + std::to_string(i)) + "\n";
   WriteFile(dir / "list.txt", list);
   std::string db = dir / "stop.db";
-  std::vector<std::string> args = {GREENCRAWL_BIN, "crawl", "--db", db, "--ignore-robots", "--concurrency", "8",
-                                   "--retries", "0", dir / "list.txt"};
-  auto child = Start(args, "hard-stop");
-  // All eight answered: their parses hold the four pool threads (and queue behind them) for ~10 s of CPU.
+  std::vector<std::string> args = {GREENCRAWL_BIN, "crawl", "--db", db, "--ignore-robots", "--concurrency",
+                                   std::to_string(bombs), "--retries", "0", dir / "list.txt"};
+  auto child = Start(args, "busy-stop");
+  // All answered: their parses hold the four pool threads and queue behind them.
   auto bombs_served = [&] {
     size_t n = 0;
-    for (int i = 0; i < 8; ++i) n += s.Received("/bomb" + std::to_string(i));
+    for (int i = 0; i < bombs; ++i) n += s.Received("/bomb" + std::to_string(i));
     return n;
   };
-  for (int i = 0; i < 3000 && bombs_served() < 8; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  REQUIRE(bombs_served() == 8);
-  kill(child.pid, SIGINT);
-  // The second signal only after the first was taken (two pending SIGINTs would merge into one).
-  for (int i = 0; i < 3000 && ReadFile(child.err_path).find("stopping") == std::string::npos; ++i) {
+  for (int i = 0; i < 3000 && bombs_served() < size_t(bombs); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  kill(child.pid, SIGINT);
-  bool exited = ExitsWithin(child, std::chrono::seconds(10));
+  REQUIRE(bombs_served() == size_t(bombs));
+  kill(child.pid, hard ? SIGINT : SIGTERM);
+  if (hard) {
+    // The second signal only after the first was taken (two pending SIGINTs would merge into one).
+    for (int i = 0; i < 3000 && ReadFile(child.err_path).find("stopping") == std::string::npos; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    kill(child.pid, SIGINT);
+  }
+  bool exited = ExitsWithin(child, std::chrono::seconds(15));
   if (!exited) kill(child.pid, SIGKILL);
   auto f = Wait(child);
   CHECK(exited);
   CHECK(f.exit_code == 3);
+  MESSAGE("run left " << Text(db, "SELECT status FROM runs"));  // interrupted; running if the watchdog ended it
   CHECK(Text(db, "SELECT status FROM runs") != "completed");
   defused = true;
   args.insert(args.end() - 1, "--resume");
   args.insert(args.end() - 1, "--quiet");
-  auto again = Run(args, "hard-stop-resume");
+  auto again = Run(args, "busy-stop-resume");
   CHECK(again.exit_code == 0);
   CHECK(Text(db, "SELECT status FROM runs") == "completed");
-  CHECK(Scalar(db, "SELECT count(*) FROM results") == 28);
-  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == 28);
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == bombs + 20);
+  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == bombs + 20);
   CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);
 }
