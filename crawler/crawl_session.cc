@@ -569,6 +569,7 @@ class CrawlSession : private SitemapFeed::Session {
           });
           page.info = co_await work;
         }
+        if (cancel_parses_) co_return;  // a stop may have cut the parse short: the URL stays pending
       }
       row = MakeRow(item, r, page.info);
       row.attempts = item.attempts;

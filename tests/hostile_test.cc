@@ -391,6 +391,7 @@ TEST_CASE("a stop while the parser threads are busy with hostile pages ends the 
   CHECK(f.exit_code == 3);
   MESSAGE("run left " << Text(db, "SELECT status FROM runs"));  // interrupted; running if the watchdog ended it
   CHECK(Text(db, "SELECT status FROM runs") != "completed");
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE error = 'parse_limit'") == 0);  // a cut parse is not a result
   defused = true;
   args.insert(args.end() - 1, "--resume");
   args.insert(args.end() - 1, "--quiet");
