@@ -312,9 +312,12 @@ std::string LimitName(ParseStop stop, const ParseBudget& budget) {
   return text;
 }
 
-// Halving prefixes, each with half the CPU cap of the one before: the retries together cost at most one
-// more budget, and a page whose cost grows faster than its length (the hostile ones) soon fits.
+// Halving prefixes, each with half the CPU cap of the one before (but at least kMinPrefixCpuS, well
+// above the budget's clock granularity, so that a small prefix does not fail for a busy machine): the
+// retries together cost at most one more budget and 0.12 s, and a page whose cost grows faster than its
+// length (the hostile ones) soon fits.
 constexpr int kMaxPrefixTries = 12;
+constexpr double kMinPrefixCpuS = 0.01;
 
 PageInfo Extract(const GumboOutput* out, std::string_view page_url, const ParseOptions& options, PageInfo info);
 
@@ -383,7 +386,7 @@ std::optional<PageInfo> ParseWithin(std::string_view body, std::string_view page
                     read > 1;
          ++i) {
       read /= 2;
-      smaller.max_cpu_s /= 2;
+      smaller.max_cpu_s = std::max(smaller.max_cpu_s / 2, kMinPrefixCpuS);
       parse.reset();  // its memory back before the next one takes any
       parse.emplace(input.substr(0, read), smaller);
     }
