@@ -40,6 +40,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A hard stop's watchdog exits with the code a stopped crawl returns (greenlet/signals.h).
+static_assert(kHardStopExitCode == kExitInterrupted);
+
 // runs.options is readable by anyone who can read the database: no proxy password in it.
 std::string WithoutPassword(const std::string& url) {
   size_t scheme = url.find("://"), at = url.find('@');

@@ -136,6 +136,7 @@ class CrawlSession : private SitemapFeed::Session {
     // A list crawl needs only the title (the <head>: ~100x cheaper); following links needs the body.
     parse_.links = o.depth > 0;
     parse_.fragments = o.check_fragments;
+    parse_.cancel = &cancel_parses_;
     robots_on_ = o.depth > 0 && !o.ignore_robots;
   }
 
@@ -315,6 +316,7 @@ class CrawlSession : private SitemapFeed::Session {
       }
       auto abandoned = std::move(workers_);  // a killed worker erases itself from workers_
       workers_.clear();
+      cancel_parses_ = true;  // the pool would finish their parses for nothing, and the loop waits for it
       for (auto& [id, g] : abandoned) g.Kill();
     }
     if (refiller_) refiller_->Kill();
@@ -568,17 +570,22 @@ class CrawlSession : private SitemapFeed::Session {
       } else if (r.ok() && IsHtml(r.content_type, r.body)) {
         if (parse_.links) {
           page = co_await ParseWithLinks(item, std::move(r.body), r.final_url, r.content_type);
-        } else if (CheapToParse(r.body, parse_)) {
-          page.info = ParsePage(r.body, r.final_url, r.content_type, parse_);  // a small <head>: ~10 us
+        } else if (auto quick = ParseInline(r.body, r.final_url, r.content_type, parse_)) {
+          page.info = std::move(*quick);  // a small <head>: ~10 us (over ~5 ms it goes to the pool)
         } else {
           auto work = RunInPool([body = std::move(r.body), url = r.final_url, type = r.content_type, opts = parse_] {
             return ParsePage(body, url, type, opts);
           });
           page.info = co_await work;
         }
+        if (cancel_parses_) co_return;  // a stop may have cut the parse short: the URL stays pending
       }
       row = MakeRow(item, r, page.info);
       row.attempts = item.attempts;
+      if (!page.info.parse_limit.empty()) {
+        row.error = error_class::kParseLimit;  // the status stays; the links found so far are kept
+        row.error_message = page.info.parse_limit;
+      }
       if (!blocked.empty()) {
         row.error = error_class::kBlocked;  // the status stays: 403, 429, 503 as the wall answered
         row.error_message = CleanText(blocked, 1024);
@@ -880,6 +887,8 @@ class CrawlSession : private SitemapFeed::Session {
       observer_.Stopping(signo == 2 ? "SIGINT" : "SIGTERM", o_.grace_ms / 1000.0);
     } else {
       hard_stop_ = true;
+      cancel_parses_ = true;  // parses in flight end now: their greenlets are killed anyway
+      ExitWithin(kHardStopExit);
     }
     changed_.Set();
   }
@@ -904,6 +913,7 @@ class CrawlSession : private SitemapFeed::Session {
   // (loop thread only, as are the fetcher's callbacks that read it).
   std::shared_ptr<std::unordered_set<std::string>> guard_origins_ = std::make_shared<std::unordered_set<std::string>>();
   ParseOptions parse_;
+  std::atomic<bool> cancel_parses_{false};  // parse_.cancel: pool threads read it; the loop waits for them
   // A member, not a local of Run()'s inner scope: a greenlet killed while it waits for a robots.txt lets
   // go of its entry when the hub closes, after that scope. Its Fetcher, a local there, ends first; the
   // cache does not call it once the hub has stopped.

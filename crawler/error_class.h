@@ -27,6 +27,7 @@ inline constexpr const char* kRobots = "robots";              // refused by robo
 inline constexpr const char* kRobotsUnavailable = "robots_unavailable";  // its robots.txt answered 5xx
 inline constexpr const char* kAborted = "aborted";            // the crawl stopped before the transfer ended
 inline constexpr const char* kBlocked = "blocked";            // a bot wall or challenge (crawler/blocked.h)
+inline constexpr const char* kParseLimit = "parse_limit";     // the page went over the parser's budget
 inline constexpr const char* kOther = "other";                // anything else; see error_message
 
 // Maps a finished transfer's libcurl code to its class. `body_cap_hit` says the write callback stopped

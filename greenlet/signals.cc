@@ -1,6 +1,10 @@
 #include "greenlet/signals.h"
 
+#include <unistd.h>
+
 #include <csignal>
+#include <mutex>
+#include <thread>
 #include <utility>
 
 namespace gc {
@@ -21,6 +25,20 @@ void CatchStopSignals() {
 }
 
 int StopSignal() { return int(g_signal); }
+
+void ExitWithin(std::chrono::milliseconds limit) {
+  static std::once_flag once;
+  std::call_once(once, [limit] {
+    std::thread([limit] {
+      std::this_thread::sleep_for(limit);
+      static constexpr char kNote[] =
+          "\ngreencrawl: stopped now, some threads still busy; `greencrawl crawl --resume` continues the run\n";
+      ssize_t written = write(STDERR_FILENO, kNote, sizeof kNote - 1);
+      (void)written;
+      _exit(kHardStopExitCode);  // not exit(): its handlers would join the threads that are stuck
+    }).detach();
+  });
+}
 
 SignalWatch::SignalWatch(Hub& hub, std::function<void(int)> on_signal)
     : on_signal_(std::move(on_signal)),

@@ -2,6 +2,7 @@
 // stop gracefully. The callback runs as a libuv callback: it may only record and wake, never resume.
 #pragma once
 
+#include <chrono>
 #include <functional>
 
 #include "greenlet/hub.h"
@@ -15,6 +16,16 @@ namespace gc {
 void CatchStopSignals();
 // The signal caught since CatchStopSignals(), or 0.
 int StopSignal();
+
+// The hard stop's promise (a second SIGINT, or SIGTERM while stopping): the process ends within
+// kHardStopExit whatever its threads are doing. A stopped crawl normally ends well before (parses are
+// cancelled, results flushed, the run marked interrupted); but a thread that does not return (libuv joins
+// its pool threads at exit) must not hold the process. ExitWithin starts a watchdog thread that, when
+// `limit` has passed, _exit()s with kHardStopExitCode; the database stays whole (SQLite's journal) and
+// the run, then still `running`, is one --resume continues. Idempotent; any thread.
+inline constexpr std::chrono::milliseconds kHardStopExit{1500};
+inline constexpr int kHardStopExitCode = 3;  // greencrawl's "interrupted, resumable" (kExitInterrupted)
+void ExitWithin(std::chrono::milliseconds limit);
 
 class SignalWatch {
  public:

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include "parser/ascii.h"
 #include "parser/charset.h"
+#include "parser/parse_budget.h"
 #include "parser/utf8.h"
 #include "urls/url.h"
 
@@ -299,10 +301,25 @@ std::optional<std::string> FragmentOf(std::string_view href) {
   return decoded;
 }
 
-struct GumboOutputDeleter {
-  const GumboOptions* options;
-  void operator()(GumboOutput* o) const { gumbo_destroy_output(options, o); }
-};
+// "gumbo's memory budget (32 MiB)": the cap a parse stopped at (kMemory or kCpu).
+std::string LimitName(ParseStop stop, const ParseBudget& budget) {
+  char text[96];
+  if (stop == ParseStop::kMemory) {
+    std::snprintf(text, sizeof text, "gumbo's memory budget (%zu MiB)", budget.max_bytes >> 20);
+  } else {
+    std::snprintf(text, sizeof text, "gumbo's CPU budget (%.2f s)", budget.max_cpu_s);
+  }
+  return text;
+}
+
+// Halving prefixes, each with half the CPU cap of the one before (but at least kMinPrefixCpuS, well
+// above the budget's clock granularity, so that a small prefix does not fail for a busy machine): the
+// retries together cost at most one more budget and 0.12 s, and a page whose cost grows faster than its
+// length (the hostile ones) soon fits.
+constexpr int kMaxPrefixTries = 12;
+constexpr double kMinPrefixCpuS = 0.01;
+
+PageInfo Extract(const GumboOutput* out, std::string_view page_url, const ParseOptions& options, PageInfo info);
 
 }  // namespace
 
@@ -328,8 +345,12 @@ bool CheapToParse(std::string_view body, const ParseOptions& options) {
          body.size() <= kInlineParseBytes;
 }
 
-PageInfo ParsePage(std::string_view body, std::string_view page_url, std::string_view content_type,
-                   const ParseOptions& options) {
+namespace {
+
+// ParsePage, with `fixed` as the one budget and no prefix retries (nullopt when it is passed), or with
+// BudgetFor the input and retries.
+std::optional<PageInfo> ParseWithin(std::string_view body, std::string_view page_url, std::string_view content_type,
+                                    const ParseOptions& options, const ParseBudget* fixed) {
   PageInfo info;
   info.html = IsHtml(content_type, body);
   if (!info.html) return info;
@@ -347,12 +368,39 @@ PageInfo ParsePage(std::string_view body, std::string_view page_url, std::string
   info.truncated = body.size() > kMaxParseBytes || safe < input.size();
   input = input.substr(0, safe);
 
-  GumboOptions gopts = kGumboDefaultOptions;
-  gopts.max_errors = 0;  // gumbo copies the open-element stack into every error: quadratic memory
-  std::unique_ptr<GumboOutput, GumboOutputDeleter> out(
-      gumbo_parse_with_options(&gopts, input.data(), input.size()), GumboOutputDeleter{&gopts});
-  if (!out) return info;
+  ParseBudget budget = fixed ? *fixed : BudgetFor(input.size());
+  budget.cancel = options.cancel;
+  std::optional<BudgetedParse> parse;
+  parse.emplace(input, budget);
+  if (parse->stop() != ParseStop::kNone) {
+    if (fixed) return std::nullopt;
+    ParseStop first = parse->stop();
+    info.truncated = true;
+    if (first == ParseStop::kCancelled) {
+      info.parse_limit = "cancelled: the crawl stopped";
+      return info;
+    }
+    size_t read = input.size();
+    ParseBudget smaller = budget;
+    for (int i = 0; i < kMaxPrefixTries && parse->stop() != ParseStop::kNone && parse->stop() != ParseStop::kCancelled &&
+                    read > 1;
+         ++i) {
+      read /= 2;
+      smaller.max_cpu_s = std::max(smaller.max_cpu_s / 2, kMinPrefixCpuS);
+      parse.reset();  // its memory back before the next one takes any
+      parse.emplace(input.substr(0, read), smaller);
+    }
+    bool fit = parse->stop() == ParseStop::kNone;
+    info.parse_limit = "over " + LimitName(first, budget) + ": " +
+                       (fit ? "title and links are from the first " + std::to_string(read) + " of "
+                            : "no prefix of the page fit, nothing read of its ") +
+                       std::to_string(input.size()) + " bytes";
+    if (!fit) return info;
+  }
+  return Extract(parse->output(), page_url, options, std::move(info));
+}
 
+PageInfo Extract(const GumboOutput* out, std::string_view page_url, const ParseOptions& options, PageInfo info) {
   Extractor ex(info, options);
   ex.Walk(out->root);
 
@@ -404,6 +452,22 @@ PageInfo ParsePage(std::string_view body, std::string_view page_url, std::string
   }
   if (ex.links.size() >= 4 * options.max_links) info.links_capped = true;
   return info;
+}
+
+}  // namespace
+
+PageInfo ParsePage(std::string_view body, std::string_view page_url, std::string_view content_type,
+                   const ParseOptions& options) {
+  return *ParseWithin(body, page_url, content_type, options, nullptr);
+}
+
+std::optional<PageInfo> ParseInline(std::string_view body, std::string_view page_url, std::string_view content_type,
+                                    const ParseOptions& options) {
+  if (!CheapToParse(body, options)) return std::nullopt;
+  ParseBudget budget;
+  budget.max_bytes = kInlineParseMemory;
+  budget.max_cpu_s = kInlineParseCpuS;
+  return ParseWithin(body, page_url, content_type, options, &budget);
 }
 
 }  // namespace gc

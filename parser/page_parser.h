@@ -5,10 +5,14 @@
 //   gc::PageInfo info = gc::ParsePage(body, "https://example.org/", "text/html; charset=utf-8", {});
 //
 // Robustness limits, all documented in PageInfo: at most kMaxParseBytes are parsed; nesting deeper than
-// kMaxDepth (browsers stop at 512) ends the parse at that point; at most max_links links are kept.
+// kMaxDepth (browsers stop at 512) ends the parse at that point; at most max_links links are kept; gumbo
+// gets a budget of memory and CPU time (parser/parse_budget.h), and a page over it is read only as far as
+// a prefix that fits (PageInfo::parse_limit).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,7 +43,11 @@ struct PageInfo {
   std::string charset;        // <meta charset> or http-equiv content-type, lower case
   std::string lang;           // <html lang>
   std::string base_url;       // the URL links were resolved against
-  bool truncated = false;     // input cut at kMaxParseBytes or kMaxDepth
+  bool truncated = false;     // input cut at kMaxParseBytes or kMaxDepth, or parse_limit set
+  // Not empty when the page went over gumbo's budget (BudgetFor in parser/parse_budget.h): which cap it
+  // hit, and how much of the page the fields here come from (halving prefixes were parsed, with halving
+  // CPU caps, until one fit: the whole costs at most twice one budget).
+  std::string parse_limit;
   bool links_capped = false;  // more than max_links links were found
   int64_t links_too_long = 0; // links whose resolved URL was over max_url_bytes (dropped)
   // With ParseOptions::fragments only:
@@ -61,6 +69,9 @@ struct ParseOptions {
   size_t max_url_bytes = 2083;
   size_t max_title_bytes = 1024;
   bool fragments = false;      // also record the page's anchors and its links' fragments (with links)
+  // When set and turned true (a crawl's hard stop), parses in flight stop at once: what they return
+  // then is incomplete and meant to be dropped. The flag must outlive every parse given these options.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 inline constexpr size_t kMaxParseBytes = 16u << 20;
@@ -77,5 +88,13 @@ PageInfo ParsePage(std::string_view body, std::string_view page_url, std::string
 // <head>: ~10 us), so the caller may run it on the loop instead of paying a thread-pool round trip.
 inline constexpr size_t kInlineParseBytes = 32 * 1024;
 bool CheapToParse(std::string_view body, const ParseOptions& options);
+
+// ParsePage for the loop thread: nullopt unless CheapToParse, and nullopt (nothing kept) as soon as the
+// parse passes kInlineParseCpuS of CPU time or kInlineParseMemory: such a page goes to the pool, where
+// ParsePage gives it its full budget. A hostile page thus stalls the loop for at most ~5 ms.
+inline constexpr double kInlineParseCpuS = 0.005;
+inline constexpr size_t kInlineParseMemory = size_t(8) << 20;
+std::optional<PageInfo> ParseInline(std::string_view body, std::string_view page_url, std::string_view content_type,
+                                    const ParseOptions& options);
 
 }  // namespace gc

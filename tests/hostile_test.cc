@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <csignal>
@@ -26,6 +27,33 @@ namespace {
 int64_t FileBytes(const std::string& path) {
   struct stat st {};
   return stat(path.c_str(), &st) == 0 ? int64_t(st.st_size) : 0;
+}
+
+// Issue 30's pages (tests/page_parser_test.cc has the same): 500 formatting elements gumbo reconstructs
+// in every <p>, and one element with n attributes gumbo compares pairwise. Each links to `found` first.
+std::string FormattingBomb(size_t bytes, const std::string& found) {
+  std::string html = "<title>bomb</title><a href='" + found + "'>f</a><p>";
+  for (int i = 0; i < 500; ++i) html += "<b id=" + std::to_string(i) + ">";
+  html += "</p>";
+  while (html.size() < bytes) html += "<p>x</p>";
+  return html;
+}
+std::string AttributeBomb(size_t n, const std::string& found) {
+  std::string html = "<title>bomb</title><a href='" + found + "'>f</a><div";
+  for (size_t i = 0; i < n; ++i) html += " a" + std::to_string(i);
+  return html + ">x</div>";
+}
+
+// True once `c` has exited (it stays a zombie for Wait to reap); polls for at most `limit`, a bound for a
+// hung process far above what the test expects, not a measure of speed.
+bool ExitsWithin(const Child& c, std::chrono::seconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    siginfo_t info{};
+    if (waitid(P_PID, id_t(c.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == c.pid) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
 }
 
 }  // namespace
@@ -387,4 +415,118 @@ TEST_CASE("a title's bidi overrides are stored as crawled and shown escaped in t
   CHECK(diff.out.find("\"invoice\\u202Efdp.exe\" -> \"report\\u2066x\"") != std::string::npos);
   CHECK(diff.out.find(rlo) == std::string::npos);
   CHECK(diff.out.find(lri) == std::string::npos);
+}
+
+TEST_CASE("four pages that blow up gumbo do not hold up 100 others: those are recorded, the four as parse_limit") {
+  TestServer s;
+  for (int i = 0; i < 100; ++i) {
+    s.Handle("/p" + std::to_string(i), Static("<title>page " + std::to_string(i) + "</title><a href='/p0'>home</a>",
+                                             "text/html"));
+  }
+  // 165 KB and 1.6 MB took 3.78 GB and a SIGSEGV at 7.8 GB; 60,000 and 500,000 attributes 17.6 s and
+  // more than 590 s.
+  s.Handle("/bomb0", Static(FormattingBomb(165'000, "/found0"), "text/html"));
+  s.Handle("/bomb1", Static(FormattingBomb(1'600'000, "/found1"), "text/html"));
+  s.Handle("/bomb2", Static(AttributeBomb(60'000, "/found2"), "text/html"));
+  s.Handle("/bomb3", Static(AttributeBomb(500'000, "/found3"), "text/html"));
+  for (int i = 0; i < 4; ++i) s.Handle("/found" + std::to_string(i), Static("<title>found</title>", "text/html"));
+  TempDir dir;
+  std::string list;
+  for (int i = 0; i < 104; ++i) {
+    list += s.Url(i % 26 == 0 ? "/bomb" + std::to_string(i / 26) : "/p" + std::to_string(i - i / 26 - 1)) + "\n";
+  }
+  WriteFile(dir / "list.txt", list);
+  std::string db = dir / "bombs.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--depth", "1", "--ignore-robots", "--concurrency", "8",
+                dir / "list.txt"},
+               "bombs");
+  CHECK(f.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE url LIKE '%/p%' AND error IS NULL AND status = 200") == 100);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE url LIKE '%/bomb%' AND error = 'parse_limit' AND status = 200 "
+                   "AND title = 'bomb' AND error_message LIKE 'over gumbo''s % budget (%): title and links are from "
+                   "the first % of % bytes'") == 4);
+  // The links found before the budget ran out are followed.
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE url LIKE '%/found%' AND error IS NULL") == 4);
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == 108);
+  MESSAGE("peak RSS " << f.max_rss_kb / 1024 << " MB");
+#ifndef GC_SANITIZED
+  CHECK(f.max_rss_kb < 1024 * 1024);  // 4 parses at once, each within its budget (at most 51 MiB here)
+#endif
+}
+
+TEST_CASE("a list crawl's title parse of a hostile page leaves the loop for the pool and records parse_limit") {
+  TestServer s;
+  s.Handle("/small", Static(FormattingBomb(21'000, "/x"), "text/html"));   // inline-sized: tried, given up
+  s.Handle("/large", Static(FormattingBomb(165'000, "/x"), "text/html"));  // to the pool at once
+  s.Handle("/fine", Static("<title>fine</title>", "text/html"));
+  TempDir dir;
+  WriteFile(dir / "list.txt", s.Url("/small") + "\n" + s.Url("/fine") + "\n" + s.Url("/large") + "\n");
+  std::string db = dir / "list.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", dir / "list.txt"}, "list-bombs");
+  CHECK(f.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE error = 'parse_limit' AND title = 'bomb'") == 2);
+  CHECK(Text(db, "SELECT title FROM results WHERE url LIKE '%/fine'") == "fine");
+}
+
+TEST_CASE("a stop while the parser threads are busy with hostile pages ends the crawl; --resume finishes it") {
+  bool hard = true;
+  int bombs = 8;
+  SUBCASE("a second SIGINT: parses are cancelled at once") {}
+  SUBCASE("one SIGTERM: after the grace period the abandoned transfers' parses are cancelled") {
+    hard = false;
+    bombs = 16;  // 23 s of CPU: the pool would still be busy long after the 5 s grace
+  }
+  TestServer s;
+  std::atomic<bool> defused{false};
+  const std::string bomb = AttributeBomb(500'000, "/found");  // 1.4 s of CPU and its prefixes as much again
+  for (int i = 0; i < bombs; ++i) {
+    s.Handle("/bomb" + std::to_string(i), [&](const HttpRequest&, Conn& c) {
+      c.Respond(200, defused ? "<title>defused</title>" : bomb, "text/html");
+    });
+  }
+  for (int i = 0; i < 20; ++i) s.Handle("/p" + std::to_string(i), Static("<title>p</title>", "text/html"));
+  TempDir dir;
+  std::string list;
+  for (int i = 0; i < bombs; ++i) list += s.Url("/bomb" + std::to_string(i)) + "\n";
+  for (int i = 0; i < 20; ++i) list += s.Url("/p" + std::to_string(i)) + "\n";
+  WriteFile(dir / "list.txt", list);
+  std::string db = dir / "stop.db";
+  std::vector<std::string> args = {GREENCRAWL_BIN, "crawl", "--db", db, "--ignore-robots", "--concurrency",
+                                   std::to_string(bombs), "--retries", "0", dir / "list.txt"};
+  auto child = Start(args, "busy-stop");
+  // All answered: their parses hold the four pool threads and queue behind them.
+  auto bombs_served = [&] {
+    size_t n = 0;
+    for (int i = 0; i < bombs; ++i) n += s.Received("/bomb" + std::to_string(i));
+    return n;
+  };
+  for (int i = 0; i < 3000 && bombs_served() < size_t(bombs); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(bombs_served() == size_t(bombs));
+  kill(child.pid, hard ? SIGINT : SIGTERM);
+  if (hard) {
+    // The second signal only after the first was taken (two pending SIGINTs would merge into one).
+    for (int i = 0; i < 3000 && ReadFile(child.err_path).find("stopping") == std::string::npos; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    kill(child.pid, SIGINT);
+  }
+  bool exited = ExitsWithin(child, std::chrono::seconds(15));
+  if (!exited) kill(child.pid, SIGKILL);
+  auto f = Wait(child);
+  CHECK(exited);
+  CHECK(f.exit_code == 3);
+  MESSAGE("run left " << Text(db, "SELECT status FROM runs"));  // interrupted; running if the watchdog ended it
+  CHECK(Text(db, "SELECT status FROM runs") != "completed");
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE error = 'parse_limit'") == 0);  // a cut parse is not a result
+  defused = true;
+  args.insert(args.end() - 1, "--resume");
+  args.insert(args.end() - 1, "--quiet");
+  auto again = Run(args, "busy-stop-resume");
+  CHECK(again.exit_code == 0);
+  CHECK(Text(db, "SELECT status FROM runs") == "completed");
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == bombs + 20);
+  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == bombs + 20);
+  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);
 }

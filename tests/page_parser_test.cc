@@ -9,6 +9,7 @@
 #include "greenlet/spawn.h"
 #include "crawler/parse_job.h"
 #include "parser/page_parser.h"
+#include "parser/parse_budget.h"
 #include "parser/utf8.h"
 
 using namespace gc;
@@ -32,6 +33,24 @@ const Link* Find(const PageInfo& info, const std::string& url) {
     if (l.url == url) return &l;
   }
   return nullptr;
+}
+
+// Issue 30's first page: 500 formatting elements with different ids left open, then <p>x</p>s. gumbo
+// reconstructs all 500 in every <p> (the "three identical" rule never applies): memory grows by ~100 KB a
+// paragraph. A link before the bomb is "found so far".
+std::string FormattingBomb(size_t bytes) {
+  std::string html = "<title>bomb</title><a href=/before>b</a><p>";
+  for (int i = 0; i < 500; ++i) html += "<b id=" + std::to_string(i) + ">";
+  html += "</p>";
+  while (html.size() < bytes) html += "<p>x</p>";
+  return html;
+}
+
+// Issue 30's second page: one element with n attributes, each compared by gumbo with every earlier one.
+std::string AttributeBomb(size_t n) {
+  std::string html = "<title>bomb</title><a href=/before>b</a><div";
+  for (size_t i = 0; i < n; ++i) html += " a" + std::to_string(i);
+  return html + "><a href=/after>a</a></div>";
 }
 
 }  // namespace
@@ -279,4 +298,84 @@ TEST_CASE("a page with more anchors than kMaxAnchors says its list is capped") {
   PageInfo info = Parse(html, kPage, o);
   CHECK(info.anchors.size() == kMaxAnchors);
   CHECK(info.anchors_capped);
+}
+
+TEST_CASE("500 formatting elements reconstructed in every <p> stop at the memory budget; the links before are kept") {
+  // 21 KB, 165 KB and 1.6 MB: 394 MB, 3.78 GB and a SIGSEGV at 7.8 GB without the budget.
+  for (size_t bytes : {size_t(21'000), size_t(165'000), size_t(1'600'000)}) {
+    CAPTURE(bytes);
+    std::string html = FormattingBomb(bytes);
+    PageInfo info = Parse(html);
+    CHECK(info.title == "bomb");
+    CHECK(info.truncated);
+    CHECK(info.parse_limit.find("over gumbo's memory budget (") == 0);
+    CHECK(info.parse_limit.find("title and links are from the first ") != std::string::npos);
+    CHECK(info.parse_limit.find(" of " + std::to_string(html.size()) + " bytes") != std::string::npos);
+    CHECK(Urls(info) == std::vector<std::string>{"http://example.com/before"});
+  }
+}
+
+TEST_CASE("an element with 60,000 or 500,000 attributes stops at the CPU budget; the links before are kept") {
+  // 17.6 s, and more than 590 s, without the budget.
+  for (size_t n : {size_t(60'000), size_t(500'000)}) {
+    CAPTURE(n);
+    PageInfo info = Parse(AttributeBomb(n));
+    CHECK(info.title == "bomb");
+    CHECK(info.parse_limit.find("over gumbo's CPU budget (") == 0);
+    CHECK(Urls(info) == std::vector<std::string>{"http://example.com/before"});
+  }
+}
+
+TEST_CASE("normal pages, large and dense ones too, parse whole within the budget") {
+  std::string html = "<title>big</title>";
+  for (int i = 0; html.size() < 4'000'000; ++i) {
+    html += "<tr><td class=c><span id=s" + std::to_string(i) + "><a href=/p" + std::to_string(i % 5000) +
+            ">x</a></span><td><b><i>y</i></b>";
+  }
+  PageInfo info = Parse(html);
+  CHECK(info.parse_limit.empty());
+  CHECK_FALSE(info.truncated);
+  CHECK(info.links.size() == 5000);
+}
+
+TEST_CASE("a parse over its memory cap is abandoned with nothing left allocated (ASan's leak check)") {
+  std::string html = FormattingBomb(100'000);
+  ParseBudget budget = BudgetFor(html.size());
+  budget.max_bytes = 4 << 20;
+  BudgetedParse parse(html, budget);
+  CHECK(parse.output() == nullptr);
+  CHECK(parse.stop() == ParseStop::kMemory);
+  CHECK(parse.peak_bytes() <= budget.max_bytes);
+  BudgetedParse whole("<title>t</title><p>x", budget);
+  REQUIRE(whole.output() != nullptr);
+  CHECK(whole.stop() == ParseStop::kNone);
+}
+
+TEST_CASE("a cancelled parse stops at its next allocation, without retries, and says so") {
+  std::atomic<bool> cancel{true};
+  ParseBudget budget = BudgetFor(1000);
+  budget.cancel = &cancel;
+  BudgetedParse parse("<title>t</title>", budget);
+  CHECK(parse.output() == nullptr);
+  CHECK(parse.stop() == ParseStop::kCancelled);
+  ParseOptions o;
+  o.cancel = &cancel;
+  PageInfo info = Parse(AttributeBomb(500'000), kPage, o);
+  CHECK(info.parse_limit == "cancelled: the crawl stopped");
+  CHECK(info.links.empty());
+}
+
+TEST_CASE("the loop's inline <head> parse takes small heads and hands a hostile one to the pool") {
+  ParseOptions title_only;
+  title_only.links = false;
+  auto quick = ParseInline("<head><title>small</title></head><body><p>x", kPage, "text/html", title_only);
+  REQUIRE(quick);
+  CHECK(quick->title == "small");
+  CHECK_FALSE(ParseInline(FormattingBomb(21'000), kPage, "text/html", title_only));  // over 5 ms or 8 MiB
+  CHECK_FALSE(ParseInline(std::string(40'000, 'x'), kPage, "text/html", title_only));  // not CheapToParse
+  CHECK_FALSE(ParseInline("<title>t</title>", kPage, "text/html", ParseOptions()));    // links: never inline
+  // In the pool, the same page gets the full budget and a prefix.
+  PageInfo info = Parse(FormattingBomb(21'000), kPage, title_only);
+  CHECK(info.title == "bomb");
+  CHECK_FALSE(info.parse_limit.empty());
 }
