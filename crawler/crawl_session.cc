@@ -678,6 +678,8 @@ class CrawlSession : private SitemapFeed::Session {
 
   // SitemapFeed::Session: the sitemap feed's one door into the session.
   bool stopping() const override { return stopping_; }
+  bool page_budget_spent() const override { return frontier_.max_pages_reached(); }
+  void Note(const std::string& text) override { observer_.Note(text); }
 
   Task<std::vector<ListedOrigin>> ListedOrigins(size_t max) override {
     auto read = storage_->Call([this, max] {

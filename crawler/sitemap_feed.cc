@@ -3,6 +3,7 @@
 #include <deque>
 #include <exception>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -34,20 +35,33 @@ constexpr int64_t kSitemapFetchBytes = 50'000'000;
 Task<void> SitemapFeed::Run() {
   std::unordered_set<std::string> seen;  // sitemap files queued (bounded by kMaxSitemapFiles)
   std::deque<Job> jobs;
-  auto queue = [&](const std::string& url, const std::string& root, int nesting) {
+  auto queue = [&](const std::string& url, const std::string& root, int nesting, const std::string& parent) {
     auto c = urls::Canonicalize(url);
     if (!c.ok() || seen.size() >= kMaxSitemapFiles || !seen.insert(c.url).second) return;
-    jobs.push_back({c.url, root, nesting});
+    jobs.push_back({c.url, root, nesting, parent});
   };
   for (const std::string& url : o_.sitemap) {
-    if (auto c = urls::Canonicalize(url); c.ok()) queue(c.url, c.url, 0);
+    if (auto c = urls::Canonicalize(url); c.ok()) queue(c.url, c.url, 0, "");
   }
   std::vector<Session::ListedOrigin> origins;
   if (o_.sitemaps) {
     origins = co_await session_.ListedOrigins(kMaxSitemapOrigins);
   }
   size_t next_origin = 0;
+  // The rows of indexes read whose children are queued: when reading stops before those children are
+  // read, the index is recorded again, truncated.
+  std::unordered_map<std::string, storage::SitemapFileRow> indexes;
   while (!session_.stopping()) {
+    if (Spent()) {
+      for (const Job& unread : jobs) {
+        auto it = indexes.find(unread.parent);
+        if (it == indexes.end()) continue;
+        it->second.truncated = true;
+        session_.SitemapRead(std::move(it->second), 0);
+        indexes.erase(it);
+      }
+      break;
+    }
     if (jobs.empty()) {
       if (next_origin >= origins.size()) break;
       auto [origin, root] = origins[next_origin++];
@@ -56,20 +70,22 @@ Task<void> SitemapFeed::Run() {
         named = co_await session_.SitemapsInRobots(origin);
       }
       if (named.empty()) named.push_back(origin + "/sitemap.xml");
-      for (const std::string& url : named) queue(url, root, 0);
+      for (const std::string& url : named) queue(url, root, 0, "");
       continue;
     }
     Job job = std::move(jobs.front());
     jobs.pop_front();
     std::vector<std::string> children;
-    co_await ReadFile(job, &children);
-    for (const std::string& url : children) queue(url, job.root, job.nesting + 1);
+    storage::SitemapFileRow row = co_await ReadFile(job, &children);
+    if (!children.empty()) indexes.emplace(job.url, std::move(row));
+    for (const std::string& url : children) queue(url, job.root, job.nesting + 1, job.url);
   }
 }
 
 // Fetches one sitemap and parses it on the pool, a batch at a time: its URLs go to the session (the
 // frontier, in scope, and sitemap_urls, all), an index's children to `children` (at most kMaxSitemapFiles).
-Task<void> SitemapFeed::ReadFile(Job job, std::vector<std::string>* children) {
+// Returns the file's `sitemaps` row, as handed to the session.
+Task<storage::SitemapFileRow> SitemapFeed::ReadFile(Job job, std::vector<std::string>* children) {
   storage::SitemapFileRow file;
   file.url = job.url;
   int64_t discovered = 0;
@@ -83,13 +99,18 @@ Task<void> SitemapFeed::ReadFile(Job job, std::vector<std::string>* children) {
     bool cut = r.error == error_class::kTooLarge && r.status >= 200 && r.status < 300;
     if ((!r.ok() && !cut) || r.status < 200 || r.status >= 300) {
       if (!r.ok()) file.error = r.error;
-      session_.SitemapRead(std::move(file), 0);
-      co_return;
+      session_.SitemapRead(file, 0);
+      co_return file;
     }
     auto reader = std::make_shared<SitemapReader>(std::move(r.body));
     auto key = std::make_shared<std::string>(scope_->Key(job.root));
     int64_t added = 0;
+    int64_t dropped = 0;  // entries read past kMaxSitemapUrls: not taken
     while (!session_.stopping()) {
+      if (Spent()) {
+        file.truncated = true;
+        break;
+      }
       // Parse, canonical form, scope and hash on the pool (sitemap_links.h), as for a page's links.
       auto work = RunInPool([reader, scope = scope_, key] {
         return NextSitemapLinks(*reader, 1000, *scope, *key);
@@ -107,6 +128,11 @@ Task<void> SitemapFeed::ReadFile(Job job, std::vector<std::string>* children) {
           }
           continue;
         }
+        if (rows_ >= kMaxSitemapUrls) {  // Spent() says so before the next batch
+          ++dropped;
+          continue;
+        }
+        ++rows_;
         if (e.in_scope) in_scope.push_back(Candidate{e.url, e.hash, 0, job.root, "sitemap", job.url});
         rows.push_back(
             {std::move(e.url), job.url, e.lastmod.empty() ? std::nullopt : std::optional(std::move(e.lastmod))});
@@ -121,15 +147,27 @@ Task<void> SitemapFeed::ReadFile(Job job, std::vector<std::string>* children) {
     }
     static constexpr const char* kKinds[] = {nullptr, "urlset", "index", "text"};
     if (const char* kind = kKinds[int(reader->kind())]) file.kind = kind;
-    file.urls = reader->entries();
+    file.urls = reader->entries() - dropped;
     file.skipped += reader->skipped();
-    file.truncated = cut || reader->truncated();
+    file.truncated = file.truncated || dropped > 0 || cut || reader->truncated();
     if (!reader->error().empty()) file.error = "bad_sitemap: " + reader->error();
     discovered = added;
   } catch (const std::exception& e) {
     file.error = "bad_sitemap: " + CleanText(e.what(), 300);
   }
-  session_.SitemapRead(std::move(file), discovered);
+  session_.SitemapRead(file, discovered);
+  co_return file;
+}
+
+bool SitemapFeed::Spent() {
+  if (spent_) return true;
+  const char* why = session_.page_budget_spent() ? "the run's --max-pages budget is spent"
+                    : rows_ >= kMaxSitemapUrls   ? "the run read 1,000,000 sitemap entries, its cap"
+                                                 : nullptr;
+  if (!why) return false;
+  spent_ = true;
+  session_.Note(std::string("greencrawl: sitemaps: stopped reading: ") + why + "\n");
+  return true;
 }
 
 bool SitemapFeed::StorageBehind() const {
