@@ -515,6 +515,7 @@ class CrawlSession : private SitemapFeed::Session {
         }
       }
       FetchOptions fo = fetch_;
+      fo.keep_for_parser = true;  // a page: its body is kept only for the parser (crawler/body_budget.h)
       AddCredentials(host, item.url, fo);
       if (conditional_ && !item.previous_loaded) {
         // Found on a page during this session: not looked up with a refill batch.

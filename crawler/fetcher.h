@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "crawler/body_budget.h"
 #include "greenlet/hub.h"
 #include "greenlet/task.h"
 #include "greenlet/uv_handle.h"
@@ -45,6 +46,11 @@ struct FetchOptions {
   // refusing an announced Content-Length before the body is read: robots.txt is parsed up to its cap.
   bool keep_head_over_cap = false;
   bool keep_body = true;              // false: count bytes and hash only, keep nothing
+  // A page for the parser: keep the body only when the parser will read it (an HTML Content-Type, or
+  // none: the parser sniffs), only its first kMaxParseBytes (parser/page_parser.h), and only while the
+  // process-wide budget (crawler/body_budget.h) has room; the rest is counted and hashed, not kept (size
+  // and body_hash cover the whole body). A body the budget cut short is parsed from what was kept.
+  bool keep_for_parser = false;
   bool verify_tls = true;
   std::string ca_file;                // PEM file of CA certificates to trust instead of the system's (--cacert)
   std::string user_agent;             // empty: "greencrawl/VERSION"
@@ -85,6 +91,7 @@ struct Response {
   long redirects = 0;
   std::string content_type;
   std::string body;           // decoded (gzip/deflate/br/zstd), empty unless keep_body
+  std::shared_ptr<BodyLease> body_lease;  // keep_for_parser: the budget `body` holds, until the last copy goes
   int64_t size = 0;           // decoded body bytes seen (up to the cap)
   int64_t wire_bytes = 0;     // bytes received: headers + body as sent
   uint64_t body_hash = 0;     // XXH3-64 of the decoded body
