@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "crawler/body_budget.h"
+#include "crawler/cookie_cap.h"
 #include "greenlet/hub.h"
 #include "greenlet/task.h"
 #include "greenlet/uv_handle.h"
@@ -141,6 +142,8 @@ class Fetcher {
     uint64_t opened = 0, started = 0, stopped = 0;
   };
   const PollCounts& poll_counts() const { return poll_counts_; }
+  // Cookies in the jar this Fetcher shares (FetchOptions::cookies), for tests.
+  size_t CookiesForTest() const;
 
   struct Transfer;  // one transfer in flight (transfer.h)
 
@@ -196,6 +199,7 @@ class Fetcher {
   Hub& hub_;
   // Declared first, destroyed last: everything below uses these.
   std::shared_ptr<CURLSH> share_;  // deleted by ShareDeleter; see FetcherConfig::share_with
+  std::shared_ptr<CookieCap> cookie_cap_;  // the cap on the share's cookie jar, shared with it
   std::unique_ptr<CURLM, MultiDeleter> multi_;
   UvHandle<uv_timer_t> timer_;
   UvHandle<uv_idle_t> adder_;       // feeds pending_ to libcurl a few per loop turn

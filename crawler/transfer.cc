@@ -274,6 +274,7 @@ void Fetcher::Transfer::Finish(CURLcode code) noexcept {
 size_t Fetcher::Transfer::OnHeader(char* data, size_t size, size_t count, void* userp) noexcept {
   auto* t = static_cast<Transfer*>(userp);
   size_t n = size * count;
+  if (t->options.cookies && n > 11 && strncasecmp(data, "set-cookie:", 11) == 0) ++t->set_cookies;
   try {
     t->header_verdict = t->header_check.Add(std::string_view(data, n));
   } catch (...) {

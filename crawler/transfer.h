@@ -37,6 +37,7 @@ struct Fetcher::Transfer {
   bool out_of_memory = false;  // the response could not be held in memory
   enum class Keep { kUndecided, kYes, kNo };
   Keep keep = Keep::kUndecided;  // keep_for_parser: whether this body is (still) kept
+  int set_cookies = 0;           // Set-Cookie headers seen, on every hop (for the Fetcher's CookieCap)
   bool bomb = false;             // keep_for_parser: decoding ran past kMaxDecodeRatio (see KeepForParser)
   HeaderCheck header_check;
   HeaderCheck::Verdict header_verdict = HeaderCheck::Verdict::kOk;

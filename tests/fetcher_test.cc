@@ -846,3 +846,32 @@ TEST_CASE("keep_for_parser: a compression bomb ends as too_large past 16 MiB, wh
   CHECK(r.size < 32 << 20);  // stopped near 16 MiB, not at 1 GiB
   CHECK(r.body.size() <= 16u << 20);
 }
+
+TEST_CASE("--cookies: the jar keeps at most 180 cookies of a domain however many the site sets") {
+  TestServer server;
+  server.Handle("/c", [](const HttpRequest& req, Conn& c) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (int k = 0; k < 50; ++k) headers.push_back({"Set-Cookie", "c" + req.query + "_" + std::to_string(k) + "=v; Path=/"});
+    c.Respond(200, "<title>c</title>", "text/html", headers);
+  });
+  Hub hub;
+  size_t jar = 0;
+  {
+    Fetcher fetcher(hub);
+    auto g = Spawn([](Fetcher* f, std::string base, size_t* jar) -> Task<void> {
+      FetchOptions o;
+      o.cookies = true;
+      for (int i = 0; i < 30; ++i) {  // 1,500 cookies set, 50 a page (libcurl's most per response)
+        Response r = co_await f->Get(base + "?" + std::to_string(i), o);
+        CHECK(r.ok());
+      }
+      *jar = f->CookiesForTest();
+    }, &fetcher, server.Url("/c"), &jar);
+    hub.Run();
+    REQUIRE(g.successful());
+  }
+  REQUIRE(hub.Close() == 0);
+  MESSAGE("cookies in the jar after 1,500 set: " << jar);
+  CHECK(jar >= CookieCap::kPerDomain);
+  CHECK(jar <= CookieCap::kPerDomain + CookieCap::kCheckEvery);
+}
