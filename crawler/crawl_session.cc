@@ -506,8 +506,8 @@ class CrawlSession : private SitemapFeed::Session {
     storage::ResultRow row;
     try {
       if (robots_on_ || (item.source_kind == "sitemap" && !o_.ignore_robots)) {
-        const urls::Robots* rules = co_await robots_->For(host);
-        if (!rules->Allowed(urls::PathAndQuery(item.url))) {
+        bool allowed = co_await robots_->Allowed(host, urls::PathAndQuery(item.url));
+        if (!allowed) {
           row = ErrorRow(item, error_class::kRobots, "disallowed by " + host + "/robots.txt");
           row.attempts = 0;
           Record(std::move(row));

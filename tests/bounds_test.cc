@@ -49,3 +49,29 @@ TEST_CASE("gzip bombs at --concurrency 16 and 64: peak RSS stays under the body 
 #endif
   }
 }
+
+TEST_CASE("a crafted 500 KiB robots.txt: every URL is still judged (refused), each once") {
+  // 4,000 rules that each scan the whole path and fail: a check runs out of its step budget (fail closed).
+  std::string robots = "User-agent: *\n";
+  for (int i = 0; i < 4000; ++i) {
+    std::string p = "/";
+    for (int k = 0; k < 50; ++k) p += "*a";
+    robots += "Disallow: " + p + "*b" + std::to_string(i) + "\n";
+  }
+  REQUIRE(robots.size() < 500 * 1024);
+  TestServer s;
+  s.Handle("/robots.txt", [&robots](const HttpRequest&, Conn& c) { c.Respond(200, robots, "text/plain"); });
+  s.Handle("/*", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>page</title>"); });
+  std::string list;
+  const int kUrls = 300;
+  for (int i = 0; i < kUrls; ++i) {
+    list += s.Url("/b0123456789" + std::string(1000, 'a') + "/" + std::to_string(i)) + "\n";
+  }
+  TempDir dir;
+  WriteFile(dir / "list.txt", list);
+  std::string db = dir / "robots.db";
+  auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--depth", "1", dir / "list.txt"}, "robots");
+  CHECK(f.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE error = 'robots'") == kUrls);
+  CHECK(s.Requests() == 1);  // robots.txt alone
+}
