@@ -508,8 +508,8 @@ class CrawlSession : private SitemapFeed::Session {
     storage::ResultRow row;
     try {
       if (robots_on_ || (item.source_kind == "sitemap" && !o_.ignore_robots)) {
-        const urls::Robots* rules = co_await robots_->For(host);
-        if (!rules->Allowed(urls::PathAndQuery(item.url))) {
+        bool allowed = co_await robots_->Allowed(host, urls::PathAndQuery(item.url));
+        if (!allowed) {
           // A robots.txt that answered excludes the URL; one that could not be had says the host is down.
           const std::optional<RobotsUnreachable>& down = robots_->Unreachable(host);
           row = down ? ErrorRow(item, down->error.c_str(), down->message)
@@ -520,6 +520,7 @@ class CrawlSession : private SitemapFeed::Session {
         }
       }
       FetchOptions fo = fetch_;
+      fo.keep_for_parser = true;  // a page: its body is kept only for the parser (crawler/body_budget.h)
       AddCredentials(host, item.url, fo);
       if (conditional_ && !item.previous_loaded) {
         // Found on a page during this session: not looked up with a refill batch.
@@ -739,6 +740,8 @@ class CrawlSession : private SitemapFeed::Session {
 
   // SitemapFeed::Session: the sitemap feed's one door into the session.
   bool stopping() const override { return stopping_; }
+  bool page_budget_spent() const override { return frontier_.max_pages_reached(); }
+  void Note(const std::string& text) override { observer_.Note(text); }
 
   Task<std::vector<ListedOrigin>> ListedOrigins(size_t max) override {
     auto read = storage_->Call([this, max] {

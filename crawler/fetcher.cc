@@ -70,6 +70,7 @@ Fetcher::Fetcher(Hub& hub, FetcherConfig config) : hub_(hub) {
   GlobalInitOnce();
   if (config.share_with) {
     share_ = config.share_with->share_;
+    cookie_cap_ = config.share_with->cookie_cap_;
   } else if (CURLSH* sh = curl_share_init()) {
     share_ = std::shared_ptr<CURLSH>(sh, ShareDeleter{});
   }
@@ -87,6 +88,7 @@ Fetcher::Fetcher(Hub& hub, FetcherConfig config) : hub_(hub) {
     check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK, "sharing TLS sessions");
     // One cookie jar for the Fetcher's transfers; used only by transfers with FetchOptions::cookies.
     check(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE) == CURLSHE_OK, "sharing cookies");
+    cookie_cap_ = std::make_shared<CookieCap>(sh);  // after the jar is shared: its handle uses the jar
   }
   CURLM* m = multi_.get();
   auto set = [&](CURLMoption option, auto value, const char* name) {
@@ -505,6 +507,8 @@ void Fetcher::FailAll(const char* why) {
   }
 }
 
+size_t Fetcher::CookiesForTest() const { return cookie_cap_->Count(); }
+
 void Fetcher::CollectDone() {
   int left = 0;
   while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &left)) {
@@ -521,6 +525,7 @@ void Fetcher::CollectDone() {
     transfers_.erase(it);
     t->in_multi = false;
     t->done = true;
+    if (t->options.cookies) cookie_cap_->Saw(t->set_cookies);  // after socket_action, not in a callback
     GiveBack(std::move(t->easy), t->options.cookies);
     hub_.Wake(t->ticket);  // only queues; the hub resumes the greenlet later
   }

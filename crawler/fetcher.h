@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "crawler/body_budget.h"
+#include "crawler/cookie_cap.h"
 #include "greenlet/hub.h"
 #include "greenlet/task.h"
 #include "greenlet/uv_handle.h"
@@ -45,6 +47,11 @@ struct FetchOptions {
   // refusing an announced Content-Length before the body is read: robots.txt is parsed up to its cap.
   bool keep_head_over_cap = false;
   bool keep_body = true;              // false: count bytes and hash only, keep nothing
+  // A page for the parser: keep the body only when the parser will read it (an HTML Content-Type, or
+  // none: the parser sniffs), only its first kMaxParseBytes (parser/page_parser.h), and only while the
+  // process-wide budget (crawler/body_budget.h) has room; the rest is counted and hashed, not kept (size
+  // and body_hash cover the whole body). A body the budget cut short is parsed from what was kept.
+  bool keep_for_parser = false;
   bool verify_tls = true;
   std::string ca_file;                // PEM file of CA certificates to trust instead of the system's (--cacert)
   std::string user_agent;             // empty: "greencrawl/VERSION"
@@ -89,6 +96,7 @@ struct Response {
   long redirects = 0;
   std::string content_type;
   std::string body;           // decoded (gzip/deflate/br/zstd), empty unless keep_body
+  std::shared_ptr<BodyLease> body_lease;  // keep_for_parser: the budget `body` holds, until the last copy goes
   int64_t size = 0;           // decoded body bytes seen (up to the cap)
   int64_t wire_bytes = 0;     // bytes received: headers + body as sent
   uint64_t body_hash = 0;     // XXH3-64 of the decoded body
@@ -138,6 +146,8 @@ class Fetcher {
     uint64_t opened = 0, started = 0, stopped = 0;
   };
   const PollCounts& poll_counts() const { return poll_counts_; }
+  // Cookies in the jar this Fetcher shares (FetchOptions::cookies), for tests.
+  size_t CookiesForTest() const;
 
   struct Transfer;  // one transfer in flight (transfer.h)
 
@@ -193,6 +203,7 @@ class Fetcher {
   Hub& hub_;
   // Declared first, destroyed last: everything below uses these.
   std::shared_ptr<CURLSH> share_;  // deleted by ShareDeleter; see FetcherConfig::share_with
+  std::shared_ptr<CookieCap> cookie_cap_;  // the cap on the share's cookie jar, shared with it
   std::unique_ptr<CURLM, MultiDeleter> multi_;
   UvHandle<uv_timer_t> timer_;
   UvHandle<uv_idle_t> adder_;       // feeds pending_ to libcurl a few per loop turn

@@ -5,6 +5,7 @@
 
 #include "crawler/error_class.h"
 #include "crawler/sitemap_reader.h"
+#include "greenlet/thread_pool.h"
 
 namespace gc {
 
@@ -62,6 +63,29 @@ Task<const urls::Robots*> RobotsCache::For(std::string origin) {
   }
   e.state = Entry::kReady;
   co_return &e.answer.rules;
+}
+
+Task<bool> RobotsCache::Allowed(std::string origin, std::string path) {
+  const urls::Robots* rules = co_await For(origin);
+  Entry& e = entries_[origin];
+  if (auto it = e.verdicts.find(path); it != e.verdicts.end()) co_return it->second;
+  bool allowed = true;
+  if (rules->pattern_bytes() <= kInlinePatternBytes) {
+    allowed = rules->Allowed(path);  // at most ~16 K byte steps per path byte: microseconds
+  } else {
+    if (!e.pooled) e.pooled = std::make_shared<const urls::Robots>(*rules);
+    // Not on the loop: a crafted file takes up to kMaxMatchSteps per check. The copy, not the entry, goes
+    // to the pool: a killed asker leaves its work running past the cache's life.
+    auto work = RunInPool([pooled = e.pooled, path] { return pooled->Allowed(path); });
+    allowed = co_await work;
+  }
+  Entry& done = entries_[origin];  // the same node (entries_ is node-based); named again after the wait
+  if (done.verdicts.size() >= kMaxVerdicts) {
+    done.verdicts.erase(done.verdict_order.front());
+    done.verdict_order.pop_front();
+  }
+  if (done.verdicts.emplace(path, allowed).second) done.verdict_order.push_back(path);
+  co_return allowed;
 }
 
 const std::vector<std::string>& RobotsCache::Sitemaps(const std::string& origin) const {

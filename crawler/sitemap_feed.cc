@@ -3,6 +3,7 @@
 #include <deque>
 #include <exception>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -47,7 +48,20 @@ Task<void> SitemapFeed::Run() {
     origins = co_await session_.ListedOrigins(kMaxSitemapOrigins);
   }
   size_t next_origin = 0;
+  // The rows of indexes read whose children are queued: when reading stops before those children are
+  // read, the index is recorded again, truncated.
+  std::unordered_map<std::string, storage::SitemapFileRow> indexes;
   while (!session_.stopping()) {
+    if (Spent()) {
+      for (const Job& unread : jobs) {
+        auto it = indexes.find(unread.parent);
+        if (it == indexes.end()) continue;
+        it->second.truncated = true;
+        session_.SitemapRead(std::move(it->second), 0);
+        indexes.erase(it);
+      }
+      break;
+    }
     if (jobs.empty()) {
       if (next_origin >= origins.size()) break;
       auto [origin, root] = origins[next_origin++];
@@ -63,14 +77,16 @@ Task<void> SitemapFeed::Run() {
     Job job = std::move(jobs.front());
     jobs.pop_front();
     std::vector<std::string> children;
-    co_await ReadFile(job, &children);
+    storage::SitemapFileRow row = co_await ReadFile(job, &children);
+    if (!children.empty()) indexes.emplace(job.url, std::move(row));
     for (const std::string& url : children) queue(url, job.root, job.nesting + 1, job.url);
   }
 }
 
 // Fetches one sitemap and parses it on the pool, a batch at a time: its URLs go to the session (the
 // frontier, in scope, and sitemap_urls, all), an index's children to `children` (at most kMaxSitemapFiles).
-Task<void> SitemapFeed::ReadFile(Job job, std::vector<std::string>* children) {
+// Returns the file's `sitemaps` row, as handed to the session.
+Task<storage::SitemapFileRow> SitemapFeed::ReadFile(Job job, std::vector<std::string>* children) {
   storage::SitemapFileRow file;
   file.url = job.url;
   if (!job.parent.empty()) file.listed_by = job.parent;
@@ -88,13 +104,18 @@ Task<void> SitemapFeed::ReadFile(Job job, std::vector<std::string>* children) {
         file.error = r.error;
         file.error_message = CleanText(r.error_message, 1024);
       }
-      session_.SitemapRead(std::move(file), 0);
-      co_return;
+      session_.SitemapRead(file, 0);
+      co_return file;
     }
     auto reader = std::make_shared<SitemapReader>(std::move(r.body));
     auto key = std::make_shared<std::string>(scope_->Key(job.root));
     int64_t added = 0;
+    int64_t dropped = 0;  // entries read past kMaxSitemapUrls: not taken
     while (!session_.stopping()) {
+      if (Spent()) {
+        file.truncated = true;
+        break;
+      }
       // Parse, canonical form, scope and hash on the pool (sitemap_links.h), as for a page's links.
       auto work = RunInPool([reader, scope = scope_, key] {
         return NextSitemapLinks(*reader, 1000, *scope, *key);
@@ -112,6 +133,11 @@ Task<void> SitemapFeed::ReadFile(Job job, std::vector<std::string>* children) {
           }
           continue;
         }
+        if (rows_ >= kMaxSitemapUrls) {  // Spent() says so before the next batch
+          ++dropped;
+          continue;
+        }
+        ++rows_;
         if (e.in_scope) in_scope.push_back(Candidate{e.url, e.hash, 0, job.root, "sitemap", job.url});
         rows.push_back(
             {std::move(e.url), job.url, e.lastmod.empty() ? std::nullopt : std::optional(std::move(e.lastmod))});
@@ -126,15 +152,27 @@ Task<void> SitemapFeed::ReadFile(Job job, std::vector<std::string>* children) {
     }
     static constexpr const char* kKinds[] = {nullptr, "urlset", "index", "text"};
     if (const char* kind = kKinds[int(reader->kind())]) file.kind = kind;
-    file.urls = reader->entries();
+    file.urls = reader->entries() - dropped;
     file.skipped += reader->skipped();
-    file.truncated = cut || reader->truncated();
+    file.truncated = file.truncated || dropped > 0 || cut || reader->truncated();
     if (!reader->error().empty()) file.error = "bad_sitemap: " + reader->error();
     discovered = added;
   } catch (const std::exception& e) {
     file.error = "bad_sitemap: " + CleanText(e.what(), 300);
   }
-  session_.SitemapRead(std::move(file), discovered);
+  session_.SitemapRead(file, discovered);
+  co_return file;
+}
+
+bool SitemapFeed::Spent() {
+  if (spent_) return true;
+  const char* why = session_.page_budget_spent() ? "the run's --max-pages budget is spent"
+                    : rows_ >= kMaxSitemapUrls   ? "the run read 1,000,000 sitemap entries, its cap"
+                                                 : nullptr;
+  if (!why) return false;
+  spent_ = true;
+  session_.Note(std::string("greencrawl: sitemaps: stopped reading: ") + why + "\n");
+  return true;
 }
 
 bool SitemapFeed::StorageBehind() const {

@@ -6,8 +6,11 @@
 //
 // It touches nothing of the session's but the Session interface below. Bounded: one file's body in memory
 // at a time (50 MB fetched), 1,000 files and 1,000 origins a run, one level of index nesting beyond the
-// protocol's; and it holds itself back while the storage thread is behind (over 2 jobs or 10,000 rows
-// waiting), sooner than the dispatcher holds transfers back: it makes rows far faster than they do.
+// protocol's, kMaxSitemapUrls entries a run; and it holds itself back while the storage thread is behind
+// (over 2 jobs or 10,000 rows waiting), sooner than the dispatcher holds transfers back: it makes rows far
+// faster than they do. It stops reading once the run's page budget (--max-pages) is spent, or at
+// kMaxSitemapUrls entries: the file being read is marked truncated, no further file is fetched, and the
+// session is told why (a Note).
 //
 // Loop thread only. Run() is the body of one greenlet; it returns when every file is read, or at its next
 // step once the session is stopping. Killing that greenlet at any suspension is safe: what was handed
@@ -45,6 +48,11 @@ class SitemapFeed {
 
     // Whether the session is stopping: the feed then ends at its next step.
     virtual bool stopping() const = 0;
+    // Whether the run's --max-pages budget is spent (its Frontier takes no more URLs): the feed then stops
+    // reading, as sitemaps could add nothing to the crawl but rows.
+    virtual bool page_budget_spent() const = 0;
+    // A line for the person watching (stderr), ending in a newline.
+    virtual void Note(const std::string& text) = 0;
     // Origins of the run's listed URLs in the table's order, at most `max` (read on the storage thread).
     virtual Task<std::vector<ListedOrigin>> ListedOrigins(size_t max) = 0;
     // The `Sitemap:` lines of `origin`'s robots.txt, which the session fetches once a run for its workers too.
@@ -74,6 +82,9 @@ class SitemapFeed {
   // batches: a sitemap makes rows far faster than transfers do), and the feed waits while more than two
   // such batches' rows wait for the storage thread.
   static constexpr size_t kBatchRows = 5'000;
+  // Sitemap entries (sitemap_urls rows) a run reads in all: 20 full 50,000-URL files. Without it an index
+  // of 1,000 such files is 50 M rows (a 6 GB database).
+  static constexpr int64_t kMaxSitemapUrls = 1'000'000;
 
   // Whether these options read any sitemap.
   static bool Wanted(const CrawlOptions& o) { return o.sitemaps || !o.sitemap.empty(); }
@@ -90,8 +101,13 @@ class SitemapFeed {
     std::string parent;  // the index or robots.txt that named it ("": --sitemap, or /sitemap.xml)
   };
 
-  Task<void> ReadFile(Job job, std::vector<std::string>* children);
+  Task<storage::SitemapFileRow> ReadFile(Job job, std::vector<std::string>* children);
   bool StorageBehind() const;
+  // Whether reading must stop (page budget spent, or kMaxSitemapUrls read); says why once.
+  bool Spent();
+
+  int64_t rows_ = 0;     // sitemap_urls rows handed to the session this run (at most kMaxSitemapUrls)
+  bool spent_ = false;   // Spent() said so: no further file is read
 
   const CrawlOptions& o_;
   std::shared_ptr<const urls::Scope> scope_;

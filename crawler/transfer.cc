@@ -11,6 +11,7 @@
 
 #include "crawler/error_class.h"
 #include "crawler/private_address.h"
+#include "parser/page_parser.h"
 #include "urls/url.h"
 #include "version.h"
 
@@ -57,6 +58,14 @@ std::string SizeText(int64_t bytes) {
 
 // The most memory reserved up front for a body whose length is announced (see Transfer::OnWrite).
 constexpr int64_t kMaxBodyReserve = 8 << 20;
+
+// A page body decoded past kBombFloor at over kMaxDecodeRatio times its wire size is a compression bomb.
+constexpr int64_t kBombFloor = 16 << 20;
+constexpr int64_t kMaxDecodeRatio = 200;
+
+// Whether the parser may read a body of this Content-Type: an HTML one, or none (it sniffs the body then).
+// IsHtml with a body that sniffs as HTML answers exactly that.
+bool MayBeHtml(std::string_view content_type) { return IsHtml(content_type, "<html"); }
 
 std::string HeaderValue(CURL* easy, const char* name) {
   curl_header* h = nullptr;
@@ -261,6 +270,8 @@ void Fetcher::Transfer::Finish(CURLcode code) noexcept {
         (connect_refused && code == CURLE_COULDNT_CONNECT)) {
       r.error = error_class::kPrivateAddress;
       r.error_message = refusal;
+    } else if (bomb) {
+      r.error_message = "compression bomb: over " + std::to_string(kMaxDecodeRatio) + " times its size on the wire";
     } else if (out_of_memory) {
       r.error = error_class::kTooLarge;
       r.error_message = "out of memory holding the response";
@@ -305,6 +316,7 @@ void Fetcher::Transfer::TooLarge(CURL* e, CURLcode code) {
 size_t Fetcher::Transfer::OnHeader(char* data, size_t size, size_t count, void* userp) noexcept {
   auto* t = static_cast<Transfer*>(userp);
   size_t n = size * count;
+  if (t->options.cookies && n > 11 && strncasecmp(data, "set-cookie:", 11) == 0) ++t->set_cookies;
   try {
     t->header_verdict = t->header_check.Add(std::string_view(data, n));
   } catch (...) {
@@ -340,6 +352,7 @@ size_t Fetcher::Transfer::OnWrite(char* data, size_t size, size_t count, void* u
   }
   XXH3_64bits_update(t->hash.get(), data, n);
   if (!t->options.keep_body) return n;
+  if (t->options.keep_for_parser) return t->KeepForParser(data, n) ? n : 0;  // 0: out of memory or a bomb
   // This callback is noexcept (a C callback): an allocation that fails ends the transfer, as too_large.
   try {
     if (t->response.body.empty()) {
@@ -356,6 +369,57 @@ size_t Fetcher::Transfer::OnWrite(char* data, size_t size, size_t count, void* u
     return 0;
   }
   return n;
+}
+
+// Keeps what the parser will read of a page, within the process-wide budget (body_budget.h): the body's
+// capacity is grown here, not by std::string, so that what the lease counts is what is allocated.
+bool Fetcher::Transfer::KeepForParser(const char* data, size_t n) noexcept {
+  // libcurl decodes in its write path, on the loop thread, up to 100 socket reads in one call (7.88's
+  // readwrite_data): a brotli bomb of 2 KB inflated to --max-size in one call (1 GB: the loop deaf to
+  // SIGINT for a minute with 16 of them). Past kBombFloor decoded, a body that decodes to over
+  // kMaxDecodeRatio times what came over the wire is a bomb: it ends here as too_large. gzip cannot pass
+  // 1,032:1; real pages are 3-20:1.
+  if (response.size > kBombFloor) {
+    curl_off_t wire = 0;
+    curl_easy_getinfo(easy.get(), CURLINFO_SIZE_DOWNLOAD_T, &wire);
+    if (response.size > kMaxDecodeRatio * (int64_t(wire) + CURL_MAX_WRITE_SIZE)) {
+      bomb = cap_hit = true;
+      return false;
+    }
+  }
+  if (keep == Keep::kUndecided) {
+    char* type = nullptr;
+    curl_easy_getinfo(easy.get(), CURLINFO_CONTENT_TYPE, &type);
+    keep = MayBeHtml(type ? type : "") ? Keep::kYes : Keep::kNo;
+  }
+  if (keep == Keep::kNo) return true;
+  std::string& body = response.body;
+  size_t take = std::min(n, kMaxParseBytes - body.size());
+  try {
+    if (body.size() + take > body.capacity()) {
+      if (!response.body_lease) response.body_lease = std::make_shared<BodyLease>();
+      size_t need = body.size() + take;
+      // Doubling as std::string would, from the announced length (within kMaxBodyReserve) on the first
+      // write, but never past what the parser reads.
+      size_t want = std::max(need, std::min(kMaxParseBytes, std::max<size_t>(body.capacity() * 2, 64 << 10)));
+      if (body.empty()) {
+        curl_off_t announced = -1;
+        curl_easy_getinfo(easy.get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+        if (announced > 0) want = std::max(need, size_t(std::min<int64_t>({announced, kMaxBodyReserve, int64_t(kMaxParseBytes)})));
+      }
+      if (!response.body_lease->Grow(int64_t(want - body.capacity()))) {
+        want = need;  // the budget is short: no more than this write, else stop keeping
+        if (!response.body_lease->Grow(int64_t(want - body.capacity()))) take = 0;
+      }
+      if (take > 0) body.reserve(want);
+    }
+    body.append(data, take);
+  } catch (...) {
+    out_of_memory = true;
+    return false;
+  }
+  if (take < n) keep = Keep::kNo;  // cut at kMaxParseBytes or by the budget: the rest is only hashed
+  return true;
 }
 
 bool Fetcher::Transfer::CredentialsStayHome() noexcept {

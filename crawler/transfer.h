@@ -35,6 +35,10 @@ struct Fetcher::Transfer {
   bool done = false;
   bool cap_hit = false;
   bool out_of_memory = false;  // the response could not be held in memory
+  enum class Keep { kUndecided, kYes, kNo };
+  Keep keep = Keep::kUndecided;  // keep_for_parser: whether this body is (still) kept
+  int set_cookies = 0;           // Set-Cookie headers seen, on every hop (for the Fetcher's CookieCap)
+  bool bomb = false;             // keep_for_parser: decoding ran past kMaxDecodeRatio (see KeepForParser)
   HeaderCheck header_check;
   HeaderCheck::Verdict header_verdict = HeaderCheck::Verdict::kOk;
   bool connect_refused = false;  // the SSRF guard refused an address in OnOpenSocket
@@ -60,6 +64,8 @@ struct Fetcher::Transfer {
   bool CredentialsStayHome() noexcept;
   static size_t OnHeader(char* data, size_t size, size_t count, void* userp) noexcept;
   static size_t OnWrite(char* data, size_t size, size_t count, void* userp) noexcept;
+  // keep_for_parser's part of OnWrite (FetchOptions). False: out of memory, end the transfer.
+  bool KeepForParser(const char* data, size_t n) noexcept;
   static curl_socket_t OnOpenSocket(void* clientp, curlsocktype purpose, curl_sockaddr* address) noexcept;
   static int OnPrereq(void* clientp, char* primary_ip, char* local_ip, int primary_port, int local_port) noexcept;
 };

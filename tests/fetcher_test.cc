@@ -11,6 +11,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include <xxhash.h>
+
 #include "crawler/error_class.h"
 #include "crawler/fetcher.h"
 #include "greenlet/spawn.h"
@@ -920,4 +922,76 @@ TEST_CASE("2,000 concurrent failing DNS lookups are handed to libcurl over many 
   MESSAGE("2000 failing lookups: " << stats.ticks_while_queued << " loop turns during the hand-off; longest turn "
                                    << stats.max_gap_ms << " ms (a measurement, not asserted)");
   CHECK(hub.Close() == 0);
+}
+
+TEST_CASE("keep_for_parser keeps an HTML body up to kMaxParseBytes and no other body; size and hash cover all") {
+  static const std::string big = "<html>" + std::string((16 << 20) + 1000, 'x');
+  static const std::string pdf = "%PDF-1.4 " + std::string(100'000, 'p');
+  TestServer server;
+  server.Handle("/big.html", [](const HttpRequest&, Conn& c) { c.Respond(200, big, "text/html"); });
+  server.Handle("/doc.pdf", [](const HttpRequest&, Conn& c) { c.Respond(200, pdf, "application/pdf"); });
+  server.Handle("/untyped", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>t</title>", ""); });
+  FetchOptions o;
+  o.keep_for_parser = true;
+  {
+    Response html = FetchOne(server.Url("/big.html"), o);
+    CHECK(html.ok());
+    CHECK(html.body.size() == 16u << 20);
+    CHECK(html.size == int64_t(big.size()));
+    CHECK(html.body_hash == XXH3_64bits(big.data(), big.size()));
+    Response doc = FetchOne(server.Url("/doc.pdf"), o);
+    CHECK(doc.ok());
+    CHECK(doc.body.empty());
+    CHECK(doc.size == int64_t(pdf.size()));
+    CHECK(doc.body_hash == XXH3_64bits(pdf.data(), pdf.size()));
+    Response untyped = FetchOne(server.Url("/untyped"), o);  // no Content-Type: kept, the parser sniffs
+    CHECK(untyped.body == "<title>t</title>");
+    CHECK(BodyLease::in_use() > 0);
+  }
+  CHECK(BodyLease::in_use() == 0);  // every Response is gone, its lease with it
+}
+
+TEST_CASE("keep_for_parser: a compression bomb ends as too_large past 16 MiB, whatever the size cap") {
+  static const std::string bomb = gc::testing::Gzip("<html>" + std::string(256 << 20, ' '));  // ~256 KB
+  TestServer server;
+  server.Handle("/bomb", [](const HttpRequest&, Conn& c) {
+    c.Respond(200, bomb, "text/html", {{"Content-Encoding", "gzip"}});
+  });
+  FetchOptions o;
+  o.keep_for_parser = true;
+  o.max_body_bytes = int64_t(1) << 30;
+  Response r = FetchOne(server.Url("/bomb"), o);
+  CHECK(r.error == error_class::kTooLarge);
+  CHECK(r.error_message.find("compression bomb") != std::string::npos);
+  CHECK(r.size < 32 << 20);  // stopped near 16 MiB, not at 1 GiB
+  CHECK(r.body.size() <= 16u << 20);
+}
+
+TEST_CASE("--cookies: the jar keeps at most 180 cookies of a domain however many the site sets") {
+  TestServer server;
+  server.Handle("/c", [](const HttpRequest& req, Conn& c) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (int k = 0; k < 50; ++k) headers.push_back({"Set-Cookie", "c" + req.query + "_" + std::to_string(k) + "=v; Path=/"});
+    c.Respond(200, "<title>c</title>", "text/html", headers);
+  });
+  Hub hub;
+  size_t jar = 0;
+  {
+    Fetcher fetcher(hub);
+    auto g = Spawn([](Fetcher* f, std::string base, size_t* jar) -> Task<void> {
+      FetchOptions o;
+      o.cookies = true;
+      for (int i = 0; i < 30; ++i) {  // 1,500 cookies set, 50 a page (libcurl's most per response)
+        Response r = co_await f->Get(base + "?" + std::to_string(i), o);
+        CHECK(r.ok());
+      }
+      *jar = f->CookiesForTest();
+    }, &fetcher, server.Url("/c"), &jar);
+    hub.Run();
+    REQUIRE(g.successful());
+  }
+  REQUIRE(hub.Close() == 0);
+  MESSAGE("cookies in the jar after 1,500 set: " << jar);
+  CHECK(jar >= CookieCap::kPerDomain);
+  CHECK(jar <= CookieCap::kPerDomain + CookieCap::kCheckEvery);
 }

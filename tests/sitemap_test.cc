@@ -304,6 +304,32 @@ TEST_CASE("a sitemap over 50,000 URLs is cut at 50,000, marked truncated") {
   CHECK(Keys(c.rows) == std::set<std::string>{"/index.html"});
 }
 
+TEST_CASE("--max-pages stops sitemap reading: an index of 200 children is not read to its end") {
+  Site site(false);
+  std::string A = site.a.Url("");
+  std::vector<std::string> kids;
+  for (int i = 0; i < 200; ++i) kids.push_back(A + "/kids/" + std::to_string(i) + ".xml");
+  site.a.Handle("/sitemap.xml", Static(Index(kids), "application/xml"));
+  // Each child lists 50 pages of host A, in scope: the first child alone is over the budget of 10.
+  site.a.Handle("/kids/*", [A](const HttpRequest& req, Conn& c) {
+    std::vector<std::pair<std::string, std::string>> urls;
+    for (int i = 0; i < 50; ++i) urls.push_back({A + "/p" + req.path + "/" + std::to_string(i) + ".html", ""});
+    c.Respond(200, UrlSet(urls), "application/xml");
+  });
+  TempDir dir;
+  auto c = RunCrawl(site, dir, {"--sitemaps", "--max-pages", "10"});
+  CHECK(c.f.exit_code == 0);
+  size_t kid_fetches = 0;
+  for (const auto& e : site.a.Log()) kid_fetches += e.path.rfind("/kids/", 0) == 0;
+  // The budget is spent during the first child; a second may be on the wire by then, not more.
+  CHECK(kid_fetches >= 1);
+  CHECK(kid_fetches <= 2);
+  CHECK(c.rows.size() == 10);
+  CHECK(Scalar(c.db, "SELECT count(*) FROM sitemap_urls") <= 100);
+  CHECK(Scalar(c.db, "SELECT count(*) FROM sitemaps WHERE truncated = 1") >= 1);
+  CHECK(c.f.err.find("sitemaps: stopped reading: the run's --max-pages budget is spent") != std::string::npos);
+}
+
 TEST_CASE("a sitemap file over 50 MB is read up to 50 MB, whatever its Content-Length announces") {
   Site site(false);
   std::string xml = UrlSet({{"http://elsewhere.invalid/a", ""}, {"http://elsewhere.invalid/b", ""}});

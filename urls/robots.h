@@ -55,6 +55,13 @@ class Robots {
   // decimal number ("10", "0.5"), the first word of the value; anything else (hex, exponents) is none.
   std::optional<double> crawl_delay() const { return crawl_delay_; }
   size_t rules() const { return rules_.size(); }
+  // Bytes of all rule patterns: what one Check() can cost at most, per byte of the path, with the path's
+  // length added per rule (a caller decides from it whether a check is cheap enough to run inline).
+  size_t pattern_bytes() const {
+    size_t n = 0;
+    for (const Rule& r : rules_) n += r.pattern.size();
+    return n;
+  }
   // Values of every Sitemap line in the file, whatever group they sit in (RFC 9309 2.2.4), trimmed and
   // otherwise as written: not validated, may be relative or not http(s) at all.
   const std::vector<std::string>& sitemaps() const { return sitemaps_; }
