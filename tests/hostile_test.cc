@@ -341,8 +341,9 @@ TEST_CASE("a listed 127.0.0.1:port opens no other port of 127.0.0.1: not to a re
                "ssrf-port");
   CHECK(f.exit_code == 0);
   CHECK(Scalar(db, "SELECT status FROM results WHERE url = '" + a.Url("/") + "'") == 200);
-  // The link and the redirect: each a result, refused; the sitemap: its row says why.
-  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE error = 'private_address'") == 2);
+  // The link, the redirect and the sitemap: each a result, refused; the sitemap's row says why too.
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE error = 'private_address'") == 3);
+  CHECK(Text(db, "SELECT source_kind FROM results WHERE url = '" + inner.Url("/sitemap.xml") + "'") == "sitemap");
   CHECK(Text(db, "SELECT error FROM sitemaps WHERE url = '" + inner.Url("/sitemap.xml") + "'") == "private_address");
   CHECK(inner.Connections() == 0);  // refused before connecting: not a packet
 }

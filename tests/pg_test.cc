@@ -247,7 +247,9 @@ TEST_CASE("a recursive crawl with 2 workers finds the same URL set as one worker
   }
   TempDir dir;
   WriteFile(dir / "seed.txt", servers[0]->Url("/p0") + "\n");
-  std::vector<std::string> common = {"-r", "--depth", "400", "--scope", "any", "--ignore-robots", "--quiet"};
+  // Three ports of 127.0.0.1: only the first is a listed origin, so the others need --allow-private.
+  std::vector<std::string> common = {"-r", "--depth", "400", "--scope", "any", "--ignore-robots", "--allow-private",
+                                     "--quiet"};
   std::vector<std::string> alone = {GREENCRAWL_BIN, "crawl", "--db", dir / "one.db"};
   alone.insert(alone.end(), common.begin(), common.end());
   alone.push_back(dir / "seed.txt");
