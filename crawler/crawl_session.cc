@@ -22,7 +22,9 @@
 #include "greenlet/serial_thread.h"
 #include "greenlet/spawn.h"
 #include "crawler/frontier.h"
+#include "crawler/page_job.h"
 #include "crawler/page_links.h"
+#include "crawler/session_settings.h"
 #include "crawler/retry.h"
 #include "crawler/robots_cache.h"
 #include "crawler/sitemap_feed.h"
@@ -48,58 +50,7 @@ constexpr size_t kBatchResults = 250;
 constexpr size_t kBatchRows = 20'000;
 constexpr size_t kBatchesWaiting = 8;
 
-std::string Hex64(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-std::optional<std::string> NonEmpty(std::string s) {
-  if (s.empty()) return std::nullopt;
-  return s;
-}
-
-// Header values come from the server: store them as clean UTF-8.
-std::optional<std::string> Header(const std::string& s) { return NonEmpty(CleanText(s, 1024)); }
-
-storage::ResultRow MakeRow(const storage::FrontierItem& item, const Response& r, const PageInfo& page) {
-  storage::ResultRow row;
-  row.url = item.url;
-  row.seq = item.seq;
-  row.depth = item.depth;
-  row.list_line = item.list_line;
-  row.source_kind = item.source_kind;
-  row.source = item.source;
-  row.fetched_at = storage::UtcNow();
-  row.final_url = NonEmpty(r.final_url);
-  if (r.status > 0) row.status = r.status;
-  if (r.status > 0 || r.size > 0) row.size = r.size;
-  row.content_type = Header(r.content_type);
-  if (!page.title.empty()) row.title = page.title;
-  row.error = NonEmpty(r.error);
-  row.error_message = NonEmpty(CleanText(r.error_message, 1024));
-  row.redirects = r.redirects;
-  row.wire_bytes = r.wire_bytes;
-  row.ip = NonEmpty(r.ip);
-  row.etag = Header(r.etag);
-  row.last_modified = Header(r.last_modified);
-  if (r.ok() || r.size > 0) row.content_hash = Hex64(r.body_hash);
-  row.dns_ms = r.timings.dns_ms;
-  row.connect_ms = r.timings.connect_ms;
-  row.tls_ms = r.timings.tls_ms;
-  row.ttfb_ms = r.timings.first_byte_ms;
-  row.total_ms = r.timings.total_ms;
-  return row;
-}
-
-
-// A parsed page and, for a recursive crawl, its links sorted (see page_links.h): both made on a pool thread.
-struct ParsedPage {
-  PageInfo info;
-  PageLinks links;
-};
-
-class CrawlSession : private SitemapFeed::Session {
+class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
  public:
   CrawlSession(const CrawlOptions& o, storage::ResultStore& store, int64_t run_id, bool conditional, CrawlObserver& observer,
                std::ostream& err, ListFeed* feed)
@@ -110,34 +61,15 @@ class CrawlSession : private SitemapFeed::Session {
         run_id_(run_id),
         err_(err),
         scope_(std::make_shared<urls::Scope>(*urls::ParseScopeKind(o.scope), o.include, o.exclude)),
-        frontier_(FrontierFor(o, store.worker()), store.MaxSeq(run_id) + 1, store.FrontierSize(run_id)) {
+        settings_(SettingsFor(o, store.worker())),
+        frontier_(settings_.frontier, store.MaxSeq(run_id) + 1, store.FrontierSize(run_id)) {
     feed_ = feed;
-    fetch_.timeout_ms = long(o.timeout_s * 1000);
-    fetch_.connect_timeout_ms = std::min<long>(fetch_.timeout_ms, 10'000);
-    fetch_.max_body_bytes = o.max_size;
-    fetch_.user_agent = o.user_agent;
-    for (const std::string& h : o.headers) (IsCredentialHeader(h) ? credentials_ : fetch_.headers).push_back(h);
-    fetch_.verify_tls = !o.insecure;
-    fetch_.ca_file = o.cacert;
-    fetch_.proxy = o.proxy;
-    fetch_.cookies = o.cookies;
-    fetch_.max_recv_bytes_per_s = o.limit_rate;
-    // The guard checks the address actually connected to, for every connection (crawler/fetcher.h).
-    fetch_.private_addresses = o.private_addresses == "allow"  ? PrivateAddresses::kAllow
-                               : o.private_addresses == "deny" ? PrivateAddresses::kDeny
-                                                                : PrivateAddresses::kListedOrigins;
+    fetch_ = settings_.fetch;
     fetch_.listed_origins = guard_origins_;
-    // Behind a proxy the address connected to is the proxy's, which the user chose, and the target's is
-    // not seen: "listed" cannot tell targets apart there and would refuse a proxy on localhost for every
-    // unlisted host. --deny-private still refuses a proxy on a non-public address.
-    if (BehindProxy(o) && fetch_.private_addresses == PrivateAddresses::kListedOrigins) {
-      fetch_.private_addresses = PrivateAddresses::kAllow;
-    }
-    // A list crawl needs only the title (the <head>: ~100x cheaper); following links needs the body.
-    parse_.links = o.depth > 0;
-    parse_.fragments = o.check_fragments;
+    credentials_ = settings_.credentials;
+    parse_ = settings_.parse;
     parse_.cancel = &cancel_parses_;
-    robots_on_ = o.depth > 0 && !o.ignore_robots;
+    robots_on_ = settings_.robots_on;
   }
 
   // Returns the run's final status: "completed", "interrupted" or "failed".
@@ -234,27 +166,6 @@ class CrawlSession : private SitemapFeed::Session {
   }
 
  private:
-  static bool BehindProxy(const CrawlOptions& o) {
-    if (!o.proxy.empty()) return true;
-    for (const char* name : {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"}) {
-      const char* v = std::getenv(name);
-      if (v && *v) return true;
-    }
-    return false;
-  }
-
-  static FrontierConfig FrontierFor(const CrawlOptions& o, bool shared) {
-    FrontierConfig c;
-    c.shared = shared;
-    c.per_host = o.per_host;
-    c.delay_ms = o.delay_ms;
-    c.max_pages = o.max_pages;
-    c.max_depth = o.depth;
-    c.memory_items = size_t(std::max(20'000, 8 * o.concurrency));
-    c.first_refill = size_t(std::max(64, 2 * o.concurrency));
-    return c;
-  }
-
   Task<std::string> Main() {
     {
       // The origins the list names: the private-address guard and (with credential headers)
@@ -386,8 +297,7 @@ class CrawlSession : private SitemapFeed::Session {
         if (auto next = frontier_.Next(Clock::now())) {
           ++in_flight_;
           uint64_t id = next_worker_id_++;
-          workers_.emplace(id, co_await workers.Spawn(&CrawlSession::Worker, this, id, std::move(next->item),
-                                                      std::move(next->host)));
+          workers_.emplace(id, co_await workers.Spawn(&CrawlSession::Worker, this, id, std::move(*next)));
           continue;
         }
       }
@@ -453,9 +363,8 @@ class CrawlSession : private SitemapFeed::Session {
       CrawlSession* s;
       ~Done() {
         s->feeding_ = false;
-        // Refused while hosts were missing: ask again now (a stopped session leaves them pending).
-        for (Frontier::Ready& r : s->deferred_) s->frontier_.Retry(std::move(r.item), r.host, Clock::now(), false);
-        s->deferred_.clear();
+        // Set aside while origins were missing: ask again now (a stopped session leaves them pending).
+        s->frontier_.Undefer(Clock::now());
         s->changed_.Set();
       }
     } done{this};
@@ -492,7 +401,9 @@ class CrawlSession : private SitemapFeed::Session {
     size_t index;
   };
 
-  Task<void> Worker(uint64_t id, storage::FrontierItem item, std::string host) {
+  // One URL's transfer slot: its PageJob decides what happens to it (crawler/page_job.h), and this
+  // records, retries or sets it aside accordingly.
+  Task<void> Worker(uint64_t id, Job job) {
     // Leaves the books straight however the worker ends (done, or killed at shutdown).
     struct Done {
       CrawlSession* s;
@@ -504,129 +415,68 @@ class CrawlSession : private SitemapFeed::Session {
         s->workers_.erase(id);
         s->changed_.Set();
       }
-    } done{this, id, host};
-    storage::ResultRow row;
+    } done{this, id, job.host};
+    PageJob page_job(*this, std::move(job));
+    PageOutcome out;
     try {
-      if (robots_on_ || (item.source_kind == "sitemap" && !o_.ignore_robots)) {
-        bool allowed = co_await robots_->Allowed(host, urls::PathAndQuery(item.url));
-        if (!allowed) {
-          // A robots.txt that answered excludes the URL; one that could not be had says the host is down.
-          const std::optional<RobotsUnreachable>& down = robots_->Unreachable(host);
-          row = down ? ErrorRow(item, down->error.c_str(), down->message)
-                     : ErrorRow(item, error_class::kRobots, "disallowed by " + host + "/robots.txt");
-          row.attempts = 0;
-          Record(std::move(row));
-          co_return;
-        }
-      }
-      FetchOptions fo = fetch_;
-      fo.keep_for_parser = true;  // a page: its body is kept only for the parser (crawler/body_budget.h)
-      AddCredentials(host, item.url, fo);
-      if (conditional_ && !item.previous_loaded) {
-        // Found on a page during this session: not looked up with a refill batch.
-        std::string url = item.url;
-        auto lookup = storage_->Call([this, url] { return store_.Previous(url, run_id_); });
-        item.previous = co_await lookup;
-        item.previous_loaded = true;
-      }
-      const std::optional<storage::PreviousResult>& previous = item.previous;
-      const bool conditional = previous && (previous->etag || previous->last_modified) && CanCarry(*previous);
-      if (conditional) {
-        fo.if_none_match = previous->etag.value_or("");
-        fo.if_modified_since = previous->last_modified.value_or("");
-      }
-      // The least busy Fetcher: each then holds about concurrency / k transfers, and as many connections
-      // (by worker id, their counts drifted apart and 1,000 in flight kept ~1,070 connections open).
-      FetcherShare share(shard_load_);
-      Response r = co_await (*fetchers_)[share.index]->Get(item.url, fo);
-      if (feeding_ && r.error == error_class::kPrivateAddress) {
-        // The list's hosts are not all known yet (Feed): a redirect to a non-public host that the list
-        // names further down must not be refused for the order the list is read in. Nothing was sent;
-        // the URL is asked again once the list has ended, against all of its hosts.
-        deferred_.push_back(Frontier::Ready{std::move(item), host});
-        co_return;
-      }
-      // A bot wall is not retried: it would answer the same, and more requests only harden it.
-      std::string blocked = BlockedReason(r, std::time(nullptr));
-      if (stopping_ && item.attempts <= o_.retries && Transient(r) && blocked.empty()) {
-        // Stopping: a failure that would have been retried is not final either. Nothing is recorded;
-        // the URL stays pending and --resume fetches it again.
-        co_return;
-      }
-      if (auto retry = blocked.empty() && !stopping_ ? PlanRetry(r, item.attempts, o_.retries, o_.retry_delay_ms)
-                                                     : std::nullopt) {
-        // A transient failure (crawler/retry.h): try again later; nothing is recorded yet.
-        storage::FrontierItem again = item;
-        ++again.attempts;
-        frontier_.Retry(std::move(again), host, Clock::now() + retry->wait, retry->slow_host);
-        ++retried_;
-        co_return;
-      }
-      ParsedPage page;
-      const bool not_modified = r.status == 304 && conditional;
-      if (not_modified && o_.depth > 0 && blocked.empty() && WasHtml(*previous)) {
-        // No body to read links from: the page's links are the ones the previous run recorded, followed
-        // by this run's depth and scope rules, and recorded for this run too (so the next can do the same).
-        page = co_await CarryLinks(item, previous->run_id, r.final_url);
-      } else if (r.ok() && IsHtml(r.content_type, r.body)) {
-        if (parse_.links) {
-          page = co_await ParseWithLinks(item, std::move(r.body), r.final_url, r.content_type);
-        } else if (auto quick = ParseInline(r.body, r.final_url, r.content_type, parse_)) {
-          page.info = std::move(*quick);  // a small <head>: ~10 us (over ~5 ms it goes to the pool)
-        } else {
-          auto work = RunInPool([body = std::move(r.body), url = r.final_url, type = r.content_type, opts = parse_] {
-            return ParsePage(body, url, type, opts);
-          });
-          page.info = co_await work;
-        }
-        if (cancel_parses_) co_return;  // a stop may have cut the parse short: the URL stays pending
-      }
-      row = MakeRow(item, r, page.info);
-      row.attempts = item.attempts;
-      if (!page.info.parse_limit.empty()) {
-        row.error = error_class::kParseLimit;  // the status stays; the links found so far are kept
-        row.error_message = page.info.parse_limit;
-      }
-      if (!blocked.empty()) {
-        row.error = error_class::kBlocked;  // the status stays: 403, 429, 503 as the wall answered
-        row.error_message = CleanText(blocked, 1024);
-      }
-      if (not_modified) {
-        // Not modified: the earlier response still describes the page; carry it so reports stay whole.
-        row.unchanged = 1;
-        row.size = previous->size;
-        row.content_hash = previous->content_hash;
-        row.title = previous->title;
-        row.content_type = previous->content_type;
-        if (!row.etag) row.etag = previous->etag;
-        if (!row.last_modified) row.last_modified = previous->last_modified;
-        ++unchanged_;
-      }
-      if (page.info.html && o_.depth > 0 && blocked.empty()) Discover(item, r, page);  // a wall's links are not the site's
+      auto run = page_job.Run();
+      out = co_await std::move(run);
     } catch (const sql::Error& e) {
       // The database failed (a lookup for this URL): the crawl stops, the URL stays pending for --resume.
       StorageFailed(e.what());
       co_return;
-    } catch (const std::exception& e) {
-      // Not expected (failures are data), but a URL must never be lost: record what happened.
-      row = ErrorRow(item, error_class::kOther, CleanText(e.what(), 1024));
     }
-    Record(std::move(row));
+    const Job& j = page_job.job();
+    switch (out.kind) {
+      case PageOutcome::kDrop:
+        co_return;
+      case PageOutcome::kDefer:
+        frontier_.Defer(Frontier::Ready{j.item, j.host});
+        co_return;
+      case PageOutcome::kRetry: {
+        storage::FrontierItem again = j.item;
+        ++again.attempts;
+        frontier_.Retry(std::move(again), j.host, Clock::now() + out.wait, out.slow_host);
+        ++retried_;
+        co_return;
+      }
+      case PageOutcome::kRecord:
+        break;
+    }
+    if (out.unchanged) ++unchanged_;
+    if (out.discover) Discover(j.item, out.row, out.page);
+    Record(std::move(out.row));
   }
 
-  // A 304 in a recursive crawl carries the page's links from the previous result's run, so that run
-  // must have kept them: every HTML page's links, and its anchors with --check-fragments
-  // (runs.page_links). A page that was not HTML has no links to carry.
-  bool CanCarry(const storage::PreviousResult& p) const {
-    if (o_.depth == 0 || !WasHtml(p)) return true;
-    return p.page_links >= (o_.check_fragments ? storage::kPageLinksAndAnchorsKept : storage::kPageLinksKept);
+  // PageJob::Session: what a page's job asks of the session.
+  const CrawlOptions& options() const override { return o_; }
+  bool conditional() const override { return conditional_; }
+  bool robots_on() const override { return robots_on_; }
+  bool list_unread() const override { return feeding_; }
+  bool parses_cancelled() const override { return cancel_parses_; }
+  const ParseOptions& parse_options() const override { return parse_; }
+  RobotsCache& robots() override { return *robots_; }
+
+  Task<std::optional<storage::PreviousResult>> LookUpPrevious(std::string url) override {
+    auto lookup = storage_->Call([this, url] { return store_.Previous(url, run_id_); });
+    co_return co_await lookup;
   }
 
-  static bool WasHtml(const storage::PreviousResult& p) {
-    return !p.content_type || p.content_type->empty() || IsHtml(*p.content_type, "");
+  Task<storage::RecordedPage> PageAsRecorded(std::string url, int64_t run_id) override {
+    const bool fragments = o_.check_fragments;
+    auto read = storage_->Call([this, url, run_id, fragments] { return store_.PageAsRecorded(url, run_id, fragments); });
+    co_return co_await read;
   }
 
-  LinkPolicy PolicyFor(const storage::FrontierItem& item) const {
+  Task<Response> Fetch(std::string url, FetchOptions options) override {
+    // The least busy Fetcher: each then holds about concurrency / k transfers, and as many connections
+    // (by worker id, their counts drifted apart and 1,000 in flight kept ~1,070 connections open).
+    FetcherShare share(shard_load_);
+    auto get = (*fetchers_)[share.index]->Get(std::move(url), std::move(options));
+    co_return co_await std::move(get);
+  }
+
+  LinkPolicy PolicyFor(const storage::FrontierItem& item) const override {
     LinkPolicy policy;
     policy.scope = scope_;
     policy.follow = item.depth < o_.depth;
@@ -634,82 +484,19 @@ class CrawlSession : private SitemapFeed::Session {
     return policy;
   }
 
-  // The page's links (anchors, fragment links) as run `from_run` recorded them, sorted by this run's
-  // policy on a pool thread as a parsed page's are.
-  Task<ParsedPage> CarryLinks(const storage::FrontierItem& item, int64_t from_run, std::string final_url) {
-    std::string url = item.url;
-    const bool fragments = o_.check_fragments;
-    auto read = storage_->Call([this, url, from_run, fragments] { return store_.PageAsRecorded(url, from_run, fragments); });
-    storage::RecordedPage recorded = co_await read;
-    std::string root = item.root.value_or(final_url.empty() ? item.url : final_url);
-    auto work = RunInPool([recorded = std::move(recorded), policy = PolicyFor(item), root = std::move(root),
-                           url = std::move(url)]() mutable {
-      ParsedPage p;
-      p.info.html = true;
-      for (storage::RecordedLink& l : recorded.links) p.info.links.push_back(Link{std::move(l.to), l.nofollow, false});
-      p.info.anchors = std::move(recorded.anchors);
-      p.info.anchors_capped = recorded.anchors_capped;
-      for (storage::FragmentLinkRow& f : recorded.fragment_links) {
-        p.info.fragment_links.push_back(FragmentLink{std::move(f.to), std::move(f.fragment)});
-      }
-      if (policy.follow) policy.root_key = policy.scope->Key(root);
-      p.links = SortLinks(url, p.info, policy);
-      p.info.links.clear();
-      p.info.fragment_links.clear();
-      return p;
-    });
-    co_return co_await work;
-  }
-
-  // Parses on a pool thread and sorts the page's links there too: resolution, scope, include/exclude
-  // and hashing never run on the loop.
-  Task<ParsedPage> ParseWithLinks(const storage::FrontierItem& item, std::string body, std::string final_url,
-                                  std::string content_type) {
-    // The scope root of a listed URL is where it ended up (http://x/ -> https://www.x/ is common).
-    std::string root = item.root.value_or(final_url.empty() ? item.url : final_url);
-    LinkPolicy policy = PolicyFor(item);
-    ParseOptions opts = parse_;
-    std::string page_url = item.url;
-    auto work = RunInPool([body = std::move(body), final_url = std::move(final_url),
-                           content_type = std::move(content_type), opts, policy = std::move(policy),
-                           root = std::move(root), page_url = std::move(page_url)]() mutable {
-      ParsedPage p;
-      p.info = ParsePage(body, final_url, content_type, opts);
-      if (policy.follow) policy.root_key = policy.scope->Key(root);
-      p.links = SortLinks(page_url, p.info, policy);
-      p.info.links.clear();
-      p.info.fragment_links.clear();
-      return p;
-    });
-    co_return co_await work;
-  }
-
-  static storage::ResultRow ErrorRow(const storage::FrontierItem& item, const char* error, std::string message) {
-    storage::ResultRow row;
-    row.url = item.url;
-    row.seq = item.seq;
-    row.depth = item.depth;
-    row.list_line = item.list_line;
-    row.source_kind = item.source_kind;
-    row.source = item.source;
-    row.fetched_at = storage::UtcNow();
-    row.error = error;
-    row.error_message = std::move(message);
-    return row;
-  }
-
   // Records the page's links, and queues those to follow: the Frontier decides what is new, within
   // --max-pages and the trap guards. They commit with the page's own result (same batch, before it),
   // so a resumed run neither loses nor repeats them.
-  void Discover(const storage::FrontierItem& item, const Response& r, ParsedPage& page) {
-    std::string root = item.root.value_or(r.final_url.empty() ? item.url : r.final_url);
+  void Discover(const storage::FrontierItem& item, const storage::ResultRow& row, ParsedPage& page) {
+    std::string root = item.root.value_or(row.final_url.value_or(item.url));
     links_too_long_ += page.links.too_long;
     for (auto& link : page.links.links) batch_.links.push_back(std::move(link));
     if (o_.check_fragments) {
       for (auto& f : page.links.fragment_links) batch_.fragment_links.push_back(std::move(f));
       // Only a page that was there (2xx, or a 304 carrying its anchors) has anchors that count; a 404 page
       // is a broken link already.
-      if ((r.status >= 200 && r.status < 300) || r.status == 304) {
+      const int64_t status = row.status.value_or(0);
+      if ((status >= 200 && status < 300) || status == 304) {
         batch_.anchor_pages.push_back({item.url, std::move(page.info.anchors), page.info.anchors_capped});
       }
     }
@@ -908,6 +695,7 @@ class CrawlSession : private SitemapFeed::Session {
   int64_t run_id_;
   std::ostream& err_;
   std::shared_ptr<const urls::Scope> scope_;
+  SessionSettings settings_;  // what the options mean for fetch, parse, robots and the Frontier
   Frontier frontier_;
   FetchOptions fetch_;
   std::vector<std::string> credentials_;             // credential headers, see AddCredentials
@@ -926,7 +714,6 @@ class CrawlSession : private SitemapFeed::Session {
   ListFeed* feed_ = nullptr;       // the rest of the list, or null
   bool feeding_ = false;           // Feed has yet to end: the crawl may get more URLs
   std::optional<Greenlet<void>> feeder_;
-  std::vector<Frontier::Ready> deferred_;  // refused as private while the list was read (see Worker)
   Event refilled_;                 // set by the first refill
   SerialThread* storage_ = nullptr;
   BatchWriter* writer_ = nullptr;  // group commit onto storage_

@@ -102,6 +102,15 @@ class Frontier {
   // Fetch `item` again at `after`. `slow_host`: the server asked for it (429, 503, Retry-After): its
   // whole host waits; otherwise only this URL does (a reset says nothing about the host's other URLs).
   void Retry(storage::FrontierItem item, const std::string& host, Clock::time_point after, bool slow_host);
+  // Sets `ready` aside until Undefer: a transfer refused for now (a redirect to a non-public origin that
+  // the list, still being read, may name further down). Nothing pending while any is set aside.
+  void Defer(Ready ready) { deferred_.push_back(std::move(ready)); }
+  // Asks again, at `now`, for every URL set aside.
+  void Undefer(Clock::time_point now) {
+    std::vector<Ready> again = std::move(deferred_);
+    deferred_.clear();
+    for (Ready& r : again) Retry(std::move(r.item), r.host, now, false);
+  }
   // A longer gap for one host (robots.txt Crawl-delay).
   void SetHostDelay(const std::string& host, std::chrono::milliseconds gap) { hosts_.SetHostDelay(host, gap); }
 
@@ -127,8 +136,9 @@ class Frontier {
     ++spills_;
   }
 
-  // Nothing pending anywhere: not in memory, not in the table, no refill outstanding.
+  // Nothing pending anywhere: not in memory, not set aside, not in the table, no refill outstanding.
   bool exhausted() const {
+    if (!deferred_.empty()) return false;
     if (config_.shared) {
       return !refilling_ && hosts_.queued() == 0 && retries_.empty() && run_pending_ == 0 &&
              dones_ == dones_at_claim_ && spills_ == spills_at_claim_;
@@ -151,6 +161,7 @@ class Frontier {
   };
   void Enqueue(storage::FrontierItem item);
   void ReleaseDueRetries(Clock::time_point now);
+  std::vector<Ready> deferred_;  // Defer
   bool IsTrap(const std::string& url);
 
   FrontierConfig config_;
