@@ -13,6 +13,8 @@
 #include <atomic>
 #include <cmath>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <functional>
 #include <thread>
@@ -639,9 +641,41 @@ struct OnTerminal {
   std::string screen;
 };
 
+// What the terminal has shown so far, for a test that waits for a redraw instead of sleeping for one.
+class LiveScreen {
+ public:
+  void Append(const char* bytes, size_t n) {
+    std::lock_guard lock(mu_);
+    text_.append(bytes, n);
+    cv_.notify_all();
+  }
+  void Close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+  // Waits until `shown(screen so far)` holds; false once the child has closed the terminal without it,
+  // or after a bound of minutes that only turns a hang into a failure.
+  bool WaitFor(const std::function<bool(const std::string&)>& shown) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::minutes(2), [&] { return shown(text_) || closed_; }) && shown(text_);
+  }
+  std::string text() const {
+    std::lock_guard lock(mu_);
+    return text_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::string text_;
+  bool closed_ = false;
+};
+
 OnTerminal RunOnTerminal(const std::vector<std::string>& args, unsigned short columns,
-                         const std::function<void(pid_t)>& while_running = {}) {
+                         const std::function<void(pid_t, LiveScreen&)>& while_running = {}) {
   OnTerminal result;
+  LiveScreen live;
   int master = posix_openpt(O_RDWR | O_NOCTTY);
   REQUIRE(master >= 0);
   REQUIRE(grantpt(master) == 0);
@@ -668,15 +702,17 @@ OnTerminal RunOnTerminal(const std::vector<std::string>& args, unsigned short co
     for (;;) {
       ssize_t n = read(master, buf, sizeof buf);
       if (n <= 0) break;  // EIO once the child has exited and the slave is closed
-      result.screen.append(buf, size_t(n));
+      live.Append(buf, size_t(n));
     }
+    live.Close();
   });
-  if (while_running) while_running(pid);
+  if (while_running) while_running(pid, live);
   int status = 0;
   waitpid(pid, &status, 0);
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   reader.join();
   close(master);
+  result.screen = live.text();
   return result;
 }
 
@@ -703,10 +739,12 @@ TEST_CASE("on a narrow terminal the progress line fits, counts bad list lines, a
   TempDir dir;
   WriteFile(dir / "list.txt", "not a url\nftp://x/y\n" + site.list);
   std::string db = dir / "r.db";
+  // Stopped once the terminal has shown two redraws and rows are committed: waiting on what the test
+  // needs to see, not on a time in which it usually happens.
   auto first = RunOnTerminal({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "1", dir / "list.txt"}, 36,
-                             [&](pid_t pid) {
-                               REQUIRE(WaitForRows(db, 4, std::chrono::seconds(20)));
-                               std::this_thread::sleep_for(std::chrono::milliseconds(600));  // a few redraws
+                             [&](pid_t pid, LiveScreen& screen) {
+                               CHECK(WaitForRows(db, 4, std::chrono::seconds(120)));
+                               CHECK(screen.WaitFor([](const std::string& s) { return ProgressRedraws(s).size() >= 2; }));
                                kill(pid, SIGTERM);
                              });
   CHECK(first.exit_code == 3);
@@ -716,8 +754,8 @@ TEST_CASE("on a narrow terminal the progress line fits, counts bad list lines, a
   CHECK(redraws[0].find(" 2 errors") != std::string::npos);  // the two bad lines, from the first redraw on
   int64_t done = Scalar(db, "SELECT count(*) FROM results");
   auto second = RunOnTerminal({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--concurrency", "1", dir / "list.txt"},
-                              36, [&](pid_t pid) {
-                                std::this_thread::sleep_for(std::chrono::milliseconds(600));
+                              36, [&](pid_t pid, LiveScreen& screen) {
+                                CHECK(screen.WaitFor([](const std::string& s) { return !ProgressRedraws(s).empty(); }));
                                 kill(pid, SIGTERM);
                               });
   CHECK(second.exit_code == 3);
