@@ -870,16 +870,20 @@ TEST_CASE("a list that fails to read leaves no run running, and --resume of a go
 
 namespace {
 
-// A home page linking to `n` slow pages.
+// A home page linking to `n` slow pages; while `held`, the pages wait for it to be cleared.
 struct LinkedSite {
   TestServer server;
+  std::atomic<bool> held{false};
   explicit LinkedSite(int n) {
     server.Handle("/", [n](const HttpRequest&, Conn& c) {
       std::string body = "<title>home</title>";
       for (int i = 0; i < n; ++i) body += "<a href=\"/p" + std::to_string(i) + "\">p</a>";
       c.Respond(200, body);
     });
-    server.Handle("/p*", [](const HttpRequest&, Conn& c) {
+    server.Handle("/p*", [this](const HttpRequest&, Conn& c) {
+      while (held) {
+        if (!c.Sleep(2)) return;
+      }
       c.Sleep(50);
       c.Respond(200, "<title>p</title>");
     });
@@ -890,19 +894,25 @@ struct LinkedSite {
 
 TEST_CASE("in a recursive crawl the progress total grows with the discovered URLs") {
   LinkedSite site(20);
+  site.held = true;  // the linked pages wait until the terminal has shown what this test looks for
   TempDir dir;
   WriteFile(dir / "list.txt", site.server.Url("/") + "\n");
-  auto shown = RunOnTerminal({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", "--depth", "1", "--ignore-robots",
-                              "--concurrency", "1", dir / "list.txt"},
-                             100);
-  CHECK(shown.exit_code == 0);
-  bool grown = false;
-  // Some redraw shows the whole total while work remains ("7/21 done"): not "/1", nor a total that only
+  // Some redraw shows the whole total while work remains ("1/21 done"): not "/1", nor a total that only
   // catches up with what is done.
-  for (const auto& r : ProgressRedraws(shown.screen)) {
-    grown = grown || (r.find("/21 done") != std::string::npos && std::atoi(r.c_str()) < 21);
-  }
-  CHECK_MESSAGE(grown, shown.screen);
+  auto grown = [](const std::string& screen) {
+    for (const auto& r : ProgressRedraws(screen)) {
+      if (r.find("/21 done") != std::string::npos && std::atoi(r.c_str()) < 21) return true;
+    }
+    return false;
+  };
+  auto shown = RunOnTerminal({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", "--depth", "1", "--ignore-robots",
+                              "--concurrency", "1", "--timeout", "600", dir / "list.txt"},
+                             100, [&](pid_t, LiveScreen& screen) {
+                               CHECK(screen.WaitFor(grown));
+                               site.held = false;
+                             });
+  CHECK(shown.exit_code == 0);
+  CHECK_MESSAGE(grown(shown.screen), shown.screen);
 }
 
 TEST_CASE("reaching --max-pages is reported") {
