@@ -129,10 +129,11 @@ bool HasOpen(pid_t pid, const std::string& path) {
 }  // namespace
 
 TEST_CASE("a second crawl of the same database is refused while one runs; --wait-lock waits; a killed run's lock is gone") {
-  TestServer server;
   // The pages wait for the test's gate: the holder is mid-crawl, holding the lock, for as long as the
-  // test needs, on any machine (no sleep guessing how long a busy machine takes to start it).
+  // test needs, on any machine (no sleep guessing how long a busy machine takes to start it). Declared
+  // before the server, so it outlives the server's handler threads.
   std::atomic<bool> open{false};
+  TestServer server;
   server.Handle("/p*", [&open](const HttpRequest&, Conn& c) {
     if (c.WaitUntil(open)) c.Respond(200, "<title>held</title>");
   });

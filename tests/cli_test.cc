@@ -872,8 +872,8 @@ namespace {
 
 // A home page linking to `n` slow pages; while `held`, the pages wait for it to be cleared.
 struct LinkedSite {
+  std::atomic<bool> held{false};  // before the server: it outlives the server's handler threads
   TestServer server;
-  std::atomic<bool> held{false};
   explicit LinkedSite(int n) {
     server.Handle("/", [n](const HttpRequest&, Conn& c) {
       std::string body = "<title>home</title>";

@@ -281,10 +281,11 @@ TEST_CASE("SIGINT stops gracefully: rows committed, run interrupted, exit code 3
 }
 
 TEST_CASE("another process can read the database while the crawl writes it") {
-  TestServer server;
   // The server answers only as many pages as the test has allowed so far: the crawl is still running
   // at each of the test's reads, on any machine (not ~3 s of crawling that a starved reader could miss).
+  // Before the server, so it outlives the server's handler threads.
   std::atomic<int> allowed{0};
+  TestServer server;
   server.Handle("/p*", [&allowed](const HttpRequest&, Conn& c) {
     for (;;) {
       int left = allowed.load();

@@ -367,8 +367,8 @@ TEST_CASE("thread-pool work runs off the loop thread and resumes the greenlet th
 }
 
 TEST_CASE("a greenlet killed during thread-pool work is not resumed when the work ends") {
+  PoolLatch latch;  // outlives the hub, which waits for the pool job in Close()
   Hub hub;
-  PoolLatch latch;
   auto worker = Spawn([](PoolLatch* l) -> Task<int> {
     co_return co_await RunInPool([l] {
       l->Arrive();  // on the pool thread now
@@ -456,9 +456,9 @@ TEST_CASE("SerialThread: jobs run in order on one other thread; Call returns val
 TEST_CASE("SerialThread: a killed caller's job still runs and its result is dropped; the destructor drains posts") {
   Hub hub;
   std::atomic<int> ran{0};
+  PoolLatch latch;  // outlives the SerialThread, whose job may still be leaving AwaitRelease when the block ends
   {
     SerialThread t(hub);
-    PoolLatch latch;
     auto g = Spawn([&t, &ran, &latch]() -> Task<void> {
       auto slow = t.Call([&ran, &latch] {
         latch.Arrive();

@@ -192,10 +192,11 @@ TEST_CASE("a robots.txt over 500 KiB is read up to 500 KiB; a long 404 page stil
 }
 
 TEST_CASE("a fetch killed midway lets its waiters go, and the next asker fetches again") {
-  TestServer server;
   // robots.txt waits for the test's gate: each fetch is still in flight when the test acts on it, on any
-  // machine (a 300 ms answer was outrun when the killer's loop turn came late).
+  // machine (a 300 ms answer was outrun when the killer's loop turn came late). Before the server, so it
+  // outlives the server's handler threads.
   std::atomic<bool> open{false};
+  TestServer server;
   server.Handle("/robots.txt", [&open](const HttpRequest&, Conn& c) {
     if (c.WaitUntil(open)) c.Respond(200, "User-agent: *\nDisallow: /no\n", "text/plain");
   });

@@ -359,6 +359,7 @@ TEST_CASE("hostile sitemaps: billion laughs, an external entity, an index nested
 }
 
 TEST_CASE("a sitemap crawl killed with SIGKILL resumes to every sitemap URL, each once") {
+  std::atomic<bool> open{false};  // the gate below; before the server, so it outlives its handler threads
   TestServer a{"127.0.0.1"};
   std::vector<std::pair<std::string, std::string>> urls;
   for (int i = 0; i < 600; ++i) urls.push_back({a.Url("/p/" + std::to_string(i) + ".html"), ""});
@@ -366,7 +367,6 @@ TEST_CASE("a sitemap crawl killed with SIGKILL resumes to every sitemap URL, eac
   a.Handle("/sitemap.xml", Static(UrlSet(urls), "application/xml"));
   // The first ~150 requests are answered at once, the rest wait for the test's gate: the kill lands
   // mid-crawl on any machine (not within ~6 s of 20 ms pages that a starved test could outlast).
-  std::atomic<bool> open{false};
   a.Handle("/*", [&a, &open](const HttpRequest&, Conn& c) {
     if (a.Received() > 150 && !c.WaitUntil(open)) return;
     c.Respond(200, "<title>p</title>");
