@@ -2,6 +2,7 @@
 // retries with backoff, and job files.
 #include <doctest/doctest.h>
 
+#include <signal.h>
 #include <stdlib.h>
 
 #include <atomic>
@@ -114,33 +115,68 @@ TEST_CASE("a second run sends conditional requests, records 304s as unchanged, a
   CHECK(third.out.find("\"changed\":0") != std::string::npos);
 }
 
+namespace {
+
+// True once process `pid` has `path` open: a crawl that has opened the lock file has tried (or holds) the lock.
+bool HasOpen(pid_t pid, const std::string& path) {
+  std::error_code ec;
+  for (const auto& fd : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    if (fs::read_symlink(fd.path(), ec) == path) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 TEST_CASE("a second crawl of the same database is refused while one runs; --wait-lock waits; a killed run's lock is gone") {
+  // The pages wait for the test's gate: the holder is mid-crawl, holding the lock, for as long as the
+  // test needs, on any machine (no sleep guessing how long a busy machine takes to start it). Declared
+  // before the server, so it outlives the server's handler threads.
+  std::atomic<bool> open{false};
   TestServer server;
-  server.Handle("/p*", [](const HttpRequest&, Conn& c) {
-    c.Sleep(100);
-    c.Respond(200, "<title>slow</title>");
+  server.Handle("/p*", [&open](const HttpRequest&, Conn& c) {
+    if (c.WaitUntil(open)) c.Respond(200, "<title>held</title>");
   });
   TempDir dir;
   std::string list;
   for (int i = 0; i < 30; ++i) list += server.Url("/p" + std::to_string(i)) + "\n";
   WriteFile(dir / "list.txt", list);
   std::string db = dir / "r.db";
-  auto running = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "2", dir / "list.txt"}, "holder");
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
-  auto t0 = std::chrono::steady_clock::now();
-  auto refused = Run({GREENCRAWL_BIN, "crawl", "--db", db, dir / "list.txt"}, "refused");
-  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+  // --timeout: a held page is not a slow one; the gate, not the transfer timeout, decides when it ends.
+  auto running = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "2", "--timeout", "600", dir / "list.txt"},
+                       "holder");
+  // A request has arrived: the holder has its lock. Bounded polls, only a guard against a hang.
+  for (int i = 0; i < 12'000 && server.Received() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(server.Received() > 0);
+  // Refused without waiting: the holder cannot end while the gate is shut, so a refusal that waited for
+  // the lock would never come, and the bound (a safety net, not a measure) would kill it.
+  auto refused = WaitAtMost(Start({GREENCRAWL_BIN, "crawl", "--db", db, dir / "list.txt"}, "refused"), std::chrono::seconds(120));
   CHECK(refused.exit_code == 4);
   CHECK(refused.err.find("in use by another crawl") != std::string::npos);
-  auto waited = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--wait-lock", "30", "--quiet", dir / "list.txt"}, "waited");
-  CHECK(waited.exit_code == 0);
+  // At once, not after some wait: the default wait is none (said, rather than timed).
+  CHECK(Run({GREENCRAWL_BIN, "crawl", "--print-config"}, "config").out.find("wait-lock = 0.0\n") != std::string::npos);
+  // --wait-lock waits: it is started, seen to have opened the lock file while the holder still holds the
+  // lock (so its first try failed), and only then is the holder let go.
+  auto waiting = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--wait-lock", "600", "--quiet", dir / "list.txt"}, "waited");
+  std::string lock_file = fs::weakly_canonical(db).string() + ".lock";
+  for (int i = 0; i < 12'000 && !HasOpen(waiting.pid, lock_file); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(HasOpen(waiting.pid, lock_file));
+  open = true;
   CHECK(Wait(running).exit_code == 0);
+  CHECK(Wait(waiting).exit_code == 0);
   CHECK(Scalar(db, "SELECT count(*) FROM runs") == 2);
 
-  auto killed = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "1", dir / "list.txt"}, "killed");
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  open = false;
+  size_t before = server.Received();
+  auto killed = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "1", "--timeout", "600", dir / "list.txt"},
+                      "killed");
+  for (int i = 0; i < 12'000 && server.Received() == before; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(server.Received() > before);  // it is crawling, so it holds the lock when it is killed
   kill(killed.pid, SIGKILL);
   Wait(killed);
+  open = true;
   auto after = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--quiet", "--concurrency", "30", dir / "list.txt"}, "after");
   CHECK(after.exit_code == 0);
   CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 3") == 30);

@@ -15,6 +15,8 @@
 #include <atomic>
 #include <cmath>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <functional>
 #include <thread>
@@ -642,9 +644,41 @@ struct OnTerminal {
   std::string screen;
 };
 
+// What the terminal has shown so far, for a test that waits for a redraw instead of sleeping for one.
+class LiveScreen {
+ public:
+  void Append(const char* bytes, size_t n) {
+    std::lock_guard lock(mu_);
+    text_.append(bytes, n);
+    cv_.notify_all();
+  }
+  void Close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+  // Waits until `shown(screen so far)` holds; false once the child has closed the terminal without it,
+  // or after a bound of minutes that only turns a hang into a failure.
+  bool WaitFor(const std::function<bool(const std::string&)>& shown) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::minutes(2), [&] { return shown(text_) || closed_; }) && shown(text_);
+  }
+  std::string text() const {
+    std::lock_guard lock(mu_);
+    return text_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::string text_;
+  bool closed_ = false;
+};
+
 OnTerminal RunOnTerminal(const std::vector<std::string>& args, unsigned short columns,
-                         const std::function<void(pid_t)>& while_running = {}) {
+                         const std::function<void(pid_t, LiveScreen&)>& while_running = {}) {
   OnTerminal result;
+  LiveScreen live;
   int master = posix_openpt(O_RDWR | O_NOCTTY);
   REQUIRE(master >= 0);
   REQUIRE(grantpt(master) == 0);
@@ -671,15 +705,17 @@ OnTerminal RunOnTerminal(const std::vector<std::string>& args, unsigned short co
     for (;;) {
       ssize_t n = read(master, buf, sizeof buf);
       if (n <= 0) break;  // EIO once the child has exited and the slave is closed
-      result.screen.append(buf, size_t(n));
+      live.Append(buf, size_t(n));
     }
+    live.Close();
   });
-  if (while_running) while_running(pid);
+  if (while_running) while_running(pid, live);
   int status = 0;
   waitpid(pid, &status, 0);
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   reader.join();
   close(master);
+  result.screen = live.text();
   return result;
 }
 
@@ -706,10 +742,12 @@ TEST_CASE("on a narrow terminal the progress line fits, counts bad list lines, a
   TempDir dir;
   WriteFile(dir / "list.txt", "not a url\nftp://x/y\n" + site.list);
   std::string db = dir / "r.db";
+  // Stopped once the terminal has shown two redraws and rows are committed: waiting on what the test
+  // needs to see, not on a time in which it usually happens.
   auto first = RunOnTerminal({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "1", dir / "list.txt"}, 36,
-                             [&](pid_t pid) {
-                               REQUIRE(WaitForRows(db, 4, std::chrono::seconds(20)));
-                               std::this_thread::sleep_for(std::chrono::milliseconds(600));  // a few redraws
+                             [&](pid_t pid, LiveScreen& screen) {
+                               CHECK(WaitForRows(db, 4, std::chrono::seconds(120)));
+                               CHECK(screen.WaitFor([](const std::string& s) { return ProgressRedraws(s).size() >= 2; }));
                                kill(pid, SIGTERM);
                              });
   CHECK(first.exit_code == 3);
@@ -719,8 +757,8 @@ TEST_CASE("on a narrow terminal the progress line fits, counts bad list lines, a
   CHECK(redraws[0].find(" 2 errors") != std::string::npos);  // the two bad lines, from the first redraw on
   int64_t done = Scalar(db, "SELECT count(*) FROM results");
   auto second = RunOnTerminal({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--concurrency", "1", dir / "list.txt"},
-                              36, [&](pid_t pid) {
-                                std::this_thread::sleep_for(std::chrono::milliseconds(600));
+                              36, [&](pid_t pid, LiveScreen& screen) {
+                                CHECK(screen.WaitFor([](const std::string& s) { return !ProgressRedraws(s).empty(); }));
                                 kill(pid, SIGTERM);
                               });
   CHECK(second.exit_code == 3);
@@ -835,8 +873,9 @@ TEST_CASE("a list that fails to read leaves no run running, and --resume of a go
 
 namespace {
 
-// A home page linking to `n` slow pages.
+// A home page linking to `n` slow pages; while `held`, the pages wait for it to be cleared.
 struct LinkedSite {
+  std::atomic<bool> held{false};  // before the server: it outlives the server's handler threads
   TestServer server;
   explicit LinkedSite(int n) {
     server.Handle("/", [n](const HttpRequest&, Conn& c) {
@@ -844,7 +883,10 @@ struct LinkedSite {
       for (int i = 0; i < n; ++i) body += "<a href=\"/p" + std::to_string(i) + "\">p</a>";
       c.Respond(200, body);
     });
-    server.Handle("/p*", [](const HttpRequest&, Conn& c) {
+    server.Handle("/p*", [this](const HttpRequest&, Conn& c) {
+      while (held) {
+        if (!c.Sleep(2)) return;
+      }
       c.Sleep(50);
       c.Respond(200, "<title>p</title>");
     });
@@ -855,19 +897,25 @@ struct LinkedSite {
 
 TEST_CASE("in a recursive crawl the progress total grows with the discovered URLs") {
   LinkedSite site(20);
+  site.held = true;  // the linked pages wait until the terminal has shown what this test looks for
   TempDir dir;
   WriteFile(dir / "list.txt", site.server.Url("/") + "\n");
-  auto shown = RunOnTerminal({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", "--depth", "1", "--ignore-robots",
-                              "--concurrency", "1", dir / "list.txt"},
-                             100);
-  CHECK(shown.exit_code == 0);
-  bool grown = false;
-  // Some redraw shows the whole total while work remains ("7/21 done"): not "/1", nor a total that only
+  // Some redraw shows the whole total while work remains ("1/21 done"): not "/1", nor a total that only
   // catches up with what is done.
-  for (const auto& r : ProgressRedraws(shown.screen)) {
-    grown = grown || (r.find("/21 done") != std::string::npos && std::atoi(r.c_str()) < 21);
-  }
-  CHECK_MESSAGE(grown, shown.screen);
+  auto grown = [](const std::string& screen) {
+    for (const auto& r : ProgressRedraws(screen)) {
+      if (r.find("/21 done") != std::string::npos && std::atoi(r.c_str()) < 21) return true;
+    }
+    return false;
+  };
+  auto shown = RunOnTerminal({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", "--depth", "1", "--ignore-robots",
+                              "--concurrency", "1", "--timeout", "600", dir / "list.txt"},
+                             100, [&](pid_t, LiveScreen& screen) {
+                               CHECK(screen.WaitFor(grown));
+                               site.held = false;
+                             });
+  CHECK(shown.exit_code == 0);
+  CHECK_MESSAGE(grown(shown.screen), shown.screen);
 }
 
 TEST_CASE("reaching --max-pages is reported") {

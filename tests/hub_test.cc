@@ -44,9 +44,12 @@ Task<int> Fails() {
   throw std::runtime_error("boom");
 }
 
+// An hour: long past any test's bound, so a test that returns proves the sleep was cut short.
+constexpr int kAnHour = 3'600'000;
+
 Task<void> SleepForever(int* finished) {
   Tracked t;
-  co_await Sleep(60'000);
+  co_await Sleep(kAnHour);
   ++*finished;
 }
 
@@ -59,6 +62,24 @@ Task<long> ManySynchronousAwaits(int n) {
 }
 
 double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Holds work on another thread until the test lets it go, so "killed while the work runs" is a
+// sequence the test sets, not a race between two sleeps.
+class PoolLatch {
+ public:
+  void Arrive() { arrived_ = true; }
+  bool arrived() const { return arrived_; }
+  void Release() { released_ = true; }
+  // Waits for Release(); a bound of 10 minutes turns a lost release into a failure, not a hang.
+  void AwaitRelease() {
+    auto until = Clock::now() + std::chrono::minutes(10);
+    while (!released_ && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+
+ private:
+  std::atomic<bool> arrived_{false};
+  std::atomic<bool> released_{false};
+};
 
 }  // namespace
 
@@ -97,17 +118,24 @@ TEST_CASE("a joined greenlet gives its value, and a failed one rethrows its exce
 
 TEST_CASE("joinall with a timeout returns false while a greenlet is still running, true once all finish") {
   Hub hub;
+  Event release;
+  // `slow` waits for the event, not for a longer timer: on a busy machine both timers can be due at once.
   auto fast = Spawn(Answer, 10);
-  auto slow = Spawn(Answer, 400);
-  auto waiter = Spawn([](Greenlet<int> f, Greenlet<int> s) -> Task<std::vector<bool>> {
+  auto slow = Spawn([](Event* go) -> Task<int> {
+    co_await go->Wait();
+    co_return 7;
+  }, &release);
+  auto waiter = Spawn([](Greenlet<int> f, Greenlet<int> s, Event* go) -> Task<std::vector<bool>> {
     std::vector<bool> r;
     std::vector<Greenlet<int>> both{f, s};  // not a braced list inside co_await: g++ 12 rejects it
+    // libuv fires due timers in the order of their deadlines, so `fast` (10 ms) ends before this one (50).
     r.push_back(co_await JoinAll(both, 50));
     r.push_back(f.ready());
     r.push_back(s.ready());
-    r.push_back(co_await JoinAll(both, 5000));
+    go->Set();
+    r.push_back(co_await JoinAll(both, 60'000));  // a bound against hanging only
     co_return r;
-  }, fast, slow);
+  }, fast, slow, &release);
   hub.Run();
   CHECK(waiter.value() == std::vector<bool>{false, true, false, true});
   CHECK(hub.Close() == 0);
@@ -124,8 +152,8 @@ TEST_CASE("kill destroys a sleeping greenlet's frame, runs its destructors and c
     CHECK(Tracked::alive == 0);
   }, victim);
   auto start = Clock::now();
-  hub.Run();  // returns at once: the 60 s timer was closed by the kill
-  CHECK(SecondsSince(start) < 5);
+  hub.Run();  // returns at once: the hour-long timer was closed by the kill
+  CHECK(SecondsSince(start) < 600);  // a bound against hanging, far below the hour
   CHECK(finished == 0);
   CHECK(victim.killed());
   CHECK_THROWS_AS(victim.value(), GreenletExit);
@@ -170,7 +198,7 @@ TEST_CASE("with_timeout cancels a slow awaitable and passes a fast one's value")
     std::vector<int> r;
     r.push_back(co_await WithTimeout(1000, Answer(1)));
     try {
-      co_await WithTimeout(20, Answer(60'000));
+      co_await WithTimeout(20, Answer(kAnHour));
       r.push_back(-1);
     } catch (const Timeout&) {
       r.push_back(0);
@@ -179,7 +207,7 @@ TEST_CASE("with_timeout cancels a slow awaitable and passes a fast one's value")
   });
   auto start = Clock::now();
   hub.Run();
-  CHECK(SecondsSince(start) < 5);
+  CHECK(SecondsSince(start) < 600);  // a bound against hanging, far below the hour
   CHECK(g.value() == std::vector<int>{42, 0});
   CHECK(hub.Close() == 0);
 }
@@ -296,21 +324,23 @@ TEST_CASE("a semaphore wake-up is not lost when the woken greenlet is killed bef
   CHECK(hub.Close() == 0);
 }
 
-TEST_CASE("10,000 greenlets each sleeping 100 ms finish together, not one after another") {
+TEST_CASE("10,000 greenlets each sleeping 100 ms sleep together, not one after another") {
   Hub hub;
-  int done = 0;
-  auto start = Clock::now();
+  struct Counts {
+    int asleep = 0, peak = 0, done = 0;
+  } counts;
   for (int i = 0; i < 10'000; ++i) {
-    Spawn([](int* done) -> Task<void> {
+    Spawn([](Counts* c) -> Task<void> {
+      c->peak = std::max(c->peak, ++c->asleep);
       co_await Sleep(100);
-      ++*done;
-    }, &done);
+      --c->asleep;
+      ++c->done;
+    }, &counts);
   }
   hub.Run();
-  double wall = SecondsSince(start);
-  CHECK(done == 10'000);
-  // Serially this is 1000 s; concurrently about 0.1 s. Bound generously for slow sanitizer builds.
-  CHECK(wall < 5.0);
+  CHECK(counts.done == 10'000);
+  // Counted, not timed: one after another, at most one would ever be asleep.
+  CHECK(counts.peak == 10'000);
   CHECK(hub.Close() == 0);
 }
 
@@ -337,18 +367,22 @@ TEST_CASE("thread-pool work runs off the loop thread and resumes the greenlet th
 }
 
 TEST_CASE("a greenlet killed during thread-pool work is not resumed when the work ends") {
+  PoolLatch latch;  // outlives the hub, which waits for the pool job in Close()
   Hub hub;
-  auto worker = Spawn([]() -> Task<int> {
-    co_return co_await RunInPool([] {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto worker = Spawn([](PoolLatch* l) -> Task<int> {
+    co_return co_await RunInPool([l] {
+      l->Arrive();  // on the pool thread now
+      l->AwaitRelease();
       return 1;
     });
-  });
-  auto killer = Spawn([](Greenlet<int> w) -> Task<void> {
-    co_await Sleep(5);
+  }, &latch);
+  auto killer = Spawn([](Greenlet<int> w, PoolLatch* l) -> Task<void> {
+    for (int i = 0; i < 60'000 && !l->arrived(); ++i) co_await Sleep(1);  // the work has started
     w.Kill();
-  }, worker);
+    l->Release();  // only now may the work end: the kill comes first on any machine
+  }, worker, &latch);
   hub.Run();  // waits for the pool job, which finds its greenlet gone
+  CHECK(latch.arrived());
   CHECK(worker.killed());
   CHECK(killer.successful());
   CHECK(hub.Close() == 0);
@@ -422,20 +456,24 @@ TEST_CASE("SerialThread: jobs run in order on one other thread; Call returns val
 TEST_CASE("SerialThread: a killed caller's job still runs and its result is dropped; the destructor drains posts") {
   Hub hub;
   std::atomic<int> ran{0};
+  PoolLatch latch;  // outlives the SerialThread, whose job may still be leaving AwaitRelease when the block ends
   {
     SerialThread t(hub);
-    auto g = Spawn([&t, &ran]() -> Task<void> {
-      auto slow = t.Call([&ran] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto g = Spawn([&t, &ran, &latch]() -> Task<void> {
+      auto slow = t.Call([&ran, &latch] {
+        latch.Arrive();
+        latch.AwaitRelease();
         return ++ran;
       });
       co_await slow;
     });
-    auto killer = Spawn([&g]() -> Task<void> {
-      co_await Sleep(1);
+    auto killer = Spawn([&g, &latch]() -> Task<void> {
+      for (int i = 0; i < 60'000 && !latch.arrived(); ++i) co_await Sleep(1);  // the job is running
       g.Kill();
+      latch.Release();  // the job ends after the kill, on any machine
     });
     hub.Run();
+    CHECK(g.killed());
     CHECK(g.ready());
     for (int i = 0; i < 10; ++i) t.Post([&ran] { ++ran; });
   }  // joins: every post ran

@@ -9,9 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern "C" char** environ;
@@ -67,6 +69,22 @@ inline Finished Wait(const Child& c) {
   unlink(c.out_path.c_str());
   unlink(c.err_path.c_str());
   return f;
+}
+
+// Wait() with a bound that turns a hang into a failure: past `bound` the child is killed (SIGKILL) and
+// the result says so (signal == SIGKILL). The bound is a safety net, never what a test measures.
+inline Finished WaitAtMost(const Child& c, std::chrono::seconds bound) {
+  auto until = std::chrono::steady_clock::now() + bound;
+  for (;;) {
+    siginfo_t info{};  // WNOWAIT: only look, so Wait() below still reaps it and reads its rusage
+    if (waitid(P_PID, id_t(c.pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == c.pid) break;
+    if (std::chrono::steady_clock::now() >= until) {
+      kill(c.pid, SIGKILL);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return Wait(c);
 }
 
 inline Finished Run(const std::vector<std::string>& args, const std::string& tag, const std::string& stdin_path = "") {

@@ -1,14 +1,12 @@
 // The HTML report: escaping, the page's structure parsed back with gumbo (the project's own HTML
 // parser), the odd runs (interrupted, killed, empty, all failed, no previous run), changes since the
-// previous run, the real binary's --html / -o / crawl --report-html, and a million-row run's size and
-// time. Rendering in a real browser is tests/report_html_browser_test.py.
+// previous run, the real binary's --html / -o / crawl --report-html, and a large run's page size (its
+// speed is bench/report_html.sh). Rendering in a real browser is tests/report_html_browser_test.py.
 #include <doctest/doctest.h>
 
 #include <gumbo.h>
 #include <stdlib.h>
-#include <time.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -28,6 +26,7 @@
 #include "storage/result_store.h"
 #include "tests/e2e.h"
 #include "tests/process.h"
+#include "tests/synthetic_run.h"
 #include "tests/test_server.h"
 
 using namespace gc;
@@ -546,95 +545,16 @@ TEST_CASE("crawl --report-html (or report-html in a job file) leaves the run's p
   CHECK(Text(db, "SELECT status FROM runs WHERE id = 3") == "completed");
 }
 
-// "2026-01-01T00:MM:SS.mmmZ" for a time `ms` milliseconds into the first hour of 2026.
-std::string FetchedAt(int64_t ms) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "2026-01-01T00:%02d:%02d.%03dZ", int(ms / 60000 % 60), int(ms / 1000 % 60),
-                int(ms % 1000));
-  return buf;
-}
-
-TEST_CASE("a run of 1,000,000 rows gives a report under 5 MB in under 10 s") {
+// The million-row run is a benchmark (bench/report_html.sh, figures in bench/RESULTS.md): its speed is
+// measured there, never asserted here. Here the same synthetic rows at a size that takes a second.
+TEST_CASE("a large run's report is one well-formed page under 5 MB with every result counted") {
   TempDir dir;
   std::string db = dir / "big.db";
-  constexpr int64_t kRows = 1'000'000;
-  auto t0 = std::chrono::steady_clock::now();
-  {
-    int64_t run = 0;
-    {
-      ResultStore store(db);  // the schema
-      run = store.BeginRun("big.txt", "{}", "t");
-    }
-    sql::Database d(db, sql::Database::Mode::kReadWrite);  // rows straight in, faster than a crawl
-    sql::Transaction tx(d);
-    auto ins = d.Prepare(
-        "INSERT INTO results (run_id, url, final_url, status, size, title, error, depth, fetched_at, redirects, "
-        "wire_bytes, total_ms, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    auto link = d.Prepare("INSERT INTO links (run_id, from_url, to_url) VALUES (?, ?, ?)");
-    uint64_t x = 88172645463325252ull;  // xorshift: the same data every time
-    auto next = [&x] {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      return x;
-    };
-    for (int64_t i = 0; i < kRows; ++i) {
-      std::string url = "https://site" + std::to_string(i % 97) + ".example/page/" + std::to_string(i);
-      uint64_t r = next() % 1000;
-      ins.Bind(1, run).Bind(2, url);
-      bool redirected = r >= 900 && r < 930;
-      if (redirected) {
-        ins.Bind(3, url + "/");
-      } else {
-        ins.BindNull(3);
-      }
-      if (r < 20) {
-        ins.BindNull(4).BindNull(5).BindNull(6).Bind(7, r < 10 ? "timeout" : "dns");
-      } else {
-        ins.Bind(4, int64_t(r < 60 ? 404 : r < 70 ? 500 : 200))
-            .Bind(5, int64_t(std::exp(double(next() % 1400) / 100.0)))  // 1 B to ~1.2 MB, log-uniform
-            .Bind(6, "Page " + std::to_string(i))
-            .BindNull(7);
-      }
-      ins.Bind(8, int64_t(i % 4))
-          .Bind(9, FetchedAt(i * 3600 / kRows * 1000 + i % 1000))  // over one hour
-          .Bind(10, int64_t(redirected ? 1 : 0))
-          .Bind(11, int64_t(next() % 100000))
-          .Bind(12, double(next() % 300000) / 100.0 + (r < 10 ? 30000 : 0))
-          .Bind(13, int64_t(r % 50 == 0 ? 2 : 1));
-      ins.Run();
-      if (r < 60 && i % 7 == 0) {  // some broken pages have referrers
-        for (int k = 0; k < 3; ++k) {
-          link.Bind(1, run).Bind(2, "https://site0.example/page/" + std::to_string(k)).Bind(3, url).Run();
-        }
-      }
-    }
-    d.Exec("UPDATE runs SET status = 'completed', started_at = '2026-01-01T00:00:00.000Z', "
-           "finished_at = '2026-01-01T01:00:00.000Z' WHERE id = " + std::to_string(run));
-    tx.Commit();
-  }
-  double made_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  // The bound is on the CPU time the report takes: on a busy shared machine the wall clock says more
-  // about the neighbours than about the report. Both are printed.
-  auto cpu = [] {
-    timespec t{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
-  };
-  auto t1 = std::chrono::steady_clock::now();
-  double c1 = cpu();
+  constexpr int64_t kRows = 20'000;
+  WriteSyntheticRun(db, kRows);
   std::string page = RenderReportHtml(LoadReportData(db, std::nullopt, ReportLimits()), db, "now");
-  double report_cpu_s = cpu() - c1;
-  double report_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-  std::printf("report_html_test: 1,000,000 rows (generated in %.1f s): page %zu bytes, built in %.2f s CPU, %.2f s wall\n",
-              made_s, page.size(), report_cpu_s, report_s);
   CHECK(page.size() < 5'000'000);
-#ifdef GC_SANITIZED
-  CHECK(report_cpu_s < 60);  // ASan + UBSan are several times slower; the bound that matters is the optimised one
-#else
-  CHECK(report_cpu_s < 10);
-#endif
   auto v = HeadlineValues(page);
-  CHECK(v["results"] == "1000000");
+  CHECK(v["results"] == "20000");
   CheckPage(page, 5);
 }

@@ -123,11 +123,13 @@ TEST_CASE("a transfer that was receiving its body when the total timeout hit is 
   TestServer s;
   s.Handle("/slow", [](const HttpRequest&, Conn& c) {
     if (!c.Send("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10000000\r\n\r\n")) return;
-    for (int i = 0; i < 400 && c.Send(std::string(1024, 'x')); ++i) {
-      if (!c.Sleep(25)) return;  // 40 KB/s: steady progress, far from done when the timeout hits
+    // 40 KB/s for up to 2 minutes: steady progress, far from done when the 1 s timeout hits, however late
+    // a busy machine lets the crawler see it.
+    for (int i = 0; i < 4800 && c.Send(std::string(1024, 'x')); ++i) {
+      if (!c.Sleep(25)) return;
     }
   });
-  s.Handle("/silent", [](const HttpRequest&, Conn& c) { c.Sleep(5000); });
+  s.Handle("/silent", [](const HttpRequest&, Conn& c) { c.Sleep(120'000); });  // ends at once when the server stops
   TempDir dir;
   WriteFile(dir / "list.txt", s.Url("/slow") + "\n" + s.Url("/silent") + "\n");
   std::string db = dir / "t.db";

@@ -192,10 +192,13 @@ TEST_CASE("a robots.txt over 500 KiB is read up to 500 KiB; a long 404 page stil
 }
 
 TEST_CASE("a fetch killed midway lets its waiters go, and the next asker fetches again") {
+  // robots.txt waits for the test's gate: each fetch is still in flight when the test acts on it, on any
+  // machine (a 300 ms answer was outrun when the killer's loop turn came late). Before the server, so it
+  // outlives the server's handler threads.
+  std::atomic<bool> open{false};
   TestServer server;
-  server.Handle("/robots.txt", [](const HttpRequest&, Conn& c) {
-    c.Sleep(300);
-    c.Respond(200, "User-agent: *\nDisallow: /no\n", "text/plain");
+  server.Handle("/robots.txt", [&open](const HttpRequest&, Conn& c) {
+    if (c.WaitUntil(open)) c.Respond(200, "User-agent: *\nDisallow: /no\n", "text/plain");
   });
   Rig rig;
   const urls::Robots* second = nullptr;
@@ -207,14 +210,16 @@ TEST_CASE("a fetch killed midway lets its waiters go, and the next asker fetches
   const urls::Robots* third = nullptr;
   std::optional<Greenlet<void>> late;
   auto killer = Spawn([&]() -> Task<void> {
-    // Once the first fetch has reached the server (bounded: 10 s).
-    for (int i = 0; i < 2000 && server.Received("/robots.txt") == 0; ++i) co_await Sleep(5);
+    // Once the first fetch has reached the server (bounded: a minute, against a hang).
+    for (int i = 0; i < 12'000 && server.Received("/robots.txt") == 0; ++i) co_await Sleep(5);
     first.Kill();
     // Once the waiter's own fetch has reached it, a third asker must wait for that one.
-    for (int i = 0; i < 2000 && server.Received("/robots.txt") < 2; ++i) co_await Sleep(5);
+    for (int i = 0; i < 12'000 && server.Received("/robots.txt") < 2; ++i) co_await Sleep(5);
     late = Spawn([](RobotsCache* c, std::string o, const urls::Robots** out) -> Task<void> {
       *out = co_await c->For(o);
     }, &rig.cache, Origin(server), &third);
+    co_await Yield();  // the late asker runs first (spawn order) and waits on the fetch in flight
+    open = true;
   });
   rig.hub.Run();
   CHECK(first.killed());

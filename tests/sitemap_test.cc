@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <set>
@@ -383,18 +384,24 @@ TEST_CASE("hostile sitemaps: billion laughs, an external entity, an index nested
 }
 
 TEST_CASE("a sitemap crawl killed with SIGKILL resumes to every sitemap URL, each once") {
+  std::atomic<bool> open{false};  // the gate below; before the server, so it outlives its handler threads
   TestServer a{"127.0.0.1"};
   std::vector<std::pair<std::string, std::string>> urls;
   for (int i = 0; i < 600; ++i) urls.push_back({a.Url("/p/" + std::to_string(i) + ".html"), ""});
   a.Handle("/robots.txt", Static("User-agent: *\n", "text/plain"));
   a.Handle("/sitemap.xml", Static(UrlSet(urls), "application/xml"));
-  a.Handle("/*", [](const HttpRequest&, Conn& c) {
-    if (c.Sleep(20)) c.Respond(200, "<title>p</title>");  // ~6 s at 2 in flight: time for the kill
+  // The first ~150 requests are answered at once, the rest wait for the test's gate: the kill lands
+  // mid-crawl on any machine (not within ~6 s of 20 ms pages that a starved test could outlast).
+  a.Handle("/*", [&a, &open](const HttpRequest&, Conn& c) {
+    if (a.Received() > 150 && !c.WaitUntil(open)) return;
+    c.Respond(200, "<title>p</title>");
   });
   TempDir dir;
   WriteFile(dir / "seed.txt", a.Url("/") + "\n");
   std::string db = dir / "killed.db";
-  std::vector<std::string> args = {GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--sitemaps", "--concurrency", "2"};
+  // --timeout: a page held behind the gate is not a slow one.
+  std::vector<std::string> args = {GREENCRAWL_BIN, "crawl",         "--db", db,          "--quiet",
+                                   "--sitemaps",   "--concurrency", "2",    "--timeout", "600"};
   auto child = Start([&] {
     auto v = args;
     v.push_back(dir / "seed.txt");
@@ -405,6 +412,7 @@ TEST_CASE("a sitemap crawl killed with SIGKILL resumes to every sitemap URL, eac
   CHECK(Wait(child).signal == SIGKILL);
   int64_t partial = Scalar(db, "SELECT count(*) FROM results");
   CHECK(partial < 601);
+  open = true;
   args.push_back("--resume");
   args.push_back(dir / "seed.txt");
   auto f = Run(args, "sitemap-resume");

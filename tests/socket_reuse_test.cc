@@ -91,7 +91,7 @@ TEST_CASE("sockets closed by the server, by libcurl's cache limit and by kills r
     c.CloseSilentlyAfter();
     c.Respond(200, "ok", "text/plain");
   });
-  server.Handle("/hang", [](const HttpRequest&, Conn& c) { c.Sleep(20'000); });
+  server.Handle("/hang", [](const HttpRequest&, Conn& c) { c.Sleep(120'000); });
   constexpr int kRounds = 3, kWorkers = 20, kUrls = 600, kKills = 10;
   Hub hub;
   {

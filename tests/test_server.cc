@@ -124,6 +124,14 @@ bool Conn::Sleep(int ms) {
   return !server_->cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return server_->stopping_; });
 }
 
+bool Conn::WaitUntil(const std::atomic<bool>& open) {
+  // Polled: `open` belongs to the test, which need not know this server's condition variable.
+  while (!open) {
+    if (!Sleep(2)) return false;
+  }
+  return true;
+}
+
 TestServer::TestServer(std::string host, int port) : host_(std::move(host)), started_(std::chrono::steady_clock::now()) {
   listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw std::runtime_error("socket failed");

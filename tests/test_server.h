@@ -51,6 +51,9 @@ class Conn {
   void CloseSilentlyAfter() { close_silently_ = true; }
   // Sleeps, but returns false at once when the server stops.
   bool Sleep(int ms);
+  // Holds the response until the test sets `open` (a gate: the test decides when, instead of a sleep
+  // guessing how long it needs); false when the server stops first.
+  bool WaitUntil(const std::atomic<bool>& open);
   bool keep_alive() const { return keep_alive_ && !close_silently_; }
 
  private:
