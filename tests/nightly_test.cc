@@ -125,7 +125,10 @@ TEST_CASE("a nightly recursive crawl with conditional requests covers the whole 
     // ... and each page's links are recorded for this run too, so the next night can carry them again.
     CHECK(Scalar(db, "SELECT count(*) FROM links WHERE run_id = " + std::to_string(run)) ==
           Scalar(db, "SELECT count(*) FROM links WHERE run_id = 1"));
-    MESSAGE("night " << run << ": " << site.body_bytes << " body bytes sent, against " << bytes1 << " on night 1");
+    MESSAGE("night " << run << ": " << site.body_bytes.load() << " body bytes sent, against " << bytes1
+                      << " on night 1; bytes received (results.wire_bytes): "
+                      << Scalar(db, "SELECT sum(wire_bytes) FROM results WHERE run_id = " + std::to_string(run))
+                      << " against " << Scalar(db, "SELECT sum(wire_bytes) FROM results WHERE run_id = 1"));
     CHECK(site.body_bytes * 20 < bytes1);
   }
 
