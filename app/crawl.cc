@@ -81,6 +81,7 @@ std::string OptionsJson(const CrawlOptions& o) {
          ",\"ignore_nofollow\":" +
          (o.ignore_nofollow ? "true" : "false") + ",\"ignore_robots\":" + (o.ignore_robots ? "true" : "false") +
          ",\"check_fragments\":" + (o.check_fragments ? "true" : "false") +
+         ",\"external\":" + JsonString(o.external) +
          ",\"settings\":" + JsonString(WorkerConfig(o)) + "}";
 }
 

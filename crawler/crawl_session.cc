@@ -61,6 +61,7 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
         run_id_(run_id),
         err_(err),
         scope_(std::make_shared<urls::Scope>(*urls::ParseScopeKind(o.scope), o.include, o.exclude)),
+        filters_(std::make_shared<urls::Scope>(urls::ScopeKind::kAny, o.include, o.exclude)),
         settings_(SettingsFor(o, store.worker())),
         frontier_(settings_.frontier, store.MaxSeq(run_id) + 1, store.FrontierSize(run_id)) {
     feed_ = feed;
@@ -481,6 +482,8 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
     policy.scope = scope_;
     policy.follow = item.depth < o_.depth;
     policy.ignore_nofollow = o_.ignore_nofollow;
+    policy.external = o_.external == "on";
+    policy.filters = filters_;
     return policy;
   }
 
@@ -503,6 +506,14 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
     int64_t added = 0;
     for (auto& link : page.links.follow) {
       auto row = frontier_.Add(Candidate{std::move(link.url), link.hash, item.depth + 1, root, "link", item.url});
+      if (!row) continue;
+      if (row->seq > 0) ++added;
+      batch_.discovered.push_back(std::move(*row));
+    }
+    // Links to other sites: each checked once a run (the Frontier's rules, politeness and --max-pages
+    // apply), never parsed or followed (PageJob::Read).
+    for (auto& link : page.links.external) {
+      auto row = frontier_.Add(Candidate{std::move(link.url), link.hash, item.depth + 1, root, "external", item.url});
       if (!row) continue;
       if (row->seq > 0) ++added;
       batch_.discovered.push_back(std::move(*row));
@@ -695,6 +706,7 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
   int64_t run_id_;
   std::ostream& err_;
   std::shared_ptr<const urls::Scope> scope_;
+  std::shared_ptr<const urls::Scope> filters_;  // --include/--exclude alone: links to other sites pass them
   SessionSettings settings_;  // what the options mean for fetch, parse, robots and the Frontier
   Frontier frontier_;
   FetchOptions fetch_;

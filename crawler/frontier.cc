@@ -39,6 +39,8 @@ std::optional<storage::FrontierItem> Frontier::Add(Candidate c) {
   // again later must be judged again, not "lowered" in a table that never had it.
   std::optional<int32_t> known_depth = seen_.Depth(c.hash);
   if (known_depth && *known_depth <= c.depth) return std::nullopt;
+  // A link to another site is checked once: found again nearer the root, it has nothing to refetch for.
+  if (known_depth && c.source_kind == "external") return std::nullopt;
   if (!known_depth) {
     if (config_.max_pages > 0 && known_ >= config_.max_pages) {
       max_pages_reached_ = true;

@@ -48,6 +48,9 @@ struct CrawlOptions {
   bool sitemaps = false;
   std::vector<std::string> sitemap;
   // Scheduled runs (README "Scheduled runs").
+  // Links to other sites (out of --scope) from crawled pages: checked once each (fetched, never parsed
+  // nor followed), "on" by default when following links; "off": recorded in links only.
+  std::string external = "on";
   std::string conditional = "auto";  // auto: on when the database has an earlier completed run
   int retries = 2;              // extra attempts for transient failures (timeout, reset, 429, 503)
   int retry_delay_ms = 1000;    // first backoff; doubles each attempt; Retry-After wins when longer

@@ -159,6 +159,7 @@ Task<ParsedPage> PageJob::Read(Response& r, bool carry) {
   const storage::FrontierItem& item = job_.item;
   const ParseOptions& parse = s_.parse_options();
   ParsedPage page;
+  if (item.source_kind == "external") co_return page;  // another site's page: checked, not read
   if (carry && s_.options().depth > 0 && WasHtml(*item.previous)) {
     auto carry = CarryLinks(item.previous->run_id, r.final_url);
     page = co_await std::move(carry);

@@ -17,8 +17,15 @@ PageLinks SortLinks(const std::string& page_url, const PageInfo& page, const Lin
     // Stored as followed or not by the page's author (the link's rel or the page's robots meta), so that
     // a 304 re-crawl that carries these rows (crawler/crawl_session.cc) follows the same ones.
     out.links.push_back({page_url, link.url, link.nofollow || page.nofollow});
-    if (!follow_page || link.resource || (link.nofollow && !policy.ignore_nofollow)) continue;
-    if (!policy.scope->AllowsUnder(policy.root_key, link.url)) continue;
+    if (!policy.follow || link.resource) continue;
+    if (!policy.scope->AllowsUnder(policy.root_key, link.url)) {
+      // --exclude (and --include) still say which URLs are not to be touched at all.
+      if (policy.external && policy.filters->AllowsUnder("", link.url)) {
+        out.external.push_back({link.url, XXH3_64bits(link.url.data(), link.url.size())});
+      }
+      continue;
+    }
+    if (!follow_page || (link.nofollow && !policy.ignore_nofollow)) continue;
     out.follow.push_back({link.url, XXH3_64bits(link.url.data(), link.url.size())});
   }
   for (const FragmentLink& f : page.fragment_links) {

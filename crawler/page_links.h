@@ -24,6 +24,8 @@ struct LinkPolicy {
   std::string root_key;        // scope->Key(root) of the page's listed ancestor
   bool follow = false;         // the page's links may be followed (depth left, no meta nofollow)
   bool ignore_nofollow = false;
+  bool external = false;       // check links out of scope once (PageLinks::external)...
+  std::shared_ptr<const urls::Scope> filters;  // ...that pass --include/--exclude (a kAny scope); with external
 };
 
 struct FollowLink {
@@ -35,6 +37,9 @@ struct PageLinks {
   std::vector<storage::LinkRow> links;  // every link of the page worth recording (from = the page)
   std::vector<storage::FragmentLinkRow> fragment_links;  // --check-fragments: the page's links naming one
   std::vector<FollowLink> follow;       // in scope and followable, in document order
+  // With LinkPolicy::external: http(s) links out of scope, to be checked once (never parsed or followed).
+  // rel=nofollow does not exempt them: nofollow is about crawling, and a dead link is dead either way.
+  std::vector<FollowLink> external;
   int64_t too_long = 0;                 // links over kMaxDiscoveredUrlBytes, dropped (the parser's count too)
 };
 

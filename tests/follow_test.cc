@@ -115,8 +115,13 @@ TEST_CASE("depth 1, scope host: each in-scope link once; nofollow, other hosts a
   TempDir dir;
   auto c = RunCrawl(site, dir, {"--depth", "1"});
   CHECK(c.f.exit_code == 0);
+  // B's page is another site: checked once (--external on), and refused by the private-address guard,
+  // since the list names only A: recorded, never connected to.
+  const std::string x = site.b.Url("/x.html");
   CHECK(Keys(c.rows) == std::set<std::string>{"/index.html", "/a.html", "/b.html", "/sub/c.html",
-                                              "/private/secret.html", "/private/ok.html", "/doc.pdf"});
+                                              "/private/secret.html", "/private/ok.html", "/doc.pdf", x});
+  CHECK(c.rows[x] == "private_address");
+  CHECK(site.b.Connections() == 0);
   CHECK(c.rows["/private/secret.html"] == "robots");
   CHECK(c.rows["/doc.pdf"] == "robots");
   CHECK(c.rows["/private/ok.html"] == "200");
@@ -138,11 +143,11 @@ TEST_CASE("depth 1, scope host: each in-scope link once; nofollow, other hosts a
 TEST_CASE("deeper crawls add exactly the next ring; cycles and duplicates are crawled once at their smallest depth") {
   Site site;
   TempDir dir;
-  auto two = RunCrawl(site, dir, {"--depth", "2"});
+  auto two = RunCrawl(site, dir, {"--depth", "2", "--external", "off"});
   CHECK(Keys(two.rows) == std::set<std::string>{"/index.html", "/a.html", "/b.html", "/sub/c.html",
                                                 "/private/secret.html", "/private/ok.html", "/doc.pdf",
                                                 "/deep1.html", "/sub/d.html"});
-  auto three = RunCrawl(site, dir, {"--depth", "3"});
+  auto three = RunCrawl(site, dir, {"--depth", "3", "--external", "off"});
   CHECK(Keys(three.rows) == std::set<std::string>{"/index.html", "/a.html", "/b.html", "/sub/c.html",
                                                   "/private/secret.html", "/private/ok.html", "/doc.pdf",
                                                   "/deep1.html", "/sub/d.html", "/deep2.html", "/missing.html"});
@@ -314,4 +319,43 @@ TEST_CASE("a recursive crawl killed with SIGKILL twice resumes to the exact URL 
   CHECK(ResultUrls(db) == site.Expected(true));
   CHECK(Scalar(db, "SELECT count(*) FROM results") == 1501);
   CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);
+}
+
+TEST_CASE("links to other sites are checked once each, never parsed or followed; --external off leaves them") {
+  Site site;
+  TempDir dir;
+  // A third site that refuses connections, linked from A's index too.
+  int closed;
+  {
+    TestServer gone("127.0.0.3");
+    closed = gone.port();
+  }
+  const std::string dead = "http://127.0.0.3:" + std::to_string(closed) + "/gone.html";
+  site.pages_a["/a.html"] += "<a href='" + dead + "'>dead</a><a href='" + site.b.Url("/x.html") + "'>x again</a>";
+  auto c = RunCrawl(site, dir, {"--depth", "5", "--allow-private"});
+  CHECK(c.f.exit_code == 0);
+  const std::string x = site.b.Url("/x.html");
+  CHECK(c.rows[x] == "200");
+  CHECK(c.rows[dead] == "connect");
+  size_t x_fetches = 0;
+  for (auto& e : site.b.Log()) x_fetches += e.path == "/x.html";
+  CHECK(x_fetches == 1);  // linked from two pages, fetched once
+  Database d(c.db, Database::Mode::kReadOnly);
+  auto kind = d.Prepare("SELECT source_kind, source FROM results WHERE url = ?");
+  kind.Bind(1, x);
+  REQUIRE(kind.Step());
+  CHECK(kind.Text(0) == "external");
+  CHECK(kind.Text(1) == site.a.Url("/index.html"));
+  // Never parsed: x.html's own link back to A is not in the links table.
+  auto from_x = d.Prepare("SELECT count(*) FROM links WHERE from_url = ?");
+  from_x.Bind(1, x);
+  REQUIRE(from_x.Step());
+  CHECK(from_x.Int(0) == 0);
+  // The dead link is broken, named with the page linking to it.
+  auto report = Run({GREENCRAWL_BIN, "report", "--db", c.db, "--json"}, "external-report");
+  CHECK(report.out.find("\"url\":\"" + dead + "\"") != std::string::npos);
+
+  auto off = RunCrawl(site, dir, {"--depth", "5", "--allow-private", "--external", "off"});
+  CHECK(off.rows.count(x) == 0);
+  CHECK(off.rows.count(dead) == 0);
 }
