@@ -205,6 +205,17 @@ int RunReport(const std::string& db, std::optional<int64_t> run, size_t top, boo
   return code;
 }
 
+// `export`: --format, else -o FILE's name (as `report -o` picks its format), else csv.
+std::string ExportFormat(const std::string& format, const std::string& output) {
+  if (!format.empty()) return format;
+  if (!output.empty() && output != "-") {
+    std::string ext = std::filesystem::path(output).extension().string();
+    for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (ext == ".jsonl" || ext == ".ndjson" || ext == ".json") return "jsonl";
+  }
+  return "csv";
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -273,14 +284,14 @@ int RunCli(int argc, char** argv) {
                      "report-run-N.html)")
       ->type_name("FILE");
 
-  std::string format = "csv", output;
+  std::string format, output;
   auto* exp = app.add_subcommand("export", "Every result row of a run as CSV or JSON lines");
   exp->footer(inspect_footer);
   exp->add_option("--db", db, "Results database")->type_name("FILE")->capture_default_str();
   exp->add_option("--run", run, "Run id (default: the newest)")->type_name("N");
-  exp->add_option("--format", format, "csv or jsonl")
+  exp->add_option("--format", format,
+                  "csv (default) or jsonl; without it, -o FILE's name picks one (.jsonl/.ndjson/.json: jsonl)")
       ->type_name("FORMAT")
-      ->capture_default_str()
       ->check(CLI::IsMember({"csv", "jsonl"}).description(""));
   exp->add_option("-o,--output", output, "Write to FILE instead of standard output")->type_name("FILE");
 
@@ -380,7 +391,7 @@ int RunCli(int argc, char** argv) {
     if (*join) return RunJoin(join_args, std::cout, std::cerr);
     if (*runs) return ShowRuns(db, json, std::cout);
     if (*report) return RunReport(db, run, top, all, json, html, report_format, report_accept, html_output);
-    if (*exp) return ExportResults(db, run, format, output, std::cout);
+    if (*exp) return ExportResults(db, run, ExportFormat(format, output), output, std::cout);
     if (*diff) {
       if (run_a.has_value() != run_b.has_value()) {
         std::cerr << "greencrawl: diff takes two run ids, or none for the newest two\n";

@@ -49,6 +49,21 @@ TEST_CASE("--print-config loads back as a job file, and prints the same again") 
   }
 }
 
+TEST_CASE("export -o FILE.jsonl writes JSON lines; --format still wins; other names stay CSV") {
+  TestServer server;
+  server.Handle("/p", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>p</title>"); });
+  TempDir dir;
+  WriteFile(dir / "list.txt", server.Url("/p") + "\n");
+  std::string db = dir / "e.db";
+  REQUIRE(Run({GREENCRAWL_BIN, "crawl", "--quiet", "--db", db, dir / "list.txt"}, "crawl").exit_code == 0);
+  REQUIRE(Run({GREENCRAWL_BIN, "export", "--db", db, "-o", dir / "e.jsonl"}, "jsonl").exit_code == 0);
+  CHECK(ReadFile(dir / "e.jsonl").rfind("{\"", 0) == 0);
+  REQUIRE(Run({GREENCRAWL_BIN, "export", "--db", db, "-o", dir / "e.csv"}, "csv").exit_code == 0);
+  CHECK(ReadFile(dir / "e.csv").rfind("run_id,", 0) == 0);
+  REQUIRE(Run({GREENCRAWL_BIN, "export", "--db", db, "--format", "csv", "-o", dir / "f.jsonl"}, "forced").exit_code == 0);
+  CHECK(ReadFile(dir / "f.jsonl").rfind("run_id,", 0) == 0);
+}
+
 TEST_CASE("a job file's relative list and db are read from its folder, and a missing one says where") {
   TestServer server;
   server.Handle("/p", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>p</title>"); });
