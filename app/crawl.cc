@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cctype>
+#include <filesystem>
 #include <chrono>
 #include <thread>
 #include <limits>
@@ -17,6 +18,7 @@
 #include "app/job_config.h"
 #include "app/json.h"
 #include "app/list_loader.h"
+#include "app/output_file.h"
 #include "app/paths.h"
 #include "app/progress.h"
 #include "greenlet/signals.h"
@@ -214,6 +216,17 @@ std::optional<int> Prepare(const CrawlOptions& o, Prepared& p, std::ostream& err
       return kExitUsage;
     }
     p.thresholds.push_back(*t);
+  }
+  if (!o.report_html.empty()) {
+    // Found now, not after an hour of crawling. The run id is not known yet: a {run} in the folder part
+    // leaves that folder unchecked; in the name it cannot make a writable folder unwritable.
+    std::string path = o.report_html;
+    for (size_t at; (at = path.find("{run}")) != std::string::npos;) path.replace(at, 5, "1");
+    bool folder_has_run = std::filesystem::path(o.report_html).parent_path().string().find("{run}") != std::string::npos;
+    if (std::string why = folder_has_run ? "" : CannotWrite(path); !why.empty()) {
+      err << "greencrawl: --report-html: " << why << "\n";
+      return kExitUsage;
+    }
   }
   if (o.check_fragments && o.depth == 0) {
     // Fragments are checked on the links found in pages, and a list crawl reads no links.

@@ -87,3 +87,14 @@ TEST_CASE("a job file's relative list and db are read from its folder, and a mis
   CHECK(missing.exit_code == 2);
   CHECK(Has(missing.err, dir / "jobs/nope.txt"));
 }
+
+TEST_CASE("--report-html that cannot be written is refused before the crawl") {
+  TempDir dir;
+  WriteFile(dir / "list.txt", "http://127.0.0.1:9/\n");
+  auto r = Run({GREENCRAWL_BIN, "crawl", "--db", dir / "r.db", "--report-html", dir / "no/such/r.html",
+                dir / "list.txt"},
+               "rh");
+  CHECK(r.exit_code == 2);
+  CHECK(Has(r.err, "--report-html: cannot write " + dir / "no/such/r.html" + ": no folder " + dir / "no/such"));
+  CHECK(!std::filesystem::exists(dir / "r.db"));  // nothing crawled, nothing created
+}
