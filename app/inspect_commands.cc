@@ -324,6 +324,10 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
       } else if (c.kind == "title") {
         before = JsonString(c.before);
         after = JsonString(c.after);
+      } else if (c.kind == "redirect") {
+        // The target URL, or null when the URL answered without redirecting.
+        before = c.before.empty() ? "null" : JsonString(c.before);
+        after = c.after.empty() ? "null" : JsonString(c.after);
       } else if (c.kind == "content") {
         before = "{\"hash\":" + JsonString(c.before) + ",\"size\":" + OptInt(c.before_size) + "}";
         after = "{\"hash\":" + JsonString(c.after) + ",\"size\":" + OptInt(c.after_size) + "}";
@@ -335,14 +339,13 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
       out << mark << " " << std::left << std::setw(8) << c.kind << " " << c.url;
       if (c.kind == "title") {
         out << "  " << TerminalText(JsonString(c.before)) << " -> " << TerminalText(JsonString(c.after));
-      } else if (c.kind == "redirect") {
-        // The target URL, or null when the URL answered without redirecting.
-        before = c.before.empty() ? "null" : JsonString(c.before);
-        after = c.after.empty() ? "null" : JsonString(c.after);
       } else if (c.kind == "content") {
         out << "  " << SizeChange(c.before_size, c.after_size) << ", hash " << c.before << " -> " << c.after;
       } else if (c.kind == "size") {
         out << "  " << SizeChange(c.before_size, c.after_size);
+      } else if (c.kind == "redirect") {
+        auto shown = [](const std::string& v) { return v.empty() ? std::string("(no redirect)") : TerminalText(v); };
+        out << "  " << shown(c.before) << " -> " << shown(c.after);
       } else if (!c.before.empty() || !c.after.empty()) {
         out << "  " << c.before << " -> " << c.after;
       }
@@ -354,9 +357,6 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
   sql::Database read(db, sql::Database::Mode::kReadOnly);
   storage::BrokenHistory history = storage::ReadBrokenHistory(read, run_b, run_a, int64_t(storage::kBrokenListed));
   const int64_t unfetched_a = in.Unfetched(run_a), unfetched_b = in.Unfetched(run_b);
-      } else if (c.kind == "redirect") {
-        auto shown = [](const std::string& v) { return v.empty() ? std::string("(no redirect)") : TerminalText(v); };
-        out << "  " << shown(c.before) << " -> " << shown(c.after);
   if (json) {
     // changed_urls stays last, as before the history was added.
     out << "],\"history\":" << HistoryJson(history) << ",\"unfetched_a\":" << unfetched_a
