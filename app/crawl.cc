@@ -1,6 +1,7 @@
 #include "app/crawl.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <filesystem>
@@ -9,6 +10,8 @@
 #include <limits>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <cerrno>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -481,6 +484,13 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
   // One crawl per SQLite file at a time; the lock dies with its process.
   std::optional<RunLock> lock;
   std::unique_ptr<storage::ResultStore> store;
+  if (!shared && access(o.db.c_str(), F_OK) == 0 && access(o.db.c_str(), W_OK) != 0) {
+    // A database this user may only read (or on a read-only file system): unusable for a crawl, which
+    // is bad usage (exit 2, as README says), found before a lock file is made or a run started.
+    err << "greencrawl: cannot write database " << o.db << ": " << std::strerror(errno)
+        << " (runs, report, export and diff can read it)\n";
+    return kExitUsage;
+  }
   try {
     std::string holder;
     if (!shared) lock = RunLock::Acquire(o.db, o.wait_lock_s, &holder);
@@ -586,7 +596,11 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
         err << "greencrawl: could not mark run " << started << " failed: " << again.what() << "\n";
       }
     }
-    return dynamic_cast<const sql::Error*>(&e) ? kExitFatal : kExitUsage;
+    // SQLITE_READONLY (8, also as an extended code): a database that cannot be written is unusable, not
+    // an internal failure.
+    const auto* sql_error = dynamic_cast<const sql::Error*>(&e);
+    if (sql_error && !shared && (sql_error->code & 0xff) == 8) return kExitUsage;
+    return sql_error ? kExitFatal : kExitUsage;
   }
 }
 
