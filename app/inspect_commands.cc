@@ -381,7 +381,7 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
 }
 
 int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<double> older_than_days, bool dry_run,
-              double wait_lock_s, std::ostream& out, std::ostream& err) {
+              bool yes, double wait_lock_s, std::ostream& out, std::ostream& err) {
   { storage::Inspector check(db); }  // a clear error for a missing or foreign file, before creating anything
   const bool shared = sql::IsPostgresUri(db);
   std::optional<RunLock> lock;
@@ -411,6 +411,18 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
       if (in.Summary(id).status != "running") finished.push_back(id);
     }
     doomed = std::move(finished);
+  }
+  auto ids = [&] {
+    std::string text;
+    for (int64_t id : doomed) text += " " + std::to_string(id);
+    return text;
+  };
+  if (!dry_run && !yes && !doomed.empty() &&
+      doomed.size() == storage::Inspector(db).PruneCandidates(0, std::nullopt).size()) {
+    // `--keep 0` or a large --older-than empties the database: a typo should not do that unasked.
+    err << "greencrawl: prune would delete every run in " << storage::RedactPassword(db) << " (" << doomed.size()
+        << " run(s):" << ids() << "); add --yes to delete them all\n";
+    return kExitUsage;
   }
   if (dry_run) {
     out << "would delete " << doomed.size() << " run(s):";

@@ -27,7 +27,9 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
              bool json, std::ostream& out);
 
 // Deletes runs beyond the newest `keep`, or started more than `older_than_days` ago; never the running one.
+// When that is every run of the database, refuses (exit 2, saying which) unless `yes`.
 int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<double> older_than_days, bool dry_run,
+              bool yes,
               double wait_lock_s, std::ostream& out, std::ostream& err);
 
 }  // namespace gc

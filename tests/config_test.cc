@@ -88,6 +88,37 @@ TEST_CASE("a job file's relative list and db are read from its folder, and a mis
   CHECK(Has(missing.err, dir / "jobs/nope.txt"));
 }
 
+TEST_CASE("prune: clear messages for bad values, and --yes before deleting every run") {
+  TestServer server;
+  server.Handle("/p", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>p</title>"); });
+  TempDir dir;
+  WriteFile(dir / "list.txt", server.Url("/p") + "\n");
+  std::string db = dir / "p.db";
+  for (const char* tag : {"c1", "c2"}) {
+    REQUIRE(Run({GREENCRAWL_BIN, "crawl", "--quiet", "--db", db, dir / "list.txt"}, tag).exit_code == 0);
+  }
+  auto days = Run({GREENCRAWL_BIN, "prune", "--db", db, "--older-than", "abc"}, "days");
+  CHECK(days.exit_code == 2);
+  CHECK(Has(days.err, "--older-than: 'abc' is not a number of days"));
+  CHECK(!Has(days.err, "not in range"));
+  auto keep = Run({GREENCRAWL_BIN, "prune", "--db", db, "--keep", "-1"}, "keep");
+  CHECK(keep.exit_code == 2);
+  CHECK(Has(keep.err, "--keep: '-1' is not a number of runs"));
+  auto all = Run({GREENCRAWL_BIN, "prune", "--db", db, "--keep", "0"}, "all");
+  CHECK(all.exit_code == 2);
+  CHECK(Has(all.err, "prune would delete every run in " + db + " (2 run(s): 2 1); add --yes"));
+  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 2);
+  auto dry = Run({GREENCRAWL_BIN, "prune", "--db", db, "--keep", "0", "--dry-run"}, "dry");
+  CHECK(dry.exit_code == 0);
+  CHECK(Has(dry.out, "would delete 2 run(s): 2 1"));
+  auto some = Run({GREENCRAWL_BIN, "prune", "--db", db, "--keep", "1"}, "some");  // not all: no --yes needed
+  CHECK(some.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);
+  auto yes = Run({GREENCRAWL_BIN, "prune", "--db", db, "--keep", "0", "--yes"}, "yes");
+  CHECK(yes.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 0);
+}
+
 TEST_CASE("--report-html that cannot be written is refused before the crawl") {
   TempDir dir;
   WriteFile(dir / "list.txt", "http://127.0.0.1:9/\n");
