@@ -13,6 +13,7 @@
 #include "app/crawl.h"
 #include "app/thresholds.h"
 #include "parser/utf8.h"
+#include "urls/scope.h"
 #include "urls/url.h"
 #include "storage/accept_set.h"
 #include "version.h"
@@ -46,6 +47,7 @@ std::string CheckReadableFile(const std::string& path) {
 }
 
 std::string CheckRegex(const std::string& pattern) {
+  if (std::string why = urls::NotPosixExtended(pattern); !why.empty()) return why;
   regex_t re;
   int rc = regcomp(&re, pattern.c_str(), REG_EXTENDED | REG_NOSUB);
   if (rc == 0) {

@@ -119,6 +119,30 @@ TEST_CASE("prune: clear messages for bad values, and --yes before deleting every
   CHECK(Scalar(db, "SELECT count(*) FROM runs") == 0);
 }
 
+TEST_CASE("--include/--exclude refuse Perl syntax that POSIX would read as something else") {
+  for (const auto& [pattern, why] : std::vector<std::pair<std::string, std::string>>{
+           {"\\d+", "\\d is not POSIX extended regex syntax (it would match the letter 'd'); write [0-9]"},
+           {"/page\\w", "\\w is a GNU extension"},
+           {"(?:a|b)", "(?...) groups"},
+           {"a.*?b", "lazy quantifiers"},
+           {"[\\d]", "inside [...] a backslash is a plain backslash"}}) {
+    auto r = Run({GREENCRAWL_BIN, "crawl", "-r", "--exclude", pattern, "x.txt"}, "re");
+    CHECK_MESSAGE(r.exit_code == 2, pattern);
+    CHECK_MESSAGE(Has(r.err, "--exclude: '" + pattern + "': " + why), pattern << ": " << r.err);
+  }
+  // In a job file too.
+  TempDir dir;
+  WriteFile(dir / "job.toml", "include = ['\\d+']\n");
+  auto file = Run({GREENCRAWL_BIN, "crawl", "--config", dir / "job.toml", "x.txt"}, "refile");
+  CHECK(file.exit_code == 2);
+  CHECK(Has(file.err, "job.toml:1: include: '\\d+': \\d is not POSIX"));
+  // What POSIX means plainly is accepted: escapes of punctuation, classes, brackets.
+  auto ok = Run({GREENCRAWL_BIN, "crawl", "-r", "--exclude", "\\.pdf$", "--exclude", "[[:digit:]]+", "--exclude",
+                 "/(a|b)[0-9]{2}", "--print-config", "x.txt"},
+                "reok");
+  CHECK(ok.exit_code == 0);
+}
+
 TEST_CASE("--report-html that cannot be written is refused before the crawl") {
   TempDir dir;
   WriteFile(dir / "list.txt", "http://127.0.0.1:9/\n");
