@@ -223,7 +223,8 @@ std::vector<Setting> MakeSettings() {
                  &O::retry_delay_ms),
              0, 3600000),
       Checked(Row("fail-on", "", T::kList, "METRIC>N[%]",
-                  "Exit 5 when a threshold is crossed: errors>5%, broken>10, changed>0, new-broken>0, broken-for>3 "
+                  "Exit 5 when a threshold is crossed: errors>5%, broken>10, blocked>0, changed>0, new-broken>0, "
+                  "broken-for>3 "
                   "(repeatable)", &O::fail_on),
               CheckThreshold),
       Checked(Row("accept", "", T::kText, "CODES",

@@ -153,3 +153,10 @@ TEST_CASE("--report-html that cannot be written is refused before the crawl") {
   CHECK(Has(r.err, "--report-html: cannot write " + dir / "no/such/r.html" + ": no folder " + dir / "no/such"));
   CHECK(!std::filesystem::exists(dir / "r.db"));  // nothing crawled, nothing created
 }
+
+TEST_CASE("crawl --help names every --fail-on metric") {
+  auto help = Run({GREENCRAWL_BIN, "crawl", "--help"}, "help");
+  for (const char* metric : {"errors>", "broken>", "blocked>", "changed>", "new-broken>", "broken-for>"}) {
+    CHECK_MESSAGE(Has(help.out, metric), metric);
+  }
+}
