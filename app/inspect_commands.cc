@@ -192,6 +192,7 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   if (s.duration_s) out << " in " << Fixed(*s.duration_s, 1) << " s";
   out << ", list " << s.list_file << ", started " << s.started_at << "\n\nBy status:\n";
   for (auto& c : r.by_status) out << "  " << std::left << std::setw(20) << c.key << std::right << std::setw(10) << c.count << "\n";
+  if (r.by_status.empty()) out << "  (none)\n";
   out << "\nBy error:\n";
   for (auto& c : r.by_error) out << "  " << std::left << std::setw(20) << c.key << std::right << std::setw(10) << c.count << "\n";
   if (r.by_error.empty()) out << "  (none)\n";
@@ -205,8 +206,10 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   }
   out << "Redirected:    " << r.redirected << "\n\nSlowest:\n";
   for (auto& p : r.slowest) out << "  " << std::setw(10) << Fixed(p.value, 1) << " ms  " << p.url << "\n";
+  if (r.slowest.empty()) out << "  (none)\n";  // an empty run, or nothing timed: not a bare heading
   out << "\nLargest:\n";
   for (auto& p : r.largest) out << "  " << std::setw(10) << Fixed(p.value, 0) << " B   " << p.url << "\n";
+  if (r.largest.empty()) out << "  (none)\n";
   out << "\nBroken (" << r.broken_count << (s.accept == storage::AcceptSet().Text() ? "" : ", accepting " + s.accept)
       << "):\n";
   auto list = [&out](const storage::BrokenLink& b) {
