@@ -298,13 +298,21 @@ int ExportResults(const std::string& db, std::optional<int64_t> run, const std::
 }
 
 int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int64_t> b, double size_threshold_pct,
-             bool json, std::ostream& out) {
+             bool json, std::ostream& out, std::ostream& err) {
   storage::Inspector in(db);
   int64_t run_a, run_b;
   if (a && b) {
     // Both must exist before anything is printed: `diff 1 99` says only that there is no run 99.
     run_a = in.ResolveRun(a);
     run_b = in.ResolveRun(b);
+    // Runs of two lists differ by their lists: every URL of one is "added" or "removed". Allowed (a list
+    // moved to a new path), but said, on stderr so that --json stays one document.
+    std::string list_a = in.Summary(run_a).list_file, list_b = in.Summary(run_b).list_file;
+    if (list_a != list_b) {
+      err << "greencrawl: warning: run " << run_a << " and run " << run_b << " are of different lists ("
+          << TerminalText(list_a.empty() ? "?" : list_a) << ", " << TerminalText(list_b.empty() ? "?" : list_b)
+          << "): URLs only one of them lists show as added or removed\n";
+    }
   } else {
     std::tie(run_a, run_b) = in.DefaultDiffRuns();
   }

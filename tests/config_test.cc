@@ -154,6 +154,29 @@ TEST_CASE("--report-html that cannot be written is refused before the crawl") {
   CHECK(!std::filesystem::exists(dir / "r.db"));  // nothing crawled, nothing created
 }
 
+TEST_CASE("an empty run's report says (none) under every heading; diff of two lists warns") {
+  TestServer server;
+  server.Handle("/p", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>p</title>"); });
+  TempDir dir;
+  WriteFile(dir / "empty.txt", "# nothing yet\n");
+  WriteFile(dir / "list.txt", server.Url("/p") + "\n");
+  std::string db = dir / "r.db";
+  REQUIRE(Run({GREENCRAWL_BIN, "crawl", "--quiet", "--db", db, dir / "empty.txt"}, "empty").exit_code == 0);
+  auto report = Run({GREENCRAWL_BIN, "report", "--db", db}, "report");
+  REQUIRE(report.exit_code == 0);
+  CHECK(Has(report.out, "By status:\n  (none)\n"));
+  CHECK(Has(report.out, "Slowest:\n  (none)\n"));
+  CHECK(Has(report.out, "Largest:\n  (none)\n"));
+
+  REQUIRE(Run({GREENCRAWL_BIN, "crawl", "--quiet", "--db", db, dir / "list.txt"}, "other").exit_code == 0);
+  auto diff = Run({GREENCRAWL_BIN, "diff", "--db", db, "1", "2", "--json"}, "diff");
+  CHECK(diff.exit_code == 0);
+  CHECK(Has(diff.err, "warning: run 1 and run 2 are of different lists"));
+  CHECK(diff.out.rfind("{\"run_a\":1", 0) == 0);  // stdout stays one JSON document
+  auto same = Run({GREENCRAWL_BIN, "diff", "--db", db, "2", "2"}, "same");
+  CHECK(same.err.empty());
+}
+
 TEST_CASE("crawl --help names every --fail-on metric") {
   auto help = Run({GREENCRAWL_BIN, "crawl", "--help"}, "help");
   for (const char* metric : {"errors>", "broken>", "blocked>", "changed>", "new-broken>", "broken-for>"}) {
