@@ -143,7 +143,8 @@ void PrintSummary(const CrawlOptions& o, const storage::RunSummary& run, const s
     }
     if (*sep == ',') err << ")";
   };
-  err << line << "  responses " << run.responses;
+  err << WrapForTerminal(line, &err == &std::cerr && isatty(STDERR_FILENO) ? TerminalWidth(STDERR_FILENO) : 0)
+      << "  responses " << run.responses;
   breakdown(b.by_status);
   err << ", errors " << run.errors;
   breakdown(b.by_error);

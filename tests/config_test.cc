@@ -183,3 +183,17 @@ TEST_CASE("crawl --help names every --fail-on metric") {
     CHECK_MESSAGE(Has(help.out, metric), metric);
   }
 }
+
+TEST_CASE("the summary's first line breaks between words on a narrow terminal, and stays one line in a log") {
+  const std::string line =
+      "greencrawl: run 12 completed: 1204 results: 1180 ok (2xx/3xx), 20 broken, 4 errors; 1204 fetched in "
+      "12.41 s (97/s), 3 changed\n";
+  CHECK(gc::WrapForTerminal(line, 0) == line);
+  CHECK(gc::WrapForTerminal(line, 200) == line);
+  std::string wrapped = gc::WrapForTerminal(line, 80);
+  CHECK(wrapped ==
+        "greencrawl: run 12 completed: 1204 results: 1180 ok (2xx/3xx), 20 broken, 4\n"
+        "    errors; 1204 fetched in 12.41 s (97/s), 3 changed\n");
+  size_t start = 0;
+  for (size_t nl; (nl = wrapped.find('\n', start)) != std::string::npos; start = nl + 1) CHECK(nl - start < 80);
+}
