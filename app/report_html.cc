@@ -127,7 +127,9 @@ std::string Page(const storage::ReportData& r, const std::string& db_label, cons
   s += "</p>\n";
   s += "<nav class=\"toc\" aria-label=\"Sections\"><a href=\"#headline\">Headline</a><a href=\"#charts\">Charts</a>"
        "<a href=\"#broken\">Broken</a><a href=\"#blocked\">Blocked</a><a href=\"#changes\">Changes</a><a href=\"#history\">Flaky</a><a href=\"#slowest\">Slowest</a>"
-       "<a href=\"#largest\">Largest</a><a href=\"#redirects\">Redirects</a></nav>\n";
+       "<a href=\"#largest\">Largest</a><a href=\"#redirects\">Redirects</a>" +
+       // Only when the section is there: a link to nothing would be a dead end.
+       std::string(r.sitemaps.read ? "<a href=\"#sitemaps\">Sitemaps</a>" : "") + "</nav>\n";
   s += HeadlineCards(r) + "\n";
   s += "<div id=\"charts\">" + Charts(r) + "</div>\n";
   s += Section("broken", "Broken links <span class=\"muted\">" + Count(r.broken_total) + "</span>", BrokenTable(r)) + "\n";

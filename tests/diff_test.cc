@@ -111,6 +111,7 @@ TEST_CASE("a redirect added, removed or pointing elsewhere is a change in diff, 
   std::string page = ReadFile(dir / "r.html");
   CHECK(Has(page, "data-kind=\"redirect\" data-count=\"3\""));
   CHECK(Has(page, "<span class=\"chip chip-redirect\">redirect</span>"));
+  CHECK(!Has(page, "href=\"#sitemaps\""));  // no sitemaps read: no link to a section that is not there
 
   // A 304 row without a final_url (it carries the earlier page, not the earlier redirect) is no
   // "redirect removed".
