@@ -120,12 +120,15 @@ TEST_CASE("prune: clear messages for bad values, and --yes before deleting every
 }
 
 TEST_CASE("--include/--exclude refuse Perl syntax that POSIX would read as something else") {
-  for (const auto& [pattern, why] : std::vector<std::pair<std::string, std::string>>{
+  // Pairs, not structured bindings: clang-14 cannot capture those in doctest's message lambdas.
+  for (const auto& refused : std::vector<std::pair<std::string, std::string>>{
            {"\\d+", "\\d is not POSIX extended regex syntax (it would match the letter 'd'); write [0-9]"},
            {"/page\\w", "\\w is a GNU extension"},
            {"(?:a|b)", "(?...) groups"},
            {"a.*?b", "lazy quantifiers"},
            {"[\\d]", "inside [...] a backslash is a plain backslash"}}) {
+    const std::string& pattern = refused.first;
+    const std::string& why = refused.second;
     auto r = Run({GREENCRAWL_BIN, "crawl", "-r", "--exclude", pattern, "x.txt"}, "re");
     CHECK_MESSAGE(r.exit_code == 2, pattern);
     CHECK_MESSAGE(Has(r.err, "--exclude: '" + pattern + "': " + why), pattern << ": " << r.err);
