@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -205,6 +208,33 @@ int RunReport(const std::string& db, std::optional<int64_t> run, size_t top, boo
   return code;
 }
 
+// prune --keep N: a whole number from 0 to 2^30, or nullopt.
+std::optional<int> PruneKeep(const std::string& text) {
+  int v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 0 || v > (1 << 30)) return std::nullopt;
+  return v;
+}
+
+// prune --older-than DAYS: a finite number from 0 to a million, or nullopt.
+std::optional<double> PruneDays(const std::string& text) {
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v < 0 || v > 1e6) return std::nullopt;
+  return v;
+}
+
+// `export`: --format, else -o FILE's name (as `report -o` picks its format), else csv.
+std::string ExportFormat(const std::string& format, const std::string& output) {
+  if (!format.empty()) return format;
+  if (!output.empty() && output != "-") {
+    std::string ext = std::filesystem::path(output).extension().string();
+    for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (ext == ".jsonl" || ext == ".ndjson" || ext == ".json") return "jsonl";
+  }
+  return "csv";
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -273,28 +303,28 @@ int RunCli(int argc, char** argv) {
                      "report-run-N.html)")
       ->type_name("FILE");
 
-  std::string format = "csv", output;
+  std::string format, output;
   auto* exp = app.add_subcommand("export", "Every result row of a run as CSV or JSON lines");
   exp->footer(inspect_footer);
   exp->add_option("--db", db, "Results database")->type_name("FILE")->capture_default_str();
   exp->add_option("--run", run, "Run id (default: the newest)")->type_name("N");
-  exp->add_option("--format", format, "csv or jsonl")
+  exp->add_option("--format", format,
+                  "csv (default) or jsonl; without it, -o FILE's name picks one (.jsonl/.ndjson/.json: jsonl)")
       ->type_name("FORMAT")
-      ->capture_default_str()
       ->check(CLI::IsMember({"csv", "jsonl"}).description(""));
   exp->add_option("-o,--output", output, "Write to FILE instead of standard output")->type_name("FILE");
 
-  int keep = -1;
-  double older_than = -1;
-  bool dry_run = false;
+  // As text, checked below: the messages then name the option and what it wants, not CLI11's range.
+  std::string keep_text, older_than_text;
+  bool dry_run = false, yes = false;
   auto* prune = app.add_subcommand("prune", "Delete old runs and reclaim their space");
   prune->footer("Exit codes: 0 done, 2 bad usage or an unusable database, 4 a crawl is using the database.");
   prune->add_option("--db", db, "Results database")->type_name("FILE")->capture_default_str();
-  prune->add_option("--keep", keep, "Keep the newest N runs")->type_name("N")->check(CLI::Range(0, 1 << 30).description(""));
-  prune->add_option("--older-than", older_than, "Delete runs that started more than DAYS ago")
-      ->type_name("DAYS")
-      ->check(CLI::Range(0.0, 1e6).description(""));
+  prune->add_option("--keep", keep_text, "Keep the newest N runs (0: delete them all, with --yes)")->type_name("N");
+  prune->add_option("--older-than", older_than_text, "Delete runs that started more than DAYS ago")
+      ->type_name("DAYS");
   prune->add_flag("--dry-run", dry_run, "Only say which runs would go");
+  prune->add_flag("--yes", yes, "Delete even when that is every run in the database");
   prune->add_option("--wait-lock", co.wait_lock_s, "Wait up to SECONDS for a running crawl to end")
       ->type_name("SECONDS");
 
@@ -369,18 +399,32 @@ int RunCli(int argc, char** argv) {
       return RunCrawl(co, std::cout, std::cerr);
     }
     if (*prune) {
-      if ((keep < 0) == (older_than < 0)) {
+      if (keep_text.empty() == older_than_text.empty()) {
         std::cerr << "greencrawl: prune takes --keep N or --older-than DAYS\n";
         return kExitUsage;
       }
-      return PruneRuns(db, keep >= 0 ? std::optional<int>(keep) : std::nullopt,
-                       older_than >= 0 ? std::optional<double>(older_than) : std::nullopt, dry_run, co.wait_lock_s,
-                       std::cout, std::cerr);
+      std::optional<int> keep;
+      std::optional<double> older_than;
+      if (!keep_text.empty()) {
+        keep = PruneKeep(keep_text);
+        if (!keep) {
+          std::cerr << "greencrawl: --keep: '" << keep_text << "' is not a number of runs (a whole number, 0 or more)\n";
+          return kExitUsage;
+        }
+      } else {
+        older_than = PruneDays(older_than_text);
+        if (!older_than) {
+          std::cerr << "greencrawl: --older-than: '" << older_than_text
+                    << "' is not a number of days (0 or more, e.g. 30 or 0.5)\n";
+          return kExitUsage;
+        }
+      }
+      return PruneRuns(db, keep, older_than, dry_run, yes, co.wait_lock_s, std::cout, std::cerr);
     }
     if (*join) return RunJoin(join_args, std::cout, std::cerr);
     if (*runs) return ShowRuns(db, json, std::cout);
     if (*report) return RunReport(db, run, top, all, json, html, report_format, report_accept, html_output);
-    if (*exp) return ExportResults(db, run, format, output, std::cout);
+    if (*exp) return ExportResults(db, run, ExportFormat(format, output), output, std::cout);
     if (*diff) {
       if (run_a.has_value() != run_b.has_value()) {
         std::cerr << "greencrawl: diff takes two run ids, or none for the newest two\n";

@@ -1,13 +1,17 @@
 #include "app/crawl.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
+#include <filesystem>
 #include <chrono>
 #include <thread>
 #include <limits>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <cerrno>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -17,6 +21,7 @@
 #include "app/job_config.h"
 #include "app/json.h"
 #include "app/list_loader.h"
+#include "app/output_file.h"
 #include "app/paths.h"
 #include "app/progress.h"
 #include "greenlet/signals.h"
@@ -139,7 +144,8 @@ void PrintSummary(const CrawlOptions& o, const storage::RunSummary& run, const s
     }
     if (*sep == ',') err << ")";
   };
-  err << line << "  responses " << run.responses;
+  err << WrapForTerminal(line, &err == &std::cerr && isatty(STDERR_FILENO) ? TerminalWidth(STDERR_FILENO) : 0)
+      << "  responses " << run.responses;
   breakdown(b.by_status);
   err << ", errors " << run.errors;
   breakdown(b.by_error);
@@ -215,6 +221,17 @@ std::optional<int> Prepare(const CrawlOptions& o, Prepared& p, std::ostream& err
       return kExitUsage;
     }
     p.thresholds.push_back(*t);
+  }
+  if (!o.report_html.empty()) {
+    // Found now, not after an hour of crawling. The run id is not known yet: a {run} in the folder part
+    // leaves that folder unchecked; in the name it cannot make a writable folder unwritable.
+    std::string path = o.report_html;
+    for (size_t at; (at = path.find("{run}")) != std::string::npos;) path.replace(at, 5, "1");
+    bool folder_has_run = std::filesystem::path(o.report_html).parent_path().string().find("{run}") != std::string::npos;
+    if (std::string why = folder_has_run ? "" : CannotWrite(path); !why.empty()) {
+      err << "greencrawl: --report-html: " << why << "\n";
+      return kExitUsage;
+    }
   }
   if (o.check_fragments && o.depth == 0) {
     // Fragments are checked on the links found in pages, and a list crawl reads no links.
@@ -469,6 +486,13 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
   // One crawl per SQLite file at a time; the lock dies with its process.
   std::optional<RunLock> lock;
   std::unique_ptr<storage::ResultStore> store;
+  if (!shared && access(o.db.c_str(), F_OK) == 0 && access(o.db.c_str(), W_OK) != 0) {
+    // A database this user may only read (or on a read-only file system): unusable for a crawl, which
+    // is bad usage (exit 2, as README says), found before a lock file is made or a run started.
+    err << "greencrawl: cannot write database " << o.db << ": " << std::strerror(errno)
+        << " (runs, report, export and diff can read it)\n";
+    return kExitUsage;
+  }
   try {
     std::string holder;
     if (!shared) lock = RunLock::Acquire(o.db, o.wait_lock_s, &holder);
@@ -574,7 +598,11 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
         err << "greencrawl: could not mark run " << started << " failed: " << again.what() << "\n";
       }
     }
-    return dynamic_cast<const sql::Error*>(&e) ? kExitFatal : kExitUsage;
+    // SQLITE_READONLY (8, also as an extended code): a database that cannot be written is unusable, not
+    // an internal failure.
+    const auto* sql_error = dynamic_cast<const sql::Error*>(&e);
+    if (sql_error && !shared && (sql_error->code & 0xff) == 8) return kExitUsage;
+    return sql_error ? kExitFatal : kExitUsage;
   }
 }
 

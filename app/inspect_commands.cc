@@ -192,6 +192,7 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   if (s.duration_s) out << " in " << Fixed(*s.duration_s, 1) << " s";
   out << ", list " << s.list_file << ", started " << s.started_at << "\n\nBy status:\n";
   for (auto& c : r.by_status) out << "  " << std::left << std::setw(20) << c.key << std::right << std::setw(10) << c.count << "\n";
+  if (r.by_status.empty()) out << "  (none)\n";
   out << "\nBy error:\n";
   for (auto& c : r.by_error) out << "  " << std::left << std::setw(20) << c.key << std::right << std::setw(10) << c.count << "\n";
   if (r.by_error.empty()) out << "  (none)\n";
@@ -205,8 +206,10 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   }
   out << "Redirected:    " << r.redirected << "\n\nSlowest:\n";
   for (auto& p : r.slowest) out << "  " << std::setw(10) << Fixed(p.value, 1) << " ms  " << p.url << "\n";
+  if (r.slowest.empty()) out << "  (none)\n";  // an empty run, or nothing timed: not a bare heading
   out << "\nLargest:\n";
   for (auto& p : r.largest) out << "  " << std::setw(10) << Fixed(p.value, 0) << " B   " << p.url << "\n";
+  if (r.largest.empty()) out << "  (none)\n";
   out << "\nBroken (" << r.broken_count << (s.accept == storage::AcceptSet().Text() ? "" : ", accepting " + s.accept)
       << "):\n";
   auto list = [&out](const storage::BrokenLink& b) {
@@ -295,13 +298,21 @@ int ExportResults(const std::string& db, std::optional<int64_t> run, const std::
 }
 
 int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int64_t> b, double size_threshold_pct,
-             bool json, std::ostream& out) {
+             bool json, std::ostream& out, std::ostream& err) {
   storage::Inspector in(db);
   int64_t run_a, run_b;
   if (a && b) {
     // Both must exist before anything is printed: `diff 1 99` says only that there is no run 99.
     run_a = in.ResolveRun(a);
     run_b = in.ResolveRun(b);
+    // Runs of two lists differ by their lists: every URL of one is "added" or "removed". Allowed (a list
+    // moved to a new path), but said, on stderr so that --json stays one document.
+    std::string list_a = in.Summary(run_a).list_file, list_b = in.Summary(run_b).list_file;
+    if (list_a != list_b) {
+      err << "greencrawl: warning: run " << run_a << " and run " << run_b << " are of different lists ("
+          << TerminalText(list_a.empty() ? "?" : list_a) << ", " << TerminalText(list_b.empty() ? "?" : list_b)
+          << "): URLs only one of them lists show as added or removed\n";
+    }
   } else {
     std::tie(run_a, run_b) = in.DefaultDiffRuns();
   }
@@ -324,6 +335,10 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
       } else if (c.kind == "title") {
         before = JsonString(c.before);
         after = JsonString(c.after);
+      } else if (c.kind == "redirect") {
+        // The target URL, or null when the URL answered without redirecting.
+        before = c.before.empty() ? "null" : JsonString(c.before);
+        after = c.after.empty() ? "null" : JsonString(c.after);
       } else if (c.kind == "content") {
         before = "{\"hash\":" + JsonString(c.before) + ",\"size\":" + OptInt(c.before_size) + "}";
         after = "{\"hash\":" + JsonString(c.after) + ",\"size\":" + OptInt(c.after_size) + "}";
@@ -339,6 +354,9 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
         out << "  " << SizeChange(c.before_size, c.after_size) << ", hash " << c.before << " -> " << c.after;
       } else if (c.kind == "size") {
         out << "  " << SizeChange(c.before_size, c.after_size);
+      } else if (c.kind == "redirect") {
+        auto shown = [](const std::string& v) { return v.empty() ? std::string("(no redirect)") : TerminalText(v); };
+        out << "  " << shown(c.before) << " -> " << shown(c.after);
       } else if (!c.before.empty() || !c.after.empty()) {
         out << "  " << c.before << " -> " << c.after;
       }
@@ -374,7 +392,7 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
 }
 
 int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<double> older_than_days, bool dry_run,
-              double wait_lock_s, std::ostream& out, std::ostream& err) {
+              bool yes, double wait_lock_s, std::ostream& out, std::ostream& err) {
   { storage::Inspector check(db); }  // a clear error for a missing or foreign file, before creating anything
   const bool shared = sql::IsPostgresUri(db);
   std::optional<RunLock> lock;
@@ -404,6 +422,18 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
       if (in.Summary(id).status != "running") finished.push_back(id);
     }
     doomed = std::move(finished);
+  }
+  auto ids = [&] {
+    std::string text;
+    for (int64_t id : doomed) text += " " + std::to_string(id);
+    return text;
+  };
+  if (!dry_run && !yes && !doomed.empty() &&
+      doomed.size() == storage::Inspector(db).PruneCandidates(0, std::nullopt).size()) {
+    // `--keep 0` or a large --older-than empties the database: a typo should not do that unasked.
+    err << "greencrawl: prune would delete every run in " << storage::RedactPassword(db) << " (" << doomed.size()
+        << " run(s):" << ids() << "); add --yes to delete them all\n";
+    return kExitUsage;
   }
   if (dry_run) {
     out << "would delete " << doomed.size() << " run(s):";

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <iostream>
 #include <ostream>
 #include <string>
 
@@ -22,12 +23,15 @@ int WriteReportAs(const std::string& format, const std::string& db, std::optiona
 // output "" or "-": standard output.
 int ExportResults(const std::string& db, std::optional<int64_t> run, const std::string& format,
                   const std::string& output, std::ostream& out);
-// Without both runs: the newest two.
+// Without both runs: the newest two. Two runs of different lists are compared, with a warning on `err`.
 int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int64_t> b, double size_threshold_pct,
-             bool json, std::ostream& out);
+             bool json, std::ostream& out,
+             std::ostream& err = std::cerr);
 
 // Deletes runs beyond the newest `keep`, or started more than `older_than_days` ago; never the running one.
+// When that is every run of the database, refuses (exit 2, saying which) unless `yes`.
 int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<double> older_than_days, bool dry_run,
+              bool yes,
               double wait_lock_s, std::ostream& out, std::ostream& err);
 
 }  // namespace gc

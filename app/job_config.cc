@@ -3,11 +3,13 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 #include <vector>
 
 #include "app/settings.h"
 #include "storage/redact.h"
+#include "version.h"
 
 namespace gc {
 namespace {
@@ -58,7 +60,21 @@ std::string Shown(const toml::node& n) {
 }  // namespace
 
 namespace {
-void ApplyTable(const toml::table& table, const std::string& path, CrawlOptions& options);
+void ApplyTable(const toml::table& table, const std::string& path, CrawlOptions& options,
+                const std::filesystem::path& base = {});
+
+// A path setting's relative value, read from the job file's folder: `list = "urls.txt"` beside
+// /etc/greencrawl/nightly.toml is /etc/greencrawl/urls.txt whether cron starts in / or in $HOME. Not "-"
+// (standard input), not a PostgreSQL URI, not an empty (unset) value.
+bool IsPathSetting(const std::string& name) {
+  return name == "list" || name == "db" || name == "cacert" || name == "report-html";
+}
+std::string FromFolder(const std::filesystem::path& base, const std::string& value) {
+  if (base.empty() || value.empty() || value == "-" || value.find("://") != std::string::npos) return value;
+  std::filesystem::path p(value);
+  if (p.is_absolute()) return value;
+  return (base / p).lexically_normal().string();
+}
 }  // namespace
 
 void ApplyJobFile(const std::string& path, CrawlOptions& options) {
@@ -70,7 +86,10 @@ void ApplyJobFile(const std::string& path, CrawlOptions& options) {
     if (!e.source().begin) throw JobFileError(path + ": " + what);  // e.g. the file cannot be read
     throw JobFileError(Where(path, e.source()) + ": " + what);
   }
-  ApplyTable(table, path, options);
+  // The folder relative paths in the file are read from (cli.cc applies the file before the command line,
+  // whose relative paths stay relative to the current directory).
+  std::filesystem::path base = std::filesystem::absolute(std::filesystem::path(path)).parent_path();
+  ApplyTable(table, path, options, base);
 }
 
 void ApplyJobText(const std::string& text, const std::string& name, CrawlOptions& options) {
@@ -84,7 +103,8 @@ void ApplyJobText(const std::string& text, const std::string& name, CrawlOptions
 }
 
 namespace {
-void ApplyTable(const toml::table& table, const std::string& path, CrawlOptions& options) {
+void ApplyTable(const toml::table& table, const std::string& path, CrawlOptions& options,
+                const std::filesystem::path& base) {
   std::vector<std::string> names;
   for (const auto& s : Settings()) names.push_back(s.name);
   // In the file's order, so the first mistake reported is the first one in the file.
@@ -102,6 +122,9 @@ void ApplyTable(const toml::table& table, const std::string& path, CrawlOptions&
                          (near.empty() ? "" : " (did you mean '" + near + "'?)"));
     }
     auto value = Convert(*s, node);
+    if (value && IsPathSetting(name)) {
+      if (auto* text = std::get_if<std::string>(&*value)) *text = FromFolder(base, *text);
+    }
     std::string why =
         value ? Check(*s, *value) : "must be " + Expected(*s) + " (not " + Shown(node) + ")";
     if (!why.empty()) throw JobFileError(Where(path, node.source()) + ": " + name + ": " + why);
@@ -111,11 +134,21 @@ void ApplyTable(const toml::table& table, const std::string& path, CrawlOptions&
 }  // namespace
 
 namespace {
-// The settings of `o` as a job file, leaving out those named in `skip`.
-std::string AsJobFile(const CrawlOptions& o, const std::vector<std::string>& skip) {
+// The settings of `o` as a job file, leaving out those named in `skip`. omit_unset: leave out text settings
+// that are empty (not set: no proxy, no CA file, no list), named in a closing comment instead — written
+// out, `proxy = ''` or `cacert = ''` would be refused when the file is read back.
+std::string AsJobFile(const CrawlOptions& o, const std::vector<std::string>& skip, bool omit_unset = false) {
   toml::table t;
+  std::string unset;
   for (const auto& s : Settings()) {
     if (std::find(skip.begin(), skip.end(), s.name) != skip.end()) continue;
+    if (omit_unset && s.type == Setting::Type::kText) {
+      const SettingValue v = Current(s, o);
+      if (const auto* text = std::get_if<std::string>(&v); text && text->empty()) {
+        unset += (unset.empty() ? "" : ", ") + s.name;
+        continue;
+      }
+    }
     std::visit(
         [&](const auto& v) {
           using V = std::decay_t<decltype(v)>;
@@ -131,6 +164,7 @@ std::string AsJobFile(const CrawlOptions& o, const std::vector<std::string>& ski
   }
   std::ostringstream out;
   out << t << "\n";
+  if (!unset.empty()) out << "# not set: " << unset << "\n";
   return out.str();
 }
 }  // namespace
@@ -147,7 +181,16 @@ std::string EffectiveConfig(const CrawlOptions& o) {
   // Not a PostgreSQL URI's password: this output is pasted into job files, tickets and CI logs.
   CrawlOptions shown = o;
   shown.db = storage::RedactPassword(o.db);
-  return AsJobFile(shown, {});
+  // Paths absolute, as the crawl resolves them from the current directory: saved anywhere and read back
+  // (relative paths in a job file are read from its folder), the file means the same files.
+  for (std::string* path : {&shown.list, &shown.db, &shown.cacert, &shown.report_html}) {
+    if (!path->empty() && *path != "-" && path->find("://") == std::string::npos) {
+      *path = std::filesystem::absolute(*path).lexically_normal().string();
+    }
+  }
+  // The agent the requests carry (the fetcher's default when none is given), not an empty string.
+  if (shown.user_agent.empty()) shown.user_agent = "greencrawl/" GREENCRAWL_VERSION;
+  return AsJobFile(shown, {}, true);
 }
 
 }  // namespace gc

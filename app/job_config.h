@@ -25,7 +25,8 @@ struct JobFileError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Sets every setting `path` holds. Throws JobFileError.
+// Sets every setting `path` holds. Relative paths in it (list, db, cacert, report-html) are read from the
+// file's folder, not the current directory. Throws JobFileError.
 void ApplyJobFile(const std::string& path, CrawlOptions& options);
 
 // As ApplyJobFile, for a job file's text; `name` stands for the file in messages.

@@ -181,4 +181,26 @@ void WriteOutput(const std::string& output, std::ostream& out, const std::functi
   ReplaceAtomically(output, is_link ? nullptr : &st, write);
 }
 
+std::string CannotWrite(const std::string& output) {
+  if (output.empty() || output == "-") return "";
+  struct stat st {};
+  if (stat(output.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return "cannot write " + output + ": it is a directory";
+    if (S_ISBLK(st.st_mode)) return "cannot write " + output + ": it is a block device";
+    // A device or FIFO is written in place; a regular file is replaced through its folder (below).
+    if (!S_ISREG(st.st_mode)) {
+      return access(output.c_str(), W_OK) == 0 ? "" : "cannot write " + output + ": " + std::strerror(errno);
+    }
+  }
+  std::filesystem::path folder = std::filesystem::path(output).parent_path();
+  if (folder.empty()) folder = ".";
+  if (stat(folder.c_str(), &st) != 0) return "cannot write " + output + ": no folder " + folder.string();
+  if (!S_ISDIR(st.st_mode)) return "cannot write " + output + ": " + folder.string() + " is not a folder";
+  // The new file is made beside the target, then renamed over it: the folder must take a new file.
+  if (access(folder.c_str(), W_OK | X_OK) != 0) {
+    return "cannot write " + output + ": " + folder.string() + ": " + std::strerror(errno);
+  }
+  return "";
+}
+
 }  // namespace gc

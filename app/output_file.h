@@ -26,4 +26,10 @@ namespace gc {
 // through, the temporary file removed too.
 void WriteOutput(const std::string& output, std::ostream& out, const std::function<void(std::ostream&)>& write);
 
+// Why WriteOutput could not write `output`, checked without writing anything: its folder is missing or
+// not writable, or it is a directory (or an existing non-regular file that is not writable). "" when it
+// looks writable ("" and "-" are standard output). For a crawl to find an unusable --report-html before
+// it fetches, not after. A check, not a promise: the disk may still fill up.
+std::string CannotWrite(const std::string& output);
+
 }  // namespace gc

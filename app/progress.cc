@@ -97,4 +97,24 @@ void Progress::Finish() {
   last_width_ = 0;
 }
 
+std::string WrapForTerminal(const std::string& line, int width) {
+  if (width <= 20 || line.size() <= size_t(width)) return line;
+  const size_t limit = size_t(width) - 1;
+  std::string out, current;
+  size_t start = 0;
+  const std::string body = line.substr(0, line.size() - 1);
+  while (start < body.size()) {
+    size_t space = body.find(' ', start);
+    std::string word = body.substr(start, space == std::string::npos ? std::string::npos : space - start);
+    start = space == std::string::npos ? body.size() : space + 1;
+    if (!current.empty() && current.size() + 1 + word.size() > limit) {
+      out += current + "\n";
+      current = "    " + word;  // deeper than the "  responses" lines that follow
+    } else {
+      current += (current.empty() ? "" : " ") + word;
+    }
+  }
+  return out + current + "\n";
+}
+
 }  // namespace gc

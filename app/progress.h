@@ -63,4 +63,9 @@ class Progress : public CrawlObserver {
 // The terminal width of `fd` (TIOCGWINSZ), else $COLUMNS, else 80.
 int TerminalWidth(int fd);
 
+// `line` (ending in '\n') broken between words to fit `width` columns, the rest indented by 4; unchanged
+// when width is 0 (a log, where the summary's first line stands alone: one line per run) or when it fits.
+// A terminal would otherwise wrap it mid-word.
+std::string WrapForTerminal(const std::string& line, int width);
+
 }  // namespace gc

@@ -89,7 +89,7 @@ td.refs{text-align:left}td.refs ul{margin:4px 0 0;padding-left:18px;text-align:l
 .chips{display:flex;flex-wrap:wrap;gap:6px;margin:0}
 .chip{display:inline-block;padding:1px 9px;border-radius:999px;background:#e9ecef;font-size:12px}
 .chip-added{background:#d3f9d8}.chip-removed{background:#ffe3e3}.chip-status{background:#fff3bf}
-.chip-size{background:#e7f5ff}.chip-title{background:#f3f0ff}.chip-content{background:#e6fcf5}
+.chip-size{background:#e7f5ff}.chip-title{background:#f3f0ff}.chip-redirect{background:#fff4e6}.chip-content{background:#e6fcf5}
 .note,.empty,.muted{color:var(--muted)}p.note{margin:6px 0 0;font-size:13px}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f1f3f5;padding:1px 4px;border-radius:4px}
 footer{color:var(--muted);font-size:12px;margin-top:24px}
@@ -127,7 +127,9 @@ std::string Page(const storage::ReportData& r, const std::string& db_label, cons
   s += "</p>\n";
   s += "<nav class=\"toc\" aria-label=\"Sections\"><a href=\"#headline\">Headline</a><a href=\"#charts\">Charts</a>"
        "<a href=\"#broken\">Broken</a><a href=\"#blocked\">Blocked</a><a href=\"#changes\">Changes</a><a href=\"#history\">Flaky</a><a href=\"#slowest\">Slowest</a>"
-       "<a href=\"#largest\">Largest</a><a href=\"#redirects\">Redirects</a></nav>\n";
+       "<a href=\"#largest\">Largest</a><a href=\"#redirects\">Redirects</a>" +
+       // Only when the section is there: a link to nothing would be a dead end.
+       std::string(r.sitemaps.read ? "<a href=\"#sitemaps\">Sitemaps</a>" : "") + "</nav>\n";
   s += HeadlineCards(r) + "\n";
   s += "<div id=\"charts\">" + Charts(r) + "</div>\n";
   s += Section("broken", "Broken links <span class=\"muted\">" + Count(r.broken_total) + "</span>", BrokenTable(r)) + "\n";

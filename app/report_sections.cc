@@ -370,6 +370,7 @@ std::string ChangeValue(const storage::Change& c, const std::string& v) {
   if (c.kind == "status") return OutcomeBadge(v);
   if (c.kind == "size" && !v.empty()) return Bytes(std::strtod(v.c_str(), nullptr));
   if (c.kind == "content") return "<code>" + HtmlText(v, 32) + "</code>";
+  if (c.kind == "redirect") return v.empty() ? "<span class=\"muted\">no redirect</span>" : HtmlText(v, kUrlText);
   return HtmlText(v, kTitleText);
 }
 
@@ -383,7 +384,7 @@ std::string ChangesBlock(const ReportData& r) {
   int64_t total = 0;
   for (const auto& [k, n] : r.change_counts) total += n;
   std::string s = "<p class=\"chips\">";
-  for (const char* kind : {"added", "removed", "status", "size", "title", "content"}) {
+  for (const char* kind : {"added", "removed", "status", "redirect", "size", "title", "content"}) {
     auto it = r.change_counts.find(kind);
     int64_t n = it == r.change_counts.end() ? 0 : it->second;
     s += std::string("<span class=\"chip chip-") + kind + "\" data-kind=\"" + kind + "\" data-count=\"" +

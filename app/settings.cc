@@ -13,6 +13,7 @@
 #include "app/crawl.h"
 #include "app/thresholds.h"
 #include "parser/utf8.h"
+#include "urls/scope.h"
 #include "urls/url.h"
 #include "storage/accept_set.h"
 #include "version.h"
@@ -46,6 +47,7 @@ std::string CheckReadableFile(const std::string& path) {
 }
 
 std::string CheckRegex(const std::string& pattern) {
+  if (std::string why = urls::NotPosixExtended(pattern); !why.empty()) return why;
   regex_t re;
   int rc = regcomp(&re, pattern.c_str(), REG_EXTENDED | REG_NOSUB);
   if (rc == 0) {
@@ -225,7 +227,8 @@ std::vector<Setting> MakeSettings() {
                  &O::retry_delay_ms),
              0, 3600000),
       Checked(Row("fail-on", "", T::kList, "METRIC>N[%]",
-                  "Exit 5 when a threshold is crossed: errors>5%, broken>10, changed>0, new-broken>0, broken-for>3 "
+                  "Exit 5 when a threshold is crossed: errors>5%, broken>10, blocked>0, changed>0, new-broken>0, "
+                  "broken-for>3 "
                   "(repeatable)", &O::fail_on),
               CheckThreshold),
       Checked(Row("accept", "", T::kText, "CODES",

@@ -283,6 +283,29 @@ void Inspector::ForEachResult(int64_t run_id, const std::function<void(const Res
   }
 }
 
+namespace {
+
+struct Redirect {
+  bool known = false;                 // false: the row cannot say (no HTTP answer, or an older row)
+  std::optional<std::string> target;  // the URL it ends at after redirects; none: it answered itself
+};
+
+// A result's redirect, for `diff`. Only a row with an HTTP answer knows it: a transport error (no status)
+// may have stopped before or after a redirect. A 304 recorded as unchanged carries the earlier size, hash
+// and title but not the earlier final_url: when it has none it says nothing about redirects, so it is no
+// "redirect removed".
+Redirect RedirectTarget(std::optional<int64_t> status, std::optional<int64_t> redirects,
+                        std::optional<std::string> final_url, bool unchanged) {
+  Redirect r;
+  if (!status || !redirects) return r;
+  if (unchanged && !final_url) return r;
+  r.known = true;
+  if (*redirects > 0) r.target = final_url.value_or("");
+  return r;
+}
+
+}  // namespace
+
 void Inspector::Diff(int64_t a, int64_t b, double size_threshold_pct, const std::function<void(const Change&)>& out) {
   Summary(a);
   Summary(b);
@@ -300,10 +323,12 @@ void Inspector::Diff(int64_t a, int64_t b, double size_threshold_pct, const std:
 
   auto both = db_.Prepare(
       "SELECT x.url, x.status, y.status, x.error, y.error, x.size, y.size, x.title, y.title, x.content_hash, "
-      "y.content_hash, x.unchanged, y.unchanged FROM results x JOIN results y ON y.run_id = ? AND y.url = x.url "
+      "y.content_hash, x.unchanged, y.unchanged, x.redirects, y.redirects, x.final_url, y.final_url "
+      "FROM results x JOIN results y ON y.run_id = ? AND y.url = x.url "
       "WHERE x.run_id = ? AND "
       "(x.status IS DISTINCT FROM y.status OR x.error IS DISTINCT FROM y.error OR x.size IS DISTINCT FROM y.size "
-      "OR x.title IS DISTINCT FROM y.title OR x.content_hash IS DISTINCT FROM y.content_hash) ORDER BY x.url");
+      "OR x.title IS DISTINCT FROM y.title OR x.content_hash IS DISTINCT FROM y.content_hash "
+      "OR x.redirects IS DISTINCT FROM y.redirects OR x.final_url IS DISTINCT FROM y.final_url) ORDER BY x.url");
   both.Bind(1, b).Bind(2, a);
   while (both.Step()) {
     std::string url = both.Text(0);
@@ -316,10 +341,20 @@ void Inspector::Diff(int64_t a, int64_t b, double size_threshold_pct, const std:
     if (both.OptInt(11).value_or(0) == 1 && fine(after)) before = after;
     if (both.OptInt(12).value_or(0) == 1 && fine(before)) after = before;
     auto sa = both.OptInt(5), sb = both.OptInt(6);
+    // Where the URL redirects to. Status, size and title are the final page's, so a new redirect to a page
+    // that also answers 200 would otherwise show only as a new title: it is a change of its own.
+    auto ra = RedirectTarget(both.OptInt(1), both.OptInt(13), both.OptText(15), both.OptInt(11).value_or(0) == 1);
+    auto rb = RedirectTarget(both.OptInt(2), both.OptInt(14), both.OptText(16), both.OptInt(12).value_or(0) == 1);
+    const bool redirect_changed = ra.known && rb.known && ra.target != rb.target;
+    auto redirect = [&] {
+      out({url, "redirect", ra.target.value_or(""), rb.target.value_or(""), before, after, sa, sb});
+    };
     if (before != after) {
       out({url, "status", OutcomeText(before), OutcomeText(after), before, after, sa, sb});
+      if (redirect_changed) redirect();
       continue;  // a different outcome explains the rest
     }
+    if (redirect_changed) redirect();
     if (sa && sb && *sa != *sb) {
       double base = std::max<double>(1.0, double(*sa));
       if (std::fabs(double(*sb - *sa)) * 100.0 / base > size_threshold_pct) {

@@ -114,8 +114,10 @@ struct SitemapFindings;  // storage/sitemap_report.h
 
 struct Change {
   std::string url;
-  std::string kind;  // added | removed | status | size | title | content
-  std::string before, after;  // as text: an OutcomeText, a size, a title, a content hash
+  std::string kind;  // added | removed | status | redirect | size | title | content
+  // As text: an OutcomeText, a redirect's target URL ("" when the URL answered without redirecting), a
+  // size, a title, a content hash.
+  std::string before, after;
   Outcome before_outcome, after_outcome;           // kind status
   std::optional<int64_t> before_size, after_size;  // kinds size and content
 };
@@ -165,7 +167,9 @@ class Inspector {
   // `older_than_days` ago (oldest first). One of the two is given.
   std::vector<int64_t> PruneCandidates(std::optional<int> keep, std::optional<double> older_than_days);
   // Changes from run a to run b. A size change counts when it differs by more than size_threshold_pct.
-  // One URL may have several (size, title and content); they come one after another. A URL an unfinished
+  // One URL may have several (status or size, redirect, title and content); they come one after another.
+  // A redirect added, removed or pointing elsewhere is a change (kind redirect) even when the final page
+  // answers as before; a 304 recorded as unchanged without a final_url is not a removed redirect. A URL an unfinished
   // run still holds pending is neither added nor removed by it.
   void Diff(int64_t a, int64_t b, double size_threshold_pct, const std::function<void(const Change&)>& out);
   // URLs the run holds pending (not fetched yet): 0 for a completed run, whose frontier is cleared.

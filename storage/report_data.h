@@ -74,7 +74,7 @@ struct ReportLimits {
   size_t broken = 200;           // broken URLs listed
   size_t referrers = 50;         // referrers listed per broken URL (all are counted)
   size_t redirects = 100;
-  size_t changes_per_kind = 100;  // added, removed, status, size, title, content
+  size_t changes_per_kind = 100;  // added, removed, status, redirect, size, title, content
   int time_bins = 30;             // response-time histogram bars (plus one open-ended)
   int series_bins = 60;           // throughput-over-time bars
 };

@@ -21,7 +21,7 @@ launch() {
 case "$cmd" in
   start)
     if [[ ! -x $bin/initdb ]] || { [[ $(id -u) == 0 ]] && ! id postgres >/dev/null 2>&1; }; then
-      echo "pg_server: PostgreSQL 15 is not installed (scripts/bootstrap installs it)" >&2
+      echo "pg_server: PostgreSQL 15 is not installed (scripts/bootstrap --test installs it)" >&2
       exit 77
     fi
     mkdir -p "$dir"

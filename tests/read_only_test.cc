@@ -127,3 +127,19 @@ TEST_CASE("a database whose write-ahead log holds transactions is refused with t
   CHECK(linked.err.find("has a write-ahead log (" + copy + "-wal)") != std::string::npos);
   CHECK(linked.out.find("list.txt") == std::string::npos);
 }
+
+TEST_CASE("a crawl into a database this user may only read exits 2 (unusable database), before any run") {
+  Crawl f;
+  if (!f.place.possible()) {
+    MESSAGE(kSkipped);
+    return;
+  }
+  auto& [place, server, db, copy] = f;
+  fs::copy_file(db, copy);
+  chmod(copy.c_str(), 0444);
+  place.Seal();
+  auto crawl = place.Inspect({"crawl", "--db", copy, place.dir / "list.txt"}, "crawl-ro");
+  CHECK(crawl.exit_code == 2);
+  CHECK(crawl.err.find("cannot write database " + copy) != std::string::npos);
+  CHECK(Scalar(copy, "SELECT count(*) FROM runs") == 1);  // no run was started in it
+}

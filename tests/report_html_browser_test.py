@@ -288,7 +288,7 @@ def main():
     args = ap.parse_args()
     exe = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if not exe:
-        print("report_html_browser_test: skipped: no chromium on PATH (scripts/bootstrap installs it)")
+        print("report_html_browser_test: skipped: no chromium on PATH (scripts/bootstrap --test installs it)")
         return SKIP
     gc = os.path.abspath(args.greencrawl)
     work = args.keep or tempfile.mkdtemp(prefix="greencrawl-browser-")

@@ -538,8 +538,17 @@ TEST_CASE("crawl --report-html (or report-html in a job file) leaves the run's p
   html = ReadFile(dir / "job.html");
   CHECK(html.find("compared with run 1") != std::string::npos);
   CHECK(f.err.empty());  // --quiet: not even the "written to" line
-  // A report that cannot be written is an error (exit 1); the run itself is complete.
+  // A report that cannot be written is found before the crawl (exit 2), not after it: no run 3.
   f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--report-html", dir / "missing/x.html", dir / "list.txt"}, "crawl3");
+  CHECK(f.exit_code == 2);
+  CHECK(f.err.find("--report-html: cannot write " + dir / "missing/x.html" + ": no folder " + dir / "missing") !=
+        std::string::npos);
+  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 2);
+  f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--report-html", dir.path, dir / "list.txt"}, "crawl4");
+  CHECK(f.exit_code == 2);
+  CHECK(f.err.find("it is a directory") != std::string::npos);
+  // A {run} in the folder part cannot be checked before the run has its id: it fails at the end (exit 1).
+  f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--report-html", dir / "{run}/x.html", dir / "list.txt"}, "crawl5");
   CHECK(f.exit_code == 1);
   CHECK(f.err.find("HTML report was not written") != std::string::npos);
   CHECK(Text(db, "SELECT status FROM runs WHERE id = 3") == "completed");

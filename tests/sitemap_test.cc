@@ -233,6 +233,8 @@ TEST_CASE("report: in the sitemap but broken, and orphans both ways") {
   REQUIRE(html.exit_code == 0);
   size_t section = html.out.find("<section class=\"block\" id=\"sitemaps\">");
   REQUIRE(section != std::string::npos);
+  // The navigation leads to it (issue 26).
+  CHECK(html.out.find("<a href=\"#sitemaps\">Sitemaps</a></nav>") != std::string::npos);
   std::string part = html.out.substr(section);
   CHECK(part.find("In the sitemap but broken <span class=\"muted\">1</span>") != std::string::npos);
   CHECK(part.find("In the sitemap but not linked <span class=\"muted\">4</span>") != std::string::npos);

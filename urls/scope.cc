@@ -1,5 +1,6 @@
 #include "urls/scope.h"
 
+#include <cctype>
 #include <curl/curl.h>
 #include <libpsl.h>
 
@@ -25,7 +26,65 @@ std::optional<ScopeKind> ParseScopeKind(std::string_view name) {
   return std::nullopt;
 }
 
+std::string NotPosixExtended(const std::string& pattern) {
+  // What users of grep -P, JavaScript or Python write that POSIX ERE reads as something else: glibc takes
+  // '\d' for a plain 'd', '\.' outside brackets is fine. Refused with what to write instead.
+  auto escape = [](char c) -> std::string {
+    switch (c) {
+      case 'd': return "\\d is not POSIX extended regex syntax (it would match the letter 'd'); write [0-9]";
+      case 'D': return "\\D is not POSIX extended regex syntax; write [^0-9]";
+      case 'w': return "\\w is a GNU extension, not POSIX extended regex syntax; write [[:alnum:]_]";
+      case 'W': return "\\W is a GNU extension, not POSIX extended regex syntax; write [^[:alnum:]_]";
+      case 's': return "\\s is a GNU extension, not POSIX extended regex syntax; write [[:space:]]";
+      case 'S': return "\\S is a GNU extension, not POSIX extended regex syntax; write [^[:space:]]";
+      default:
+        return std::string("\\") + c + " is not POSIX extended regex syntax (a backslash before a letter or digit " +
+               "has no defined meaning)";
+    }
+  };
+  const size_t n = pattern.size();
+  for (size_t i = 0; i < n; ++i) {
+    char c = pattern[i];
+    if (c == '\\') {
+      if (i + 1 < n && std::isalnum(static_cast<unsigned char>(pattern[i + 1]))) return escape(pattern[i + 1]);
+      ++i;  // an escaped character: '\.', '\?', '\\'
+      continue;
+    }
+    if (c == '(' && i + 1 < n && pattern[i + 1] == '?') {
+      return "(?...) groups (non-capturing, lookaround, flags) are not POSIX extended regex syntax";
+    }
+    if ((c == '*' || c == '+' || c == '?' || c == '}') && i + 1 < n && pattern[i + 1] == '?' && i > 0) {
+      return std::string("lazy quantifiers (") + c + "?) are not POSIX extended regex syntax";
+    }
+    if (c == '[') {
+      // A bracket expression: a backslash inside is a plain backslash, so [\d] is '\' or 'd'.
+      size_t j = i + 1;
+      if (j < n && pattern[j] == '^') ++j;
+      if (j < n && pattern[j] == ']') ++j;
+      for (; j < n && pattern[j] != ']'; ++j) {
+        if (pattern[j] == '[' && j + 1 < n && (pattern[j + 1] == ':' || pattern[j + 1] == '=' || pattern[j + 1] == '.')) {
+          char kind = pattern[j + 1];
+          size_t close = pattern.find(std::string(1, kind) + "]", j + 2);
+          if (close == std::string::npos) break;  // regcomp reports it
+          j = close + 1;
+          continue;
+        }
+        if (pattern[j] == '\\' && j + 1 < n && std::isalnum(static_cast<unsigned char>(pattern[j + 1]))) {
+          return std::string("inside [...] a backslash is a plain backslash, so [\\") + pattern[j + 1] +
+                 "] would match '\\' or '" + pattern[j + 1] + "'" +
+                 (pattern[j + 1] == 'd' ? "; write [0-9]" : "; use a class such as [:digit:] or [:space:]");
+        }
+      }
+      i = j;
+    }
+  }
+  return "";
+}
+
 Scope::Regex Scope::Compile(const std::string& pattern) {
+  if (std::string why = NotPosixExtended(pattern); !why.empty()) {
+    throw std::invalid_argument("bad regular expression '" + pattern + "': " + why);
+  }
   Regex re(new regex_t);
   int rc = regcomp(re.get(), pattern.c_str(), REG_EXTENDED | REG_NOSUB);
   if (rc != 0) {

@@ -45,6 +45,11 @@ class Scope {
   std::vector<Regex> include_, exclude_;
 };
 
+// Why `pattern` would not mean, as a POSIX extended regex, what it plainly means in Perl/ECMAScript
+// syntax (\d, \w, \s, (?:...), lazy quantifiers, [\d]), or "" when it has no such construct. regcomp
+// accepts most of these silently (glibc reads \d as 'd'), so --include/--exclude refuse them first.
+std::string NotPosixExtended(const std::string& pattern);
+
 // The registrable domain ("eTLD+1") of a host; the host itself for IP addresses and unknown suffixes.
 std::string RegistrableDomain(const std::string& host);
 // The path and query of an absolute URL ("/a/b?c"), as robots.txt rules are matched against.
