@@ -513,7 +513,7 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
     if (run.refused) return *run.refused;
     const int64_t run_id = run.run_id;
     if (shared) {
-      int64_t worker = store->JoinAsWorker(run_id, o.lease_s);
+      int64_t worker = store->JoinAsWorker(run_id, o.lease_s, o.max_pages);
       started = 0;  // a worker that fails leaves the run to the others (its lease runs out)
       if (!o.quiet) err << "greencrawl: worker " << worker << " on run " << run_id << "\n";
       // A worker that joins while the list is still being read waits for it, registered: the run's first

@@ -1,21 +1,35 @@
 #include "crawler/robots_cache.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 
 #include "crawler/error_class.h"
 #include "crawler/sitemap_reader.h"
 #include "greenlet/thread_pool.h"
+#include "version.h"
 
 namespace gc {
 
-RobotsAnswer ReadRobotsAnswer(const Response& r, bool keep_sitemaps) {
+std::string RobotsProductToken(const FetchOptions& o) {
+  std::string_view agent = o.user_agent.empty() ? std::string_view("greencrawl/" GREENCRAWL_VERSION) : o.user_agent;
+  constexpr std::string_view kName = "user-agent:";
+  for (const std::string& h : o.headers) {  // the last one is what libcurl sends
+    if (h.size() < kName.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < kName.size() && same; ++i) same = std::tolower(static_cast<unsigned char>(h[i])) == kName[i];
+    if (same) agent = std::string_view(h).substr(kName.size());  // "User-Agent:" alone sends none: ""
+  }
+  return urls::Robots::ProductToken(agent);
+}
+
+RobotsAnswer ReadRobotsAnswer(const Response& r, bool keep_sitemaps, std::string_view product_token) {
   RobotsAnswer a;
   // A body over the cap still counts: its first 500 KiB (RobotsCache fetches with keep_head_over_cap)
   // are parsed (RFC 9309 section 2.5), and a long 404 page is still a 404.
   bool answered = r.ok() || r.error == error_class::kTooLarge;
   if (answered && r.status >= 200 && r.status < 300) {
-    a.rules = urls::Robots::Parse(r.body, "greencrawl");
+    a.rules = urls::Robots::Parse(r.body, product_token);
     if (keep_sitemaps) a.sitemaps = RobotsSitemaps(r.body);
     a.crawl_delay_s = a.rules.crawl_delay();
   } else if ((answered && r.status >= 400 && r.status < 500) || r.error == error_class::kTooManyRedirects ||
@@ -55,7 +69,7 @@ Task<const urls::Robots*> RobotsCache::For(std::string origin) {
   fo.keep_head_over_cap = true;
   fo.max_redirects = kMaxRedirects;
   Response r = co_await fetcher_.Get(url, fo);
-  e.answer = ReadRobotsAnswer(r, o_.keep_sitemaps);
+  e.answer = ReadRobotsAnswer(r, o_.keep_sitemaps, RobotsProductToken(fo));
   if (e.answer.crawl_delay_s) {
     // A Crawl-delay of a day would make a nightly run wait days: capped.
     double capped = std::min(*e.answer.crawl_delay_s, o_.max_crawl_delay_s);

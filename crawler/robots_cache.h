@@ -7,6 +7,9 @@
 // all disallows everything. An address the private-address guard refuses allows everything: its pages
 // are refused too, each with that error class, which says more than "robots".
 //
+// The group read is that of the agent each robots.txt fetch sends (RobotsProductToken of its options), so
+// `-A 'MyBot/1.0 (+https://example.org/bot)'` obeys the `User-agent: MyBot` group, else `*`.
+//
 // Loop thread only. Askers for an origin whose robots.txt is being fetched wait for that one fetch. A
 // fetch that ends without an answer (its greenlet killed at shutdown, or an exception) lets its waiters
 // go, and the next asker fetches again.
@@ -19,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -36,14 +40,20 @@ struct RobotsUnreachable {
   std::string message;  // for error_message
 };
 
-// What one robots.txt response means (see above).
+// The product token whose robots.txt group applies to a fetch made with `o` (urls::Robots::ProductToken):
+// that of the User-Agent the fetch sends, which is a User-Agent header among o.headers (-H; libcurl sends
+// it in place of its own), else o.user_agent (-A), else greencrawl/VERSION: "greencrawl". "" (only the '*'
+// group applies) when that agent's first product token is not one robots.txt can name.
+std::string RobotsProductToken(const FetchOptions& o);
+
+// What one robots.txt response means (see above), for the crawler named `product_token`.
 struct RobotsAnswer {
   urls::Robots rules;
   std::optional<RobotsUnreachable> unreachable;  // set when everything is disallowed for want of an answer
   std::vector<std::string> sitemaps;     // its Sitemap: lines, with keep_sitemaps (at most 100)
   std::optional<double> crawl_delay_s;   // its Crawl-delay for our group, uncapped
 };
-RobotsAnswer ReadRobotsAnswer(const Response& r, bool keep_sitemaps);
+RobotsAnswer ReadRobotsAnswer(const Response& r, bool keep_sitemaps, std::string_view product_token);
 
 class RobotsCache {
  public:

@@ -222,8 +222,9 @@ class ResultStore {
   // cut off) cannot record a URL that another worker has taken, so each URL has exactly one result.
   //
   // Registers this process as a worker of `run_id` with a lease of `lease_s` seconds; Write() is fenced
-  // from now on. Returns the worker id.
-  int64_t JoinAsWorker(int64_t run_id, double lease_s);
+  // from now on. Returns the worker id. `max_pages` is the crawl's --max-pages (0: none): a claim counts
+  // the run's frontier rows up to it and no further (Claim::known).
+  int64_t JoinAsWorker(int64_t run_id, double lease_s, int64_t max_pages = 0);
   bool worker() const { return worker_ != 0; }
   int64_t worker_id() const { return worker_; }
   // The database's path or URI as given.
@@ -232,13 +233,20 @@ class ResultStore {
   void LeaveRun();
   struct Claim {
     std::vector<FrontierItem> items;  // seq order
-    int64_t pending = 0;              // the run's URLs not yet done, by any worker (incl. `items`)
-    int64_t known = 0;                // the run's frontier rows (--max-pages counts them)
+    // 1 when some URL of the run is not done yet, by any worker (incl. `items`), else 0: a yes or no, as
+    // counting them read the whole frontier at each claim.
+    int64_t pending = 0;
+    // The run's frontier rows, counted up to JoinAsWorker's max_pages (--max-pages counts them); 0
+    // without --max-pages.
+    int64_t known = 0;
     int64_t hosts = 0;                // hosts this worker holds after the claim
   };
   // Takes hosts that no live worker holds (FOR UPDATE SKIP LOCKED; at most this worker's fair share of
-  // the hosts with pending work), then up to `limit` pending URLs of this worker's hosts not yet in its
-  // memory. `with_previous`: as PendingAfter.
+  // the hosts with pending work, and kMaxTakeHosts unless alone), then up to `limit` pending URLs of this worker's
+  // hosts not yet in its memory, in seq order. A claim that comes back short gives back the hosts that
+  // have nothing left. Its cost does not grow with the run's pending URLs (bench/claim_cost.sh).
+  // `with_previous`: as PendingAfter.
+  static constexpr int64_t kMaxTakeHosts = 1000;
   Claim ClaimWork(int64_t run_id, size_t limit, bool with_previous);
   // Marks the run completed when nothing of it is pending, once, by whichever worker sees it first.
   // True when the run is complete (now or before).
@@ -277,6 +285,7 @@ class ResultStore {
   void WriteShared(int64_t run_id, const WriteBatch& batch);
   void WriteSharedOnce(int64_t run_id, const WriteBatch& batch);
   Claim ClaimOnce(int64_t run_id, size_t limit);
+  void NoJit();  // a worker's session plans without JIT compiling
   bool CompleteIfDoneOnce(int64_t run_id);
   void LeaveRunOnce();
   int64_t LiveWorkersOnce(int64_t run_id);
@@ -303,6 +312,7 @@ class ResultStore {
   // Scale-out (PostgreSQL): this worker, its lease, the hosts rows known to exist.
   int64_t worker_ = 0;
   double lease_s_ = 30;
+  int64_t known_cap_ = 0;  // JoinAsWorker's max_pages
   int64_t fenced_ = 0;
   int64_t reconnects_ = 0;
   std::optional<std::chrono::steady_clock::time_point> outage_since_;  // the first failure of an outage

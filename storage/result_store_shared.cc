@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -41,6 +42,19 @@ std::string Live(const char* lease) {
   std::string started = "pg_postmaster_start_time()";
   return "w.stopped = 0 AND (w.lease_expires > now() OR (now() < " + started + " + make_interval(secs => 2 * " + secs +
          ") AND w.lease_expires > " + started + " - make_interval(secs => greatest(60, 2 * " + secs + "))))";
+}
+
+// The condition on a hosts row h of run ?1 that no live worker holds it and it has pending URLs. The live
+// workers are listed once (an InitPlan), not looked up per host; the probe of the frontier (stopping at the
+// host's first pending URL) runs only for a free host, and stays a probe: the planner, left to order the
+// two, probed all 100,000 hosts of a run before looking at their workers (0.9 s), and without OFFSET 0 it
+// hashed the whole pending frontier instead.
+std::string FreeWithPending(const char* lease) {
+  return std::string("CASE WHEN h.worker IS NULL OR h.worker <> ALL (ARRAY(SELECT w.id FROM workers w WHERE "
+                     "w.run_id = ?1 AND ") +
+         Live(lease) +
+         ")) THEN EXISTS (SELECT 1 FROM frontier f WHERE f.run_id = h.run_id AND f.host = h.host AND f.done = 0 "
+         "OFFSET 0) ELSE false END";
 }
 }  // namespace
 
@@ -113,6 +127,7 @@ void ResultStore::Reconnect() {
   if (worker_) {
     auto idle = db_->Prepare("SELECT set_config('idle_in_transaction_session_timeout', ?, false)");
     idle.Bind(1, std::to_string(int64_t(lease_s_ * 1000))).Run();
+    NoJit();
   }
   if (worker_ && claim_unanswered_) {
     // A claim lost at its COMMIT may have gone through, leasing this worker URLs it never received:
@@ -131,8 +146,16 @@ void ResultStore::FinishRun(int64_t run_id, const std::string& status) {
   Retrying([&] { FinishRunOnce(run_id, status); });
 }
 
-int64_t ResultStore::JoinAsWorker(int64_t run_id, double lease_s) {
+void ResultStore::NoJit() {
+  // A claim's statements are short, but the planner costs the scans it may stop early in full (a LIMIT
+  // that can be the whole hosts table): over jit_above_cost, 100,000 hosts cost 145 ms of JIT compiling
+  // per claim for 35 ms of work.
+  db_->Prepare("SELECT set_config('jit', 'off', false)").Run();
+}
+
+int64_t ResultStore::JoinAsWorker(int64_t run_id, double lease_s, int64_t max_pages) {
   lease_s_ = lease_s;
+  known_cap_ = std::max<int64_t>(0, max_pages);
   auto st = db_->Prepare(
       "INSERT INTO workers (run_id, hostname, pid, started_at, lease_expires) "
       "VALUES (?, ?, ?, ?, now() + make_interval(secs => ?)) RETURNING id");
@@ -144,6 +167,7 @@ int64_t ResultStore::JoinAsWorker(int64_t run_id, double lease_s) {
   // and with them its hosts, for as long as it is stopped: the server ends such a session after one lease.
   auto idle = db_->Prepare("SELECT set_config('idle_in_transaction_session_timeout', ?, false)");
   idle.Bind(1, std::to_string(int64_t(lease_s * 1000))).Run();
+  NoJit();
   return worker_;
 }
 
@@ -211,63 +235,106 @@ ResultStore::Claim ResultStore::ClaimWork(int64_t run_id, size_t limit, bool wit
 ResultStore::Claim ResultStore::ClaimOnce(int64_t run_id, size_t limit) {
   Claim claim;
   sql::Transaction tx(*db_);
-  // This worker's fair share of the hosts with pending work: ceil(hosts / live workers).
+  // Nothing here reads every pending URL of the run (issue 28.3: at 10 million, count(DISTINCT host) over
+  // them, a count of them all and a sort of all URLs of this worker's hosts took seconds per claim; see
+  // bench/RESULTS.md, "Claims"). What is left costs at most a scan of the run's hosts rows.
   auto shape = db_->Prepare(
       "SELECT (SELECT count(*) FROM workers w WHERE w.run_id = ?1 AND " + Live("?3") + "), "
-      "(SELECT count(DISTINCT host) FROM frontier WHERE run_id = ?1 AND done = 0), "
       "(SELECT count(*) FROM hosts WHERE run_id = ?1 AND worker = ?2)");
   shape.Bind(1, run_id).Bind(2, worker_).Bind(3, lease_s_);
   shape.Step();
-  int64_t live = std::max<int64_t>(1, shape.Int(0)), pending_hosts = shape.Int(1), held = shape.Int(2);
+  int64_t live = std::max<int64_t>(1, shape.Int(0)), held = shape.Int(1);
   shape.Reset();
-  int64_t want = (pending_hosts + live - 1) / live - held;
-  if (want > 0) {
-    auto free = db_->Prepare(
-        std::string("SELECT h.host FROM hosts h WHERE h.run_id = ?1 AND (h.worker IS NULL OR NOT EXISTS "
-                    "(SELECT 1 FROM workers w WHERE w.id = h.worker AND ") +
+  // This worker's fair share of the hosts with pending work, ceil(hosts / live workers), at most
+  // kMaxTakeHosts a claim. The hosts with pending work are those live workers hold (a held host whose
+  // work ran out goes back at a claim that comes back short, below) and the free ones with pending URLs,
+  // these counted only as far as the share can need (one index probe each). Alone, a worker takes
+  // whatever is free, as before.
+  int64_t want = live == 1 ? std::numeric_limits<int64_t>::max() : kMaxTakeHosts;
+  int64_t pending_hosts = 0;  // counted only with other workers, and only as far as the share needs
+  if (live > 1) {
+    auto hosts = db_->Prepare(
+        "SELECT (SELECT count(*) FROM hosts h JOIN workers w ON w.id = h.worker WHERE h.run_id = ?1 AND " +
         Live("?3") +
-        ")) AND EXISTS (SELECT 1 FROM frontier f WHERE f.run_id = h.run_id AND f.host = h.host AND f.done = 0) "
-        "ORDER BY h.host LIMIT ?2 FOR UPDATE OF h SKIP LOCKED");
-    free.Bind(1, run_id).Bind(2, want).Bind(3, lease_s_);
-    std::vector<std::string> taken;
-    while (free.Step()) taken.push_back(free.Text(0));
-    free.Reset();
-    auto take = db_->Prepare("UPDATE hosts SET worker = ? WHERE run_id = ? AND host = ?");
-    for (const auto& host : taken) take.Bind(1, worker_).Bind(2, run_id).Bind(3, host).Run();
-    held += int64_t(taken.size());
+        "), (SELECT count(*) FROM (SELECT 1 FROM hosts h WHERE h.run_id = ?1 AND " + FreeWithPending("?3") +
+        " LIMIT ?2) k)");
+    hosts.Bind(1, run_id).Bind(2, live * (held + kMaxTakeHosts)).Bind(3, lease_s_);
+    hosts.Step();
+    pending_hosts = hosts.Int(0) + hosts.Int(1);
+    hosts.Reset();
+    want = std::min(want, (pending_hosts + live - 1) / live - held);
+  }
+  if (want > 0) {
+    // Chosen and taken in one statement: one round trip however many.
+    // The hosts are updated by key (ANY of an array made once): as "host IN (...)" the planner hashed them
+    // and scanned the whole hosts table a second time.
+    auto take = db_->Prepare("UPDATE hosts SET worker = ?4 WHERE run_id = ?1 AND host = ANY(ARRAY(SELECT h.host "
+                             "FROM hosts h WHERE h.run_id = ?1 AND " + FreeWithPending("?3") +
+                             " ORDER BY h.host LIMIT ?2 FOR UPDATE OF h SKIP LOCKED))");
+    take.Bind(1, run_id).Bind(2, want).Bind(3, lease_s_).Bind(4, worker_).Run();
+    held += db_->Changes();
   }
   claim.hosts = held;
   // URLs of this worker's hosts that are not in its memory yet: pending, leased to nobody or to a worker
   // that is gone (it held the host before us).
-  auto urls = db_->Prepare(
-      // The candidates are chosen (and locked) once, then updated by their row ids (a TID scan): with a
-      // fresh table's statistics (1 row) the planner joined them back by a nested loop over the whole
-      // frontier, minutes for 50,000 URLs.
-      "WITH c AS MATERIALIZED (SELECT ctid FROM frontier WHERE run_id = ?1 AND done = 0 "
-      "AND lease IS DISTINCT FROM ?2 AND host IN (SELECT host FROM hosts WHERE run_id = ?1 AND worker = ?2) "
-      "ORDER BY seq LIMIT ?3 FOR UPDATE SKIP LOCKED) "
-      "UPDATE frontier SET lease = ?2 WHERE ctid = ANY(ARRAY(SELECT ctid FROM c)) "
-      "RETURNING url, seq, depth, list_line, root, source_kind, source");
-  urls.Bind(1, run_id).Bind(2, worker_).Bind(3, int64_t(limit));
-  while (urls.Step()) {
-    FrontierItem item{urls.Text(0), urls.Int(1), urls.Int(2), urls.OptInt(3), urls.OptText(4)};
-    item.source_kind = urls.OptText(5);
-    item.source = urls.OptText(6);
-    claim.items.push_back(std::move(item));
+  // The candidates are chosen (and locked) once, then updated by their row ids (a TID scan): with a
+  // fresh table's statistics (1 row) the planner joined them back by a nested loop over the whole
+  // frontier, minutes for 50,000 URLs. How they are found depends on the share of the hosts held, so
+  // that neither the run's pending URLs nor (mostly) its hosts set the cost; joined hosts first, every
+  // pending URL of this worker's hosts was read and sorted to keep `limit` (a lone worker's: the whole
+  // frontier, seconds at 10 million).
+  // - Holding a fair share of the hosts with pending URLs (or alone): the pending URLs in seq order
+  //   (frontier_pending), each one's host looked up by key, up to the limit; about limit x live
+  //   workers rows are read, plus those already in this worker's memory (lease), skipped.
+  // - Holding fewer (just joined, or few hosts left): each held host gives its first ?4 pending URLs
+  //   by seq from frontier_by_host, and the first `limit` of those are taken: a probe per host held.
+  const bool by_seq = live == 1 || held * live >= pending_hosts;
+  const std::string by_seq_sql =
+      "SELECT ctid FROM frontier WHERE run_id = ?1 AND done = 0 AND lease IS DISTINCT FROM ?2 AND EXISTS "
+      "(SELECT 1 FROM hosts h WHERE h.run_id = ?1 AND h.host = frontier.host AND h.worker = ?2 OFFSET 0) "
+      "AND CAST(?4 AS BIGINT) > 0 ORDER BY seq LIMIT ?3 FOR UPDATE SKIP LOCKED";
+  const std::string by_host_sql =
+      "SELECT f.ctid FROM hosts h CROSS JOIN LATERAL (SELECT ctid, seq FROM frontier WHERE run_id = ?1 AND "
+      "host = h.host AND done = 0 AND lease IS DISTINCT FROM ?2 ORDER BY seq LIMIT ?4 FOR UPDATE SKIP LOCKED) f "
+      "WHERE h.run_id = ?1 AND h.worker = ?2 ORDER BY f.seq LIMIT ?3";
+  auto urls = db_->Prepare("WITH c AS MATERIALIZED (" + (by_seq ? by_seq_sql : by_host_sql) +
+                           ") UPDATE frontier SET lease = ?2 WHERE ctid = ANY(ARRAY(SELECT ctid FROM c)) "
+                           "RETURNING url, seq, depth, list_line, root, source_kind, source");
+  // A second pass, up to `limit` from each host, when hosts with fewer than their part left the claim
+  // short (it stops at the rows the first pass leased).
+  int64_t per_host = (int64_t(limit) + std::max<int64_t>(1, held) - 1) / std::max<int64_t>(1, held);
+  for (int pass = 0; pass < 2 && held > 0 && claim.items.size() < limit; ++pass) {
+    if (pass == 1 && (by_seq || per_host >= int64_t(limit))) break;
+    if (pass == 1) per_host = int64_t(limit);
+    urls.Bind(1, run_id).Bind(2, worker_).Bind(3, int64_t(limit - claim.items.size())).Bind(4, per_host);
+    while (urls.Step()) {
+      FrontierItem item{urls.Text(0), urls.Int(1), urls.Int(2), urls.OptInt(3), urls.OptText(4)};
+      item.source_kind = urls.OptText(5);
+      item.source = urls.OptText(6);
+      claim.items.push_back(std::move(item));
+    }
+    urls.Reset();
   }
-  urls.Reset();
   std::sort(claim.items.begin(), claim.items.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
-  auto counts = db_->Prepare("SELECT count(*) FILTER (WHERE done = 0), count(*) FROM frontier WHERE run_id = ?");
-  counts.Bind(1, run_id);
+  // Whether anything is pending (the first entry of frontier_pending), and the run's rows counted only
+  // as far as --max-pages needs: counting them all read the whole frontier at every claim.
+  auto counts = db_->Prepare(
+      "SELECT CASE WHEN EXISTS (SELECT 1 FROM frontier WHERE run_id = ?1 AND done = 0) THEN 1 ELSE 0 END, "
+      "(SELECT count(*) FROM (SELECT 1 FROM frontier WHERE run_id = ?1 LIMIT ?2) k)");
+  counts.Bind(1, run_id).Bind(2, known_cap_);
   counts.Step();
   claim.pending = counts.Int(0);
   claim.known = counts.Int(1);
   counts.Reset();
-  // Hosts with nothing left go back (a worker that has finished its hosts takes others next time).
-  auto release = db_->Prepare(
-      "UPDATE hosts SET worker = NULL WHERE run_id = ?1 AND worker = ?2 AND NOT EXISTS "
-      "(SELECT 1 FROM frontier f WHERE f.run_id = ?1 AND f.host = hosts.host AND f.done = 0)");
-  release.Bind(1, run_id).Bind(2, worker_).Run();
+  // Hosts with nothing left go back (a worker that has finished its hosts takes others next time), looked
+  // for when the claim came back short: while it is full this worker has work enough, and the look costs
+  // a probe per host held (0.4 s for 100,000).
+  if (claim.items.size() < limit) {
+    auto release = db_->Prepare(
+        "UPDATE hosts SET worker = NULL WHERE run_id = ?1 AND worker = ?2 AND NOT EXISTS "
+        "(SELECT 1 FROM frontier f WHERE f.run_id = ?1 AND f.host = hosts.host AND f.done = 0)");
+    release.Bind(1, run_id).Bind(2, worker_).Run();
+  }
   claim_unanswered_ = true;  // until COMMIT answers: see Reconnect
   tx.Commit();
   claim_unanswered_ = false;

@@ -408,6 +408,70 @@ TEST_CASE("a batch written again after its commit went through (the answer lost)
   store.LeaveRun();
 }
 
+// Issue 28.3: claims no longer count the pending URLs; what they decide from must still come out right.
+TEST_CASE("claims of 3 workers: fair shares of the hosts, disjoint URLs, per-host reads, pending and known") {
+  namespace st = gc::storage;
+  std::string db = pg->NewDatabase();
+  st::ResultStore a(db), b(db), c(db);
+  int64_t run = a.BeginRun("list.txt", "{}", "test");
+  a.BeginBulk();
+  for (int i = 0; i < 100; ++i) {  // 10 hosts, 10 URLs each
+    std::string url = "http://h" + std::to_string(i % 10) + ".test/p" + std::to_string(i);
+    a.AddToFrontier(run, {url, i + 1, 0, i + 1, std::nullopt});
+  }
+  a.CommitBulk();
+  a.SetListCounts(run, 100, 0, 0);
+  a.JoinAsWorker(run, 30);
+  b.JoinAsWorker(run, 30, 30);  // --max-pages 30: known is counted up to 30
+  c.JoinAsWorker(run, 30);
+  // ceil(10 / 3) = 4 hosts each for the first two; the third gets the 2 left, a share too small to read in
+  // seq order: its URLs come host by host.
+  st::ResultStore::Claim ca = a.ClaimWork(run, 1000, false);
+  st::ResultStore::Claim cb = b.ClaimWork(run, 1000, false);
+  // A limit smaller than the hosts' URLs: the first URL of each host.
+  st::ResultStore::Claim first = c.ClaimWork(run, 2, false);
+  REQUIRE(first.items.size() == 2);
+  CHECK(first.items[0].url.substr(0, 14) != first.items[1].url.substr(0, 14));
+  st::ResultStore::Claim cc = c.ClaimWork(run, 1000, false);
+  CHECK(ca.hosts == 4);
+  CHECK(cb.hosts == 4);
+  CHECK(cc.hosts == 2);
+  CHECK(ca.items.size() == 40);
+  CHECK(cb.items.size() == 40);
+  CHECK(cc.items.size() == 18);
+  cc.items.insert(cc.items.end(), first.items.begin(), first.items.end());
+  std::sort(cc.items.begin(), cc.items.end(), [](const auto& x, const auto& y) { return x.seq < y.seq; });
+  std::set<std::string> urls;
+  for (const auto* claim : {&ca, &cb, &cc}) {
+    CHECK(claim->pending == 1);
+    for (size_t i = 1; i < claim->items.size(); ++i) CHECK(claim->items[i - 1].seq < claim->items[i].seq);
+    for (const st::FrontierItem& item : claim->items) urls.insert(item.url);
+  }
+  CHECK(urls.size() == 100);  // each URL to one worker
+  CHECK(ca.known == 0);       // no --max-pages: not counted
+  CHECK(cb.known == 30);
+  // All fetched: claims come back empty, say nothing is pending, and give the hosts back.
+  for (auto* store : {&a, &b, &c}) {
+    st::WriteBatch batch;
+    for (const std::string& url : urls) {
+      st::ResultRow r;
+      r.url = url;
+      r.status = 200;
+      r.fetched_at = st::UtcNow();
+      batch.results.push_back(r);
+    }
+    store->Write(run, batch);  // each writes the URLs of the hosts it holds; the rest are fenced out
+  }
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == 100);
+  for (auto* store : {&a, &b, &c}) {
+    st::ResultStore::Claim last = store->ClaimWork(run, 1000, false);
+    CHECK(last.items.empty());
+    CHECK(last.pending == 0);
+  }
+  CHECK(Scalar(db, "SELECT count(*) FROM hosts WHERE worker IS NOT NULL") == 0);
+  for (auto* store : {&a, &b, &c}) store->LeaveRun();
+}
+
 // By hand (about 2 minutes): pg_test --no-skip -tc='*promise*'
 TEST_CASE("a server stopped for 45 s with the default lease, and for longer than the promise" * doctest::skip()) {
   const int n = 3000;

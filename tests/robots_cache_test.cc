@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@ struct Rig {
   Hub hub;
   Fetcher fetcher{hub};
   std::vector<std::string> asked;                                      // the URL of each options_for call
+  FetchOptions sent;  // what options_for answers (with an X-Crawl header added): -A, -H as the session's
   std::vector<std::pair<std::string, std::chrono::milliseconds>> delays;
   RobotsCache cache;
 
@@ -36,7 +38,7 @@ struct Rig {
             fetcher, o,
             [this](const std::string& url) {
               asked.push_back(url);
-              FetchOptions fo;
+              FetchOptions fo = sent;
               fo.headers.push_back("X-Crawl: rig");
               return fo;
             },
@@ -66,37 +68,84 @@ Response Answer(long status, std::string body, std::string error = "") {
 
 TEST_CASE("what an answer means: 2xx parsed, 4xx and too many redirects allow all, 5xx and no answer disallow all") {
   const std::string txt = "User-agent: *\nDisallow: /private/\nCrawl-delay: 3\nSitemap: http://x/s.xml\n";
-  RobotsAnswer ok = ReadRobotsAnswer(Answer(200, txt), true);
+  RobotsAnswer ok = ReadRobotsAnswer(Answer(200, txt), true, "greencrawl");
   CHECK(ok.rules.Allowed("/page"));
   CHECK_FALSE(ok.rules.Allowed("/private/a"));
   CHECK(ok.crawl_delay_s == 3.0);
   CHECK(ok.sitemaps == std::vector<std::string>{"http://x/s.xml"});
-  CHECK(ReadRobotsAnswer(Answer(200, txt), false).sitemaps.empty());  // kept only for --sitemaps
+  CHECK(ReadRobotsAnswer(Answer(200, txt), false, "greencrawl").sitemaps.empty());  // kept only for --sitemaps
   // Over the body cap: what arrived is parsed (RFC 9309 2.5).
-  CHECK_FALSE(ReadRobotsAnswer(Answer(200, txt, error_class::kTooLarge), false).rules.Allowed("/private/a"));
+  CHECK_FALSE(ReadRobotsAnswer(Answer(200, txt, error_class::kTooLarge), false, "greencrawl").rules.Allowed("/private/a"));
 
   for (long status : {401L, 403L, 404L, 410L}) {
     CAPTURE(status);
-    RobotsAnswer a = ReadRobotsAnswer(Answer(status, "User-agent: *\nDisallow: /\n"), true);
+    RobotsAnswer a = ReadRobotsAnswer(Answer(status, "User-agent: *\nDisallow: /\n"), true, "greencrawl");
     CHECK(a.rules.Allowed("/private/a"));  // the body of an error page is not rules
     CHECK(a.sitemaps.empty());
     CHECK_FALSE(a.crawl_delay_s);
   }
   for (long status : {500L, 503L}) {
     CAPTURE(status);
-    CHECK_FALSE(ReadRobotsAnswer(Answer(status, ""), true).rules.Allowed("/page"));
+    CHECK_FALSE(ReadRobotsAnswer(Answer(status, ""), true, "greencrawl").rules.Allowed("/page"));
   }
   for (std::string error : {error_class::kConnect, error_class::kTimeout, error_class::kDns, error_class::kReset,
                             error_class::kTls, error_class::kBadResponse}) {
     CAPTURE(error);
-    CHECK_FALSE(ReadRobotsAnswer(Answer(0, "", error), true).rules.Allowed("/page"));
+    CHECK_FALSE(ReadRobotsAnswer(Answer(0, "", error), true, "greencrawl").rules.Allowed("/page"));
   }
   // The pages of a refused address are refused with that class, which says more than "robots".
-  CHECK(ReadRobotsAnswer(Answer(0, "", error_class::kPrivateAddress), true).rules.Allowed("/page"));
+  CHECK(ReadRobotsAnswer(Answer(0, "", error_class::kPrivateAddress), true, "greencrawl").rules.Allowed("/page"));
   // More than 5 redirects: unavailable, like a 4xx (RFC 9309 2.3.1.2).
-  CHECK(ReadRobotsAnswer(Answer(301, "", error_class::kTooManyRedirects), true).rules.Allowed("/page"));
+  CHECK(ReadRobotsAnswer(Answer(301, "", error_class::kTooManyRedirects), true, "greencrawl").rules.Allowed("/page"));
   // A long 404 page is still a 404.
-  CHECK(ReadRobotsAnswer(Answer(404, "Disallow: /", error_class::kTooLarge), true).rules.Allowed("/page"));
+  CHECK(ReadRobotsAnswer(Answer(404, "Disallow: /", error_class::kTooLarge), true, "greencrawl").rules.Allowed("/page"));
+}
+
+TEST_CASE("the group read is that of the agent sent: -A's first product token, a -H User-Agent, else '*'") {
+  // Issue 27.3: with -A 'MyBot/1.0 (...)' the greencrawl group still applied.
+  const std::string txt =
+      "User-agent: greencrawl\nDisallow: /g\n\nUser-agent: MyBot\nDisallow: /m\n\nUser-agent: *\nDisallow: /s\n";
+  struct Case {
+    std::string user_agent;    // -A
+    std::string header;        // -H, when not empty
+    std::string sent;          // the User-Agent the server saw (its start, for the default's version)
+    std::string refused;       // the one of /g, /m, /s refused
+  };
+  const Case cases[] = {
+      {"", "", "greencrawl/", "/g"},  // the default agent: greencrawl's group
+      {"MyBot/1.0 (+https://example.org/bot)", "", "MyBot/1.0 (+https://example.org/bot)", "/m"},
+      {"mybot", "", "mybot", "/m"},  // case-insensitive
+      {"OtherBot/2", "", "OtherBot/2", "/s"},  // no group of its own: '*'
+      {"Bot2/1.0", "", "Bot2/1.0", "/s"},  // a name robots.txt cannot write (a digit): '*' only
+      {"greencrawl/9", "User-Agent: MyBot/3.0", "MyBot/3.0", "/m"},  // the header is what libcurl sends
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.user_agent);
+    CAPTURE(c.header);
+    TestServer server;
+    std::string seen;  // written on the server's thread, read after the hub has run
+    std::mutex mu;
+    server.Handle("/robots.txt", [&](const HttpRequest& req, Conn& conn) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        seen = std::string(req.Header("user-agent"));
+      }
+      conn.Respond(200, txt, "text/plain");
+    });
+    Rig rig;
+    rig.sent.user_agent = c.user_agent;
+    if (!c.header.empty()) rig.sent.headers.push_back(c.header);
+    const urls::Robots* rules = rig.Ask(Origin(server));
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      CHECK(seen.starts_with(c.sent));
+      if (!c.user_agent.empty()) CHECK(seen == c.sent);
+    }
+    for (std::string path : {"/g", "/m", "/s"}) {
+      CAPTURE(path);
+      CHECK(rules->Allowed(path) == (path != c.refused));
+    }
+  }
 }
 
 TEST_CASE("twenty askers at once: one fetch, one answer for all, with the session's options") {

@@ -115,6 +115,42 @@ TEST_CASE("our product token picks our group; groups for one agent merge; commen
   CHECK(r.rules() == 2);
 }
 
+TEST_CASE("the product token of a User-Agent: its first product token, if robots.txt can name it") {
+  CHECK(Robots::ProductToken("MyBot/1.0 (+https://example.org/bot)") == "MyBot");
+  CHECK(Robots::ProductToken("greencrawl/0.9.0") == "greencrawl");
+  CHECK(Robots::ProductToken("  my_bot-x  ") == "my_bot-x");
+  CHECK(Robots::ProductToken("MyBot (+https://example.org/bot)") == "MyBot");
+  CHECK(Robots::ProductToken("MyBot(compatible)") == "MyBot");
+  // The first product token only: a browser-like agent is "Mozilla", as a site's group would have to say.
+  CHECK(Robots::ProductToken("Mozilla/5.0 (compatible; MyBot/1.0)") == "Mozilla");
+  // Not letters, '_' and '-' only (RFC 9309 2.2.1): no group can name it, so none is taken for it.
+  for (const char* ua : {"Bot2/1.0", "my.bot/1", "2bot", "bot+x", "/1.0", "", "   ", "caf\xc3\xa9" "bot/1"}) {
+    CAPTURE(ua);
+    CHECK(Robots::ProductToken(ua).empty());
+  }
+}
+
+TEST_CASE("the group is the agent's: a MyBot agent obeys MyBot's group, not greencrawl's; no token means '*'") {
+  const char* text =
+      "User-agent: greencrawl\nDisallow: /g\n\nUser-agent: mybot\nDisallow: /m\n\nUser-agent: *\nDisallow: /s\n";
+  Robots mine = Robots::Parse(text, Robots::ProductToken("MyBot/1.0 (+https://example.org/bot)"));
+  CHECK(mine.Allowed("/g"));
+  CHECK_FALSE(mine.Allowed("/m"));
+  CHECK(mine.Allowed("/s"));
+  Robots ours = Robots::Parse(text, "greencrawl");
+  CHECK_FALSE(ours.Allowed("/g"));
+  CHECK(ours.Allowed("/m"));
+  for (std::string_view token : {std::string_view(""), std::string_view("OtherBot")}) {
+    CAPTURE(token);
+    Robots star = Robots::Parse(text, token);
+    CHECK(star.Allowed("/g"));
+    CHECK(star.Allowed("/m"));
+    CHECK_FALSE(star.Allowed("/s"));
+  }
+  // An empty token is not matched by an agent line that extracts to nothing ("User-agent: 2bot").
+  CHECK(Robots::Parse("User-agent: 2bot\nDisallow: /\nUser-agent: *\nDisallow: /s\n", "").Allowed("/x"));
+}
+
 TEST_CASE("percent-encoding is compared normalised; non-ASCII is compared encoded") {
   Robots r = Robots::Parse("User-agent: *\nDisallow: /%7euser/\nDisallow: /caf\xc3\xa9\nDisallow: /a%2fb\n", "greencrawl");
   CHECK_FALSE(r.Allowed("/~user/x"));

@@ -239,6 +239,19 @@ Robots Robots::Parse(std::string_view text, std::string_view product_token) {
   return std::move(chosen);
 }
 
+std::string Robots::ProductToken(std::string_view user_agent) {
+  user_agent = Trim(user_agent);
+  auto robots_char = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-'; };
+  size_t n = 0;
+  while (n < user_agent.size() && robots_char(user_agent[n])) ++n;
+  if (n == user_agent.size()) return std::string(user_agent);
+  // The first product token (RFC 9110 10.1.5: token ["/" version]) ends at '/', a space or a comment; any
+  // other byte (a digit, '.', '+', ...) is part of it, and robots.txt cannot name such a token.
+  char next = user_agent[n];
+  if (next == '/' || next == ' ' || next == '\t' || next == '(') return std::string(user_agent.substr(0, n));
+  return "";
+}
+
 Robots::Verdict Robots::Check(std::string_view path_in) const {
   std::string path = NormalizePath(path_in.empty() ? "/" : path_in);
   if (path == "/robots.txt") return {true, 0, false};

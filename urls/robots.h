@@ -1,7 +1,7 @@
 // Robots: robots.txt rules for one host (RFC 9309), for one crawler's product token. Pure functions of
 // the file's text; safe on any thread.
 //
-//   gc::urls::Robots r = gc::urls::Robots::Parse(text, "greencrawl");
+//   gc::urls::Robots r = gc::urls::Robots::Parse(text, Robots::ProductToken("MyBot/1.0 (+https://x)"));
 //   if (!r.Allowed("/private/x?y=1")) ...       // path and query, as sent on the wire
 #pragma once
 
@@ -41,7 +41,14 @@ class Robots {
   // (google/robotstxt), a group's user-agent lines end only at an allow or disallow line: Sitemap,
   // Crawl-delay and unknown lines between two user-agent lines leave both agents in one group.
   // A leading UTF-8 byte order mark is skipped.
+  // An empty token matches no group: only '*' applies.
   static Robots Parse(std::string_view text, std::string_view product_token);
+  // The product token a crawler sending `user_agent` (a User-Agent header's value) is named by in robots.txt
+  // (RFC 9309 2.2.1): the header's first product token, the name before its "/version" ("MyBot" of
+  // "MyBot/1.0 (+https://example.org/bot)"). "" when that name is empty or holds a character a robots.txt
+  // product token cannot have (only letters, '_' and '-': "Bot2/1.0", "my.bot"), as the reference
+  // parser's IsValidUserAgentToObey refuses such a name: a group could never name it, so only '*' applies.
+  static std::string ProductToken(std::string_view user_agent);
   static Robots AllowAll() { return Robots(); }
   static Robots DisallowAll();
 
