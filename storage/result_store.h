@@ -295,6 +295,8 @@ class ResultStore {
   void WriteResultsShared(int64_t run_id, const std::vector<ResultRow>& results,
                           const std::unordered_set<std::string>& mine);
   void InsertLinksShared(int64_t run_id, const std::vector<LinkRow>& links);
+  // Previous() for every item, in one statement per 5,000 (PostgreSQL).
+  void LoadPrevious(std::vector<FrontierItem>& items, int64_t before_run);
   // Throws sql::Error when the file opened is no longer at its path (deleted, or replaced).
   void CheckFileStillThere() const;
   std::optional<std::pair<uint64_t, uint64_t>> file_id_;  // st_dev, st_ino at open

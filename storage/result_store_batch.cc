@@ -232,4 +232,40 @@ void ResultStore::InsertLinksShared(int64_t run_id, const std::vector<LinkRow>& 
   }
 }
 
+void ResultStore::LoadPrevious(std::vector<FrontierItem>& items, int64_t before_run) {
+  for (size_t from = 0; from < items.size(); from += kRowsPerStatement) {
+    size_t to = std::min(items.size(), from + kRowsPerStatement);
+    PgArray urls;
+    for (size_t i = from; i < to; ++i) urls.Add(items[i].url);
+    // previous_'s query (result_store.cc) for each URL: k.n is the item's place (1-based) in the chunk.
+    auto st = db_->Prepare(
+        "SELECT k.n, p.* FROM unnest(CAST(?1 AS TEXT[])) WITH ORDINALITY AS k(url, n) CROSS JOIN LATERAL "
+        "(SELECT r.run_id, r.status, r.size, r.etag, r.last_modified, r.content_hash, r.title, r.content_type, "
+        "(SELECT page_links FROM runs WHERE runs.id = r.run_id) FROM results r WHERE r.url = k.url "
+        "AND r.run_id < CAST(?2 AS BIGINT) AND r.error IS NULL AND (r.status BETWEEN 200 AND 299 OR r.status = 304) "
+        "ORDER BY r.run_id DESC LIMIT 1) p");
+    st.Bind(1, urls.str()).Bind(2, before_run);
+    for (size_t i = from; i < to; ++i) {
+      items[i].previous.reset();
+      items[i].previous_loaded = true;
+    }
+    while (st.Step()) {
+      int64_t n = st.Int(0);
+      if (n < 1 || size_t(n) > to - from) continue;
+      PreviousResult p;
+      p.run_id = st.Int(1);
+      p.status = st.OptInt(2);
+      p.size = st.OptInt(3);
+      p.etag = st.OptText(4);
+      p.last_modified = st.OptText(5);
+      p.content_hash = st.OptText(6);
+      p.title = st.OptText(7);
+      p.content_type = st.OptText(8);
+      p.page_links = st.OptInt(9).value_or(0);
+      items[from + size_t(n) - 1].previous = std::move(p);
+    }
+    st.Reset();
+  }
+}
+
 }  // namespace gc::storage

@@ -198,12 +198,7 @@ void ResultStore::EnsureHost(int64_t run_id, std::string_view host) {
 ResultStore::Claim ResultStore::ClaimWork(int64_t run_id, size_t limit, bool with_previous) {
   Claim claim = Retrying([&] { return ClaimOnce(run_id, limit); });
   if (with_previous) {
-    Retrying([&] {
-      for (auto& item : claim.items) {
-        item.previous = Previous(item.url, run_id);
-        item.previous_loaded = true;
-      }
-    });
+    Retrying([&] { LoadPrevious(claim.items, run_id); });
   }
   return claim;
 }

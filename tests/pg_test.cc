@@ -228,6 +228,36 @@ TEST_CASE("3 workers on one list: one SIGKILLed, one SIGSTOPped past its lease; 
   CHECK(Scalar(db, "SELECT count(*) FROM frontier") == 0);  // cleared by the worker that completed the run
 }
 
+TEST_CASE("a second run on PostgreSQL sends each URL's ETag and carries titles with quotes and backslashes") {
+  // A batch's rows travel as array literals (storage/pg_array.h): titles with '"', '\\', ',', '{', NULL
+  // spelt out, and a non-ASCII letter must come back as they were sent, and the previous results of a claim
+  // (one statement for all its URLs) must each reach their own URL.
+  const int n = 300;
+  TestServer server;
+  server.Handle("/e*", [](const HttpRequest& req, Conn& c) {
+    std::string id = req.path.substr(2);
+    std::string etag = "\"v" + id + "\"";
+    if (req.Header("if-none-match") == etag) return (void)c.Respond(304, "", "", {{"ETag", etag}});
+    c.Respond(200, "<title>P" + id + " \"q\" \\ {a,b} NULL \xC3\xA9</title>", "text/html", {{"ETag", etag}});
+  });
+  std::string list;
+  for (int i = 0; i < n; ++i) list += server.Url("/e" + std::to_string(i)) + "\n";
+  TempDir dir;
+  WriteFile(dir / "list.txt", list);
+  std::string db = pg->NewDatabase();
+  for (int run = 1; run <= 2; ++run) {
+    auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "10", "--quiet", dir / "list.txt"}, "etag");
+    INFO(f.err);
+    REQUIRE(f.exit_code == 0);
+  }
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 1 AND status = 200") == n);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 2 AND status = 304 AND unchanged = 1") == n);
+  // Each URL's own title, carried by its 304 from its own previous result.
+  CHECK(Scalar(db,
+               "SELECT count(*) FROM results r WHERE r.title = 'P' || substr(r.url, strpos(r.url, '/e') + 2) "
+               "|| ' \"q\" \\ {a,b} NULL \xC3\xA9'") == 2 * n);
+}
+
 TEST_CASE("a recursive crawl with 2 workers finds the same URL set as one worker alone") {
   // Three hosts whose pages link to each other: page i links to i+1 and 3i on the next host.
   std::vector<std::unique_ptr<TestServer>> servers;
