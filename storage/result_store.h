@@ -156,6 +156,10 @@ class ResultStore {
   // Frontier. AddToFrontier returns false when the URL is already there (a duplicate); it writes in the
   // caller's transaction, see BeginBulk.
   bool AddToFrontier(int64_t run_id, const FrontierItem& item);
+  // The same for many items, in order (of a URL given twice, the first is the one added): element i of
+  // the result says whether items[i] was added. PostgreSQL: one multi-row statement per 5,000 items
+  // (storage/result_store_batch.cc), not a round trip per URL.
+  std::vector<bool> AddToFrontier(int64_t run_id, std::span<const FrontierItem> items);
   // Pending entries with seq > after_seq, in seq order. `with_previous`: each comes with its latest
   // earlier result (conditional requests), looked up here rather than one query per URL later.
   std::vector<FrontierItem> PendingAfter(int64_t run_id, int64_t after_seq, size_t limit, bool with_previous = false);
@@ -291,6 +295,17 @@ class ResultStore {
   int64_t LiveWorkersOnce(int64_t run_id);
   void WriteSitemaps(int64_t run_id, const WriteBatch& batch);
   void EnsureHost(int64_t run_id, std::string_view host);
+  // Multi-row PostgreSQL writes (result_store_batch.cc), inside the caller's transaction: a constant
+  // number of statements however many rows.
+  void EnsureHosts(int64_t run_id, const std::vector<std::string_view>& hosts);
+  void DiscoverShared(int64_t run_id, const std::vector<FrontierItem>& discovered);
+  // Results of hosts in `mine` (those of other hosts are counted in fenced_), each written only when
+  // its done mark is set by the same statement.
+  void WriteResultsShared(int64_t run_id, const std::vector<ResultRow>& results,
+                          const std::unordered_set<std::string>& mine);
+  void InsertLinksShared(int64_t run_id, const std::vector<LinkRow>& links);
+  // Previous() for every item, in one statement per 5,000 (PostgreSQL).
+  void LoadPrevious(std::vector<FrontierItem>& items, int64_t before_run);
   // Throws sql::Error when the file opened is no longer at its path (deleted, or replaced).
   void CheckFileStillThere() const;
   std::optional<std::pair<uint64_t, uint64_t>> file_id_;  // st_dev, st_ino at open

@@ -222,12 +222,7 @@ void ResultStore::EnsureHost(int64_t run_id, std::string_view host) {
 ResultStore::Claim ResultStore::ClaimWork(int64_t run_id, size_t limit, bool with_previous) {
   Claim claim = Retrying([&] { return ClaimOnce(run_id, limit); });
   if (with_previous) {
-    Retrying([&] {
-      for (auto& item : claim.items) {
-        item.previous = Previous(item.url, run_id);
-        item.previous_loaded = true;
-      }
-    });
+    Retrying([&] { LoadPrevious(claim.items, run_id); });
   }
   return claim;
 }
@@ -366,38 +361,12 @@ void ResultStore::WriteSharedOnce(int64_t run_id, const WriteBatch& batch) {
       return;
     }
   }
-  // In URL order, as every worker writes: rows locked in one order cannot deadlock.
-  std::vector<const FrontierItem*> discovered;
-  for (const FrontierItem& item : batch.discovered) discovered.push_back(&item);
-  std::sort(discovered.begin(), discovered.end(), [](auto* a, auto* b) { return a->url < b->url; });
-  std::vector<const ResultRow*> results;
-  for (const ResultRow& r : batch.results) results.push_back(&r);
-  std::sort(results.begin(), results.end(), [](auto* a, auto* b) { return a->url < b->url; });
-  for (const FrontierItem* d : discovered) {
-    const FrontierItem& item = *d;
-    std::string_view host = OriginOf(item.url);
-    EnsureHost(run_id, host);
-    discover_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.root);
-    discover_.Bind(6, item.source_kind).Bind(7, item.source).Bind(8, host).Run();
-  }
+  // A statement per kind of row, not per row (result_store_batch.cc): discoveries first, so that a URL
+  // found and fetched within one batch exists before its result marks it done.
+  DiscoverShared(run_id, batch.discovered);
   WriteSitemaps(run_id, batch);
-  for (const ResultRow* row : results) {
-    const ResultRow& r = *row;
-    if (r.in_frontier) {
-      if (!mine.count(std::string(OriginOf(r.url)))) {
-        ++fenced_;
-        continue;
-      }
-      mark_done_.Bind(1, run_id).Bind(2, r.url).Bind(3, r.seq).Run();
-      if (db_->Changes() == 0) continue;  // done already (a commit retried), or queued again since
-    }
-    ResultRow copy = r;
-    copy.in_frontier = false;  // marked above
-    WriteResult(run_id, copy);
-  }
-  for (const LinkRow& l : batch.links) {
-    insert_link_.Bind(1, run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();
-  }
+  WriteResultsShared(run_id, batch.results, mine);
+  InsertLinksShared(run_id, batch.links);
   WriteFragments(*db_, run_id, batch.anchor_pages, batch.fragment_links);
   tx.Commit();
 }
