@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <clocale>
 #include <iostream>
@@ -256,6 +257,38 @@ TEST_CASE("a second run on PostgreSQL sends each URL's ETag and carries titles w
   CHECK(Scalar(db,
                "SELECT count(*) FROM results r WHERE r.title = 'P' || substr(r.url, strpos(r.url, '/e') + 2) "
                "|| ' \"q\" \\ {a,b} NULL \xC3\xA9'") == 2 * n);
+}
+
+TEST_CASE("a nightly recursive run on PostgreSQL: 304 pages carry their links, so every night covers the whole site") {
+  // Page i links to 2i+1 and 2i+2 (a binary tree of 63 pages); every page answers If-None-Match.
+  const int pages = 63;
+  TestServer server;
+  std::atomic<int> not_modified{0};
+  server.Handle("/t*", [&](const HttpRequest& req, Conn& c) {
+    int i = std::atoi(req.path.substr(2).c_str());
+    std::string etag = "\"t" + std::to_string(i) + "\"";
+    if (req.Header("if-none-match") == etag) {
+      ++not_modified;
+      return (void)c.Respond(304, "", "", {{"ETag", etag}});
+    }
+    std::string body = "<title>T" + std::to_string(i) + "</title>";
+    for (int k : {2 * i + 1, 2 * i + 2}) {
+      if (k < pages) body += "<a href=\"/t" + std::to_string(k) + "\">c</a>";
+    }
+    c.Respond(200, body, "text/html", {{"ETag", etag}});
+  });
+  TempDir dir;
+  WriteFile(dir / "seed.txt", server.Url("/t0") + "\n");
+  std::string db = pg->NewDatabase();
+  for (int run = 1; run <= 2; ++run) {
+    auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "-r", "--depth", "10", "--quiet", dir / "seed.txt"}, "pg-nightly");
+    INFO(f.err);
+    REQUIRE(f.exit_code == 0);
+  }
+  CHECK(not_modified == pages);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 1") == pages);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 2 AND status = 304") == pages);
+  CHECK(Scalar(db, "SELECT count(*) FROM links WHERE run_id = 2") == Scalar(db, "SELECT count(*) FROM links WHERE run_id = 1"));
 }
 
 // tests/delay_proxy.py between the workers and the server: a network's latency (1 ms each way) on one
