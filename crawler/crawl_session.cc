@@ -432,7 +432,12 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
       case PageOutcome::kDrop:
         co_return;
       case PageOutcome::kDefer:
-        frontier_.Defer(Frontier::Ready{j.item, j.host});
+        // Set aside until the list is read; asked again at once if it was read meanwhile.
+        if (feeding_) {
+          frontier_.Defer(Frontier::Ready{j.item, j.host});
+        } else {
+          frontier_.Retry(j.item, j.host, Clock::now(), false);
+        }
         co_return;
       case PageOutcome::kRetry: {
         storage::FrontierItem again = j.item;
@@ -445,7 +450,12 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
         break;
     }
     if (out.unchanged) ++unchanged_;
-    if (out.discover) Discover(j.item, out.row, out.page);
+    try {
+      if (out.discover) Discover(j.item, out.row, out.page);
+    } catch (const std::exception& e) {
+      // Not expected (an allocation), but a URL must never be lost: record what happened.
+      out.row = PageJob::ErrorRow(j.item, error_class::kOther, CleanText(e.what(), 1024));
+    }
     Record(std::move(out.row));
   }
 
@@ -470,8 +480,9 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
   }
 
   Task<Response> Fetch(std::string url, FetchOptions options) override {
-    // The least busy Fetcher: each then holds about concurrency / k transfers, and as many connections
-    // (by worker id, their counts drifted apart and 1,000 in flight kept ~1,070 connections open).
+    // The least busy Fetcher, counted while transfers run: each then holds about concurrency / k of them,
+    // and as many connections (by worker id, their counts drifted apart and 1,000 in flight kept ~1,070
+    // connections open).
     FetcherShare share(shard_load_);
     auto get = (*fetchers_)[share.index]->Get(std::move(url), std::move(options));
     co_return co_await std::move(get);

@@ -61,7 +61,7 @@ Task<PageOutcome> PageJob::Run() {
     // A wall's page is read for its title, but its links are not the site's: none are carried for it.
     auto read = Read(r, not_modified && blocked.empty());
     ParsedPage page = co_await std::move(read);
-    if (s_.parses_cancelled()) {
+    if (parsed_ && s_.parses_cancelled()) {
       out.kind = PageOutcome::kDrop;  // a stop may have cut the parse short: the URL stays pending
       co_return out;
     }
@@ -161,9 +161,10 @@ Task<ParsedPage> PageJob::Read(Response& r, bool carry) {
   ParsedPage page;
   if (item.source_kind == "external") co_return page;  // another site's page: checked, not read
   if (carry && s_.options().depth > 0 && WasHtml(*item.previous)) {
-    auto carry = CarryLinks(item.previous->run_id, r.final_url);
-    page = co_await std::move(carry);
+    auto carried = CarryLinks(item.previous->run_id, r.final_url);
+    page = co_await std::move(carried);
   } else if (r.ok() && IsHtml(r.content_type, r.body)) {
+    parsed_ = true;
     if (parse.links) {
       auto parsed = ParseWithLinks(std::move(r.body), r.final_url, r.content_type);
       page = co_await std::move(parsed);
@@ -181,7 +182,7 @@ Task<ParsedPage> PageJob::Read(Response& r, bool carry) {
 
 // The page's links (anchors, fragment links) as run `from_run` recorded them, sorted by this run's
 // policy on a pool thread as a parsed page's are.
-Task<ParsedPage> PageJob::CarryLinks(int64_t from_run, const std::string& final_url) {
+Task<ParsedPage> PageJob::CarryLinks(int64_t from_run, std::string final_url) {
   const storage::FrontierItem& item = job_.item;
   auto read = s_.PageAsRecorded(item.url, from_run);
   storage::RecordedPage recorded = co_await std::move(read);
@@ -208,7 +209,8 @@ Task<ParsedPage> PageJob::CarryLinks(int64_t from_run, const std::string& final_
 // hashing never run on the loop.
 Task<ParsedPage> PageJob::ParseWithLinks(std::string body, std::string final_url, std::string content_type) {
   const storage::FrontierItem& item = job_.item;
-  auto work = RunInPool([body = std::move(body), root = RootOf(item, final_url), final_url = std::move(final_url),
+  std::string root = RootOf(item, final_url);  // before final_url moves: captures initialise in no set order
+  auto work = RunInPool([body = std::move(body), root = std::move(root), final_url = std::move(final_url),
                          content_type = std::move(content_type), opts = s_.parse_options(),
                          policy = s_.PolicyFor(item), page_url = item.url]() mutable {
     ParsedPage p;

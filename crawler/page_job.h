@@ -106,12 +106,13 @@ class PageJob {
   // A 304 in a recursive crawl carries the page's links from the previous result's run, so that run must
   // have kept them (runs.page_links): validators are sent only then.
   bool CanCarry(const storage::PreviousResult& p) const;
-  Task<ParsedPage> CarryLinks(int64_t from_run, const std::string& final_url);
+  Task<ParsedPage> CarryLinks(int64_t from_run, std::string final_url);
   Task<ParsedPage> ParseWithLinks(std::string body, std::string final_url, std::string content_type);
 
   Session& s_;
   Job job_;
   bool conditional_ = false;  // validators were sent
+  bool parsed_ = false;       // a parse ran (which a hard stop may have cut short)
 };
 
 }  // namespace gc
