@@ -34,6 +34,19 @@ bool WasHtml(const storage::PreviousResult& p) {
   return !p.content_type || p.content_type->empty() || IsHtml(*p.content_type, "");
 }
 
+// What every row of `item` says of where it came from, fetched now.
+storage::ResultRow RowFor(const storage::FrontierItem& item) {
+  storage::ResultRow row;
+  row.url = item.url;
+  row.seq = item.seq;
+  row.depth = item.depth;
+  row.list_line = item.list_line;
+  row.source_kind = item.source_kind;
+  row.source = item.source;
+  row.fetched_at = storage::UtcNow();
+  return row;
+}
+
 // The scope root of a listed URL is where it ended up (http://x/ -> https://www.x/ is common).
 std::string RootOf(const storage::FrontierItem& item, const std::string& final_url) {
   return item.root.value_or(final_url.empty() ? item.url : final_url);
@@ -230,15 +243,8 @@ Task<ParsedPage> PageJob::ParseWithLinks(std::string body, std::string final_url
 storage::ResultRow PageJob::BuildRow(const Response& r, const ParsedPage& page, const std::string& blocked,
                                      bool not_modified) const {
   const storage::FrontierItem& item = job_.item;
-  storage::ResultRow row;
-  row.url = item.url;
-  row.seq = item.seq;
-  row.depth = item.depth;
-  row.list_line = item.list_line;
-  row.source_kind = item.source_kind;
-  row.source = item.source;
+  storage::ResultRow row = RowFor(item);
   row.attempts = item.attempts;
-  row.fetched_at = storage::UtcNow();
   row.final_url = NonEmpty(r.final_url);
   if (r.status > 0) row.status = r.status;
   if (r.status > 0 || r.size > 0) row.size = r.size;
@@ -279,14 +285,7 @@ storage::ResultRow PageJob::BuildRow(const Response& r, const ParsedPage& page, 
 }
 
 storage::ResultRow PageJob::ErrorRow(const storage::FrontierItem& item, const char* error, std::string message) {
-  storage::ResultRow row;
-  row.url = item.url;
-  row.seq = item.seq;
-  row.depth = item.depth;
-  row.list_line = item.list_line;
-  row.source_kind = item.source_kind;
-  row.source = item.source;
-  row.fetched_at = storage::UtcNow();
+  storage::ResultRow row = RowFor(item);
   row.error = error;
   row.error_message = std::move(message);
   return row;
