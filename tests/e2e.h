@@ -1,7 +1,10 @@
 // Helpers shared by the end-to-end tests: a temporary directory, files, and one-value SQLite queries.
 #pragma once
 
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -58,6 +61,19 @@ inline bool WaitForRows(const std::string& db, int64_t rows, std::chrono::millis
     }
   }
   return false;
+}
+
+// A port on 127.0.0.1 with nothing listening now: bound, then closed (a connection to it is refused).
+inline int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
 }
 
 }  // namespace gc::testing

@@ -68,19 +68,6 @@ struct TreeSite {
   }
 };
 
-// A port on 127.0.0.1 with nothing listening: bound, then closed.
-int ClosedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 bool Has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 
 std::set<std::string> Urls(const std::string& db, int run) {
@@ -213,7 +200,7 @@ TEST_CASE("a sitemap that cannot be read is a broken result, named on stderr and
                                       server.Url("/a") + "</loc></url></urlset>",
                                   "application/xml"));
   server.Handle("/a", Static("<title>A</title>", "text/html"));
-  const std::string down = "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/sitemap.xml";
+  const std::string down = "http://127.0.0.1:" + std::to_string(FreeLoopbackPort()) + "/sitemap.xml";
   TempDir dir;
   std::string db = dir / "s.db";
   auto crawl = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--sitemap", server.Url("/missing.xml"), "--sitemap",
@@ -243,7 +230,7 @@ TEST_CASE("a sitemap that cannot be read is a broken result, named on stderr and
 TEST_CASE("a host whose robots.txt cannot be reached is broken; a robots.txt exclusion is not, unless --accept leaves it out") {
   TestServer server;
   server.Handle("/robots.txt", Static("User-agent: *\nDisallow: /cart\n", "text/plain"));
-  const std::string down = "http://127.0.0.1:" + std::to_string(ClosedPort());
+  const std::string down = "http://127.0.0.1:" + std::to_string(FreeLoopbackPort());
   server.Handle("/", Static("<title>Home</title><a href=/cart>cart</a><a href=" + down + "/page>elsewhere</a>", "text/html"));
   TempDir dir;
   WriteFile(dir / "site.txt", server.Url("/") + "\n");

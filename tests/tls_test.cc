@@ -26,6 +26,7 @@
 #include "crawler/error_class.h"
 #include "crawler/fetcher.h"
 #include "greenlet/spawn.h"
+#include "tests/e2e.h"
 #include "tests/test_server.h"
 #include "tests/process.h"
 
@@ -45,18 +46,6 @@ std::string FindProgram(const std::string& name) {
     if (access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return {};
-}
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
 }
 
 bool CanConnect(int port) {
@@ -144,9 +133,9 @@ class TlsSite {
   }
 
   void StartNginx() {
-    good_port = FreePort();
-    expired_port = FreePort();
-    wrong_name_port = FreePort();
+    good_port = gc::testing::FreeLoopbackPort();
+    expired_port = gc::testing::FreeLoopbackPort();
+    wrong_name_port = gc::testing::FreeLoopbackPort();
     std::string d = dir_.string();
     auto server = [&](int port, const std::string& cert, bool h2) {
       return "  server {\n    listen 127.0.0.1:" + std::to_string(port) + " ssl" + (h2 ? " http2" : "") +
