@@ -33,6 +33,7 @@
 #include "storage/history.h"
 #include "storage/inspect.h"
 #include "storage/redact.h"
+#include "storage/over_outage.h"
 #include "storage/result_store.h"
 #include "storage/run_clock.h"
 #include "storage/sql.h"
@@ -374,20 +375,37 @@ Started StartRun(const CrawlOptions& o, storage::ResultStore& store, Prepared& p
 
 // After the session: the summary (counted as `report` counts), the --resume hint, the thresholds, and
 // the exit code.
+// A step after the session that opens its own connection: on PostgreSQL run again across a server
+// restart, as the session's own writes are (a worker waits out as long an outage: max(60 s, 2 leases)).
+template <typename Op>
+auto AcrossRestarts(const CrawlOptions& o, Op op) {
+  if (!sql::IsPostgresUri(o.db)) return op();
+  return storage::OverOutage(std::chrono::milliseconds(int64_t(std::max(60.0, 2 * o.lease_s) * 1000)), op);
+}
+
 int Conclude(const CrawlOptions& o, int64_t run_id, const SessionOutcome& session,
              std::optional<int64_t> previous_run, double wall, const std::vector<Threshold>& thresholds,
              std::ostream& out, std::ostream& err) {
   const std::string& status = session.status;
-  storage::Inspector inspector(o.db);
-  storage::RunSummary summary = inspector.Summary(run_id);
+  // Read before anything is printed, in one step that a PostgreSQL restart runs again.
+  struct Read {
+    storage::RunSummary summary;
+    std::optional<int64_t> changed;
+    storage::Breakdown breakdown;
+  };
+  Read read = AcrossRestarts(o, [&] {
+    storage::Inspector inspector(o.db);
+    Read r{inspector.Summary(run_id), std::nullopt, {}};
+    if (previous_run && status == "completed") r.changed = inspector.ChangedUrls(*previous_run, run_id, 10.0);
+    r.breakdown = inspector.Break(run_id);
+    return r;
+  });
+  const storage::RunSummary& summary = read.summary;
   RunMetrics metrics{summary.results, summary.errors, summary.broken, 0, 0, summary.blocked, {}};
-  std::optional<int64_t> changed;
-  if (previous_run && status == "completed") {
-    changed = inspector.ChangedUrls(*previous_run, run_id, 10.0);
-    metrics.changed = *changed;
-  }
+  std::optional<int64_t> changed = read.changed;
+  if (changed) metrics.changed = *changed;
   SummaryExtras extras{session.unchanged, session.retried, previous_run, changed};
-  PrintSummary(o, summary, inspector.Break(run_id), wall, session.recorded, extras, out, err);
+  PrintSummary(o, summary, read.breakdown, wall, session.recorded, extras, out, err);
   if (session.max_pages_reached) {
     // A safety stop, not the end of the site: say so even with --quiet, so a short crawl is not mistaken
     // for a complete one.
@@ -404,9 +422,10 @@ int Conclude(const CrawlOptions& o, int64_t run_id, const SessionOutcome& sessio
   if (status != "completed" || !report_written) return kExitFatal;
   if (NeedsHistory(thresholds)) {
     // Only when asked: the history walks every broken URL back through the list's earlier runs.
-    sql::Database read(o.db, sql::Database::Mode::kReadOnly);
-    storage::BrokenHistory history =
-        storage::ReadBrokenHistory(read, run_id, std::nullopt, 0, StreakNeeded(thresholds));
+    storage::BrokenHistory history = AcrossRestarts(o, [&] {
+      sql::Database db(o.db, sql::Database::Mode::kReadOnly);
+      return storage::ReadBrokenHistory(db, run_id, std::nullopt, 0, StreakNeeded(thresholds));
+    });
     metrics.new_broken = history.new_broken;
     metrics.broken_streaks = history.by_streak;
   }
@@ -567,7 +586,7 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
       store->LeaveRun();
       bool last = store->LiveWorkers(run_id) == 0;
       // A connection of its own, opened now: the session's may have been cut and reopened meanwhile.
-      if (session.status == "completed" || last) storage::RunClock(o.db).EndSession(run_id);
+      if (session.status == "completed" || last) AcrossRestarts(o, [&] { storage::RunClock(o.db).EndSession(run_id); });
       if (session.status != "completed" && last) store->FinishRun(run_id, "interrupted");
       if (session.status == "lease_lost") session.status = "interrupted";
       if (session.status == "interrupted" && !last) {

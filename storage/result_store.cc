@@ -1,4 +1,5 @@
 #include "storage/result_store.h"
+#include "storage/result_store_retrying.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -226,43 +227,53 @@ std::vector<FrontierItem> ResultStore::PendingAfter(int64_t run_id, int64_t afte
 }
 
 int64_t ResultStore::FrontierSize(int64_t run_id) {
-  auto st = db_->Prepare("SELECT count(*) FROM frontier WHERE run_id = ?");
-  st.Bind(1, run_id);
-  st.Step();
-  return st.Int(0);
+  return Guarded([&] {
+    auto st = db_->Prepare("SELECT count(*) FROM frontier WHERE run_id = ?");
+    st.Bind(1, run_id);
+    st.Step();
+    return st.Int(0);
+  });
 }
 
 std::optional<PreviousResult> ResultStore::Previous(const std::string& url, int64_t before_run) {
-  previous_.Bind(1, url).Bind(2, before_run);
-  std::optional<PreviousResult> out;
-  if (previous_.Step()) {
-    PreviousResult p;
-    p.run_id = previous_.Int(0);
-    p.status = previous_.OptInt(1);
-    p.size = previous_.OptInt(2);
-    p.etag = previous_.OptText(3);
-    p.last_modified = previous_.OptText(4);
-    p.content_hash = previous_.OptText(5);
-    p.title = previous_.OptText(6);
-    p.content_type = previous_.OptText(7);
-    p.page_links = previous_.OptInt(8).value_or(0);
-    out = std::move(p);
-  }
-  previous_.Reset();
-  return out;
+  return Guarded([&] {
+    previous_.Bind(1, url).Bind(2, before_run);
+    std::optional<PreviousResult> out;
+    if (previous_.Step()) {
+      PreviousResult p;
+      p.run_id = previous_.Int(0);
+      p.status = previous_.OptInt(1);
+      p.size = previous_.OptInt(2);
+      p.etag = previous_.OptText(3);
+      p.last_modified = previous_.OptText(4);
+      p.content_hash = previous_.OptText(5);
+      p.title = previous_.OptText(6);
+      p.content_type = previous_.OptText(7);
+      p.page_links = previous_.OptInt(8).value_or(0);
+      out = std::move(p);
+    }
+    previous_.Reset();
+    return out;
+  });
 }
 
 void ResultStore::SetPageLinks(int64_t run_id, int level) {
-  auto st = db_->Prepare("UPDATE runs SET page_links = ? WHERE id = ?");
-  st.Bind(1, int64_t(level)).Bind(2, run_id).Run();
+  return Guarded([&] {
+    auto st = db_->Prepare("UPDATE runs SET page_links = ? WHERE id = ?");
+    st.Bind(1, int64_t(level)).Bind(2, run_id).Run();
+  });
 }
 
 RecordedPage ResultStore::PageAsRecorded(const std::string& url, int64_t run_id, bool fragments) {
-  return ReadRecordedPage(*db_, url, run_id, fragments);
+  return Guarded([&] {
+    return ReadRecordedPage(*db_, url, run_id, fragments);
+  });
 }
 
 std::optional<int64_t> ResultStore::PreviousCompletedRun(int64_t run_id) {
-  return storage::PreviousCompletedRun(*db_, run_id);  // one query, shared with the report
+  return Guarded([&] {
+    return storage::PreviousCompletedRun(*db_, run_id);  // one query, shared with the report
+  });
 }
 
 int64_t ResultStore::PruneRuns(const std::vector<int64_t>& run_ids) {
@@ -284,24 +295,30 @@ int64_t ResultStore::PruneRuns(const std::vector<int64_t>& run_ids) {
 
 
 int64_t ResultStore::PendingCount(int64_t run_id) {
-  auto st = db_->Prepare("SELECT count(*) FROM frontier WHERE run_id = ? AND done = 0");
-  st.Bind(1, run_id);
-  st.Step();
-  return st.Int(0);
+  return Guarded([&] {
+    auto st = db_->Prepare("SELECT count(*) FROM frontier WHERE run_id = ? AND done = 0");
+    st.Bind(1, run_id);
+    st.Step();
+    return st.Int(0);
+  });
 }
 
 int64_t ResultStore::ListedCount(int64_t run_id) {
-  auto st = db_->Prepare("SELECT count(*) FROM frontier WHERE run_id = ? AND list_line IS NOT NULL");
-  st.Bind(1, run_id);
-  st.Step();
-  return st.Int(0);
+  return Guarded([&] {
+    auto st = db_->Prepare("SELECT count(*) FROM frontier WHERE run_id = ? AND list_line IS NOT NULL");
+    st.Bind(1, run_id);
+    st.Step();
+    return st.Int(0);
+  });
 }
 
 int64_t ResultStore::MaxSeq(int64_t run_id) {
-  auto st = db_->Prepare("SELECT coalesce(max(seq), 0) FROM frontier WHERE run_id = ?");
-  st.Bind(1, run_id);
-  st.Step();
-  return st.Int(0);
+  return Guarded([&] {
+    auto st = db_->Prepare("SELECT coalesce(max(seq), 0) FROM frontier WHERE run_id = ?");
+    st.Bind(1, run_id);
+    st.Step();
+    return st.Int(0);
+  });
 }
 
 void ResultStore::ClearFrontier(int64_t run_id) {

@@ -281,6 +281,10 @@ class ResultStore {
   // and give up at once. Every `op` is safe to repeat: a commit whose answer was lost is found done.
   template <typename Op>
   auto Retrying(Op op);
+  // `op` as it is on SQLite; on PostgreSQL through Retrying. For the single statements a session and
+  // its end run outside the scale-out paths (a restart can come at any of them).
+  template <typename Op>
+  auto Guarded(Op op);
   // A new connection, then the statements prepared on it. Throws sql::Error (the old connection, if
   // any, is left in place then: a later reconnect reads the target from target_, never from db_).
   void Reconnect();

@@ -15,6 +15,7 @@
 #include <type_traits>
 
 #include "storage/result_store.h"
+#include "storage/result_store_retrying.h"
 
 namespace gc::storage {
 namespace {
@@ -57,58 +58,6 @@ std::string FreeWithPending(const char* lease) {
          "OFFSET 0) ELSE false END";
 }
 }  // namespace
-
-template <typename Op>
-auto ResultStore::Retrying(Op op) {
-  using Clock = std::chrono::steady_clock;
-  const auto promise = std::chrono::milliseconds(int64_t(std::max(60.0, 2 * lease_s_) * 1000));
-  auto wait = std::chrono::milliseconds(500);
-  std::string last;  // the latest failure, for the message when giving up
-  for (;;) {
-    try {
-      if constexpr (std::is_void_v<decltype(op())>) {
-        op();
-        outage_since_.reset();
-        return;
-      } else {
-        auto result = op();
-        outage_since_.reset();
-        return result;
-      }
-    } catch (const sql::Error& e) {
-      if (e.code != sql::kIoError && e.code != sql::kBusy) throw;
-      hosts_known_.clear();  // rows inserted by the rolled-back transaction are not there
-      if (e.code == sql::kBusy) {  // a deadlock with another worker, rolled back: run it again at once
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        continue;
-      }
-      last = e.what();
-      if (!outage_since_) outage_since_ = Clock::now();
-    }
-    // Lost: wait, reconnect (which may fail too), and run `op` again. This runs on the storage thread;
-    // the loop holds new transfers back meanwhile (its batches wait). At least one reconnect per call,
-    // also past the limit: the server may be back.
-    const auto give_up = *outage_since_ + promise;
-    for (;;) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - Clock::now());
-      std::this_thread::sleep_for(std::clamp(left, std::chrono::milliseconds(0), wait));
-      wait = std::min(wait * 2, std::chrono::milliseconds(8000));
-      try {
-        Reconnect();
-        break;
-      } catch (const sql::Error& e) {
-        if (e.code != sql::kIoError) throw;
-        last = e.what();
-      }
-      if (Clock::now() >= give_up) {
-        auto lasted = int64_t(std::chrono::duration<double>(Clock::now() - *outage_since_).count());
-        throw sql::Error("the database has been unreachable for " + std::to_string(lasted) +
-                             " s, longer than a worker waits (max(60 s, 2 x --lease)); stopping. " + last,
-                         sql::kIoError);
-      }
-    }
-  }
-}
 
 void ResultStore::Reconnect() {
   // Connected first: when that fails (the server is still down) the old connection and its statements
