@@ -554,14 +554,15 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
       err << "greencrawl: stopped before the first request; `greencrawl crawl --resume` continues run " << run_id << "\n";
       return kExitInterrupted;
     }
-    storage::RunClock clock(o.db);
+    std::optional<storage::RunClock> clock;  // SQLite: a session's clock; a worker's ends on a fresh connection
     // The summary's "fetched in" is this session's time, from here to EndSession: what it adds to the
     // run's active_s, which `runs` and `report` show.
     const auto session_start = Clock::now();
     if (shared) {
-      clock.JoinSession(run_id);
+      AcrossRestarts(o, [&] { storage::RunClock(o.db).JoinSession(run_id); });
     } else {
-      clock.BeginSession(run_id);
+      clock.emplace(o.db);
+      clock->BeginSession(run_id);
     }
     std::optional<int64_t> previous_run = store->PreviousCompletedRun(run_id);
     bool conditional = o.conditional == "on" || (o.conditional == "auto" && previous_run.has_value());
@@ -572,7 +573,7 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
                                                       : storage::kPageLinksKept);
     // The progress line counts from what the run already holds: a resumed run's results, and the list's
     // malformed lines (recorded as errors before any fetch).
-    storage::RunSummary before = storage::Inspector(o.db).Summary(run_id);
+    storage::RunSummary before = AcrossRestarts(o, [&] { return storage::Inspector(o.db).Summary(run_id); });
     int64_t pending = store->PendingCount(run_id);
     Progress progress = Progress::ForStderr(err, o.quiet, {before.results + pending, before.results, before.errors});
     progress.set_verbose(o.verbose);
@@ -595,7 +596,7 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
         return kExitInterrupted;
       }
     } else {
-      clock.EndSession(run_id);
+      clock->EndSession(run_id);
       store->FinishRun(run_id, session.status);
       if (session.status == "completed") store->ClearFrontier(run_id);
     }

@@ -13,7 +13,6 @@ namespace {
 
 constexpr int64_t kLinesPerTransaction = 20'000;  // Load(): a commit per this many lines
 constexpr int64_t kLinesPerChunk = 5'000;         // Next(): ~25 ms of the storage thread at a time
-constexpr int64_t kLinesPerStatement = 2'500;     // URLs written by one multi-row INSERT
 constexpr int64_t kNamedInvalidLines = 100;       // malformed lines named on stderr; the rest counted
 
 }  // namespace
@@ -61,55 +60,32 @@ ListFeed::Chunk ListLoader::Next() {
 
 void ListLoader::ReadLines(int64_t max_lines, int64_t min_queued, std::ostream& msgs, ListFeed::Chunk* chunk) {
   urls::ListLine line;
-  store_.BeginBulk();
-  // A read error or a full disk must not leave the connection inside this transaction: on the storage
-  // thread, every later batch would fail to begin its own.
-  struct Rollback {
-    storage::ResultStore& store;
-    bool armed = true;
-    ~Rollback() {
-      if (!armed) return;
-      try {
-        store.RollbackBulk();
-      } catch (...) {
-      }
-    }
-  } rollback{store_};
   int64_t lines = 0, queued = 0;
   bool more = true;
-  // Valid lines wait here and go in together: one multi-row statement per chunk on PostgreSQL, where a
-  // round trip per URL was most of a list's load time across a network.
-  std::vector<storage::FrontierItem> pending;
-  auto add_pending = [&] {
-    std::vector<bool> added = store_.AddToFrontier(run_id_, pending);
-    for (size_t i = 0; i < pending.size(); ++i) {
-      if (!added[i]) {
-        ++counts_.duplicate;
+  // Read first, then written in one transaction: the lines are in memory while it runs, so that a
+  // PostgreSQL connection lost under it (a server restart) has the store run it again as a whole
+  // (ResultStore::AddListChunk) without reading the list twice. A repeat read of a chunk when its valid
+  // lines were duplicates: `min_queued` counts URLs queued, known only once they are written.
+  while (more && (max_lines == 0 || lines < max_lines) && (min_queued == 0 || queued < min_queued)) {
+    std::vector<storage::FrontierItem> items;
+    std::vector<storage::ResultRow> rows;
+    while ((max_lines == 0 || lines < max_lines) &&
+           (min_queued == 0 || queued + int64_t(items.size()) < min_queued)) {
+      if (!reader_.Next(line)) {
+        more = false;
+        break;
+      }
+      ++lines;
+      if (!chunk && (line.number & 1023) == 0 && StopSignal()) {
+        // The line in hand is not stored: the stopped read leaves the list's count unknown (see the header).
+        stopped_ = true;
+        more = false;
+        break;
+      }
+      if (line.canonical.ok()) {
+        items.push_back({line.canonical.url, line.number, 0, line.number, std::nullopt});
         continue;
       }
-      ++counts_.queued;
-      ++queued;
-      if (chunk) {
-        ++chunk->queued;
-        // Frontier URLs are canonical: the origin is string work. Each origin is handed out once.
-        std::string origin = urls::CanonicalOrigin(pending[i].url);
-        if (origins_.insert(origin).second) chunk->origins.push_back(std::move(origin));
-      }
-    }
-    pending.clear();
-  };
-  while ((max_lines == 0 || lines < max_lines) && (min_queued == 0 || queued < min_queued)) {
-    if (!reader_.Next(line)) {
-      more = false;
-      break;
-    }
-    ++lines;
-    if (!chunk && (line.number & 1023) == 0 && StopSignal()) {
-      // The line in hand is not stored: the stopped read leaves the list's count unknown (see the header).
-      stopped_ = true;
-      break;
-    }
-    if (!line.canonical.ok()) {
       ++counts_.invalid;
       if (chunk) ++chunk->invalid;
       if (!quiet_ && reported_++ < kNamedInvalidLines) {
@@ -125,21 +101,27 @@ void ListLoader::ReadLines(int64_t max_lines, int64_t min_queued, std::ostream& 
       row.error_message = "line " + std::to_string(line.number) + ": " + line.canonical.message;
       row.attempts = 0;
       row.in_frontier = false;
-      store_.Record(run_id_, std::move(row));
-    } else {
-      pending.push_back({line.canonical.url, line.number, 0, line.number, std::nullopt});
-      // Written when `min_queued` may have been reached (the loop's test then reads the true count).
-      if (pending.size() >= size_t(kLinesPerStatement) ||
-          (min_queued > 0 && queued + int64_t(pending.size()) >= min_queued)) {
-        add_pending();
+      rows.push_back(std::move(row));
+    }
+    if (items.empty() && rows.empty()) break;
+    std::vector<bool> added = store_.AddListChunk(run_id_, items, rows);
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (!added[i]) {
+        ++counts_.duplicate;
+        continue;
+      }
+      ++counts_.queued;
+      ++queued;
+      if (chunk) {
+        ++chunk->queued;
+        // Frontier URLs are canonical: the origin is string work. Each origin is handed out once.
+        std::string origin = urls::CanonicalOrigin(items[i].url);
+        if (origins_.insert(origin).second) chunk->origins.push_back(std::move(origin));
       }
     }
+    if (stopped_) break;
   }
-  add_pending();
-  store_.CommitBulk();
-  rollback.armed = false;
-  store_.Flush();  // the malformed lines' result rows
-  if (!more) ended_ = true;
+  if (!more && !stopped_) ended_ = true;
 }
 
 void ListLoader::Ended(std::ostream& msgs) {

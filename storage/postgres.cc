@@ -204,9 +204,14 @@ class PgDatabase final : public DatabaseImpl {
       throw Error("cannot connect to database " + display_ + ": " + storage::ScrubPasswords(msg, uri), kIoError);
     }
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // "already exists, skipping" etc.
-    if (PQsetClientEncoding(conn_, "UTF8") != 0) Fail(nullptr, "setting the client encoding");
-    Exec("SET TIME ZONE 'UTC'");
-    if (read_only) Exec("SET default_transaction_read_only = on");
+    try {  // the connection can be lost here too (a restart): not leaked then
+      if (PQsetClientEncoding(conn_, "UTF8") != 0) Fail(nullptr, "setting the client encoding");
+      Exec("SET TIME ZONE 'UTC'");
+      if (read_only) Exec("SET default_transaction_read_only = on");
+    } catch (...) {
+      PQfinish(conn_);
+      throw;
+    }
   }
   ~PgDatabase() override { PQfinish(conn_); }
   PgDatabase(const PgDatabase&) = delete;

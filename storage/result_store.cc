@@ -150,29 +150,41 @@ void ResultStore::CheckFileStillThere() const {
 
 int64_t ResultStore::BeginRun(const std::string& list_file, const std::string& options_json,
                               const std::string& version) {
-  auto st = db_->Prepare(
-      "INSERT INTO runs (started_at, status, list_file, options, version, pid) VALUES (?, 'running', ?, ?, ?, ?) "
-      "RETURNING id");
-  st.Bind(1, UtcNow()).Bind(2, list_file).Bind(3, options_json).Bind(4, version).Bind(5, int64_t(getpid()));
-  st.Step();
-  return st.Int(0);
+  return Guarded([&] {
+    auto st = db_->Prepare(
+        "INSERT INTO runs (started_at, status, list_file, options, version, pid) VALUES (?, 'running', ?, ?, ?, ?) "
+        "RETURNING id");
+    st.Bind(1, UtcNow()).Bind(2, list_file).Bind(3, options_json).Bind(4, version).Bind(5, int64_t(getpid()));
+    st.Step();
+    return st.Int(0);
+  });
 }
 
 std::optional<RunRecord> ResultStore::LatestUnfinishedRun() {
-  auto st = db_->Prepare(
-      "SELECT id, status, list_file, urls_total FROM runs WHERE status != 'completed' ORDER BY id DESC LIMIT 1");
-  if (!st.Step()) return std::nullopt;
-  return RunRecord{st.Int(0), st.Text(1), st.Text(2), st.OptInt(3)};
+  return Guarded([&]() -> std::optional<RunRecord> {
+    auto st = db_->Prepare(
+        "SELECT id, status, list_file, urls_total FROM runs WHERE status != 'completed' ORDER BY id DESC LIMIT 1");
+    if (!st.Step()) return std::nullopt;
+    return RunRecord{st.Int(0), st.Text(1), st.Text(2), st.OptInt(3)};
+  });
 }
 
 void ResultStore::MarkRunning(int64_t run_id) {
-  auto st = db_->Prepare("UPDATE runs SET status = 'running', finished_at = NULL, pid = ? WHERE id = ?");
-  st.Bind(1, int64_t(getpid())).Bind(2, run_id).Run();
+  return Guarded([&] {
+    auto st = db_->Prepare("UPDATE runs SET status = 'running', finished_at = NULL, pid = ? WHERE id = ?");
+    st.Bind(1, int64_t(getpid())).Bind(2, run_id).Run();
+  });
 }
 
 void ResultStore::SetListCounts(int64_t run_id, int64_t queued, int64_t invalid, int64_t duplicate) {
-  auto st = db_->Prepare("UPDATE runs SET urls_total = ?, lines_invalid = ?, lines_duplicate = ? WHERE id = ?");
-  st.Bind(1, queued).Bind(2, invalid).Bind(3, duplicate).Bind(4, run_id).Run();
+  Guarded([&] {
+    auto st = db_->Prepare("UPDATE runs SET urls_total = ?, lines_invalid = ?, lines_duplicate = ? WHERE id = ?");
+    st.Bind(1, queued).Bind(2, invalid).Bind(3, duplicate).Bind(4, run_id).Run();
+  });
+}
+
+void ResultStore::Analyze() {
+  if (db_->postgres()) Retrying([&] { db_->Exec("ANALYZE frontier, hosts"); });
 }
 
 RunCounts ResultStore::Counts(int64_t run_id) {
@@ -201,6 +213,41 @@ bool ResultStore::AddToFrontier(int64_t run_id, const FrontierItem& item) {
   }
   insert_frontier_.Run();
   return db_->Changes() > 0;
+}
+
+void ResultStore::ForEachFrontierUrl(int64_t run_id, const FrontierRowFn& fn) {
+  Guarded([&] {
+    auto st = db_->Prepare("SELECT url, depth, done FROM frontier WHERE run_id = ?");
+    st.Bind(1, run_id);
+    while (st.Step()) fn(st.TextView(0), st.Int(1), st.Int(2) != 0);
+  });
+}
+
+void ResultStore::ForEachListedUrl(int64_t run_id, const std::function<void(std::string_view url)>& fn) {
+  Guarded([&] {
+    auto st = db_->Prepare("SELECT url FROM frontier WHERE run_id = ? AND list_line IS NOT NULL");
+    st.Bind(1, run_id);
+    while (st.Step()) fn(st.TextView(0));
+  });
+}
+
+std::vector<bool> ResultStore::AddListChunk(int64_t run_id, std::span<const FrontierItem> items,
+                                            std::span<const ResultRow> rows) {
+  int tries = 0;
+  return Guarded([&] {
+    const bool again = tries++ > 0;
+    std::vector<bool> added;
+    {
+      sql::Transaction tx(*db_);
+      added = AddToFrontier(run_id, items);
+      for (const ResultRow& r : rows) WriteResult(run_id, r);
+      tx.Commit();
+    }
+    // The first try's COMMIT may have gone through before the connection was lost: this try then found
+    // every URL there. (Guarded runs a try again on PostgreSQL only.)
+    if (again) added = ListedHere(run_id, items);
+    return added;
+  });
 }
 
 std::vector<FrontierItem> ResultStore::PendingAfter(int64_t run_id, int64_t after_seq, size_t limit,

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -160,23 +161,21 @@ class ResultStore {
   // the result says whether items[i] was added. PostgreSQL: one multi-row statement per 5,000 items
   // (storage/result_store_batch.cc), not a round trip per URL.
   std::vector<bool> AddToFrontier(int64_t run_id, std::span<const FrontierItem> items);
+  // A chunk of a URL list in one transaction: `items` into the frontier (element i of the result says
+  // whether items[i] was added, as AddToFrontier says) and `rows`, the chunk's malformed lines, as
+  // results. PostgreSQL: run again as a whole across a lost connection (a server restart while a list
+  // loads); a chunk whose COMMIT went through unanswered is found there, each URL by its own line.
+  std::vector<bool> AddListChunk(int64_t run_id, std::span<const FrontierItem> items,
+                                 std::span<const ResultRow> rows);
   // Pending entries with seq > after_seq, in seq order. `with_previous`: each comes with its latest
   // earlier result (conditional requests), looked up here rather than one query per URL later.
   std::vector<FrontierItem> PendingAfter(int64_t run_id, int64_t after_seq, size_t limit, bool with_previous = false);
   // Calls fn(url, depth, done) for every URL of the run's frontier, done or not (a resumed session's memory).
-  template <typename Fn>
-  void ForEachFrontierUrl(int64_t run_id, Fn fn) {
-    auto st = db_->Prepare("SELECT url, depth, done FROM frontier WHERE run_id = ?");
-    st.Bind(1, run_id);
-    while (st.Step()) fn(st.TextView(0), st.Int(1), st.Int(2) != 0);
-  }
-  // Calls fn(url) for every listed URL of the run (list_line set), done or not.
-  template <typename Fn>
-  void ForEachListedUrl(int64_t run_id, Fn fn) {
-    auto st = db_->Prepare("SELECT url FROM frontier WHERE run_id = ? AND list_line IS NOT NULL");
-    st.Bind(1, run_id);
-    while (st.Step()) fn(st.TextView(0));
-  }
+  // PostgreSQL: read again from the start across a lost connection, so fn may see a URL twice.
+  using FrontierRowFn = std::function<void(std::string_view url, int64_t depth, bool done)>;
+  void ForEachFrontierUrl(int64_t run_id, const FrontierRowFn& fn);
+  // Calls fn(url) for every listed URL of the run (list_line set), done or not. As ForEachFrontierUrl.
+  void ForEachListedUrl(int64_t run_id, const std::function<void(std::string_view url)>& fn);
   // Commits `batch` in one transaction. Throws sql::Error, also when the database file was deleted or
   // replaced since it was opened (SQLite would go on writing into the unlinked file).
   void Write(int64_t run_id, const WriteBatch& batch);
@@ -190,9 +189,7 @@ class ResultStore {
   int64_t MaxSeq(int64_t run_id);
   // Refreshes the query planner's statistics after a bulk load (PostgreSQL: a table of 1,000,000 new rows
   // is otherwise planned as if it had one, until autovacuum comes by). SQLite: nothing.
-  void Analyze() {
-    if (db_->postgres()) db_->Exec("ANALYZE frontier, hosts");
-  }
+  void Analyze();
   // Drops a finished run's frontier (its results remain).
   void ClearFrontier(int64_t run_id);
   void BeginBulk() { db_->Exec(db_->postgres() ? "BEGIN" : "BEGIN IMMEDIATE"); }
@@ -288,6 +285,9 @@ class ResultStore {
   // A new connection, then the statements prepared on it. Throws sql::Error (the old connection, if
   // any, is left in place then: a later reconnect reads the target from target_, never from db_).
   void Reconnect();
+  // PostgreSQL: element i says whether items[i]'s URL is in the run's frontier from items[i]'s own list
+  // line (AddListChunk's check after a retry).
+  std::vector<bool> ListedHere(int64_t run_id, std::span<const FrontierItem> items);
   void FinishRunOnce(int64_t run_id, const std::string& status);  // in the caller's transaction
   void WriteRows(int64_t run_id, const WriteBatch& batch);  // inside the caller's transaction
   void WriteShared(int64_t run_id, const WriteBatch& batch);

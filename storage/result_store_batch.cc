@@ -232,6 +232,24 @@ void ResultStore::InsertLinksShared(int64_t run_id, const std::vector<LinkRow>& 
   }
 }
 
+std::vector<bool> ResultStore::ListedHere(int64_t run_id, std::span<const FrontierItem> items) {
+  std::vector<bool> here(items.size(), false);
+  for (size_t from = 0; from < items.size(); from += kRowsPerStatement) {
+    size_t to = std::min(items.size(), from + kRowsPerStatement);
+    PgArray urls, lines;
+    for (size_t i = from; i < to; ++i) urls.Add(items[i].url), lines.Add(items[i].list_line);
+    auto st = db_->Prepare(
+        "SELECT u.n FROM unnest(CAST(?2 AS TEXT[]), CAST(?3 AS BIGINT[])) WITH ORDINALITY AS u(url, line, n) "
+        "JOIN frontier f ON f.run_id = CAST(?1 AS BIGINT) AND f.url = u.url AND f.list_line = u.line");
+    st.Bind(1, run_id).Bind(2, urls.str()).Bind(3, lines.str());
+    while (st.Step()) {
+      int64_t n = st.Int(0);
+      if (n >= 1 && size_t(n) <= to - from) here[from + size_t(n) - 1] = true;
+    }
+  }
+  return here;
+}
+
 void ResultStore::LoadPrevious(std::vector<FrontierItem>& items, int64_t before_run) {
   for (size_t from = 0; from < items.size(); from += kRowsPerStatement) {
     size_t to = std::min(items.size(), from + kRowsPerStatement);

@@ -105,18 +105,24 @@ void ResultStore::NoJit() {
 int64_t ResultStore::JoinAsWorker(int64_t run_id, double lease_s, int64_t max_pages) {
   lease_s_ = lease_s;
   known_cap_ = std::max<int64_t>(0, max_pages);
-  auto st = db_->Prepare(
-      "INSERT INTO workers (run_id, hostname, pid, started_at, lease_expires) "
-      "VALUES (?, ?, ?, ?, now() + make_interval(secs => ?)) RETURNING id");
-  st.Bind(1, run_id).Bind(2, HostName()).Bind(3, int64_t(getpid())).Bind(4, UtcNow()).Bind(5, lease_s);
-  st.Step();
-  worker_ = st.Int(0);
-  st.Reset();
+  // Across a lost connection too (Retrying). The one case it cannot tell: an INSERT that went through
+  // unanswered leaves a second workers row, which nothing renews and whose lease expires unused.
+  worker_ = Retrying([&] {
+    auto st = db_->Prepare(
+        "INSERT INTO workers (run_id, hostname, pid, started_at, lease_expires) "
+        "VALUES (?, ?, ?, ?, now() + make_interval(secs => ?)) RETURNING id");
+    st.Bind(1, run_id).Bind(2, HostName()).Bind(3, int64_t(getpid())).Bind(4, UtcNow()).Bind(5, lease_s);
+    st.Step();
+    return st.Int(0);
+  });
   // A worker stopped in the middle of a transaction (SIGSTOP, a hung machine) would hold its row locks,
   // and with them its hosts, for as long as it is stopped: the server ends such a session after one lease.
-  auto idle = db_->Prepare("SELECT set_config('idle_in_transaction_session_timeout', ?, false)");
-  idle.Bind(1, std::to_string(int64_t(lease_s * 1000))).Run();
-  NoJit();
+  // (Reconnect sets the same on every new connection of a worker.)
+  Retrying([&] {
+    auto idle = db_->Prepare("SELECT set_config('idle_in_transaction_session_timeout', ?, false)");
+    idle.Bind(1, std::to_string(int64_t(lease_s * 1000))).Run();
+    NoJit();
+  });
   return worker_;
 }
 
