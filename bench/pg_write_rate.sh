@@ -18,7 +18,8 @@ hosts=${HOSTS:-1000}
 batches=${BATCHES:-250 20}
 writers_list=${WRITERS:-1 2 4}
 fsync=${FSYNC:-off}
-cmake --build build -j2 --target claim_bench >/dev/null
+bench=${CLAIM_BENCH:-build/claim_bench}  # another build's, to compare
+[ -n "${CLAIM_BENCH:-}" ] || cmake --build build -j2 --target claim_bench >/dev/null
 dir=$(mktemp -d /tmp/gc-pgwrite-XXXXXX)
 chmod 755 "$dir"
 trap 'tests/pg_server.sh stop "$dir/pg"; rm -rf "$dir"' EXIT
@@ -47,7 +48,7 @@ for batch in $batches; do
     db="w_$((++n))"
     "$psql" -qAt "$admin" -c "CREATE DATABASE $db" >/dev/null
     uri=${admin/\/postgres\?/\/$db?}
-    run=$(build/claim_bench "$uri" setup)
+    run=$("$bench" "$uri" setup)
     "$psql" -q -v ON_ERROR_STOP=1 "$uri" <<SQL
 INSERT INTO hosts (run_id, host) SELECT $run, 'http://h' || i || '.test' FROM generate_series(0, $hosts - 1) i;
 INSERT INTO frontier (run_id, url, seq, depth, list_line, source_kind, host)
@@ -64,7 +65,7 @@ SQL
     outs=()
     for ((w = 0; w < writers; w++)); do
       outs+=("$dir/out-$n-$w")
-      timeout -k 5 600 build/claim_bench "$uri" write "$run" "$batch" "$go" >"$dir/out-$n-$w" & pids+=($!)
+      timeout -k 5 600 "$bench" "$uri" write "$run" "$batch" "$go" >"$dir/out-$n-$w" & pids+=($!)
     done
     for _ in $(seq 600); do  # bounded: every writer has joined
       [ "$("$psql" -qAt "$uri" -c "SELECT count(*) FROM workers")" = "$writers" ] && break
@@ -85,24 +86,30 @@ SQL
     done_n=$("$psql" -qAt "$uri" -c "SELECT count(*) FROM results")
     distinct=$("$psql" -qAt "$uri" -c "SELECT count(DISTINCT url) FROM results")
     calls=$("$psql" -qAt "$admin" -c "SELECT coalesce(sum(s.calls) FILTER (WHERE s.toplevel), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$db'")
+    # Round trips a claim: its statements (pg_stat_statements, by their text: the claim's reads, its take of
+    # hosts, its choice of URLs, its release of drained hosts) and its BEGIN and COMMIT.
+    claims=$(cat "${outs[@]}" | awk '{c += $3} END {print c}')
+    claim_calls=$("$psql" -qAt "$admin" -c "SELECT coalesce(sum(s.calls), 0) FROM pg_stat_statements s JOIN pg_database d
+        ON d.oid = s.dbid WHERE d.datname = '$db' AND s.toplevel AND s.query ~ ('^(WITH c AS MATERIALIZED|UPDATE hosts SET '
+        || 'worker = (\\\$4|NULL WHERE run_id)|SELECT s\\.live|SELECT \\(SELECT count\\(\\*\\) FROM (workers|hosts h JOIN)|SELECT CASE WHEN EXISTS)')")
     wal=$("$psql" -qAt "$admin" -c "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$lsn0')")
     # Where the server's time went: the statements that took most of it (execution only), per result.
     "$psql" -qAt -F ' ' "$admin" -c "SELECT round((s.total_exec_time * 1000 / $done_n)::numeric, 1) || ' µs/result, ' ||
         s.calls || ' calls: ' || left(regexp_replace(s.query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements s
         JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$db' AND s.toplevel ORDER BY s.total_exec_time DESC LIMIT 5" |
       sed "s/^/  case $n ($writers writers, batch $batch): /" >>"$dir/breakdown"
-    row=$(echo "$writers $batch $done_n $distinct $t0 $t1 $ticks0 $ticks1 $tick $calls $load0 $load1 $wal" |
+    row=$(echo "$writers $batch $done_n $distinct $t0 $t1 $ticks0 $ticks1 $tick $calls $load0 $load1 $wal $claims $claim_calls" |
       awk '{w = $6 - $5; cpu = ($8 - $7) / $9;
-            printf "| %d | %d | %d (%d URLs) | %.2f | %.0f | %.2f | %.0f | %.0f | %.3f | %.0f | %s-%s |",
-                   $1, $2, $3, $4, w, $3 / w, cpu, cpu * 1e6 / $3, $3 / cpu, $10 / $3, $13 / $3, $11, $12}')
+            printf "| %d | %d | %d (%d URLs) | %.2f | %.0f | %.2f | %.0f | %.0f | %.3f | %d | %.2f | %.0f | %s-%s |",
+                   $1, $2, $3, $4, w, $3 / w, cpu, cpu * 1e6 / $3, $3 / cpu, $10 / $3, $14, 2 + $15 / $14, $13 / $3, $11, $12}')
     echo "$row" >&2
     rows+="$row"$'\n'
     "$psql" -qAt "$admin" -c "DROP DATABASE $db" >/dev/null
   done
 done
 echo
-echo "| writers | results a batch | results | wall s | results/s | server CPU s | server CPU µs/result | results per server CPU s | round trips/result | WAL bytes/result | load average (start-end) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| writers | results a batch | results | wall s | results/s | server CPU s | server CPU µs/result | results per server CPU s | round trips/result | claims | round trips/claim | WAL bytes/result | load average (start-end) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf "%s" "$rows"
 echo "($urls URLs on $hosts hosts; fsync $fsync; $(nproc) cores)"
 echo "The server's execution time by statement (pg_stat_statements, top 5 a case):"
