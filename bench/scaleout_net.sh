@@ -6,6 +6,7 @@
 # the first worker's start to the last one's exit (the list load included):
 #   c20 direct, c20 delayed, c100 direct, c100 delayed: one worker; 3 and 6 workers delayed (c20 each);
 #   3 workers delayed with --lease 3, one SIGKILLed and one SIGSTOPped for 3 leases: one row per URL.
+# A second table says where each case's CPU went: workers, site servers, proxy, PostgreSQL, the machine.
 # Usage: bench/scaleout_net.sh   (PAGES=4500 HOSTS=12 DELAY_MS=1 CASES="one-c20 one-c100 three six chaos"
 #        GREENCRAWL=path/to/binary SHARED_BENCH=path/to/shared/bench). Bounded: a timeout per run; 127.0.0.1.
 set -euo pipefail
@@ -49,7 +50,37 @@ for ((h = 0; h < hosts; h++)); do "$shared/serve.sh" start $((base + h)) "$dir" 
 list="$work/list.txt"
 awk -v base="$base" -v hosts="$hosts" '{ sub(":" base "/", ":" base + (NR % hosts) "/"); print }' "$dir/urls.txt" > "$list"
 
+# Where the CPU went in a case (clock ticks): the workers (the shell's reaped children, so the few psql
+# calls too), the site's Python servers (each serve.sh pid and its children), the Python proxy, the
+# PostgreSQL server (the postmaster with its live and reaped children), and the machine's busy share.
+tick=$(getconf CLK_TCK)
+pm=$(head -1 "$pgdir/data/postmaster.pid")
+ticks_of() {
+  local t=0 p
+  for p in "$@"; do t=$((t + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo "$t"
+}
+site_pids() {
+  local h p
+  for ((h = 0; h < hosts; h++)); do
+    p=$(cat "${TMPDIR:-/tmp}/greencrawl-serve-$((base + h))/slow.pid")
+    echo "$p" $(pgrep -P "$p")
+  done
+}
+cpu_snapshot() {  # sets the variable named $1 to: workers site proxy postgres busy total (ticks)
+  # `times` in this shell, not in a $(...) subshell: a forked shell starts with its children's times at 0.
+  times >"$pgdir/times"
+  local children
+  children=$(awk -v tick="$tick" 'NR == 2 {
+    n = split($0, f, " "); t = 0
+    for (i = 1; i <= n; i++) { split(f[i], ms, "m"); sub("s", "", ms[2]); t += ms[1] * 60 + ms[2] }
+    printf "%d", t * tick }' "$pgdir/times")
+  printf -v "$1" '%s' "$children $(ticks_of $(site_pids)) $(ticks_of "$proxy_pid") $(ticks_of "$pm" $(pgrep -P "$pm")) \
+$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat)"
+}
+
 rows=""
+cpu_rows=""
 n=0
 run() {  # run NAME VIA(direct|proxy) WORKERS CONCURRENCY [chaos]
   local name=$1 via=$2 workers=$3 conc=$4 chaos=${5:-}
@@ -61,7 +92,8 @@ run() {  # run NAME VIA(direct|proxy) WORKERS CONCURRENCY [chaos]
   local extra=()
   [ -n "$chaos" ] && extra=(--lease 3)
   psql -qAt "$admin" -c "SELECT pg_stat_statements_reset()" >/dev/null
-  local t0 t1 pids=()
+  local t0 t1 pids=() cpu0 cpu1
+  cpu_snapshot cpu0
   t0=$(date +%s.%N)
   timeout -k 5 900 "$gc" crawl --db "$uri" --quiet --concurrency "$conc" "${extra[@]}" "$list" & pids+=($!)
   for _ in $(seq 900); do  # bounded
@@ -87,6 +119,8 @@ run() {  # run NAME VIA(direct|proxy) WORKERS CONCURRENCY [chaos]
   fi
   for p in "${pids[@]}"; do wait "$p" || true; done
   t1=$(date +%s.%N)
+  sleep 0.5  # the workers' backends exit and are reaped by the postmaster
+  cpu_snapshot cpu1
   local ok rows_n urls status calls xacts
   ok=$(psql -qAt "$direct" -c "SELECT count(*) FROM results WHERE status = 200")
   rows_n=$(psql -qAt "$direct" -c "SELECT count(*) FROM results")
@@ -102,12 +136,22 @@ run() {  # run NAME VIA(direct|proxy) WORKERS CONCURRENCY [chaos]
   # (foreign-key checks, one per row inserted) cost the server, not the network.
   calls=$(psql -qAt "$admin" -c "SELECT coalesce(sum(s.calls) FILTER (WHERE s.toplevel), 0) || ' ' || coalesce(sum(s.calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$db'")
   xacts=$(psql -qAt "$admin" -c "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '$db'")
+  # The statements that took the server's time (execution, per URL), and how often each ran.
+  psql -qAt "$admin" -c "SELECT round((s.total_exec_time * 1000 / $pages)::numeric, 1) || ' µs/URL, ' || s.calls ||
+      ' calls: ' || left(regexp_replace(s.query, '\s+', ' ', 'g'), 80) FROM pg_stat_statements s JOIN pg_database d
+      ON d.oid = s.dbid WHERE d.datname = '$db' AND s.toplevel ORDER BY s.total_exec_time DESC LIMIT 6" |
+    sed "s/^/  $name $via: /" >>"$pgdir/breakdown"
   local row
   row=$(echo "$name $via $workers $conc $ok $rows_n $urls $pages $status $t0 $t1 $calls $xacts" |
     awk '{w = $11 - $10; printf "| %s | %s | %d | %d | %d/%d rows, %d URLs, of %d, %s | %.2f | %.1f | %.3f | %.2f | %.3f |",
           $1, $2, $3, $4, $5, $6, $7, $8, $9, w, $8 / w, $12 / $8, $13 / $8, $14 / $8}')
   echo "$row" >&2
   rows+="$row"$'\n'
+  row=$(echo "$name $via $workers $cpu0 $cpu1 $t0 $t1 $tick" | awk '{
+    w = $17 - $16; k = $18
+    printf "| %s | %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f %% |", $1, $2, $3, ($10 - $4) / k,
+           ($11 - $5) / k, ($12 - $6) / k, ($13 - $7) / k, w, 100 * ($14 - $8) / ($15 - $9) }')
+  cpu_rows+="$row"$'\n'
 }
 
 cases=${CASES:-one-c20 one-c100 three six chaos}  # a subset: e.g. CASES=one-c20 with an older GREENCRAWL
@@ -127,3 +171,10 @@ echo "| case | database via | workers | concurrency each | results | wall s (inc
 echo "|---|---|---|---|---|---|---|---|---|---|"
 printf "%s" "$rows"
 echo "(delay ${delay_ms} ms each way through the proxy; $hosts hosts answering after 200 ms; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo
+echo "| case | database via | workers | CPU s: workers (+psql) | site servers (Python) | proxy (Python) | PostgreSQL | wall s | machine busy (all processes) |"
+echo "|---|---|---|---|---|---|---|---|---|"
+printf "%s" "$cpu_rows"
+echo
+echo "The server's execution time by statement (pg_stat_statements, top 6 a case):"
+cat "$pgdir/breakdown"

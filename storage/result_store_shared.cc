@@ -13,7 +13,9 @@
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <unordered_set>
 
+#include "storage/pg_array.h"
 #include "storage/result_store.h"
 #include "storage/result_store_retrying.h"
 
@@ -188,32 +190,36 @@ ResultStore::Claim ResultStore::ClaimOnce(int64_t run_id, size_t limit) {
   // Nothing here reads every pending URL of the run (issue 28.3: at 10 million, count(DISTINCT host) over
   // them, a count of them all and a sort of all URLs of this worker's hosts took seconds per claim; see
   // bench/RESULTS.md, "Claims"). What is left costs at most a scan of the run's hosts rows.
+  // What the claim needs to know, in one statement (one round trip; it was three): the live workers, the
+  // hosts this worker holds, whether anything is pending (the first entry of frontier_pending), the run's
+  // rows counted only as far as --max-pages needs (counting them all read the whole frontier at every
+  // claim), and, only with other workers (a CASE's subquery runs only when its branch is taken), the hosts
+  // with pending work: those live workers hold (a held host whose work ran out goes back at a claim that
+  // comes back short, below) and the free ones with pending URLs, these counted only as far as the share
+  // can need (one index probe each).
   auto shape = db_->Prepare(
-      "SELECT (SELECT count(*) FROM workers w WHERE w.run_id = ?1 AND " + Live("?3") + "), "
-      "(SELECT count(*) FROM hosts WHERE run_id = ?1 AND worker = ?2)");
-  shape.Bind(1, run_id).Bind(2, worker_).Bind(3, lease_s_);
+      "SELECT s.live, s.held, s.pending, s.known, CASE WHEN s.live > 1 THEN (SELECT count(*) FROM hosts h JOIN "
+      "workers w ON w.id = h.worker WHERE h.run_id = ?1 AND " + Live("?3") + ") ELSE 0 END, "
+      "CASE WHEN s.live > 1 THEN (SELECT count(*) FROM (SELECT 1 FROM hosts h WHERE h.run_id = ?1 AND " +
+      FreeWithPending("?3") + " LIMIT s.live * (s.held + ?4)) k) ELSE 0 END "
+      "FROM (SELECT (SELECT count(*) FROM workers w WHERE w.run_id = ?1 AND " + Live("?3") + ") AS live, "
+      "(SELECT count(*) FROM hosts WHERE run_id = ?1 AND worker = ?2) AS held, "
+      "CASE WHEN EXISTS (SELECT 1 FROM frontier WHERE run_id = ?1 AND done = 0) THEN 1 ELSE 0 END AS pending, "
+      "(SELECT count(*) FROM (SELECT 1 FROM frontier WHERE run_id = ?1 LIMIT ?5) k) AS known OFFSET 0) s");
+  shape.Bind(1, run_id).Bind(2, worker_).Bind(3, lease_s_).Bind(4, kMaxTakeHosts).Bind(5, known_cap_);
   shape.Step();
   int64_t live = std::max<int64_t>(1, shape.Int(0)), held = shape.Int(1);
-  shape.Reset();
+  claim.pending = shape.Int(2);
+  claim.known = shape.Int(3);
   // This worker's fair share of the hosts with pending work, ceil(hosts / live workers), at most
-  // kMaxTakeHosts a claim. The hosts with pending work are those live workers hold (a held host whose
-  // work ran out goes back at a claim that comes back short, below) and the free ones with pending URLs,
-  // these counted only as far as the share can need (one index probe each). Alone, a worker takes
-  // whatever is free, as before.
+  // kMaxTakeHosts a claim. Alone, a worker takes whatever is free, as before.
   int64_t want = live == 1 ? std::numeric_limits<int64_t>::max() : kMaxTakeHosts;
   int64_t pending_hosts = 0;  // counted only with other workers, and only as far as the share needs
   if (live > 1) {
-    auto hosts = db_->Prepare(
-        "SELECT (SELECT count(*) FROM hosts h JOIN workers w ON w.id = h.worker WHERE h.run_id = ?1 AND " +
-        Live("?3") +
-        "), (SELECT count(*) FROM (SELECT 1 FROM hosts h WHERE h.run_id = ?1 AND " + FreeWithPending("?3") +
-        " LIMIT ?2) k)");
-    hosts.Bind(1, run_id).Bind(2, live * (held + kMaxTakeHosts)).Bind(3, lease_s_);
-    hosts.Step();
-    pending_hosts = hosts.Int(0) + hosts.Int(1);
-    hosts.Reset();
+    pending_hosts = shape.Int(4) + shape.Int(5);
     want = std::min(want, (pending_hosts + live - 1) / live - held);
   }
+  shape.Reset();
   if (want > 0) {
     // Chosen and taken in one statement: one round trip however many.
     // The hosts are updated by key (ANY of an array made once): as "host IN (...)" the planner hashed them
@@ -266,16 +272,6 @@ ResultStore::Claim ResultStore::ClaimOnce(int64_t run_id, size_t limit) {
     urls.Reset();
   }
   std::sort(claim.items.begin(), claim.items.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
-  // Whether anything is pending (the first entry of frontier_pending), and the run's rows counted only
-  // as far as --max-pages needs: counting them all read the whole frontier at every claim.
-  auto counts = db_->Prepare(
-      "SELECT CASE WHEN EXISTS (SELECT 1 FROM frontier WHERE run_id = ?1 AND done = 0) THEN 1 ELSE 0 END, "
-      "(SELECT count(*) FROM (SELECT 1 FROM frontier WHERE run_id = ?1 LIMIT ?2) k)");
-  counts.Bind(1, run_id).Bind(2, known_cap_);
-  counts.Step();
-  claim.pending = counts.Int(0);
-  claim.known = counts.Int(1);
-  counts.Reset();
   // Hosts with nothing left go back (a worker that has finished its hosts takes others next time), looked
   // for when the claim came back short: while it is full this worker has work enough, and the look costs
   // a probe per host held (0.4 s for 100,000).
@@ -297,18 +293,30 @@ void ResultStore::WriteShared(int64_t run_id, const WriteBatch& batch) {
 
 void ResultStore::WriteSharedOnce(int64_t run_id, const WriteBatch& batch) {
   sql::Transaction tx(*db_);
-  // The hosts this worker holds under a live lease, share-locked until the commit.
-  auto held = db_->Prepare(
-      std::string("SELECT h.host FROM hosts h WHERE h.run_id = ?1 AND h.worker = ?2 AND EXISTS "
-                  "(SELECT 1 FROM workers w WHERE w.id = ?2 AND ") +
-      Live("?3") + ") FOR SHARE OF h");
-  held.Bind(1, run_id).Bind(2, worker_).Bind(3, lease_s_);
+  // Of the hosts of the batch's results, those this worker holds under a live lease, share-locked until
+  // the commit. Only the batch's own hosts: locking every host the worker held cost 0.9 ms a batch with
+  // 1,000 hosts, whatever the batch's size (docs/scale.md); a host with no result here needs no fence.
+  PgArray origins;
+  {
+    std::unordered_set<std::string_view> seen;
+    for (const ResultRow& r : batch.results) {
+      if (r.in_frontier && seen.insert(OriginOf(r.url)).second) origins.Add(OriginOf(r.url));
+    }
+  }
   std::unordered_set<std::string> mine;
-  while (held.Step()) mine.insert(held.Text(0));
-  held.Reset();
+  if (origins.size() > 0) {
+    auto held = db_->Prepare(
+        std::string("SELECT h.host FROM hosts h WHERE h.run_id = ?1 AND h.host = ANY(CAST(?4 AS TEXT[])) AND "
+                    "h.worker = ?2 AND EXISTS (SELECT 1 FROM workers w WHERE w.id = ?2 AND ") +
+        Live("?3") + ") FOR SHARE OF h");
+    held.Bind(1, run_id).Bind(2, worker_).Bind(3, lease_s_).Bind(4, origins.str());
+    while (held.Step()) mine.insert(held.Text(0));
+    held.Reset();
+  }
   if (mine.empty()) {
-    // Nothing held: when this worker's lease is gone, none of the batch is written (not even its links
-    // and discoveries: the run may be complete); its heartbeat learns the same and stops it.
+    // None of the batch's hosts held (or no results): when this worker's lease is gone, none of the batch is
+    // written (not even its links and discoveries: the run may be complete); its heartbeat learns the same
+    // and stops it.
     auto live = db_->Prepare(std::string("SELECT 1 FROM workers w WHERE w.id = ?1 AND ") + Live("?2"));
     live.Bind(1, worker_).Bind(2, lease_s_);
     if (!live.Step()) {

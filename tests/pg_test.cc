@@ -602,8 +602,12 @@ TEST_CASE("claims of 3 workers: fair shares of the hosts, disjoint URLs, per-hos
   CHECK(urls.size() == 100);  // each URL to one worker
   CHECK(ca.known == 0);       // no --max-pages: not counted
   CHECK(cb.known == 30);
-  // All fetched: claims come back empty, say nothing is pending, and give the hosts back.
+  // All fetched: claims come back empty, say nothing is pending, and give the hosts back. Each worker's
+  // batch holds all 100 results, of 10 hosts: the fence (the batch's hosts, share-locked) lets through the
+  // results of its own 4, 4 and 2 hosts only.
+  int64_t expected = 0;
   for (auto* store : {&a, &b, &c}) {
+    expected += store == &a ? 40 : store == &b ? 40 : 20;
     st::WriteBatch batch;
     for (const std::string& url : urls) {
       st::ResultRow r;
@@ -613,6 +617,7 @@ TEST_CASE("claims of 3 workers: fair shares of the hosts, disjoint URLs, per-hos
       batch.results.push_back(r);
     }
     store->Write(run, batch);  // each writes the URLs of the hosts it holds; the rest are fenced out
+    CHECK(Scalar(db, "SELECT count(*) FROM results") == expected);
   }
   CHECK(Scalar(db, "SELECT count(*) FROM results") == 100);
   for (auto* store : {&a, &b, &c}) {
