@@ -58,4 +58,18 @@ std::string HeadlineNumber(double v) {
   return Printf("%.3f", v);
 }
 
+std::string GroupTitle(const std::string& group) {
+  if (group == "external") return "Links to other sites";
+  if (group == "sitemap") return "Listed in sitemaps";
+  if (group == "resource") return "Page resources";
+  return "Pages";
+}
+
+std::string Origin(const storage::BrokenLink& b) {
+  if (b.referrer_count > 0) return "";
+  if (b.source_kind == "sitemap" && b.source) return "in sitemap " + *b.source;
+  if (b.list_line) return "list line " + std::to_string(*b.list_line);
+  return "listed";
+}
+
 }  // namespace gc::report

@@ -1,7 +1,8 @@
 // `greencrawl report --format junit`: a run as a JUnit XML report for CI (as lychee's and muffet's
 // `--format junit`): one <testcase> per result, classname = the URL's host, a <failure> for each broken
-// one (storage::AcceptSet), <skipped> for each blocked one (a bot wall is not the site's fault). Streamed
-// row by row: constant memory for any run. Everything from the database is escaped for XML 1.0.
+// one and for each broken fragment, <skipped> for each blocked or skipped one (storage/run_queries.h's
+// words); the report's other sections as <properties>. Results are streamed row by row: constant memory
+// for any run. Everything from the database is escaped for XML 1.0.
 #pragma once
 
 #include <cstdint>
@@ -10,12 +11,17 @@
 #include <string>
 #include <string_view>
 
+#include "storage/report_data.h"
+
 #include "storage/inspect.h"
 
 namespace gc {
 
-// Writes the report of run `run_id` to `out`, judging broken with `in`'s accept set for that run.
-void WriteJunit(storage::Inspector& in, int64_t run_id, std::ostream& out);
+// What WriteJunit needs of the model: the counts and every broken fragment, no top lists.
+storage::ReportLimits JunitLimits();
+// Writes the report `data` to `out`: its counts and sections from `data`, one testcase per result
+// streamed from `in` (the Inspector `data` was read with: the same accept set), one per broken fragment.
+void WriteJunit(const storage::ReportData& data, storage::Inspector& in, std::ostream& out);
 
 // `s` as XML 1.0 character data or attribute text: & < > " ' escaped, tab/CR/LF as character references,
 // other control characters, invalid UTF-8 and U+FFFE/U+FFFF (not XML characters) as U+FFFD; cut at

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "app/report_format.h"
 #include "parser/utf8.h"
 
 namespace gc {
@@ -37,30 +38,101 @@ std::string Clean(std::string_view s, size_t max_bytes) {
 
 std::string Count(int64_t v) { return std::to_string(v); }
 
-void Table(const char* heading, const std::vector<storage::BrokenLink>& rows, int64_t total, const std::string& more,
-           std::ostream& out) {
+std::string Outcome(const storage::Outcome& o) {
+  std::string status = o.status ? "HTTP " + std::to_string(*o.status) : "";
+  if (!o.error) return status.empty() ? "skipped" : status;
+  return *o.error + (status.empty() ? "" : " (" + status + ")");
+}
+
+void More(size_t shown, int64_t total, const std::string& more, std::ostream& out) {
+  if (int64_t(shown) < total) out << "\n" << total - int64_t(shown) << " more not shown: " << more << "\n";
+}
+
+void Rows(const storage::LinkSection& section, const std::string& more, std::ostream& out) {
+  out << "| URL | outcome | linked from |\n|---|---|---|\n";
+  size_t shown = std::min(section.rows.size(), kMarkdownRows);
+  for (size_t i = 0; i < shown; ++i) {
+    const auto& b = section.rows[i];
+    std::string from = MarkdownText(report::Origin(b), 300);
+    if (b.referrer_count > 0) {
+      from = std::to_string(b.referrer_count) + (b.referrer_count == 1 ? " page: " : " pages, e.g. ") +
+             MarkdownCode(b.referrers.empty() ? "" : b.referrers.front(), 200);
+    } else if (b.source_kind == "sitemap" && b.source) {
+      from = "in sitemap " + MarkdownCode(*b.source, 200);
+    }
+    out << "| " << MarkdownCode(b.url) << " | " << MarkdownText(Outcome(b.typed), 80) << " | " << from << " |\n";
+  }
+  More(shown, section.total, more, out);
+}
+
+// One table per source group; only the pages of a run that has nothing else: one table, no sub-heading.
+void Table(const char* heading, const std::vector<storage::LinkSection>& sections, int64_t total,
+           const std::string& more, std::ostream& out) {
   out << "\n### " << heading << " (" << total << ")\n\n";
   if (total == 0) {
     out << "None.\n";
     return;
   }
-  out << "| URL | outcome | linked from |\n|---|---|---|\n";
-  size_t shown = std::min(rows.size(), kMarkdownRows);
+  const bool headings = !(sections.size() == 1 && sections[0].group == "page");
+  for (size_t i = 0; i < sections.size(); ++i) {
+    if (headings) out << (i ? "\n" : "") << "#### " << report::GroupTitle(sections[i].group) << " (" << sections[i].total << ")\n\n";
+    Rows(sections[i], more, out);
+  }
+}
+
+void Fragments(const storage::FragmentReport& f, const std::string& more, std::ostream& out) {
+  if (!f.checked) return;
+  out << "\n### Broken fragments (" << f.broken_count << ")\n\n" << f.broken_count << " of " << f.verified
+      << " checked; " << f.links - f.verified << " on pages not fetched as 2xx HTML, not checked.\n";
+  if (f.broken.empty()) return;
+  out << "\n| URL | linked from |\n|---|---|\n";
+  size_t shown = std::min(f.broken.size(), kMarkdownRows);
   for (size_t i = 0; i < shown; ++i) {
-    const auto& b = rows[i];
-    std::string status = b.typed.status ? "HTTP " + std::to_string(*b.typed.status) : "";
-    std::string outcome = !b.typed.error ? (status.empty() ? "no response" : status)
-                                         : *b.typed.error + (status.empty() ? "" : " (" + status + ")");
-    std::string from = "listed";
-    if (b.referrer_count > 0) {
-      from = std::to_string(b.referrer_count) + (b.referrer_count == 1 ? " page: " : " pages, e.g. ") +
-             MarkdownCode(b.referrers.empty() ? "" : b.referrers.front(), 200);
+    const auto& b = f.broken[i];
+    out << "| " << MarkdownCode(b.url + "#" + b.fragment) << " | " << b.referrer_count
+        << (b.referrer_count == 1 ? " page: " : " pages, e.g. ")
+        << MarkdownCode(b.referrers.empty() ? "" : b.referrers.front(), 200) << " |\n";
+  }
+  More(shown, f.broken_count, more, out);
+}
+
+void Sitemaps(const storage::SitemapFindings& f, std::ostream& out) {
+  if (!f.read) return;
+  out << "\n### Sitemaps\n\n" << f.files << " sitemap file(s), " << f.urls << " URLs listed; in the sitemap but broken: "
+      << f.broken_count;
+  if (f.links_known) {
+    out << "; in the sitemap but not linked: " << f.not_linked_count << "; linked but not in the sitemap: "
+        << f.not_in_sitemap_count;
+  }
+  out << ".\n";
+}
+
+void Others(const storage::ReportData& r, const std::string& more, std::ostream& out) {
+  out << "\n### Redirects (" << r.redirect_total << ")\n\n";
+  if (r.redirects.empty()) {
+    out << "None.\n";
+  } else {
+    out << "| URL | final URL | hops |\n|---|---|---:|\n";
+    for (const auto& d : r.redirects) {
+      out << "| " << MarkdownCode(d.url) << " | " << MarkdownCode(d.final_url) << " | " << d.redirects << " |\n";
     }
-    out << "| " << MarkdownCode(b.url) << " | " << MarkdownText(outcome, 80) << " | " << from << " |\n";
+    More(r.redirects.size(), r.redirect_total, more, out);
   }
-  if (int64_t(shown) < total) {
-    out << "\n" << total - int64_t(shown) << " more not shown: " << more << "\n";
+  out << "\n### Changes\n\n";
+  if (!r.headline.previous_run) {
+    out << "No earlier completed run of this list to compare with.\n";
+  } else {
+    out << r.changed_urls << " URL(s) changed since run " << *r.headline.previous_run << ":";
+    for (const char* kind : {"added", "removed", "status", "redirect", "size", "title", "content"}) {
+      auto it = r.change_counts.find(kind);
+      out << " " << kind << " " << (it == r.change_counts.end() ? 0 : it->second) << (std::string(kind) == "content" ? "." : ",");
+    }
+    out << "\n";
   }
+  const auto& h = r.history;
+  out << "\n### History\n\nNew broken: " << h.new_broken << ", fixed: " << h.fixed
+      << ", broken 2 or more runs in a row: " << h.BrokenForMoreThan(1) << " (" << h.runs.size()
+      << " run(s) of this list).\n";
 }
 
 }  // namespace
@@ -91,22 +163,36 @@ std::string MarkdownCode(std::string_view s, size_t max_bytes) {
   return fence + (pad ? " " : "") + body + (pad ? " " : "") + fence;
 }
 
-void WriteMarkdown(storage::Inspector& in, int64_t run_id, const std::string& db, std::ostream& out) {
-  storage::Report r = in.MakeReport(run_id, 0, false);
+storage::ReportLimits MarkdownLimits() {
+  storage::ReportLimits limits;
+  limits.top = 0;
+  limits.broken = kMarkdownRows;
+  limits.fragments = kMarkdownRows;
+  limits.referrers = 1;
+  limits.redirects = kMarkdownShortRows;
+  limits.changes_per_kind = 0;
+  return limits;
+}
+
+void WriteMarkdown(const storage::ReportData& r, const std::string& db, std::ostream& out) {
   const storage::RunSummary& s = r.run;
   std::string verdict = s.broken == 0 ? "no broken links" : Count(s.broken) + " broken";
   out << "## greencrawl run " << s.id << ": " << verdict << " of " << Count(s.results) << " URLs\n\n";
-  out << "| URLs | ok (2xx/3xx) | broken | blocked | errors | duration |\n|---:|---:|---:|---:|---:|---:|\n";
+  out << "| URLs | ok | broken | blocked | errors | skipped | duration |\n|---:|---:|---:|---:|---:|---:|---:|\n";
   char duration[32] = "–";
   if (s.duration_s) std::snprintf(duration, sizeof duration, "%.1f s", *s.duration_s);
   out << "| " << s.results << " | " << s.ok << " | " << s.broken << " | " << s.blocked << " | " << s.errors << " | "
-      << duration << " |\n\n";
+      << s.skipped << " | " << duration << " |\n\n";
   out << "Run " << s.id << " of " << MarkdownCode(s.list_file, 200) << ", " << MarkdownText(s.status, 40)
       << ", started " << MarkdownText(s.started_at, 40) << ". Broken: an error, or an HTTP status outside "
-      << MarkdownCode(s.accept, 200) << "; blocked: a bot wall or challenge (not counted as broken).\n";
+      << MarkdownCode(s.accept, 200) << "; blocked: a bot wall or challenge (not counted as broken); skipped: "
+      << "not fetched by choice (robots.txt). Most severe first.\n";
   std::string more = MarkdownCode("greencrawl report --db " + db + " --run " + std::to_string(s.id) + " --all", 400);
-  Table("Broken", r.broken, r.broken_count, more, out);
+  Table("Broken", r.broken, s.broken, more, out);
   if (s.blocked > 0) Table("Blocked", r.blocked, s.blocked, more, out);
+  Fragments(r.fragments, more, out);
+  Sitemaps(r.sitemaps, out);
+  Others(r, more, out);
 }
 
 }  // namespace gc
