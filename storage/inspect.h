@@ -167,9 +167,9 @@ class Inspector {
   int64_t Unfetched(int64_t run_id);
   // The URLs with at least one change: what `changed` and --fail-on changed>N count.
   int64_t ChangedUrls(int64_t a, int64_t b, double size_threshold_pct);
-  // The run's sitemaps against its crawl (storage/sitemap_report.h); `limit` rows per list (0: all).
+  // The run's sitemaps against its crawl (storage/sitemap_report.h); `limit` rows per list (kNoLimit: all).
   // Broken by AcceptFor(run_id), as the rest of the report.
-  SitemapFindings Sitemaps(int64_t run_id, size_t limit);
+  SitemapFindings Sitemaps(int64_t run_id, int64_t limit);
 
  private:
   sql::Database db_;

@@ -226,7 +226,7 @@ ReportData Inspector::LoadReport(int64_t run_id, const ReportLimits& limits) {
   const bool all = listed == kNoLimit;
   r.fragments = ReadFragmentReport(db_, run_id, limits.fragments == size_t(kNoLimit) ? -1 : int64_t(limits.fragments),
                                    referrers == kNoLimit ? -1 : referrers);
-  r.sitemaps = Sitemaps(run_id, all ? 0 : limits.broken);
+  r.sitemaps = Sitemaps(run_id, listed);
   r.history = ReadBrokenHistory(db_, run_id, std::nullopt, all ? -1 : listed, 0, accept_override_);
   if (r.headline.previous_run) {
     // The same comparison as `greencrawl diff` and the crawl's "changed" count (10% size threshold).

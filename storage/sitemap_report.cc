@@ -4,10 +4,10 @@
 
 namespace gc::storage {
 
-SitemapFindings Inspector::Sitemaps(int64_t run_id, size_t limit) {
+SitemapFindings Inspector::Sitemaps(int64_t run_id, int64_t limit) {
   SitemapFindings f;
   if (version_ < 5) return f;  // the run predates sitemaps
-  int64_t cap = limit == 0 ? kNoLimit : int64_t(limit);
+  const int64_t cap = limit;
   auto count = [&](const std::string& sql) {
     auto st = db_.Prepare(sql);
     st.Bind(1, run_id);
