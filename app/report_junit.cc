@@ -121,6 +121,13 @@ void WriteJunit(const storage::ReportData& data, storage::Inspector& in, std::os
   property("blocked", std::to_string(run.blocked));
   property("skipped", std::to_string(run.skipped));
   property("errors", std::to_string(run.errors));
+  auto breakdown = [](const std::vector<storage::CountRow>& rows) {
+    std::string s;
+    for (const auto& c : rows) s += (s.empty() ? "" : ", ") + c.key + ": " + std::to_string(c.count);
+    return s;
+  };
+  property("by_status", breakdown(data.by_status));
+  property("by_error", breakdown(data.by_error));
   if (fragments.checked) property("broken_fragments", std::to_string(fragments.broken_count));
   if (data.sitemaps.read) property("sitemap_broken", std::to_string(data.sitemaps.broken_count));
   property("redirected", std::to_string(data.redirect_total));

@@ -44,6 +44,16 @@ std::string Outcome(const storage::Outcome& o) {
   return *o.error + (status.empty() ? "" : " (" + status + ")");
 }
 
+// "By status: 200 4, none 3, 404 3. By error: blocked 1, connect 1.": the breakdown, in one paragraph.
+void Outcomes(const storage::ReportData& r, std::ostream& out) {
+  auto counts = [](const std::vector<storage::CountRow>& rows) {
+    std::string s;
+    for (const auto& c : rows) s += (s.empty() ? "" : ", ") + MarkdownText(c.key, 40) + " " + std::to_string(c.count);
+    return s.empty() ? std::string("none") : s;
+  };
+  out << "\nBy status: " << counts(r.by_status) << ". By error: " << counts(r.by_error) << ".\n";
+}
+
 void More(size_t shown, int64_t total, const std::string& more, std::ostream& out) {
   if (int64_t(shown) < total) out << "\n" << total - int64_t(shown) << " more not shown: " << more << "\n";
 }
@@ -188,6 +198,7 @@ void WriteMarkdown(const storage::ReportData& r, const std::string& db, std::ost
       << MarkdownCode(s.accept, 200) << "; blocked: a bot wall or challenge (not counted as broken); skipped: "
       << "not fetched by choice (robots.txt). Most severe first.\n";
   std::string more = MarkdownCode("greencrawl report --db " + db + " --run " + std::to_string(s.id) + " --all", 400);
+  Outcomes(r, out);
   Table("Broken", r.broken, s.broken, more, out);
   if (s.blocked > 0) Table("Blocked", r.blocked, s.blocked, more, out);
   Fragments(r.fragments, more, out);

@@ -441,6 +441,15 @@ TEST_CASE("one run with every kind of outcome: text, JSON, HTML, Markdown and JU
   CHECK(Has(junit, "<property name=\"broken.external\" value=\"1\"/>"));
   CHECK(Has(junit, "<property name=\"broken.sitemap\" value=\"1\"/>"));
 
+  // The outcomes by status, in the same order (ties: no answer first).
+  CHECK(Has(json, "\"by_status\":{\"200\":4,\"none\":3,\"404\":3,\"403\":1,\"500\":1}"));
+  CHECK(Has(text, "By status:\n  200                          4\n  none                         3\n  404                          3\n"));
+  CHECK(Has(md, "By status: 200 4, none 3, 404 3, 403 1, 500 1."));
+  CHECK(Has(junit, "<property name=\"by_status\" value=\"200: 4, none: 3, 404: 3, 403: 1, 500: 1\"/>"));
+  CHECK(html.find("<tr><td>HTTP 200</td>") < html.find("<tr><td>no response</td>"));
+  CHECK(html.find("<tr><td>no response</td>") < html.find("<tr><td>HTTP 404</td>"));
+  CHECK(html.find("<tr><td>HTTP 404</td>") != std::string::npos);
+
   // The same broken URLs in the broken sections of each, most severe first: no answer and 5xx before 4xx.
   const std::vector<std::pair<std::string, std::string>> sections = {
       {"text", Part(text, "\nBroken (", "\nBlocked (")},
