@@ -25,7 +25,7 @@
 #include "app/paths.h"
 #include "app/progress.h"
 #include "greenlet/signals.h"
-#include "app/report_html.h"
+#include "app/reports/html.h"
 #include "app/run_lock.h"
 #include "app/settings.h"
 #include "app/thresholds.h"

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "app/report_junit.h"
-#include "app/report_markdown.h"
+#include "app/reports/junit.h"
+#include "app/reports/markdown.h"
 #include "storage/accept_set.h"
 #include "tests/e2e.h"
 #include "tests/process.h"

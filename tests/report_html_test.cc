@@ -19,7 +19,7 @@
 
 #include "app/html_escape.h"
 #include "app/inspect_commands.h"
-#include "app/report_html.h"
+#include "app/reports/html.h"
 #include "app/svg.h"
 #include "parser/utf8.h"
 #include "storage/report_data.h"

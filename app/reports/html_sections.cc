@@ -1,11 +1,11 @@
-#include "app/report_sections.h"
+#include "app/reports/html_sections.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
 #include "app/html_escape.h"
-#include "app/report_format.h"
+#include "app/reports/format.h"
 #include "app/svg.h"
 
 namespace gc::report {

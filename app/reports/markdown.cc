@@ -1,10 +1,10 @@
-#include "app/report_markdown.h"
+#include "app/reports/markdown.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 
-#include "app/report_format.h"
+#include "app/reports/format.h"
 #include "parser/utf8.h"
 
 namespace gc {

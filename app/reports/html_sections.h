@@ -1,4 +1,4 @@
-// The parts of the HTML report page (app/report_html.h puts them together): headline cards, charts
+// The parts of the HTML report page (app/reports/html.h puts them together): headline cards, charts
 // with their data tables, and the tables of slowest, largest, broken, redirected and changed URLs.
 // Each returns a fragment of HTML in which every value from the database is escaped. Pure functions.
 #pragma once

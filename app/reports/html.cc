@@ -1,4 +1,4 @@
-#include "app/report_html.h"
+#include "app/reports/html.h"
 
 #include <iostream>
 #include <sstream>
@@ -7,12 +7,12 @@
 #include "app/crawl.h"
 #include "app/html_escape.h"
 #include "app/inspect_commands.h"
-#include "app/report_sitemap.h"
+#include "app/reports/sitemap.h"
 #include "app/json.h"
 #include "app/output_file.h"
-#include "app/report_format.h"
-#include "app/report_html_history.h"
-#include "app/report_sections.h"
+#include "app/reports/format.h"
+#include "app/reports/html_history.h"
+#include "app/reports/html_sections.h"
 #include "storage/redact.h"
 #include "storage/result_store.h"
 #include "version.h"

@@ -1,4 +1,4 @@
-#include "app/report_junit.h"
+#include "app/reports/junit.h"
 
 #include <cstdio>
 

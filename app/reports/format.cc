@@ -1,4 +1,4 @@
-#include "app/report_format.h"
+#include "app/reports/format.h"
 
 #include <cmath>
 #include <cstdio>

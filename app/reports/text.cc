@@ -1,12 +1,12 @@
-#include "app/report_text.h"
+#include "app/reports/text.h"
 
 #include <iomanip>
 #include <sstream>
 
-#include "app/report_format.h"
-#include "app/report_fragments.h"
-#include "app/report_history.h"
-#include "app/report_sitemap.h"
+#include "app/reports/format.h"
+#include "app/reports/fragments.h"
+#include "app/reports/history.h"
+#include "app/reports/sitemap.h"
 
 namespace gc {
 namespace {

@@ -1,13 +1,13 @@
-#include "app/report_json.h"
+#include "app/reports/json.h"
 
 #include <iomanip>
 #include <sstream>
 
 #include "app/json.h"
-#include "app/report_fragments.h"
-#include "app/report_history.h"
-#include "app/report_html.h"
-#include "app/report_sitemap.h"
+#include "app/reports/fragments.h"
+#include "app/reports/history.h"
+#include "app/reports/html.h"
+#include "app/reports/sitemap.h"
 
 namespace gc {
 namespace {
