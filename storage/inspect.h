@@ -56,11 +56,6 @@ struct CountRow {
   int64_t count = 0;
 };
 
-struct PageRow {
-  std::string url;
-  double value = 0;  // ms or bytes
-};
-
 // How one result ended, typed: a status (NULL when no response) and an error class (NULL on success).
 struct Outcome {
   std::optional<int64_t> status;

@@ -191,13 +191,6 @@ Headline ReadHeadline(sql::Database& db, const RunSummary& run) {
   return h;
 }
 
-const LinkSection* FindSection(const std::vector<LinkSection>& sections, const std::string& group) {
-  for (const auto& s : sections) {
-    if (s.group == group) return &s;
-  }
-  return nullptr;
-}
-
 ReportData Inspector::LoadReport(int64_t run_id, const ReportLimits& limits) {
   ReportData r;
   const AcceptSet accept = AcceptFor(run_id);

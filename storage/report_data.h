@@ -72,8 +72,8 @@ struct RedirectRow {
 
 struct ReportLimits {
   size_t top = 25;               // slowest, largest
-  size_t broken = 200;           // broken (and blocked) URLs listed per source group; fragments, sitemap
-                                 // findings and history links alike (kNoLimit: all)
+  size_t broken = 200;           // broken (and blocked) URLs listed per source group; sitemap findings
+                                 // and history links alike (kNoLimit: all)
   size_t referrers = 50;         // referrers listed per broken URL (all are counted)
   size_t fragments = 200;        // broken fragments listed (kNoLimit: all)
   size_t redirects = 100;
@@ -114,8 +114,5 @@ struct ReportData {
 // connection. Throws sql::Error for a missing, foreign or newer database, or an unknown run.
 ReportData LoadReportData(const std::string& db_path, std::optional<int64_t> run, const ReportLimits& limits,
                           const std::optional<AcceptSet>& accept = std::nullopt);
-
-// The section of `sections` for `group`, or nullptr.
-const LinkSection* FindSection(const std::vector<LinkSection>& sections, const std::string& group);
 
 }  // namespace gc::storage
