@@ -126,7 +126,8 @@ void ReadSeries(sql::Database& db, int64_t run_id, const Shape& shape, const Rep
   auto st = db.Prepare(
       "SELECT floor((julianday(fetched_at) - julianday(?)) * 86400.0 / ?), count(*), count(error), "
       "count(*) FILTER (WHERE " + OkSql(accept) + "), count(*) FILTER (WHERE " + accept.BrokenSql() +
-      "), count(*) FILTER (WHERE " + kBlockedSql + ") FROM results WHERE run_id = ? AND fetched_at IS NOT NULL GROUP BY 1");
+      "), count(*) FILTER (WHERE " + kBlockedSql +
+      ") FROM results WHERE run_id = ? AND fetched_at IS NOT NULL GROUP BY 1");
   st.Bind(1, *shape.first_fetch).Bind(2, r.series_step_s);
   st.Bind(accept.BindBroken(st, accept.BindBroken(st, 3)), run_id);
   while (st.Step()) {
@@ -155,7 +156,9 @@ void ReadRedirects(sql::Database& db, int64_t run_id, const ReportLimits& limits
       "SELECT url, coalesce(final_url, ''), redirects, status, error FROM results WHERE run_id = ? AND redirects > 0 "
       "ORDER BY redirects DESC, url LIMIT ?");
   st.Bind(1, run_id).Bind(2, int64_t(limits.redirects));
-  while (st.Step()) r.redirects.push_back({st.Text(0), st.Text(1), st.Int(2), OutcomeText({st.OptInt(3), st.OptText(4)})});
+  while (st.Step()) {
+    r.redirects.push_back({st.Text(0), st.Text(1), st.Int(2), OutcomeText({st.OptInt(3), st.OptText(4)})});
+  }
 }
 
 }  // namespace

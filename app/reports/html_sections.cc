@@ -390,8 +390,8 @@ std::string FragmentTable(const storage::FragmentReport& f) {
        "</tr></thead><tbody>";
   for (const auto& b : f.broken) {
     s += "<tr>" + UrlCell(b.url + "#" + b.fragment) + "<td><code>" + HtmlText(b.fragment, kValueText) +
-         "</code></td><td class=\"num refs\" data-sort=\"" + std::to_string(b.referrer_count) + "\"><details><summary>" +
-         Count(b.referrer_count) + (b.referrer_count == 1 ? " page" : " pages") + "</summary><ul>";
+         "</code></td><td class=\"num refs\" data-sort=\"" + std::to_string(b.referrer_count) +
+         "\"><details><summary>" + Count(b.referrer_count) + (b.referrer_count == 1 ? " page" : " pages") + "</summary><ul>";
     for (const auto& from : b.referrers) s += "<li>" + HtmlText(from, kUrlText) + "</li>";
     if (b.referrer_count > int64_t(b.referrers.size())) {
       s += "<li class=\"muted\">and " + Count(b.referrer_count - int64_t(b.referrers.size())) + " more</li>";

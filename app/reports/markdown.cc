@@ -85,7 +85,10 @@ void Table(const char* heading, const std::vector<storage::LinkSection>& section
   }
   const bool headings = !(sections.size() == 1 && sections[0].group == "page");
   for (size_t i = 0; i < sections.size(); ++i) {
-    if (headings) out << (i ? "\n" : "") << "#### " << report::GroupTitle(sections[i].group) << " (" << sections[i].total << ")\n\n";
+    if (headings) {
+      out << (i ? "\n" : "") << "#### " << report::GroupTitle(sections[i].group) << " (" << sections[i].total
+          << ")\n\n";
+    }
     Rows(sections[i], more, out);
   }
 }
@@ -108,8 +111,8 @@ void Fragments(const storage::FragmentReport& f, const std::string& more, std::o
 
 void Sitemaps(const storage::SitemapFindings& f, std::ostream& out) {
   if (!f.read) return;
-  out << "\n### Sitemaps\n\n" << f.files << " sitemap file(s), " << f.urls << " URLs listed; in the sitemap but broken: "
-      << f.broken_count;
+  out << "\n### Sitemaps\n\n"
+      << f.files << " sitemap file(s), " << f.urls << " URLs listed; in the sitemap but broken: " << f.broken_count;
   if (f.links_known) {
     out << "; in the sitemap but not linked: " << f.not_linked_count << "; linked but not in the sitemap: "
         << f.not_in_sitemap_count;
@@ -135,7 +138,8 @@ void Others(const storage::ReportData& r, const std::string& more, std::ostream&
     out << r.changed_urls << " URL(s) changed since run " << *r.headline.previous_run << ":";
     for (const char* kind : {"added", "removed", "status", "redirect", "size", "title", "content"}) {
       auto it = r.change_counts.find(kind);
-      out << " " << kind << " " << (it == r.change_counts.end() ? 0 : it->second) << (std::string(kind) == "content" ? "." : ",");
+      out << " " << kind << " " << (it == r.change_counts.end() ? 0 : it->second)
+          << (std::string(kind) == "content" ? "." : ",");
     }
     out << "\n";
   }

@@ -19,7 +19,9 @@ std::string Fixed(double v, int digits) {
 
 void Counts(const char* heading, const std::vector<storage::CountRow>& rows, std::ostream& out) {
   out << "\n" << heading << ":\n";
-  for (const auto& c : rows) out << "  " << std::left << std::setw(20) << c.key << std::right << std::setw(10) << c.count << "\n";
+  for (const auto& c : rows) {
+    out << "  " << std::left << std::setw(20) << c.key << std::right << std::setw(10) << c.count << "\n";
+  }
   if (rows.empty()) out << "  (none)\n";
 }
 
