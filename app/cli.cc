@@ -21,7 +21,7 @@
 #include "app/output_file.h"
 #include "app/job_config.h"
 #include "app/settings.h"
-#include "app/report_html.h"
+#include "app/reports/html.h"
 #include "version.h"
 
 namespace gc {

@@ -25,7 +25,7 @@
 #include "app/paths.h"
 #include "app/progress.h"
 #include "greenlet/signals.h"
-#include "app/report_html.h"
+#include "app/reports/html.h"
 #include "app/run_lock.h"
 #include "app/settings.h"
 #include "app/thresholds.h"
@@ -128,11 +128,12 @@ void PrintSummary(const CrawlOptions& o, const storage::RunSummary& run, const s
   // The first line stands alone, for logs: run, outcome, counts, time.
   char line[320];
   std::snprintf(line, sizeof line,
-                "greencrawl: run %lld %s: %lld results: %lld ok (2xx/3xx), %lld broken, %s%lld errors; "
+                "greencrawl: run %lld %s: %lld results: %lld ok, %lld broken, %s%s%lld errors; "
                 "%lld fetched in %.2f s (%.0f/s)%s\n",
                 static_cast<long long>(run.id), run.status.c_str(), static_cast<long long>(run.results),
                 static_cast<long long>(run.ok), static_cast<long long>(run.broken),
                 run.blocked ? (std::to_string(run.blocked) + " blocked, ").c_str() : "",
+                run.skipped ? (std::to_string(run.skipped) + " skipped, ").c_str() : "",
                 static_cast<long long>(run.errors), static_cast<long long>(fetched), wall_s, rate,
                 x.changed ? (", " + std::to_string(*x.changed) + " changed").c_str() : "");
   // " (200: 7, 404: 1)" after a total; nothing for an empty breakdown.

@@ -13,15 +13,13 @@
 #include "app/crawl.h"
 #include "app/html_escape.h"
 #include "app/json.h"
-#include "app/report_fragments.h"
-#include "app/report_history.h"
-#include "app/report_html.h"
-#include "app/report_sitemap.h"
 #include "app/output_file.h"
-#include "app/report_junit.h"
-#include "app/report_markdown.h"
+#include "app/reports/history.h"
+#include "app/reports/json.h"
+#include "app/reports/junit.h"
+#include "app/reports/markdown.h"
+#include "app/reports/text.h"
 #include "app/run_lock.h"
-#include "storage/fragments.h"
 #include "storage/history.h"
 #include "storage/redact.h"
 #include "storage/result_store.h"
@@ -36,7 +34,6 @@ std::string Fixed(double v, int digits) {
   return s.str();
 }
 
-std::string OptNumber(const std::optional<double>& v) { return v ? Fixed(*v, 1) : "null"; }
 std::string OptInt(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "null"; }
 std::string OptString(const std::optional<std::string>& v) { return v ? JsonString(*v) : "null"; }
 
@@ -66,17 +63,6 @@ std::string ShownStatus(const storage::RunSummary& r, const std::optional<int64_
   return alive ? "running" : "killed";
 }
 
-std::string RunJson(const storage::RunSummary& r) {
-  return "{\"id\":" + std::to_string(r.id) + ",\"started_at\":" + JsonString(r.started_at) +
-         ",\"finished_at\":" + (r.finished_at ? JsonString(*r.finished_at) : "null") +
-         ",\"status\":" + JsonString(r.status) + ",\"list_file\":" + JsonString(r.list_file) +
-         ",\"version\":" + JsonString(r.version) + ",\"results\":" + std::to_string(r.results) +
-         ",\"responses\":" + std::to_string(r.responses) + ",\"ok\":" + std::to_string(r.ok) +
-         ",\"broken\":" + std::to_string(r.broken) + ",\"blocked\":" + std::to_string(r.blocked) +
-         ",\"accept\":" + JsonString(r.accept) + ",\"errors\":" + std::to_string(r.errors) +
-         ",\"duration_s\":" + (r.duration_s ? Fixed(*r.duration_s, 3) : "null") + "}";  // ms: a short run is not 0
-}
-
 bool IsPlainNumber(const std::string& s) {
   char* end = nullptr;
   std::strtod(s.c_str(), &end);
@@ -99,11 +85,6 @@ std::string CsvField(const std::string& raw) {
     out += c;
   }
   return out + "\"";
-}
-
-storage::FragmentReport Fragments(sql::Database& db, int64_t run_id, bool all) {
-  return storage::ReadFragmentReport(db, run_id, all ? -1 : int64_t(storage::kBrokenListed),
-                                     all ? -1 : int64_t(storage::kReferrersListed));
 }
 
 }  // namespace
@@ -133,130 +114,48 @@ int ShowRuns(const std::string& db, bool json, std::ostream& out) {
   return kExitOk;
 }
 
+storage::ReportData LoadShownReport(storage::Inspector& in, const std::string& db, int64_t run_id,
+                                    const storage::ReportLimits& limits) {
+  storage::ReportData r = in.LoadReport(run_id, limits);
+  r.run.status = ShownStatus(r.run, RunLock::Holder(db));
+  r.headline.status = r.run.status;  // one status for every view of the run
+  return r;
+}
+
+storage::ReportLimits TextLimits(size_t top, bool all) {
+  storage::ReportLimits limits;
+  limits.top = top;
+  limits.broken = all ? size_t(storage::kNoLimit) : storage::kBrokenListed;
+  limits.referrers = all ? size_t(storage::kNoLimit) : storage::kReferrersListed;
+  limits.fragments = limits.broken;
+  return limits;
+}
+
 int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bool all, bool json,
                std::ostream& out, const std::optional<storage::AcceptSet>& accept) {
   storage::Inspector in(db);
   in.OverrideAccept(accept);
-  auto r = in.MakeReport(in.ResolveRun(run), top, all);
-  auto sitemaps = in.Sitemaps(r.run.id, all ? 0 : storage::kBrokenListed);
-  const int64_t history_limit = all ? -1 : int64_t(storage::kBrokenListed);
-  r.run.status = ShownStatus(r.run, RunLock::Holder(db));
+  storage::ReportData r = LoadShownReport(in, db, in.ResolveRun(run), TextLimits(top, all));
   if (json) {
-    auto counts = [](const std::vector<storage::CountRow>& rows) {
-      std::string s = "{";
-      for (size_t i = 0; i < rows.size(); ++i) {
-        if (i) s += ',';  // not ("," + ...): g++ 12 -Wrestrict false positive (docs/hacking.md)
-        s += JsonString(rows[i].key) + ":" + std::to_string(rows[i].count);
-      }
-      return s + "}";
-    };
-    auto pages = [](const std::vector<storage::PageRow>& rows) {
-      std::string s = "[";
-      for (size_t i = 0; i < rows.size(); ++i) {
-        s += std::string(i ? "," : "") + "{\"url\":" + JsonString(rows[i].url) + ",\"value\":" + Fixed(rows[i].value, 1) + "}";
-      }
-      return s + "]";
-    };
-    sql::Database read(db, sql::Database::Mode::kReadOnly);
-    out << "{\"run\":" << RunJson(r.run) << ",\"headline\":" << HeadlineJson(storage::ReadHeadline(read, r.run.id, accept))
-        << ",\"by_status\":" << counts(r.by_status)
-        << ",\"by_error\":" << counts(r.by_error) << ",\"size_bytes\":{\"p50\":" << OptNumber(r.size_p50)
-        << ",\"p90\":" << OptNumber(r.size_p90) << ",\"p99\":" << OptNumber(r.size_p99)
-        << "},\"time_ms\":{\"p50\":" << OptNumber(r.time_p50) << ",\"p90\":" << OptNumber(r.time_p90)
-        << ",\"p99\":" << OptNumber(r.time_p99) << "},\"slowest_ms\":" << pages(r.slowest)
-        << ",\"largest_bytes\":" << pages(r.largest) << ",\"redirected\":" << r.redirected
-        << ",\"broken_count\":" << r.broken_count << ",\"broken\":[";
-    auto links = [&out](const std::vector<storage::BrokenLink>& rows) {
-      for (size_t i = 0; i < rows.size(); ++i) {
-        const auto& b = rows[i];
-        out << (i ? "," : "") << "{\"url\":" << JsonString(b.url) << ",\"status\":" << OptInt(b.typed.status)
-            << ",\"error\":" << OptString(b.typed.error) << ",\"error_message\":" << OptString(b.error_message)
-            << ",\"list_line\":" << OptInt(b.list_line) << ",\"referrer_count\":" << b.referrer_count
-            << ",\"referrers\":[";
-        for (size_t k = 0; k < b.referrers.size(); ++k) out << (k ? "," : "") << JsonString(b.referrers[k]);
-        out << "]}";
-      }
-    };
-    links(r.broken);
-    out << "],\"blocked_count\":" << r.run.blocked << ",\"blocked\":[";
-    links(r.blocked);
-    out << "],\"sitemaps\":" << report::SitemapJson(sitemaps)
-        << ",\"history\":" << HistoryJson(storage::ReadBrokenHistory(read, r.run.id, std::nullopt, history_limit, 0, accept))
-        << ",\"fragments\":" << FragmentsJson(Fragments(read, r.run.id, all)) << "}\n";
-    return kExitOk;
+    out << ReportJson(r);
+  } else {
+    WriteReportText(r, all, out);
   }
-  const auto& s = r.run;
-  out << "Run " << s.id << ": " << s.status << ", " << s.results << " results (" << s.ok << " ok (2xx/3xx), "
-      << s.broken << " broken, " << (s.blocked ? std::to_string(s.blocked) + " blocked, " : "") << s.errors
-      << " errors)";
-  if (s.duration_s) out << " in " << Fixed(*s.duration_s, 1) << " s";
-  out << ", list " << s.list_file << ", started " << s.started_at << "\n\nBy status:\n";
-  for (auto& c : r.by_status) out << "  " << std::left << std::setw(20) << c.key << std::right << std::setw(10) << c.count << "\n";
-  if (r.by_status.empty()) out << "  (none)\n";
-  out << "\nBy error:\n";
-  for (auto& c : r.by_error) out << "  " << std::left << std::setw(20) << c.key << std::right << std::setw(10) << c.count << "\n";
-  if (r.by_error.empty()) out << "  (none)\n";
-  if (r.size_p50) {
-    out << "\nSize (bytes):  p50 " << Fixed(*r.size_p50, 0) << "   p90 " << Fixed(*r.size_p90, 0) << "   p99 "
-        << Fixed(*r.size_p99, 0) << "\n";
-  }
-  if (r.time_p50) {
-    out << "Time (ms):     p50 " << Fixed(*r.time_p50, 1) << "   p90 " << Fixed(*r.time_p90, 1) << "   p99 "
-        << Fixed(*r.time_p99, 1) << "\n";
-  }
-  out << "Redirected:    " << r.redirected << "\n\nSlowest:\n";
-  for (auto& p : r.slowest) out << "  " << std::setw(10) << Fixed(p.value, 1) << " ms  " << p.url << "\n";
-  if (r.slowest.empty()) out << "  (none)\n";  // an empty run, or nothing timed: not a bare heading
-  out << "\nLargest:\n";
-  for (auto& p : r.largest) out << "  " << std::setw(10) << Fixed(p.value, 0) << " B   " << p.url << "\n";
-  if (r.largest.empty()) out << "  (none)\n";
-  out << "\nBroken (" << r.broken_count << (s.accept == storage::AcceptSet().Text() ? "" : ", accepting " + s.accept)
-      << "):\n";
-  auto list = [&out](const storage::BrokenLink& b) {
-    out << "  " << std::left << std::setw(26) << b.outcome << " " << std::right << b.url;
-    if (b.list_line) out << "  (list line " << *b.list_line << ")";
-    if (b.error_message) out << "\n      " << *b.error_message;
-    if (b.referrer_count > 0) {
-      out << "\n      linked from " << b.referrer_count << " page(s):";
-      for (auto& ref : b.referrers) out << " " << ref;
-      if (int64_t(b.referrers.size()) < b.referrer_count) {
-        out << " ... " << b.referrer_count - int64_t(b.referrers.size()) << " more (--all)";
-      }
-    }
-    out << "\n";
-  };
-  for (auto& b : r.broken) list(b);
-  if (r.broken_count == 0) out << "  (none)\n";
-  if (int64_t(r.broken.size()) < r.broken_count) {
-    out << "  ... " << r.broken_count - int64_t(r.broken.size()) << " more (--all lists them all)\n";
-  }
-  // Bot walls and challenges: the site did not fail, the crawler was kept out (docs/errors.md).
-  out << "\nBlocked (" << s.blocked << "):\n";
-  for (auto& b : r.blocked) list(b);
-  if (s.blocked == 0) out << "  (none)\n";
-  if (int64_t(r.blocked.size()) < s.blocked) {
-    out << "  ... " << s.blocked - int64_t(r.blocked.size()) << " more (--all lists them all)\n";
-  }
-  report::PrintSitemapText(sitemaps, out);
-  sql::Database read(db, sql::Database::Mode::kReadOnly);
-  PrintFragments(Fragments(read, s.id, all), out);
-  out << "\n";
-  PrintHistory(storage::ReadBrokenHistory(read, s.id, std::nullopt, history_limit, 0, accept), "--all", out);
   return kExitOk;
 }
 
 int WriteReportAs(const std::string& format, const std::string& db, std::optional<int64_t> run,
                   const std::optional<storage::AcceptSet>& accept, const std::string& output, std::ostream& out) {
+  if (format != "junit" && format != "markdown") throw std::invalid_argument("unknown report format " + format);
   storage::Inspector in(db);
   in.OverrideAccept(accept);
   int64_t run_id = in.ResolveRun(run);
+  storage::ReportData r = LoadShownReport(in, db, run_id, format == "junit" ? JunitLimits() : MarkdownLimits());
   WriteOutput(output, out, [&](std::ostream& sink) {
     if (format == "junit") {
-      WriteJunit(in, run_id, sink);
-    } else if (format == "markdown") {
-      WriteMarkdown(in, run_id, storage::RedactPassword(db), sink);
+      WriteJunit(r, in, sink);
     } else {
-      throw std::invalid_argument("unknown report format " + format);
+      WriteMarkdown(r, storage::RedactPassword(db), sink);
     }
   });
   return kExitOk;

@@ -9,8 +9,15 @@
 #include <string>
 
 #include "storage/accept_set.h"
+#include "storage/report_data.h"
 
 namespace gc {
+
+// The report model of run `run_id` (storage/report_data.h) over `in`'s connection, with the status
+// `runs` shows (a dead process's run is "killed", an abandoned one "abandoned") in run and headline alike.
+// What every report format renders.
+storage::ReportData LoadShownReport(storage::Inspector& in, const std::string& db, int64_t run_id,
+                                    const storage::ReportLimits& limits);
 
 int ShowRuns(const std::string& db, bool json, std::ostream& out);
 // top: rows of the slowest/largest lists; all: every broken URL and referrer (else the first 100 and 5).

@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "app/report_html.h"
+#include "app/reports/html.h"
 #include "storage/report_data.h"
 #include "tests/synthetic_run.h"
 

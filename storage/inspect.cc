@@ -5,91 +5,12 @@
 #include <cmath>
 
 #include "storage/redact.h"
+#include "storage/run_queries.h"
 #include "storage/schema.h"
 
 namespace gc::storage {
-namespace {
-
-// The runs columns every summary reads, for a file of schema `version`.
-std::string RunColumns(int version) {
-  return "SELECT r.id, r.started_at, r.finished_at, r.status, coalesce(r.list_file, ''), r.version, " +
-         RunDurationSql(version, "r.") + ", r.urls_total, r.lines_invalid, r.pid, " +
-         // A later run of the same list completed: an unfinished run is then abandoned (never resumed).
-         "(SELECT max(l.id) FROM runs l WHERE l.id > r.id AND l.status = 'completed' "
-         "AND l.list_file IS NOT DISTINCT FROM r.list_file) FROM runs r ";
-}
-
-RunSummary ReadRun(sql::Statement& st) {
-  RunSummary s;
-  s.id = st.Int(0);
-  s.started_at = st.Text(1);
-  s.finished_at = st.OptText(2);
-  s.status = st.Text(3);
-  s.list_file = st.Text(4);
-  s.version = st.Text(5);
-  if (s.finished_at) s.duration_s = st.Real(6);
-  s.urls_total = st.OptInt(7);
-  s.lines_invalid = st.OptInt(8);
-  s.pid = st.OptInt(9);
-  if (s.status != "completed") s.superseded_by = st.OptInt(10);
-  return s;
-}
-
-void ReadCounts(sql::Database& db, const AcceptSet& accept, RunSummary& s) {
-  OutcomeCounts c = CountOutcomes(db, s.id, accept);
-  s.results = c.results;
-  s.responses = c.responses;
-  s.ok = c.ok;
-  s.errors = c.errors;
-  s.broken = c.broken;
-  s.blocked = c.blocked;
-  s.accept = accept.Text();
-}
-
-}  // namespace
-
-OutcomeCounts CountOutcomes(sql::Database& db, int64_t run_id, const AcceptSet& accept) {
-  auto st = db.Prepare(
-      "SELECT count(*), count(status), count(*) FILTER (WHERE error IS NULL AND status BETWEEN 200 AND 399), "
-      "count(error), count(*) FILTER (WHERE " +
-      accept.BrokenSql() + "), count(*) FILTER (WHERE error = 'blocked') FROM results WHERE run_id = ?");
-  st.Bind(accept.BindBroken(st, 1), run_id);
-  st.Step();
-  return {st.Int(0), st.Int(1), st.Int(2), st.Int(3), st.Int(4), st.Int(5)};
-}
-
 AcceptSet Inspector::AcceptFor(int64_t run_id) {
   return accept_override_ ? *accept_override_ : RunAcceptSet(db_, run_id);
-}
-
-BrokenLists ReadBrokenLinks(sql::Database& db, int64_t run_id, const AcceptSet& accept, bool most_referred,
-                            int64_t limit, int64_t referrers) {
-  BrokenLists lists;
-  auto list = [&](const std::string& where, bool broken, std::vector<BrokenLink>& out) {
-    auto st = db.Prepare(
-        "SELECT url, status, error, (SELECT count(*) FROM links l WHERE l.run_id = r.run_id AND l.to_url = r.url) AS "
-        "refs, error_message, list_line FROM results r WHERE run_id = ? AND " + where + " ORDER BY " +
-        (most_referred ? "refs DESC, url" : "url") + " LIMIT ?");
-    auto refs = db.Prepare("SELECT from_url FROM links WHERE run_id = ? AND to_url = ? ORDER BY from_url LIMIT ?");
-    st.Bind(1, run_id);
-    st.Bind(broken ? accept.BindBroken(st, 2) : 2, limit);
-    while (st.Step()) {
-      BrokenLink b;
-      b.url = st.Text(0);
-      b.typed = {st.OptInt(1), st.OptText(2)};
-      b.outcome = OutcomeText(b.typed);
-      b.referrer_count = st.Int(3);
-      b.error_message = st.OptText(4);
-      b.list_line = st.OptInt(5);
-      refs.Bind(1, run_id).Bind(2, b.url).Bind(3, referrers);
-      while (refs.Step()) b.referrers.push_back(refs.Text(0));
-      refs.Reset();
-      out.push_back(std::move(b));
-    }
-  };
-  list(accept.BrokenSql(), true, lists.broken);
-  list("error = 'blocked'", false, lists.blocked);
-  return lists;
 }
 
 std::string OutcomeText(const Outcome& o) {
@@ -114,26 +35,22 @@ Inspector::Inspector(const std::string& db_path)
     : db_(Existing(db_path), sql::Database::Mode::kReadOnly) {
   CheckReadable(db_);
   version_ = SchemaVersion(db_);
-  run_columns_ = RunColumns(version_);
+  run_columns_ = RunColumnsSql(version_);
 }
 
 std::vector<RunSummary> Inspector::Runs() {
   auto st = db_.Prepare(run_columns_ + "ORDER BY r.id");
   std::vector<RunSummary> out;
   while (st.Step()) {
-    out.push_back(ReadRun(st));
-    ReadCounts(db_, AcceptFor(out.back().id), out.back());
+    out.push_back(ReadRunRow(st));
+    FillCounts(db_, AcceptFor(out.back().id), out.back());
   }
   return out;
 }
 
 RunSummary Inspector::Summary(int64_t run_id) {
-  auto st = db_.Prepare(run_columns_ + "WHERE r.id = ?");
-  st.Bind(1, run_id);
-  if (!st.Step()) throw sql::Error("no run " + std::to_string(run_id) + " in " + db_.path(), sql::kError);
-  RunSummary s = ReadRun(st);
-  ReadCounts(db_, AcceptFor(s.id), s);
-  return s;
+  // The override first: RunAcceptSet throws for an unknown run, as ReadRunSummary does.
+  return ReadRunSummary(db_, run_id, accept_override_ ? *accept_override_ : RunAcceptSet(db_, run_id));
 }
 
 int64_t Inspector::ResolveRun(std::optional<int64_t> id) {
@@ -151,96 +68,23 @@ std::optional<RunSummary> Inspector::ResumableRun() {
                         "AND NOT EXISTS (SELECT 1 FROM frontier f WHERE f.run_id = r.id)) "
                         "ORDER BY r.id DESC LIMIT 1");
   if (!st.Step()) return std::nullopt;
-  RunSummary s = ReadRun(st);
-  ReadCounts(db_, AcceptFor(s.id), s);
+  RunSummary s = ReadRunRow(st);
+  FillCounts(db_, AcceptFor(s.id), s);
   return s;
 }
 
 std::pair<int64_t, int64_t> Inspector::DefaultDiffRuns() {
   int64_t b = ResolveRun(std::nullopt);
-  auto st = db_.Prepare(
-      "SELECT max(id) FROM runs WHERE id < ?1 AND status = 'completed' "
-      "AND list_file IS NOT DISTINCT FROM (SELECT list_file FROM runs WHERE id = ?1)");
-  st.Bind(1, b);
-  if (!st.Step() || st.IsNull(0)) {
+  std::optional<int64_t> a = PreviousCompletedRun(db_, b);
+  if (!a) {
     throw sql::Error("run " + std::to_string(b) + " (" + Summary(b).list_file +
                             ") has no earlier completed run of the same list to compare with; give two run ids",
                         sql::kError);
   }
-  return {st.Int(0), b};
+  return {*a, b};
 }
 
-Breakdown Inspector::Break(int64_t run_id) {
-  Breakdown b;
-  {
-    auto st = db_.Prepare(
-        "SELECT coalesce(CAST(status AS TEXT), 'none'), count(*) FROM results WHERE run_id = ? "
-        "GROUP BY status ORDER BY count(*) DESC, status NULLS FIRST");
-    st.Bind(1, run_id);
-    while (st.Step()) b.by_status.push_back({st.Text(0), st.Int(1)});
-  }
-  {
-    auto st = db_.Prepare(
-        "SELECT error, count(*) FROM results WHERE run_id = ? AND error IS NOT NULL "
-        "GROUP BY error ORDER BY count(*) DESC, error");
-    st.Bind(1, run_id);
-    while (st.Step()) b.by_error.push_back({st.Text(0), st.Int(1)});
-  }
-  return b;
-}
-
-Report Inspector::MakeReport(int64_t run_id, size_t top_n, bool all) {
-  Report r;
-  r.run = Summary(run_id);
-  Breakdown b = Break(run_id);
-  r.by_status = std::move(b.by_status);
-  r.by_error = std::move(b.by_error);
-  // Nearest-rank percentiles: the value at rank ceil(p * n) in ascending order.
-  auto percentiles = [&](const char* column, std::optional<double>& p50, std::optional<double>& p90,
-                         std::optional<double>& p99) {
-    auto count = db_.Prepare(std::string("SELECT count(") + column + ") FROM results WHERE run_id = ?");
-    count.Bind(1, run_id);
-    count.Step();
-    int64_t n = count.Int(0);
-    if (n == 0) return;
-    auto at = db_.Prepare(std::string("SELECT ") + column + " FROM results WHERE run_id = ? AND " + column +
-                          " IS NOT NULL ORDER BY " + column + " LIMIT 1 OFFSET ?");
-    auto value = [&](double p) {
-      int64_t rank = std::max<int64_t>(1, int64_t(std::ceil(p * double(n))));
-      at.Bind(1, run_id).Bind(2, rank - 1);
-      at.Step();
-      double v = at.Real(0);
-      at.Reset();
-      return v;
-    };
-    p50 = value(0.50);
-    p90 = value(0.90);
-    p99 = value(0.99);
-  };
-  percentiles("size", r.size_p50, r.size_p90, r.size_p99);
-  percentiles("total_ms", r.time_p50, r.time_p90, r.time_p99);
-  auto top = [&](const char* column, std::vector<PageRow>& out) {
-    auto st = db_.Prepare(std::string("SELECT url, ") + column + " FROM results WHERE run_id = ? AND " + column +
-                          " IS NOT NULL ORDER BY " + column + " DESC, url LIMIT ?");
-    st.Bind(1, run_id).Bind(2, int64_t(top_n));
-    while (st.Step()) out.push_back({st.Text(0), st.Real(1)});
-  };
-  top("total_ms", r.slowest);
-  top("size", r.largest);
-  {
-    auto st = db_.Prepare("SELECT count(*) FROM results WHERE run_id = ? AND redirects > 0");
-    st.Bind(1, run_id);
-    st.Step();
-    r.redirected = st.Int(0);
-  }
-  // Broken (AcceptSet), then blocked, by URL. --all: a LIMIT no run reaches.
-  r.broken_count = r.run.broken;
-  BrokenLists lists = ReadBrokenLinks(db_, run_id, AcceptFor(run_id), false, all ? kNoLimit : int64_t(kBrokenListed),
-                                      all ? kNoLimit : int64_t(kReferrersListed));
-  r.broken = std::move(lists.broken);
-  r.blocked = std::move(lists.blocked);
-  return r;
-}
+Breakdown Inspector::Break(int64_t run_id) { return ReadBreakdown(db_, run_id); }
 
 void Inspector::ExportRows(int64_t run_id, const std::function<void(const std::vector<std::string>&)>& header,
                            const std::function<void(const std::vector<Value>&)>& row) {

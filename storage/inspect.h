@@ -23,10 +23,11 @@ struct RunSummary {
   // How its results ended: one definition for the crawl summary, `runs`, `report` and --fail-on.
   int64_t results = 0;    // result rows: one per URL (malformed list lines included)
   int64_t responses = 0;  // with an HTTP status, whatever it was (even if the body then failed)
-  int64_t ok = 0;         // status 2xx or 3xx and no error class
+  int64_t ok = 0;         // an answer with an accepted status and no error class (storage/run_queries.h)
   int64_t errors = 0;     // with an error class (docs/errors.md)
   int64_t broken = 0;     // an error class other than blocked, or a status outside the accept set
   int64_t blocked = 0;    // error class `blocked`: a bot wall or challenge, kept apart from broken
+  int64_t skipped = 0;    // no HTTP answer, neither broken nor blocked: a robots.txt exclusion the set accepts
   std::string accept;     // the accept set these counts used ("100-399": the default)
   std::optional<int64_t> urls_total;     // NULL until the list was read in full
   std::optional<int64_t> lines_invalid;  // list lines that were not crawlable URLs
@@ -37,25 +38,22 @@ struct RunSummary {
 };
 
 // How a run's results ended. The one definition, for every place that shows these counts: the crawl's
-// summary, `runs`, `report` (text, JSON, HTML) and --fail-on.
+// summary, `runs`, `report` (every format) and --fail-on. ok + broken + blocked + skipped = results; the
+// words are defined in storage/run_queries.h, which computes them.
 struct OutcomeCounts {
   int64_t results = 0;    // result rows: one per URL (malformed list lines included)
   int64_t responses = 0;  // with an HTTP status, whatever it was (even if the body then failed)
-  int64_t ok = 0;         // status 2xx or 3xx and no error class
+  int64_t ok = 0;         // an answer with a status the accept set takes, no error class
   int64_t errors = 0;     // with an error class (docs/errors.md)
   int64_t broken = 0;     // an error class other than blocked, or a status outside `accept` (AcceptSet)
   int64_t blocked = 0;    // error class `blocked` (also in errors, never in broken)
+  int64_t skipped = 0;    // no answer and neither broken nor blocked: an accepted robots.txt exclusion
 };
 OutcomeCounts CountOutcomes(sql::Database& db, int64_t run_id, const AcceptSet& accept);
 
 struct CountRow {
   std::string key;  // a status ("200"), an error class, ...
   int64_t count = 0;
-};
-
-struct PageRow {
-  std::string url;
-  double value = 0;  // ms or bytes
 };
 
 // How one result ended, typed: a status (NULL when no response) and an error class (NULL on success).
@@ -76,6 +74,9 @@ struct BrokenLink {
   std::optional<int64_t> list_line;     // NULL for discovered URLs
   std::vector<std::string> referrers;   // pages linking to it (at most kReferrersListed, unless all)
   int64_t referrer_count = 0;
+  std::optional<std::string> source_kind;  // results.source_kind: list, link, sitemap, external (NULL: older)
+  std::optional<std::string> source;       // the sitemap that listed it, or the first page linking to it
+  std::string group;                       // its section: page, external, sitemap, resource (run_queries.h)
 };
 
 inline constexpr size_t kBrokenListed = 100;   // broken URLs a report lists unless asked for all
@@ -83,34 +84,18 @@ inline constexpr size_t kBrokenListed = 100;   // broken URLs a report lists unl
 inline constexpr int64_t kNoLimit = int64_t(1) << 62;
 inline constexpr size_t kReferrersListed = 5;  // referrers listed per broken URL unless asked for all
 
-// A run's broken results (by `accept`) and its blocked ones, at most `limit` of each, each with up to
-// `referrers` of the pages linking to it (from the links table: crawls that extract links; a list-only
-// crawl has none). `most_referred`: the most linked-to first, then by URL; else by URL.
-struct BrokenLists {
-  std::vector<BrokenLink> broken, blocked;
-};
-BrokenLists ReadBrokenLinks(sql::Database& db, int64_t run_id, const AcceptSet& accept, bool most_referred,
-                            int64_t limit, int64_t referrers);
-
-// Every result of a run counted once by status and, separately, by error class.
+// Every result of a run counted once by status, by status class and by depth, and (those with one) by
+// error class. Ties: "none" first, then by key.
 struct Breakdown {
-  std::vector<CountRow> by_status;   // "none" for no response; most frequent first
-  std::vector<CountRow> by_error;    // results with an error class only
-};
-
-struct Report {
-  RunSummary run;
-  std::vector<CountRow> by_status;   // Breakdown's
-  std::vector<CountRow> by_error;
-  std::optional<double> size_p50, size_p90, size_p99, time_p50, time_p90, time_p99;  // bytes, ms
-  std::vector<PageRow> slowest, largest;
-  int64_t redirected = 0;
-  int64_t broken_count = 0;         // all broken results of the run (AcceptSet::Broken)
-  std::vector<BrokenLink> broken;   // the first kBrokenListed of them by URL, or all
-  std::vector<BrokenLink> blocked;  // results with error `blocked`, listed as broken ones are (run.blocked counts them)
+  std::vector<CountRow> by_status;   // "200", "404", "none" (no response); most frequent first
+  std::vector<CountRow> by_error;    // results with an error class only; most frequent first
+  std::vector<CountRow> by_class;    // "1xx".."5xx" (no error class), "error": in that order, non-empty only
+  std::vector<CountRow> by_depth;    // "0", "1", ... ascending
 };
 
 struct SitemapFindings;  // storage/sitemap_report.h
+struct ReportData;       // storage/report_data.h
+struct ReportLimits;
 
 struct Change {
   std::string url;
@@ -148,8 +133,9 @@ class Inspector {
   // What a bare `diff` compares: the newest run, and the newest completed run of the same list before it
   // (older first). Throws, saying which, when there is no such pair.
   std::pair<int64_t, int64_t> DefaultDiffRuns();
-  // top_n: rows of the slowest and largest lists. all: every broken URL and every referrer.
-  Report MakeReport(int64_t run_id, size_t top_n = 10, bool all = false);
+  // The report of run `run_id` (storage/report_data.h), over this Inspector's connection, judged by
+  // AcceptFor. Defined in storage/report_data.cc.
+  ReportData LoadReport(int64_t run_id, const ReportLimits& limits);
   // The run's row and counts (throws for an unknown id), and its breakdown: what the crawl's end summary
   // prints, computed as `report` computes it.
   RunSummary Summary(int64_t run_id);
@@ -176,9 +162,9 @@ class Inspector {
   int64_t Unfetched(int64_t run_id);
   // The URLs with at least one change: what `changed` and --fail-on changed>N count.
   int64_t ChangedUrls(int64_t a, int64_t b, double size_threshold_pct);
-  // The run's sitemaps against its crawl (storage/sitemap_report.h); `limit` rows per list (0: all).
+  // The run's sitemaps against its crawl (storage/sitemap_report.h); `limit` rows per list (kNoLimit: all).
   // Broken by AcceptFor(run_id), as the rest of the report.
-  SitemapFindings Sitemaps(int64_t run_id, size_t limit);
+  SitemapFindings Sitemaps(int64_t run_id, int64_t limit);
 
  private:
   sql::Database db_;

@@ -4,17 +4,10 @@
 #include <cmath>
 #include <limits>
 
-#include "storage/schema.h"
-
 namespace gc::storage {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-std::string Outcome(const std::optional<int64_t>& status, const std::optional<std::string>& error) {
-  if (error) return "error:" + *error;
-  return status ? std::to_string(*status) : "none";
-}
 
 // The smallest 1, 2 or 5 times a power of ten that is >= x (x > 0).
 double NiceStep(double x) {
@@ -55,7 +48,7 @@ Shape ReadShape(sql::Database& db, int64_t run_id) {
 Percentiles ScanSorted(sql::Database& db, int64_t run_id, const char* column, int64_t n, std::vector<Bin>* hist) {
   Percentiles p;
   if (n == 0) return p;
-  // Same ranks as Inspector::MakeReport: rank ceil(p * n), at least 1.
+  // Nearest rank: ceil(p * n), at least 1.
   auto rank = [n](double q) { return std::max<int64_t>(1, int64_t(std::ceil(q * double(n)))); };
   const int64_t r50 = rank(0.50), r90 = rank(0.90), r99 = rank(0.99);
   auto st = db.Prepare(std::string("SELECT ") + column + " FROM results WHERE run_id = ? AND " + column +
@@ -95,48 +88,6 @@ std::vector<Bin> SizeBins(double max) {
   return bins;
 }
 
-// Outcomes and depths in one pass, counted here rather than by GROUP BY: SQLite would sort a million
-// rows for that (no index covers all three), and there are only a few hundred distinct groups.
-void ReadOutcomes(sql::Database& db, int64_t run_id, ReportData& r) {
-  auto st = db.Prepare("SELECT status, error, depth FROM results WHERE run_id = ?");
-  st.Bind(1, run_id);
-  std::map<std::string, int64_t> status, error;
-  std::map<int64_t, int64_t> code_count, depth;
-  int64_t no_status = 0;
-  int64_t klass[6] = {0, 0, 0, 0, 0, 0};  // 1xx..5xx, then errors
-  while (st.Step()) {
-    ++depth[st.Int(2)];
-    bool has_code = !st.IsNull(0);
-    int64_t code = st.Int(0);
-    if (has_code) {
-      ++code_count[code];
-    } else {
-      ++no_status;
-    }
-    if (!st.IsNull(1)) {
-      ++error[st.Text(1)];
-      ++klass[5];
-    } else if (has_code && code >= 100 && code < 600) {
-      ++klass[code / 100 - 1];
-    }
-  }
-  for (const auto& [code, n] : code_count) status[std::to_string(code)] = n;
-  if (no_status) status["none"] = no_status;
-  auto sorted = [](const std::map<std::string, int64_t>& m) {
-    std::vector<CountRow> v;
-    for (const auto& [k, n] : m) v.push_back({k, n});
-    std::stable_sort(v.begin(), v.end(), [](const CountRow& a, const CountRow& b) { return a.count > b.count; });
-    return v;
-  };
-  r.by_status = sorted(status);
-  r.by_error = sorted(error);
-  const char* names[6] = {"1xx", "2xx", "3xx", "4xx", "5xx", "error"};
-  for (int i = 0; i < 6; ++i) {
-    if (klass[i]) r.by_class.push_back({names[i], klass[i]});
-  }
-  for (const auto& [d, n] : depth) r.by_depth.push_back({std::to_string(d), n});
-}
-
 void ReadTimes(sql::Database& db, int64_t run_id, const Shape& shape, const ReportLimits& limits, ReportData& r) {
   r.time_ms = ScanSorted(db, run_id, "total_ms", shape.times, nullptr);
   if (!r.time_ms.p99) return;
@@ -165,19 +116,27 @@ void ReadSizes(sql::Database& db, int64_t run_id, const Shape& shape, ReportData
   r.size_bytes = ScanSorted(db, run_id, "size", shape.sizes, &r.size_hist);
 }
 
-void ReadSeries(sql::Database& db, int64_t run_id, const Shape& shape, const ReportLimits& limits, ReportData& r) {
+void ReadSeries(sql::Database& db, int64_t run_id, const Shape& shape, const ReportLimits& limits,
+                const AcceptSet& accept, ReportData& r) {
   if (!shape.first_fetch) return;
   r.series_step_s = NiceStep(std::max(shape.fetch_span_s, 0.01) / limits.series_bins);
   int64_t bins = std::max<int64_t>(1, int64_t(std::floor(shape.fetch_span_s / r.series_step_s)) + 1);
   r.series.assign(size_t(bins), {});
+  // ok, broken and blocked as the headline counts them (storage/run_queries.h), not "without an error".
   auto st = db.Prepare(
-      "SELECT floor((julianday(fetched_at) - julianday(?)) * 86400.0 / ?), count(*), count(error) "
-      "FROM results WHERE run_id = ? AND fetched_at IS NOT NULL GROUP BY 1");
-  st.Bind(1, *shape.first_fetch).Bind(2, r.series_step_s).Bind(3, run_id);
+      "SELECT floor((julianday(fetched_at) - julianday(?)) * 86400.0 / ?), count(*), count(error), "
+      "count(*) FILTER (WHERE " + OkSql(accept) + "), count(*) FILTER (WHERE " + accept.BrokenSql() +
+      "), count(*) FILTER (WHERE " + kBlockedSql +
+      ") FROM results WHERE run_id = ? AND fetched_at IS NOT NULL GROUP BY 1");
+  st.Bind(1, *shape.first_fetch).Bind(2, r.series_step_s);
+  st.Bind(accept.BindBroken(st, accept.BindBroken(st, 3)), run_id);
   while (st.Step()) {
     auto& bin = r.series[size_t(std::clamp<int64_t>(st.Int(0), 0, bins - 1))];
     bin.results += st.Int(1);
     bin.errors += st.Int(2);
+    bin.ok += st.Int(3);
+    bin.broken += st.Int(4);
+    bin.blocked += st.Int(5);
   }
 }
 
@@ -187,16 +146,8 @@ std::vector<TopPage> Top(sql::Database& db, int64_t run_id, const char* column, 
                        " DESC, url LIMIT ?");
   st.Bind(1, run_id).Bind(2, int64_t(n));
   std::vector<TopPage> out;
-  while (st.Step()) out.push_back({st.Text(0), st.Text(1), Outcome(st.OptInt(2), st.OptText(3)), st.Real(4)});
+  while (st.Step()) out.push_back({st.Text(0), st.Text(1), OutcomeText({st.OptInt(2), st.OptText(3)}), st.Real(4)});
   return out;
-}
-
-void ReadBroken(sql::Database& db, int64_t run_id, const AcceptSet& accept, const ReportLimits& limits,
-                ReportData& r) {
-  r.broken_total = r.headline.broken;
-  BrokenLists lists = ReadBrokenLinks(db, run_id, accept, true, int64_t(limits.broken), int64_t(limits.referrers));
-  r.broken = std::move(lists.broken);
-  r.blocked = std::move(lists.blocked);
 }
 
 void ReadRedirects(sql::Database& db, int64_t run_id, const ReportLimits& limits, ReportData& r) {
@@ -205,100 +156,91 @@ void ReadRedirects(sql::Database& db, int64_t run_id, const ReportLimits& limits
       "SELECT url, coalesce(final_url, ''), redirects, status, error FROM results WHERE run_id = ? AND redirects > 0 "
       "ORDER BY redirects DESC, url LIMIT ?");
   st.Bind(1, run_id).Bind(2, int64_t(limits.redirects));
-  while (st.Step()) r.redirects.push_back({st.Text(0), st.Text(1), st.Int(2), Outcome(st.OptInt(3), st.OptText(4))});
+  while (st.Step()) {
+    r.redirects.push_back({st.Text(0), st.Text(1), st.Int(2), OutcomeText({st.OptInt(3), st.OptText(4)})});
+  }
 }
 
 }  // namespace
 
-std::optional<int64_t> PreviousCompletedRun(sql::Database& db, int64_t run_id) {
-  auto st = db.Prepare(
-      "SELECT max(id) FROM runs WHERE id < ? AND status = 'completed' "
-      "AND list_file IS NOT DISTINCT FROM (SELECT list_file FROM runs WHERE id = ?)");
-  st.Bind(1, run_id).Bind(2, run_id);
-  if (!st.Step() || st.IsNull(0)) return std::nullopt;
-  return st.Int(0);
-}
-
-Headline ReadHeadline(sql::Database& db, int64_t run_id, const std::optional<AcceptSet>& override_accept) {
+Headline ReadHeadline(sql::Database& db, const RunSummary& run) {
   Headline h;
-  {
-    // The time its sessions spent crawling, as `runs` shows it: not the hours between a kill and --resume.
-    auto st = db.Prepare("SELECT id, started_at, finished_at, status, coalesce(list_file, ''), version, " +
-                         RunDurationSql(SchemaVersion(db)) + " FROM runs WHERE id = ?");
-    st.Bind(1, run_id);
-    if (!st.Step()) throw sql::Error("no run " + std::to_string(run_id) + " in " + db.path(), sql::kError);
-    h.run_id = st.Int(0);
-    h.started_at = st.Text(1);
-    h.finished_at = st.OptText(2);
-    h.status = st.Text(3);
-    h.list_file = st.Text(4);
-    h.version = st.Text(5);
-    if (h.finished_at) h.duration_s = st.Real(6);
-  }
-  {
-    // One pass over the run's rows for every headline count.
-    AcceptSet accept = override_accept ? *override_accept : RunAcceptSet(db, run_id);
-    h.accept = accept.Text();
-    auto st = db.Prepare(
-        "SELECT count(*), count(error), coalesce(sum(wire_bytes), 0), count(*) FILTER (WHERE unchanged = 1), "
-        "coalesce(sum(CASE WHEN attempts > 1 THEN attempts - 1 ELSE 0 END), 0), count(*) FILTER (WHERE redirects > 0) FROM results WHERE run_id = ?");
-    st.Bind(1, run_id);
-    st.Step();
-    h.results = st.Int(0);
-    h.errors = st.Int(1);
-    OutcomeCounts counts = CountOutcomes(db, run_id, accept);  // the one definition (storage/inspect.h)
-    h.ok = counts.ok;
-    h.broken = counts.broken;
-    h.blocked = counts.blocked;
-    h.wire_bytes = st.Int(2);
-    h.unchanged = st.Int(3);
-    h.retried = st.Int(4);
-    h.redirected = st.Int(5);
-  }
+  h.run_id = run.id;
+  h.started_at = run.started_at;
+  h.finished_at = run.finished_at;
+  h.status = run.status;
+  h.list_file = run.list_file;
+  h.version = run.version;
+  h.duration_s = run.duration_s;
+  h.results = run.results;
+  h.ok = run.ok;
+  h.errors = run.errors;
+  h.broken = run.broken;
+  h.blocked = run.blocked;
+  h.skipped = run.skipped;
+  h.accept = run.accept;
+  auto st = db.Prepare(
+      "SELECT coalesce(sum(wire_bytes), 0), count(*) FILTER (WHERE unchanged = 1), "
+      "coalesce(sum(CASE WHEN attempts > 1 THEN attempts - 1 ELSE 0 END), 0), count(*) FILTER (WHERE redirects > 0) "
+      "FROM results WHERE run_id = ?");
+  st.Bind(1, run.id);
+  st.Step();
+  h.wire_bytes = st.Int(0);
+  h.unchanged = st.Int(1);
+  h.retried = st.Int(2);
+  h.redirected = st.Int(3);
   if (h.duration_s && *h.duration_s > 0) h.rate_per_s = double(h.results) / *h.duration_s;
-  h.previous_run = PreviousCompletedRun(db, run_id);
+  h.previous_run = PreviousCompletedRun(db, run.id);
   return h;
 }
 
-ReportData LoadReportData(const std::string& db_path, std::optional<int64_t> run, const ReportLimits& limits,
-                          const std::optional<AcceptSet>& accept) {
-  sql::Database db(db_path, sql::Database::Mode::kReadOnly);
-  CheckReadable(db);
-  int64_t run_id;
-  if (run) {
-    run_id = *run;
-  } else {
-    auto st = db.Prepare("SELECT max(id) FROM runs");
-    if (!st.Step() || st.IsNull(0)) throw sql::Error(db_path + " has no runs yet", sql::kError);
-    run_id = st.Int(0);
-  }
+ReportData Inspector::LoadReport(int64_t run_id, const ReportLimits& limits) {
   ReportData r;
-  const AcceptSet judged = accept ? *accept : RunAcceptSet(db, run_id);
-  r.headline = ReadHeadline(db, run_id, judged);
-  if (r.headline.previous_run) r.previous = ReadHeadline(db, *r.headline.previous_run, accept);
-  Shape shape = ReadShape(db, run_id);
-  ReadOutcomes(db, run_id, r);
-  ReadTimes(db, run_id, shape, limits, r);
-  ReadSizes(db, run_id, shape, r);
-  ReadSeries(db, run_id, shape, limits, r);
-  r.slowest = Top(db, run_id, "total_ms", limits.top);
-  r.largest = Top(db, run_id, "size", limits.top);
-  ReadBroken(db, run_id, judged, limits, r);
-  ReadRedirects(db, run_id, limits, r);
-  {
-    Inspector in(db_path);
-    in.OverrideAccept(accept);  // the sitemap's broken URLs judged as the headline's
-    r.sitemaps = in.Sitemaps(run_id, limits.broken);
+  const AcceptSet accept = AcceptFor(run_id);
+  r.run = ReadRunSummary(db_, run_id, accept);
+  r.headline = ReadHeadline(db_, r.run);
+  if (r.headline.previous_run) {
+    r.previous = ReadHeadline(db_, ReadRunSummary(db_, *r.headline.previous_run, AcceptFor(*r.headline.previous_run)));
   }
-  r.history = ReadBrokenHistory(db, run_id, std::nullopt, int64_t(limits.broken), 0, accept);
+  Breakdown breakdown = ReadBreakdown(db_, run_id);
+  r.by_status = std::move(breakdown.by_status);
+  r.by_error = std::move(breakdown.by_error);
+  r.by_class = std::move(breakdown.by_class);
+  r.by_depth = std::move(breakdown.by_depth);
+  Shape shape = ReadShape(db_, run_id);
+  ReadTimes(db_, run_id, shape, limits, r);
+  ReadSizes(db_, run_id, shape, r);
+  ReadSeries(db_, run_id, shape, limits, accept, r);
+  r.slowest = Top(db_, run_id, "total_ms", limits.top);
+  r.largest = Top(db_, run_id, "size", limits.top);
+  const int64_t listed = limits.broken == size_t(kNoLimit) ? kNoLimit : int64_t(limits.broken);
+  const int64_t referrers = limits.referrers == size_t(kNoLimit) ? kNoLimit : int64_t(limits.referrers);
+  LinkSections sections = ReadLinkSections(db_, run_id, accept, listed, referrers);
+  r.broken = std::move(sections.broken);
+  r.blocked = std::move(sections.blocked);
+  ReadRedirects(db_, run_id, limits, r);
+  const bool all = listed == kNoLimit;
+  r.fragments = ReadFragmentReport(db_, run_id, limits.fragments == size_t(kNoLimit) ? -1 : int64_t(limits.fragments),
+                                   referrers == kNoLimit ? -1 : referrers);
+  r.sitemaps = Sitemaps(run_id, listed);
+  r.history = ReadBrokenHistory(db_, run_id, std::nullopt, all ? -1 : listed, 0, accept_override_);
   if (r.headline.previous_run) {
     // The same comparison as `greencrawl diff` and the crawl's "changed" count (10% size threshold).
-    Inspector in(db_path);
-    in.Diff(*r.headline.previous_run, run_id, 10.0, [&](const Change& c) {
+    std::string last;
+    Diff(*r.headline.previous_run, run_id, 10.0, [&](const Change& c) {
+      if (r.changed_urls == 0 || c.url != last) ++r.changed_urls;  // one URL's changes come together
+      last = c.url;
       if (r.change_counts[c.kind]++ < int64_t(limits.changes_per_kind)) r.changes.push_back(c);
     });
   }
   return r;
+}
+
+ReportData LoadReportData(const std::string& db_path, std::optional<int64_t> run, const ReportLimits& limits,
+                          const std::optional<AcceptSet>& accept) {
+  Inspector in(db_path);
+  in.OverrideAccept(accept);
+  return in.LoadReport(in.ResolveRun(run), limits);
 }
 
 }  // namespace gc::storage

@@ -1,4 +1,5 @@
 #include "storage/result_store.h"
+
 #include "storage/result_store_retrying.h"
 
 #include <sys/stat.h>
@@ -9,7 +10,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "storage/report_data.h"
+#include "storage/run_queries.h"
 #include "storage/schema.h"
 
 namespace gc::storage {
@@ -188,12 +189,9 @@ void ResultStore::Analyze() {
 }
 
 RunCounts ResultStore::Counts(int64_t run_id) {
-  auto st = db_->Prepare(
-      "SELECT count(*) FILTER (WHERE error IS NULL), count(*) FILTER (WHERE error IS NOT NULL) "
-      "FROM results WHERE run_id = ?");
-  st.Bind(1, run_id);
-  st.Step();
-  return RunCounts{st.Int(0), st.Int(1)};
+  // runs.ok_count is `ok` as every report counts it (storage/run_queries.h), judged by the run's set.
+  OutcomeCounts c = CountOutcomes(*db_, run_id, RunAcceptSet(*db_, run_id));
+  return RunCounts{c.ok, c.errors};
 }
 
 void ResultStore::FinishRunOnce(int64_t run_id, const std::string& status) {

@@ -21,7 +21,7 @@ CREATE TABLE runs (
   urls_total  INTEGER,                    -- list lines queued after deduplication (NULL until read)
   lines_invalid INTEGER,                  -- malformed or non-http(s) lines (they have result rows too)
   lines_duplicate INTEGER,                -- lines that repeated an earlier URL
-  ok_count    INTEGER,                    -- results without error (any HTTP status)
+  ok_count    INTEGER,                    -- `ok` as reports count it (README, "What the counts mean")
   error_count INTEGER                     -- results with an error class
 );
 

@@ -1,11 +1,13 @@
 #include "storage/sitemap_report.h"
 
+#include "storage/run_queries.h"
+
 namespace gc::storage {
 
-SitemapFindings Inspector::Sitemaps(int64_t run_id, size_t limit) {
+SitemapFindings Inspector::Sitemaps(int64_t run_id, int64_t limit) {
   SitemapFindings f;
   if (version_ < 5) return f;  // the run predates sitemaps
-  int64_t cap = limit == 0 ? kNoLimit : int64_t(limit);
+  const int64_t cap = limit;
   auto count = [&](const std::string& sql) {
     auto st = db_.Prepare(sql);
     st.Bind(1, run_id);
@@ -40,7 +42,7 @@ SitemapFindings Inspector::Sitemaps(int64_t run_id, size_t limit) {
     f.broken_count = st.Int(0);
   }
   {
-    auto st = db_.Prepare("SELECT s.url, s.sitemap, r.status, r.error" + broken_from + " ORDER BY s.url LIMIT ?");
+    auto st = db_.Prepare("SELECT s.url, s.sitemap, r.status, r.error" + broken_from + " ORDER BY " + SeveritySql("r") + ", s.url LIMIT ?");
     st.Bind(1, run_id);
     st.Bind(accept.BindBroken(st, 2), cap);
     while (st.Step()) {

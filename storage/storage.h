@@ -2,6 +2,8 @@
 // many workers — with one versioned schema users query with sqlite3 or psql (docs/schema.md).
 //   result_store.h  the writer: runs, the persistent frontier, results and links (one thread at a time)
 //   inspect.h       the reader: runs, report, diff, export (read-only connections)
+//   run_queries.h   each query of a run written once: its row, ok/broken/blocked/skipped, severity order
+//   report_data.h   the one report model every format (text, JSON, HTML, Markdown, JUnit) renders
 //   schema.h        creating and migrating the schema
 //   sql.h           RAII owners of a connection and its statements (SQLite or PostgreSQL), bound parameters only
 //   redact.h        a database target fit to print: any password in it shown as ***

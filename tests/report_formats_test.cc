@@ -3,13 +3,14 @@
 // (tests/junit_check.py), Markdown line by line. Counts come from the server's own log and the database.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "app/report_junit.h"
-#include "app/report_markdown.h"
+#include "app/reports/junit.h"
+#include "app/reports/markdown.h"
 #include "storage/accept_set.h"
 #include "tests/e2e.h"
 #include "tests/process.h"
@@ -286,7 +287,7 @@ TEST_CASE("report --format markdown: the counts, a capped broken table that says
   auto lines = Lines(md.out);
   REQUIRE(!lines.empty());
   CHECK(lines[0] == "## greencrawl run 1: 63 broken of 69 URLs");
-  CHECK(Has(md.out, "| 69 | 1 | 63 | 5 | 6 |"));  // URLs, ok, broken, blocked, errors (blocked and the bad line)
+  CHECK(Has(md.out, "| 69 | 1 | 63 | 5 | 6 | 0 |"));  // URLs, ok, broken, blocked, errors (blocked, the bad line), skipped
   CHECK(Has(md.out, "### Broken (63)"));
   CHECK(Has(md.out, "### Blocked (5)"));
   CHECK(Has(md.out, "13 more not shown: `greencrawl report --db " + db + " --run 1 --all`"));
@@ -298,7 +299,7 @@ TEST_CASE("report --format markdown: the counts, a capped broken table that says
   }
   CHECK(rows == gc::kMarkdownRows + 5);  // the broken table capped, the blocked one whole
   // The hostile line: in a code span (inert), its pipe escaped, its backtick inside a longer fence.
-  CHECK(Has(md.out, "| ``!\\| not a url `x` <img src=x onerror=alert(1)> *b* [l](javascript:x)`` | invalid\\_url | listed |"));
+  CHECK(Has(md.out, "| ``!\\| not a url `x` <img src=x onerror=alert(1)> *b* [l](javascript:x)`` | invalid\\_url | list line 69 |"));
   CHECK(md.out.size() < 20'000);
 }
 
@@ -308,4 +309,223 @@ TEST_CASE("Markdown escaping: punctuation literal, code spans fenced past any ba
   CHECK(gc::MarkdownCode("a|b") == "`a\\|b`");
   CHECK(gc::MarkdownCode("x``y") == "```x``y```");
   CHECK(gc::MarkdownCode("`x") == "`` `x ``");
+}
+
+namespace {
+
+// A site with every kind of outcome a report has a word or a section for: ok pages, a redirect, a 404,
+// a 500, a reset connection, a robots.txt exclusion (skipped), a bot wall (blocked), a missing anchor, a
+// sitemap URL that is gone, and a link to another site that is gone; plus a list URL nobody answers.
+struct EveryOutcome {
+  TestServer site;
+  TestServer other{"127.0.0.2"};
+  std::atomic<bool> boom_fails{false};  // run 1: /boom is fine; run 2: 500 (new breakage, a change)
+  EveryOutcome() {
+    site.Handle("/robots.txt", [](const HttpRequest&, Conn& c) {
+      c.Respond(200, "User-agent: *\nDisallow: /private/\n", "text/plain");
+    });
+    site.Handle("/index.html", [this](const HttpRequest&, Conn& c) {
+      c.Respond(200, "<title>Index</title><a href='/ok.html'>ok</a> <a href='/moved'>moved</a> "
+                     "<a href='/gone'>gone</a> <a href='/boom'>boom</a> <a href='/reset'>reset</a> "
+                     "<a href='/private/secret.html'>private</a> <a href='/cf'>wall</a> "
+                     "<a href='/ok.html#missing'>anchor</a> <a href='/ok.html#here'>anchor ok</a> "
+                     "<a href='" + other.Url("/ext-gone") + "'>elsewhere</a> <a href='" + other.Url("/ext-ok") +
+                     "'>elsewhere, fine</a>");
+    });
+    site.Handle("/ok.html", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>OK</title><h2 id='here'>h</h2>"); });
+    site.Handle("/moved", [this](const HttpRequest&, Conn& c) {
+      c.Respond(301, "", "text/html", {{"Location", site.Url("/ok.html")}});
+    });
+    site.Handle("/gone", [](const HttpRequest&, Conn& c) { c.Respond(404, "<title>Not Found</title>"); });
+    site.Handle("/boom", [this](const HttpRequest&, Conn& c) {
+      c.Respond(boom_fails ? 500 : 200, "<title>boom</title>");
+    });
+    site.Handle("/reset", [](const HttpRequest&, Conn& c) { c.Reset(); });
+    site.Handle("/cf", [](const HttpRequest&, Conn& c) {
+      c.Respond(403, "<title>x</title>", "text/html", {{"cf-mitigated", "challenge"}});
+    });
+    site.Handle("/sitemap.xml", [this](const HttpRequest&, Conn& c) {
+      c.Respond(200, "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><url><loc>" +
+                         site.Url("/ok.html") + "</loc></url><url><loc>" + site.Url("/sitemap-gone") +
+                         "</loc></url></urlset>",
+                "application/xml");
+    });
+    site.Handle("/sitemap-gone", [](const HttpRequest&, Conn& c) { c.Respond(404, "no"); });
+    other.Handle("/ext-gone", [](const HttpRequest&, Conn& c) { c.Respond(404, "<title>gone</title>"); });
+    other.Handle("/ext-ok", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>fine</title>"); });
+  }
+};
+
+// The part of `text` from `begin` up to `end` (or its end): one section of a report.
+std::string Part(const std::string& text, const std::string& begin, const std::string& end) {
+  size_t a = text.find(begin);
+  if (a == std::string::npos) return "";
+  size_t b = end.empty() ? std::string::npos : text.find(end, a + begin.size());
+  return text.substr(a, b == std::string::npos ? std::string::npos : b - a);
+}
+
+// Where `url` is in `section`, followed by a character that ends it (a quote, a space, a tag...): a
+// prefix of another URL (.../gone of .../gone2) does not count.
+size_t At(const std::string& section, const std::string& url) {
+  for (size_t at = section.find(url); at != std::string::npos; at = section.find(url, at + 1)) {
+    char next = at + url.size() < section.size() ? section[at + url.size()] : ' ';
+    if (std::string_view("\"'` <|\n)#").find(next) != std::string_view::npos) return at;
+  }
+  return std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("one run with every kind of outcome: text, JSON, HTML, Markdown and JUnit name the same broken URLs, "
+          "fragments and counts, most severe first") {
+  EveryOutcome s;
+  TempDir dir;
+  const std::string nobody = "http://127.0.0.1:" + std::to_string(FreeLoopbackPort()) + "/down";
+  WriteFile(dir / "list.txt", s.site.Url("/index.html") + "\n" + nobody + "\n");
+  const std::string db = dir / "all.db";
+  auto crawl = [&](const std::string& tag) {
+    return Run({GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--retries", "0", "--depth", "2", "--allow-private",
+                "--check-fragments", "--sitemap", s.site.Url("/sitemap.xml"), dir / "list.txt"},
+               tag);
+  };
+  REQUIRE(crawl("all-1").exit_code == 0);
+  s.boom_fails = true;
+  REQUIRE(crawl("all-2").exit_code == 0);
+
+  const std::string gone = s.site.Url("/gone"), boom = s.site.Url("/boom"), reset = s.site.Url("/reset");
+  const std::string ext_gone = s.other.Url("/ext-gone"), map_gone = s.site.Url("/sitemap-gone");
+  const std::string wall = s.site.Url("/cf"), fragment = s.site.Url("/ok.html") + "#missing";
+  // The database's own word for each URL, as the reports must repeat it.
+  CHECK(Text(db, "SELECT coalesce(error, status) FROM results WHERE run_id = 2 AND url = '" + reset + "'") == "reset");
+  CHECK(Text(db, "SELECT coalesce(error, status) FROM results WHERE run_id = 2 AND url = '" + nobody + "'") == "connect");
+  CHECK(Text(db, "SELECT error FROM results WHERE run_id = 2 AND url = '" + s.site.Url("/private/secret.html") + "'") ==
+        "robots");
+  CHECK(Text(db, "SELECT source_kind FROM results WHERE run_id = 2 AND url = '" + ext_gone + "'") == "external");
+  CHECK(Text(db, "SELECT source_kind FROM results WHERE run_id = 2 AND url = '" + map_gone + "'") == "sitemap");
+  const int64_t results = Scalar(db, "SELECT count(*) FROM results WHERE run_id = 2");
+  const int64_t errors = Scalar(db, "SELECT count(error) FROM results WHERE run_id = 2");
+  // broken: /gone, /boom, /reset, the list's dead port, the other site's 404, the sitemap's 404.
+  const std::vector<std::string> broken = {boom, reset, nobody, gone, ext_gone, map_gone};
+  const int64_t ok = results - 6 - 1 - 1;  // all but the broken, the wall (blocked) and /private/ (skipped)
+
+  auto report = [&](std::vector<std::string> extra, const std::string& tag) {
+    std::vector<std::string> args = {GREENCRAWL_BIN, "report", "--db", db};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = Run(args, tag);
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+  };
+  const std::string text = report({}, "all-text"), json = report({"--json"}, "all-json");
+  const std::string html = report({"--html", "-o", "-"}, "all-html");
+  const std::string md = report({"--format", "markdown"}, "all-md");
+  const std::string xml_file = dir / "all.xml";
+  report({"--format", "junit", "-o", xml_file}, "all-junit");
+  const std::string junit = ReadFile(xml_file);
+  INFO("text:\n" << text << "\njson:\n" << json << "\nmarkdown:\n" << md << "\njunit:\n" << junit);
+
+  // The counts, each in its format's own words.
+  const std::string R = std::to_string(results), O = std::to_string(ok), E = std::to_string(errors);
+  CHECK(Has(text, "Run 2: completed, " + R + " results (" + O + " ok, 6 broken, 1 blocked, 1 skipped, " + E + " errors)"));
+  CHECK(Has(json, "\"results\":" + R + ",\"responses\":"));
+  CHECK(Has(json, "\"ok\":" + O + ",\"broken\":6,\"blocked\":1,"));  // "run"
+  CHECK(Has(json, "\"ok\":" + O + ",\"errors\":" + E + ",\"broken\":6,\"blocked\":1,"));  // "headline"
+  CHECK(Has(json, "\"skipped\":1,"));
+  CHECK(Has(json, "\"broken_count\":6,"));
+  CHECK(Has(json, "\"broken_by_group\":{\"page\":4,\"external\":1,\"sitemap\":1}"));
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"results", R}, {"ok", O}, {"broken", "6"}, {"blocked", "1"}, {"skipped", "1"}, {"errors", E}}) {
+    CHECK_MESSAGE(Has(html, "data-key=\"" + key + "\" data-value=\"" + value + "\""), key);
+  }
+  CHECK(Has(md, "| " + R + " | " + O + " | 6 | 1 | " + E + " | 1 |"));
+  CHECK(Has(junit, "tests=\"" + std::to_string(results + 1) + "\" failures=\"7\" errors=\"0\" skipped=\"2\""));
+  CHECK(Has(junit, "<property name=\"broken.external\" value=\"1\"/>"));
+  CHECK(Has(junit, "<property name=\"broken.sitemap\" value=\"1\"/>"));
+
+  // The outcomes by status, in the same order (ties: no answer first).
+  CHECK(Has(json, "\"by_status\":{\"200\":4,\"none\":3,\"404\":3,\"403\":1,\"500\":1}"));
+  CHECK(Has(text, "By status:\n  200                          4\n  none                         3\n  404                          3\n"));
+  CHECK(Has(md, "By status: 200 4, none 3, 404 3, 403 1, 500 1."));
+  CHECK(Has(junit, "<property name=\"by_status\" value=\"200: 4, none: 3, 404: 3, 403: 1, 500: 1\"/>"));
+  CHECK(html.find("<tr><td>HTTP 200</td>") < html.find("<tr><td>no response</td>"));
+  CHECK(html.find("<tr><td>no response</td>") < html.find("<tr><td>HTTP 404</td>"));
+  CHECK(html.find("<tr><td>HTTP 404</td>") != std::string::npos);
+
+  // The same broken URLs in the broken sections of each, most severe first: no answer and 5xx before 4xx.
+  const std::vector<std::pair<std::string, std::string>> sections = {
+      {"text", Part(text, "\nBroken (", "\nBlocked (")},
+      {"json", Part(json, "\"broken\":[", "\"blocked_count\"")},
+      {"html", Part(html, "id=\"broken\"", "id=\"blocked\"")},
+      {"markdown", Part(md, "### Broken (", "### Blocked (")},
+  };
+  for (const auto& [format, part] : sections) {
+    CAPTURE(format);
+    REQUIRE(!part.empty());
+    for (const auto& url : broken) CHECK_MESSAGE(At(part, url) != std::string::npos, url);
+    CHECK(At(part, wall) == std::string::npos);  // blocked is not broken
+    CHECK(At(part, s.site.Url("/private/secret.html")) == std::string::npos);  // nor is skipped
+    CHECK(At(part, boom) < At(part, gone));
+    CHECK(At(part, reset) < At(part, gone));
+    CHECK(At(part, nobody) < At(part, gone));
+  }
+  // Broken links to other sites and from sitemaps have sections of their own, with where they came from.
+  CHECK(Has(text, "  Links to other sites (1):\n    404"));
+  CHECK(Has(text, "  Listed in sitemaps (1):\n    404                        " + map_gone + "  (in sitemap " +
+                      s.site.Url("/sitemap.xml") + ")"));
+  CHECK(Has(md, "#### Links to other sites (1)"));
+  CHECK(Has(md, "| `" + map_gone + "` | HTTP 404 | in sitemap `" + s.site.Url("/sitemap.xml") + "` |"));
+  CHECK(Has(html, "id=\"broken-external\""));
+  CHECK(Has(html, "id=\"broken-sitemap\""));
+  CHECK(Has(json, "\"url\":\"" + ext_gone + "\",\"status\":404,"));
+  CHECK(Has(json, "\"source_kind\":\"external\",\"source\":\"" + s.site.Url("/index.html") + "\",\"group\":\"external\""));
+  // ... with the page linking to them: the external link's referrer, in every format that lists them.
+  CHECK(Has(Part(text, "Links to other sites (1):", "Listed in sitemaps"), "linked from 1 page(s): " + s.site.Url("/index.html")));
+  CHECK(Has(Part(md, "#### Links to other sites", "#### Listed"), "1 page: `" + s.site.Url("/index.html") + "`"));
+
+  // The broken fragment, named in every format.
+  CHECK(Has(text, "Broken fragments (1 of "));
+  CHECK(Has(text, "  " + fragment + "\n"));
+  CHECK(Has(json, "\"url\":\"" + s.site.Url("/ok.html") + "\",\"fragment\":\"missing\""));
+  CHECK(Has(html, "id=\"fragments\""));
+  CHECK(Has(html, "href=\"" + fragment + "\""));
+  CHECK(Has(md, "### Broken fragments (1)"));
+  CHECK(Has(md, "| `" + fragment + "` |"));
+  CHECK(Has(junit, "<testcase name=\"" + fragment + "\""));
+  CHECK(!Has(json, "\"fragment\":\"here\""));
+
+  // Blocked and skipped: the wall listed as blocked everywhere, the robots.txt exclusion counted.
+  CHECK(At(Part(text, "\nBlocked (1):", "\n\n"), wall) != std::string::npos);
+  CHECK(At(Part(json, "\"blocked\":[", "\"sitemaps\""), wall) != std::string::npos);
+  CHECK(At(Part(html, "id=\"blocked\"", "</section>"), wall) != std::string::npos);
+  CHECK(At(Part(md, "### Blocked (1)", "###"), wall) != std::string::npos);
+  CHECK(Has(junit, "<skipped message=\"blocked (HTTP 403)"));
+  CHECK(Has(junit, "<skipped message=\"skipped: "));
+
+  // Redirects, changes since run 1 and the history: the same numbers in each.
+  CHECK(Has(text, "Redirects (1):"));
+  CHECK(Has(json, "\"redirected\":1,"));
+  CHECK(Has(md, "### Redirects (1)"));
+  CHECK(Has(html, "Redirects <span class=\"muted\">1</span>"));
+  CHECK(Has(junit, "<property name=\"redirected\" value=\"1\"/>"));
+  CHECK(Has(text, "Changes since run 1 (1 URL(s)): added 0 removed 0 status 1"));
+  CHECK(Has(json, "\"changes\":{\"compared_with\":1,\"changed_urls\":1,\"by_kind\":{\"added\":0,\"removed\":0,\"status\":1,"));
+  CHECK(Has(md, "1 URL(s) changed since run 1: added 0, removed 0, status 1,"));
+  CHECK(Has(html, "data-kind=\"status\" data-count=\"1\""));
+  CHECK(Has(junit, "<property name=\"changed_urls\" value=\"1\"/>"));
+  CHECK(Has(text, "new broken:   1\n"));
+  CHECK(Has(json, "\"new_broken\":1,"));
+  CHECK(Has(md, "New broken: 1,"));
+  CHECK(Has(html, "data-history=\"new_broken\" data-count=\"1\""));
+  CHECK(Has(junit, "<property name=\"new_broken\" value=\"1\"/>"));
+
+  // JUnit, read back by a parser: a failure for each broken URL and the fragment, nothing else.
+  auto check = Run({kPython, TESTS_DIR "/junit_check.py", xml_file}, "all-junit-check");
+  INFO(check.out);
+  REQUIRE(check.exit_code == 0);
+  std::set<std::string> failed;
+  for (const auto& line : Lines(check.out)) {
+    if (line.rfind("failure ", 0) == 0) failed.insert(line.substr(line.find(' ', 8) + 1));
+  }
+  std::set<std::string> expected(broken.begin(), broken.end());
+  expected.insert(fragment);
+  CHECK(failed == expected);
 }

@@ -251,7 +251,7 @@ def check_report(browser, gc, db, run_id, out_dir, expect_charts, screenshot=Non
     name = "run %d" % run_id
     check(not problems, "%s: loading the page: %s" % (name, problems))
     headline = js["headline"]
-    check(len(probe["headline"]) == 11, "%s: 11 headline numbers, got %s" % (name, probe["headline"]))
+    check(len(probe["headline"]) == 12, "%s: 12 headline numbers, got %s" % (name, probe["headline"]))
     for key, dom in probe["headline"].items():
         want = headline[key]
         got = None if dom == "null" else float(dom)

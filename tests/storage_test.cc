@@ -13,6 +13,7 @@
 
 #include "app/inspect_commands.h"
 #include "storage/inspect.h"
+#include "storage/report_data.h"
 #include "storage/result_store.h"
 #include "storage/schema.h"
 
@@ -353,10 +354,11 @@ TEST_CASE("report numbers on a known data set: counts, nearest-rank percentiles,
     store.Flush();
     store.FinishRun(run, "completed");
   }
-  Inspector in(t.path);
-  Report r = in.MakeReport(1, 3);
+  ReportLimits limits;
+  limits.top = 3;
+  ReportData r = LoadReportData(t.path, std::nullopt, limits);
   CHECK(r.run.results == 101);
-  CHECK(r.run.ok == 90);  // 2xx/3xx without an error: the 404s are responses, not ok
+  CHECK(r.run.ok == 90);  // accepted answers without an error: the 404s are responses, not ok
   CHECK(r.run.responses == 100);
   CHECK(r.run.broken == 11);
   CHECK(r.run.errors == 1);
@@ -368,18 +370,20 @@ TEST_CASE("report numbers on a known data set: counts, nearest-rank percentiles,
   CHECK(r.by_status[2].key == "none");
   REQUIRE(r.by_error.size() == 1);
   CHECK(r.by_error[0].key == "timeout");
-  CHECK(*r.size_p50 == 500);   // sizes 10..1000: rank 50 -> 500
-  CHECK(*r.size_p90 == 900);
-  CHECK(*r.size_p99 == 990);
-  CHECK(*r.time_p50 == 51);    // times 1..100 plus 500: 101 values, rank ceil(50.5) = 51
-  CHECK(*r.time_p99 == 100);   // rank ceil(99.99) = 100
+  CHECK(*r.size_bytes.p50 == 500);   // sizes 10..1000: rank 50 -> 500
+  CHECK(*r.size_bytes.p90 == 900);
+  CHECK(*r.size_bytes.p99 == 990);
+  CHECK(*r.time_ms.p50 == 51);    // times 1..100 plus 500: 101 values, rank ceil(50.5) = 51
+  CHECK(*r.time_ms.p99 == 100);   // rank ceil(99.99) = 100
   REQUIRE(r.slowest.size() == 3);
   CHECK(r.slowest[0].url == "http://x/dead");
   CHECK(r.slowest[1].url == "http://x/p100");
   CHECK(r.largest[0].url == "http://x/p100");
-  CHECK(r.broken.size() == 11);
+  REQUIRE(r.broken.size() == 1);  // one section: every URL is the list's
+  CHECK(r.broken[0].rows.size() == 11);
+  CHECK(r.broken[0].rows[0].url == "http://x/dead");  // most severe first: no answer before a 404
   bool found = false;
-  for (auto& b : r.broken) {
+  for (auto& b : r.broken[0].rows) {
     if (b.url == "http://x/p95") {
       found = true;
       CHECK(b.outcome == "404");
@@ -491,9 +495,12 @@ TEST_CASE("report: --top 0 still counts and lists every broken URL; --all lists 
   std::ostringstream all;
   ShowReport(t.path, std::nullopt, 0, true, false, all);
   CHECK(all.str().find("http://x/from5 http://x/from6 http://x/from7 http://x/from8\n") != std::string::npos);
-  Inspector in(t.path);
-  CHECK(in.MakeReport(1, 0).broken_count == 10);
-  CHECK(in.MakeReport(1, 0).broken.size() == 10);
+  ReportLimits limits;
+  limits.top = 0;
+  ReportData r = LoadReportData(t.path, std::nullopt, limits);
+  CHECK(r.run.broken == 10);
+  REQUIRE(r.broken.size() == 1);
+  CHECK(r.broken[0].rows.size() == 10);
 }
 
 TEST_CASE("export includes the unchanged column") {

@@ -11,7 +11,7 @@ namespace gc::report {
 
 void PrintSitemapText(const storage::SitemapFindings& f, std::ostream& out);
 std::string SitemapJson(const storage::SitemapFindings& f);
-// The HTML report's section body (app/report_html.cc): three tables; every value escaped.
+// The HTML report's section body (app/reports/html.cc): three tables; every value escaped.
 std::string SitemapHtml(const storage::SitemapFindings& f);
 
 }  // namespace gc::report

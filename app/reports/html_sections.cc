@@ -1,11 +1,11 @@
-#include "app/report_sections.h"
+#include "app/reports/html_sections.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
 #include "app/html_escape.h"
-#include "app/report_format.h"
+#include "app/reports/format.h"
 #include "app/svg.h"
 
 namespace gc::report {
@@ -102,13 +102,15 @@ std::string HeadlineCards(const ReportData& r) {
   auto opt = [](int64_t v) { return std::optional<double>(double(v)); };
   std::vector<Card> cards = {
       {"results", "URLs", opt(h.results), Count(h.results), p ? opt(p->results) : std::nullopt, 0, "result rows"},
-      {"ok", "ok (2xx/3xx)", opt(h.ok), Count(h.ok), p ? opt(p->ok) : std::nullopt, -1, Percent(h.ok, h.results)},
+      {"ok", "ok", opt(h.ok), Count(h.ok), p ? opt(p->ok) : std::nullopt, -1, Percent(h.ok, h.results)},
       {"errors", "errors", opt(h.errors), Count(h.errors), p ? opt(p->errors) : std::nullopt, 1,
        Percent(h.errors, h.results)},
       {"broken", "broken", opt(h.broken), Count(h.broken), p ? opt(p->broken) : std::nullopt, 1,
        h.accept == storage::AcceptSet().Text() ? "error or HTTP ≥ 400" : "error or HTTP not in " + h.accept},
       {"blocked", "blocked", opt(h.blocked), Count(h.blocked), p ? opt(p->blocked) : std::nullopt, 0,
        "bot wall or challenge"},
+      {"skipped", "skipped", opt(h.skipped), Count(h.skipped), p ? opt(p->skipped) : std::nullopt, 0,
+       "not fetched: robots.txt"},
       {"duration_s", "duration", h.duration_s, h.duration_s ? Duration(*h.duration_s) : "—",
        p ? p->duration_s : std::nullopt, 1, h.finished_at ? "" : "not finished"},
       {"rate_per_s", "rate", h.rate_per_s, h.rate_per_s ? Printf("%.1f", *h.rate_per_s) + "/s" : "—",
@@ -234,24 +236,32 @@ std::string DistributionChart(const char* id, const char* heading, const std::ve
 }
 
 std::string SeriesChart(const ReportData& r) {
-  std::vector<double> ok, errors;
+  // The run's words (storage/run_queries.h), as the headline counts them: a 404 is broken, not ok.
+  std::vector<double> ok, broken, other;
   double step = r.series_step_s;
   std::string table = "<table><thead><tr><th scope=\"col\">from (s)</th><th scope=\"col\" class=\"num\">results</th>"
-                      "<th scope=\"col\" class=\"num\">errors</th></tr></thead><tbody>";
+                      "<th scope=\"col\" class=\"num\">ok</th><th scope=\"col\" class=\"num\">broken</th>"
+                      "<th scope=\"col\" class=\"num\">blocked or skipped</th></tr></thead><tbody>";
   int64_t peak = 0;
   for (size_t i = 0; i < r.series.size(); ++i) {
     const auto& b = r.series[i];
-    ok.push_back(double(b.results - b.errors) / step);
-    errors.push_back(double(b.errors) / step);
+    const int64_t rest = b.results - b.ok - b.broken;
+    ok.push_back(double(b.ok) / step);
+    broken.push_back(double(b.broken) / step);
+    other.push_back(double(rest) / step);
     peak = std::max(peak, b.results);
     table += "<tr><td>" + Printf("%g", step * double(i)) + "</td><td class=\"num\">" + Count(b.results) +
-             "</td><td class=\"num\">" + Count(b.errors) + "</td></tr>";
+             "</td><td class=\"num\">" + Count(b.ok) + "</td><td class=\"num\">" + Count(b.broken) +
+             "</td><td class=\"num\">" + Count(rest) + "</td></tr>";
   }
   table += "</tbody></table>";
   std::string title = "Throughput over the run in " + Printf("%g", step) + " s steps, peak " +
                       Printf("%.1f", double(peak) / std::max(step, 1e-9)) + " URLs per second";
-  return Figure("chart-throughput", "Throughput and errors over time",
-                svg::TimeSeries(title, step, {{"ok", kColor2xx, ok}, {"errors", kColorError, errors}}, "URLs / s"),
+  return Figure("chart-throughput", "Throughput and broken links over time",
+                svg::TimeSeries(title, step,
+                                {{"ok", kColor2xx, ok}, {"broken", kColorError, broken},
+                                 {"blocked or skipped", kColorOther, other}},
+                                "URLs / s"),
                 table);
 }
 
@@ -325,7 +335,7 @@ std::string LinkTable(const std::vector<storage::BrokenLink>& rows, int64_t tota
     s += "<tr>" + UrlCell(b.url) + "<td>" + OutcomeBadge(b.outcome) + "</td><td class=\"num refs\" data-sort=\"" +
          std::to_string(b.referrer_count) + "\">";
     if (b.referrer_count == 0) {
-      s += "<span class=\"muted\">listed</span>";
+      s += "<span class=\"muted\">" + HtmlText(Origin(b), kUrlText) + "</span>";
     } else {
       s += "<details><summary>" + Count(b.referrer_count) + (b.referrer_count == 1 ? " page" : " pages") +
            "</summary><ul>";
@@ -347,10 +357,48 @@ std::string LinkTable(const std::vector<storage::BrokenLink>& rows, int64_t tota
 
 }  // namespace
 
-std::string BrokenTable(const ReportData& r) { return LinkTable(r.broken, r.broken_total, "No broken URLs."); }
+namespace {
+
+// One table per source group; only the pages of a run that has nothing else: one table, no sub-heading.
+std::string SectionTables(const std::vector<storage::LinkSection>& sections, const char* id, const char* none) {
+  if (sections.empty()) return std::string("<p class=\"empty\">") + none + "</p>";
+  const bool headings = !(sections.size() == 1 && sections[0].group == "page");
+  std::string s;
+  for (const auto& section : sections) {
+    if (headings) {
+      s += std::string("<h3 id=\"") + id + "-" + section.group + "\">" + HtmlText(GroupTitle(section.group)) +
+           " <span class=\"muted\">" + Count(section.total) + "</span></h3>";
+    }
+    s += LinkTable(section.rows, section.total, none);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string BrokenTable(const ReportData& r) { return SectionTables(r.broken, "broken", "No broken URLs."); }
 
 std::string BlockedTable(const ReportData& r) {
-  return LinkTable(r.blocked, r.headline.blocked, "No URL answered with a bot wall or challenge.");
+  return SectionTables(r.blocked, "blocked", "No URL answered with a bot wall or challenge.");
+}
+
+std::string FragmentTable(const storage::FragmentReport& f) {
+  std::string s = "<p>" + Count(f.broken_count) + " of " + Count(f.verified) + " checked; " +
+                  Count(f.links - f.verified) + " on pages not fetched as 2xx HTML, not checked.</p>";
+  if (f.broken.empty()) return s + "<p class=\"empty\">No broken fragments.</p>";
+  s += std::string("<table class=\"sortable\"><thead><tr>") + Th("URL") + Th("fragment") + Th("linked from", true) +
+       "</tr></thead><tbody>";
+  for (const auto& b : f.broken) {
+    s += "<tr>" + UrlCell(b.url + "#" + b.fragment) + "<td><code>" + HtmlText(b.fragment, kValueText) +
+         "</code></td><td class=\"num refs\" data-sort=\"" + std::to_string(b.referrer_count) +
+         "\"><details><summary>" + Count(b.referrer_count) + (b.referrer_count == 1 ? " page" : " pages") + "</summary><ul>";
+    for (const auto& from : b.referrers) s += "<li>" + HtmlText(from, kUrlText) + "</li>";
+    if (b.referrer_count > int64_t(b.referrers.size())) {
+      s += "<li class=\"muted\">and " + Count(b.referrer_count - int64_t(b.referrers.size())) + " more</li>";
+    }
+    s += "</ul></details></td></tr>";
+  }
+  return s + "</tbody></table>" + Shown(f.broken.size(), f.broken_count);
 }
 
 std::string RedirectTable(const ReportData& r) {

@@ -1,4 +1,4 @@
-#include "app/report_html.h"
+#include "app/reports/html.h"
 
 #include <iostream>
 #include <sstream>
@@ -6,12 +6,13 @@
 
 #include "app/crawl.h"
 #include "app/html_escape.h"
-#include "app/report_sitemap.h"
+#include "app/inspect_commands.h"
+#include "app/reports/sitemap.h"
 #include "app/json.h"
 #include "app/output_file.h"
-#include "app/report_format.h"
-#include "app/report_html_history.h"
-#include "app/report_sections.h"
+#include "app/reports/format.h"
+#include "app/reports/html_history.h"
+#include "app/reports/html_sections.h"
 #include "storage/redact.h"
 #include "storage/result_store.h"
 #include "version.h"
@@ -52,7 +53,7 @@ h1{font-size:26px;margin:0;font-weight:650}
 h1 .list{font-weight:400;color:var(--muted);word-break:break-all}
 .status{display:inline-block;padding:2px 10px;border-radius:999px;font-size:13px;font-weight:600;vertical-align:middle}
 .status-completed{background:#d3f9d8;color:#1b5e20}.status-interrupted{background:#fff3bf;color:#7c5700}
-.status-running,.status-failed{background:#ffe3e3;color:#a51111}
+.status-running,.status-failed,.status-killed,.status-abandoned{background:#ffe3e3;color:#a51111}
 p.meta{margin:2px 0 18px;color:var(--muted)}
 nav.toc{display:flex;flex-wrap:wrap;gap:6px;margin:0 0 18px}
 nav.toc a{padding:3px 10px;border-radius:6px;background:#e9ecef;color:var(--ink);text-decoration:none;font-size:13px}
@@ -126,14 +127,19 @@ std::string Page(const storage::ReportData& r, const std::string& db_label, cons
   if (h.previous_run) s += " · compared with run " + std::to_string(*h.previous_run) + ", the previous completed run of this list";
   s += "</p>\n";
   s += "<nav class=\"toc\" aria-label=\"Sections\"><a href=\"#headline\">Headline</a><a href=\"#charts\">Charts</a>"
-       "<a href=\"#broken\">Broken</a><a href=\"#blocked\">Blocked</a><a href=\"#changes\">Changes</a><a href=\"#history\">Flaky</a><a href=\"#slowest\">Slowest</a>"
+       "<a href=\"#broken\">Broken</a><a href=\"#blocked\">Blocked</a>" +
+       std::string(r.fragments.checked ? "<a href=\"#fragments\">Fragments</a>" : "") + "<a href=\"#changes\">Changes</a><a href=\"#history\">Flaky</a><a href=\"#slowest\">Slowest</a>"
        "<a href=\"#largest\">Largest</a><a href=\"#redirects\">Redirects</a>" +
        // Only when the section is there: a link to nothing would be a dead end.
        std::string(r.sitemaps.read ? "<a href=\"#sitemaps\">Sitemaps</a>" : "") + "</nav>\n";
   s += HeadlineCards(r) + "\n";
   s += "<div id=\"charts\">" + Charts(r) + "</div>\n";
-  s += Section("broken", "Broken links <span class=\"muted\">" + Count(r.broken_total) + "</span>", BrokenTable(r)) + "\n";
+  s += Section("broken", "Broken links <span class=\"muted\">" + Count(h.broken) + "</span>", BrokenTable(r)) + "\n";
   s += Section("blocked", "Blocked <span class=\"muted\">" + Count(h.blocked) + "</span>", BlockedTable(r)) + "\n";
+  if (r.fragments.checked) {
+    s += Section("fragments", "Broken fragments <span class=\"muted\">" + Count(r.fragments.broken_count) + "</span>",
+                 FragmentTable(r.fragments)) + "\n";
+  }
   std::string changes_heading = "What changed";
   if (h.previous_run) changes_heading += " <span class=\"muted\">since run " + std::to_string(*h.previous_run) + "</span>";
   s += Section("changes", changes_heading, ChangesBlock(r)) + "\n";
@@ -160,7 +166,9 @@ std::string RenderReportHtml(const storage::ReportData& data, const std::string&
 
 int WriteReportHtml(const std::string& db, std::optional<int64_t> run, const std::string& output, std::ostream& out,
                     std::ostream& note, const std::optional<storage::AcceptSet>& accept) {
-  storage::ReportData data = storage::LoadReportData(db, run, storage::ReportLimits(), accept);
+  storage::Inspector in(db);
+  in.OverrideAccept(accept);
+  storage::ReportData data = LoadShownReport(in, db, in.ResolveRun(run), storage::ReportLimits());
   std::string page = RenderReportHtml(data, storage::RedactPassword(db), storage::UtcNow());
   auto write = [&](std::ostream& sink) { sink << page; };
   if (output == "-") {
@@ -200,6 +208,7 @@ std::string HeadlineJson(const storage::Headline& h) {
          ",\"duration_s\":" + opt(h.duration_s) + ",\"rate_per_s\":" + opt(h.rate_per_s) +
          ",\"wire_bytes\":" + std::to_string(h.wire_bytes) + ",\"unchanged\":" + std::to_string(h.unchanged) +
          ",\"retried\":" + std::to_string(h.retried) + ",\"redirected\":" + std::to_string(h.redirected) +
+         ",\"skipped\":" + std::to_string(h.skipped) +
          ",\"previous_run\":" + (h.previous_run ? std::to_string(*h.previous_run) : "null") + "}";
 }
 

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "storage/inspect.h"
+
 namespace gc::report {
 
 std::string Count(int64_t v);                     // 1,234,567
@@ -17,5 +19,12 @@ std::string Printf(const char* format, double v);  // one double through snprint
 // The headline's numbers for machines, in `report --json` and the page's data-value attributes alike:
 // whole numbers as integers ("1204"), others with three decimals ("12.345").
 std::string HeadlineNumber(double v);
+
+// The words every format uses for the report's sections of broken and blocked URLs (storage/
+// run_queries.h kSourceGroups): "Pages", "Links to other sites", "Listed in sitemaps", "Page resources".
+std::string GroupTitle(const std::string& group);
+// Where a broken URL came from when no crawled page links to it: "list line 3", "in sitemap URL",
+// "listed" (an older row that does not say). Empty when pages link to it (list them instead).
+std::string Origin(const storage::BrokenLink& b);
 
 }  // namespace gc::report

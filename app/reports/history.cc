@@ -1,4 +1,4 @@
-#include "app/report_history.h"
+#include "app/reports/history.h"
 
 #include <iomanip>
 

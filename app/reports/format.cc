@@ -1,4 +1,4 @@
-#include "app/report_format.h"
+#include "app/reports/format.h"
 
 #include <cmath>
 #include <cstdio>
@@ -56,6 +56,20 @@ std::string Percent(int64_t part, int64_t whole) {
 std::string HeadlineNumber(double v) {
   if (std::fabs(v) < 9e15 && v == std::floor(v)) return Printf("%.0f", v);
   return Printf("%.3f", v);
+}
+
+std::string GroupTitle(const std::string& group) {
+  if (group == "external") return "Links to other sites";
+  if (group == "sitemap") return "Listed in sitemaps";
+  if (group == "resource") return "Page resources";
+  return "Pages";
+}
+
+std::string Origin(const storage::BrokenLink& b) {
+  if (b.referrer_count > 0) return "";
+  if (b.source_kind == "sitemap" && b.source) return "in sitemap " + *b.source;
+  if (b.list_line) return "list line " + std::to_string(*b.list_line);
+  return "listed";
 }
 
 }  // namespace gc::report

@@ -1,8 +1,8 @@
-#include "app/report_sitemap.h"
+#include "app/reports/sitemap.h"
 
 #include "app/html_escape.h"
 #include "app/json.h"
-#include "app/report_format.h"
+#include "app/reports/format.h"
 
 namespace gc::report {
 namespace {

@@ -1,7 +1,7 @@
-#include "app/report_html_history.h"
+#include "app/reports/html_history.h"
 
 #include "app/html_escape.h"
-#include "app/report_format.h"
+#include "app/reports/format.h"
 
 namespace gc::report {
 namespace {

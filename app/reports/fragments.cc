@@ -1,4 +1,4 @@
-#include "app/report_fragments.h"
+#include "app/reports/fragments.h"
 
 #include "app/json.h"
 
