@@ -494,6 +494,7 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
     policy.follow = item.depth < o_.depth;
     policy.ignore_nofollow = o_.ignore_nofollow;
     policy.external = o_.external == "on";
+    policy.resources = o_.check_resources;
     policy.filters = filters_;
     return policy;
   }
@@ -525,6 +526,15 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
     // apply), never parsed or followed (PageJob::Read).
     for (auto& link : page.links.external) {
       auto row = frontier_.Add(Candidate{std::move(link.url), link.hash, item.depth + 1, root, "external", item.url});
+      if (!row) continue;
+      if (row->seq > 0) ++added;
+      batch_.discovered.push_back(std::move(*row));
+    }
+    // The page's resources (--check-resources), in scope or not: each checked once a run, never parsed.
+    for (auto& link : page.links.resources) {
+      Candidate c{std::move(link.url), link.hash, item.depth + 1, root, "resource", item.url};
+      c.resource_kind = ResourceKindName(link.resource);
+      auto row = frontier_.Add(std::move(c));
       if (!row) continue;
       if (row->seq > 0) ++added;
       batch_.discovered.push_back(std::move(*row));

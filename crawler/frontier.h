@@ -61,9 +61,11 @@ struct Candidate {
   uint64_t hash = 0;  // XXH3-64 of url
   int64_t depth = 0;
   std::optional<std::string> root;
-  // Where it was found: "link" (source: the page) or "sitemap" (source: the sitemap file). A sitemap's
-  // URLs are the site's own list, not a generated space: the trap guards do not apply to them.
+  // Where it was found: "link", "external", "resource" (source: the page) or "sitemap" (source: the sitemap
+  // file). A sitemap's URLs are the site's own list, not a generated space: the trap guards do not apply
+  // to them. A link to another site and a resource are checked once: found again, they add nothing.
   std::optional<std::string> source_kind{}, source{};
+  std::optional<std::string> resource_kind{};  // for "resource": image, script, style, frame, media
 };
 
 class Frontier {
