@@ -109,9 +109,9 @@ void Frontier::ReleaseDueRetries(Clock::time_point now) {
   }
 }
 
-std::optional<Frontier::Ready> Frontier::Next(Clock::time_point now) {
+std::optional<Frontier::Ready> Frontier::Next(Clock::time_point now, bool checks) {
   ReleaseDueRetries(now);
-  auto next = hosts_.Next(now);
+  auto next = hosts_.Next(now, checks);
   if (!next) return std::nullopt;
   Ready r{std::move(next->first), std::move(next->second)};
   // A URL found again at a smaller depth while it waited here goes out at that depth. (A list crawl

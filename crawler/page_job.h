@@ -34,11 +34,6 @@ namespace gc {
 // A URL to fetch and the host (origin) it is charged to, as the Frontier hands it out.
 using Job = Frontier::Ready;
 
-// A check (a link to another site, a page's resource) rather than a page: fetched once, never parsed.
-inline bool IsCheck(const storage::FrontierItem& item) {
-  return item.source_kind == "external" || item.source_kind == "resource";
-}
-
 // How much of a check's body is read. A status needs none of it, but a body that ends within this many
 // bytes is read to its end, so that its connection stays open for the next request (most images, scripts
 // and stylesheets, and most error pages, are this small); a longer one is cut and its connection closed.
