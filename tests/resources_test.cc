@@ -4,6 +4,8 @@
 // and a second night whose 304 pages still carry their resources.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -281,4 +283,36 @@ TEST_CASE("checks cannot take every transfer slot while the site's own pages wai
   CHECK(f.exit_code == 0);
   CHECK(Scalar(db, "SELECT count(*) FROM results WHERE source_kind = 'link' AND status = 200") == kPages);
   CHECK(Scalar(db, "SELECT count(*) FROM results WHERE source_kind = 'external' AND status = 200") == kPages);
+}
+
+TEST_CASE("a crawl killed while its resources are in flight resumes them with their kind") {
+  TestServer a("127.0.0.1");
+  std::atomic<bool> open{false};
+  std::string index = "<title>Index</title>";
+  for (int i = 0; i < 6; ++i) index += "<img src=/img/" + std::to_string(i) + ".png>";
+  index += "<script src=/app.js></script>";
+  a.Handle("/*", [&](const HttpRequest& req, Conn& c) {
+    if (req.path == "/index.html") return (void)c.Respond(200, index);
+    if (req.path == "/robots.txt") return (void)c.Respond(404, "");
+    if (c.WaitUntil(open)) c.Respond(200, "x", "image/png");  // held until the test opens the gate
+  });
+  TempDir dir;
+  std::ofstream(dir / "seed.txt") << a.Url("/index.html") << "\n";
+  const std::string db = dir / "r.db";
+  std::vector<std::string> args = {GREENCRAWL_BIN, "crawl", "--db", db, "--quiet", "--concurrency", "4", "-r",
+                                   "--check-resources", dir / "seed.txt"};
+  Child first = Start(args, "resources-killed");
+  // The index's row commits with the URLs found on it (the same batch): its resources are in the table.
+  REQUIRE(WaitForRows(db, 0, std::chrono::seconds(30)));
+  kill(first.pid, SIGKILL);
+  CHECK(Wait(first).signal == SIGKILL);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE source_kind = 'resource'") == 0);
+  open = true;
+  args.insert(args.end() - 1, "--resume");
+  auto again = Run(args, "resources-resumed");
+  CHECK(again.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE source_kind = 'resource' AND resource_kind = 'image' "
+                   "AND status = 200") == 6);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE source_kind = 'resource' AND resource_kind = 'script'") == 1);
 }
