@@ -88,6 +88,7 @@ std::string OptionsJson(const CrawlOptions& o) {
          (o.ignore_nofollow ? "true" : "false") + ",\"ignore_robots\":" + (o.ignore_robots ? "true" : "false") +
          ",\"check_fragments\":" + (o.check_fragments ? "true" : "false") +
          ",\"external\":" + JsonString(o.external) +
+         ",\"check_resources\":" + (o.check_resources ? "true" : "false") +
          ",\"settings\":" + JsonString(WorkerConfig(o)) + "}";
 }
 
@@ -238,6 +239,11 @@ std::optional<int> Prepare(const CrawlOptions& o, Prepared& p, std::ostream& err
   if (o.check_fragments && o.depth == 0) {
     // Fragments are checked on the links found in pages, and a list crawl reads no links.
     err << "greencrawl: --check-fragments checks the links found in pages: add --depth N or -r\n";
+    return kExitUsage;
+  }
+  if (o.check_resources && o.depth == 0) {
+    // Resources are found in pages' markup, and a list crawl reads only the <head>'s title.
+    err << "greencrawl: --check-resources checks the resources found in pages: add --depth N or -r\n";
     return kExitUsage;
   }
   try {
@@ -569,9 +575,10 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
     bool conditional = o.conditional == "on" || (o.conditional == "auto" && previous_run.has_value());
     // What this run keeps of every page, so that a later run's 304 can carry the page's links (and
     // anchors) from it instead of losing everything below the page.
-    store->SetPageLinks(run_id, o.depth == 0           ? storage::kPageLinksNone
-                                : o.check_fragments   ? storage::kPageLinksAndAnchorsKept
-                                                      : storage::kPageLinksKept);
+    store->SetPageLinks(run_id, (o.depth == 0           ? storage::kPageLinksNone
+                                 : o.check_fragments   ? storage::kPageLinksAndAnchorsKept
+                                                       : storage::kPageLinksKept) |
+                                    (o.depth > 0 && o.check_resources ? storage::kPageResourcesKept : 0));
     // The progress line counts from what the run already holds: a resumed run's results, and the list's
     // malformed lines (recorded as errors before any fetch).
     storage::RunSummary before = AcrossRestarts(o, [&] { return storage::Inspector(o.db).Summary(run_id); });

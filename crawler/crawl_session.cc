@@ -295,8 +295,12 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
                           writer_->waiting_results() > kBatchesWaiting * kBatchResults ||
                           writer_->waiting_rows() > kBatchesWaiting * kBatchRows;
       if (!storage_busy && workers.running() < size_t(o_.concurrency)) {
-        if (auto next = frontier_.Next(Clock::now())) {
+        // Checks (links to other sites, resources) take at most half the slots while pages are queued: a
+        // page of 10,000 external links must not hold the crawl of the site itself. Alone, they take all.
+        const bool checks = checks_in_flight_ < CheckSlots() || frontier_.queued_pages() == 0;
+        if (auto next = frontier_.Next(Clock::now(), checks)) {
           ++in_flight_;
+          checks_in_flight_ += IsCheck(next->item);
           uint64_t id = next_worker_id_++;
           workers_.emplace(id, co_await workers.Spawn(&CrawlSession::Worker, this, id, std::move(*next)));
           continue;
@@ -410,13 +414,15 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
       CrawlSession* s;
       uint64_t id;
       std::string host;
+      bool check;
       ~Done() {
         --s->in_flight_;
+        s->checks_in_flight_ -= check;
         s->frontier_.Done(host);
         s->workers_.erase(id);
         s->changed_.Set();
       }
-    } done{this, id, job.host};
+    } done{this, id, job.host, IsCheck(job.item)};
     PageJob page_job(*this, std::move(job));
     PageOutcome out;
     try {
@@ -494,6 +500,7 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
     policy.follow = item.depth < o_.depth;
     policy.ignore_nofollow = o_.ignore_nofollow;
     policy.external = o_.external == "on";
+    policy.resources = o_.check_resources;
     policy.filters = filters_;
     return policy;
   }
@@ -525,6 +532,15 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
     // apply), never parsed or followed (PageJob::Read).
     for (auto& link : page.links.external) {
       auto row = frontier_.Add(Candidate{std::move(link.url), link.hash, item.depth + 1, root, "external", item.url});
+      if (!row) continue;
+      if (row->seq > 0) ++added;
+      batch_.discovered.push_back(std::move(*row));
+    }
+    // The page's resources (--check-resources), in scope or not: each checked once a run, never parsed.
+    for (auto& link : page.links.resources) {
+      Candidate c{std::move(link.url), link.hash, item.depth + 1, root, "resource", item.url};
+      c.resource_kind = ResourceKindName(link.resource);
+      auto row = frontier_.Add(std::move(c));
       if (!row) continue;
       if (row->seq > 0) ++added;
       batch_.discovered.push_back(std::move(*row));
@@ -754,6 +770,8 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
   Pool pool_{size_t(std::max(1, o_.concurrency))};
   uint64_t next_worker_id_ = 0;
   int in_flight_ = 0;
+  int checks_in_flight_ = 0;  // of in_flight_: checks (IsCheck), at most CheckSlots() while pages wait
+  int CheckSlots() const { return std::max(1, o_.concurrency / 2); }
   bool stopping_ = false;
   bool hard_stop_ = false;
   bool lease_lost_ = false;

@@ -47,6 +47,10 @@ struct FetchOptions {
   // refusing an announced Content-Length before the body is read: robots.txt is parsed up to its cap.
   bool keep_head_over_cap = false;
   bool keep_body = true;              // false: count bytes and hash only, keep nothing
+  // > 0: a check (a link to another site, a page's resource), which needs the answer, not the body: the
+  // transfer ends, as a success, once more than this many body bytes have arrived (Response::body_cut).
+  // A body that ends within it is read to its end and its connection kept for reuse.
+  int64_t check_read_bytes = 0;
   // A page for the parser: keep the body only when the parser will read it (an HTML Content-Type, or
   // none: the parser sniffs), only its first kMaxParseBytes (parser/page_parser.h), and only while the
   // process-wide budget (crawler/body_budget.h) has room; the rest is counted and hashed, not kept (size
@@ -99,7 +103,10 @@ struct Response {
   std::shared_ptr<BodyLease> body_lease;  // keep_for_parser: the budget `body` holds, until the last copy goes
   int64_t size = 0;           // decoded body bytes seen (up to the cap)
   int64_t wire_bytes = 0;     // bytes received: headers + body as sent
-  uint64_t body_hash = 0;     // XXH3-64 of the decoded body
+  uint64_t body_hash = 0;     // XXH3-64 of the decoded body (of what was read, when body_cut)
+  // FetchOptions::check_read_bytes ended the transfer before its body did: `size` is the announced
+  // Content-Length (-1: none) and body_hash covers only what was read.
+  bool body_cut = false;
   Timings timings;
   std::string ip;
   std::string etag;

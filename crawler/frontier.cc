@@ -39,8 +39,10 @@ std::optional<storage::FrontierItem> Frontier::Add(Candidate c) {
   // again later must be judged again, not "lowered" in a table that never had it.
   std::optional<int32_t> known_depth = seen_.Depth(c.hash);
   if (known_depth && *known_depth <= c.depth) return std::nullopt;
-  // A link to another site is checked once: found again nearer the root, it has nothing to refetch for.
-  if (known_depth && c.source_kind == "external") return std::nullopt;
+  // A link to another site or a resource is checked once: found again nearer the root, it has nothing to
+  // refetch for.
+  const bool check = c.source_kind == "external" || c.source_kind == "resource";
+  if (known_depth && check) return std::nullopt;
   if (!known_depth) {
     if (config_.max_pages > 0 && known_ >= config_.max_pages) {
       max_pages_reached_ = true;
@@ -78,10 +80,12 @@ std::optional<storage::FrontierItem> Frontier::Add(Candidate c) {
   }
   // kNew, or kFull (unknown to the set: the table's key decides; known_ may then over-count).
   ++known_;
-  if (config_.max_depth > 0 && c.depth >= config_.max_depth) depth_limit_hit_ = true;
+  // A check has no links to cut (a resource of a page at --depth is one hop past it).
+  if (config_.max_depth > 0 && c.depth >= config_.max_depth && !check) depth_limit_hit_ = true;
   storage::FrontierItem item{std::move(c.url), next_seq_++, c.depth, std::nullopt, std::move(c.root)};
   item.source_kind = std::move(c.source_kind);
   item.source = std::move(c.source);
+  item.resource_kind = std::move(c.resource_kind);
   if (!config_.shared && !spilled_ && seen != UrlSet::Insert::kFull && hosts_.queued() < config_.memory_items) {
     cursor_ = item.seq;  // everything pending up to here is in memory
     Enqueue(item);
@@ -105,9 +109,9 @@ void Frontier::ReleaseDueRetries(Clock::time_point now) {
   }
 }
 
-std::optional<Frontier::Ready> Frontier::Next(Clock::time_point now) {
+std::optional<Frontier::Ready> Frontier::Next(Clock::time_point now, bool checks) {
   ReleaseDueRetries(now);
-  auto next = hosts_.Next(now);
+  auto next = hosts_.Next(now, checks);
   if (!next) return std::nullopt;
   Ready r{std::move(next->first), std::move(next->second)};
   // A URL found again at a smaller depth while it waited here goes out at that depth. (A list crawl

@@ -61,9 +61,11 @@ struct Candidate {
   uint64_t hash = 0;  // XXH3-64 of url
   int64_t depth = 0;
   std::optional<std::string> root;
-  // Where it was found: "link" (source: the page) or "sitemap" (source: the sitemap file). A sitemap's
-  // URLs are the site's own list, not a generated space: the trap guards do not apply to them.
+  // Where it was found: "link", "external", "resource" (source: the page) or "sitemap" (source: the sitemap
+  // file). A sitemap's URLs are the site's own list, not a generated space: the trap guards do not apply
+  // to them. A link to another site and a resource are checked once: found again, they add nothing.
   std::optional<std::string> source_kind{}, source{};
+  std::optional<std::string> resource_kind{};  // for "resource": image, script, style, frame, media
 };
 
 class Frontier {
@@ -93,8 +95,9 @@ class Frontier {
     storage::FrontierItem item;
     std::string host;
   };
-  // The next URL that may start at `now`, its host charged for it.
-  std::optional<Ready> Next(Clock::time_point now);
+  // The next URL that may start at `now`, its host charged for it. With `checks` false, no check
+  // (IsCheck: a link to another site, a resource) is started (HostScheduler::Next).
+  std::optional<Ready> Next(Clock::time_point now, bool checks = true);
   // The earliest time something waiting (a host's gap, a retry's backoff) becomes ready.
   std::optional<Clock::time_point> NextWake() const;
   // A transfer to `host` ended (recorded, or handed to Retry first).
@@ -146,6 +149,7 @@ class Frontier {
     return !spilled_ && !refilling_ && hosts_.queued() == 0 && retries_.empty();
   }
   size_t queued() const { return hosts_.queued() + retries_.size(); }
+  size_t queued_pages() const { return hosts_.queued_pages(); }  // in memory and ready to start, not checks
   bool max_pages_reached() const { return max_pages_reached_; }
   int64_t known() const { return known_; }
   int64_t traps() const { return traps_; }  // URLs not followed by the trap guards

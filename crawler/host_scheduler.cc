@@ -6,6 +6,7 @@ namespace gc {
 
 void HostScheduler::Add(storage::FrontierItem item, const std::string& host) {
   Host& h = hosts_[host];
+  queued_checks_ += IsCheck(item);
   h.queue.push_back(std::move(item));
   ++queued_;
   if (!h.scheduled && h.in_flight < per_host_) Schedule(host, h);
@@ -30,14 +31,17 @@ void HostScheduler::Schedule(const std::string& name, Host& h) {
   }
 }
 
-std::optional<std::pair<storage::FrontierItem, std::string>> HostScheduler::Next(Clock::time_point now) {
+std::optional<std::pair<storage::FrontierItem, std::string>> HostScheduler::Next(Clock::time_point now, bool checks) {
   while (!delayed_.empty() && delayed_.top().first <= now) {
     ready_.push_back(delayed_.top().second);
     delayed_.pop();
   }
-  while (!ready_.empty()) {
-    std::string name = std::move(ready_.front());
-    ready_.pop_front();
+  for (;;) {
+    // Hosts set aside for their checks have waited longest: first once checks may start again.
+    std::deque<std::string>& from = checks && !parked_.empty() ? parked_ : ready_;
+    if (from.empty()) break;
+    std::string name = std::move(from.front());
+    from.pop_front();
     auto it = hosts_.find(name);
     if (it == hosts_.end()) continue;
     Host& h = it->second;
@@ -48,9 +52,15 @@ std::optional<std::pair<storage::FrontierItem, std::string>> HostScheduler::Next
       delayed_.emplace(h.next_start, name);
       continue;
     }
+    if (!checks && IsCheck(h.queue.front())) {
+      h.scheduled = true;  // still in line: parked_ is part of the ready line
+      parked_.push_back(std::move(name));
+      continue;
+    }
     storage::FrontierItem item = std::move(h.queue.front());
     h.queue.pop_front();
     --queued_;
+    queued_checks_ -= IsCheck(item);
     ++h.in_flight;
     h.next_start = now + DelayFor(name);
     if (!h.queue.empty() && h.in_flight < per_host_) Schedule(name, h);  // round-robin: to the back
@@ -73,6 +83,7 @@ void HostScheduler::Done(const std::string& host) {
 
 void HostScheduler::AddFront(storage::FrontierItem item, const std::string& host) {
   Host& h = hosts_[host];
+  queued_checks_ += IsCheck(item);
   h.queue.push_front(std::move(item));
   ++queued_;
   if (!h.scheduled && h.in_flight < per_host_) Schedule(host, h);

@@ -16,6 +16,12 @@
 
 namespace gc {
 
+// A check (a link to another site, a page's resource: crawl -r, --check-resources) rather than a page:
+// fetched once, never parsed.
+inline bool IsCheck(const storage::FrontierItem& item) {
+  return item.source_kind == "external" || item.source_kind == "resource";
+}
+
 class HostScheduler {
  public:
   using Clock = std::chrono::steady_clock;
@@ -24,8 +30,11 @@ class HostScheduler {
   HostScheduler(int per_host, int delay_ms) : per_host_(per_host <= 0 ? 1 << 30 : per_host), delay_(delay_ms) {}
 
   void Add(storage::FrontierItem item, const std::string& host);
-  // The next URL allowed to start at `now` (its host is charged for it), or nullopt.
-  std::optional<std::pair<storage::FrontierItem, std::string>> Next(Clock::time_point now);
+  // The next URL allowed to start at `now` (its host is charged for it), or nullopt. With `checks` false,
+  // no check (IsCheck) is started: a host whose next URL is one is set aside, keeping its turn, until a
+  // call allows checks again (then such hosts go first). Each host is set aside at most once per turn, so
+  // a crawl whose pages wait behind thousands of check-only hosts does not rescan them on every call.
+  std::optional<std::pair<storage::FrontierItem, std::string>> Next(Clock::time_point now, bool checks = true);
   // A request to `host` ended.
   void Done(const std::string& host);
   // Puts `item` at the front of its host's queue (a retry whose backoff has passed).
@@ -38,6 +47,7 @@ class HostScheduler {
   std::optional<Clock::time_point> NextWake() const;
 
   size_t queued() const { return queued_; }
+  size_t queued_pages() const { return queued_ - queued_checks_; }  // queued URLs that are not checks
   size_t hosts() const { return hosts_.size(); }
 
  private:
@@ -55,9 +65,11 @@ class HostScheduler {
   int per_host_;
   std::chrono::milliseconds delay_;
   size_t queued_ = 0;
+  size_t queued_checks_ = 0;
   std::unordered_map<std::string, Host> hosts_;
   std::unordered_map<std::string, std::chrono::milliseconds> host_delay_;
   std::deque<std::string> ready_;
+  std::deque<std::string> parked_;  // ready hosts whose next URL is a check, set aside by Next(now, false)
   std::priority_queue<Delayed, std::vector<Delayed>, std::greater<Delayed>> delayed_;
 };
 

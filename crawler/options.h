@@ -41,6 +41,9 @@ struct CrawlOptions {
   // --check-fragments: record each fetched page's anchors and the links naming a fragment, so `report`
   // lists "page.html#section" links whose page lacks the anchor. Needs --depth >= 1 (the links of pages).
   bool check_fragments = false;
+  // --check-resources: check each page's images, scripts, stylesheets, frames and media once (fetched, never
+  // parsed), recorded with source_kind "resource" and their kind. Needs --depth >= 1 (the links of pages).
+  bool check_resources = false;
   double max_crawl_delay_s = 30;  // robots.txt Crawl-delay is obeyed up to this many seconds
   // Sitemaps (README "Sitemaps"): --sitemaps reads, for each listed URL's origin, the robots.txt
   // Sitemap: lines (or /sitemap.xml); --sitemap names sitemap files directly. Their URLs are crawled at

@@ -43,6 +43,7 @@ storage::ResultRow RowFor(const storage::FrontierItem& item) {
   row.list_line = item.list_line;
   row.source_kind = item.source_kind;
   row.source = item.source;
+  row.resource_kind = item.resource_kind;
   row.fetched_at = storage::UtcNow();
   return row;
 }
@@ -114,7 +115,13 @@ Task<std::optional<storage::ResultRow>> PageJob::Admit() {
 Task<FetchOptions> PageJob::Prepare() {
   storage::FrontierItem& item = job_.item;
   FetchOptions fo = s_.FetchOptionsFor(item.url);
-  fo.keep_for_parser = true;  // a page: its body is kept only for the parser (crawler/body_budget.h)
+  if (IsCheck(item)) {
+    // Checked, never parsed: nothing of the body is kept, and only its first bytes are read (FetchOptions).
+    fo.keep_body = false;
+    fo.check_read_bytes = kCheckReadBytes;
+  } else {
+    fo.keep_for_parser = true;  // a page: its body is kept only for the parser (crawler/body_budget.h)
+  }
   if (s_.conditional() && !item.previous_loaded) {
     // Found on a page during this session: not looked up with a refill batch.
     auto lookup = s_.LookUpPrevious(item.url);
@@ -133,7 +140,9 @@ Task<FetchOptions> PageJob::Prepare() {
 bool PageJob::CanCarry(const storage::PreviousResult& p) const {
   const CrawlOptions& o = s_.options();
   if (o.depth == 0 || !WasHtml(p)) return true;
-  return p.page_links >= (o.check_fragments ? storage::kPageLinksAndAnchorsKept : storage::kPageLinksKept);
+  if (o.check_resources && !(p.page_links & storage::kPageResourcesKept)) return false;
+  return (p.page_links & storage::kPageLinksLevel) >=
+         (o.check_fragments ? storage::kPageLinksAndAnchorsKept : storage::kPageLinksKept);
 }
 
 // Judge: whether this answer is final. nullopt: it is (record it).
@@ -172,7 +181,7 @@ Task<ParsedPage> PageJob::Read(Response& r, bool carry) {
   const storage::FrontierItem& item = job_.item;
   const ParseOptions& parse = s_.parse_options();
   ParsedPage page;
-  if (item.source_kind == "external") co_return page;  // another site's page: checked, not read
+  if (IsCheck(item)) co_return page;  // another site's page or a resource: checked, not read
   if (carry && s_.options().depth > 0 && WasHtml(*item.previous)) {
     auto carried = CarryLinks(item.previous->run_id, r.final_url);
     page = co_await std::move(carried);
@@ -203,7 +212,9 @@ Task<ParsedPage> PageJob::CarryLinks(int64_t from_run, std::string final_url) {
                          url = item.url]() mutable {
     ParsedPage p;
     p.info.html = true;
-    for (storage::RecordedLink& l : recorded.links) p.info.links.push_back(Link{std::move(l.to), l.nofollow, false});
+    for (storage::RecordedLink& l : recorded.links) {
+      p.info.links.push_back(Link{std::move(l.to), l.nofollow, ResourceKindFromName(l.resource_kind.value_or(""))});
+    }
     p.info.anchors = std::move(recorded.anchors);
     p.info.anchors_capped = recorded.anchors_capped;
     for (storage::FragmentLinkRow& f : recorded.fragment_links) {
@@ -247,7 +258,7 @@ storage::ResultRow PageJob::BuildRow(const Response& r, const ParsedPage& page, 
   row.attempts = item.attempts;
   row.final_url = NonEmpty(r.final_url);
   if (r.status > 0) row.status = r.status;
-  if (r.status > 0 || r.size > 0) row.size = r.size;
+  if (r.size >= 0 && (r.status > 0 || r.size > 0)) row.size = r.size;  // -1: a cut check's unknown length
   row.content_type = Header(r.content_type);
   if (!page.info.title.empty()) row.title = page.info.title;
   row.error = NonEmpty(r.error);
@@ -257,7 +268,7 @@ storage::ResultRow PageJob::BuildRow(const Response& r, const ParsedPage& page, 
   row.ip = NonEmpty(r.ip);
   row.etag = Header(r.etag);
   row.last_modified = Header(r.last_modified);
-  if (r.ok() || r.size > 0) row.content_hash = Hex64(r.body_hash);
+  if ((r.ok() || r.size > 0) && !r.body_cut) row.content_hash = Hex64(r.body_hash);
   row.dns_ms = r.timings.dns_ms;
   row.connect_ms = r.timings.connect_ms;
   row.tls_ms = r.timings.tls_ms;

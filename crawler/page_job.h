@@ -34,6 +34,11 @@ namespace gc {
 // A URL to fetch and the host (origin) it is charged to, as the Frontier hands it out.
 using Job = Frontier::Ready;
 
+// How much of a check's body is read. A status needs none of it, but a body that ends within this many
+// bytes is read to its end, so that its connection stays open for the next request (most images, scripts
+// and stylesheets, and most error pages, are this small); a longer one is cut and its connection closed.
+inline constexpr int64_t kCheckReadBytes = 64 << 10;
+
 // A parsed page and, for a recursive crawl, its links sorted (see page_links.h): both made on a pool thread.
 struct ParsedPage {
   PageInfo info;

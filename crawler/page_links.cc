@@ -16,8 +16,16 @@ PageLinks SortLinks(const std::string& page_url, const PageInfo& page, const Lin
     }
     // Stored as followed or not by the page's author (the link's rel or the page's robots meta), so that
     // a 304 re-crawl that carries these rows (crawler/crawl_session.cc) follows the same ones.
+    if (link.resource != ResourceKind::kNone) {
+      // The page -> resource edge keeps its kind: a 304 re-crawl carries it as a resource again.
+      out.links.push_back({page_url, link.url, false, ResourceKindName(link.resource)});
+      if (policy.resources && policy.filters->AllowsUnder("", link.url)) {
+        out.resources.push_back({link.url, XXH3_64bits(link.url.data(), link.url.size()), link.resource});
+      }
+      continue;
+    }
     out.links.push_back({page_url, link.url, link.nofollow || page.nofollow});
-    if (!policy.follow || link.resource) continue;
+    if (!policy.follow) continue;
     if (!policy.scope->AllowsUnder(policy.root_key, link.url)) {
       // --exclude (and --include) still say which URLs are not to be touched at all.
       if (policy.external && policy.filters->AllowsUnder("", link.url)) {

@@ -25,12 +25,14 @@ struct LinkPolicy {
   bool follow = false;         // the page's links may be followed (depth left, no meta nofollow)
   bool ignore_nofollow = false;
   bool external = false;       // check links out of scope once (PageLinks::external)...
-  std::shared_ptr<const urls::Scope> filters;  // ...that pass --include/--exclude (a kAny scope); with external
+  bool resources = false;      // check the page's resources once (PageLinks::resources)...
+  std::shared_ptr<const urls::Scope> filters;  // ...that pass --include/--exclude (a kAny scope); with either
 };
 
 struct FollowLink {
   std::string url;
   uint64_t hash = 0;  // XXH3-64 of url
+  ResourceKind resource = ResourceKind::kNone;  // PageLinks::resources: what it is to the page
 };
 
 struct PageLinks {
@@ -40,6 +42,9 @@ struct PageLinks {
   // With LinkPolicy::external: http(s) links out of scope, to be checked once (never parsed or followed).
   // rel=nofollow does not exempt them: nofollow is about crawling, and a dead link is dead either way.
   std::vector<FollowLink> external;
+  // With LinkPolicy::resources: the page's images, scripts, stylesheets, frames and media, in scope or not,
+  // to be checked once (never parsed), whatever the page's depth or nofollow: they are part of the page.
+  std::vector<FollowLink> resources;
   int64_t too_long = 0;                 // links over kMaxDiscoveredUrlBytes, dropped (the parser's count too)
 };
 

@@ -52,6 +52,7 @@ SessionSettings SettingsFor(const CrawlOptions& o, bool shared_run) {
   // A list crawl needs only the title (the <head>: ~100x cheaper); following links needs the body.
   s.parse.links = o.depth > 0;
   s.parse.fragments = o.check_fragments;
+  s.parse.resources = o.check_resources;
   s.robots_on = o.depth > 0 && !o.ignore_robots;
   return s;
 }

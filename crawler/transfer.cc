@@ -259,6 +259,14 @@ void Fetcher::Transfer::Finish(CURLcode code) noexcept {
     r.cf_mitigated = HeaderValue(e, "cf-mitigated");
     r.body_hash = XXH3_64bits_digest(hash.get());
     r.error = error_class::FromCurl(code, cap_hit);
+    if (cut_short && code == CURLE_WRITE_ERROR) {
+      // A check read what it needed (status and headers) and stopped: an answer, not a failure.
+      r.error.clear();
+      r.body_cut = true;
+      curl_off_t announced = -1;
+      curl_easy_getinfo(e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+      r.size = announced >= 0 ? int64_t(announced) : -1;
+    }
     if (code == CURLE_UNSUPPORTED_PROTOCOL && !SchemeRefused(e, r.url, header_check.location())) {
       r.error = error_class::kBadResponse;  // libcurl's word for a reply that is not HTTP (an "HTTP/0.9" one)
     }
@@ -349,6 +357,10 @@ size_t Fetcher::Transfer::OnWrite(char* data, size_t size, size_t count, void* u
       t->response.size = int64_t(t->response.body.size());
     }
     return 0;  // makes libcurl fail the transfer with CURLE_WRITE_ERROR
+  }
+  if (t->options.check_read_bytes > 0 && t->response.size > t->options.check_read_bytes) {
+    t->cut_short = true;  // a check has its answer: stop reading (Finish records it as a success)
+    return 0;
   }
   XXH3_64bits_update(t->hash.get(), data, n);
   if (!t->options.keep_body) return n;

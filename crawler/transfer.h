@@ -34,6 +34,7 @@ struct Fetcher::Transfer {
   bool in_multi = false;
   bool done = false;
   bool cap_hit = false;
+  bool cut_short = false;      // FetchOptions::check_read_bytes ended it: not an error
   bool out_of_memory = false;  // the response could not be held in memory
   enum class Keep { kUndecided, kYes, kNo };
   Keep keep = Keep::kUndecided;  // keep_for_parser: whether this body is (still) kept

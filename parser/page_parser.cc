@@ -38,6 +38,14 @@ const char* Attr(const GumboElement& e, const char* name) {
   return a ? a->value : nullptr;
 }
 
+// gumbo 0.10.1 predates <picture>: it is an unknown element, known by its name as written.
+bool IsPicture(const GumboElement& e) {
+  if (e.tag != GUMBO_TAG_UNKNOWN) return false;
+  GumboStringPiece name = e.original_tag;  // "<picture ...>", pointing into the input
+  gumbo_tag_from_original_text(&name);     // now just "picture"
+  return IEquals(std::string_view(name.data, name.length), "picture");
+}
+
 // ---- The nesting guard ------------------------------------------------------------------------------
 // gumbo 0.10.1 has no depth limit, its tree building is quadratic in nesting depth and some of its code
 // recurses, so a hostile page of 300,000 nested <div>s would take minutes or overflow a pool thread's
@@ -108,8 +116,48 @@ size_t DepthSafePrefix(std::string_view html, size_t max_depth) {
 struct RawLink {
   std::string href;
   bool nofollow;
-  bool resource;
+  ResourceKind resource;
 };
+
+// The URLs of a srcset attribute ("a.png 1x, b.png 2x"), as HTML's "parse a srcset attribute" splits its
+// candidates: a URL runs to the next whitespace (trailing commas are separators), its descriptors to the
+// next comma outside parentheses.
+std::vector<std::string> SrcsetUrls(std::string_view v) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; };
+  while (i < v.size()) {
+    while (i < v.size() && (space(v[i]) || v[i] == ',')) ++i;
+    size_t start = i;
+    while (i < v.size() && !space(v[i])) ++i;
+    std::string_view url = v.substr(start, i - start);
+    bool ended = false;  // the URL's trailing comma ended the candidate: no descriptors
+    while (!url.empty() && url.back() == ',') {
+      url.remove_suffix(1);
+      ended = true;
+    }
+    if (!url.empty()) out.emplace_back(url);
+    if (ended) continue;
+    int parens = 0;
+    while (i < v.size() && (parens > 0 || v[i] != ',')) {
+      if (v[i] == '(') ++parens;
+      if (v[i] == ')' && parens > 0) --parens;
+      ++i;
+    }
+  }
+  return out;
+}
+
+// <link rel=preload as=...>: what the preloaded file is to the page (nullopt: not a kind kept).
+std::optional<ResourceKind> PreloadKind(const char* as) {
+  if (!as) return std::nullopt;
+  if (IEquals(as, "image")) return ResourceKind::kImage;
+  if (IEquals(as, "script")) return ResourceKind::kScript;
+  if (IEquals(as, "style") || IEquals(as, "font")) return ResourceKind::kStyle;
+  if (IEquals(as, "audio") || IEquals(as, "video") || IEquals(as, "track")) return ResourceKind::kMedia;
+  if (IEquals(as, "document")) return ResourceKind::kFrame;
+  return std::nullopt;
+}
 
 std::string TextOf(const GumboNode* node, size_t max_bytes) {
   std::string text;
@@ -178,9 +226,29 @@ class Extractor {
   std::optional<std::string> refresh_href;
 
  private:
-  void AddLink(const char* href, bool nofollow, bool resource) {
+  void AddLink(const char* href, bool nofollow, ResourceKind resource = ResourceKind::kNone) {
     if (!href || links.size() >= 4 * options_.max_links) return;
     links.push_back({href, nofollow, resource});
+  }
+  void AddResource(const char* href, ResourceKind kind) {
+    if (options_.links && options_.resources) AddLink(href, false, kind);
+  }
+  void AddSrcset(const char* srcset, ResourceKind kind) {
+    if (!srcset || !options_.links || !options_.resources) return;
+    for (const std::string& url : SrcsetUrls(srcset)) AddLink(url.c_str(), false, kind);
+  }
+  void VisitLinkElement(const GumboElement& e) {
+    const char* rel = Attr(e, "rel");
+    if (!rel) return;
+    if (HasToken(rel, "canonical")) {
+      if (const char* href = Attr(e, "href"); href && !canonical_href) canonical_href = href;
+    } else if (HasToken(rel, "stylesheet")) {
+      AddResource(Attr(e, "href"), ResourceKind::kStyle);
+    } else if (HasToken(rel, "icon")) {
+      AddResource(Attr(e, "href"), ResourceKind::kImage);
+    } else if (HasToken(rel, "preload")) {
+      if (auto kind = PreloadKind(Attr(e, "as"))) AddResource(Attr(e, "href"), *kind);
+    }
   }
 
   // HTML's "find a potential indicated element": an element whose id is the fragment, else an <a> whose
@@ -218,26 +286,39 @@ class Extractor {
       case GUMBO_TAG_AREA:
         if (options_.links) {
           const char* rel = Attr(e, "rel");
-          AddLink(Attr(e, "href"), rel && HasToken(rel, "nofollow"), false);
+          AddLink(Attr(e, "href"), rel && HasToken(rel, "nofollow"));
         }
         break;
       case GUMBO_TAG_FRAME:
-      case GUMBO_TAG_IFRAME:
-        if (options_.links) AddLink(Attr(e, "src"), false, false);
+        if (options_.links) AddLink(Attr(e, "src"), false);
         break;
-      case GUMBO_TAG_LINK: {
-        const char* rel = Attr(e, "rel");
-        if (rel && HasToken(rel, "canonical")) {
-          if (const char* href = Attr(e, "href"); href && !canonical_href) canonical_href = href;
-        } else if (options_.links && options_.resources) {
-          AddLink(Attr(e, "href"), false, true);
-        }
+      case GUMBO_TAG_IFRAME:
+        // An embedded document: checked as a frame when resources are, else followed as a link (as before).
+        if (options_.links) AddLink(Attr(e, "src"), false, options_.resources ? ResourceKind::kFrame : ResourceKind::kNone);
+        break;
+      case GUMBO_TAG_LINK:
+        VisitLinkElement(e);
+        break;
+      case GUMBO_TAG_SCRIPT:
+        AddResource(Attr(e, "src"), ResourceKind::kScript);
+        break;
+      case GUMBO_TAG_IMG:
+        AddResource(Attr(e, "src"), ResourceKind::kImage);
+        AddSrcset(Attr(e, "srcset"), ResourceKind::kImage);
+        break;
+      case GUMBO_TAG_VIDEO:
+      case GUMBO_TAG_AUDIO:
+        AddResource(Attr(e, "src"), ResourceKind::kMedia);
+        break;
+      case GUMBO_TAG_SOURCE: {
+        // <source src> picks a video's or audio's file, <source srcset> a <picture>'s image.
+        const GumboNode* parent = node->parent;
+        if (!parent || parent->type != GUMBO_NODE_ELEMENT) break;
+        GumboTag in = parent->v.element.tag;
+        if (IsPicture(parent->v.element)) AddSrcset(Attr(e, "srcset"), ResourceKind::kImage);
+        if (in == GUMBO_TAG_VIDEO || in == GUMBO_TAG_AUDIO) AddResource(Attr(e, "src"), ResourceKind::kMedia);
         break;
       }
-      case GUMBO_TAG_SCRIPT:
-      case GUMBO_TAG_IMG:
-        if (options_.links && options_.resources) AddLink(Attr(e, "src"), false, true);
-        break;
       case GUMBO_TAG_META:
         VisitMeta(e);
         break;
@@ -322,6 +403,26 @@ constexpr double kMinPrefixCpuS = 0.01;
 PageInfo Extract(const GumboOutput* out, std::string_view page_url, const ParseOptions& options, PageInfo info);
 
 }  // namespace
+
+const char* ResourceKindName(ResourceKind kind) {
+  switch (kind) {
+    case ResourceKind::kImage: return "image";
+    case ResourceKind::kScript: return "script";
+    case ResourceKind::kStyle: return "style";
+    case ResourceKind::kFrame: return "frame";
+    case ResourceKind::kMedia: return "media";
+    case ResourceKind::kNone: break;
+  }
+  return nullptr;
+}
+
+ResourceKind ResourceKindFromName(std::string_view name) {
+  for (ResourceKind k : {ResourceKind::kImage, ResourceKind::kScript, ResourceKind::kStyle, ResourceKind::kFrame,
+                         ResourceKind::kMedia}) {
+    if (name == ResourceKindName(k)) return k;
+  }
+  return ResourceKind::kNone;
+}
 
 bool IsHtml(std::string_view content_type, std::string_view body) {
   std::string_view type = content_type.substr(0, content_type.find(';'));
@@ -429,7 +530,7 @@ PageInfo Extract(const GumboOutput* out, std::string_view page_url, const ParseO
       ++info.links_too_long;  // counted, never kept: 10,000 of them would be 600 MB (issue 15.2)
       continue;
     }
-    if (options.fragments && !raw.resource && info.fragment_links.size() < options.max_links) {
+    if (options.fragments && raw.resource == ResourceKind::kNone && info.fragment_links.size() < options.max_links) {
       if (auto fragment = FragmentOf(raw.href)) {
         if (seen_fragments.insert(*url + "#" + *fragment).second) {
           info.fragment_links.push_back({*url, std::move(*fragment)});
@@ -438,9 +539,10 @@ PageInfo Extract(const GumboOutput* out, std::string_view page_url, const ParseO
     }
     auto [it, fresh] = seen.emplace(*url, info.links.size());
     if (!fresh) {
-      // The same target linked twice: followable if any of the links is.
+      // The same target linked twice: followable if any of the links is, and a page to crawl if any link
+      // (not a resource) names it.
       info.links[it->second].nofollow &= raw.nofollow;
-      info.links[it->second].resource &= raw.resource;
+      if (raw.resource == ResourceKind::kNone) info.links[it->second].resource = ResourceKind::kNone;
       continue;
     }
     if (info.links.size() >= options.max_links) {

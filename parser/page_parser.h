@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,10 +20,19 @@
 
 namespace gc {
 
+// What a page's resource is to it (ParseOptions::resources, crawl --check-resources): a page to crawl is
+// kNone. <iframe> is a frame only with ParseOptions::resources; without, it is a link like <a>.
+enum class ResourceKind : uint8_t { kNone, kImage, kScript, kStyle, kFrame, kMedia };
+
+// "image", "script", "style", "frame", "media" (results.resource_kind); nullptr for kNone.
+const char* ResourceKindName(ResourceKind kind);
+// The inverse; kNone for anything else (an empty or unknown name).
+ResourceKind ResourceKindFromName(std::string_view name);
+
 struct Link {
   std::string url;        // absolute, canonical, no fragment; http(s) only
   bool nofollow = false;  // rel="nofollow" on the element
-  bool resource = false;  // <link href>, <script src>, <img src>: not a page to crawl
+  ResourceKind resource = ResourceKind::kNone;  // not a page to crawl: an image, script, stylesheet...
 };
 
 // A link that names a fragment ("page.html#section"), for --check-fragments.
@@ -62,7 +72,11 @@ inline constexpr size_t kMaxAnchorBytes = 1024;
 
 struct ParseOptions {
   bool links = true;           // extract links (false: title and meta only, from the <head>)
-  bool resources = false;      // also keep <link>, <script>, <img> references
+  // Also keep the page's resources, with their kind: <img src srcset>, <picture><source srcset>,
+  // <script src>, <link href> with rel stylesheet (style), icon (image) or preload (by its `as`: image,
+  // script, style and font as style, audio/video/track as media, document as frame; others are not kept),
+  // <iframe src> (frame), <video src>, <audio src>, and <source src> in them (media).
+  bool resources = false;
   size_t max_links = 10'000;   // per page
   // Longer resolved links are counted, not kept: the limit browsers and crawlers have long used
   // (Scrapy's URLLENGTH_LIMIT; sitemaps allow 2,048 characters).

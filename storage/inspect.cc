@@ -96,6 +96,8 @@ void Inspector::ExportRows(int64_t run_id, const std::function<void(const std::v
       std::string(version_ >= 3 ? "unchanged" : "NULL AS unchanged") +
       // Where each URL came from (list, sitemap, link) and which list line, sitemap or page: schema 5.
       std::string(version_ >= 5 ? ", source_kind, source" : ", NULL AS source_kind, NULL AS source") +
+      // A resource's kind (image, script, style, frame, media): schema 8.
+      std::string(version_ >= 8 ? ", resource_kind" : ", NULL AS resource_kind") +
       " FROM results WHERE run_id = ? ORDER BY id");
   st.Bind(1, run_id);
   std::vector<std::string> names;

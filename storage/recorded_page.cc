@@ -6,9 +6,11 @@ RecordedPage ReadRecordedPage(sql::Database& db, const std::string& url, int64_t
   RecordedPage page;
   // Each by its table's primary key or index on (run_id, page): links (run_id, from_url, to_url), anchors
   // (run_id, url, anchor), fragment_links_by_source (schema 7).
-  auto links = db.Prepare("SELECT to_url, nofollow FROM links WHERE run_id = ? AND from_url = ? ORDER BY to_url");
+  // A writer's database is at kSchemaVersion: resource_kind is there (NULL in runs before schema 8).
+  auto links = db.Prepare(
+      "SELECT to_url, nofollow, resource_kind FROM links WHERE run_id = ? AND from_url = ? ORDER BY to_url");
   links.Bind(1, run_id).Bind(2, url);
-  while (links.Step()) page.links.push_back({links.Text(0), links.Int(1) != 0});
+  while (links.Step()) page.links.push_back({links.Text(0), links.Int(1) != 0, links.OptText(2)});
   if (!fragments) return page;
   auto capped = db.Prepare("SELECT capped FROM anchor_pages WHERE run_id = ? AND url = ?");
   capped.Bind(1, run_id).Bind(2, url);

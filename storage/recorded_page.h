@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@ namespace gc::storage {
 struct RecordedLink {
   std::string to;         // canonical, as links.to_url
   bool nofollow = false;  // links.nofollow: rel=nofollow on the link or a robots nofollow on the page
+  std::optional<std::string> resource_kind{};  // links.resource_kind: a --check-resources edge (schema 8)
 };
 
 struct RecordedPage {

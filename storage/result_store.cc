@@ -51,10 +51,10 @@ namespace {
 constexpr const char* kResultColumns =
     "run_id, url, final_url, status, size, content_type, title, error, error_message, depth, fetched_at, redirects, "
     "wire_bytes, ip, etag, last_modified, content_hash, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, list_line, "
-    "attempts, unchanged, source_kind, source";
+    "attempts, unchanged, source_kind, source, resource_kind";
 
 std::string InsertResultSql(bool postgres) {
-  std::string values = "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  std::string values = "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   if (!postgres) return std::string("INSERT OR REPLACE INTO results (") + kResultColumns + ") " + values;
   // The same effect: the row of (run_id, url) is the latest result.
   std::string set;
@@ -85,13 +85,14 @@ void ResultStore::PrepareStatements() {
                          : "INSERT OR IGNORE INTO frontier (run_id, url, seq, depth, list_line, source_kind) "
                            "VALUES (?, ?, ?, ?, ?, 'list')");
   insert_link_ = db_->Prepare(
-          "INSERT INTO links (run_id, from_url, to_url, nofollow) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+          "INSERT INTO links (run_id, from_url, to_url, nofollow, resource_kind) VALUES (?, ?, ?, ?, ?) "
+          "ON CONFLICT DO NOTHING");
   // PostgreSQL: seq from the database's sequence (workers discover at once); a URL found nearer the
   // root than a worker fetched it at goes out again (each worker knows only its own fetches).
   discover_ = db_->Prepare(
           db_->postgres()
-              ? "INSERT INTO frontier (run_id, url, seq, depth, list_line, root, source_kind, source, host) "
-                "VALUES (?1, ?2, nextval('frontier_seq'), ?4, NULL, ?5, ?6, ?7, ?8) "
+              ? "INSERT INTO frontier (run_id, url, seq, depth, list_line, root, source_kind, source, host, "
+                "resource_kind) VALUES (?1, ?2, nextval('frontier_seq'), ?4, NULL, ?5, ?6, ?7, ?8, ?9) "
                 // Found nearer the root than the table has it: the row goes out again at the smaller
                 // depth, with a new seq, to whoever holds its host: a copy already in a worker's memory
                 // (lease set) or fetched (done) at the greater depth has its links cut at --depth, and
@@ -99,8 +100,8 @@ void ResultStore::PrepareStatements() {
                 "ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth, done = 0, seq = CASE WHEN "
                 "frontier.done = 1 OR frontier.lease IS NOT NULL THEN excluded.seq ELSE frontier.seq END, "
                 "lease = NULL WHERE excluded.depth < frontier.depth AND CAST(?3 AS BIGINT) >= 0"
-              : "INSERT INTO frontier (run_id, url, seq, depth, list_line, root, source_kind, source) "
-                "VALUES (?, ?, ?, ?, NULL, ?, ?, ?) "
+              : "INSERT INTO frontier (run_id, url, seq, depth, list_line, root, source_kind, source, "
+                "resource_kind) VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, ?9) "
                 "ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth "
                 "WHERE excluded.depth < frontier.depth AND frontier.done = 0");
   refetch_ = db_->Prepare("UPDATE frontier SET done = 0, seq = ?, depth = ? WHERE run_id = ? AND url = ?");
@@ -251,7 +252,7 @@ std::vector<bool> ResultStore::AddListChunk(int64_t run_id, std::span<const Fron
 std::vector<FrontierItem> ResultStore::PendingAfter(int64_t run_id, int64_t after_seq, size_t limit,
                                                     bool with_previous) {
   auto st = db_->Prepare(
-      "SELECT url, seq, depth, list_line, root, source_kind, source FROM frontier "
+      "SELECT url, seq, depth, list_line, root, source_kind, source, resource_kind FROM frontier "
       "WHERE run_id = ? AND done = 0 AND seq > ? "
       "ORDER BY seq LIMIT ?");
   st.Bind(1, run_id).Bind(2, after_seq).Bind(3, int64_t(limit));
@@ -261,6 +262,7 @@ std::vector<FrontierItem> ResultStore::PendingAfter(int64_t run_id, int64_t afte
     if (!item.list_line) {  // listed URLs say so by their line
       item.source_kind = st.OptText(5);
       item.source = st.OptText(6);
+      item.resource_kind = st.OptText(7);
     }
     if (with_previous) {
       item.previous = Previous(item.url, run_id);
@@ -434,13 +436,14 @@ void ResultStore::WriteRows(int64_t run_id, const WriteBatch& batch) {
       lower_depth_.Bind(1, item.depth).Bind(2, run_id).Bind(3, item.url).Bind(4, item.depth).Run();
     } else {
       discover_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.root);
-      discover_.Bind(6, item.source_kind).Bind(7, item.source).Run();
+      discover_.Bind(6, item.source_kind).Bind(7, item.source).Bind(9, item.resource_kind).Run();
     }
   }
   WriteSitemaps(run_id, batch);
   for (const ResultRow& r : batch.results) WriteResult(run_id, r);
   for (const LinkRow& l : batch.links) {
-    insert_link_.Bind(1, run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();
+    insert_link_.Bind(1, run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Bind(5, l.resource_kind);
+    insert_link_.Run();
   }
   WriteFragments(*db_, run_id, batch.anchor_pages, batch.fragment_links);
 }
@@ -465,7 +468,7 @@ void ResultStore::WriteResult(int64_t run_id, const ResultRow& r) {
   s.Bind(25, r.unchanged);
   std::optional<std::string> kind = r.source_kind;
   if (!kind && r.list_line) kind = "list";
-  s.Bind(26, kind).Bind(27, r.source);
+  s.Bind(26, kind).Bind(27, r.source).Bind(28, r.resource_kind);
   s.Run();
   if (r.in_frontier) mark_done_.Bind(1, run_id).Bind(2, r.url).Bind(3, r.seq).Run();
 }
@@ -475,7 +478,8 @@ size_t ResultStore::Flush() {
   sql::Transaction tx(*db_);
   for (const auto& [run_id, r] : results_) WriteResult(run_id, r);
   for (const auto& l : links_) {
-    insert_link_.Bind(1, l.run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Run();
+    insert_link_.Bind(1, l.run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow));
+    insert_link_.Bind(5, std::optional<std::string>()).Run();
   }
   tx.Commit();
   size_t n = results_.size() + links_.size();

@@ -50,6 +50,8 @@ struct ResultRow {
   // Where the URL came from (schema 5): "list", "sitemap" or "link", and the sitemap or referring page.
   // Unset: "list" when list_line is set.
   std::optional<std::string> source_kind, source;
+  // source_kind "resource" (schema 8): image, script, style, frame or media (parser/page_parser.h).
+  std::optional<std::string> resource_kind;
 };
 
 // What a URL's latest earlier result said, for conditional requests.
@@ -58,13 +60,18 @@ struct PreviousResult {
   std::optional<int64_t> status, size;
   std::optional<std::string> etag, last_modified, content_hash, title, content_type;
   // What run_id kept of its pages (runs.page_links): 0 nothing, 1 every fetched HTML page's links,
-  // 2 also its anchors and fragment links (kPageLinks*). A 304 carries the page's links from that run.
+  // 2 also its anchors and fragment links (kPageLinks*), plus 4 when it kept their resources
+  // (kPageResourcesKept). A 304 carries the page's links from that run.
   int64_t page_links = 0;
 };
 
 inline constexpr int kPageLinksNone = 0;
 inline constexpr int kPageLinksKept = 1;
 inline constexpr int kPageLinksAndAnchorsKept = 2;
+// A flag added to the level above: the run also kept each page's resource edges (--check-resources,
+// links.resource_kind), which a 304 then carries as resources.
+inline constexpr int kPageResourcesKept = 4;
+inline constexpr int kPageLinksLevel = 3;  // page_links & kPageLinksLevel: the level without the flag
 
 struct FrontierItem {
   std::string url;
@@ -80,8 +87,10 @@ struct FrontierItem {
   // Discovered only: fetch again a URL already done (found nearer the root after it was fetched at
   // --depth, its links not followed): Write() marks its table row pending at this seq and depth.
   bool refetch = false;
-  // Discovered only: "sitemap" or "link", and the sitemap file or the page it was found on (schema 5).
+  // Discovered only: "sitemap", "link", "external" or "resource", and the sitemap file or the page it was
+  // found on (schema 5); for a resource, its kind (schema 8).
   std::optional<std::string> source_kind{}, source{};
+  std::optional<std::string> resource_kind{};
 };
 
 // A URL a sitemap listed (sitemap_urls), whether or not it is crawled.
@@ -105,6 +114,7 @@ struct SitemapFileRow {
 struct LinkRow {
   std::string from, to;
   bool nofollow = false;
+  std::optional<std::string> resource_kind{};  // the page -> resource edges of --check-resources (schema 8)
 };
 
 // What one commit writes: results (each marks its frontier entry done in the same transaction), the

@@ -30,11 +30,12 @@ constexpr Column kResultColumns[] = {
     {"dns_ms", "DOUBLE PRECISION"}, {"connect_ms", "DOUBLE PRECISION"}, {"tls_ms", "DOUBLE PRECISION"},
     {"ttfb_ms", "DOUBLE PRECISION"}, {"total_ms", "DOUBLE PRECISION"}, {"list_line", "BIGINT"},
     {"attempts", "BIGINT"},    {"unchanged", "BIGINT"}, {"source_kind", "TEXT"},    {"source", "TEXT"},
+    {"resource_kind", "TEXT"},
 };
 constexpr size_t kResultArrays = std::size(kResultColumns);
 
-// The results upsert over unnest()ed arrays ?2 .. ?27 (run_id is ?1). With `mark`, a row is written only
-// when its URL's frontier entry is marked done by this same statement (?28: the seqs, as mark_done_
+// The results upsert over unnest()ed arrays ?2 .. ?28 (run_id is ?1). With `mark`, a row is written only
+// when its URL's frontier entry is marked done by this same statement (?29: the seqs, as mark_done_
 // matches them): a result whose mark finds nothing to mark (done already: a commit retried; queued
 // again since) is not written, as one statement — the fence of WriteSharedOnce.
 std::string ResultsSql(bool mark) {
@@ -75,7 +76,7 @@ void UpsertResults(sql::Database& db, int64_t run_id, const std::vector<const Re
       a[14].Add(r.last_modified), a[15].Add(r.content_hash), a[16].Add(r.dns_ms), a[17].Add(r.connect_ms);
       a[18].Add(r.tls_ms), a[19].Add(r.ttfb_ms), a[20].Add(r.total_ms), a[21].Add(r.list_line);
       a[22].Add(r.attempts), a[23].Add(r.unchanged), a[24].Add(kind), a[25].Add(r.source);
-      a[26].Add(r.seq);
+      a[26].Add(r.resource_kind), a[27].Add(r.seq);
     }
     auto st = db.Prepare(ResultsSql(mark));
     st.Bind(1, run_id);
@@ -165,25 +166,26 @@ void ResultStore::DiscoverShared(int64_t run_id, const std::vector<FrontierItem>
   EnsureHosts(run_id, hosts);
   for (size_t from = 0; from < rows.size(); from += kRowsPerStatement) {
     size_t to = std::min(rows.size(), from + kRowsPerStatement);
-    PgArray urls, depths, roots, kinds, sources, origins;
+    PgArray urls, depths, roots, kinds, sources, origins, resource_kinds;
     for (size_t i = from; i < to; ++i) {
       const FrontierItem& item = rows[i];
       urls.Add(item.url), depths.Add(item.depth), roots.Add(item.root), kinds.Add(item.source_kind);
-      sources.Add(item.source), origins.Add(OriginOf(item.url));
+      sources.Add(item.source), origins.Add(OriginOf(item.url)), resource_kinds.Add(item.resource_kind);
     }
     // As discover_ (result_store.cc) says, row by row: seq from the database's sequence; a URL found
     // nearer the root than the table has it goes out again at the smaller depth.
     auto st = db_->Prepare(
-        "INSERT INTO frontier (run_id, url, seq, depth, list_line, root, source_kind, source, host) "
-        "SELECT CAST(?1 AS BIGINT), d.url, nextval('frontier_seq'), d.depth, NULL, d.root, d.kind, d.source, d.host "
-        "FROM unnest(CAST(?2 AS TEXT[]), CAST(?3 AS BIGINT[]), CAST(?4 AS TEXT[]), CAST(?5 AS TEXT[]), "
-        "CAST(?6 AS TEXT[]), CAST(?7 AS TEXT[])) WITH ORDINALITY AS d(url, depth, root, kind, source, host, n) "
+        "INSERT INTO frontier (run_id, url, seq, depth, list_line, root, source_kind, source, host, resource_kind) "
+        "SELECT CAST(?1 AS BIGINT), d.url, nextval('frontier_seq'), d.depth, NULL, d.root, d.kind, d.source, d.host, "
+        "d.rkind FROM unnest(CAST(?2 AS TEXT[]), CAST(?3 AS BIGINT[]), CAST(?4 AS TEXT[]), CAST(?5 AS TEXT[]), "
+        "CAST(?6 AS TEXT[]), CAST(?7 AS TEXT[]), CAST(?8 AS TEXT[])) WITH ORDINALITY "
+        "AS d(url, depth, root, kind, source, host, rkind, n) "
         "ORDER BY d.n "
         "ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth, done = 0, seq = CASE WHEN "
         "frontier.done = 1 OR frontier.lease IS NOT NULL THEN excluded.seq ELSE frontier.seq END, "
         "lease = NULL WHERE excluded.depth < frontier.depth");
     st.Bind(1, run_id).Bind(2, urls.str()).Bind(3, depths.str()).Bind(4, roots.str()).Bind(5, kinds.str());
-    st.Bind(6, sources.str()).Bind(7, origins.str()).Run();
+    st.Bind(6, sources.str()).Bind(7, origins.str()).Bind(8, resource_kinds.str()).Run();
   }
 }
 
@@ -220,15 +222,16 @@ void ResultStore::WriteResultsShared(int64_t run_id, const std::vector<ResultRow
 void ResultStore::InsertLinksShared(int64_t run_id, const std::vector<LinkRow>& links) {
   for (size_t from = 0; from < links.size(); from += kRowsPerStatement) {
     size_t to = std::min(links.size(), from + kRowsPerStatement);
-    PgArray froms, tos, nofollows;
+    PgArray froms, tos, nofollows, kinds;
     for (size_t i = from; i < to; ++i) {
       froms.Add(links[i].from), tos.Add(links[i].to), nofollows.Add(int64_t(links[i].nofollow));
+      kinds.Add(links[i].resource_kind);
     }
     auto st = db_->Prepare(
-        "INSERT INTO links (run_id, from_url, to_url, nofollow) SELECT CAST(?1 AS BIGINT), l.f, l.t, l.n "
-        "FROM unnest(CAST(?2 AS TEXT[]), CAST(?3 AS TEXT[]), CAST(?4 AS BIGINT[])) AS l(f, t, n) "
-        "ON CONFLICT DO NOTHING");
-    st.Bind(1, run_id).Bind(2, froms.str()).Bind(3, tos.str()).Bind(4, nofollows.str()).Run();
+        "INSERT INTO links (run_id, from_url, to_url, nofollow, resource_kind) SELECT CAST(?1 AS BIGINT), l.f, l.t, "
+        "l.n, l.k FROM unnest(CAST(?2 AS TEXT[]), CAST(?3 AS TEXT[]), CAST(?4 AS BIGINT[]), CAST(?5 AS TEXT[])) "
+        "AS l(f, t, n, k) ON CONFLICT DO NOTHING");
+    st.Bind(1, run_id).Bind(2, froms.str()).Bind(3, tos.str()).Bind(4, nofollows.str()).Bind(5, kinds.str()).Run();
   }
 }
 

@@ -255,7 +255,7 @@ ResultStore::Claim ResultStore::ClaimOnce(int64_t run_id, size_t limit) {
       "WHERE h.run_id = ?1 AND h.worker = ?2 ORDER BY f.seq LIMIT ?3";
   auto urls = db_->Prepare("WITH c AS MATERIALIZED (" + (by_seq ? by_seq_sql : by_host_sql) +
                            ") UPDATE frontier SET lease = ?2 WHERE ctid = ANY(ARRAY(SELECT ctid FROM c)) "
-                           "RETURNING url, seq, depth, list_line, root, source_kind, source");
+                           "RETURNING url, seq, depth, list_line, root, source_kind, source, resource_kind");
   // A second pass, up to `limit` from each host, when hosts with fewer than their part left the claim
   // short (it stops at the rows the first pass leased).
   int64_t per_host = (int64_t(limit) + std::max<int64_t>(1, held) - 1) / std::max<int64_t>(1, held);
@@ -267,6 +267,7 @@ ResultStore::Claim ResultStore::ClaimOnce(int64_t run_id, size_t limit) {
       FrontierItem item{urls.Text(0), urls.Int(1), urls.Int(2), urls.OptInt(3), urls.OptText(4)};
       item.source_kind = urls.OptText(5);
       item.source = urls.OptText(6);
+      item.resource_kind = urls.OptText(7);
       claim.items.push_back(std::move(item));
     }
     urls.Reset();

@@ -159,6 +159,16 @@ CREATE TABLE fragment_links (
 ALTER TABLE runs ADD COLUMN page_links INTEGER;
 CREATE INDEX fragment_links_by_source ON fragment_links (run_id, from_url);
 )sql",
+    // 7 -> 8 (kResourcesSchemaVersion): crawl --check-resources. A page's images, scripts, stylesheets,
+    // frames and media are checked once each (results.source_kind 'resource') and say which they are
+    // (resource_kind: image, script, style, frame, media; NULL for anything else). The frontier keeps the
+    // kind until the result is written, and links keeps it for the page->resource edge, so that a 304
+    // page (whose links are carried from an earlier run) carries its resources as resources.
+    R"sql(
+ALTER TABLE results ADD COLUMN resource_kind TEXT;
+ALTER TABLE frontier ADD COLUMN resource_kind TEXT;
+ALTER TABLE links ADD COLUMN resource_kind TEXT;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 }  // namespace

@@ -167,6 +167,12 @@ CREATE TABLE fragment_links (
 ALTER TABLE runs ADD COLUMN page_links BIGINT;
 CREATE INDEX fragment_links_by_source ON fragment_links (run_id, from_url);
 )sql",
+    // 7 -> 8: crawl --check-resources (as SQLite's 7 -> 8).
+    R"sql(
+ALTER TABLE results ADD COLUMN resource_kind TEXT COLLATE "C";
+ALTER TABLE frontier ADD COLUMN resource_kind TEXT COLLATE "C";
+ALTER TABLE links ADD COLUMN resource_kind TEXT COLLATE "C";
+)sql",
 };
 constexpr int kPgVersion = kPgFirst + int(sizeof(kPgSteps) / sizeof(kPgSteps[0])) - 1;
 static_assert(kPgVersion == kSchemaVersion, "a schema step for SQLite needs its PostgreSQL step too");

@@ -56,3 +56,35 @@ TEST_CASE("a per-host gap delays that host only, and says when it is due") {
   CHECK(NextUrl(s, t0 + milliseconds(80)) == "a1");
   CHECK(!s.NextWake());
 }
+
+TEST_CASE("checks held back: hosts whose next URL is a check wait their turn, pages go on, and they come first after") {
+  HostScheduler s(0, 0);
+  auto check = [](const std::string& url, const char* kind) {
+    FrontierItem item = Item(url);
+    item.source_kind = kind;
+    return item;
+  };
+  // 1,000 hosts of external links queued before the site's pages (one host: page, then a resource).
+  for (int i = 0; i < 1000; ++i) s.Add(check("x" + std::to_string(i), "external"), "X" + std::to_string(i));
+  s.Add(Item("p0"), "A");
+  s.Add(check("img", "resource"), "A");
+  s.Add(Item("p1"), "A");
+  CHECK(s.queued() == 1003);
+  CHECK(s.queued_pages() == 2);
+  auto next = [&](bool checks) {
+    auto n = s.Next(Clock::now(), checks);
+    return n ? n->first.url : "";
+  };
+  CHECK(next(false) == "p0");  // the 1,000 check hosts are set aside, not started
+  CHECK(next(false) == "");    // A's next is a check: A waits too (its p1 behind it)
+  CHECK(s.queued_pages() == 1);
+  // Checks allowed again: the hosts set aside go first, in their order, each once.
+  CHECK(next(true) == "x0");
+  CHECK(next(true) == "x1");
+  CHECK(next(false) == "");    // nothing but checks is ready
+  for (int i = 2; i < 1000; ++i) REQUIRE(next(true) == "x" + std::to_string(i));
+  CHECK(next(true) == "img");
+  CHECK(next(false) == "p1");
+  CHECK(s.queued() == 0);
+  CHECK(s.queued_pages() == 0);
+}

@@ -244,7 +244,7 @@ TEST_CASE("CSV export neutralises cells a spreadsheet would run as formulas; num
   // Each row says where its URL came from, as the results table does.
   CHECK(e.out.substr(0, e.out.find('\n')).find(",list_line,attempts,unchanged,source_kind,source") !=
         std::string::npos);
-  CHECK(e.out.find(",1,1,,list,\r\n") != std::string::npos);  // list line 1, one attempt, from the list
+  CHECK(e.out.find(",1,1,,list,,\r\n") != std::string::npos);  // list line 1, one attempt, from the list
 }
 
 TEST_CASE("SIGTERM while a long list is read: the run is interrupted, not left running; --resume finishes it exactly") {

@@ -151,10 +151,47 @@ TEST_CASE("resources are kept only when asked, and marked") {
   o.resources = true;
   auto info = Parse(html, kPage, o);
   REQUIRE(info.links.size() == 4);
-  CHECK(Find(info, "http://example.com/dir/s.css")->resource);
-  CHECK(Find(info, "http://example.com/app.js")->resource);
-  CHECK(Find(info, "http://example.com/dir/i.png")->resource);
-  CHECK_FALSE(Find(info, "http://example.com/dir/p")->resource);
+  CHECK(Find(info, "http://example.com/dir/s.css")->resource == ResourceKind::kStyle);
+  CHECK(Find(info, "http://example.com/app.js")->resource == ResourceKind::kScript);
+  CHECK(Find(info, "http://example.com/dir/i.png")->resource == ResourceKind::kImage);
+  CHECK(Find(info, "http://example.com/dir/p")->resource == ResourceKind::kNone);
+}
+
+TEST_CASE("resources: srcset candidates, <picture> and media sources, icons, preloads and iframes, each with its kind") {
+  std::string html = R"html(<head>
+<link rel="icon" href="/fav.ico"><link rel="preload" as="font" href="/f.woff2"><link rel="preload" as="fetch" href="/api">
+<link rel="alternate" href="/feed.xml"><link rel="Shortcut Icon" href="/old.ico">
+</head><body>
+<img src="a.png" srcset="a-1x.png 1x, a,2x.png 2x,a-3x.png 3x">
+<picture><source srcset="p.webp 100w, p2.webp (max-width: 5px) 200w"><img src="p.jpg"></picture>
+<video src="v.mp4"><source src="v.webm"></video><audio><source src="s.ogg"></audio>
+<iframe src="/embed"></iframe><a href="a.png">the same image as a page link</a>
+<source src="stray.mp4">
+</body>)html";
+  ParseOptions o;
+  o.resources = true;
+  auto info = Parse(html, kPage, o);
+  std::vector<std::pair<std::string, std::string>> got;
+  for (const Link& l : info.links) {
+    const char* kind = ResourceKindName(l.resource);
+    got.emplace_back(l.url, kind ? kind : "page");
+  }
+  std::vector<std::pair<std::string, std::string>> want = {
+      {"http://example.com/fav.ico", "image"},        {"http://example.com/f.woff2", "style"},
+      {"http://example.com/old.ico", "image"},        {"http://example.com/dir/a.png", "page"},
+      {"http://example.com/dir/a-1x.png", "image"},   {"http://example.com/dir/a,2x.png", "image"},
+      {"http://example.com/dir/a-3x.png", "image"},   {"http://example.com/dir/p.webp", "image"},
+      {"http://example.com/dir/p2.webp", "image"},    {"http://example.com/dir/p.jpg", "image"},
+      {"http://example.com/dir/v.mp4", "media"},      {"http://example.com/dir/v.webm", "media"},
+      {"http://example.com/dir/s.ogg", "media"},      {"http://example.com/embed", "frame"},
+  };
+  CHECK(got == want);
+  // Without resources an iframe is a link to follow, as before.
+  auto plain = Parse(html);
+  REQUIRE(Find(plain, "http://example.com/embed"));
+  CHECK(Find(plain, "http://example.com/embed")->resource == ResourceKind::kNone);
+  CHECK(ResourceKindFromName("media") == ResourceKind::kMedia);
+  CHECK(ResourceKindFromName("page") == ResourceKind::kNone);
 }
 
 TEST_CASE("only HTML content types are parsed") {

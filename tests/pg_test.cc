@@ -12,7 +12,9 @@
 #include <chrono>
 #include <clocale>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -289,6 +291,69 @@ TEST_CASE("a nightly recursive run on PostgreSQL: 304 pages carry their links, s
   CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 1") == pages);
   CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 2 AND status = 304") == pages);
   CHECK(Scalar(db, "SELECT count(*) FROM links WHERE run_id = 2") == Scalar(db, "SELECT count(*) FROM links WHERE run_id = 1"));
+}
+
+TEST_CASE("--check-resources on PostgreSQL: resources recorded with their kind, once each, and carried by 304 pages") {
+  // Page i links to 2i+1 and 2i+2 (15 pages) and uses a shared stylesheet, its own image, and an image
+  // that is missing on odd pages; every answer has an ETag.
+  const int pages = 15;
+  TestServer server;
+  std::mutex mu;
+  std::map<std::string, int> asked;
+  server.Handle("/*", [&](const HttpRequest& req, Conn& c) {
+    {
+      std::lock_guard lock(mu);
+      ++asked[req.path];
+    }
+    std::string etag = "\"" + req.path + "\"";
+    if (req.Header("if-none-match") == etag) return (void)c.Respond(304, "", "", {{"ETag", etag}});
+    if (req.path == "/site.css") return (void)c.Respond(200, "p{}", "text/css", {{"ETag", etag}});
+    if (req.path.rfind("/img/", 0) == 0) {
+      int i = std::atoi(req.path.substr(5).c_str());
+      if (req.path.find("-odd") != std::string::npos && i % 2) return (void)c.Respond(404, "");
+      return (void)c.Respond(200, "PNG", "image/png", {{"ETag", etag}});
+    }
+    if (req.path.rfind("/t", 0) != 0) return (void)c.Respond(404, "");
+    int i = std::atoi(req.path.substr(2).c_str());
+    std::string n = std::to_string(i);
+    std::string body = "<title>T" + n + "</title><link rel=stylesheet href=/site.css><img src=/img/" + n +
+                       ".png><img src=/img/" + n + "-odd.png>";
+    for (int k : {2 * i + 1, 2 * i + 2}) {
+      if (k < pages) body += "<a href=\"/t" + std::to_string(k) + "\">c</a>";
+    }
+    c.Respond(200, body, "text/html", {{"ETag", etag}});
+  });
+  TempDir dir;
+  WriteFile(dir / "seed.txt", server.Url("/t0") + "\n");
+  std::string db = pg->NewDatabase();
+  for (int run = 1; run <= 2; ++run) {
+    {
+      std::lock_guard lock(mu);
+      asked.clear();
+    }
+    auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "-r", "--check-resources", "--quiet", dir / "seed.txt"},
+                 "pg-resources");
+    INFO(f.err);
+    REQUIRE(f.exit_code == 0);
+    std::string r = std::to_string(run);
+    CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = " + r + " AND source_kind = 'resource'") ==
+          1 + 2 * pages);
+    CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = " + r + " AND resource_kind = 'style'") == 1);
+    CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = " + r + " AND resource_kind = 'image'") == 2 * pages);
+    CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = " + r + " AND resource_kind = 'image' AND status = 404") ==
+          pages / 2);
+    CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = " + r + " AND resource_kind IS NOT NULL AND "
+                     "source_kind <> 'resource'") == 0);
+    // Every page's three resource edges, with their kind: the stylesheet's referrers are all the pages.
+    CHECK(Scalar(db, "SELECT count(*) FROM links WHERE run_id = " + r + " AND resource_kind IS NOT NULL") == 3 * pages);
+    CHECK(Scalar(db, "SELECT count(*) FROM links WHERE run_id = " + r + " AND to_url LIKE '%/site.css'") == pages);
+    std::lock_guard lock(mu);
+    for (const auto& [path, n] : asked) {
+      INFO(path);
+      CHECK(n == 1);
+    }
+  }
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 2 AND source_kind = 'link' AND status = 304") == pages - 1);
 }
 
 // tests/delay_proxy.py between the workers and the server: a network's latency (1 ms each way) on one

@@ -517,12 +517,13 @@ TEST_CASE("export includes the unchanged column") {
   std::ostringstream csv;
   ExportResults(t.path, std::nullopt, "csv", "", csv);
   std::string header = csv.str().substr(0, csv.str().find("\r\n"));
-  const std::string tail = ",unchanged,source_kind,source";  // columns are added at the end
+  const std::string tail = ",unchanged,source_kind,source,resource_kind";  // columns are added at the end
   REQUIRE(header.size() > tail.size());
   CHECK(header.substr(header.size() - tail.size()) == tail);
   std::ostringstream jsonl;
   ExportResults(t.path, std::nullopt, "jsonl", "", jsonl);
-  CHECK(jsonl.str().find("\"unchanged\":1,\"source_kind\":null,\"source\":null}") != std::string::npos);
+  CHECK(jsonl.str().find("\"unchanged\":1,\"source_kind\":null,\"source\":null,\"resource_kind\":null}") !=
+        std::string::npos);
 }
 
 TEST_CASE("the inspect commands read a schema-3 file (no active_s yet) without migrating it") {
@@ -559,7 +560,9 @@ TEST_CASE("a schema-4 file: report reads it unmigrated (no sitemaps); writing mi
     d.Exec("ALTER TABLE results DROP COLUMN source_kind; ALTER TABLE results DROP COLUMN source; "
            "ALTER TABLE frontier DROP COLUMN source_kind; ALTER TABLE frontier DROP COLUMN source; "
            "DROP TABLE sitemap_urls; DROP TABLE sitemaps; DROP TABLE anchor_pages; DROP TABLE anchors; "
-           "DROP TABLE fragment_links; ALTER TABLE runs DROP COLUMN page_links; PRAGMA user_version = 4;");
+           "DROP TABLE fragment_links; ALTER TABLE runs DROP COLUMN page_links; "
+           "ALTER TABLE results DROP COLUMN resource_kind; ALTER TABLE frontier DROP COLUMN resource_kind; "
+           "ALTER TABLE links DROP COLUMN resource_kind; PRAGMA user_version = 4;");
   }
   std::ostringstream json;
   CHECK(ShowReport(t.path, std::nullopt, 3, false, true, json) == 0);
@@ -570,6 +573,7 @@ TEST_CASE("a schema-4 file: report reads it unmigrated (no sitemaps); writing mi
   }
   CHECK(Scalar(t.path, "PRAGMA user_version") == gc::storage::kSchemaVersion);
   CHECK(Scalar(t.path, "SELECT count(*) FROM results WHERE source_kind IS NULL AND source IS NULL") == 1);
+  CHECK(Scalar(t.path, "SELECT count(*) FROM results WHERE resource_kind IS NULL") == 1);  // schema 8's column
   CHECK(Scalar(t.path, "SELECT count(*) FROM sitemap_urls") == 0);
   CHECK(Scalar(t.path, "SELECT count(*) FROM sitemaps") == 0);
 }
