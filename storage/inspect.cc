@@ -116,7 +116,8 @@ void Inspector::ExportRows(int64_t run_id, const std::function<void(const std::v
 void Inspector::ForEachResult(int64_t run_id, const std::function<void(const ResultLine&)>& row) {
   // One statement stepped row by row: constant memory however many rows the run has.
   auto st = db_.Prepare(
-      "SELECT url, status, error, error_message, total_ms FROM results WHERE run_id = ? ORDER BY id");
+      "SELECT url, status, error, error_message, total_ms, " +
+      std::string(version_ >= 8 ? "resource_kind" : "NULL") + " FROM results WHERE run_id = ? ORDER BY id");
   st.Bind(1, run_id);
   ResultLine line;
   while (st.Step()) {
@@ -125,6 +126,7 @@ void Inspector::ForEachResult(int64_t run_id, const std::function<void(const Res
     line.error = st.OptText(2);
     line.error_message = st.OptText(3);
     line.total_ms = st.IsNull(4) ? std::nullopt : std::optional<double>(st.Real(4));
+    line.resource_kind = st.OptText(5);
     row(line);
   }
 }

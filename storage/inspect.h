@@ -77,6 +77,7 @@ struct BrokenLink {
   std::optional<std::string> source_kind;  // results.source_kind: list, link, sitemap, external (NULL: older)
   std::optional<std::string> source;       // the sitemap that listed it, or the first page linking to it
   std::string group;                       // its section: page, external, sitemap, resource (run_queries.h)
+  std::optional<std::string> resource_kind;  // a resource's kind: image, script, style, frame, media (schema 8)
 };
 
 inline constexpr size_t kBrokenListed = 100;   // broken URLs a report lists unless asked for all
@@ -121,6 +122,7 @@ class Inspector {
     std::optional<int64_t> status;
     std::optional<std::string> error, error_message;
     std::optional<double> total_ms;
+    std::optional<std::string> resource_kind;  // --check-resources: image, script, style, frame, media
   };
   void ForEachResult(int64_t run_id, const std::function<void(const ResultLine&)>& row);
 

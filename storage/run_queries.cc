@@ -159,7 +159,8 @@ std::vector<LinkSection> Sections(sql::Database& db, int64_t run_id, const std::
                                   const AcceptSet* accept, int64_t limit, int64_t referrers) {
   const int version = SchemaVersion(db);
   const std::string group = SourceGroupSql(version);
-  const std::string source = version >= 5 ? "source_kind, source" : "NULL, NULL";
+  const std::string source = std::string(version >= 5 ? "source_kind, source" : "NULL, NULL") +
+                             (version >= 8 ? ", resource_kind" : ", NULL");
   auto bind_where = [&](sql::Statement& st, int first) { return accept ? accept->BindBroken(st, first) : first; };
   std::vector<LinkSection> out;
   auto counts = db.Prepare("SELECT " + group + ", count(*) FROM results WHERE run_id = ? AND " + where +
@@ -189,6 +190,7 @@ std::vector<LinkSection> Sections(sql::Database& db, int64_t run_id, const std::
       b.list_line = rows.OptInt(5);
       b.source_kind = rows.OptText(6);
       b.source = rows.OptText(7);
+      b.resource_kind = rows.OptText(8);
       b.group = g;
       refs.Bind(1, run_id).Bind(2, b.url).Bind(3, referrers);
       while (refs.Step()) b.referrers.push_back(refs.Text(0));

@@ -204,6 +204,56 @@ TEST_CASE("--check-resources: each page's resources and each link to another sit
   CHECK(csv.out.find(",resource," + site.a.Url("/index.html") + ",script\r\n") != std::string::npos);
 }
 
+// Every report format names the broken resources with their kind, and the broken links to other sites, in
+// sections of their own; --fail-on counts them as broken.
+TEST_CASE("--check-resources: every report format names the broken resources, their kinds and the broken external links") {
+  Site site;
+  TempDir dir;
+  const std::string db = dir / "r.db";
+  auto f = Crawl(dir, site, db, {"-r", "--check-resources", "--fail-on", "broken>0"});
+  CHECK(f.exit_code == 5);
+  const std::string A = site.a.Url(""), B = site.b.Url(""), C = site.c_base;
+  // (url, kind): the broken resources; and the broken external pages.
+  const std::vector<std::pair<std::string, std::string>> resources = {
+      {A + "/css/missing.css", "style"}, {A + "/js/missing.js", "script"}, {A + "/img/missing.png", "image"},
+      {C + "/gone.png", "image"}};
+  const std::vector<std::string> external = {B + "/missing.html", C + "/gone.html"};
+  struct Format {
+    const char* name;
+    std::vector<std::string> args;
+    std::string kind_mark;  // how the format writes a row's kind, around KIND
+  };
+  const std::vector<Format> formats = {
+      {"text", {}, "  (KIND)"},
+      {"json", {"--json"}, "\"resource_kind\":\"KIND\""},
+      {"markdown", {"--format", "markdown"}, " (KIND)"},
+      {"html", {"--html", "-o", "-"}, "<span class=\"muted\">KIND</span>"},
+      {"junit", {"--format", "junit"}, "KIND: "},
+  };
+  for (const Format& fmt : formats) {
+    std::vector<std::string> args = {GREENCRAWL_BIN, "report", "--db", db};
+    args.insert(args.end(), fmt.args.begin(), fmt.args.end());
+    auto r = Run(args, std::string("resources-") + fmt.name);
+    INFO(fmt.name);
+    REQUIRE(r.exit_code == 0);
+    for (const auto& [url, kind] : resources) {
+      INFO(url);
+      CHECK(r.out.find(url) != std::string::npos);
+      std::string mark = fmt.kind_mark;
+      mark.replace(mark.find("KIND"), 4, kind);
+      CHECK(r.out.find(mark) != std::string::npos);
+    }
+    for (const auto& url : external) {
+      INFO(url);
+      CHECK(r.out.find(url) != std::string::npos);
+    }
+    if (std::string(fmt.name) != "junit" && std::string(fmt.name) != "json") {
+      CHECK(r.out.find("Page resources") != std::string::npos);
+      CHECK(r.out.find("Links to other sites") != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("--check-resources on a second night: a 304 page carries its resources, checked again once each") {
   Site site;
   TempDir dir;

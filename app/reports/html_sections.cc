@@ -332,7 +332,9 @@ std::string LinkTable(const std::vector<storage::BrokenLink>& rows, int64_t tota
   std::string s = std::string("<table class=\"sortable\"><thead><tr>") + Th("URL") + Th("outcome") +
                   Th("linked from", true) + "</tr></thead><tbody>";
   for (const auto& b : rows) {
-    s += "<tr>" + UrlCell(b.url) + "<td>" + OutcomeBadge(b.outcome) + "</td><td class=\"num refs\" data-sort=\"" +
+    s += "<tr>" + UrlCell(b.url) + "<td>" + OutcomeBadge(b.outcome) +
+         (b.resource_kind ? " <span class=\"muted\">" + HtmlText(*b.resource_kind, kValueText) + "</span>" : "") +
+         "</td><td class=\"num refs\" data-sort=\"" +
          std::to_string(b.referrer_count) + "\">";
     if (b.referrer_count == 0) {
       s += "<span class=\"muted\">" + HtmlText(Origin(b), kUrlText) + "</span>";

@@ -61,7 +61,7 @@ std::string Links(const std::vector<storage::LinkSection>& sections) {
         s += JsonString(b.referrers[k]);
       }
       s += "],\"source_kind\":" + OptString(b.source_kind) + ",\"source\":" + OptString(b.source) +
-           ",\"group\":" + JsonString(b.group) + "}";
+           ",\"group\":" + JsonString(b.group) + ",\"resource_kind\":" + OptString(b.resource_kind) + "}";
     }
   }
   return s + "]";

@@ -143,6 +143,7 @@ void WriteJunit(const storage::ReportData& data, storage::Inspector& in, std::os
     out << "    <testcase name=\"" << XmlEscape(r.url) << "\" classname=\""
         << XmlEscape(host.empty() ? "(no host)" : host, 300) << "\" time=\"" << Seconds(r.total_ms) << "\"";
     std::string words = OutcomeWords(r);
+    if (r.resource_kind) words = *r.resource_kind + ": " + words;  // "image: 404 Not Found"
     switch (storage::Judge(accept, r.status, r.error)) {
       case storage::Verdict::kBlocked:
         out << ">\n      <skipped message=\"" << XmlEscape(words + ": " + r.error_message.value_or(""), 1024)

@@ -70,7 +70,8 @@ void Rows(const storage::LinkSection& section, const std::string& more, std::ost
     } else if (b.source_kind == "sitemap" && b.source) {
       from = "in sitemap " + MarkdownCode(*b.source, 200);
     }
-    out << "| " << MarkdownCode(b.url) << " | " << MarkdownText(Outcome(b.typed), 80) << " | " << from << " |\n";
+    std::string kind = b.resource_kind ? " (" + MarkdownText(*b.resource_kind, 20) + ")" : "";
+    out << "| " << MarkdownCode(b.url) << kind << " | " << MarkdownText(Outcome(b.typed), 80) << " | " << from << " |\n";
   }
   More(shown, section.total, more, out);
 }

@@ -27,6 +27,7 @@ void Counts(const char* heading, const std::vector<storage::CountRow>& rows, std
 
 void Link(const storage::BrokenLink& b, const char* indent, std::ostream& out) {
   out << indent << std::left << std::setw(26) << b.outcome << " " << std::right << b.url;
+  if (b.resource_kind) out << "  (" << *b.resource_kind << ")";
   if (b.list_line) out << "  (list line " << *b.list_line << ")";
   if (b.referrer_count == 0 && b.source_kind == "sitemap" && b.source) out << "  (in sitemap " << *b.source << ")";
   if (b.error_message) out << "\n" << indent << "    " << *b.error_message;
