@@ -551,6 +551,43 @@ TEST_CASE("a worker whose connections the server cuts reconnects and records eve
   CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == n);
 }
 
+// A list is read into the database in chunks; a connection cut while that is under way (a server restart
+// in the first minute of a big nightly job) is waited out: the chunk is written again whole, and the list's
+// counts and results come out as without the cut.
+TEST_CASE("a connection cut while the list is being read: the list's counts and results come out exact") {
+  TestServer server;
+  ServeFast(server);
+  const int distinct = 1500, repeats = 200;  // 300,000 lines: 1,500 URLs, the rest duplicates
+  std::string list;
+  list.reserve(size_t(distinct) * repeats * 40);
+  for (int r = 0; r < repeats; ++r) {
+    for (int i = 0; i < distinct; ++i) list += server.Url("/p" + std::to_string(i)) + "\n";
+  }
+  TempDir dir;
+  WriteFile(dir / "list.txt", list);
+  std::string db = pg->NewDatabase();
+  auto w = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "10", "--quiet", dir / "list.txt"}, "cutload");
+  std::string name = db.substr(db.find(":///") + 4, db.find('?') - db.find(":///") - 4);
+  // The first chunk has committed and the list is not read to its end yet: cut every connection.
+  REQUIRE(WaitFor(db, "SELECT count(*) FROM frontier", 0, std::chrono::seconds(120)));
+  const bool during_load = Scalar(db, "SELECT count(*) FROM runs WHERE urls_total IS NULL") == 1;
+  sql::Database admin(pg->admin_uri, sql::Database::Mode::kReadWrite);
+  auto cut = admin.Prepare(
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()");
+  cut.Bind(1, name);
+  REQUIRE(cut.Step());
+  CHECK(cut.Int(0) > 0);
+  auto f = Wait(w);
+  INFO(f.err);
+  CHECK(during_load);  // the list was still being read when the cut came
+  CHECK(f.exit_code == 0);
+  CHECK(Text(db, "SELECT status FROM runs") == "completed");
+  CHECK(Scalar(db, "SELECT urls_total FROM runs") == distinct);
+  CHECK(Scalar(db, "SELECT lines_duplicate FROM runs") == int64_t(distinct) * (repeats - 1));
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == distinct);
+  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == distinct);
+}
+
 // The README's promise: a worker waits out an outage of up to max(60 s, 2 x --lease), and one longer
 // than its lease too (a server restart pauses the leases). --lease 4 with a 10 s outage stands for the
 // default 30 s lease and a 45 s outage: the same case, 4 times shorter.
