@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "app/crawl.h"
-#include "app/html_escape.h"
 #include "app/json.h"
 #include "app/output_file.h"
 #include "app/reports/history.h"
@@ -21,9 +20,10 @@
 #include "app/reports/text.h"
 #include "app/run_lock.h"
 #include "storage/history.h"
+#include "storage/inspect.h"
 #include "storage/redact.h"
 #include "storage/result_store.h"
-#include "storage/inspect.h"
+#include "text/escape.h"
 
 namespace gc {
 namespace {
@@ -61,30 +61,6 @@ std::string ShownStatus(const storage::RunSummary& r, const std::optional<int64_
   if (r.status != "running") return r.status;
   bool alive = lock_holder && (*lock_holder < 0 || (r.pid && *r.pid == *lock_holder));
   return alive ? "running" : "killed";
-}
-
-bool IsPlainNumber(const std::string& s) {
-  char* end = nullptr;
-  std::strtod(s.c_str(), &end);
-  return !s.empty() && end == s.c_str() + s.size();
-}
-
-// RFC 4180: quote a field holding a comma, quote, CR or LF (or leading/trailing space); double quotes.
-// A cell a spreadsheet would run as a formula (crawled titles such as "=HYPERLINK(...)": starts with =, +,
-// -, @, tab or CR and is not a number) gets a leading apostrophe, as OWASP's CSV-injection advice says.
-std::string CsvField(const std::string& raw) {
-  std::string s = raw;
-  if (!s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos && !IsPlainNumber(s)) {
-    s.insert(s.begin(), '\'');
-  }
-  bool quote = s.find_first_of(",\"\r\n") != std::string::npos || (!s.empty() && (s.front() == ' ' || s.back() == ' '));
-  if (!quote) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace

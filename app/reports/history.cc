@@ -2,8 +2,8 @@
 
 #include <iomanip>
 
-#include "app/html_escape.h"
 #include "app/json.h"
+#include "text/escape.h"
 
 namespace gc {
 namespace {

@@ -5,16 +5,16 @@
 #include <stdexcept>
 
 #include "app/crawl.h"
-#include "app/html_escape.h"
 #include "app/inspect_commands.h"
-#include "app/reports/sitemap.h"
 #include "app/json.h"
 #include "app/output_file.h"
 #include "app/reports/format.h"
 #include "app/reports/html_history.h"
 #include "app/reports/html_sections.h"
+#include "app/reports/sitemap.h"
 #include "storage/redact.h"
 #include "storage/result_store.h"
+#include "text/escape.h"
 #include "version.h"
 
 namespace gc {

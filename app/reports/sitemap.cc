@@ -1,8 +1,8 @@
 #include "app/reports/sitemap.h"
 
-#include "app/html_escape.h"
 #include "app/json.h"
 #include "app/reports/format.h"
+#include "text/escape.h"
 
 namespace gc::report {
 namespace {
