@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "app/crawl.h"
-#include "app/json.h"
 #include "app/output_file.h"
 #include "app/reports/history.h"
 #include "app/reports/json.h"
@@ -24,6 +23,7 @@
 #include "storage/redact.h"
 #include "storage/result_store.h"
 #include "text/escape.h"
+#include "text/json.h"
 
 namespace gc {
 namespace {
@@ -35,11 +35,15 @@ std::string Fixed(double v, int digits) {
 }
 
 std::string OptInt(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "null"; }
-std::string OptString(const std::optional<std::string>& v) { return v ? JsonString(*v) : "null"; }
 
 // {"status":404,"error":null}: numbers and nulls, not "404" or "error:dns".
-std::string OutcomeJson(const storage::Outcome& o) {
-  return "{\"status\":" + OptInt(o.status) + ",\"error\":" + OptString(o.error) + "}";
+void OutcomeJson(JsonWriter& w, const storage::Outcome& o) {
+  w.BeginObject().Key("status").OptInt(o.status).Key("error").OptString(o.error).EndObject();
+}
+
+// {"hash":"...","size":1020}: a content change's side.
+void ContentJson(JsonWriter& w, const std::string& hash, const std::optional<int64_t>& size) {
+  w.BeginObject().Key("hash").String(hash).Key("size").OptInt(size).EndObject();
 }
 
 // "1020 -> 5020 bytes (+392%)"
@@ -159,13 +163,20 @@ int ExportResults(const std::string& db, std::optional<int64_t> run, const std::
             for (size_t i = 0; i < values.size(); ++i) sink << (i ? "," : "") << CsvField(values[i].text.value_or(""));
             sink << "\r\n";
           } else {
-            sink << "{";
+            JsonWriter w;
+            w.BeginObject();
             for (size_t i = 0; i < values.size(); ++i) {
-              sink << (i ? "," : "") << JsonString(names[i]) << ":";
               const auto& v = values[i];
-              sink << (!v.text ? "null" : v.number ? *v.text : JsonString(*v.text));
+              w.Key(names[i]);
+              if (!v.text) {
+                w.Null();
+              } else if (v.number) {
+                w.Raw(*v.text);  // as SQLite printed it
+              } else {
+                w.String(*v.text);
+              }
             }
-            sink << "}\n";
+            sink << w.EndObject().str() << "\n";
           }
         });
   });
@@ -193,6 +204,7 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
   }
   size_t n = 0, urls = 0;
   std::string last_url;
+  // Streamed: the frame by hand, each change a JsonWriter object, so a large diff is never held whole.
   if (json) out << "{\"run_a\":" << run_a << ",\"run_b\":" << run_b << ",\"changes\":[";
   if (!json) out << "Changes from run " << run_a << " to run " << run_b << ":\n";
   in.Diff(run_a, run_b, size_threshold_pct, [&](const storage::Change& c) {
@@ -200,26 +212,35 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
     last_url = c.url;
     if (json) {
       // Typed values: outcomes as {"status","error"}, sizes as numbers, content as hash and size.
-      std::string before = "null", after = "null";
+      JsonWriter w;
+      w.BeginObject().Key("url").String(c.url).Key("kind").String(c.kind).Key("before");
+      auto both = [&](auto&& side) {
+        side(true);
+        w.Key("after");
+        side(false);
+      };
       if (c.kind == "status") {
-        before = OutcomeJson(c.before_outcome);
-        after = OutcomeJson(c.after_outcome);
+        both([&](bool before) { OutcomeJson(w, before ? c.before_outcome : c.after_outcome); });
       } else if (c.kind == "size") {
-        before = OptInt(c.before_size);
-        after = OptInt(c.after_size);
+        both([&](bool before) { w.OptInt(before ? c.before_size : c.after_size); });
       } else if (c.kind == "title") {
-        before = JsonString(c.before);
-        after = JsonString(c.after);
+        both([&](bool before) { w.String(before ? c.before : c.after); });
       } else if (c.kind == "redirect") {
         // The target URL, or null when the URL answered without redirecting.
-        before = c.before.empty() ? "null" : JsonString(c.before);
-        after = c.after.empty() ? "null" : JsonString(c.after);
+        both([&](bool before) {
+          const std::string& v = before ? c.before : c.after;
+          if (v.empty()) {
+            w.Null();
+          } else {
+            w.String(v);
+          }
+        });
       } else if (c.kind == "content") {
-        before = "{\"hash\":" + JsonString(c.before) + ",\"size\":" + OptInt(c.before_size) + "}";
-        after = "{\"hash\":" + JsonString(c.after) + ",\"size\":" + OptInt(c.after_size) + "}";
+        both([&](bool before) { ContentJson(w, before ? c.before : c.after, before ? c.before_size : c.after_size); });
+      } else {
+        both([&](bool) { w.Null(); });
       }
-      out << (n ? "," : "") << "{\"url\":" << JsonString(c.url) << ",\"kind\":" << JsonString(c.kind)
-          << ",\"before\":" << before << ",\"after\":" << after << "}";
+      out << (n ? "," : "") << w.EndObject().str();
     } else {
       char mark = c.kind == "added" ? '+' : c.kind == "removed" ? '-' : '~';
       out << mark << " " << std::left << std::setw(8) << c.kind << " " << c.url;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "text/escape.h"
+#include "text/json.h"
 #include "text/utf8.h"
 
 TEST_CASE("utf8: a sequence's length is 0 for overlongs, surrogates and bytes beyond U+10FFFF") {
@@ -47,4 +48,32 @@ TEST_CASE("escape: a CSV field is quoted when needed and never starts a formula"
   CHECK(gc::CsvField("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"");
   CHECK(gc::CsvField("-12.5") == "-12.5");
   CHECK(gc::CsvField(" pad") == "\" pad\"");
+}
+
+TEST_CASE("json: strings escape quotes, backslashes and control characters, and nothing else") {
+  CHECK(gc::JsonString("say \"hi\"") == "\"say \\\"hi\\\"\"");
+  CHECK(gc::JsonString("a\\b") == "\"a\\\\b\"");
+  CHECK(gc::JsonString("l1\nl2\tt\rr") == "\"l1\\nl2\\tt\\rr\"");
+  CHECK(gc::JsonString(std::string("\0\x01\x1f\x7f", 4)) == "\"\\u0000\\u0001\\u001f\\u007f\"");
+  // U+2028/U+2029 are valid in JSON strings (RFC 8259) and pass through as their UTF-8 bytes, as do
+  // bytes that are not UTF-8: storage cleans values before they get here, and the output keeps them.
+  CHECK(gc::JsonString("a\xE2\x80\xA8" "b\xE2\x80\xA9") == "\"a\xE2\x80\xA8" "b\xE2\x80\xA9\"");
+  CHECK(gc::JsonString("caf\xC3\xA9 \xFF") == "\"caf\xC3\xA9 \xFF\"");
+}
+
+TEST_CASE("json: the writer places commas and colons, in the order values are given") {
+  gc::JsonWriter w;
+  w.BeginObject().Key("id").Int(7).Key("name").String("x\"y").Key("none").Null();
+  w.Key("list").BeginArray().Int(1).Int(-2).BeginObject().EndObject().BeginArray().EndArray().EndArray();
+  w.Key("ok").Bool(true).Key("s").Fixed(1.5, 1).Key("t").Fixed(2.0, 3);
+  w.Key("opt").OptString(std::nullopt).Key("n").OptInt(3).Key("raw").Raw("{\"a\":1}").EndObject();
+  CHECK(w.str() ==
+        "{\"id\":7,\"name\":\"x\\\"y\",\"none\":null,\"list\":[1,-2,{},[]],\"ok\":true,\"s\":1.5,\"t\":2.000,"
+        "\"opt\":null,\"n\":3,\"raw\":{\"a\":1}}");
+}
+
+TEST_CASE("json: a key is escaped like a string value") {
+  gc::JsonWriter w;
+  w.BeginObject().Key("a\"\n").Int(1).EndObject();
+  CHECK(w.str() == "{\"a\\\"\\n\":1}");
 }

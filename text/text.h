@@ -3,7 +3,9 @@
 //   utf8.h    UTF-8 decoded in one place (RFC 3629): sequence length, code point, validity, CleanText
 //   escape.h  every output's escaper: HTML text and attributes, a terminal line, a one-line message,
 //             XML (JUnit), a CSV field
+//   json.h    JsonWriter: JSON documents value by value, commas and escaping right by construction
 #pragma once
 
 #include "text/escape.h"
+#include "text/json.h"
 #include "text/utf8.h"
