@@ -18,10 +18,9 @@
 
 #include "app/crawl.h"
 #include "app/inspect_commands.h"
-#include "app/output_file.h"
 #include "app/job_config.h"
+#include "app/reports/request.h"
 #include "app/settings.h"
-#include "app/reports/html.h"
 #include "version.h"
 
 namespace gc {
@@ -173,39 +172,34 @@ std::string Misspelt(CLI::App& app, int argc, char** argv) {
   return "";
 }
 
-// `report`: the format from --format, --json or --html, and the accept set that judges broken.
-int RunReport(const std::string& db, std::optional<int64_t> run, size_t top, bool all, bool json, bool html,
-              std::string format, const std::string& accept_text, const std::string& output) {
+// `report`'s request from its flags: the format from --format, --json or --html (which must agree), else
+// from -o FILE's name, else text; and the accept set that judges broken. Returns why not, or "".
+std::string SettleReportRequest(bool json, bool html, std::string format, const std::string& accept_text,
+                                ReportRequest& request) {
   std::string flag = json ? "json" : html ? "html" : "";
   if (!flag.empty() && !format.empty() && format != flag) {
-    std::cerr << "greencrawl: --" << flag << " and --format " << format << " disagree; give one\n";
-    return kExitUsage;
+    return "--" + flag + " and --format " + format + " disagree; give one";
   }
   if (format.empty()) format = flag;
-  if (format.empty() && !output.empty() && output != "-") {
+  if (format.empty() && !request.output.empty() && request.output != "-") {
     // No format given: the file's name says which (report -o run.html, -o run.json).
-    std::string ext = std::filesystem::path(output).extension().string();
+    std::string ext = std::filesystem::path(request.output).extension().string();
     for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
     format = ext == ".html" || ext == ".htm" ? "html" : ext == ".json" ? "json" : ext == ".md" ? "markdown"
            : ext == ".xml"                    ? "junit"
                                               : "";
   }
   if (format.empty()) format = "text";
-  std::optional<storage::AcceptSet> accept;
+  // --format is checked against the same words by CLI11; this is for a caller that was not.
+  auto parsed = ParseReportFormat(format);
+  if (!parsed) return "unknown report format " + format;
+  request.format = *parsed;
   if (!accept_text.empty()) {
     std::string why;
-    accept = storage::AcceptSet::Parse(accept_text, &why);
-    if (!accept) {
-      std::cerr << "greencrawl: --accept: " << why << "\n";
-      return kExitUsage;
-    }
+    request.accept = storage::AcceptSet::Parse(accept_text, &why);
+    if (!request.accept) return "--accept: " + why;
   }
-  if (format == "html") return WriteReportHtml(db, run, output, std::cout, std::cerr, accept);
-  if (format == "junit" || format == "markdown") return WriteReportAs(format, db, run, accept, output, std::cout);
-  int code = kExitOk;
-  WriteOutput(output, std::cout,
-              [&](std::ostream& sink) { code = ShowReport(db, run, top, all, format == "json", sink, accept); });
-  return code;
+  return "";
 }
 
 // prune --keep N: a whole number from 0 to 2^30, or nullopt.
@@ -423,7 +417,19 @@ int RunCli(int argc, char** argv) {
     }
     if (*join) return RunJoin(join_args, std::cout, std::cerr);
     if (*runs) return ShowRuns(db, json, std::cout);
-    if (*report) return RunReport(db, run, top, all, json, html, report_format, report_accept, html_output);
+    if (*report) {
+      ReportRequest request;
+      request.db = db;
+      request.run = run;
+      request.top = top;
+      request.all = all;
+      request.output = html_output;
+      if (std::string why = SettleReportRequest(json, html, report_format, report_accept, request); !why.empty()) {
+        std::cerr << "greencrawl: " << why << "\n";
+        return kExitUsage;
+      }
+      return WriteReport(request, std::cout, std::cerr);
+    }
     if (*exp) return ExportResults(db, run, ExportFormat(format, output), output, std::cout);
     if (*diff) {
       if (run_a.has_value() != run_b.has_value()) {

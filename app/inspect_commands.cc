@@ -13,6 +13,7 @@
 #include "app/crawl.h"
 #include "app/output_file.h"
 #include "app/reports/history.h"
+#include "app/reports/html.h"
 #include "app/reports/json.h"
 #include "app/reports/junit.h"
 #include "app/reports/markdown.h"
@@ -124,21 +125,44 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   return kExitOk;
 }
 
-int WriteReportAs(const std::string& format, const std::string& db, std::optional<int64_t> run,
-                  const std::optional<storage::AcceptSet>& accept, const std::string& output, std::ostream& out) {
-  if (format != "junit" && format != "markdown") throw std::invalid_argument("unknown report format " + format);
-  storage::Inspector in(db);
-  in.OverrideAccept(accept);
-  int64_t run_id = in.ResolveRun(run);
-  storage::ReportData r = LoadShownReport(in, db, run_id, format == "junit" ? JunitLimits() : MarkdownLimits());
-  WriteOutput(output, out, [&](std::ostream& sink) {
-    if (format == "junit") {
+namespace {
+
+// report --format junit|markdown: both stream from the Inspector their model was read with.
+int WriteReportAs(const ReportRequest& request, std::ostream& out) {
+  const bool junit = request.format == ReportFormat::kJunit;
+  storage::Inspector in(request.db);
+  in.OverrideAccept(request.accept);
+  int64_t run_id = in.ResolveRun(request.run);
+  storage::ReportData r = LoadShownReport(in, request.db, run_id, junit ? JunitLimits() : MarkdownLimits());
+  WriteOutput(request.output, out, [&](std::ostream& sink) {
+    if (junit) {
       WriteJunit(r, in, sink);
     } else {
-      WriteMarkdown(r, storage::RedactPassword(db), sink);
+      WriteMarkdown(r, storage::RedactPassword(request.db), sink);
     }
   });
   return kExitOk;
+}
+
+}  // namespace
+
+int WriteReport(const ReportRequest& request, std::ostream& out, std::ostream& err) {
+  switch (request.format) {
+    case ReportFormat::kHtml:
+      return WriteReportHtml(request.db, request.run, request.output, out, err, request.accept);
+    case ReportFormat::kJunit:
+    case ReportFormat::kMarkdown:
+      return WriteReportAs(request, out);
+    case ReportFormat::kText:
+    case ReportFormat::kJson:
+      break;
+  }
+  int code = kExitOk;
+  WriteOutput(request.output, out, [&](std::ostream& sink) {
+    code = ShowReport(request.db, request.run, request.top, request.all, request.format == ReportFormat::kJson, sink,
+                      request.accept);
+  });
+  return code;
 }
 
 int ExportResults(const std::string& db, std::optional<int64_t> run, const std::string& format,
