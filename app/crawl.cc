@@ -16,27 +16,27 @@
 #include <map>
 #include <memory>
 
-#include "crawler/credentials.h"
-#include "crawler/crawler.h"
 #include "app/job_config.h"
-#include "app/json.h"
 #include "app/list_loader.h"
 #include "app/output_file.h"
 #include "app/paths.h"
 #include "app/progress.h"
-#include "greenlet/signals.h"
 #include "app/reports/html.h"
 #include "app/run_lock.h"
 #include "app/settings.h"
 #include "app/thresholds.h"
-#include "parser/utf8.h"
+#include "crawler/crawler.h"
+#include "crawler/credentials.h"
+#include "greenlet/signals.h"
 #include "storage/history.h"
 #include "storage/inspect.h"
-#include "storage/redact.h"
 #include "storage/over_outage.h"
+#include "storage/redact.h"
 #include "storage/result_store.h"
 #include "storage/run_clock.h"
 #include "storage/sql.h"
+#include "text/json.h"
+#include "text/utf8.h"
 #include "urls/scope.h"
 #include "urls/url_list.h"
 #include "version.h"
@@ -56,40 +56,25 @@ std::string WithoutPassword(const std::string& url) {
   return url.substr(0, scheme + 3) + "***" + url.substr(at);
 }
 
-std::string StringArray(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';  // not ("," + ...): g++ 12 -Wrestrict false positive (docs/hacking.md)
-    out += JsonString(items[i]);
-  }
-  return out + "]";
-}
-
 std::string OptionsJson(const CrawlOptions& o) {
-  std::string headers = "[";
+  JsonWriter w;
+  w.BeginObject().Key("concurrency").Int(o.concurrency).Key("per_host").Int(o.per_host);
+  w.Key("delay_ms").Int(o.delay_ms).Key("timeout_s").Fixed(o.timeout_s, 6);  // std::to_string's "%f"
+  w.Key("max_size").Int(o.max_size);
+  w.Key("user_agent").String(o.user_agent).Key("headers").BeginArray();
   // Credentials are stored redacted: the database is shared and read by people and reports.
-  for (size_t i = 0; i < o.headers.size(); ++i) {
-    if (i) headers += ',';
-    headers += JsonString(RedactHeader(o.headers[i]));
-  }
-  headers += "]";
-  return "{\"concurrency\":" + std::to_string(o.concurrency) + ",\"per_host\":" + std::to_string(o.per_host) +
-         ",\"delay_ms\":" + std::to_string(o.delay_ms) + ",\"timeout_s\":" + std::to_string(o.timeout_s) +
-         ",\"max_size\":" + std::to_string(o.max_size) + ",\"user_agent\":" + JsonString(o.user_agent) +
-         ",\"headers\":" + headers + ",\"insecure\":" + (o.insecure ? "true" : "false") +
-         ",\"depth\":" + std::to_string(o.depth) + ",\"scope\":" + JsonString(o.scope) +
-         ",\"max_pages\":" + std::to_string(o.max_pages) + ",\"conditional\":" + JsonString(o.conditional) +
-         ",\"retries\":" + std::to_string(o.retries) + ",\"config\":" + JsonString(o.config) +
-         ",\"proxy\":" + JsonString(WithoutPassword(o.proxy)) + ",\"cookies\":" + (o.cookies ? "true" : "false") +
-         ",\"limit_rate\":" + std::to_string(o.limit_rate) + ",\"sitemaps\":" + (o.sitemaps ? "true" : "false") +
-         ",\"sitemap\":" + StringArray(o.sitemap) +
-         ",\"accept\":" + JsonString(storage::AcceptSet::Parse(o.accept, nullptr)->Text()) +
-         ",\"ignore_nofollow\":" +
-         (o.ignore_nofollow ? "true" : "false") + ",\"ignore_robots\":" + (o.ignore_robots ? "true" : "false") +
-         ",\"check_fragments\":" + (o.check_fragments ? "true" : "false") +
-         ",\"external\":" + JsonString(o.external) +
-         ",\"check_resources\":" + (o.check_resources ? "true" : "false") +
-         ",\"settings\":" + JsonString(WorkerConfig(o)) + "}";
+  for (const auto& header : o.headers) w.String(RedactHeader(header));
+  w.EndArray().Key("insecure").Bool(o.insecure).Key("depth").Int(o.depth).Key("scope").String(o.scope);
+  w.Key("max_pages").Int(o.max_pages).Key("conditional").String(o.conditional).Key("retries").Int(o.retries);
+  w.Key("config").String(o.config).Key("proxy").String(WithoutPassword(o.proxy)).Key("cookies").Bool(o.cookies);
+  w.Key("limit_rate").Int(o.limit_rate).Key("sitemaps").Bool(o.sitemaps).Key("sitemap").BeginArray();
+  for (const auto& sitemap : o.sitemap) w.String(sitemap);
+  w.EndArray().Key("accept").String(storage::AcceptSet::Parse(o.accept, nullptr)->Text());
+  w.Key("ignore_nofollow").Bool(o.ignore_nofollow).Key("ignore_robots").Bool(o.ignore_robots);
+  w.Key("check_fragments").Bool(o.check_fragments).Key("external").String(o.external);
+  w.Key("check_resources").Bool(o.check_resources);
+  w.Key("settings").String(WorkerConfig(o)).EndObject();
+  return w.Take();
 }
 
 struct SummaryExtras {
@@ -104,23 +89,21 @@ void PrintSummary(const CrawlOptions& o, const storage::RunSummary& run, const s
                   int64_t fetched, const SummaryExtras& x, std::ostream& out, std::ostream& err) {
   double rate = wall_s > 0 ? double(fetched) / wall_s : 0;
   if (o.json) {
-    auto obj = [](const std::vector<storage::CountRow>& rows) {
-      std::string s = "{";
-      for (const auto& c : rows) {
-        if (s.size() > 1) s += ',';
-        s += JsonString(c.key) + ":" + std::to_string(c.count);
-      }
-      return s + "}";
+    auto counts = [](JsonWriter& w, const std::vector<storage::CountRow>& rows) {
+      w.BeginObject();
+      for (const auto& c : rows) w.Key(c.key).Int(c.count);
+      w.EndObject();
     };
-    out << "{\"run_id\":" << run.id << ",\"status\":" << JsonString(run.status) << ",\"results\":" << run.results
-        << ",\"responses\":" << run.responses << ",\"ok\":" << run.ok << ",\"errors\":" << run.errors
-        << ",\"broken\":" << run.broken << ",\"blocked\":" << run.blocked << ",\"by_status\":" << obj(b.by_status) << ",\"by_error\":" << obj(b.by_error)
-        << ",\"fetched\":" << fetched << ",\"wall_s\":" << wall_s << ",\"pages_per_s\":" << rate
-        << ",\"unchanged\":" << x.unchanged << ",\"retried\":" << x.retried
-        << ",\"previous_run\":" << (x.previous_run ? std::to_string(*x.previous_run) : "null")
-        << ",\"changed\":" << (x.changed ? std::to_string(*x.changed) : "null")
-        << ",\"db\":" << JsonString(storage::RedactPassword(o.db))
-        << "}\n";
+    JsonWriter w;
+    w.BeginObject().Key("run_id").Int(run.id).Key("status").String(run.status).Key("results").Int(run.results);
+    w.Key("responses").Int(run.responses).Key("ok").Int(run.ok).Key("errors").Int(run.errors);
+    w.Key("broken").Int(run.broken).Key("blocked").Int(run.blocked);
+    counts(w.Key("by_status"), b.by_status);
+    counts(w.Key("by_error"), b.by_error);
+    w.Key("fetched").Int(fetched).Key("wall_s").Number(wall_s).Key("pages_per_s").Number(rate);
+    w.Key("unchanged").Int(x.unchanged).Key("retried").Int(x.retried).Key("previous_run").OptInt(x.previous_run);
+    w.Key("changed").OptInt(x.changed).Key("db").String(storage::RedactPassword(o.db)).EndObject();
+    out << w.str() << "\n";
     return;
   }
   if (o.quiet) return;

@@ -11,19 +11,20 @@
 #include <sstream>
 
 #include "app/crawl.h"
-#include "app/html_escape.h"
-#include "app/json.h"
 #include "app/output_file.h"
 #include "app/reports/history.h"
+#include "app/reports/html.h"
 #include "app/reports/json.h"
 #include "app/reports/junit.h"
 #include "app/reports/markdown.h"
 #include "app/reports/text.h"
 #include "app/run_lock.h"
 #include "storage/history.h"
+#include "storage/inspect.h"
 #include "storage/redact.h"
 #include "storage/result_store.h"
-#include "storage/inspect.h"
+#include "text/escape.h"
+#include "text/json.h"
 
 namespace gc {
 namespace {
@@ -35,11 +36,15 @@ std::string Fixed(double v, int digits) {
 }
 
 std::string OptInt(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "null"; }
-std::string OptString(const std::optional<std::string>& v) { return v ? JsonString(*v) : "null"; }
 
 // {"status":404,"error":null}: numbers and nulls, not "404" or "error:dns".
-std::string OutcomeJson(const storage::Outcome& o) {
-  return "{\"status\":" + OptInt(o.status) + ",\"error\":" + OptString(o.error) + "}";
+void OutcomeJson(JsonWriter& w, const storage::Outcome& o) {
+  w.BeginObject().Key("status").OptInt(o.status).Key("error").OptString(o.error).EndObject();
+}
+
+// {"hash":"...","size":1020}: a content change's side.
+void ContentJson(JsonWriter& w, const std::string& hash, const std::optional<int64_t>& size) {
+  w.BeginObject().Key("hash").String(hash).Key("size").OptInt(size).EndObject();
 }
 
 // "1020 -> 5020 bytes (+392%)"
@@ -61,30 +66,6 @@ std::string ShownStatus(const storage::RunSummary& r, const std::optional<int64_
   if (r.status != "running") return r.status;
   bool alive = lock_holder && (*lock_holder < 0 || (r.pid && *r.pid == *lock_holder));
   return alive ? "running" : "killed";
-}
-
-bool IsPlainNumber(const std::string& s) {
-  char* end = nullptr;
-  std::strtod(s.c_str(), &end);
-  return !s.empty() && end == s.c_str() + s.size();
-}
-
-// RFC 4180: quote a field holding a comma, quote, CR or LF (or leading/trailing space); double quotes.
-// A cell a spreadsheet would run as a formula (crawled titles such as "=HYPERLINK(...)": starts with =, +,
-// -, @, tab or CR and is not a number) gets a leading apostrophe, as OWASP's CSV-injection advice says.
-std::string CsvField(const std::string& raw) {
-  std::string s = raw;
-  if (!s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos && !IsPlainNumber(s)) {
-    s.insert(s.begin(), '\'');
-  }
-  bool quote = s.find_first_of(",\"\r\n") != std::string::npos || (!s.empty() && (s.front() == ' ' || s.back() == ' '));
-  if (!quote) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -144,21 +125,44 @@ int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bo
   return kExitOk;
 }
 
-int WriteReportAs(const std::string& format, const std::string& db, std::optional<int64_t> run,
-                  const std::optional<storage::AcceptSet>& accept, const std::string& output, std::ostream& out) {
-  if (format != "junit" && format != "markdown") throw std::invalid_argument("unknown report format " + format);
-  storage::Inspector in(db);
-  in.OverrideAccept(accept);
-  int64_t run_id = in.ResolveRun(run);
-  storage::ReportData r = LoadShownReport(in, db, run_id, format == "junit" ? JunitLimits() : MarkdownLimits());
-  WriteOutput(output, out, [&](std::ostream& sink) {
-    if (format == "junit") {
+namespace {
+
+// report --format junit|markdown: both stream from the Inspector their model was read with.
+int WriteReportAs(const ReportRequest& request, std::ostream& out) {
+  const bool junit = request.format == ReportFormat::kJunit;
+  storage::Inspector in(request.db);
+  in.OverrideAccept(request.accept);
+  int64_t run_id = in.ResolveRun(request.run);
+  storage::ReportData r = LoadShownReport(in, request.db, run_id, junit ? JunitLimits() : MarkdownLimits());
+  WriteOutput(request.output, out, [&](std::ostream& sink) {
+    if (junit) {
       WriteJunit(r, in, sink);
     } else {
-      WriteMarkdown(r, storage::RedactPassword(db), sink);
+      WriteMarkdown(r, storage::RedactPassword(request.db), sink);
     }
   });
   return kExitOk;
+}
+
+}  // namespace
+
+int WriteReport(const ReportRequest& request, std::ostream& out, std::ostream& err) {
+  switch (request.format) {
+    case ReportFormat::kHtml:
+      return WriteReportHtml(request.db, request.run, request.output, out, err, request.accept);
+    case ReportFormat::kJunit:
+    case ReportFormat::kMarkdown:
+      return WriteReportAs(request, out);
+    case ReportFormat::kText:
+    case ReportFormat::kJson:
+      break;
+  }
+  int code = kExitOk;
+  WriteOutput(request.output, out, [&](std::ostream& sink) {
+    code = ShowReport(request.db, request.run, request.top, request.all, request.format == ReportFormat::kJson, sink,
+                      request.accept);
+  });
+  return code;
 }
 
 int ExportResults(const std::string& db, std::optional<int64_t> run, const std::string& format,
@@ -183,13 +187,20 @@ int ExportResults(const std::string& db, std::optional<int64_t> run, const std::
             for (size_t i = 0; i < values.size(); ++i) sink << (i ? "," : "") << CsvField(values[i].text.value_or(""));
             sink << "\r\n";
           } else {
-            sink << "{";
+            JsonWriter w;
+            w.BeginObject();
             for (size_t i = 0; i < values.size(); ++i) {
-              sink << (i ? "," : "") << JsonString(names[i]) << ":";
               const auto& v = values[i];
-              sink << (!v.text ? "null" : v.number ? *v.text : JsonString(*v.text));
+              w.Key(names[i]);
+              if (!v.text) {
+                w.Null();
+              } else if (v.number) {
+                w.Raw(*v.text);  // as SQLite printed it
+              } else {
+                w.String(*v.text);
+              }
             }
-            sink << "}\n";
+            sink << w.EndObject().str() << "\n";
           }
         });
   });
@@ -217,6 +228,7 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
   }
   size_t n = 0, urls = 0;
   std::string last_url;
+  // Streamed: the frame by hand, each change a JsonWriter object, so a large diff is never held whole.
   if (json) out << "{\"run_a\":" << run_a << ",\"run_b\":" << run_b << ",\"changes\":[";
   if (!json) out << "Changes from run " << run_a << " to run " << run_b << ":\n";
   in.Diff(run_a, run_b, size_threshold_pct, [&](const storage::Change& c) {
@@ -224,26 +236,35 @@ int ShowDiff(const std::string& db, std::optional<int64_t> a, std::optional<int6
     last_url = c.url;
     if (json) {
       // Typed values: outcomes as {"status","error"}, sizes as numbers, content as hash and size.
-      std::string before = "null", after = "null";
+      JsonWriter w;
+      w.BeginObject().Key("url").String(c.url).Key("kind").String(c.kind).Key("before");
+      auto both = [&](auto&& side) {
+        side(true);
+        w.Key("after");
+        side(false);
+      };
       if (c.kind == "status") {
-        before = OutcomeJson(c.before_outcome);
-        after = OutcomeJson(c.after_outcome);
+        both([&](bool before) { OutcomeJson(w, before ? c.before_outcome : c.after_outcome); });
       } else if (c.kind == "size") {
-        before = OptInt(c.before_size);
-        after = OptInt(c.after_size);
+        both([&](bool before) { w.OptInt(before ? c.before_size : c.after_size); });
       } else if (c.kind == "title") {
-        before = JsonString(c.before);
-        after = JsonString(c.after);
+        both([&](bool before) { w.String(before ? c.before : c.after); });
       } else if (c.kind == "redirect") {
         // The target URL, or null when the URL answered without redirecting.
-        before = c.before.empty() ? "null" : JsonString(c.before);
-        after = c.after.empty() ? "null" : JsonString(c.after);
+        both([&](bool before) {
+          const std::string& v = before ? c.before : c.after;
+          if (v.empty()) {
+            w.Null();
+          } else {
+            w.String(v);
+          }
+        });
       } else if (c.kind == "content") {
-        before = "{\"hash\":" + JsonString(c.before) + ",\"size\":" + OptInt(c.before_size) + "}";
-        after = "{\"hash\":" + JsonString(c.after) + ",\"size\":" + OptInt(c.after_size) + "}";
+        both([&](bool before) { ContentJson(w, before ? c.before : c.after, before ? c.before_size : c.after_size); });
+      } else {
+        both([&](bool) { w.Null(); });
       }
-      out << (n ? "," : "") << "{\"url\":" << JsonString(c.url) << ",\"kind\":" << JsonString(c.kind)
-          << ",\"before\":" << before << ",\"after\":" << after << "}";
+      out << (n ? "," : "") << w.EndObject().str();
     } else {
       char mark = c.kind == "added" ? '+' : c.kind == "removed" ? '-' : '~';
       out << mark << " " << std::left << std::setw(8) << c.kind << " " << c.url;

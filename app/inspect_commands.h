@@ -8,6 +8,7 @@
 #include <ostream>
 #include <string>
 
+#include "app/reports/request.h"
 #include "storage/accept_set.h"
 #include "storage/report_data.h"
 
@@ -24,9 +25,8 @@ int ShowRuns(const std::string& db, bool json, std::ostream& out);
 // accept (report --accept): judges broken instead of the run's own accept set.
 int ShowReport(const std::string& db, std::optional<int64_t> run, size_t top, bool all, bool json,
                std::ostream& out, const std::optional<storage::AcceptSet>& accept = std::nullopt);
-// report --format junit|markdown; output "" or "-": standard output, else a file written whole or not at all.
-int WriteReportAs(const std::string& format, const std::string& db, std::optional<int64_t> run,
-                  const std::optional<storage::AcceptSet>& accept, const std::string& output, std::ostream& out);
+// `report`: `request` rendered in its format to `out` or its output file (html's note on `err`).
+int WriteReport(const ReportRequest& request, std::ostream& out, std::ostream& err);
 // output "" or "-": standard output.
 int ExportResults(const std::string& db, std::optional<int64_t> run, const std::string& format,
                   const std::string& output, std::ostream& out);

@@ -5,7 +5,8 @@
 #include <vector>
 
 #include "greenlet/signals.h"
-#include "parser/utf8.h"
+#include "text/escape.h"
+#include "text/utf8.h"
 #include "urls/url.h"
 
 namespace gc {
@@ -91,7 +92,7 @@ void ListLoader::ReadLines(int64_t max_lines, int64_t min_queued, std::ostream& 
       if (!quiet_ && reported_++ < kNamedInvalidLines) {
         // "list.txt:3: unsupported_scheme: ftp://x/y (only http and https URLs are crawled, not ftp:)"
         msgs << list_name_ << ":" << line.number << ": " << line.canonical.error << ": "
-             << urls::EscapeForMessage(line.text, 200) << " (" << line.canonical.message << ")\n";
+             << EscapeForMessage(line.text, 200) << " (" << line.canonical.message << ")\n";
       }
       storage::ResultRow row;
       row.url = CleanText(line.text, 2048);

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "app/html_escape.h"
+#include "text/escape.h"
 
 namespace gc {
 

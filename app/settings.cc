@@ -12,10 +12,10 @@
 
 #include "app/crawl.h"
 #include "app/thresholds.h"
-#include "parser/utf8.h"
+#include "storage/accept_set.h"
+#include "text/utf8.h"
 #include "urls/scope.h"
 #include "urls/url.h"
-#include "storage/accept_set.h"
 #include "version.h"
 
 namespace gc {

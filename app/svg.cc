@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "app/html_escape.h"
+#include "text/escape.h"
 
 namespace gc::svg {
 namespace {

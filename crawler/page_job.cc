@@ -9,8 +9,8 @@
 #include "crawler/error_class.h"
 #include "crawler/retry.h"
 #include "greenlet/thread_pool.h"
-#include "parser/utf8.h"
 #include "storage/sql.h"
+#include "text/utf8.h"
 #include "urls/url.h"
 
 namespace gc {

@@ -12,7 +12,7 @@
 #include "crawler/sitemap_reader.h"
 #include "greenlet/thread_pool.h"
 #include "greenlet/wait.h"
-#include "parser/utf8.h"
+#include "text/utf8.h"
 #include "urls/url.h"
 
 namespace gc {

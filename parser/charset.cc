@@ -6,7 +6,7 @@
 #include <cerrno>
 
 #include "parser/ascii.h"
-#include "parser/utf8.h"
+#include "text/utf8.h"
 
 namespace gc {
 namespace {

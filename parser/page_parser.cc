@@ -14,7 +14,7 @@
 #include "parser/ascii.h"
 #include "parser/charset.h"
 #include "parser/parse_budget.h"
-#include "parser/utf8.h"
+#include "text/utf8.h"
 #include "urls/url.h"
 
 namespace gc {

@@ -12,6 +12,7 @@
 
 #include "storage/redact.h"
 #include "storage/sql.h"
+#include "text/utf8.h"
 
 namespace gc::sql::detail {
 namespace {
@@ -35,28 +36,7 @@ std::string Message(PGconn* conn, const PGresult* res) {
 
 // PostgreSQL text holds no NUL byte and only valid UTF-8 (SQLite stores whatever it is given): bytes that
 // are not become U+FFFD rather than failing the whole batch.
-bool CleanUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == 0) return false;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F)) {
-      return false;  // overlong, surrogate, beyond U+10FFFF
-    }
-    i += n;
-  }
-  return true;
-}
+bool CleanUtf8(std::string_view s) { return s.find('\0') == std::string_view::npos && IsValidUtf8(s); }
 
 std::string Cleaned(std::string_view s) {
   std::string out;

@@ -6,11 +6,11 @@
 #include <string>
 #include <thread>
 
-#include "greenlet/spawn.h"
 #include "crawler/parse_job.h"
+#include "greenlet/spawn.h"
 #include "parser/page_parser.h"
 #include "parser/parse_budget.h"
-#include "parser/utf8.h"
+#include "text/utf8.h"
 
 using namespace gc;
 

@@ -15,6 +15,7 @@
 #include "tests/e2e.h"
 #include "tests/process.h"
 #include "tests/test_server.h"
+#include "text/escape.h"
 
 using namespace gc::testing;
 using gc::storage::AcceptSet;

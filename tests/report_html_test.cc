@@ -17,17 +17,17 @@
 #include <string>
 #include <vector>
 
-#include "app/html_escape.h"
 #include "app/inspect_commands.h"
 #include "app/reports/html.h"
 #include "app/svg.h"
-#include "parser/utf8.h"
 #include "storage/report_data.h"
 #include "storage/result_store.h"
 #include "tests/e2e.h"
 #include "tests/process.h"
 #include "tests/synthetic_run.h"
 #include "tests/test_server.h"
+#include "text/escape.h"
+#include "text/utf8.h"
 
 using namespace gc;
 using namespace gc::storage;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "text/escape.h"
 #include "urls/scope.h"
 #include "urls/url.h"
 #include "urls/url_list.h"
@@ -341,7 +342,7 @@ TEST_CASE("list: WhyNotText's threshold, and a character cut by the end of the s
 }
 
 TEST_CASE("list: EscapeForMessage escapes control bytes and bidi overrides, keeps UTF-8, bounds length") {
-  using gc::urls::EscapeForMessage;
+  using gc::EscapeForMessage;
   CHECK(EscapeForMessage("http://h/\x1b[31mred\x07") == "http://h/\\x1B[31mred\\x07");
   CHECK(EscapeForMessage(std::string("a\0b", 3)) == "a\\x00b");
   CHECK(EscapeForMessage("caf\xC3\xA9") == "caf\xC3\xA9");

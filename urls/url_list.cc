@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "text/utf8.h"
+
 namespace gc::urls {
 namespace {
 
@@ -24,54 +26,6 @@ std::string_view StripComment(std::string_view s) {
   return s;
 }
 
-// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629 section 4: no overlong forms, no
-// surrogates, nothing above U+10FFFF), 0 when it is not one; `truncated` is set when the bytes so far
-// are a valid beginning cut by the end of `s`.
-size_t Utf8Length(std::string_view s, size_t i, bool* truncated = nullptr) {
-  auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = at(i);
-  if (c < 0x80) return 1;
-  size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  for (size_t k = 1; k < n; ++k) {
-    if (i + k >= s.size()) {
-      if (truncated) *truncated = true;
-      return 0;
-    }
-    unsigned char b = at(i + k);
-    if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return 0;
-  }
-  return n;
-}
-
-uint32_t CodePoint(std::string_view s, size_t i, size_t n) {
-  auto at = [&](size_t k) { return uint32_t(static_cast<unsigned char>(s[i + k])); };
-  if (n == 1) return at(0);
-  if (n == 2) return (at(0) & 0x1F) << 6 | (at(1) & 0x3F);
-  if (n == 3) return (at(0) & 0x0F) << 12 | (at(1) & 0x3F) << 6 | (at(2) & 0x3F);
-  return (at(0) & 0x07) << 18 | (at(1) & 0x3F) << 12 | (at(2) & 0x3F) << 6 | (at(3) & 0x3F);
-}
-
-// Characters a terminal or log viewer would act on rather than show: controls, line and paragraph
-// separators, and the bidirectional marks and overrides ("Trojan Source", CVE-2021-42574).
-bool Unprintable(uint32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x200E || cp == 0x200F || cp == 0x2028 ||
-         cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
 }  // namespace
 
 std::optional<std::string> WhyNotText(std::string_view s) {
@@ -82,7 +36,7 @@ std::optional<std::string> WhyNotText(std::string_view s) {
   size_t bad = 0;
   for (size_t i = 0; i < s.size();) {
     bool truncated = false;
-    size_t n = Utf8Length(s, i, &truncated);
+    size_t n = Utf8SequenceLength(s, i, &truncated);
     if (truncated) break;  // a character cut by the end of the sample
     if (n == 0) {
       ++bad;
@@ -98,30 +52,6 @@ std::optional<std::string> WhyNotText(std::string_view s) {
            " bytes are not UTF-8 text)";
   }
   return std::nullopt;
-}
-
-std::string EscapeForMessage(std::string_view text, size_t max_bytes) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (size_t i = 0; i < text.size();) {
-    size_t n = Utf8Length(text, i);
-    std::string piece;
-    if (n == 0 || Unprintable(CodePoint(text, i, n))) {
-      for (size_t k = 0; k < std::max<size_t>(n, 1); ++k) {
-        unsigned char b = static_cast<unsigned char>(text[i + k]);
-        piece += {'\\', 'x', kHex[b >> 4], kHex[b & 15]};
-      }
-      n = std::max<size_t>(n, 1);
-    } else if (text[i] == '\\') {
-      piece = "\\\\";
-    } else {
-      piece = text.substr(i, n);
-    }
-    if (out.size() + piece.size() > max_bytes) return out + "...";
-    out += piece;
-    i += n;
-  }
-  return out;
 }
 
 UrlListReader::UrlListReader(const std::string& path) : path_(path) {

@@ -23,7 +23,7 @@ namespace gc::urls {
 
 struct ListLine {
   int64_t number = 0;    // 1-based
-  std::string text;      // trimmed, comment removed; raw bytes: print it with EscapeForMessage
+  std::string text;      // trimmed, comment removed; raw bytes: print it with EscapeForMessage (text/escape.h)
   Canonical canonical;   // .ok(), or .error + .message
 };
 
@@ -70,11 +70,5 @@ class UrlListReader {
 // control characters other than whitespace. A multi-byte character cut at the end of the sample counts
 // as valid. Latin-1 text with a few accented letters passes.
 std::optional<std::string> WhyNotText(std::string_view sample);
-
-// `text` made safe to print in a one-line message: control characters (C0, DEL, C1), Unicode line
-// separators and bidirectional overrides, and bytes that are not valid UTF-8 become \xNN escapes (each byte
-// of the character); a backslash becomes "\\". Valid UTF-8 otherwise stays as it is. The result is at
-// most `max_bytes` long plus "..." when cut; it never cuts an escape or a character in two.
-std::string EscapeForMessage(std::string_view text, size_t max_bytes = 200);
 
 }  // namespace gc::urls

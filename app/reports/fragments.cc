@@ -1,6 +1,6 @@
 #include "app/reports/fragments.h"
 
-#include "app/json.h"
+#include "text/json.h"
 
 namespace gc {
 
@@ -25,19 +25,17 @@ void PrintFragments(const storage::FragmentReport& f, std::ostream& out) {
 
 std::string FragmentsJson(const storage::FragmentReport& f) {
   if (!f.checked) return "null";
-  std::string s = "{\"links\":" + std::to_string(f.links) + ",\"verified\":" + std::to_string(f.verified) +
-                  ",\"broken_count\":" + std::to_string(f.broken_count) + ",\"broken\":[";
-  for (size_t i = 0; i < f.broken.size(); ++i) {
-    const auto& b = f.broken[i];
-    s += std::string(i ? "," : "") + "{\"url\":" + JsonString(b.url) + ",\"fragment\":" + JsonString(b.fragment) +
-         ",\"referrer_count\":" + std::to_string(b.referrer_count) + ",\"referrers\":[";
-    for (size_t k = 0; k < b.referrers.size(); ++k) {
-      if (k) s += ',';
-      s += JsonString(b.referrers[k]);  // not ("," + ...): g++ 12 -Wrestrict false positive
-    }
-    s += "]}";
+  JsonWriter w;
+  w.BeginObject().Key("links").Int(f.links).Key("verified").Int(f.verified).Key("broken_count").Int(f.broken_count);
+  w.Key("broken").BeginArray();
+  for (const auto& b : f.broken) {
+    w.BeginObject().Key("url").String(b.url).Key("fragment").String(b.fragment);
+    w.Key("referrer_count").Int(b.referrer_count).Key("referrers").BeginArray();
+    for (const auto& referrer : b.referrers) w.String(referrer);
+    w.EndArray().EndObject();
   }
-  return s + "]}";
+  w.EndArray().EndObject();
+  return w.Take();
 }
 
 }  // namespace gc

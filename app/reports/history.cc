@@ -2,28 +2,22 @@
 
 #include <iomanip>
 
-#include "app/html_escape.h"
-#include "app/json.h"
+#include "text/escape.h"
+#include "text/json.h"
 
 namespace gc {
 namespace {
 
-std::string OptInt(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "null"; }
-
-std::string LinkJson(const storage::HistoryLink& l) {
-  return "{\"url\":" + JsonString(l.url) + ",\"status\":" + OptInt(l.now.status) +
-         ",\"error\":" + (l.now.error ? JsonString(*l.now.error) : "null") + ",\"before\":{\"status\":" +
-         OptInt(l.before.status) + ",\"error\":" + (l.before.error ? JsonString(*l.before.error) : "null") +
-         "},\"streak\":" + std::to_string(l.streak) + "}";
+void LinkJson(JsonWriter& w, const storage::HistoryLink& l) {
+  w.BeginObject().Key("url").String(l.url).Key("status").OptInt(l.now.status).Key("error").OptString(l.now.error);
+  w.Key("before").BeginObject().Key("status").OptInt(l.before.status).Key("error").OptString(l.before.error);
+  w.EndObject().Key("streak").Int(l.streak).EndObject();
 }
 
-std::string LinksJson(const std::vector<storage::HistoryLink>& links) {
-  std::string s = "[";
-  for (size_t i = 0; i < links.size(); ++i) {
-    if (i) s += ',';
-    s += LinkJson(links[i]);  // not ("," + ...): g++ 12 -Wrestrict false positive (docs/hacking.md)
-  }
-  return s + "]";
+void LinksJson(JsonWriter& w, const std::vector<storage::HistoryLink>& links) {
+  w.BeginArray();
+  for (const auto& l : links) LinkJson(w, l);
+  w.EndArray();
 }
 
 // "404 (was 200)", "error:dns (not in run 3)"
@@ -74,19 +68,18 @@ void PrintHistory(const storage::BrokenHistory& h, const std::string& more_hint,
 }
 
 std::string HistoryJson(const storage::BrokenHistory& h) {
-  std::string runs = "[", streaks = "{";
-  for (size_t i = 0; i < h.runs.size(); ++i) {
-    if (i) runs += ',';
-    runs += std::to_string(h.runs[i]);
-  }
-  for (const auto& [streak, n] : h.by_streak) {
-    streaks += (streaks.size() > 1 ? ",\"" : "\"") + std::to_string(streak) + "\":" + std::to_string(n);
-  }
-  return "{\"compared_with\":" + OptInt(h.compared_with) + ",\"runs\":" + runs + "]" +
-         ",\"broken\":" + std::to_string(h.broken) + ",\"new_broken\":" + std::to_string(h.new_broken) +
-         ",\"fixed\":" + std::to_string(h.fixed) + ",\"longest\":" + std::to_string(h.longest) +
-         ",\"by_streak\":" + streaks + "}" + ",\"new\":" + LinksJson(h.new_links) +
-         ",\"fixed_links\":" + LinksJson(h.fixed_links) + ",\"lasting\":" + LinksJson(h.lasting) + "}";
+  JsonWriter w;
+  w.BeginObject().Key("compared_with").OptInt(h.compared_with).Key("runs").BeginArray();
+  for (int64_t run : h.runs) w.Int(run);
+  w.EndArray().Key("broken").Int(h.broken).Key("new_broken").Int(h.new_broken).Key("fixed").Int(h.fixed);
+  w.Key("longest").Int(h.longest).Key("by_streak").BeginObject();
+  for (const auto& [streak, n] : h.by_streak) w.Key(std::to_string(streak)).Int(n);
+  w.EndObject();
+  LinksJson(w.Key("new"), h.new_links);
+  LinksJson(w.Key("fixed_links"), h.fixed_links);
+  LinksJson(w.Key("lasting"), h.lasting);
+  w.EndObject();
+  return w.Take();
 }
 
 }  // namespace gc

@@ -5,16 +5,16 @@
 #include <stdexcept>
 
 #include "app/crawl.h"
-#include "app/html_escape.h"
 #include "app/inspect_commands.h"
-#include "app/reports/sitemap.h"
-#include "app/json.h"
 #include "app/output_file.h"
 #include "app/reports/format.h"
 #include "app/reports/html_history.h"
 #include "app/reports/html_sections.h"
+#include "app/reports/sitemap.h"
 #include "storage/redact.h"
 #include "storage/result_store.h"
+#include "text/escape.h"
+#include "text/json.h"
 #include "version.h"
 
 namespace gc {
@@ -198,18 +198,26 @@ bool WriteCrawlReport(const std::string& db, int64_t run_id, const std::string& 
 
 std::string HeadlineJson(const storage::Headline& h) {
   using report::HeadlineNumber;
-  auto opt = [](const std::optional<double>& v) { return v ? HeadlineNumber(*v) : std::string("null"); };
-  return "{\"run_id\":" + std::to_string(h.run_id) + ",\"list_file\":" + JsonString(h.list_file) +
-         ",\"status\":" + JsonString(h.status) + ",\"started_at\":" + JsonString(h.started_at) +
-         ",\"finished_at\":" + (h.finished_at ? JsonString(*h.finished_at) : "null") +
-         ",\"results\":" + std::to_string(h.results) + ",\"ok\":" + std::to_string(h.ok) +
-         ",\"errors\":" + std::to_string(h.errors) + ",\"broken\":" + std::to_string(h.broken) +
-         ",\"blocked\":" + std::to_string(h.blocked) + ",\"accept\":" + JsonString(h.accept) +
-         ",\"duration_s\":" + opt(h.duration_s) + ",\"rate_per_s\":" + opt(h.rate_per_s) +
-         ",\"wire_bytes\":" + std::to_string(h.wire_bytes) + ",\"unchanged\":" + std::to_string(h.unchanged) +
-         ",\"retried\":" + std::to_string(h.retried) + ",\"redirected\":" + std::to_string(h.redirected) +
-         ",\"skipped\":" + std::to_string(h.skipped) +
-         ",\"previous_run\":" + (h.previous_run ? std::to_string(*h.previous_run) : "null") + "}";
+  JsonWriter w;
+  auto opt = [&](const std::optional<double>& v) {
+    if (v) {
+      w.Raw(HeadlineNumber(*v));
+    } else {
+      w.Null();
+    }
+  };
+  w.BeginObject().Key("run_id").Int(h.run_id).Key("list_file").String(h.list_file).Key("status").String(h.status);
+  w.Key("started_at").String(h.started_at).Key("finished_at").OptString(h.finished_at);
+  w.Key("results").Int(h.results).Key("ok").Int(h.ok).Key("errors").Int(h.errors).Key("broken").Int(h.broken);
+  w.Key("blocked").Int(h.blocked).Key("accept").String(h.accept);
+  w.Key("duration_s");
+  opt(h.duration_s);
+  w.Key("rate_per_s");
+  opt(h.rate_per_s);
+  w.Key("wire_bytes").Int(h.wire_bytes).Key("unchanged").Int(h.unchanged).Key("retried").Int(h.retried);
+  w.Key("redirected").Int(h.redirected).Key("skipped").Int(h.skipped).Key("previous_run").OptInt(h.previous_run);
+  w.EndObject();
+  return w.Take();
 }
 
 }  // namespace gc

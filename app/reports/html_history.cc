@@ -1,7 +1,7 @@
 #include "app/reports/html_history.h"
 
-#include "app/html_escape.h"
 #include "app/reports/format.h"
+#include "text/escape.h"
 
 namespace gc::report {
 namespace {

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "app/html_escape.h"
 #include "app/reports/format.h"
 #include "app/svg.h"
+#include "text/escape.h"
 
 namespace gc::report {
 namespace {

@@ -1,131 +1,113 @@
 #include "app/reports/json.h"
 
-#include <iomanip>
-#include <sstream>
-
-#include "app/json.h"
 #include "app/reports/fragments.h"
 #include "app/reports/history.h"
 #include "app/reports/html.h"
 #include "app/reports/sitemap.h"
+#include "text/json.h"
 
 namespace gc {
 namespace {
 
-std::string Fixed(double v, int digits) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(digits) << v;
-  return s.str();
+void Counts(JsonWriter& w, const std::vector<storage::CountRow>& rows) {
+  w.BeginObject();
+  for (const auto& row : rows) w.Key(row.key).Int(row.count);
+  w.EndObject();
 }
 
-std::string OptNumber(const std::optional<double>& v) { return v ? Fixed(*v, 1) : "null"; }
-std::string OptInt(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "null"; }
-std::string OptString(const std::optional<std::string>& v) { return v ? JsonString(*v) : "null"; }
-
-std::string Counts(const std::vector<storage::CountRow>& rows) {
-  std::string s = "{";
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (i) s += ',';  // not ("," + ...): g++ 12 -Wrestrict false positive (docs/hacking.md)
-    s += JsonString(rows[i].key) + ":" + std::to_string(rows[i].count);
-  }
-  return s + "}";
+void Pages(JsonWriter& w, const std::vector<storage::TopPage>& rows) {
+  w.BeginArray();
+  for (const auto& row : rows) w.BeginObject().Key("url").String(row.url).Key("value").Fixed(row.value, 1).EndObject();
+  w.EndArray();
 }
 
-std::string Pages(const std::vector<storage::TopPage>& rows) {
-  std::string s = "[";
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (i) s += ',';
-    s += "{\"url\":" + JsonString(rows[i].url) + ",\"value\":" + Fixed(rows[i].value, 1) + "}";
-  }
-  return s + "]";
-}
-
-std::string Percentiles(const storage::Percentiles& p) {
-  return "{\"p50\":" + OptNumber(p.p50) + ",\"p90\":" + OptNumber(p.p90) + ",\"p99\":" + OptNumber(p.p99) + "}";
+void Percentiles(JsonWriter& w, const storage::Percentiles& p) {
+  w.BeginObject().Key("p50").OptFixed(p.p50, 1).Key("p90").OptFixed(p.p90, 1).Key("p99").OptFixed(p.p99, 1).EndObject();
 }
 
 // Every row of every section, in section order (pages, external, sitemap, resource), each most severe first.
-std::string Links(const std::vector<storage::LinkSection>& sections) {
-  std::string s = "[";
-  bool first = true;
+void Links(JsonWriter& w, const std::vector<storage::LinkSection>& sections) {
+  w.BeginArray();
   for (const auto& section : sections) {
     for (const auto& b : section.rows) {
-      if (!first) s += ',';
-      first = false;
-      s += "{\"url\":" + JsonString(b.url) + ",\"status\":" + OptInt(b.typed.status) +
-           ",\"error\":" + OptString(b.typed.error) + ",\"error_message\":" + OptString(b.error_message) +
-           ",\"list_line\":" + OptInt(b.list_line) + ",\"referrer_count\":" + std::to_string(b.referrer_count) +
-           ",\"referrers\":[";
-      for (size_t k = 0; k < b.referrers.size(); ++k) {
-        if (k) s += ',';
-        s += JsonString(b.referrers[k]);
-      }
-      s += "],\"source_kind\":" + OptString(b.source_kind) + ",\"source\":" + OptString(b.source) +
-           ",\"group\":" + JsonString(b.group) + ",\"resource_kind\":" + OptString(b.resource_kind) + "}";
+      w.BeginObject().Key("url").String(b.url).Key("status").OptInt(b.typed.status);
+      w.Key("error").OptString(b.typed.error).Key("error_message").OptString(b.error_message);
+      w.Key("list_line").OptInt(b.list_line).Key("referrer_count").Int(b.referrer_count);
+      w.Key("referrers").BeginArray();
+      for (const auto& referrer : b.referrers) w.String(referrer);
+      w.EndArray();
+      w.Key("source_kind").OptString(b.source_kind).Key("source").OptString(b.source).Key("group").String(b.group);
+      w.Key("resource_kind").OptString(b.resource_kind).EndObject();
     }
   }
-  return s + "]";
+  w.EndArray();
 }
 
 // {"page":3,"external":1}: each section's full count.
-std::string GroupCounts(const std::vector<storage::LinkSection>& sections) {
-  std::string s = "{";
-  for (size_t i = 0; i < sections.size(); ++i) {
-    if (i) s += ',';
-    s += JsonString(sections[i].group) + ":" + std::to_string(sections[i].total);
-  }
-  return s + "}";
+void GroupCounts(JsonWriter& w, const std::vector<storage::LinkSection>& sections) {
+  w.BeginObject();
+  for (const auto& section : sections) w.Key(section.group).Int(section.total);
+  w.EndObject();
 }
 
-std::string Redirects(const storage::ReportData& r) {
-  std::string s = "[";
-  for (size_t i = 0; i < r.redirects.size(); ++i) {
-    const auto& d = r.redirects[i];
-    if (i) s += ',';
-    s += "{\"url\":" + JsonString(d.url) + ",\"final_url\":" + JsonString(d.final_url) +
-         ",\"redirects\":" + std::to_string(d.redirects) + ",\"outcome\":" + JsonString(d.outcome) + "}";
+void Redirects(JsonWriter& w, const storage::ReportData& r) {
+  w.BeginArray();
+  for (const auto& d : r.redirects) {
+    w.BeginObject().Key("url").String(d.url).Key("final_url").String(d.final_url);
+    w.Key("redirects").Int(d.redirects).Key("outcome").String(d.outcome).EndObject();
   }
-  return s + "]";
+  w.EndArray();
 }
 
-std::string Changes(const storage::ReportData& r) {
-  if (!r.headline.previous_run) return "null";
-  std::string counts = "{";
+void Changes(JsonWriter& w, const storage::ReportData& r) {
+  if (!r.headline.previous_run) {
+    w.Null();
+    return;
+  }
+  w.BeginObject().Key("compared_with").Int(*r.headline.previous_run).Key("changed_urls").Int(r.changed_urls);
+  w.Key("by_kind").BeginObject();
   for (const char* kind : {"added", "removed", "status", "redirect", "size", "title", "content"}) {
     auto it = r.change_counts.find(kind);
-    if (counts.size() > 1) counts += ',';
-    counts += "\"" + std::string(kind) + "\":" + std::to_string(it == r.change_counts.end() ? 0 : it->second);
+    w.Key(kind).Int(it == r.change_counts.end() ? 0 : it->second);
   }
-  return "{\"compared_with\":" + std::to_string(*r.headline.previous_run) + ",\"changed_urls\":" +
-         std::to_string(r.changed_urls) + ",\"by_kind\":" + counts + "}}";
+  w.EndObject().EndObject();
 }
 
 }  // namespace
 
 std::string RunJson(const storage::RunSummary& r) {
-  return "{\"id\":" + std::to_string(r.id) + ",\"started_at\":" + JsonString(r.started_at) +
-         ",\"finished_at\":" + (r.finished_at ? JsonString(*r.finished_at) : "null") +
-         ",\"status\":" + JsonString(r.status) + ",\"list_file\":" + JsonString(r.list_file) +
-         ",\"version\":" + JsonString(r.version) + ",\"results\":" + std::to_string(r.results) +
-         ",\"responses\":" + std::to_string(r.responses) + ",\"ok\":" + std::to_string(r.ok) +
-         ",\"broken\":" + std::to_string(r.broken) + ",\"blocked\":" + std::to_string(r.blocked) +
-         ",\"accept\":" + JsonString(r.accept) + ",\"errors\":" + std::to_string(r.errors) +
-         ",\"duration_s\":" + (r.duration_s ? Fixed(*r.duration_s, 3) : "null") +  // ms: a short run is not 0
-         ",\"skipped\":" + std::to_string(r.skipped) + "}";
+  JsonWriter w;
+  w.BeginObject().Key("id").Int(r.id).Key("started_at").String(r.started_at);
+  w.Key("finished_at").OptString(r.finished_at).Key("status").String(r.status).Key("list_file").String(r.list_file);
+  w.Key("version").String(r.version).Key("results").Int(r.results).Key("responses").Int(r.responses);
+  w.Key("ok").Int(r.ok).Key("broken").Int(r.broken).Key("blocked").Int(r.blocked);
+  w.Key("accept").String(r.accept).Key("errors").Int(r.errors);
+  w.Key("duration_s").OptFixed(r.duration_s, 3);  // ms: a short run is not 0
+  w.Key("skipped").Int(r.skipped).EndObject();
+  return w.Take();
 }
 
 std::string ReportJson(const storage::ReportData& r) {
-  return "{\"run\":" + RunJson(r.run) + ",\"headline\":" + HeadlineJson(r.headline) +
-         ",\"by_status\":" + Counts(r.by_status) + ",\"by_error\":" + Counts(r.by_error) +
-         ",\"size_bytes\":" + Percentiles(r.size_bytes) + ",\"time_ms\":" + Percentiles(r.time_ms) +
-         ",\"slowest_ms\":" + Pages(r.slowest) + ",\"largest_bytes\":" + Pages(r.largest) +
-         ",\"redirected\":" + std::to_string(r.redirect_total) + ",\"broken_count\":" + std::to_string(r.run.broken) +
-         ",\"broken\":" + Links(r.broken) + ",\"blocked_count\":" + std::to_string(r.run.blocked) +
-         ",\"blocked\":" + Links(r.blocked) + ",\"sitemaps\":" + report::SitemapJson(r.sitemaps) +
-         ",\"history\":" + HistoryJson(r.history) + ",\"fragments\":" + FragmentsJson(r.fragments) +
-         ",\"skipped_count\":" + std::to_string(r.run.skipped) + ",\"broken_by_group\":" + GroupCounts(r.broken) +
-         ",\"blocked_by_group\":" + GroupCounts(r.blocked) + ",\"redirects\":" + Redirects(r) +
-         ",\"changes\":" + Changes(r) + "}\n";
+  JsonWriter w;
+  w.BeginObject().Key("run").Raw(RunJson(r.run)).Key("headline").Raw(HeadlineJson(r.headline));
+  Counts(w.Key("by_status"), r.by_status);
+  Counts(w.Key("by_error"), r.by_error);
+  Percentiles(w.Key("size_bytes"), r.size_bytes);
+  Percentiles(w.Key("time_ms"), r.time_ms);
+  Pages(w.Key("slowest_ms"), r.slowest);
+  Pages(w.Key("largest_bytes"), r.largest);
+  w.Key("redirected").Int(r.redirect_total).Key("broken_count").Int(r.run.broken);
+  Links(w.Key("broken"), r.broken);
+  w.Key("blocked_count").Int(r.run.blocked);
+  Links(w.Key("blocked"), r.blocked);
+  w.Key("sitemaps").Raw(report::SitemapJson(r.sitemaps)).Key("history").Raw(HistoryJson(r.history));
+  w.Key("fragments").Raw(FragmentsJson(r.fragments)).Key("skipped_count").Int(r.run.skipped);
+  GroupCounts(w.Key("broken_by_group"), r.broken);
+  GroupCounts(w.Key("blocked_by_group"), r.blocked);
+  Redirects(w.Key("redirects"), r);
+  Changes(w.Key("changes"), r);
+  w.EndObject();
+  return w.Take() + "\n";
 }
 
 }  // namespace gc

@@ -23,9 +23,4 @@ storage::ReportLimits JunitLimits();
 // streamed from `in` (the Inspector `data` was read with: the same accept set), one per broken fragment.
 void WriteJunit(const storage::ReportData& data, storage::Inspector& in, std::ostream& out);
 
-// `s` as XML 1.0 character data or attribute text: & < > " ' escaped, tab/CR/LF as character references,
-// other control characters, invalid UTF-8 and U+FFFE/U+FFFF (not XML characters) as U+FFFD; cut at
-// about `max_bytes` on a character boundary ("…" marks the cut).
-std::string XmlEscape(std::string_view s, size_t max_bytes = 4096);
-
 }  // namespace gc

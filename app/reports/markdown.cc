@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "app/reports/format.h"
-#include "parser/utf8.h"
+#include "text/utf8.h"
 
 namespace gc {
 namespace {

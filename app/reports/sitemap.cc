@@ -1,29 +1,29 @@
 #include "app/reports/sitemap.h"
 
-#include "app/html_escape.h"
-#include "app/json.h"
 #include "app/reports/format.h"
+#include "text/escape.h"
+#include "text/json.h"
 
 namespace gc::report {
 namespace {
-
-std::string OptInt(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "null"; }
-std::string OptString(const std::optional<std::string>& v) { return v ? JsonString(*v) : "null"; }
 
 void More(int64_t shown, int64_t total, std::ostream& out) {
   if (shown < total) out << "  ... " << total - shown << " more (--all lists them all)\n";
 }
 
-std::string UrlsJson(const std::vector<storage::SitemapUrl>& urls, const char* from_key, bool outcome) {
-  std::string s = "[";
-  for (size_t i = 0; i < urls.size(); ++i) {
-    const auto& u = urls[i];
-    s += std::string(i ? "," : "") + "{\"url\":" + JsonString(u.url) + ",\"" + from_key + "\":" +
-         (u.from.empty() ? "null" : JsonString(u.from));
-    if (outcome) s += ",\"status\":" + OptInt(u.typed.status) + ",\"error\":" + OptString(u.typed.error);
-    s += "}";
+void UrlsJson(JsonWriter& w, const std::vector<storage::SitemapUrl>& urls, const char* from_key, bool outcome) {
+  w.BeginArray();
+  for (const auto& u : urls) {
+    w.BeginObject().Key("url").String(u.url).Key(from_key);
+    if (u.from.empty()) {
+      w.Null();
+    } else {
+      w.String(u.from);
+    }
+    if (outcome) w.Key("status").OptInt(u.typed.status).Key("error").OptString(u.typed.error);
+    w.EndObject();
   }
-  return s + "]";
+  w.EndArray();
 }
 
 }  // namespace
@@ -61,26 +61,27 @@ void PrintSitemapText(const storage::SitemapFindings& f, std::ostream& out) {
 
 std::string SitemapJson(const storage::SitemapFindings& f) {
   if (!f.read) return "null";
-  std::string s = "{\"files_count\":" + std::to_string(f.files) + ",\"files\":[";
-  for (size_t i = 0; i < f.file_list.size(); ++i) {
-    const auto& file = f.file_list[i];
-    s += std::string(i ? "," : "") + "{\"url\":" + JsonString(file.url) + ",\"kind\":" + OptString(file.kind) +
-         ",\"status\":" + OptInt(file.status) + ",\"error\":" + OptString(file.error) +
-         ",\"urls\":" + std::to_string(file.urls) + ",\"skipped\":" + std::to_string(file.skipped) +
-         ",\"truncated\":" + (file.truncated ? "true" : "false") + "}";
+  JsonWriter w;
+  w.BeginObject().Key("files_count").Int(f.files).Key("files").BeginArray();
+  for (const auto& file : f.file_list) {
+    w.BeginObject().Key("url").String(file.url).Key("kind").OptString(file.kind).Key("status").OptInt(file.status);
+    w.Key("error").OptString(file.error).Key("urls").Int(file.urls).Key("skipped").Int(file.skipped);
+    w.Key("truncated").Bool(file.truncated).EndObject();
   }
-  s += "],\"urls\":" + std::to_string(f.urls) + ",\"broken_count\":" + std::to_string(f.broken_count) +
-       ",\"broken\":" + UrlsJson(f.broken, "sitemap", true) +
-       ",\"links_known\":" + (f.links_known ? "true" : "false");
+  w.EndArray().Key("urls").Int(f.urls).Key("broken_count").Int(f.broken_count);
+  UrlsJson(w.Key("broken"), f.broken, "sitemap", true);
+  w.Key("links_known").Bool(f.links_known);
   if (f.links_known) {
-    s += ",\"not_linked_count\":" + std::to_string(f.not_linked_count) +
-         ",\"not_linked\":" + UrlsJson(f.not_linked, "sitemap", false) +
-         ",\"not_in_sitemap_count\":" + std::to_string(f.not_in_sitemap_count) +
-         ",\"not_in_sitemap\":" + UrlsJson(f.not_in_sitemap, "linked_from", false);
+    w.Key("not_linked_count").Int(f.not_linked_count);
+    UrlsJson(w.Key("not_linked"), f.not_linked, "sitemap", false);
+    w.Key("not_in_sitemap_count").Int(f.not_in_sitemap_count);
+    UrlsJson(w.Key("not_in_sitemap"), f.not_in_sitemap, "linked_from", false);
   } else {
-    s += ",\"not_linked_count\":null,\"not_linked\":null,\"not_in_sitemap_count\":null,\"not_in_sitemap\":null";
+    w.Key("not_linked_count").Null().Key("not_linked").Null().Key("not_in_sitemap_count").Null();
+    w.Key("not_in_sitemap").Null();
   }
-  return s + "}";
+  w.EndObject();
+  return w.Take();
 }
 
 std::string SitemapHtml(const storage::SitemapFindings& f) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "text/escape.h"
 #include "urls/url_list.h"
 
 using gc::urls::ListLine;
@@ -45,7 +46,7 @@ int ListFd() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   for (size_t max : {size_t(0), size_t(5), size_t(200)}) {
-    std::string m = gc::urls::EscapeForMessage(in, max);
+    std::string m = gc::EscapeForMessage(in, max);
     Require(m.size() <= max + 3 && ValidUtf8Printable(m));
   }
   int fd = ListFd();
@@ -69,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       } else {
         Require(!line.canonical.error.empty());
       }
-      Require(ValidUtf8Printable(gc::urls::EscapeForMessage(line.text)));
+      Require(ValidUtf8Printable(gc::EscapeForMessage(line.text)));
     }
   } catch (const gc::urls::NotAUrlList&) {
     Require(binary);

@@ -1,24 +1,15 @@
-#include "app/html_escape.h"
+#include "text/escape.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 
-#include "parser/utf8.h"
+#include "text/utf8.h"
 
 namespace gc {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
-
-// The code point of the valid n-byte sequence at s[i].
-uint32_t Decode(std::string_view s, size_t i, size_t n) {
-  auto b = [&](size_t k) { return uint32_t(static_cast<unsigned char>(s[i + k])); };
-  if (n == 1) return b(0);
-  if (n == 2) return (b(0) & 0x1F) << 6 | (b(1) & 0x3F);
-  if (n == 3) return (b(0) & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
-  return (b(0) & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
-}
 
 // WHATWG HTML "control-character-in-input-stream" and "noncharacter-in-input-stream" are parse errors;
 // a report must not contain them, so they are shown as U+FFFD.
@@ -52,7 +43,7 @@ std::string Escape(std::string_view s, size_t max_bytes, bool attribute) {
       ++i;
       continue;
     }
-    uint32_t cp = Decode(s, i, n);
+    uint32_t cp = Utf8CodePoint(s, i, n);
     if (Unwanted(cp)) {
       out += kReplacement;
     } else if (BidiControl(cp)) {
@@ -90,7 +81,7 @@ std::string TerminalText(std::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     size_t n = Utf8SequenceLength(s, i);
-    uint32_t cp = n ? Decode(s, i, n) : 0xFFFD;
+    uint32_t cp = n ? Utf8CodePoint(s, i, n) : 0xFFFD;
     n = std::max<size_t>(n, 1);
     if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || BidiControl(cp)) {
       AppendEscaped(out, cp);

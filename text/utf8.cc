@@ -1,15 +1,15 @@
-#include "parser/utf8.h"
+#include "text/utf8.h"
 
 #include <algorithm>
 
 namespace gc {
 
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
+size_t Utf8SequenceLength(std::string_view s, size_t i, bool* truncated) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
   unsigned char c = b(0);
   if (c < 0x80) return 1;
   size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
   if (c >= 0xC2 && c <= 0xDF) {
     n = 2;
   } else if (c >= 0xE0 && c <= 0xEF) {
@@ -23,12 +23,31 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   } else {
     return 0;
   }
-  if (i + n > s.size()) return 0;
-  if (b(1) < lo || b(1) > hi) return 0;
-  for (size_t k = 2; k < n; ++k) {
-    if (b(k) < 0x80 || b(k) > 0xBF) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if (i + k >= s.size()) {
+      if (truncated) *truncated = true;
+      return 0;
+    }
+    if (k == 1 ? (b(1) < lo || b(1) > hi) : (b(k) < 0x80 || b(k) > 0xBF)) return 0;
   }
   return n;
+}
+
+uint32_t Utf8CodePoint(std::string_view s, size_t i, size_t n) {
+  auto b = [&](size_t k) { return uint32_t(static_cast<unsigned char>(s[i + k])); };
+  if (n == 1) return b(0);
+  if (n == 2) return (b(0) & 0x1F) << 6 | (b(1) & 0x3F);
+  if (n == 3) return (b(0) & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
+  return (b(0) & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
+}
+
+bool IsValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
 }
 
 std::string CleanText(std::string_view in, size_t max_bytes) {
