@@ -7,6 +7,8 @@
 //   schema.h        creating and migrating the schema
 //   sql.h           RAII owners of a connection and its statements (SQLite or PostgreSQL), bound parameters only
 //   redact.h        a database target fit to print: any password in it shown as ***
+//   over_outage.h   a step on a connection of its own, run again across a PostgreSQL restart (the writer's
+//                   own steps do the same through result_store_retrying.h, private to result_store*.cc)
 #pragma once
 
 #include "storage/inspect.h"
