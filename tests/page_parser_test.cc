@@ -227,16 +227,18 @@ TEST_CASE("binary bytes, NULs and unclosed tags give a sensible PageInfo, not a 
   CHECK(nul.title.find('\0') == std::string::npos);
 }
 
-TEST_CASE("a page of 200,000 links keeps the documented cap and stays fast") {
+// 12,000 links (330 KB): over the cap, and small enough to stay far inside the parse's CPU budget (0.5 s
+// + 0.25 s/MiB) also in the sanitizer build on a busy machine, where 200,000 links (4.9 MB) once went over
+// it and were cut at 876. How fast a huge page parses is bench/'s business, not a test's.
+TEST_CASE("a page of more links than the cap keeps the documented cap, the first ones") {
   std::string html = "<title>many</title>";
-  for (int i = 0; i < 200'000; ++i) html += "<a href=\"/p" + std::to_string(i) + "\">x</a>";
-  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 12'000; ++i) html += "<a href=\"/p" + std::to_string(i) + "\">x</a>";
   auto info = Parse(html);
-  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(info.parse_limit.empty());
   CHECK(info.links.size() == ParseOptions().max_links);
   CHECK(info.links_capped);
   CHECK(info.links.front().url == "http://example.com/p0");
-  CHECK(s < 20);  // a bound against pathology (minutes), not a benchmark
+  CHECK(info.links.back().url == "http://example.com/p" + std::to_string(ParseOptions().max_links - 1));
 }
 
 TEST_CASE("300,000 nested <div>s parse on a pool thread: cut at the depth cap, title and early links kept") {
