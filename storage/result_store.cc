@@ -282,23 +282,25 @@ int64_t ResultStore::FrontierSize(int64_t run_id) {
   });
 }
 
+PreviousResult ResultStore::ReadPrevious(const sql::Statement& st, int first) {
+  PreviousResult p;
+  p.run_id = st.Int(first);
+  p.status = st.OptInt(first + 1);
+  p.size = st.OptInt(first + 2);
+  p.etag = st.OptText(first + 3);
+  p.last_modified = st.OptText(first + 4);
+  p.content_hash = st.OptText(first + 5);
+  p.title = st.OptText(first + 6);
+  p.content_type = st.OptText(first + 7);
+  p.page_links = st.OptInt(first + 8).value_or(0);
+  return p;
+}
+
 std::optional<PreviousResult> ResultStore::Previous(const std::string& url, int64_t before_run) {
   return Guarded([&] {
     previous_.Bind(1, url).Bind(2, before_run);
     std::optional<PreviousResult> out;
-    if (previous_.Step()) {
-      PreviousResult p;
-      p.run_id = previous_.Int(0);
-      p.status = previous_.OptInt(1);
-      p.size = previous_.OptInt(2);
-      p.etag = previous_.OptText(3);
-      p.last_modified = previous_.OptText(4);
-      p.content_hash = previous_.OptText(5);
-      p.title = previous_.OptText(6);
-      p.content_type = previous_.OptText(7);
-      p.page_links = previous_.OptInt(8).value_or(0);
-      out = std::move(p);
-    }
+    if (previous_.Step()) out = ReadPrevious(previous_, 0);
     previous_.Reset();
     return out;
   });

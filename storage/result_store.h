@@ -298,6 +298,9 @@ class ResultStore {
   // PostgreSQL: element i says whether items[i]'s URL is in the run's frontier from items[i]'s own list
   // line (AddListChunk's check after a retry).
   std::vector<bool> ListedHere(int64_t run_id, std::span<const FrontierItem> items);
+  // The previous_ query's columns (run_id, status, ..., page_links) from column `first` of `st`'s row: the
+  // one reading of them for Previous and LoadPrevious.
+  static PreviousResult ReadPrevious(const sql::Statement& st, int first);
   void FinishRunOnce(int64_t run_id, const std::string& status);  // in the caller's transaction
   void WriteRows(int64_t run_id, const WriteBatch& batch);  // inside the caller's transaction
   void WriteShared(int64_t run_id, const WriteBatch& batch);

@@ -273,17 +273,7 @@ void ResultStore::LoadPrevious(std::vector<FrontierItem>& items, int64_t before_
     while (st.Step()) {
       int64_t n = st.Int(0);
       if (n < 1 || size_t(n) > to - from) continue;
-      PreviousResult p;
-      p.run_id = st.Int(1);
-      p.status = st.OptInt(2);
-      p.size = st.OptInt(3);
-      p.etag = st.OptText(4);
-      p.last_modified = st.OptText(5);
-      p.content_hash = st.OptText(6);
-      p.title = st.OptText(7);
-      p.content_type = st.OptText(8);
-      p.page_links = st.OptInt(9).value_or(0);
-      items[from + size_t(n) - 1].previous = std::move(p);
+      items[from + size_t(n) - 1].previous = ReadPrevious(st, 1);
     }
     st.Reset();
   }
