@@ -195,8 +195,18 @@ void Frontier::OnClaim(const RefillRequest& request, std::vector<storage::Fronti
   run_pending_ = run_pending;
   known_ = std::max(known_, run_known);  // --max-pages counts every worker's URLs
   if (config_.max_pages > 0 && known_ >= config_.max_pages) max_pages_reached_ = true;
-  // A full claim may have left more: claim again as soon as memory allows; else poll.
-  next_claim_ = items.size() < request.limit ? now + config_.poll : now;
+  // A full claim may have left more: claim again as soon as memory allows; else poll (sooner while newly
+  // idle: FrontierConfig::first_poll).
+  if (items.size() >= request.limit) {
+    next_claim_ = now;
+  } else if (items.empty() && hosts_.queued() == 0 && retries_.empty()) {
+    if (!idle_since_) idle_since_ = now;
+    auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(now - *idle_since_);
+    next_claim_ = now + std::clamp(idle / 4, config_.first_poll, std::max(config_.first_poll, config_.poll));
+  } else {
+    next_claim_ = now + config_.poll;
+  }
+  if (!items.empty()) idle_since_.reset();
   for (auto& item : items) {
     if (config_.max_depth > 0) seen_.Add(XXH3_64bits(item.url.data(), item.url.size()), int32_t(item.depth));
     Enqueue(std::move(item));

@@ -4,6 +4,7 @@
 
 #include <xxhash.h>
 
+#include <chrono>
 #include <set>
 #include <string>
 #include <vector>
@@ -398,4 +399,30 @@ TEST_CASE("a page fetched at --depth and found nearer the root later is fetched 
   f.Done(x2->host);
   CHECK_FALSE(f.Add(Cand("http://h0.test/x", 1)));  // only once per smaller depth
   CHECK(f.exhausted());
+}
+
+TEST_CASE("a worker left with nothing to claim polls again soon, then less often, and anew after work came") {
+  FrontierConfig cfg;
+  cfg.shared = true;
+  cfg.memory_items = 100;
+  Frontier f(cfg, 1, 0);
+  const auto t0 = Clock::now();
+  auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  auto claim = [&](std::vector<FrontierItem> items, Clock::time_point at) {
+    f.ClaimSoon();  // as the session does after a run was not complete: the request is granted now
+    auto req = f.TakeRefillRequest();
+    REQUIRE(req);
+    f.OnClaim(*req, std::move(items), 1, 1, at);
+    REQUIRE(f.NextWake());
+    return ms(*f.NextWake() - at);
+  };
+  // Nothing held, nothing claimed: a quarter of the time idle, from first_poll to poll.
+  CHECK(claim({}, t0) == 50);
+  CHECK(claim({}, t0 + std::chrono::milliseconds(400)) == 100);
+  CHECK(claim({}, t0 + std::chrono::seconds(2)) == 500);
+  CHECK(claim({}, t0 + std::chrono::seconds(30)) == 1000);
+  // A claim that brought work (short of the limit) polls at `poll`, and the idle time starts over.
+  CHECK(claim({FrontierItem{"http://h.test/a", 1, 0, 1, std::nullopt}}, t0 + std::chrono::seconds(31)) == 1000);
+  while (auto next = f.Next(t0 + std::chrono::seconds(31))) f.Done(next->host);
+  CHECK(claim({}, t0 + std::chrono::seconds(32)) == 50);
 }
