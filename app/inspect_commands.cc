@@ -12,6 +12,7 @@
 
 #include "app/crawl.h"
 #include "app/output_file.h"
+#include "app/reports/format.h"
 #include "app/reports/history.h"
 #include "app/reports/html.h"
 #include "app/reports/json.h"
@@ -29,11 +30,7 @@
 namespace gc {
 namespace {
 
-std::string Fixed(double v, int digits) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(digits) << v;
-  return s.str();
-}
+using report::Fixed;
 
 std::string OptInt(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "null"; }
 

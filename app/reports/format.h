@@ -15,6 +15,7 @@ std::string Ms(double ms);                        // 0.42 ms, 2.5 ms, 212 ms, 1.
 std::string Duration(double s);                   // 9.50 s, 4 min 5 s, 2 h 3 min
 std::string Percent(int64_t part, int64_t whole);  // "12%", "0.4%"; "" when whole is 0
 std::string Printf(const char* format, double v);  // one double through snprintf
+std::string Fixed(double v, int digits);          // 3.1 for (3.14159, 1): `digits` after the point, any size
 
 // The headline's numbers for machines, in `report --json` and the page's data-value attributes alike:
 // whole numbers as integers ("1204"), others with three decimals ("12.345").

@@ -11,11 +11,7 @@
 namespace gc {
 namespace {
 
-std::string Fixed(double v, int digits) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(digits) << v;
-  return s.str();
-}
+using report::Fixed;
 
 void Counts(const char* heading, const std::vector<storage::CountRow>& rows, std::ostream& out) {
   out << "\n" << heading << ":\n";
