@@ -114,6 +114,7 @@ std::optional<Frontier::Ready> Frontier::Next(Clock::time_point now, bool checks
   auto next = hosts_.Next(now, checks);
   if (!next) return std::nullopt;
   Ready r{std::move(next->first), std::move(next->second)};
+  ++in_flight_;
   // A URL found again at a smaller depth while it waited here goes out at that depth. (A list crawl
   // discovers nothing: no hash to compute on its hot path.)
   if (config_.max_depth > 0) {
@@ -135,6 +136,7 @@ std::optional<Frontier::Clock::time_point> Frontier::NextWake() const {
 void Frontier::Done(const std::string& host) {
   hosts_.Done(host);
   ++dones_;
+  if (in_flight_ > 0) --in_flight_;
 }
 
 void Frontier::Recorded(uint64_t hash, int64_t depth) {
@@ -199,14 +201,16 @@ void Frontier::OnClaim(const RefillRequest& request, std::vector<storage::Fronti
   // idle: FrontierConfig::first_poll).
   if (items.size() >= request.limit) {
     next_claim_ = now;
-  } else if (items.empty() && hosts_.queued() == 0 && retries_.empty()) {
+  } else if (items.empty() && hosts_.queued() == 0 && retries_.empty() && in_flight_ == 0) {
     if (!idle_since_) idle_since_ = now;
     auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(now - *idle_since_);
     next_claim_ = now + std::clamp(idle / 4, config_.first_poll, std::max(config_.first_poll, config_.poll));
   } else {
     next_claim_ = now + config_.poll;
   }
-  if (!items.empty()) idle_since_.reset();
+  // Idle time counts from the first claim that found this worker with nothing at all: while transfers
+  // were still running, the end of each one claimed anyway (TakeRefillRequest's `news`).
+  if (!items.empty() || in_flight_ > 0) idle_since_.reset();
   for (auto& item : items) {
     if (config_.max_depth > 0) seen_.Add(XXH3_64bits(item.url.data(), item.url.size()), int32_t(item.depth));
     Enqueue(std::move(item));

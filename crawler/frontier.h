@@ -51,7 +51,7 @@ struct FrontierConfig {
   // table through claims (ResultStore::ClaimWork), which hand each worker the URLs of its hosts; the
   // run is exhausted when a claim made after this worker's last result finds nothing pending anywhere.
   // While there is nothing to claim, claims are repeated every `poll`. A worker left with nothing at all
-  // (its hosts done, others still working) polls sooner at first: every quarter of the time it has been
+  // (nothing queued or in flight: its hosts done, others still working) polls sooner at first: every quarter of the time it has been
   // idle, from `first_poll` up to `poll`. Workers given even shares of a run run out of work within a
   // short time of each other, and the last one completes the run; at a flat 1 s the others noticed up to
   // 1 s later (the six-worker case of bench/scaleout_net.sh spent 1.15 s of its 10 s that way).
@@ -191,6 +191,7 @@ class Frontier {
   std::unordered_map<uint64_t, int> query_variants_;  // path hash -> query strings followed (bounded)
   // Shared runs.
   int64_t run_pending_ = -1;        // pending URLs in the run at the last claim (-1: no claim yet)
+  size_t in_flight_ = 0;  // handed out by Next and not Done yet
   uint64_t dones_ = 0, dones_at_claim_ = 0;  // transfers ended: one since the last claim means claim again
   uint64_t spills_at_claim_ = 0;
   Clock::time_point next_claim_{};  // while there was nothing to claim: not before this

@@ -45,7 +45,7 @@ struct PgServer {
   bool Start() {
     auto f = Run({"/bin/bash", PG_SERVER_SH, "start", dir.path}, "pg-start");
     if (f.exit_code != 0) {
-      std::cout << "pg_test: SKIPPED: " << f.err;
+      std::cout << "SKIPPED (no PostgreSQL server could be started): " << f.err;
       return false;
     }
     admin_uri = f.out.substr(0, f.out.find('\n'));
