@@ -1,8 +1,9 @@
 // BudgetedParse: one gumbo parse that keeps to a budget of memory and CPU time. gumbo 0.10.1 has no
 // limits of its own and parts of its tree building are quadratic (issue 30: 500 formatting elements
 // reconstructed in every <p>, each attribute compared with every earlier one), so every block it asks
-// for goes through GumboOptions' allocator hooks, which count live bytes and the thread's CPU time and
-// abandon the parse when either passes its cap. Any thread; one object per parse, used by one thread.
+// for goes through GumboOptions' allocator hooks: they hand out blocks from an arena freed whole when the
+// parse is over, count its bytes and the thread's CPU time, and abandon the parse when either passes its
+// cap. Any thread; one object per parse, used by one thread.
 #pragma once
 
 #include <gumbo.h>
@@ -15,7 +16,7 @@
 namespace gc {
 
 struct ParseBudget {
-  size_t max_bytes = 0;   // live bytes gumbo may hold at once, as malloc sized its blocks
+  size_t max_bytes = 0;   // bytes of arena the parse may use (what gumbo frees is not reused before the end)
   double max_cpu_s = 0;   // CPU time of the calling thread for this parse
   const std::atomic<bool>* cancel = nullptr;  // when it turns true the parse stops (a crawl's hard stop)
 };
@@ -34,7 +35,7 @@ class BudgetedParse {
  public:
   // Parses `html` now. Never throws for the input; allocation failure counts as the memory cap.
   BudgetedParse(std::string_view html, const ParseBudget& budget);
-  // Frees every block gumbo still holds, also those of an abandoned parse.
+  // Frees the whole arena: the tree, and the blocks of an abandoned parse.
   ~BudgetedParse();
   BudgetedParse(const BudgetedParse&) = delete;
   BudgetedParse& operator=(const BudgetedParse&) = delete;
@@ -42,7 +43,7 @@ class BudgetedParse {
   // The tree; null when the parse stopped (stop() says why).
   const GumboOutput* output() const { return output_; }
   ParseStop stop() const;
-  size_t peak_bytes() const;
+  size_t peak_bytes() const;  // the arena's bytes when the parse ended or stopped
 
  private:
   struct State;
