@@ -444,6 +444,7 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
       return kExitLocked;
     }
     store = std::make_unique<storage::ResultStore>(o.db);
+    store->set_lanes(HostLanes(o, shared));  // a new run's; a resumed or joined one keeps its own
   } catch (const std::exception& e) {
     if (lock) lock->Discard();  // a refused open leaves no DB.lock behind
     err << "greencrawl: " << e.what() << "\n";

@@ -62,7 +62,7 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
         err_(err),
         scope_(std::make_shared<urls::Scope>(*urls::ParseScopeKind(o.scope), o.include, o.exclude)),
         filters_(std::make_shared<urls::Scope>(urls::ScopeKind::kAny, o.include, o.exclude)),
-        settings_(SettingsFor(o, store.worker())),
+        settings_(SettingsFor(o, store.worker(), store.lanes())),
         frontier_(settings_.frontier, store.MaxSeq(run_id) + 1, store.FrontierSize(run_id)) {
     feed_ = feed;
     fetch_ = settings_.fetch;
@@ -339,9 +339,10 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
     std::vector<storage::FrontierItem> items;
     try {
       if (store_.worker()) {
-        auto claim = storage_->Call([this, request] { return store_.ClaimWork(run_id_, request.limit, conditional_); });
+        auto claim = storage_->Call(
+            [this, request] { return store_.ClaimWork(run_id_, request.limit, conditional_, request.release); });
         storage::ResultStore::Claim got = co_await claim;
-        frontier_.OnClaim(request, std::move(got.items), got.pending, got.known, Clock::now());
+        frontier_.OnClaim(request, std::move(got.items), got.pending, got.known, Clock::now(), got.give_back);
         changed_.Set();
         co_return;
       }

@@ -19,3 +19,4 @@
 #include "crawler/error_class.h"
 #include "crawler/observer.h"
 #include "crawler/options.h"
+#include "crawler/session_settings.h"  // HostLanes: a new run's lanes per host

@@ -98,7 +98,13 @@ std::optional<storage::FrontierItem> Frontier::Add(Candidate c) {
 
 void Frontier::Enqueue(storage::FrontierItem item) {
   std::string host = urls::CanonicalOrigin(item.url);  // frontier URLs are canonical
+  if (config_.lanes > 1) host += "#" + std::to_string(storage::HostLane(item.url, config_.lanes));
   hosts_.Add(std::move(item), host);
+}
+
+void Frontier::SetHostDelay(const std::string& origin, std::chrono::milliseconds gap) {
+  if (config_.lanes <= 1) return hosts_.SetHostDelay(origin, gap);
+  for (int k = 0; k < config_.lanes; ++k) hosts_.SetHostDelay(origin + "#" + std::to_string(k), gap * config_.lanes);
 }
 
 void Frontier::ReleaseDueRetries(Clock::time_point now) {
@@ -135,6 +141,7 @@ std::optional<Frontier::Clock::time_point> Frontier::NextWake() const {
 
 void Frontier::Done(const std::string& host) {
   hosts_.Done(host);
+  for (const std::string& url : hosts_.TakeLeft()) release_.push_back(storage::HostKey(url, config_.lanes));
   ++dones_;
   if (in_flight_ > 0) --in_flight_;
 }
@@ -154,12 +161,16 @@ std::optional<Frontier::RefillRequest> Frontier::TakeRefillRequest() {
     if (refilling_ || hosts_.queued() >= config_.memory_items / 2) return std::nullopt;
     // Claim when the poll is due, or at once when this worker's own results may have finished the run
     // (nothing queued here) or it queued URLs the claim may hand back.
-    bool news = hosts_.queued() == 0 && retries_.empty() && (dones_ != dones_at_claim_ || spills_ != spills_at_claim_);
+    bool news = (hosts_.queued() == 0 && retries_.empty() && (dones_ != dones_at_claim_ || spills_ != spills_at_claim_)) ||
+                !release_.empty();  // hosts to give back: at once
     if (!news && Clock::now() < next_claim_) return std::nullopt;
     refilling_ = true;
     dones_at_claim_ = dones_;
     spills_at_claim_ = spills_;
-    return RefillRequest{0, config_.memory_items - hosts_.queued(), spills_};
+    RefillRequest request{0, config_.memory_items - hosts_.queued(), spills_, {}};
+    request.release = std::move(release_);
+    release_.clear();
+    return request;
   }
   if (!spilled_ || refilling_) return std::nullopt;
   // Refill at half the memory budget, to the full budget: a few large reads, not one per URL.
@@ -169,7 +180,7 @@ std::optional<Frontier::RefillRequest> Frontier::TakeRefillRequest() {
   size_t limit = config_.memory_items - have;
   if (!refilled_ && config_.first_refill > 0) limit = std::min(limit, config_.first_refill);
   refilled_ = true;
-  return RefillRequest{cursor_, limit, spills_};
+  return RefillRequest{cursor_, limit, spills_, {}};
 }
 
 void Frontier::OnRefill(const RefillRequest& request, std::vector<storage::FrontierItem> items) {
@@ -192,14 +203,20 @@ void Frontier::OnRefill(const RefillRequest& request, std::vector<storage::Front
 namespace gc {
 
 void Frontier::OnClaim(const RefillRequest& request, std::vector<storage::FrontierItem> items, int64_t run_pending,
-                       int64_t run_known, Clock::time_point now) {
+                       int64_t run_known, Clock::time_point now, int64_t give_back) {
   refilling_ = false;
+  // Hosts already on their way back count against what is asked now: a claim while they finish their
+  // transfers asks for the same surplus again.
+  int64_t more = give_back - int64_t(hosts_.leaving() + release_.size());
+  if (more > 0) {
+    for (const std::string& url : hosts_.Leave(size_t(more))) release_.push_back(storage::HostKey(url, config_.lanes));
+  }
   run_pending_ = run_pending;
   known_ = std::max(known_, run_known);  // --max-pages counts every worker's URLs
   if (config_.max_pages > 0 && known_ >= config_.max_pages) max_pages_reached_ = true;
-  // A full claim may have left more: claim again as soon as memory allows; else poll (sooner while newly
-  // idle: FrontierConfig::first_poll).
-  if (items.size() >= request.limit) {
+  // A full claim may have left more: claim again as soon as memory allows (and at once to give hosts
+  // back); else poll (sooner while newly idle: FrontierConfig::first_poll).
+  if (items.size() >= request.limit || !release_.empty()) {
     next_claim_ = now;
   } else if (items.empty() && hosts_.queued() == 0 && retries_.empty() && in_flight_ == 0) {
     if (!idle_since_) idle_since_ = now;

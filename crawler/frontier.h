@@ -56,6 +56,10 @@ struct FrontierConfig {
   // short time of each other, and the last one completes the run; at a flat 1 s the others noticed up to
   // 1 s later (the six-worker case of bench/scaleout_net.sh spent 1.15 s of its 10 s that way).
   bool shared = false;
+  // Shared runs: lanes per host (storage::HostKey). Each lane is queued, capped (per_host is then the
+  // lane's cap) and given Crawl-delay x lanes as a host of its own, so that the lanes, whichever workers
+  // hold them, add up to the host's politeness.
+  int lanes = 1;
   std::chrono::milliseconds poll{1000};
   std::chrono::milliseconds first_poll{50};
 };
@@ -119,21 +123,25 @@ class Frontier {
     deferred_.clear();
     for (Ready& r : again) Retry(std::move(r.item), r.host, now, false);
   }
-  // A longer gap for one host (robots.txt Crawl-delay).
-  void SetHostDelay(const std::string& host, std::chrono::milliseconds gap) { hosts_.SetHostDelay(host, gap); }
+  // A longer gap for one origin (robots.txt Crawl-delay): for each of its lanes, `gap` x lanes.
+  void SetHostDelay(const std::string& origin, std::chrono::milliseconds gap);
 
   struct RefillRequest {
     int64_t after_seq = 0;
     size_t limit = 0;
     uint64_t spill_mark = 0;  // spills_ when asked: a later spill means the table has more
+    std::vector<std::string> release;  // shared runs: hosts given back (storage::HostKey), see OnClaim
   };
   // What to read from the table now, if anything (at most one request is outstanding). The caller must
   // run it after every Add() so far has been committed.
   std::optional<RefillRequest> TakeRefillRequest();
   void OnRefill(const RefillRequest& request, std::vector<storage::FrontierItem> items);
   // Shared runs: a claim's URLs, and what it saw of the whole run (pending anywhere; frontier rows).
+  // `give_back`: hosts to return (storage::ResultStore::Claim::give_back): up to that many with nothing in
+  // flight leave memory now and are named in the next claim's `release`, asked for at once. (A retry of
+  // theirs still waiting is fetched when due and fenced out: the host's new holder records the URL.)
   void OnClaim(const RefillRequest& request, std::vector<storage::FrontierItem> items, int64_t run_pending,
-               int64_t run_known, Clock::time_point now);
+               int64_t run_known, Clock::time_point now, int64_t give_back = 0);
   // Shared runs: claim again at once (the run looked finished, but another worker was not).
   void ClaimSoon() { next_claim_ = {}; }
   // Rows were added to the table behind the Frontier's back (the rest of a list, crawler/list_feed.h):
@@ -196,6 +204,7 @@ class Frontier {
   uint64_t spills_at_claim_ = 0;
   Clock::time_point next_claim_{};  // while there was nothing to claim: not before this
   std::optional<Clock::time_point> idle_since_;  // the first of the claims in a row that left it nothing
+  std::vector<std::string> release_;  // hosts given back, for the next claim
 };
 
 }  // namespace gc

@@ -5,6 +5,7 @@
 namespace gc {
 
 void HostScheduler::Add(storage::FrontierItem item, const std::string& host) {
+  if (leaving_ > 0 && Dropped(host)) return;
   Host& h = hosts_[host];
   queued_checks_ += IsCheck(item);
   h.queue.push_back(std::move(item));
@@ -74,6 +75,14 @@ void HostScheduler::Done(const std::string& host) {
   if (it == hosts_.end()) return;
   Host& h = it->second;
   --h.in_flight;
+  if (!h.leaving.empty()) {
+    if (h.in_flight == 0) {
+      left_.push_back(std::move(h.leaving));
+      --leaving_;
+      hosts_.erase(it);
+    }
+    return;
+  }
   if (!h.queue.empty()) {
     if (!h.scheduled) Schedule(host, h);
   } else if (h.in_flight == 0 && h.next_start <= Clock::now()) {
@@ -82,6 +91,7 @@ void HostScheduler::Done(const std::string& host) {
 }
 
 void HostScheduler::AddFront(storage::FrontierItem item, const std::string& host) {
+  if (leaving_ > 0 && Dropped(host)) return;
   Host& h = hosts_[host];
   queued_checks_ += IsCheck(item);
   h.queue.push_front(std::move(item));
@@ -94,6 +104,42 @@ void HostScheduler::SlowDown(const std::string& host, Clock::time_point until) {
   if (it == hosts_.end()) return;  // nothing queued or in flight: nothing to hold back
   Host& h = it->second;
   h.next_start = std::max(h.next_start, until);
+}
+
+std::vector<std::string> HostScheduler::Leave(size_t n) {
+  std::vector<std::string> now;
+  size_t taken = 0;
+  // Idle hosts first: they leave at once, and their URLs go to another worker sooner.
+  for (bool busy : {false, true}) {
+    for (auto it = hosts_.begin(); it != hosts_.end() && taken < n;) {
+      Host& h = it->second;
+      if (!h.leaving.empty() || h.queue.empty() || (h.in_flight > 0) != busy) {
+        ++it;
+        continue;
+      }
+      ++taken;
+      std::string url = h.queue.front().url;
+      for (const storage::FrontierItem& item : h.queue) queued_checks_ -= IsCheck(item);
+      queued_ -= h.queue.size();
+      h.queue.clear();
+      if (h.in_flight == 0) {
+        // Its name may still be in ready_, parked_ or delayed_: Next() skips a name it does not find, and
+        // one added again later at worst comes up twice (each time checked against its cap and gap).
+        now.push_back(std::move(url));
+        it = hosts_.erase(it);
+      } else {
+        h.leaving = std::move(url);
+        ++leaving_;
+        ++it;
+      }
+    }
+  }
+  return now;
+}
+
+bool HostScheduler::Dropped(const std::string& host) {
+  auto it = hosts_.find(host);
+  return it != hosts_.end() && !it->second.leaving.empty();
 }
 
 std::optional<HostScheduler::Clock::time_point> HostScheduler::NextWake() const {

@@ -10,6 +10,7 @@
 #include <queue>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "storage/result_store.h"
@@ -43,6 +44,14 @@ class HostScheduler {
   void SlowDown(const std::string& host, Clock::time_point until);
   // A longer gap for one host (robots.txt Crawl-delay); never shortens the configured one.
   void SetHostDelay(const std::string& host, std::chrono::milliseconds gap);
+  // A shared run's worker giving hosts back: up to `n` hosts with URLs queued (those with nothing in flight
+  // first) forget their queued URLs and start nothing more; URLs added to them later are dropped too. A
+  // host with nothing in flight has left at once, one with transfers running leaves when the last ends.
+  // Each host that has left is named by a URL of it (its first queued one): those that left now are
+  // returned, the later ones by TakeLeft().
+  std::vector<std::string> Leave(size_t n);
+  std::vector<std::string> TakeLeft() { return std::exchange(left_, {}); }
+  size_t leaving() const { return leaving_; }  // hosts still finishing their transfers before they leave
   // When a host that waits for its gap becomes ready, if any does.
   std::optional<Clock::time_point> NextWake() const;
 
@@ -56,7 +65,9 @@ class HostScheduler {
     int in_flight = 0;
     Clock::time_point next_start{};
     bool scheduled = false;  // in ready_ or delayed_
+    std::string leaving;     // Leave(): a URL of the host, which leaves when nothing is in flight
   };
+  bool Dropped(const std::string& host);  // a leaving host's URLs are not queued
   using Delayed = std::pair<Clock::time_point, std::string>;
 
   void Schedule(const std::string& name, Host& h);
@@ -69,6 +80,8 @@ class HostScheduler {
   std::unordered_map<std::string, Host> hosts_;
   std::unordered_map<std::string, std::chrono::milliseconds> host_delay_;
   std::deque<std::string> ready_;
+  std::vector<std::string> left_;  // Leave(): URLs of hosts that have left since TakeLeft()
+  size_t leaving_ = 0;
   std::deque<std::string> parked_;  // ready hosts whose next URL is a check, set aside by Next(now, false)
   std::priority_queue<Delayed, std::vector<Delayed>, std::greater<Delayed>> delayed_;
 };

@@ -16,7 +16,12 @@ bool BehindProxy(const CrawlOptions& o) {
   return false;
 }
 
-SessionSettings SettingsFor(const CrawlOptions& o, bool shared_run) {
+int HostLanes(const CrawlOptions& o, bool shared_run) {
+  if (!shared_run || o.delay_ms > 0 || o.per_host <= 1) return 1;
+  return std::min(o.per_host, kMaxHostLanes);
+}
+
+SessionSettings SettingsFor(const CrawlOptions& o, bool shared_run, int lanes) {
   SessionSettings s;
   FetchOptions& f = s.fetch;
   f.timeout_ms = long(o.timeout_s * 1000);
@@ -44,6 +49,10 @@ SessionSettings SettingsFor(const CrawlOptions& o, bool shared_run) {
   c.shared = shared_run;
   c.per_host = o.per_host;
   c.delay_ms = o.delay_ms;
+  c.lanes = shared_run ? std::max(1, lanes) : 1;
+  // Each lane has its part of the host's cap; they add up to at most --per-host (at least 1 each: a run
+  // resumed with a smaller --per-host than its lanes keeps one per lane).
+  if (c.lanes > 1 && o.per_host > 0) c.per_host = std::max(1, o.per_host / c.lanes);
   c.max_pages = o.max_pages;
   c.max_depth = o.depth;
   c.memory_items = size_t(std::max(20'000, 8 * o.concurrency));

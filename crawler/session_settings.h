@@ -22,8 +22,16 @@ struct SessionSettings {
   bool robots_on = false;                // robots.txt applies to followed links
 };
 
-// `shared_run`: this process is one worker of a run shared through PostgreSQL.
-SessionSettings SettingsFor(const CrawlOptions& o, bool shared_run);
+// `shared_run`: this process is one worker of a run shared through PostgreSQL; `lanes`: its run's lanes
+// per host (storage::ResultStore::lanes()).
+SessionSettings SettingsFor(const CrawlOptions& o, bool shared_run, int lanes = 1);
+
+// How many lanes a new run splits each host's URLs into (storage::HostKey), so that several workers can
+// share one large host: with --per-host N > 1 on a shared run and no --delay, N lanes (at most
+// kMaxHostLanes) of one transfer each; else 1, and a host is one worker's at a time (--delay's gap
+// between two requests would need a round trip between workers; --per-host 0 sets no cap to share).
+inline constexpr int kMaxHostLanes = 32;
+int HostLanes(const CrawlOptions& o, bool shared_run);
 
 // Whether requests go through a proxy (--proxy, or the proxy variables libcurl reads).
 bool BehindProxy(const CrawlOptions& o);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -45,6 +46,19 @@ std::string_view OriginOf(std::string_view url) {
   if (scheme == std::string_view::npos) return url;
   size_t end = url.find_first_of("/?#", scheme + 3);
   return url.substr(0, end);
+}
+
+int HostLane(std::string_view url, int lanes) {
+  if (lanes <= 1) return 0;
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : url) h = (h ^ c) * 1099511628211ull;
+  return int(h % uint64_t(lanes));
+}
+
+std::string HostKey(std::string_view url, int lanes) {
+  std::string_view origin = OriginOf(url);
+  if (lanes <= 1) return std::string(origin);
+  return std::string(origin) + "#" + std::to_string(HostLane(url, lanes));
 }
 
 namespace {
@@ -154,9 +168,10 @@ int64_t ResultStore::BeginRun(const std::string& list_file, const std::string& o
                               const std::string& version) {
   return Guarded([&] {
     auto st = db_->Prepare(
-        "INSERT INTO runs (started_at, status, list_file, options, version, pid) VALUES (?, 'running', ?, ?, ?, ?) "
-        "RETURNING id");
+        "INSERT INTO runs (started_at, status, list_file, options, version, pid, host_lanes) "
+        "VALUES (?, 'running', ?, ?, ?, ?, ?) RETURNING id");
     st.Bind(1, UtcNow()).Bind(2, list_file).Bind(3, options_json).Bind(4, version).Bind(5, int64_t(getpid()));
+    st.Bind(6, lanes_ > 1 ? std::optional<int64_t>(lanes_) : std::nullopt);
     st.Step();
     return st.Int(0);
   });
@@ -175,6 +190,15 @@ void ResultStore::MarkRunning(int64_t run_id) {
   return Guarded([&] {
     auto st = db_->Prepare("UPDATE runs SET status = 'running', finished_at = NULL, pid = ? WHERE id = ?");
     st.Bind(1, int64_t(getpid())).Bind(2, run_id).Run();
+  });
+  ReadLanes(run_id);
+}
+
+void ResultStore::ReadLanes(int64_t run_id) {
+  lanes_ = Guarded([&] {
+    auto st = db_->Prepare("SELECT host_lanes FROM runs WHERE id = ?");
+    st.Bind(1, run_id);
+    return st.Step() ? int(std::clamp<int64_t>(st.OptInt(0).value_or(1), 1, 1024)) : 1;
   });
 }
 
@@ -207,8 +231,9 @@ void ResultStore::FinishRunOnce(int64_t run_id, const std::string& status) {
 bool ResultStore::AddToFrontier(int64_t run_id, const FrontierItem& item) {
   insert_frontier_.Bind(1, run_id).Bind(2, item.url).Bind(3, item.seq).Bind(4, item.depth).Bind(5, item.list_line);
   if (db_->postgres()) {
-    EnsureHost(run_id, OriginOf(item.url));
-    insert_frontier_.Bind(6, OriginOf(item.url));
+    std::string host = HostKey(item.url);
+    EnsureHost(run_id, host);
+    insert_frontier_.Bind(6, host);
   }
   insert_frontier_.Run();
   return db_->Changes() > 0;

@@ -149,15 +149,32 @@ struct RunCounts {
   int64_t errors = 0;
 };
 
+// "scheme://host[:port]" of a canonical URL: the key of per-host politeness.
+std::string_view OriginOf(std::string_view url);
+// The key a URL's host is leased and scheduled by (hosts.host, frontier.host, the crawler's per-host
+// queues): its origin with one lane, else "origin#k", k = a hash of the whole URL mod `lanes` (FNV-1a:
+// the same on every worker and every build). Each lane of a run gets 1/lanes of the host's politeness.
+std::string HostKey(std::string_view url, int lanes);
+// The k of HostKey (0 with one lane).
+int HostLane(std::string_view url, int lanes);
+
 class ResultStore {
  public:
   // Opens (creating or migrating) the database for writing. Throws sql::Error.
   explicit ResultStore(const std::string& path);
 
+  // A new run, with set_lanes()'s lanes per host (runs.host_lanes).
   int64_t BeginRun(const std::string& list_file, const std::string& options_json, const std::string& version);
   // The newest run that did not complete (running, interrupted or killed), if any.
   std::optional<RunRecord> LatestUnfinishedRun();
+  // Marks a run running again (--resume), and keys its URLs by the lanes it began with.
   void MarkRunning(int64_t run_id);
+  // How many lanes each host's URLs are split into (HostKey) in a run begun by this store; a resumed or
+  // joined run keeps those it began with (MarkRunning, JoinAsWorker). 1 (the default): one per host.
+  void set_lanes(int lanes) { lanes_ = std::max(1, lanes); }
+  // The lanes of the run this store works on.
+  int lanes() const { return lanes_; }
+  std::string HostKey(std::string_view url) const { return storage::HostKey(url, lanes_); }
   void SetListCounts(int64_t run_id, int64_t queued, int64_t invalid, int64_t duplicate);
   // Records the run's end and counts. PostgreSQL: retried over a lost connection, as Retrying says (a
   // worker's last act must not leave its run `running` because the server restarted just then).
@@ -251,14 +268,18 @@ class ResultStore {
     // without --max-pages.
     int64_t known = 0;
     int64_t hosts = 0;                // hosts this worker holds after the claim
+    // Hosts (lanes) this worker holds above its fair share while another live worker has less and none is
+    // free: the worker should name that many in its next claim's `release` (ones with nothing in flight).
+    int64_t give_back = 0;
   };
   // Takes hosts that no live worker holds (FOR UPDATE SKIP LOCKED; at most this worker's fair share of
   // the hosts with pending work, and kMaxTakeHosts unless alone), then up to `limit` pending URLs of this worker's
   // hosts not yet in its memory, in seq order. A claim that comes back short gives back the hosts that
   // have nothing left. Its cost does not grow with the run's pending URLs (bench/claim_cost.sh).
-  // `with_previous`: as PendingAfter.
+  // `with_previous`: as PendingAfter. `release`: hosts this worker gives back first (Claim::give_back),
+  // freed with their URLs' leases in the claim's transaction; a result of theirs written later is fenced.
   static constexpr int64_t kMaxTakeHosts = 1000;
-  Claim ClaimWork(int64_t run_id, size_t limit, bool with_previous);
+  Claim ClaimWork(int64_t run_id, size_t limit, bool with_previous, const std::vector<std::string>& release = {});
   // Marks the run completed when nothing of it is pending, once, by whichever worker sees it first.
   // True when the run is complete (now or before).
   bool CompleteIfDone(int64_t run_id);
@@ -305,7 +326,7 @@ class ResultStore {
   void WriteRows(int64_t run_id, const WriteBatch& batch);  // inside the caller's transaction
   void WriteShared(int64_t run_id, const WriteBatch& batch);
   void WriteSharedOnce(int64_t run_id, const WriteBatch& batch);
-  Claim ClaimOnce(int64_t run_id, size_t limit);
+  Claim ClaimOnce(int64_t run_id, size_t limit, const std::vector<std::string>& release);
   void NoJit();  // a worker's session plans without JIT compiling
   bool CompleteIfDoneOnce(int64_t run_id);
   void LeaveRunOnce();
@@ -314,7 +335,7 @@ class ResultStore {
   void EnsureHost(int64_t run_id, std::string_view host);
   // Multi-row PostgreSQL writes (result_store_batch.cc), inside the caller's transaction: a constant
   // number of statements however many rows.
-  void EnsureHosts(int64_t run_id, const std::vector<std::string_view>& hosts);
+  void EnsureHosts(int64_t run_id, const std::vector<std::string>& hosts);
   void DiscoverShared(int64_t run_id, const std::vector<FrontierItem>& discovered);
   // Results of hosts in `mine` (those of other hosts are counted in fenced_), each written only when
   // its done mark is set by the same statement.
@@ -342,6 +363,8 @@ class ResultStore {
   std::vector<std::pair<int64_t, ResultRow>> results_;
   std::vector<PendingLink> links_;
   // Scale-out (PostgreSQL): this worker, its lease, the hosts rows known to exist.
+  void ReadLanes(int64_t run_id);  // lanes_ from runs.host_lanes
+  int lanes_ = 1;
   int64_t worker_ = 0;
   double lease_s_ = 30;
   int64_t known_cap_ = 0;  // JoinAsWorker's max_pages
@@ -373,8 +396,6 @@ class WorkerLease {
   double lease_s_;
 };
 
-// "scheme://host[:port]" of a canonical URL: the key of per-host politeness (hosts.host, frontier.host).
-std::string_view OriginOf(std::string_view url);
 
 // "2026-11-24T10:00:00.123Z"
 std::string UtcNow();

@@ -95,13 +95,13 @@ std::vector<bool> ResultStore::AddToFrontier(int64_t run_id, std::span<const Fro
   }
   for (size_t from = 0; from < items.size(); from += kRowsPerStatement) {
     size_t to = std::min(items.size(), from + kRowsPerStatement);
-    std::vector<std::string_view> hosts;
+    std::vector<std::string> hosts;
     PgArray urls, seqs, depths, lines, origins;
     for (size_t i = from; i < to; ++i) {
       const FrontierItem& item = items[i];
-      hosts.push_back(OriginOf(item.url));
+      hosts.push_back(HostKey(item.url));
       urls.Add(item.url), seqs.Add(item.seq), depths.Add(item.depth), lines.Add(item.list_line);
-      origins.Add(OriginOf(item.url));
+      origins.Add(hosts.back());
     }
     EnsureHosts(run_id, hosts);
     // In the list's order (WITH ORDINALITY): of a URL listed twice, the first line is the one queued.
@@ -125,10 +125,10 @@ std::vector<bool> ResultStore::AddToFrontier(int64_t run_id, std::span<const Fro
   return added;
 }
 
-void ResultStore::EnsureHosts(int64_t run_id, const std::vector<std::string_view>& hosts) {
+void ResultStore::EnsureHosts(int64_t run_id, const std::vector<std::string>& hosts) {
   std::vector<std::string> unknown;
-  for (std::string_view h : hosts) {
-    if (!hosts_known_.count(std::string(h))) unknown.emplace_back(h);
+  for (const std::string& h : hosts) {
+    if (!hosts_known_.count(h)) unknown.emplace_back(h);
   }
   if (unknown.empty()) return;
   std::sort(unknown.begin(), unknown.end());  // one lock order for every worker
@@ -161,8 +161,8 @@ void ResultStore::DiscoverShared(int64_t run_id, const std::vector<FrontierItem>
     }
   }
   rows.resize(kept);
-  std::vector<std::string_view> hosts;
-  for (const FrontierItem& item : rows) hosts.push_back(OriginOf(item.url));
+  std::vector<std::string> hosts;
+  for (const FrontierItem& item : rows) hosts.push_back(HostKey(item.url));
   EnsureHosts(run_id, hosts);
   for (size_t from = 0; from < rows.size(); from += kRowsPerStatement) {
     size_t to = std::min(rows.size(), from + kRowsPerStatement);
@@ -170,7 +170,7 @@ void ResultStore::DiscoverShared(int64_t run_id, const std::vector<FrontierItem>
     for (size_t i = from; i < to; ++i) {
       const FrontierItem& item = rows[i];
       urls.Add(item.url), depths.Add(item.depth), roots.Add(item.root), kinds.Add(item.source_kind);
-      sources.Add(item.source), origins.Add(OriginOf(item.url)), resource_kinds.Add(item.resource_kind);
+      sources.Add(item.source), origins.Add(hosts[i]), resource_kinds.Add(item.resource_kind);
     }
     // As discover_ (result_store.cc) says, row by row: seq from the database's sequence; a URL found
     // nearer the root than the table has it goes out again at the smaller depth.
@@ -199,7 +199,7 @@ void ResultStore::WriteResultsShared(int64_t run_id, const std::vector<ResultRow
   for (const ResultRow& r : results) {
     if (!r.in_frontier) {
       plain.push_back(&r);
-    } else if (mine.count(std::string(OriginOf(r.url)))) {
+    } else if (mine.count(HostKey(r.url))) {
       marked.push_back(&r);
     } else {
       ++fenced_;  // its host is not this worker's (any more): another may have fetched it

@@ -107,6 +107,7 @@ void ResultStore::NoJit() {
 int64_t ResultStore::JoinAsWorker(int64_t run_id, double lease_s, int64_t max_pages) {
   lease_s_ = lease_s;
   known_cap_ = std::max<int64_t>(0, max_pages);
+  ReadLanes(run_id);  // as the run began: every worker keys URLs alike
   // Across a lost connection too (Retrying). The one case it cannot tell: an INSERT that went through
   // unanswered leaves a second workers row, which nothing renews and whose lease expires unused.
   worker_ = Retrying([&] {
@@ -176,17 +177,31 @@ void ResultStore::EnsureHost(int64_t run_id, std::string_view host) {
   if (hosts_known_.size() < 1'000'000) hosts_known_.insert(std::move(key));
 }
 
-ResultStore::Claim ResultStore::ClaimWork(int64_t run_id, size_t limit, bool with_previous) {
-  Claim claim = Retrying([&] { return ClaimOnce(run_id, limit); });
+ResultStore::Claim ResultStore::ClaimWork(int64_t run_id, size_t limit, bool with_previous,
+                                          const std::vector<std::string>& release) {
+  Claim claim = Retrying([&] { return ClaimOnce(run_id, limit, release); });
   if (with_previous) {
     Retrying([&] { LoadPrevious(claim.items, run_id); });
   }
   return claim;
 }
 
-ResultStore::Claim ResultStore::ClaimOnce(int64_t run_id, size_t limit) {
+ResultStore::Claim ResultStore::ClaimOnce(int64_t run_id, size_t limit, const std::vector<std::string>& release) {
   Claim claim;
   sql::Transaction tx(*db_);
+  if (!release.empty()) {
+    // Given back (a share too large for the live workers): free before counting, so that the share below
+    // sees them free. Their URLs' leases go too, or this worker, taking one back later, would skip them as
+    // already in its memory.
+    PgArray names;
+    for (const std::string& h : release) names.Add(h);
+    auto hosts = db_->Prepare("UPDATE hosts SET worker = NULL WHERE run_id = ?1 AND worker = ?2 AND "
+                              "host = ANY(CAST(?3 AS TEXT[]))");
+    hosts.Bind(1, run_id).Bind(2, worker_).Bind(3, names.str()).Run();
+    auto urls = db_->Prepare("UPDATE frontier SET lease = NULL WHERE run_id = ?1 AND lease = ?2 AND done = 0 AND "
+                             "host = ANY(CAST(?3 AS TEXT[]))");
+    urls.Bind(1, run_id).Bind(2, worker_).Bind(3, names.str()).Run();
+  }
   // Nothing here reads every pending URL of the run (issue 28.3: at 10 million, count(DISTINCT host) over
   // them, a count of them all and a sort of all URLs of this worker's hosts took seconds per claim; see
   // bench/RESULTS.md, "Claims"). What is left costs at most a scan of the run's hosts rows.
@@ -217,7 +232,14 @@ ResultStore::Claim ResultStore::ClaimOnce(int64_t run_id, size_t limit) {
   int64_t pending_hosts = 0;  // counted only with other workers, and only as far as the share needs
   if (live > 1) {
     pending_hosts = shape.Int(4) + shape.Int(5);
-    want = std::min(want, (pending_hosts + live - 1) / live - held);
+    const int64_t share = (pending_hosts + live - 1) / live;
+    want = std::min(want, share - held);
+    // Holding more than a fair share with nothing free: some live worker holds less than its share (the
+    // held hosts add up to pending_hosts), a late joiner perhaps, or one whose hosts ran out. Give the
+    // surplus back; the next claim frees it (release) and the others' claims take it. Only hosts with
+    // pending work are shared out, so a run of a few large hosts spreads only when they are split into
+    // lanes (set_lanes).
+    if (shape.Int(5) == 0 && held > share) claim.give_back = held - share;
   }
   shape.Reset();
   if (want > 0) {
@@ -299,9 +321,10 @@ void ResultStore::WriteSharedOnce(int64_t run_id, const WriteBatch& batch) {
   // 1,000 hosts, whatever the batch's size (docs/scale.md); a host with no result here needs no fence.
   PgArray origins;
   {
-    std::unordered_set<std::string_view> seen;
+    std::unordered_set<std::string> seen;
     for (const ResultRow& r : batch.results) {
-      if (r.in_frontier && seen.insert(OriginOf(r.url)).second) origins.Add(OriginOf(r.url));
+      if (!r.in_frontier) continue;
+      if (auto [it, added] = seen.insert(HostKey(r.url)); added) origins.Add(*it);
     }
   }
   std::unordered_set<std::string> mine;

@@ -169,6 +169,14 @@ ALTER TABLE results ADD COLUMN resource_kind TEXT;
 ALTER TABLE frontier ADD COLUMN resource_kind TEXT;
 ALTER TABLE links ADD COLUMN resource_kind TEXT;
 )sql",
+    // 8 -> 9 (kHostLanesSchemaVersion): a large host shared by several workers (issue 28.4). A run on
+    // PostgreSQL with --per-host N > 1 (and no --delay) splits each host's URLs into host_lanes lanes by a
+    // hash of the URL; frontier.host and hosts.host then hold "origin#k", and each lane is leased like a
+    // host. Fixed when the run starts, so that resumed and joining workers key URLs as it did. NULL or 1:
+    // one lane per host (every SQLite run, and every run before schema 9).
+    R"sql(
+ALTER TABLE runs ADD COLUMN host_lanes INTEGER;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 }  // namespace

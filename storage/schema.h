@@ -10,13 +10,15 @@
 
 namespace gc::storage {
 
-inline constexpr int kSchemaVersion = 8;
+inline constexpr int kSchemaVersion = 9;
 // The first version with the --check-fragments tables (anchor_pages, anchors, fragment_links).
 inline constexpr int kFragmentsSchemaVersion = 6;
 // The first version with runs.page_links (a 304 page's links carried from an earlier run).
 inline constexpr int kPageLinksSchemaVersion = 7;
 // The first version with resource_kind (results, frontier, links): crawl --check-resources.
 inline constexpr int kResourcesSchemaVersion = 8;
+// The first version with runs.host_lanes (a host's URLs split into lanes between workers).
+inline constexpr int kHostLanesSchemaVersion = 9;
 
 // Sets WAL mode and the connection pragmas, then creates or migrates the schema to kSchemaVersion.
 // Throws sql::Error for a file that is not a greencrawl database or is newer than this program.

@@ -173,6 +173,10 @@ ALTER TABLE results ADD COLUMN resource_kind TEXT COLLATE "C";
 ALTER TABLE frontier ADD COLUMN resource_kind TEXT COLLATE "C";
 ALTER TABLE links ADD COLUMN resource_kind TEXT COLLATE "C";
 )sql",
+    // 8 -> 9: a host's URLs in lanes (as SQLite's 8 -> 9).
+    R"sql(
+ALTER TABLE runs ADD COLUMN host_lanes BIGINT;
+)sql",
 };
 constexpr int kPgVersion = kPgFirst + int(sizeof(kPgSteps) / sizeof(kPgSteps[0])) - 1;
 static_assert(kPgVersion == kSchemaVersion, "a schema step for SQLite needs its PostgreSQL step too");

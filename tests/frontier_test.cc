@@ -430,3 +430,68 @@ TEST_CASE("a worker left with nothing to claim polls again soon, then less often
   f.Done(next->host);
   CHECK(claim({}, t0 + std::chrono::seconds(32)) == 50);
 }
+
+// Issue 28.4: a host's URLs in lanes, each a host of its own to the scheduler with its part of the cap
+// and Crawl-delay x lanes, so that lanes held by different workers add up to the host's politeness.
+TEST_CASE("lanes: one transfer per lane, a Crawl-delay spread over the lanes, idle lanes given back by key") {
+  FrontierConfig cfg;
+  cfg.shared = true;
+  cfg.lanes = 4;
+  cfg.per_host = 1;  // SettingsFor's --per-host 4 over 4 lanes
+  cfg.memory_items = 1000;
+  Frontier f(cfg, 1, 0);
+  std::vector<FrontierItem> items;
+  std::set<std::string> keys;
+  for (int i = 0; i < 40; ++i) {
+    std::string url = "http://big.test/p" + std::to_string(i);
+    items.push_back(FrontierItem{url, i + 1, 0, i + 1, std::nullopt});
+    keys.insert(gc::storage::HostKey(url, 4));
+  }
+  CHECK(keys == std::set<std::string>{"http://big.test#0", "http://big.test#1", "http://big.test#2",
+                                      "http://big.test#3"});
+  CHECK(gc::storage::HostKey("http://big.test/p1", 1) == "http://big.test");
+  auto t0 = Clock::now();
+  f.ClaimSoon();
+  auto req = f.TakeRefillRequest();
+  REQUIRE(req);
+  f.OnClaim(*req, items, 1, 40, t0);
+  // A Crawl-delay of 1 s for the origin: 4 s on each lane, so one request a second to the host in all.
+  f.SetHostDelay("http://big.test:80", std::chrono::seconds(1));
+  std::vector<Frontier::Ready> started;
+  while (auto r = f.Next(t0)) started.push_back(std::move(*r));
+  REQUIRE(started.size() == 4);  // one per lane
+  std::set<std::string> lanes;
+  for (const auto& r : started) lanes.insert(r.host);
+  CHECK(lanes.size() == 4);
+  f.Done(started[0].host);
+  CHECK_FALSE(f.Next(t0 + std::chrono::milliseconds(3999)));
+  auto again = f.Next(t0 + std::chrono::seconds(4));
+  REQUIRE(again);
+  CHECK(again->host == started[0].host);
+  // Told to give back all 4 (say): the three lanes with nothing in flight leave memory at once and are
+  // named, as the store keys them, in the next claim's release, asked for at once; the fourth's transfer
+  // goes on, and the lane starts nothing more.
+  for (size_t i = 1; i < started.size(); ++i) f.Done(started[i].host);
+  f.ClaimSoon();
+  req = f.TakeRefillRequest();
+  REQUIRE(req);
+  CHECK(req->release.empty());
+  f.OnClaim(*req, {}, 1, 40, Clock::now(), 4);
+  CHECK(f.queued() == 0);
+  CHECK_FALSE(f.Next(t0 + std::chrono::seconds(100)));
+  auto next = f.TakeRefillRequest();
+  REQUIRE(next);
+  REQUIRE(next->release.size() == 3);
+  const std::string busy = gc::storage::HostKey(again->item.url, 4);
+  for (const std::string& h : next->release) {
+    CHECK(keys.count(h) == 1);
+    CHECK(h != busy);
+  }
+  // The claim that freed those three says one more: the busy lane is on its way already, nothing more
+  // leaves, and the lane is named once its transfer has ended.
+  f.OnClaim(*next, {}, 1, 40, Clock::now(), 1);
+  f.Done(again->host);
+  auto last = f.TakeRefillRequest();
+  REQUIRE(last);
+  CHECK(last->release == std::vector<std::string>{busy});
+}

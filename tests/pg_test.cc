@@ -352,6 +352,49 @@ TEST_CASE("--per-host holds across 3 workers, measured from each server's own lo
   }
 }
 
+// Issue 28.4: one large host, --per-host 4: its URLs in 4 lanes, each leased like a host, so that a worker
+// joining after the first took them all gets its share (given back by the first), and the two together
+// still keep to 4 transfers in flight.
+TEST_CASE("one host with --per-host 4: a worker joining late shares its lanes, 4 in flight at most in all") {
+  TestServer server;
+  ServeFast(server, 30);
+  const int urls = 600;
+  std::string list;
+  for (int i = 0; i < urls; ++i) list += server.Url("/p" + std::to_string(i)) + "\n";
+  TempDir dir;
+  WriteFile(dir / "list.txt", list);
+  std::string db = pg->NewDatabase();
+  auto w1 = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "20", "--per-host", "4", "--quiet",
+                   dir / "list.txt"},
+                  "l1");
+  // Alone, the first worker takes every lane of the host.
+  REQUIRE(WaitFor(db, "SELECT count(*) FROM results", 20, std::chrono::seconds(120)));
+  CHECK(Scalar(db, "SELECT host_lanes FROM runs") == 4);
+  CHECK(Scalar(db, "SELECT count(DISTINCT host) FROM frontier") == 4);
+  CHECK(Scalar(db, "SELECT count(*) FROM frontier WHERE host NOT LIKE '%#_'") == 0);
+  auto w2 = Start({GREENCRAWL_BIN, "join", "--db", db, "--concurrency", "20", "--quiet"}, "l2");
+  // The second holds lanes too before the run is over (the run deletes its hosts rows when complete).
+  bool shared = false;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+       !shared && std::chrono::steady_clock::now() < deadline && !Exited(w1);) {
+    try {
+      shared = Scalar(db, "SELECT count(DISTINCT worker) FROM hosts WHERE worker IS NOT NULL") == 2;
+    } catch (const sql::Error&) {
+    }
+    if (!shared) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(shared);
+  auto f1 = Wait(w1), f2 = Wait(w2);
+  INFO("w1: " << f1.err << "\nw2: " << f2.err);
+  CHECK(f1.exit_code == 0);
+  CHECK(f2.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200") == urls);
+  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results") == urls);
+  CHECK(server.Requests() >= size_t(urls));
+  CHECK(server.PeakInFlight() <= 4);  // --per-host 4 across both workers
+  CHECK(Text(db, "SELECT status FROM runs") == "completed");
+}
+
 // Issue 28.3: claims no longer count the pending URLs; what they decide from must still come out right.
 TEST_CASE("claims of 3 workers: fair shares of the hosts, disjoint URLs, per-host reads, pending and known") {
   namespace st = gc::storage;

@@ -562,7 +562,8 @@ TEST_CASE("a schema-4 file: report reads it unmigrated (no sitemaps); writing mi
            "DROP TABLE sitemap_urls; DROP TABLE sitemaps; DROP TABLE anchor_pages; DROP TABLE anchors; "
            "DROP TABLE fragment_links; ALTER TABLE runs DROP COLUMN page_links; "
            "ALTER TABLE results DROP COLUMN resource_kind; ALTER TABLE frontier DROP COLUMN resource_kind; "
-           "ALTER TABLE links DROP COLUMN resource_kind; PRAGMA user_version = 4;");
+           "ALTER TABLE links DROP COLUMN resource_kind; ALTER TABLE runs DROP COLUMN host_lanes; "
+           "PRAGMA user_version = 4;");
   }
   std::ostringstream json;
   CHECK(ShowReport(t.path, std::nullopt, 3, false, true, json) == 0);
@@ -574,6 +575,7 @@ TEST_CASE("a schema-4 file: report reads it unmigrated (no sitemaps); writing mi
   CHECK(Scalar(t.path, "PRAGMA user_version") == gc::storage::kSchemaVersion);
   CHECK(Scalar(t.path, "SELECT count(*) FROM results WHERE source_kind IS NULL AND source IS NULL") == 1);
   CHECK(Scalar(t.path, "SELECT count(*) FROM results WHERE resource_kind IS NULL") == 1);  // schema 8's column
+  CHECK(Scalar(t.path, "SELECT count(*) FROM runs WHERE host_lanes IS NULL") == 1);  // schema 9's: one lane
   CHECK(Scalar(t.path, "SELECT count(*) FROM sitemap_urls") == 0);
   CHECK(Scalar(t.path, "SELECT count(*) FROM sitemaps") == 0);
 }
