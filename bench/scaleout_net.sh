@@ -9,6 +9,8 @@
 # A second table says where each case's CPU went: workers, site servers, proxy, PostgreSQL, the machine.
 # Usage: bench/scaleout_net.sh   (PAGES=4500 HOSTS=12 DELAY_MS=1 CASES="one-c20 one-c100 three six chaos"
 #        GREENCRAWL=path/to/binary SHARED_BENCH=path/to/shared/bench). Bounded: a timeout per run; 127.0.0.1.
+#        EXTRA="..." adds crawl options to the first worker (joiners take the run's): HOSTS=1 EXTRA="--per-host
+#        60" CASES="one-c20 three six" is one large site shared in lanes (issue 28.4).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -91,11 +93,13 @@ run() {  # run NAME VIA(direct|proxy) WORKERS CONCURRENCY [chaos]
   local direct=${admin/\/postgres\?/\/$db?}
   local extra=()
   [ -n "$chaos" ] && extra=(--lease 3)
+  local first=()
+  read -r -a first <<<"${EXTRA:-}"
   psql -qAt "$admin" -c "SELECT pg_stat_statements_reset()" >/dev/null
   local t0 t1 pids=() cpu0 cpu1
   cpu_snapshot cpu0
   t0=$(date +%s.%N)
-  timeout -k 5 900 "$gc" crawl --db "$uri" --quiet --concurrency "$conc" "${extra[@]}" "$list" & pids+=($!)
+  timeout -k 5 900 "$gc" crawl --db "$uri" --quiet --concurrency "$conc" "${extra[@]}" "${first[@]}" "$list" & pids+=($!)
   for _ in $(seq 900); do  # bounded
     [ "$(psql -qAt "$direct" -c "SELECT count(*) FROM runs" 2>/dev/null || echo 0)" = 1 ] && break
     sleep 0.1
@@ -170,7 +174,7 @@ echo
 echo "| case | database via | workers | concurrency each | results | wall s (incl. list load) | URLs/s | round trips/URL | statements/URL (incl. nested) | transactions/URL |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 printf "%s" "$rows"
-echo "(delay ${delay_ms} ms each way through the proxy; $hosts hosts answering after 200 ms; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "(delay ${delay_ms} ms each way through the proxy; $hosts hosts answering after 200 ms; first worker's extra options: ${EXTRA:-none}; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
 echo "| case | database via | workers | CPU s: workers (+psql) | site servers (Python) | proxy (Python) | PostgreSQL | wall s | machine busy (all processes) |"
 echo "|---|---|---|---|---|---|---|---|---|"

@@ -141,7 +141,7 @@ std::optional<Frontier::Clock::time_point> Frontier::NextWake() const {
 
 void Frontier::Done(const std::string& host) {
   hosts_.Done(host);
-  for (const std::string& url : hosts_.TakeLeft()) release_.push_back(storage::HostKey(url, config_.lanes));
+  for (const std::string& url : hosts_.TakeLeft()) GiveBack(url);
   ++dones_;
   if (in_flight_ > 0) --in_flight_;
 }
@@ -158,7 +158,8 @@ void Frontier::Retry(storage::FrontierItem item, const std::string& host, Clock:
 
 std::optional<Frontier::RefillRequest> Frontier::TakeRefillRequest() {
   if (config_.shared) {
-    if (refilling_ || hosts_.queued() >= config_.memory_items / 2) return std::nullopt;
+    // Hosts to give back go out at once, however full memory is: another worker waits for them.
+    if (refilling_ || (hosts_.queued() >= config_.memory_items / 2 && release_.empty())) return std::nullopt;
     // Claim when the poll is due, or at once when this worker's own results may have finished the run
     // (nothing queued here) or it queued URLs the claim may hand back.
     bool news = (hosts_.queued() == 0 && retries_.empty() && (dones_ != dones_at_claim_ || spills_ != spills_at_claim_)) ||
@@ -167,7 +168,8 @@ std::optional<Frontier::RefillRequest> Frontier::TakeRefillRequest() {
     refilling_ = true;
     dones_at_claim_ = dones_;
     spills_at_claim_ = spills_;
-    RefillRequest request{0, config_.memory_items - hosts_.queued(), spills_, {}};
+    size_t room = hosts_.queued() < config_.memory_items ? config_.memory_items - hosts_.queued() : 0;
+    RefillRequest request{0, room, spills_, {}};
     request.release = std::move(release_);
     release_.clear();
     return request;
@@ -205,18 +207,14 @@ namespace gc {
 void Frontier::OnClaim(const RefillRequest& request, std::vector<storage::FrontierItem> items, int64_t run_pending,
                        int64_t run_known, Clock::time_point now, int64_t give_back) {
   refilling_ = false;
-  // Hosts already on their way back count against what is asked now: a claim while they finish their
-  // transfers asks for the same surplus again.
-  int64_t more = give_back - int64_t(hosts_.leaving() + release_.size());
-  if (more > 0) {
-    for (const std::string& url : hosts_.Leave(size_t(more))) release_.push_back(storage::HostKey(url, config_.lanes));
-  }
+  // This claim freed the hosts it gave back (before it took anything): their URLs are others' now.
+  for (const std::string& key : request.release) given_back_.erase(key);
   run_pending_ = run_pending;
   known_ = std::max(known_, run_known);  // --max-pages counts every worker's URLs
   if (config_.max_pages > 0 && known_ >= config_.max_pages) max_pages_reached_ = true;
-  // A full claim may have left more: claim again as soon as memory allows (and at once to give hosts
-  // back); else poll (sooner while newly idle: FrontierConfig::first_poll).
-  if (items.size() >= request.limit || !release_.empty()) {
+  // A full claim may have left more: claim again as soon as memory allows; else poll (sooner while newly
+  // idle: FrontierConfig::first_poll). Hosts to give back (below) are named at once.
+  if (items.size() >= request.limit) {
     next_claim_ = now;
   } else if (items.empty() && hosts_.queued() == 0 && retries_.empty() && in_flight_ == 0) {
     if (!idle_since_) idle_since_ = now;
@@ -230,8 +228,24 @@ void Frontier::OnClaim(const RefillRequest& request, std::vector<storage::Fronti
   if (!items.empty() || in_flight_ > 0) idle_since_.reset();
   for (auto& item : items) {
     if (config_.max_depth > 0) seen_.Add(XXH3_64bits(item.url.data(), item.url.size()), int32_t(item.depth));
+    // Of a host given back since this claim was asked for: the next claim frees the URL's lease too.
+    if (!given_back_.empty() && given_back_.count(storage::HostKey(item.url, config_.lanes))) continue;
     Enqueue(std::move(item));
   }
+  // After the claim's URLs are queued, so that a host leaving now takes those along. Hosts already on
+  // their way back count against what is asked: a claim while they finish their transfers asks for the
+  // same surplus again.
+  int64_t more = give_back - int64_t(hosts_.leaving() + release_.size());
+  if (more > 0) {
+    for (const std::string& url : hosts_.Leave(size_t(more))) GiveBack(url);
+  }
+  if (!release_.empty()) next_claim_ = now;
+}
+
+void Frontier::GiveBack(const std::string& url) {
+  std::string key = storage::HostKey(url, config_.lanes);
+  given_back_.insert(key);
+  release_.push_back(std::move(key));
 }
 
 }  // namespace gc

@@ -25,6 +25,7 @@
 #include <queue>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "crawler/host_scheduler.h"
@@ -64,6 +65,10 @@ struct FrontierConfig {
   std::chrono::milliseconds first_poll{50};
 };
 
+// The origin of a host key the Frontier hands out (Ready::host): the key itself, or, for a lane
+// (FrontierConfig::lanes), what comes before its "#k". robots.txt and Crawl-delay are the origin's.
+inline std::string OriginOfHostKey(const std::string& key) { return key.substr(0, key.find('#')); }
+
 // A discovered link, already resolved, canonical and in scope (see crawler/link_filter.h).
 struct Candidate {
   std::string url;
@@ -102,7 +107,7 @@ class Frontier {
 
   struct Ready {
     storage::FrontierItem item;
-    std::string host;
+    std::string host;  // the host key: the origin, or a lane "origin#k" (OriginOfHostKey)
   };
   // The next URL that may start at `now`, its host charged for it. With `checks` false, no check
   // (IsCheck: a link to another site, a resource) is started (HostScheduler::Next).
@@ -205,6 +210,11 @@ class Frontier {
   Clock::time_point next_claim_{};  // while there was nothing to claim: not before this
   std::optional<Clock::time_point> idle_since_;  // the first of the claims in a row that left it nothing
   std::vector<std::string> release_;  // hosts given back, for the next claim
+  // Storage keys of the hosts given back and not yet freed by a claim (in release_ or in the claim under
+  // way): URLs of theirs that a claim brings meanwhile are not queued (they would be fetched twice).
+  std::unordered_set<std::string> given_back_;
+  void GiveBack(const std::string& url);  // a host that left, named by a URL of it
 };
+
 
 }  // namespace gc

@@ -99,13 +99,15 @@ Task<std::optional<storage::ResultRow>> PageJob::Admit() {
   const CrawlOptions& o = s_.options();
   const storage::FrontierItem& item = job_.item;
   if (!s_.robots_on() && !(item.source_kind == "sitemap" && !o.ignore_robots)) co_return std::nullopt;
-  auto check = s_.robots().Allowed(job_.host, urls::PathAndQuery(item.url));
+  // The origin, not the host key: a lane's ("origin#k") would ask for "origin#k/robots.txt", which is "/".
+  const std::string origin = OriginOfHostKey(job_.host);
+  auto check = s_.robots().Allowed(origin, urls::PathAndQuery(item.url));
   bool allowed = co_await std::move(check);
   if (allowed) co_return std::nullopt;
   // A robots.txt that answered excludes the URL; one that could not be had says the host is down.
-  const std::optional<RobotsUnreachable>& down = s_.robots().Unreachable(job_.host);
+  const std::optional<RobotsUnreachable>& down = s_.robots().Unreachable(origin);
   storage::ResultRow row = down ? ErrorRow(item, down->error.c_str(), down->message)
-                                : ErrorRow(item, error_class::kRobots, "disallowed by " + job_.host + "/robots.txt");
+                                : ErrorRow(item, error_class::kRobots, "disallowed by " + origin + "/robots.txt");
   row.attempts = 0;
   co_return row;
 }

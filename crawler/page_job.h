@@ -31,7 +31,8 @@
 
 namespace gc {
 
-// A URL to fetch and the host (origin) it is charged to, as the Frontier hands it out.
+// A URL to fetch and the host key it is charged to (its origin, or a lane of it: OriginOfHostKey), as the
+// Frontier hands it out.
 using Job = Frontier::Ready;
 
 // How much of a check's body is read. A status needs none of it, but a body that ends within this many

@@ -468,15 +468,18 @@ TEST_CASE("lanes: one transfer per lane, a Crawl-delay spread over the lanes, id
   auto again = f.Next(t0 + std::chrono::seconds(4));
   REQUIRE(again);
   CHECK(again->host == started[0].host);
-  // Told to give back all 4 (say): the three lanes with nothing in flight leave memory at once and are
-  // named, as the store keys them, in the next claim's release, asked for at once; the fourth's transfer
-  // goes on, and the lane starts nothing more.
+  // Told to give back all 4 (say) by a claim that also brought more of their URLs: those are queued first
+  // and leave with their lanes. The three lanes with nothing in flight leave at once and are named, as
+  // the store keys them, in the next claim's release, asked for at once; the fourth's transfer goes on,
+  // and the lane starts nothing more.
   for (size_t i = 1; i < started.size(); ++i) f.Done(started[i].host);
+  std::vector<FrontierItem> more;
+  for (int i = 40; i < 48; ++i) more.push_back(FrontierItem{"http://big.test/p" + std::to_string(i), i + 1, 0, i + 1, std::nullopt});
   f.ClaimSoon();
   req = f.TakeRefillRequest();
   REQUIRE(req);
   CHECK(req->release.empty());
-  f.OnClaim(*req, {}, 1, 40, Clock::now(), 4);
+  f.OnClaim(*req, more, 1, 48, Clock::now(), 4);
   CHECK(f.queued() == 0);
   CHECK_FALSE(f.Next(t0 + std::chrono::seconds(100)));
   auto next = f.TakeRefillRequest();
@@ -487,10 +490,17 @@ TEST_CASE("lanes: one transfer per lane, a Crawl-delay spread over the lanes, id
     CHECK(keys.count(h) == 1);
     CHECK(h != busy);
   }
-  // The claim that freed those three says one more: the busy lane is on its way already, nothing more
-  // leaves, and the lane is named once its transfer has ended.
-  f.OnClaim(*next, {}, 1, 40, Clock::now(), 1);
+  // The busy lane's transfer ends while that claim is under way, and the claim (which freed the three,
+  // so says one more) brings URLs of the busy lane, still this worker's in the table: not queued, they go
+  // with the lane, named in the claim after.
   f.Done(again->host);
+  std::vector<FrontierItem> busy_urls;
+  for (const FrontierItem& item : more) {
+    if (gc::storage::HostKey(item.url, 4) == busy) busy_urls.push_back(item);
+  }
+  REQUIRE_FALSE(busy_urls.empty());
+  f.OnClaim(*next, busy_urls, 1, 48, Clock::now(), 1);
+  CHECK(f.queued() == 0);
   auto last = f.TakeRefillRequest();
   REQUIRE(last);
   CHECK(last->release == std::vector<std::string>{busy});

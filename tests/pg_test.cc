@@ -395,6 +395,48 @@ TEST_CASE("one host with --per-host 4: a worker joining late shares its lanes, 4
   CHECK(Text(db, "SELECT status FROM runs") == "completed");
 }
 
+// Lanes meet link following, robots.txt and conditional requests: a host key "origin#k" is not an origin,
+// and robots.txt is the origin's (asked for as "origin#k/robots.txt" it was the home page, GET /).
+TEST_CASE("a recursive crawl in lanes reads robots.txt once and keeps to it, and its 304 night covers the site") {
+  const int pages = 63;
+  TestServer server;
+  server.Handle("/robots.txt", [](const HttpRequest&, Conn& c) {
+    c.Respond(200, "User-agent: *\nDisallow: /private\n", "text/plain");
+  });
+  server.Handle("/t*", [&](const HttpRequest& req, Conn& c) {
+    int i = std::atoi(req.path.substr(2).c_str());
+    std::string etag = "\"t" + std::to_string(i) + "\"";
+    if (req.Header("if-none-match") == etag) return (void)c.Respond(304, "", "", {{"ETag", etag}});
+    std::string body = "<title>T" + std::to_string(i) + "</title><a href=\"/private/" + std::to_string(i) + "\">p</a>";
+    for (int k : {2 * i + 1, 2 * i + 2}) {
+      if (k < pages) body += "<a href=\"/t" + std::to_string(k) + "\">c</a>";
+    }
+    c.Respond(200, body, "text/html", {{"ETag", etag}});
+  });
+  server.Handle("/private/*", [](const HttpRequest&, Conn& c) { c.Respond(200, "<title>secret</title>"); });
+  TempDir dir;
+  WriteFile(dir / "seed.txt", server.Url("/t0") + "\n");
+  std::string db = pg->NewDatabase();
+  for (int run = 1; run <= 2; ++run) {
+    auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "-r", "--depth", "10", "--per-host", "4", "--quiet",
+                  dir / "seed.txt"},
+                 "pg-lanes");
+    INFO(f.err);
+    REQUIRE(f.exit_code == 0);
+    CHECK(server.Received("/robots.txt") == size_t(run));  // once a run, not once a lane
+  }
+  CHECK(Scalar(db, "SELECT count(*) FROM runs WHERE host_lanes = 4") == 2);
+  size_t private_fetched = 0;
+  for (const auto& e : server.Log()) private_fetched += e.path.rfind("/private", 0) == 0;
+  CHECK(private_fetched == 0);
+  for (int run = 1; run <= 2; ++run) {
+    std::string r = " WHERE run_id = " + std::to_string(run);
+    CHECK(Scalar(db, "SELECT count(*) FROM results" + r + " AND url LIKE '%/t%' AND error IS NULL") == pages);
+    CHECK(Scalar(db, "SELECT count(*) FROM results" + r + " AND url LIKE '%/private/%' AND error = 'robots'") == pages);
+  }
+  CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 2 AND status = 304") == pages);
+}
+
 // Issue 28.3: claims no longer count the pending URLs; what they decide from must still come out right.
 TEST_CASE("claims of 3 workers: fair shares of the hosts, disjoint URLs, per-host reads, pending and known") {
   namespace st = gc::storage;
