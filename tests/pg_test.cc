@@ -358,7 +358,7 @@ TEST_CASE("--per-host holds across 3 workers, measured from each server's own lo
 TEST_CASE("one host with --per-host 4: a worker joining late shares its lanes, 4 in flight at most in all") {
   TestServer server;
   ServeFast(server, 30);
-  const int urls = 600;
+  const int urls = 1200;
   std::string list;
   for (int i = 0; i < urls; ++i) list += server.Url("/p" + std::to_string(i)) + "\n";
   TempDir dir;
