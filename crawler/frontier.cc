@@ -11,7 +11,7 @@ namespace gc {
 
 Frontier::Frontier(const FrontierConfig& config, int64_t next_seq, int64_t known)
     : config_(config),
-      hosts_(config.per_host, config.delay_ms),
+      hosts_(config.per_host, config.delay_ms, config.lanes),
       seen_(config.max_known_urls),
       next_seq_(next_seq),
       known_(known) {

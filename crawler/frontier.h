@@ -57,9 +57,9 @@ struct FrontierConfig {
   // short time of each other, and the last one completes the run; at a flat 1 s the others noticed up to
   // 1 s later (the six-worker case of bench/scaleout_net.sh spent 1.15 s of its 10 s that way).
   bool shared = false;
-  // Shared runs: lanes per host (storage::HostKey). Each lane is queued, capped (per_host is then the
-  // lane's cap) and given Crawl-delay x lanes as a host of its own, so that the lanes, whichever workers
-  // hold them, add up to the host's politeness.
+  // Shared runs: lanes per host (storage::HostKey). Each lane is queued, capped (its part of per_host:
+  // HostScheduler) and given Crawl-delay x lanes as a host of its own, so that the lanes, whichever
+  // workers hold them, add up to the host's politeness.
   int lanes = 1;
   std::chrono::milliseconds poll{1000};
   std::chrono::milliseconds first_poll{50};

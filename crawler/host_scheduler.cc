@@ -1,16 +1,31 @@
 #include "crawler/host_scheduler.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace gc {
 
+HostScheduler::Host& HostScheduler::Get(const std::string& name) {
+  auto [it, added] = hosts_.try_emplace(name);
+  if (added) {
+    int cap = per_host_;
+    if (lanes_ > 1) {
+      size_t hash = name.rfind('#');
+      int k = hash == std::string::npos ? 0 : std::atoi(name.c_str() + hash + 1);
+      cap = std::max(1, per_host_ / lanes_ + (k < per_host_ % lanes_ ? 1 : 0));
+    }
+    it->second.cap = cap;
+  }
+  return it->second;
+}
+
 void HostScheduler::Add(storage::FrontierItem item, const std::string& host) {
   if (leaving_ > 0 && Dropped(host)) return;
-  Host& h = hosts_[host];
+  Host& h = Get(host);
   queued_checks_ += IsCheck(item);
   h.queue.push_back(std::move(item));
   ++queued_;
-  if (!h.scheduled && h.in_flight < per_host_) Schedule(host, h);
+  if (!h.scheduled && h.in_flight < h.cap) Schedule(host, h);
 }
 
 void HostScheduler::SetHostDelay(const std::string& host, std::chrono::milliseconds gap) {
@@ -47,7 +62,7 @@ std::optional<std::pair<storage::FrontierItem, std::string>> HostScheduler::Next
     if (it == hosts_.end()) continue;
     Host& h = it->second;
     h.scheduled = false;
-    if (h.queue.empty() || h.in_flight >= per_host_) continue;
+    if (h.queue.empty() || h.in_flight >= h.cap) continue;
     if (h.next_start > now) {
       h.scheduled = true;
       delayed_.emplace(h.next_start, name);
@@ -64,7 +79,7 @@ std::optional<std::pair<storage::FrontierItem, std::string>> HostScheduler::Next
     queued_checks_ -= IsCheck(item);
     ++h.in_flight;
     h.next_start = now + DelayFor(name);
-    if (!h.queue.empty() && h.in_flight < per_host_) Schedule(name, h);  // round-robin: to the back
+    if (!h.queue.empty() && h.in_flight < h.cap) Schedule(name, h);  // round-robin: to the back
     return std::make_pair(std::move(item), std::move(name));
   }
   return std::nullopt;
@@ -92,11 +107,11 @@ void HostScheduler::Done(const std::string& host) {
 
 void HostScheduler::AddFront(storage::FrontierItem item, const std::string& host) {
   if (leaving_ > 0 && Dropped(host)) return;
-  Host& h = hosts_[host];
+  Host& h = Get(host);
   queued_checks_ += IsCheck(item);
   h.queue.push_front(std::move(item));
   ++queued_;
-  if (!h.scheduled && h.in_flight < per_host_) Schedule(host, h);
+  if (!h.scheduled && h.in_flight < h.cap) Schedule(host, h);
 }
 
 void HostScheduler::SlowDown(const std::string& host, Clock::time_point until) {

@@ -28,7 +28,10 @@ class HostScheduler {
   using Clock = std::chrono::steady_clock;
 
   // per_host <= 0: no per-host cap. delay_ms: minimum gap between two request starts to one host.
-  HostScheduler(int per_host, int delay_ms) : per_host_(per_host <= 0 ? 1 << 30 : per_host), delay_(delay_ms) {}
+  // lanes > 1: host names are lanes "origin#k" (FrontierConfig::lanes) sharing the origin's per_host: lane k
+  // may have per_host / lanes in flight, one more for k < per_host % lanes (at least 1).
+  HostScheduler(int per_host, int delay_ms, int lanes = 1)
+      : per_host_(per_host <= 0 ? 1 << 30 : per_host), delay_(delay_ms), lanes_(per_host <= 0 ? 1 : lanes) {}
 
   void Add(storage::FrontierItem item, const std::string& host);
   // The next URL allowed to start at `now` (its host is charged for it), or nullopt. With `checks` false,
@@ -66,7 +69,9 @@ class HostScheduler {
     Clock::time_point next_start{};
     bool scheduled = false;  // in ready_ or delayed_
     std::string leaving;     // Leave(): a URL of the host, which leaves when nothing is in flight
+    int cap = 0;             // in flight at most
   };
+  Host& Get(const std::string& name);  // the host, made with its cap if new
   bool Dropped(const std::string& host);  // a leaving host's URLs are not queued
   using Delayed = std::pair<Clock::time_point, std::string>;
 
@@ -75,6 +80,7 @@ class HostScheduler {
 
   int per_host_;
   std::chrono::milliseconds delay_;
+  int lanes_;
   size_t queued_ = 0;
   size_t queued_checks_ = 0;
   std::unordered_map<std::string, Host> hosts_;

@@ -49,10 +49,9 @@ SessionSettings SettingsFor(const CrawlOptions& o, bool shared_run, int lanes) {
   c.shared = shared_run;
   c.per_host = o.per_host;
   c.delay_ms = o.delay_ms;
-  c.lanes = shared_run ? std::max(1, lanes) : 1;
-  // Each lane has its part of the host's cap; they add up to at most --per-host (at least 1 each: a run
+  // Each lane gets its part of --per-host (HostScheduler); they add up to it (at least 1 each: a run
   // resumed with a smaller --per-host than its lanes keeps one per lane).
-  if (c.lanes > 1 && o.per_host > 0) c.per_host = std::max(1, o.per_host / c.lanes);
+  c.lanes = shared_run ? std::max(1, lanes) : 1;
   c.max_pages = o.max_pages;
   c.max_depth = o.depth;
   c.memory_items = size_t(std::max(20'000, 8 * o.concurrency));

@@ -437,7 +437,7 @@ TEST_CASE("lanes: one transfer per lane, a Crawl-delay spread over the lanes, id
   FrontierConfig cfg;
   cfg.shared = true;
   cfg.lanes = 4;
-  cfg.per_host = 1;  // SettingsFor's --per-host 4 over 4 lanes
+  cfg.per_host = 4;  // the host's: 1 a lane
   cfg.memory_items = 1000;
   Frontier f(cfg, 1, 0);
   std::vector<FrontierItem> items;

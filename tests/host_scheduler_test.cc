@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <map>
 
 #include "crawler/host_scheduler.h"
 
@@ -87,4 +88,25 @@ TEST_CASE("checks held back: hosts whose next URL is a check wait their turn, pa
   CHECK(next(false) == "p1");
   CHECK(s.queued() == 0);
   CHECK(s.queued_pages() == 0);
+}
+
+TEST_CASE("lanes of one origin share its cap: --per-host 6 over 4 lanes is 2, 2, 1 and 1 in flight") {
+  HostScheduler s(6, 0, 4);
+  for (int k = 0; k < 4; ++k) {
+    for (int i = 0; i < 5; ++i) s.Add(Item("u" + std::to_string(k) + std::to_string(i)), "http://a:80#" + std::to_string(k));
+  }
+  std::map<std::string, int> started;
+  auto t0 = Clock::now();
+  while (auto n = s.Next(t0)) ++started[n->second];
+  CHECK(started == std::map<std::string, int>{{"http://a:80#0", 2}, {"http://a:80#1", 2}, {"http://a:80#2", 1},
+                                              {"http://a:80#3", 1}});
+  s.Done("http://a:80#3");
+  auto again = s.Next(t0);
+  REQUIRE(again);
+  CHECK(again->second == "http://a:80#3");
+  CHECK_FALSE(s.Next(t0));
+  // Fewer than one a lane (a run resumed with a smaller --per-host): still one each, never none.
+  HostScheduler few(2, 0, 4);
+  few.Add(Item("x"), "http://a:80#3");
+  CHECK(NextUrl(few, t0) == "x");
 }
