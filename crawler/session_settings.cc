@@ -18,7 +18,11 @@ bool BehindProxy(const CrawlOptions& o) {
 
 int HostLanes(const CrawlOptions& o, bool shared_run) {
   if (!shared_run || o.delay_ms > 0 || o.per_host <= 1) return 1;
-  return std::min(o.per_host, kMaxHostLanes);
+  // Lanes of equal caps (c each, c as small as kMaxHostLanes allows): with unequal ones the workers holding
+  // the smaller caps fall behind, and the run ends on their lanes alone (60 over 32 lanes, caps 2 and 1: a
+  // three-worker run spent its last half at a tenth of its rate).
+  int per_lane = (o.per_host + kMaxHostLanes - 1) / kMaxHostLanes;
+  return o.per_host / per_lane;
 }
 
 SessionSettings SettingsFor(const CrawlOptions& o, bool shared_run, int lanes) {

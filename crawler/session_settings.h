@@ -27,9 +27,10 @@ struct SessionSettings {
 SessionSettings SettingsFor(const CrawlOptions& o, bool shared_run, int lanes = 1);
 
 // How many lanes a new run splits each host's URLs into (storage::HostKey), so that several workers can
-// share one large host: with --per-host N > 1 on a shared run and no --delay, N lanes (at most
-// kMaxHostLanes) of one transfer each; else 1, and a host is one worker's at a time (--delay's gap
-// between two requests would need a round trip between workers; --per-host 0 sets no cap to share).
+// share one large host: with --per-host N > 1 on a shared run and no --delay, N / c lanes of c transfers
+// each, c = ceil(N / kMaxHostLanes) (N <= 32: N lanes of one; 60: 30 of two); else 1, and a host is one
+// worker's at a time (--delay's gap between two requests would need a round trip between workers;
+// --per-host 0 sets no cap to share).
 inline constexpr int kMaxHostLanes = 32;
 int HostLanes(const CrawlOptions& o, bool shared_run);
 

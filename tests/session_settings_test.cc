@@ -54,3 +54,26 @@ TEST_CASE("timeouts, caps, the Frontier's memory and what the parser reads follo
   CHECK(!list.robots_on);
   CHECK(list.frontier.memory_items == 40'000);
 }
+
+TEST_CASE("lanes per host: --per-host N on a shared run, equal caps, none with --delay or no cap") {
+  CrawlOptions o;
+  auto lanes = [&](int per_host, int delay_ms, bool shared) {
+    o.per_host = per_host;
+    o.delay_ms = delay_ms;
+    return HostLanes(o, shared);
+  };
+  CHECK(lanes(4, 0, true) == 4);    // 4 lanes of 1
+  CHECK(lanes(32, 0, true) == 32);
+  CHECK(lanes(60, 0, true) == 30);  // 30 lanes of 2, not 32 of 2 and 1
+  CHECK(lanes(33, 0, true) == 16);  // 16 of 2 (one more for the first lane)
+  CHECK(lanes(1, 0, true) == 1);
+  CHECK(lanes(0, 0, true) == 1);    // no cap to share
+  CHECK(lanes(4, 250, true) == 1);  // a gap between requests is one worker's
+  CHECK(lanes(4, 0, false) == 1);   // SQLite: one worker
+  o.per_host = 4;
+  o.delay_ms = 0;
+  SessionSettings s = SettingsFor(o, true, 4);
+  CHECK(s.frontier.lanes == 4);
+  CHECK(s.frontier.per_host == 4);  // the host's; the scheduler shares it over the lanes
+  CHECK(SettingsFor(o, false, 4).frontier.lanes == 1);
+}
