@@ -206,7 +206,13 @@ void ResultStore::WriteResultsShared(int64_t run_id, const std::vector<ResultRow
     }
   }
   auto by_url = [](const ResultRow* a, const ResultRow* b) { return a->url < b->url; };
-  std::stable_sort(marked.begin(), marked.end(), by_url);
+  // Of a URL fetched twice in one batch, the copy with the larger seq: a URL found nearer the root while a
+  // copy was in memory went out again with a new seq, and only that seq's result can mark it done (the
+  // row, leased to this worker, would otherwise stay undone and never be claimed again: a run that
+  // never ended). With one seq, the first result is the one (the second's mark would find it done).
+  std::stable_sort(marked.begin(), marked.end(), [](const ResultRow* a, const ResultRow* b) {
+    return a->url != b->url ? a->url < b->url : a->seq > b->seq;
+  });
   marked.erase(std::unique(marked.begin(), marked.end(), [](auto* a, auto* b) { return a->url == b->url; }),
                marked.end());
   std::stable_sort(plain.begin(), plain.end(), by_url);

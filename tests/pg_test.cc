@@ -395,6 +395,37 @@ TEST_CASE("one host with --per-host 4: a worker joining late shares its lanes, 4
   CHECK(Text(db, "SELECT status FROM runs") == "completed");
 }
 
+// Lanes meet kill -9 and --resume: the resumed run keys its URLs by the lanes it began with, whatever
+// --per-host the resume is given, or its URLs would never match their hosts rows (nor the fence).
+TEST_CASE("a run in lanes killed and resumed with another --per-host keeps its lanes: one row per URL") {
+  TestServer server;
+  ServeFast(server, 20);
+  const int urls = 400;
+  std::string list;
+  for (int i = 0; i < urls; ++i) list += server.Url("/p" + std::to_string(i)) + "\n";
+  TempDir dir;
+  WriteFile(dir / "list.txt", list);
+  std::string db = pg->NewDatabase();
+  auto first = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "8", "--per-host", "4", "--lease", "2",
+                      "--quiet", dir / "list.txt"},
+                     "k1");
+  REQUIRE(WaitFor(db, "SELECT count(*) FROM results", 40, std::chrono::seconds(120)));
+  kill(first.pid, SIGKILL);
+  CHECK(Wait(first).signal == SIGKILL);
+  REQUIRE(Scalar(db, "SELECT count(*) FROM results") < urls);
+  auto again = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--concurrency", "8", "--per-host", "2",
+                    "--lease", "2", "--quiet", dir / "list.txt"},
+                   "k2");
+  INFO(again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM runs") == 1);
+  CHECK(Scalar(db, "SELECT host_lanes FROM runs") == 4);
+  CHECK(Text(db, "SELECT status FROM runs") == "completed");
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == urls);
+  CHECK(Scalar(db, "SELECT count(DISTINCT url) FROM results WHERE status = 200") == urls);
+  CHECK(server.PeakInFlight() <= 4);
+}
+
 // Lanes meet link following, robots.txt and conditional requests: a host key "origin#k" is not an origin,
 // and robots.txt is the origin's (asked for as "origin#k/robots.txt" it was the home page, GET /).
 TEST_CASE("a recursive crawl in lanes reads robots.txt once and keeps to it, and its 304 night covers the site") {
@@ -438,6 +469,51 @@ TEST_CASE("a recursive crawl in lanes reads robots.txt once and keeps to it, and
 }
 
 // Issue 28.3: claims no longer count the pending URLs; what they decide from must still come out right.
+// A URL found nearer the root while a copy of it waits in a worker's memory goes out again with a new
+// seq (to the same worker: it holds the host), and only that seq's result may mark it done. With both
+// copies fetched and their results in one batch, the batch kept the first (the old seq), whose mark
+// found nothing: the row stayed undone, leased to the worker, never claimed again, and the run never
+// ended (a recursive two-worker crawl hung about every other time).
+TEST_CASE("a URL re-sequenced while in memory, both copies' results in one batch: the newer marks it done") {
+  namespace st = gc::storage;
+  std::string db = pg->NewDatabase();
+  st::ResultStore a(db);
+  int64_t run = a.BeginRun("seed.txt", "{}", "test");
+  a.BeginBulk();
+  a.AddToFrontier(run, {"http://h.test/", 1, 0, 1, std::nullopt});
+  a.CommitBulk();
+  a.SetListCounts(run, 1, 0, 0);
+  a.JoinAsWorker(run, 30);
+  st::ResultStore::Claim first = a.ClaimWork(run, 100, false);
+  REQUIRE(first.items.size() == 1);
+  st::WriteBatch found;  // the seed's page links to /x at depth 3 ...
+  found.discovered.push_back({"http://h.test/x", 0, 3, std::nullopt, std::nullopt});
+  a.Write(run, found);
+  st::ResultStore::Claim x1 = a.ClaimWork(run, 100, false);
+  REQUIRE(x1.items.size() == 1);
+  st::WriteBatch nearer;  // ... and another page to /x at depth 1, while /x waits in memory
+  nearer.discovered.push_back({"http://h.test/x", 0, 1, std::nullopt, std::nullopt});
+  a.Write(run, nearer);
+  st::ResultStore::Claim x2 = a.ClaimWork(run, 100, false);
+  REQUIRE(x2.items.size() == 1);
+  REQUIRE(x2.items[0].seq > x1.items[0].seq);
+  st::WriteBatch both;
+  for (const auto* item : {&first.items[0], &x1.items[0], &x2.items[0]}) {
+    st::ResultRow r;
+    r.url = item->url;
+    r.seq = item->seq;
+    r.depth = item->depth;
+    r.status = 200;
+    r.fetched_at = st::UtcNow();
+    both.results.push_back(r);
+  }
+  a.Write(run, both);
+  CHECK(Scalar(db, "SELECT count(*) FROM frontier WHERE done = 0") == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM results") == 2);
+  CHECK(Scalar(db, "SELECT depth FROM results WHERE url = 'http://h.test/x'") == 1);
+  CHECK(a.CompleteIfDone(run));
+}
+
 TEST_CASE("claims of 3 workers: fair shares of the hosts, disjoint URLs, per-host reads, pending and known") {
   namespace st = gc::storage;
   std::string db = pg->NewDatabase();
