@@ -76,6 +76,14 @@ inline void ServeFast(TestServer& s, int delay_ms = 0) {
   });
 }
 
+// A list of `n` URLs (/p0 ...) of one server, written to dir/list.txt; returns its path.
+inline std::string OneHostList(const TestServer& s, int n, const TempDir& dir) {
+  std::string list;
+  for (int i = 0; i < n; ++i) list += s.Url("/p" + std::to_string(i)) + "\n";
+  WriteFile(dir / "list.txt", list);
+  return dir / "list.txt";
+}
+
 inline bool WaitFor(const std::string& db, const std::string& sql, int64_t above, std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

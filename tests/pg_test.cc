@@ -359,13 +359,10 @@ TEST_CASE("one host with --per-host 4: a worker joining late shares its lanes, 4
   TestServer server;
   ServeFast(server, 30);
   const int urls = 1200;
-  std::string list;
-  for (int i = 0; i < urls; ++i) list += server.Url("/p" + std::to_string(i)) + "\n";
   TempDir dir;
-  WriteFile(dir / "list.txt", list);
+  std::string list = OneHostList(server, urls, dir);
   std::string db = pg->NewDatabase();
-  auto w1 = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "20", "--per-host", "4", "--quiet",
-                   dir / "list.txt"},
+  auto w1 = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "20", "--per-host", "4", "--quiet", list},
                   "l1");
   // Alone, the first worker takes every lane of the host.
   REQUIRE(WaitFor(db, "SELECT count(*) FROM results", 20, std::chrono::seconds(120)));
@@ -401,20 +398,18 @@ TEST_CASE("a run in lanes killed and resumed with another --per-host keeps its l
   TestServer server;
   ServeFast(server, 20);
   const int urls = 400;
-  std::string list;
-  for (int i = 0; i < urls; ++i) list += server.Url("/p" + std::to_string(i)) + "\n";
   TempDir dir;
-  WriteFile(dir / "list.txt", list);
+  std::string list = OneHostList(server, urls, dir);
   std::string db = pg->NewDatabase();
   auto first = Start({GREENCRAWL_BIN, "crawl", "--db", db, "--concurrency", "8", "--per-host", "4", "--lease", "2",
-                      "--quiet", dir / "list.txt"},
+                      "--quiet", list},
                      "k1");
   REQUIRE(WaitFor(db, "SELECT count(*) FROM results", 40, std::chrono::seconds(120)));
   kill(first.pid, SIGKILL);
   CHECK(Wait(first).signal == SIGKILL);
   REQUIRE(Scalar(db, "SELECT count(*) FROM results") < urls);
   auto again = Run({GREENCRAWL_BIN, "crawl", "--db", db, "--resume", "--concurrency", "8", "--per-host", "2",
-                    "--lease", "2", "--quiet", dir / "list.txt"},
+                    "--lease", "2", "--quiet", list},
                    "k2");
   INFO(again.err);
   CHECK(again.exit_code == 0);
