@@ -4,7 +4,8 @@
 //   hosts      which worker crawls each host now: a host belongs to one live worker at a time, so
 //              --per-host, --delay, Crawl-delay and robots.txt hold across workers without a round trip
 //              per request
-//   frontier.host   the URL's origin (scheme://host:port), which hosts.host names
+//   frontier.host   the URL's origin (scheme://host[:port]), or its lane "origin#k" in a run with
+//                   runs.host_lanes > 1 (storage::HostKey), which hosts.host names
 //   frontier.lease  the worker that took the URL into its memory
 // Text columns compare byte by byte (COLLATE "C"), as in SQLite, so that reports sort alike.
 #include <string>
