@@ -13,6 +13,7 @@
 
 #include "storage/run_queries.h"
 #include "storage/schema.h"
+#include "storage/url_ids.h"
 
 namespace gc::storage {
 
@@ -98,9 +99,11 @@ void ResultStore::PrepareStatements() {
                            "VALUES (?, ?, ?, ?, ?, 'list', ?) ON CONFLICT DO NOTHING"
                          : "INSERT OR IGNORE INTO frontier (run_id, url, seq, depth, list_line, source_kind) "
                            "VALUES (?, ?, ?, ?, ?, 'list')");
+  // SQLite's links (PostgreSQL's go in batches: InsertLinksShared), by URL id (url_ids.h).
   insert_link_ = db_->Prepare(
-          "INSERT INTO links (run_id, from_url, to_url, nofollow, resource_kind) VALUES (?, ?, ?, ?, ?) "
+          "INSERT INTO link_edges (run_id, from_id, to_id, nofollow, resource_kind) VALUES (?, ?, ?, ?, ?) "
           "ON CONFLICT DO NOTHING");
+  if (!db_->postgres()) url_ids_.emplace(*db_);
   // PostgreSQL: seq from the database's sequence (workers discover at once); a URL found nearer the
   // root than a worker fetched it at goes out again (each worker knows only its own fetches).
   discover_ = db_->Prepare(
@@ -356,10 +359,15 @@ int64_t ResultStore::PruneRuns(const std::vector<int64_t>& run_ids) {
     sql::Transaction tx(*db_);
     auto del = db_->Prepare("DELETE FROM runs WHERE id = ?");  // results, links, frontier cascade
     for (int64_t id : run_ids) del.Bind(1, id).Run();
+    // The URLs only those runs linked. PostgreSQL: no worker may be between adding a batch's URLs and
+    // its links meanwhile (both hold urls in ROW EXCLUSIVE mode until they commit; this waits for them
+    // and they for it), or its links would name deleted ids.
+    if (db_->postgres()) db_->Exec("LOCK TABLE urls IN SHARE ROW EXCLUSIVE MODE");
+    DeleteUnusedUrls(*db_);
     tx.Commit();
   }
   if (db_->postgres()) {
-    db_->Exec("VACUUM runs, results, links, frontier");  // space for reuse (the server keeps the files)
+    db_->Exec("VACUUM runs, results, link_edges, urls, frontier");  // space for reuse (the server keeps the files)
   } else {
     db_->Exec("VACUUM");  // give the space back to the file system
     db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");  // and the WAL that VACUUM wrote
@@ -468,9 +476,14 @@ void ResultStore::WriteRows(int64_t run_id, const WriteBatch& batch) {
   }
   WriteSitemaps(run_id, batch);
   for (const ResultRow& r : batch.results) WriteResult(run_id, r);
-  for (const LinkRow& l : batch.links) {
-    insert_link_.Bind(1, run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow)).Bind(5, l.resource_kind);
-    insert_link_.Run();
+  if (db_->postgres()) {
+    InsertLinksShared(run_id, batch.links);
+  } else {
+    url_ids_->Forget();  // ids are remembered within one transaction (url_ids.h)
+    for (const LinkRow& l : batch.links) {
+      insert_link_.Bind(1, run_id).Bind(2, url_ids_->Id(l.from)).Bind(3, url_ids_->Id(l.to));
+      insert_link_.Bind(4, int64_t(l.nofollow)).Bind(5, l.resource_kind).Run();
+    }
   }
   WriteFragments(*db_, run_id, batch.anchor_pages, batch.fragment_links);
 }
@@ -504,9 +517,14 @@ size_t ResultStore::Flush() {
   if (results_.empty() && links_.empty()) return 0;
   sql::Transaction tx(*db_);
   for (const auto& [run_id, r] : results_) WriteResult(run_id, r);
-  for (const auto& l : links_) {
-    insert_link_.Bind(1, l.run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, int64_t(l.nofollow));
-    insert_link_.Bind(5, std::optional<std::string>()).Run();
+  if (db_->postgres()) {
+    for (const auto& l : links_) InsertLinksShared(l.run_id, {LinkRow{l.from, l.to, l.nofollow}});
+  } else {
+    url_ids_->Forget();
+    for (const auto& l : links_) {
+      insert_link_.Bind(1, l.run_id).Bind(2, url_ids_->Id(l.from)).Bind(3, url_ids_->Id(l.to));
+      insert_link_.Bind(4, int64_t(l.nofollow)).Bind(5, std::optional<std::string>()).Run();
+    }
   }
   tx.Commit();
   size_t n = results_.size() + links_.size();

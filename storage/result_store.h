@@ -20,6 +20,7 @@
 #include "storage/fragments.h"
 #include "storage/recorded_page.h"
 #include "storage/sql.h"
+#include "storage/url_ids.h"
 
 namespace gc::storage {
 
@@ -360,6 +361,7 @@ class ResultStore {
   sql::Statement previous_;
   sql::Statement insert_sitemap_url_;
   sql::Statement upsert_sitemap_;
+  std::optional<UrlIds> url_ids_;  // SQLite's (PostgreSQL's are looked up in InsertLinksShared)
   std::vector<std::pair<int64_t, ResultRow>> results_;
   std::vector<PendingLink> links_;
   // Scale-out (PostgreSQL): this worker, its lease, the hosts rows known to exist.

@@ -233,10 +233,21 @@ void ResultStore::InsertLinksShared(int64_t run_id, const std::vector<LinkRow>& 
       froms.Add(links[i].from), tos.Add(links[i].to), nofollows.Add(int64_t(links[i].nofollow));
       kinds.Add(links[i].resource_kind);
     }
+    // Two statements: rows a statement inserts are not visible to its own joins. The first gives ids to
+    // the URLs urls lacks (only those: ON CONFLICT alone would spend a sequence number on every repeated
+    // URL), in sorted order, so that two workers adding overlapping URLs wait for each other rather than
+    // deadlock. It also takes urls in ROW EXCLUSIVE mode until the commit, which keeps a prune from
+    // deleting an id between the two (PruneRuns).
+    auto add = db_->Prepare(
+        "INSERT INTO urls (url) SELECT u.url FROM (SELECT DISTINCT url FROM unnest(CAST(?1 AS TEXT[]) || "
+        "CAST(?2 AS TEXT[])) AS n(url)) AS u WHERE NOT EXISTS (SELECT 1 FROM urls WHERE urls.url = u.url) "
+        "ORDER BY u.url ON CONFLICT DO NOTHING");
+    add.Bind(1, froms.str()).Bind(2, tos.str()).Run();
     auto st = db_->Prepare(
-        "INSERT INTO links (run_id, from_url, to_url, nofollow, resource_kind) SELECT CAST(?1 AS BIGINT), l.f, l.t, "
-        "l.n, l.k FROM unnest(CAST(?2 AS TEXT[]), CAST(?3 AS TEXT[]), CAST(?4 AS BIGINT[]), CAST(?5 AS TEXT[])) "
-        "AS l(f, t, n, k) ON CONFLICT DO NOTHING");
+        "INSERT INTO link_edges (run_id, from_id, to_id, nofollow, resource_kind) SELECT CAST(?1 AS BIGINT), "
+        "f.id, t.id, l.n, l.k FROM unnest(CAST(?2 AS TEXT[]), CAST(?3 AS TEXT[]), CAST(?4 AS BIGINT[]), "
+        "CAST(?5 AS TEXT[])) AS l(f, t, n, k) JOIN urls f ON f.url = l.f JOIN urls t ON t.url = l.t "
+        "ON CONFLICT DO NOTHING");
     st.Bind(1, run_id).Bind(2, froms.str()).Bind(3, tos.str()).Bind(4, nofollows.str()).Bind(5, kinds.str()).Run();
   }
 }

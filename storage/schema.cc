@@ -177,6 +177,34 @@ ALTER TABLE links ADD COLUMN resource_kind TEXT;
     R"sql(
 ALTER TABLE runs ADD COLUMN host_lanes INTEGER;
 )sql",
+    // 9 -> 10 (kUrlIdsSchemaVersion): each URL stored once (issue 29.1). A run's links were two full URL
+    // texts a row, twice (the table and links_by_target): ~220 bytes a link, a gigabyte a run for a large
+    // site. Now urls holds each URL's text once for all runs, link_edges keys a link by two ids (~27 bytes
+    // with its index), and the view links keeps the old columns for users' SQL and the commands' reads.
+    // One transaction: a migration killed half way leaves schema 9 whole, and the next writer redoes it.
+    R"sql(
+CREATE TABLE urls (
+  id  INTEGER PRIMARY KEY,
+  url TEXT NOT NULL UNIQUE
+);
+INSERT INTO urls (url) SELECT from_url FROM links UNION SELECT to_url FROM links ORDER BY 1;
+CREATE TABLE link_edges (
+  run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  from_id       INTEGER NOT NULL,         -- urls.id of the page
+  to_id         INTEGER NOT NULL,         -- urls.id of the link's target
+  nofollow      INTEGER NOT NULL DEFAULT 0,
+  resource_kind TEXT,
+  PRIMARY KEY (run_id, from_id, to_id)
+) WITHOUT ROWID;
+INSERT INTO link_edges (run_id, from_id, to_id, nofollow, resource_kind)
+  SELECT l.run_id, f.id, t.id, l.nofollow, l.resource_kind
+  FROM links l JOIN urls f ON f.url = l.from_url JOIN urls t ON t.url = l.to_url;
+DROP TABLE links;
+CREATE INDEX link_edges_by_target ON link_edges (run_id, to_id);
+CREATE VIEW links (run_id, from_url, to_url, nofollow, resource_kind) AS
+  SELECT e.run_id, f.url, t.url, e.nofollow, e.resource_kind
+  FROM link_edges e JOIN urls f ON f.id = e.from_id JOIN urls t ON t.id = e.to_id;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 }  // namespace
@@ -235,8 +263,10 @@ int SchemaVersion(sql::Database& db) {
   return int(st.Int(0));
 }
 
-void OpenForWriting(sql::Database& db) {
-  if (db.postgres()) return OpenPostgresForWriting(db);
+void OpenForWriting(sql::Database& db) { MigrateTo(db, kSchemaVersion); }
+
+void MigrateTo(sql::Database& db, int target) {
+  if (db.postgres()) return OpenPostgresForWriting(db, target);
   // WAL: readers never block the writer nor the writer them. synchronous=NORMAL in WAL mode keeps the
   // database consistent after a crash; only the last commits before a power loss may be lost, and the
   // crawl's resume redoes those URLs.
@@ -245,7 +275,7 @@ void OpenForWriting(sql::Database& db) {
   db.Exec("PRAGMA foreign_keys = ON");
   int version = SchemaVersion(db);
   CheckVersion(db, version);
-  while (version < kSchemaVersion) {
+  while (version < target) {
     sql::Transaction tx(db);
     db.Exec(kMigrations[version]);
     ++version;

@@ -10,7 +10,7 @@
 
 namespace gc::storage {
 
-inline constexpr int kSchemaVersion = 9;
+inline constexpr int kSchemaVersion = 10;
 // The first version with the --check-fragments tables (anchor_pages, anchors, fragment_links).
 inline constexpr int kFragmentsSchemaVersion = 6;
 // The first version with runs.page_links (a 304 page's links carried from an earlier run).
@@ -19,10 +19,16 @@ inline constexpr int kPageLinksSchemaVersion = 7;
 inline constexpr int kResourcesSchemaVersion = 8;
 // The first version with runs.host_lanes (a host's URLs split into lanes between workers).
 inline constexpr int kHostLanesSchemaVersion = 9;
+// The first version with urls and link_edges (each URL's text stored once; links is a view of them).
+inline constexpr int kUrlIdsSchemaVersion = 10;
 
 // Sets WAL mode and the connection pragmas, then creates or migrates the schema to kSchemaVersion.
 // Throws sql::Error for a file that is not a greencrawl database or is newer than this program.
 void OpenForWriting(sql::Database& db);
+
+// OpenForWriting, up to `version` only: the schema an earlier release made (released steps are never
+// edited). For the tests that migrate such a database.
+void MigrateTo(sql::Database& db, int version);
 
 // Checks that `db` is a greencrawl database this program can read (any version up to kSchemaVersion
 // that has the tables the inspect commands use). Throws sql::Error with a one-line reason otherwise.
@@ -39,8 +45,8 @@ int SchemaVersion(sql::Database& db);
 // its finish (0 while unfinished). `runs` and `report` both show this.
 std::string RunDurationSql(int schema_version, const std::string& runs = "");
 
-// OpenForWriting for PostgreSQL: creates or migrates the schema under an advisory lock, so that workers
+// MigrateTo for PostgreSQL: creates or migrates the schema under an advisory lock, so that workers
 // starting together migrate once.
-void OpenPostgresForWriting(sql::Database& db);
+void OpenPostgresForWriting(sql::Database& db, int version);
 
 }  // namespace gc::storage

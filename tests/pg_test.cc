@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "storage/result_store.h"
+#include "storage/schema.h"
 #include "tests/pg_fixture.h"
 
 using namespace gc::testing;
@@ -126,6 +127,62 @@ TEST_CASE("a nightly recursive run on PostgreSQL: 304 pages carry their links, s
   CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 1") == pages);
   CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 2 AND status = 304") == pages);
   CHECK(Scalar(db, "SELECT count(*) FROM links WHERE run_id = 2") == Scalar(db, "SELECT count(*) FROM links WHERE run_id = 1"));
+}
+
+TEST_CASE("schema 9's links on PostgreSQL become URL ids: the links view reads as the table did; prune drops unlinked URLs") {
+  const std::vector<std::string> urls = {"https://a.example/", "https://a.example/p?q=1&r=2", "https://b.example/\xC3\xA9",
+                                         "https://a.example/style.css", "http://c.example:8080/x"};
+  std::string db = pg->NewDatabase();
+  {
+    sql::Database d(db, sql::Database::Mode::kReadWrite);
+    gc::storage::MigrateTo(d, 9);  // the schema today's release (schema 9) makes
+    d.Exec("INSERT INTO runs (started_at, status, version) VALUES ('2026-01-01T00:00:00.000Z', 'completed', "
+           "'t'), ('2026-01-02T00:00:00.000Z', 'completed', 't')");  // runs 1 and 2
+    auto ins = d.Prepare("INSERT INTO links (run_id, from_url, to_url, nofollow, resource_kind) VALUES (?, ?, ?, ?, ?)");
+    for (int64_t run : {1, 2}) {
+      for (size_t i = 0; i < urls.size(); ++i) {
+        for (size_t j = 0; j < urls.size(); ++j) {
+          if (i == j || (run == 2 && (i == 4 || j == 4))) continue;  // the last URL: run 1's alone
+          ins.Bind(1, run).Bind(2, urls[i]).Bind(3, urls[j]).Bind(4, int64_t(j == 1));
+          ins.Bind(5, j == 3 ? std::optional<std::string>("style") : std::nullopt).Run();
+        }
+      }
+    }
+    // In the way of the migration's first new table: it fails half way, and must leave schema 9 whole.
+    d.Exec("CREATE TABLE link_edges (blocker BIGINT)");
+  }
+  const std::string all = "SELECT run_id, from_url, to_url, nofollow, resource_kind FROM links";
+  auto before = Rows(db, all);
+  REQUIRE(before.size() == 32);
+  CHECK_THROWS_AS(gc::storage::ResultStore{db}, sql::Error);
+  CHECK(Scalar(db, "SELECT max(version) FROM greencrawl_schema") == 9);
+  CHECK(Scalar(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'urls'") == 0);
+  CHECK(Rows(db, all) == before);
+  {
+    sql::Database d(db, sql::Database::Mode::kReadWrite);
+    d.Exec("DROP TABLE link_edges");
+  }
+  gc::storage::ResultStore store(db);  // migrates
+  CHECK(Scalar(db, "SELECT max(version) FROM greencrawl_schema") == gc::storage::kSchemaVersion);
+  CHECK(Rows(db, all) == before);
+  CHECK(Scalar(db, "SELECT count(*) FROM urls") == 5);
+  CHECK(Scalar(db, "SELECT count(*) FROM link_edges") == 32);
+
+  // New links name the known URLs by their ids; only a new URL takes one from the sequence.
+  int64_t run = store.BeginRun("l", "{}", "t");
+  gc::storage::WriteBatch b;
+  b.links.push_back({urls[0], urls[2]});
+  b.links.push_back({urls[0], "https://d.example/new"});
+  b.links.push_back({urls[0], "https://d.example/new"});
+  store.Write(run, b);
+  CHECK(Scalar(db, "SELECT count(*) FROM urls") == 6);
+  CHECK(Scalar(db, "SELECT max(id) FROM urls") == 6);  // no id spent on the URLs it had
+  CHECK(Rows(db, "SELECT from_url, to_url FROM links WHERE run_id = " + std::to_string(run)) ==
+        std::set<std::string>{urls[0] + "|" + urls[2], urls[0] + "|https://d.example/new"});
+  CHECK(store.PruneRuns({1}) == 1);
+  CHECK(Scalar(db, "SELECT count(*) FROM urls") == 5);
+  CHECK(store.PruneRuns({2}) == 1);
+  CHECK(Rows(db, "SELECT url FROM urls") == std::set<std::string>{urls[0], urls[2], "https://d.example/new"});
 }
 
 TEST_CASE("--check-resources on PostgreSQL: resources recorded with their kind, once each, and carried by 304 pages") {

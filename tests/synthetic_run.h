@@ -34,7 +34,8 @@ inline int64_t WriteSyntheticRun(const std::string& db, int64_t rows) {
   auto ins = d.Prepare(
       "INSERT INTO results (run_id, url, final_url, status, size, title, error, depth, fetched_at, redirects, "
       "wire_bytes, total_ms, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  auto link = d.Prepare("INSERT INTO links (run_id, from_url, to_url) VALUES (?, ?, ?)");
+  auto link = d.Prepare("INSERT INTO link_edges (run_id, from_id, to_id) VALUES (?, ?, ?)");
+  storage::UrlIds ids(d);
   uint64_t x = 88172645463325252ull;  // xorshift: the same data every time
   auto next = [&x] {
     x ^= x << 13;
@@ -69,7 +70,7 @@ inline int64_t WriteSyntheticRun(const std::string& db, int64_t rows) {
     ins.Run();
     if (r < 60 && i % 7 == 0) {  // some broken pages have referrers
       for (int k = 0; k < 3; ++k) {
-        link.Bind(1, run).Bind(2, "https://site0.example/page/" + std::to_string(k)).Bind(3, url).Run();
+        link.Bind(1, run).Bind(2, ids.Id("https://site0.example/page/" + std::to_string(k))).Bind(3, ids.Id(url)).Run();
       }
     }
   }

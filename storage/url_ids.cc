@@ -1,0 +1,36 @@
+#include "storage/url_ids.h"
+
+namespace gc::storage {
+
+UrlIds::UrlIds(sql::Database& db)
+    : find_(db.Prepare("SELECT id FROM urls WHERE url = ?")),
+      add_(db.Prepare("INSERT INTO urls (url) VALUES (?) RETURNING id")) {}
+
+int64_t UrlIds::Id(const std::string& url) {
+  if (auto it = cache_.find(url); it != cache_.end()) return it->second;
+  find_.Bind(1, url);
+  int64_t id;
+  if (find_.Step()) {
+    id = find_.Int(0);
+    find_.Reset();
+  } else {
+    find_.Reset();
+    add_.Bind(1, url);
+    add_.Step();
+    id = add_.Int(0);
+    add_.Reset();
+  }
+  cache_.emplace(url, id);
+  return id;
+}
+
+int64_t DeleteUnusedUrls(sql::Database& db) {
+  // One pass over link_edges (each id list is read once into a temporary index), not a probe per URL:
+  // link_edges has no index that starts with from_id.
+  auto st = db.Prepare(
+      "DELETE FROM urls WHERE id NOT IN (SELECT from_id FROM link_edges UNION SELECT to_id FROM link_edges)");
+  st.Run();
+  return db.Changes();
+}
+
+}  // namespace gc::storage

@@ -1,0 +1,37 @@
+// The id of a URL's text in the urls table (schema 10): each URL is stored once for all runs, and the
+// link_edges rows name URLs by id (docs/schema.md, "urls and link_edges").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "storage/sql.h"
+
+namespace gc::storage {
+
+// SQLite's URL ids, one statement per URL not seen in this batch. (PostgreSQL's store sends a batch's
+// URLs in one statement instead: ResultStore::InsertLinksShared.)
+class UrlIds {
+ public:
+  explicit UrlIds(sql::Database& db);
+
+  // urls.id of `url`, added when new. Call it inside the write transaction whose rows use the id: prune
+  // deletes the URLs no link names, and it cannot run between the lookup and the row (BEGIN IMMEDIATE).
+  int64_t Id(const std::string& url);
+
+  // Forget the ids looked up so far: call it when a new transaction begins, since a prune between two
+  // transactions may have deleted a URL this remembers.
+  void Forget() { cache_.clear(); }
+
+ private:
+  sql::Statement find_;
+  sql::Statement add_;
+  // A page's navigation links repeat on every page of a batch: each is looked up once a batch.
+  std::unordered_map<std::string, int64_t> cache_;
+};
+
+// Deletes the URLs no link names any more (after runs were deleted). Returns how many went.
+int64_t DeleteUnusedUrls(sql::Database& db);
+
+}  // namespace gc::storage
