@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# How the database grows over nightly runs (issue 29): RUNS recursive crawls of the generated PAGES-page
+# site (../shared/bench/site.py, served by nginx; each page answers If-None-Match with 304, so every run
+# after the first is a conditional one whose 304 pages carry their links), one after the other into one
+# SQLite file. Prints the file's size after each run, then the bytes each table and index takes (dbstat)
+# and the bytes per link and per result row.
+# Usage: bench/store_growth.sh [RUNS] [PAGES]    (default 30 4000). Loopback only, bounded.
+#   GREENCRAWL=path (default build-release/greencrawl): run it with an earlier build for the "before".
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+shared=$(cd "${SHARED_BENCH:-$root/../shared/bench}" && pwd)
+runs=${1:-30}
+pages=${2:-4000}
+port=${BENCH_PORT:-18093}
+work=${BENCH_WORK:-${TMPDIR:-/tmp}/greencrawl-store-growth}
+gc=${GREENCRAWL:-$root/build-release/greencrawl}
+mkdir -p "$work"
+site="$work/site-$pages-$port"
+[ -f "$site/urls.txt" ] || /usr/bin/python3 "$shared/site.py" --pages "$pages" --size 10240 --port "$port" --out "$site" >/dev/null
+trap '"$shared/serve.sh" stop "$port" >/dev/null 2>&1 || true' EXIT
+"$shared/serve.sh" start "$port" "$site" >/dev/null
+db="$work/gc.db"
+rm -f "$db" "$db-wal" "$db-shm"
+echo "http://127.0.0.1:$port/index.html" > "$work/seed.txt"
+echo "greencrawl: $gc ($("$gc" --version 2>&1 | head -1))"
+echo "| run | results | 304 | links | file MB |"
+echo "|---|---|---|---|---|"
+for i in $(seq "$runs"); do
+  timeout -k 5 600 "$gc" crawl --db "$db" --quiet --depth 100 --concurrency 50 --ignore-robots "$work/seed.txt" >/dev/null 2>&1 || true
+  sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+  read -r results not_modified links < <(sqlite3 -separator ' ' "$db" \
+    "SELECT (SELECT count(*) FROM results WHERE run_id = $i), (SELECT count(*) FROM results WHERE run_id = $i AND status = 304), (SELECT count(*) FROM links WHERE run_id = $i)")
+  awk -v i="$i" -v r="$results" -v n="$not_modified" -v l="$links" -v b="$(stat -c %s "$db")" \
+    'BEGIN {printf "| %d | %d | %d | %d | %.1f |\n", i, r, n, l, b / 1e6}'
+done
+echo
+echo "dbstat (bytes, all runs):"
+sqlite3 "$db" "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
+# Links: the table(s) and their index, whichever schema wrote the file; URL texts (schema 10) apart.
+sqlite3 "$db" "SELECT 'bytes per link: ' || round(1.0 * (SELECT sum(pgsize) FROM dbstat WHERE name IN ('links', 'links_by_target', 'link_edges', 'link_edges_by_target')) / (SELECT count(*) FROM links), 1);
+SELECT 'bytes per result row (table and its indexes): ' || round(1.0 * (SELECT sum(pgsize) FROM dbstat WHERE name IN ('results', 'sqlite_autoindex_results_1', 'results_by_run_status', 'results_by_run_error', 'results_by_url')) / (SELECT count(*) FROM results), 1);
+SELECT 'URL texts (urls and its index), counted once: ' || coalesce((SELECT sum(pgsize) FROM dbstat WHERE name IN ('urls', 'sqlite_autoindex_urls_1')), 0) || ' bytes for ' || (SELECT count(*) FROM (SELECT from_url FROM links UNION SELECT to_url FROM links)) || ' URLs';"
