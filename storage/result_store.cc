@@ -13,7 +13,6 @@
 
 #include "storage/run_queries.h"
 #include "storage/schema.h"
-#include "storage/url_ids.h"
 
 namespace gc::storage {
 
@@ -99,11 +98,7 @@ void ResultStore::PrepareStatements() {
                            "VALUES (?, ?, ?, ?, ?, 'list', ?) ON CONFLICT DO NOTHING"
                          : "INSERT OR IGNORE INTO frontier (run_id, url, seq, depth, list_line, source_kind) "
                            "VALUES (?, ?, ?, ?, ?, 'list')");
-  // SQLite's links (PostgreSQL's go in batches: InsertLinksShared), by URL id (url_ids.h).
-  insert_link_ = db_->Prepare(
-          "INSERT INTO link_edges (run_id, from_id, to_id, nofollow, resource_kind) VALUES (?, ?, ?, ?, ?) "
-          "ON CONFLICT DO NOTHING");
-  if (!db_->postgres()) url_ids_.emplace(*db_);
+  if (!db_->postgres()) link_sets_.emplace(*db_);  // PostgreSQL's go in batches: WriteLinkSetsPostgres
   // PostgreSQL: seq from the database's sequence (workers discover at once); a URL found nearer the
   // root than a worker fetched it at goes out again (each worker knows only its own fetches).
   discover_ = db_->Prepare(
@@ -359,15 +354,11 @@ int64_t ResultStore::PruneRuns(const std::vector<int64_t>& run_ids) {
     sql::Transaction tx(*db_);
     auto del = db_->Prepare("DELETE FROM runs WHERE id = ?");  // results, links, frontier cascade
     for (int64_t id : run_ids) del.Bind(1, id).Run();
-    // The URLs only those runs linked. PostgreSQL: no worker may be between adding a batch's URLs and
-    // its links meanwhile (both hold urls in ROW EXCLUSIVE mode until they commit; this waits for them
-    // and they for it), or its links would name deleted ids.
-    if (db_->postgres()) db_->Exec("LOCK TABLE urls IN SHARE ROW EXCLUSIVE MODE");
-    DeleteUnusedUrls(*db_);
+    DeleteUnusedLinkSets(*db_);  // the link sets and URLs only those runs used
     tx.Commit();
   }
   if (db_->postgres()) {
-    db_->Exec("VACUUM runs, results, link_edges, urls, frontier");  // space for reuse (the server keeps the files)
+    db_->Exec("VACUUM runs, results, page_link_sets, link_set_members, link_sets, urls, frontier");  // space for reuse (the server keeps the files)
   } else {
     db_->Exec("VACUUM");  // give the space back to the file system
     db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");  // and the WAL that VACUUM wrote
@@ -477,13 +468,9 @@ void ResultStore::WriteRows(int64_t run_id, const WriteBatch& batch) {
   WriteSitemaps(run_id, batch);
   for (const ResultRow& r : batch.results) WriteResult(run_id, r);
   if (db_->postgres()) {
-    InsertLinksShared(run_id, batch.links);
+    WriteLinkSetsPostgres(*db_, run_id, batch.links);
   } else {
-    url_ids_->Forget();  // ids are remembered within one transaction (url_ids.h)
-    for (const LinkRow& l : batch.links) {
-      insert_link_.Bind(1, run_id).Bind(2, url_ids_->Id(l.from)).Bind(3, url_ids_->Id(l.to));
-      insert_link_.Bind(4, int64_t(l.nofollow)).Bind(5, l.resource_kind).Run();
-    }
+    link_sets_->Write(run_id, batch.links);
   }
   WriteFragments(*db_, run_id, batch.anchor_pages, batch.fragment_links);
 }
@@ -517,14 +504,17 @@ size_t ResultStore::Flush() {
   if (results_.empty() && links_.empty()) return 0;
   sql::Transaction tx(*db_);
   for (const auto& [run_id, r] : results_) WriteResult(run_id, r);
-  if (db_->postgres()) {
-    for (const auto& l : links_) InsertLinksShared(l.run_id, {LinkRow{l.from, l.to, l.nofollow}});
-  } else {
-    url_ids_->Forget();
-    for (const auto& l : links_) {
-      insert_link_.Bind(1, l.run_id).Bind(2, url_ids_->Id(l.from)).Bind(3, url_ids_->Id(l.to));
-      insert_link_.Bind(4, int64_t(l.nofollow)).Bind(5, std::optional<std::string>()).Run();
+  // A page's links (AddLink) in one set: grouped by run, in the order they came.
+  for (size_t i = 0; i < links_.size();) {
+    std::vector<LinkRow> rows;
+    size_t j = i;
+    for (; j < links_.size() && links_[j].run_id == links_[i].run_id; ++j) rows.push_back({links_[j].from, links_[j].to, links_[j].nofollow});
+    if (db_->postgres()) {
+      WriteLinkSetsPostgres(*db_, links_[i].run_id, rows);
+    } else {
+      link_sets_->Write(links_[i].run_id, rows);
     }
+    i = j;
   }
   tx.Commit();
   size_t n = results_.size() + links_.size();

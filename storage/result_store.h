@@ -20,7 +20,7 @@
 #include "storage/fragments.h"
 #include "storage/recorded_page.h"
 #include "storage/sql.h"
-#include "storage/url_ids.h"
+#include "storage/link_sets.h"
 
 namespace gc::storage {
 
@@ -110,12 +110,6 @@ struct SitemapFileRow {
   // Not in the sitemaps table: a file that could not be read is also a result row (source_kind
   // "sitemap"), which carries these: libcurl's words, and what named the file (an index, a robots.txt).
   std::optional<std::string> error_message, listed_by;
-};
-
-struct LinkRow {
-  std::string from, to;
-  bool nofollow = false;
-  std::optional<std::string> resource_kind{};  // the page -> resource edges of --check-resources (schema 8)
 };
 
 // What one commit writes: results (each marks its frontier entry done in the same transaction), the
@@ -342,7 +336,6 @@ class ResultStore {
   // its done mark is set by the same statement.
   void WriteResultsShared(int64_t run_id, const std::vector<ResultRow>& results,
                           const std::unordered_set<std::string>& mine);
-  void InsertLinksShared(int64_t run_id, const std::vector<LinkRow>& links);
   // Previous() for every item, in one statement per 5,000 (PostgreSQL).
   void LoadPrevious(std::vector<FrontierItem>& items, int64_t before_run);
   // Throws sql::Error when the file opened is no longer at its path (deleted, or replaced).
@@ -354,14 +347,13 @@ class ResultStore {
   sql::Statement insert_result_;
   sql::Statement mark_done_;
   sql::Statement insert_frontier_;
-  sql::Statement insert_link_;
   sql::Statement discover_;
   sql::Statement refetch_;
   sql::Statement lower_depth_;
   sql::Statement previous_;
   sql::Statement insert_sitemap_url_;
   sql::Statement upsert_sitemap_;
-  std::optional<UrlIds> url_ids_;  // SQLite's (PostgreSQL's are looked up in InsertLinksShared)
+  std::optional<LinkSets> link_sets_;  // SQLite's links writer (PostgreSQL's: WriteLinkSetsPostgres)
   std::vector<std::pair<int64_t, ResultRow>> results_;
   std::vector<PendingLink> links_;
   // Scale-out (PostgreSQL): this worker, its lease, the hosts rows known to exist.

@@ -226,42 +226,6 @@ void ResultStore::WriteResultsShared(int64_t run_id, const std::vector<ResultRow
   if (!last.empty()) UpsertResults(*db_, run_id, last, false);
 }
 
-void ResultStore::InsertLinksShared(int64_t run_id, const std::vector<LinkRow>& links) {
-  if (links.empty()) return;
-  // The batch's URLs get their ids first, all of them before any link: rows a statement inserts are not
-  // visible to its own joins. Only the URLs urls lacks are inserted (ON CONFLICT alone would spend a
-  // sequence number on every repeated URL), in one ascending order across the batch, so that two workers
-  // adding overlapping URLs wait for each other rather than deadlock. The inserts also hold urls in ROW
-  // EXCLUSIVE mode until the commit, which keeps a prune from deleting an id meanwhile (PruneRuns).
-  std::vector<std::string_view> urls;
-  urls.reserve(2 * links.size());
-  for (const LinkRow& l : links) urls.push_back(l.from), urls.push_back(l.to);
-  std::sort(urls.begin(), urls.end());  // byte order, as COLLATE "C"
-  urls.erase(std::unique(urls.begin(), urls.end()), urls.end());
-  for (size_t from = 0; from < urls.size(); from += kRowsPerStatement) {
-    PgArray chunk;
-    for (size_t i = from; i < std::min(urls.size(), from + kRowsPerStatement); ++i) chunk.Add(urls[i]);
-    auto add = db_->Prepare(
-        "INSERT INTO urls (url) SELECT u.url FROM unnest(CAST(?1 AS TEXT[])) WITH ORDINALITY AS u(url, n) "
-        "WHERE NOT EXISTS (SELECT 1 FROM urls WHERE urls.url = u.url) ORDER BY u.n ON CONFLICT DO NOTHING");
-    add.Bind(1, chunk.str()).Run();
-  }
-  for (size_t from = 0; from < links.size(); from += kRowsPerStatement) {
-    size_t to = std::min(links.size(), from + kRowsPerStatement);
-    PgArray froms, tos, nofollows, kinds;
-    for (size_t i = from; i < to; ++i) {
-      froms.Add(links[i].from), tos.Add(links[i].to), nofollows.Add(int64_t(links[i].nofollow));
-      kinds.Add(links[i].resource_kind);
-    }
-    auto st = db_->Prepare(
-        "INSERT INTO link_edges (run_id, from_id, to_id, nofollow, resource_kind) SELECT CAST(?1 AS BIGINT), "
-        "f.id, t.id, l.n, l.k FROM unnest(CAST(?2 AS TEXT[]), CAST(?3 AS TEXT[]), CAST(?4 AS BIGINT[]), "
-        "CAST(?5 AS TEXT[])) AS l(f, t, n, k) JOIN urls f ON f.url = l.f JOIN urls t ON t.url = l.t "
-        "ON CONFLICT DO NOTHING");
-    st.Bind(1, run_id).Bind(2, froms.str()).Bind(3, tos.str()).Bind(4, nofollows.str()).Bind(5, kinds.str()).Run();
-  }
-}
-
 std::vector<bool> ResultStore::ListedHere(int64_t run_id, std::span<const FrontierItem> items) {
   std::vector<bool> here(items.size(), false);
   for (size_t from = 0; from < items.size(); from += kRowsPerStatement) {

@@ -67,7 +67,7 @@ void ResultStore::Reconnect() {
   // null after a failed attempt, and the next attempt's first statement crashed every worker.)
   auto fresh = std::make_unique<sql::Database>(target_, sql::Database::Mode::kReadWrite);
   // The statements belong to the old connection: gone before it.
-  for (sql::Statement* st : {&insert_result_, &mark_done_, &insert_frontier_, &insert_link_, &discover_, &refetch_,
+  for (sql::Statement* st : {&insert_result_, &mark_done_, &insert_frontier_, &discover_, &refetch_,
                              &lower_depth_, &previous_, &insert_sitemap_url_, &upsert_sitemap_}) {
     *st = sql::Statement();
   }
@@ -353,7 +353,7 @@ void ResultStore::WriteSharedOnce(int64_t run_id, const WriteBatch& batch) {
   DiscoverShared(run_id, batch.discovered);
   WriteSitemaps(run_id, batch);
   WriteResultsShared(run_id, batch.results, mine);
-  InsertLinksShared(run_id, batch.links);
+  WriteLinkSetsPostgres(*db_, run_id, batch.links);
   WriteFragments(*db_, run_id, batch.anchor_pages, batch.fragment_links);
   tx.Commit();
 }

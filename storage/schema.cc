@@ -1,5 +1,7 @@
 #include "storage/schema.h"
 
+#include "storage/link_sets.h"
+
 #include <string>
 
 namespace gc::storage {
@@ -177,37 +179,66 @@ ALTER TABLE links ADD COLUMN resource_kind TEXT;
     R"sql(
 ALTER TABLE runs ADD COLUMN host_lanes INTEGER;
 )sql",
-    // 9 -> 10 (kUrlIdsSchemaVersion): each URL stored once (issue 29.1). A run's links were two full URL
-    // texts a row, twice (the table and links_by_target): ~220 bytes a link, a gigabyte a run for a large
-    // site. Now urls holds each URL's text once for all runs, link_edges keys a link by two ids (~27 bytes
-    // with its index), and the view links keeps the old columns for users' SQL and the commands' reads.
-    // One transaction: a migration killed half way leaves schema 9 whole, and the next writer redoes it.
+    // 9 -> 10 (kUrlIdsSchemaVersion): links stored by what changed (issue 29.1). A run's links were two
+    // full URL texts a row, twice (the table and links_by_target): ~228 bytes a link, every run again, a
+    // gigabyte a run for a large site. Now urls holds each URL's text once for all runs, link_sets and
+    // link_set_members each distinct list of a page's links once, and page_link_sets which list each page
+    // had in each run: an unchanged page costs a run one row. The view links keeps the old columns. The
+    // old rows are moved by MoveLinksIntoSets (link_sets.cc) between this step and kLinksView, all in the
+    // step's one transaction: a migration stopped half way leaves schema 9 whole, and is done again.
     R"sql(
 CREATE TABLE urls (
   id  INTEGER PRIMARY KEY,
   url TEXT NOT NULL UNIQUE
 );
 INSERT INTO urls (url) SELECT from_url FROM links UNION SELECT to_url FROM links ORDER BY 1;
-CREATE TABLE link_edges (
-  run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  from_id       INTEGER NOT NULL,         -- urls.id of the page
+CREATE TABLE link_sets (
+  id      INTEGER PRIMARY KEY,
+  hash_hi INTEGER NOT NULL,               -- XXH3-128 of the set's members (storage/link_sets.cc)
+  hash_lo INTEGER NOT NULL,
+  UNIQUE (hash_hi, hash_lo)
+);
+CREATE TABLE link_set_members (
+  set_id        INTEGER NOT NULL,
   to_id         INTEGER NOT NULL,         -- urls.id of the link's target
   nofollow      INTEGER NOT NULL DEFAULT 0,
   resource_kind TEXT,
-  PRIMARY KEY (run_id, from_id, to_id)
+  PRIMARY KEY (set_id, to_id)
 ) WITHOUT ROWID;
-INSERT INTO link_edges (run_id, from_id, to_id, nofollow, resource_kind)
-  SELECT l.run_id, f.id, t.id, l.nofollow, l.resource_kind
-  FROM links l JOIN urls f ON f.url = l.from_url JOIN urls t ON t.url = l.to_url;
-DROP TABLE links;
-CREATE INDEX link_edges_by_target ON link_edges (run_id, to_id);
-CREATE VIEW links (run_id, from_url, to_url, nofollow, resource_kind) AS
-  SELECT e.run_id, f.url, t.url, e.nofollow, e.resource_kind
-  FROM link_edges e JOIN urls f ON f.id = e.from_id JOIN urls t ON t.id = e.to_id;
+CREATE INDEX link_set_members_by_target ON link_set_members (to_id);
+CREATE TABLE page_link_sets (
+  run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  from_id INTEGER NOT NULL,               -- urls.id of the page
+  set_id  INTEGER NOT NULL,               -- link_sets.id of its links in this run
+  PRIMARY KEY (run_id, from_id)
+) WITHOUT ROWID;
+CREATE INDEX page_link_sets_by_set ON page_link_sets (set_id, run_id);
+-- The planner's statistics for the view links, written here as SQLite allows (its "sqlite_stat1"
+-- documentation), so that every connection plans it well from the start: a run has many pages, a URL
+-- is the target of few sets, and a set is used by few pages a run. Without them a lookup by to_url
+-- walked every page of the run (seen on a 31-page site); ANALYZE's own figures plan alike.
+ANALYZE link_sets;
+DELETE FROM sqlite_stat1 WHERE tbl IN ('page_link_sets', 'link_set_members');
+INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+  ('page_link_sets', 'page_link_sets', '1000000 10000 1'),
+  ('page_link_sets', 'page_link_sets_by_set', '1000000 3 1'),
+  ('link_set_members', 'link_set_members', '1000000 30 1'),
+  ('link_set_members', 'link_set_members_by_target', '1000000 20');
 )sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 }  // namespace
+
+void MoveLinksToSchema10(sql::Database& db) {
+  MoveLinksIntoSets(db);
+  db.Exec(R"sql(
+DROP TABLE links;
+CREATE VIEW links (run_id, from_url, to_url, nofollow, resource_kind) AS
+  SELECT p.run_id, f.url, t.url, m.nofollow, m.resource_kind
+  FROM page_link_sets p JOIN link_set_members m ON m.set_id = p.set_id
+  JOIN urls f ON f.id = p.from_id JOIN urls t ON t.id = m.to_id;
+)sql");
+}
 
 bool HasTable(sql::Database& db, const char* name) {
   auto st = db.Prepare(db.postgres() ? "SELECT 1 WHERE to_regclass(?) IS NOT NULL"
@@ -278,6 +309,7 @@ void MigrateTo(sql::Database& db, int target) {
   while (version < target) {
     sql::Transaction tx(db);
     db.Exec(kMigrations[version]);
+    if (version + 1 == kUrlIdsSchemaVersion) MoveLinksToSchema10(db);
     ++version;
     db.Exec("PRAGMA user_version = " + std::to_string(version));  // a number, not user data
     tx.Commit();

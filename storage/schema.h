@@ -19,7 +19,7 @@ inline constexpr int kPageLinksSchemaVersion = 7;
 inline constexpr int kResourcesSchemaVersion = 8;
 // The first version with runs.host_lanes (a host's URLs split into lanes between workers).
 inline constexpr int kHostLanesSchemaVersion = 9;
-// The first version with urls and link_edges (each URL's text stored once; links is a view of them).
+// The first version with urls and link sets (links stored by what changed; links is a view of them).
 inline constexpr int kUrlIdsSchemaVersion = 10;
 
 // Sets WAL mode and the connection pragmas, then creates or migrates the schema to kSchemaVersion.
@@ -48,5 +48,9 @@ std::string RunDurationSql(int schema_version, const std::string& runs = "");
 // MigrateTo for PostgreSQL: creates or migrates the schema under an advisory lock, so that workers
 // starting together migrate once.
 void OpenPostgresForWriting(sql::Database& db, int version);
+
+// The part of the step to schema 10 that is not one SQL text: the old links rows into their sets, then
+// the links table replaced by the view of the same name and columns.
+void MoveLinksToSchema10(sql::Database& db);
 
 }  // namespace gc::storage

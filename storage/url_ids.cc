@@ -24,13 +24,4 @@ int64_t UrlIds::Id(const std::string& url) {
   return id;
 }
 
-int64_t DeleteUnusedUrls(sql::Database& db) {
-  // One pass over link_edges (each id list is read once into a temporary index), not a probe per URL:
-  // link_edges has no index that starts with from_id.
-  auto st = db.Prepare(
-      "DELETE FROM urls WHERE id NOT IN (SELECT from_id FROM link_edges UNION SELECT to_id FROM link_edges)");
-  st.Run();
-  return db.Changes();
-}
-
 }  // namespace gc::storage

@@ -1,5 +1,5 @@
 // The id of a URL's text in the urls table (schema 10): each URL is stored once for all runs, and the
-// link_edges rows name URLs by id (docs/schema.md, "urls and link_edges").
+// link tables name URLs by id (storage/link_sets.h).
 #pragma once
 
 #include <cstdint>
@@ -11,7 +11,7 @@
 namespace gc::storage {
 
 // SQLite's URL ids, one statement per URL not seen in this batch. (PostgreSQL's store sends a batch's
-// URLs in one statement instead: ResultStore::InsertLinksShared.)
+// URLs in one statement instead: WriteLinkSetsPostgres.)
 class UrlIds {
  public:
   explicit UrlIds(sql::Database& db);
@@ -30,8 +30,5 @@ class UrlIds {
   // A page's navigation links repeat on every page of a batch: each is looked up once a batch.
   std::unordered_map<std::string, int64_t> cache_;
 };
-
-// Deletes the URLs no link names any more (after runs were deleted). Returns how many went.
-int64_t DeleteUnusedUrls(sql::Database& db);
 
 }  // namespace gc::storage

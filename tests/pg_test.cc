@@ -129,7 +129,7 @@ TEST_CASE("a nightly recursive run on PostgreSQL: 304 pages carry their links, s
   CHECK(Scalar(db, "SELECT count(*) FROM links WHERE run_id = 2") == Scalar(db, "SELECT count(*) FROM links WHERE run_id = 1"));
 }
 
-TEST_CASE("schema 9's links on PostgreSQL become URL ids: the links view reads as the table did; prune drops unlinked URLs") {
+TEST_CASE("schema 9's links on PostgreSQL become link sets: the links view reads as the table did; prune drops what no run uses") {
   const std::vector<std::string> urls = {"https://a.example/", "https://a.example/p?q=1&r=2", "https://b.example/\xC3\xA9",
                                          "https://a.example/style.css", "http://c.example:8080/x"};
   std::string db = pg->NewDatabase();
@@ -149,7 +149,7 @@ TEST_CASE("schema 9's links on PostgreSQL become URL ids: the links view reads a
       }
     }
     // In the way of the migration's first new table: it fails half way, and must leave schema 9 whole.
-    d.Exec("CREATE TABLE link_edges (blocker BIGINT)");
+    d.Exec("CREATE TABLE link_sets (blocker BIGINT)");
   }
   const std::string all = "SELECT run_id, from_url, to_url, nofollow, resource_kind FROM links";
   auto before = Rows(db, all);
@@ -160,29 +160,37 @@ TEST_CASE("schema 9's links on PostgreSQL become URL ids: the links view reads a
   CHECK(Rows(db, all) == before);
   {
     sql::Database d(db, sql::Database::Mode::kReadWrite);
-    d.Exec("DROP TABLE link_edges");
+    d.Exec("DROP TABLE link_sets");
   }
   gc::storage::ResultStore store(db);  // migrates
   CHECK(Scalar(db, "SELECT max(version) FROM greencrawl_schema") == gc::storage::kSchemaVersion);
   CHECK(Rows(db, all) == before);
   CHECK(Scalar(db, "SELECT count(*) FROM urls") == 5);
-  CHECK(Scalar(db, "SELECT count(*) FROM link_edges") == 32);
+  CHECK(Scalar(db, "SELECT count(*) FROM page_link_sets") == 5 + 4);
+  CHECK(Scalar(db, "SELECT count(*) FROM link_set_members") == 20 + 12);
 
   // New links name the known URLs by their ids; only a new URL takes one from the sequence.
   int64_t run = store.BeginRun("l", "{}", "t");
   gc::storage::WriteBatch b;
   b.links.push_back({urls[0], urls[2]});
   b.links.push_back({urls[0], "https://d.example/new"});
-  b.links.push_back({urls[0], "https://d.example/new"});
-  store.Write(run, b);
+  b.links.push_back({urls[0], "https://d.example/new", true});  // twice in a page: the first stays
+  for (size_t j : {0, 2, 3}) b.links.push_back({urls[1], urls[j], false, j == 3 ? std::optional<std::string>("style") : std::nullopt});
+  store.Write(run, b);  // page 1 as run 2 had it: its set is shared
+  CHECK(Scalar(db, "SELECT count(*) FROM link_sets") == 5 + 4 + 1);
+  CHECK(Scalar(db, "SELECT max(id) FROM link_sets") == 10);  // no id spent on the set it had
   CHECK(Scalar(db, "SELECT count(*) FROM urls") == 6);
   CHECK(Scalar(db, "SELECT max(id) FROM urls") == 6);  // no id spent on the URLs it had
-  CHECK(Rows(db, "SELECT from_url, to_url FROM links WHERE run_id = " + std::to_string(run)) ==
-        std::set<std::string>{urls[0] + "|" + urls[2], urls[0] + "|https://d.example/new"});
+  CHECK(Rows(db, "SELECT from_url, to_url, nofollow FROM links WHERE run_id = " + std::to_string(run) + " AND from_url = '" +
+                    urls[0] + "'") == std::set<std::string>{urls[0] + "|" + urls[2] + "|0", urls[0] + "|https://d.example/new|0"});
+  CHECK(Scalar(db, "SELECT count(*) FROM links WHERE run_id = " + std::to_string(run)) == 5);
   CHECK(store.PruneRuns({1}) == 1);
   CHECK(Scalar(db, "SELECT count(*) FROM urls") == 5);
+  CHECK(Scalar(db, "SELECT count(*) FROM link_sets") == 4 + 1);
   CHECK(store.PruneRuns({2}) == 1);
-  CHECK(Rows(db, "SELECT url FROM urls") == std::set<std::string>{urls[0], urls[2], "https://d.example/new"});
+  CHECK(Rows(db, "SELECT url FROM urls") ==
+        std::set<std::string>{urls[0], urls[1], urls[2], urls[3], "https://d.example/new"});
+  CHECK(Scalar(db, "SELECT count(*) FROM link_set_members") == 2 + 3);
 }
 
 TEST_CASE("--check-resources on PostgreSQL: resources recorded with their kind, once each, and carried by 304 pages") {

@@ -562,7 +562,8 @@ TEST_CASE("a schema-4 file: report reads it unmigrated (no sitemaps); writing mi
            "DROP TABLE sitemap_urls; DROP TABLE sitemaps; DROP TABLE anchor_pages; DROP TABLE anchors; "
            "DROP TABLE fragment_links; ALTER TABLE runs DROP COLUMN page_links; "
            "ALTER TABLE results DROP COLUMN resource_kind; ALTER TABLE frontier DROP COLUMN resource_kind; "
-           "DROP VIEW links; DROP TABLE link_edges; DROP TABLE urls; CREATE TABLE links (run_id INTEGER NOT NULL "
+           "DROP VIEW links; DROP TABLE page_link_sets; DROP TABLE link_set_members; DROP TABLE link_sets; "
+           "DROP TABLE urls; CREATE TABLE links (run_id INTEGER NOT NULL "
            "REFERENCES runs(id) ON DELETE CASCADE, from_url TEXT NOT NULL, to_url TEXT NOT NULL, nofollow INTEGER "
            "NOT NULL DEFAULT 0, PRIMARY KEY (run_id, from_url, to_url)) WITHOUT ROWID; "
            "CREATE INDEX links_by_target ON links (run_id, to_url); ALTER TABLE runs DROP COLUMN host_lanes; "
@@ -597,7 +598,7 @@ std::string Rows(const std::string& db, const std::string& sql) {
 }
 }  // namespace
 
-TEST_CASE("schema 9's links become URL ids: the links view reads as the table did, each URL once; prune drops unlinked URLs") {
+TEST_CASE("schema 9's links become link sets: the links view reads as the table did; an unchanged run adds no links; prune drops what no run uses") {
   TempDb t;
   const std::vector<std::string> urls = {"https://a.example/", "https://a.example/p?q=1&r=2", "https://b.example/é",
                                          "https://a.example/style.css", "http://c.example:8080/x#y"};
@@ -605,12 +606,12 @@ TEST_CASE("schema 9's links become URL ids: the links view reads as the table di
     Database d(t.path, Database::Mode::kReadWrite);
     MigrateTo(d, 9);  // the schema today's release (schema 9) makes
     d.Exec("INSERT INTO runs (id, started_at, status, version) VALUES (1, '2026-01-01T00:00:00.000Z', 'completed', "
-           "'t'), (2, '2026-01-02T00:00:00.000Z', 'completed', 't')");
+           "'t'), (2, '2026-01-02T00:00:00.000Z', 'completed', 't'), (3, '2026-01-03T00:00:00.000Z', 'completed', 't')");
     auto ins = d.Prepare("INSERT INTO links (run_id, from_url, to_url, nofollow, resource_kind) VALUES (?, ?, ?, ?, ?)");
-    for (int64_t run : {1, 2}) {
+    for (int64_t run : {1, 2, 3}) {  // run 3 has run 2's links
       for (size_t i = 0; i < urls.size(); ++i) {
         for (size_t j = 0; j < urls.size(); ++j) {
-          if (i == j || (run == 2 && (i == 4 || j == 4))) continue;  // the last URL: run 1's alone
+          if (i == j || (run > 1 && (i == 4 || j == 4))) continue;  // the last URL: run 1's alone
           ins.Bind(1, run).Bind(2, urls[i]).Bind(3, urls[j]).Bind(4, int64_t(j == 1));
           ins.Bind(5, j == 3 ? std::optional<std::string>("style") : std::nullopt).Run();
         }
@@ -620,13 +621,13 @@ TEST_CASE("schema 9's links become URL ids: the links view reads as the table di
   }
   const std::string kAll = "SELECT run_id, from_url, to_url, nofollow, resource_kind FROM links ORDER BY 1, 2, 3";
   const std::string before = Rows(t.path, kAll);
-  REQUIRE(before.size() > 0);
-  CHECK(Scalar(t.path, "SELECT count(*) FROM links") == 20 + 12);
+  CHECK(Scalar(t.path, "SELECT count(*) FROM links") == 20 + 12 + 12);
 
-  // A migration that fails half way (here: a table in the way) leaves schema 9 whole, and is redone.
+  // A migration that fails half way (here: a table in the way of its second) leaves schema 9 whole, and
+  // is done again.
   {
     Database d(t.path, Database::Mode::kReadWrite);
-    d.Exec("CREATE TABLE link_edges (blocker INTEGER)");
+    d.Exec("CREATE TABLE link_sets (blocker INTEGER)");
   }
   CHECK_THROWS_AS(ResultStore(t.path), gc::sql::Error);
   CHECK(Scalar(t.path, "PRAGMA user_version") == 9);
@@ -634,34 +635,45 @@ TEST_CASE("schema 9's links become URL ids: the links view reads as the table di
   CHECK(Rows(t.path, kAll) == before);
   {
     Database d(t.path, Database::Mode::kReadWrite);
-    d.Exec("DROP TABLE link_edges");
+    d.Exec("DROP TABLE link_sets");
   }
 
   {
     ResultStore store(t.path);  // migrates
     CHECK(Scalar(t.path, "PRAGMA user_version") == kSchemaVersion);
     CHECK(Rows(t.path, kAll) == before);
-    CHECK(Scalar(t.path, "SELECT count(*) FROM urls") == 5);
-    CHECK(Scalar(t.path, "SELECT count(*) FROM link_edges") == 32);
     CHECK(Scalar(t.path, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'links'") == 1);
+    CHECK(Scalar(t.path, "SELECT count(*) FROM urls") == 5);
+    CHECK(Scalar(t.path, "SELECT count(*) FROM page_link_sets") == 5 + 4 + 4);
+    CHECK(Scalar(t.path, "SELECT count(*) FROM link_sets") == 5 + 4);  // run 3 shares run 2's
+    CHECK(Scalar(t.path, "SELECT count(*) FROM link_set_members") == 20 + 12);
 
-    // New links name the known URLs by their ids; a new URL gets one.
+    // New links name the known URLs by their ids; a new URL gets one; a page's set is shared by runs.
     int64_t run = store.BeginRun("l", "{}", "t");
     WriteBatch b;
     b.links.push_back({urls[0], urls[2]});
     b.links.push_back({urls[0], "https://d.example/new"});
-    b.links.push_back({urls[0], "https://d.example/new"});  // twice in a page: one row
+    b.links.push_back({urls[0], "https://d.example/new", true});  // twice in a page: the first stays
+    b.links.push_back({urls[1], urls[0]});
+    b.links.push_back({urls[1], urls[2]});
+    b.links.push_back({urls[1], urls[3], false, "style"});  // page 1's links as runs 2 and 3 had them: shared
     store.Write(run, b);
     CHECK(Scalar(t.path, "SELECT count(*) FROM urls") == 6);
-    CHECK(Scalar(t.path, "SELECT count(*) FROM links WHERE run_id = " + std::to_string(run)) == 2);
-    CHECK(Rows(t.path, "SELECT from_url, to_url FROM links WHERE run_id = " + std::to_string(run) + " ORDER BY 2") ==
-          urls[0] + "\t" + urls[2] + "\n" + urls[0] + "\thttps://d.example/new\n");
+    CHECK(Scalar(t.path, "SELECT count(*) FROM link_sets") == 5 + 4 + 1);
+    CHECK(Rows(t.path, "SELECT from_url, to_url, nofollow, resource_kind FROM links WHERE run_id = " + std::to_string(run) +
+                       " ORDER BY 1, 2") ==
+          urls[0] + "\t" + urls[2] + "\t0\t\\N\n" + urls[0] + "\thttps://d.example/new\t0\t\\N\n" + urls[1] + "\t" +
+              urls[0] + "\t0\t\\N\n" + urls[1] + "\t" + urls[3] + "\t0\tstyle\n" + urls[1] + "\t" + urls[2] + "\t0\t\\N\n");
 
-    // Prune: a URL goes with the last run that links it.
+    // Prune: a set and a URL go with the last run that uses them.
     CHECK(store.PruneRuns({1}) == 1);
     CHECK(Scalar(t.path, "SELECT count(*) FROM urls") == 5);  // urls[4] was run 1's alone
     CHECK(Scalar(t.path, "SELECT count(*) FROM urls WHERE url = '" + urls[4] + "'") == 0);
-    CHECK(store.PruneRuns({2}) == 1);
-    CHECK(Rows(t.path, "SELECT url FROM urls ORDER BY url") == urls[0] + "\n" + urls[2] + "\nhttps://d.example/new\n");
+    CHECK(Scalar(t.path, "SELECT count(*) FROM link_sets") == 4 + 1);
+    CHECK(Scalar(t.path, "SELECT count(*) FROM link_set_members") == 12 + 2);
+    CHECK(store.PruneRuns({2, 3}) == 2);
+    CHECK(Rows(t.path, "SELECT url FROM urls ORDER BY url") ==
+          urls[0] + "\n" + urls[1] + "\n" + urls[3] + "\n" + urls[2] + "\nhttps://d.example/new\n");
+    CHECK(Scalar(t.path, "SELECT count(*) FROM link_set_members") == 2 + 3);
   }
 }

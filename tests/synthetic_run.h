@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "storage/result_store.h"
 #include "storage/sql.h"
@@ -34,8 +35,7 @@ inline int64_t WriteSyntheticRun(const std::string& db, int64_t rows) {
   auto ins = d.Prepare(
       "INSERT INTO results (run_id, url, final_url, status, size, title, error, depth, fetched_at, redirects, "
       "wire_bytes, total_ms, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  auto link = d.Prepare("INSERT INTO link_edges (run_id, from_id, to_id) VALUES (?, ?, ?)");
-  storage::UrlIds ids(d);
+  std::vector<storage::LinkRow> links;
   uint64_t x = 88172645463325252ull;  // xorshift: the same data every time
   auto next = [&x] {
     x ^= x << 13;
@@ -70,10 +70,11 @@ inline int64_t WriteSyntheticRun(const std::string& db, int64_t rows) {
     ins.Run();
     if (r < 60 && i % 7 == 0) {  // some broken pages have referrers
       for (int k = 0; k < 3; ++k) {
-        link.Bind(1, run).Bind(2, ids.Id("https://site0.example/page/" + std::to_string(k))).Bind(3, ids.Id(url)).Run();
+        links.push_back({"https://site0.example/page/" + std::to_string(k), url});
       }
     }
   }
+  storage::LinkSets(d).Write(run, links);
   d.Exec("UPDATE runs SET status = 'completed', started_at = '2026-01-01T00:00:00.000Z', "
          "finished_at = '2026-01-01T01:00:00.000Z' WHERE id = " + std::to_string(run));
   tx.Commit();

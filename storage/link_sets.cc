@@ -1,0 +1,212 @@
+#include "storage/link_sets.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "storage/pg_array.h"
+
+namespace gc::storage {
+namespace {
+
+constexpr size_t kRowsPerStatement = 5'000;  // PostgreSQL: rows sent as one array parameter
+
+void Hash(PageLinks& p) {
+  std::string bytes;
+  for (const LinkRow* m : p.members) {
+    bytes += m->to;
+    bytes += '\0';
+    bytes += m->nofollow ? '1' : '0';
+    if (m->resource_kind) {
+      bytes += 'k';
+      bytes += *m->resource_kind;
+    }
+    bytes += '\0';
+  }
+  XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
+  p.hash_hi = h.high64;
+  p.hash_lo = h.low64;
+}
+
+}  // namespace
+
+std::vector<PageLinks> GroupByPage(std::span<const LinkRow> links) {
+  std::vector<PageLinks> pages;
+  std::unordered_map<std::string_view, size_t> index;
+  for (const LinkRow& l : links) {
+    auto [it, added] = index.try_emplace(l.from, pages.size());
+    if (added) pages.push_back(PageLinks{l.from, {}, 0, 0});
+    pages[it->second].members.push_back(&l);
+  }
+  for (PageLinks& p : pages) {
+    // Stable: of a target linked twice, the first link stays (nofollow and kind as it had them).
+    std::stable_sort(p.members.begin(), p.members.end(), [](const LinkRow* a, const LinkRow* b) { return a->to < b->to; });
+    p.members.erase(std::unique(p.members.begin(), p.members.end(),
+                                [](const LinkRow* a, const LinkRow* b) { return a->to == b->to; }),
+                    p.members.end());
+    Hash(p);
+  }
+  return pages;
+}
+
+LinkSets::LinkSets(sql::Database& db)
+    : ids_(db),
+      find_set_(db.Prepare("SELECT id FROM link_sets WHERE hash_hi = ? AND hash_lo = ?")),
+      add_set_(db.Prepare("INSERT INTO link_sets (hash_hi, hash_lo) VALUES (?, ?) RETURNING id")),
+      add_member_(db.Prepare("INSERT INTO link_set_members (set_id, to_id, nofollow, resource_kind) VALUES (?, ?, ?, ?)")),
+      add_page_(db.Prepare("INSERT INTO page_link_sets (run_id, from_id, set_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {}
+
+void LinkSets::Write(int64_t run_id, std::span<const LinkRow> links) {
+  ids_.Forget();  // a new transaction
+  for (const PageLinks& p : GroupByPage(links)) {
+    find_set_.Bind(1, int64_t(p.hash_hi)).Bind(2, int64_t(p.hash_lo));
+    int64_t set = 0;
+    bool known = find_set_.Step();
+    if (known) set = find_set_.Int(0);
+    find_set_.Reset();
+    if (!known) {
+      add_set_.Bind(1, int64_t(p.hash_hi)).Bind(2, int64_t(p.hash_lo));
+      add_set_.Step();
+      set = add_set_.Int(0);
+      add_set_.Reset();
+      for (const LinkRow* m : p.members) {
+        add_member_.Bind(1, set).Bind(2, ids_.Id(m->to)).Bind(3, int64_t(m->nofollow)).Bind(4, m->resource_kind).Run();
+      }
+    }
+    add_page_.Bind(1, run_id).Bind(2, ids_.Id(p.from)).Bind(3, set).Run();
+  }
+}
+
+void WriteLinkSetsPostgres(sql::Database& db, int64_t run_id, std::span<const LinkRow> links) {
+  if (links.empty()) return;
+  std::vector<PageLinks> pages = GroupByPage(links);
+  // Rows a statement inserts are not visible to its own joins: URL ids first, then sets, then their
+  // members and the pages. Each kind is inserted in one ascending order across the batch, so that two
+  // workers adding overlapping URLs or sets wait for each other rather than deadlock; only what the
+  // table lacks is inserted (ON CONFLICT alone would spend a sequence number on every repeat). These
+  // inserts also hold urls and link_sets in ROW EXCLUSIVE mode until the commit, which keeps a prune
+  // from deleting an id meanwhile (DeleteUnusedLinkSets).
+  std::vector<std::string_view> urls;
+  for (const PageLinks& p : pages) {
+    urls.push_back(p.from);
+    for (const LinkRow* m : p.members) urls.push_back(m->to);
+  }
+  std::sort(urls.begin(), urls.end());  // byte order, as COLLATE "C"
+  urls.erase(std::unique(urls.begin(), urls.end()), urls.end());
+  for (size_t from = 0; from < urls.size(); from += kRowsPerStatement) {
+    PgArray chunk;
+    for (size_t i = from; i < std::min(urls.size(), from + kRowsPerStatement); ++i) chunk.Add(urls[i]);
+    auto add = db.Prepare(
+        "INSERT INTO urls (url) SELECT u.url FROM unnest(CAST(?1 AS TEXT[])) WITH ORDINALITY AS u(url, n) "
+        "WHERE NOT EXISTS (SELECT 1 FROM urls WHERE urls.url = u.url) ORDER BY u.n ON CONFLICT DO NOTHING");
+    add.Bind(1, chunk.str()).Run();
+  }
+
+  std::vector<std::pair<int64_t, int64_t>> hashes;
+  for (const PageLinks& p : pages) hashes.emplace_back(int64_t(p.hash_hi), int64_t(p.hash_lo));
+  std::sort(hashes.begin(), hashes.end());
+  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+  std::vector<std::pair<int64_t, int64_t>> fresh;  // the sets this statement created: their members go in
+  for (size_t from = 0; from < hashes.size(); from += kRowsPerStatement) {
+    PgArray hi, lo;
+    for (size_t i = from; i < std::min(hashes.size(), from + kRowsPerStatement); ++i) hi.Add(hashes[i].first), lo.Add(hashes[i].second);
+    auto add = db.Prepare(
+        "INSERT INTO link_sets (hash_hi, hash_lo) SELECT u.h, u.l FROM unnest(CAST(?1 AS BIGINT[]), "
+        "CAST(?2 AS BIGINT[])) WITH ORDINALITY AS u(h, l, n) WHERE NOT EXISTS (SELECT 1 FROM link_sets s WHERE "
+        "s.hash_hi = u.h AND s.hash_lo = u.l) ORDER BY u.n ON CONFLICT DO NOTHING RETURNING hash_hi, hash_lo");
+    add.Bind(1, hi.str()).Bind(2, lo.str());
+    while (add.Step()) fresh.emplace_back(add.Int(0), add.Int(1));
+    add.Reset();
+  }
+  std::sort(fresh.begin(), fresh.end());
+
+  PgArray mh, ml, mt, mn, mk;
+  size_t rows = 0;
+  auto members = [&] {
+    if (rows == 0) return;
+    auto st = db.Prepare(
+        "INSERT INTO link_set_members (set_id, to_id, nofollow, resource_kind) SELECT s.id, t.id, m.n, m.k FROM "
+        "unnest(CAST(?1 AS BIGINT[]), CAST(?2 AS BIGINT[]), CAST(?3 AS TEXT[]), CAST(?4 AS BIGINT[]), "
+        "CAST(?5 AS TEXT[])) AS m(h, l, t, n, k) JOIN link_sets s ON s.hash_hi = m.h AND s.hash_lo = m.l "
+        "JOIN urls t ON t.url = m.t ON CONFLICT DO NOTHING");
+    st.Bind(1, mh.str()).Bind(2, ml.str()).Bind(3, mt.str()).Bind(4, mn.str()).Bind(5, mk.str()).Run();
+    mh = PgArray(), ml = PgArray(), mt = PgArray(), mn = PgArray(), mk = PgArray();
+    rows = 0;
+  };
+  for (const PageLinks& p : pages) {
+    auto key = std::make_pair(int64_t(p.hash_hi), int64_t(p.hash_lo));
+    auto it = std::lower_bound(fresh.begin(), fresh.end(), key);
+    if (it == fresh.end() || *it != key) continue;
+    fresh.erase(it);  // two pages of one batch with the same links: the set's members once
+    for (const LinkRow* m : p.members) {
+      mh.Add(key.first), ml.Add(key.second), mt.Add(m->to), mn.Add(int64_t(m->nofollow)), mk.Add(m->resource_kind);
+      if (++rows == kRowsPerStatement) members();
+    }
+  }
+  members();
+
+  for (size_t from = 0; from < pages.size(); from += kRowsPerStatement) {
+    PgArray f, hi, lo;
+    for (size_t i = from; i < std::min(pages.size(), from + kRowsPerStatement); ++i) {
+      f.Add(pages[i].from), hi.Add(int64_t(pages[i].hash_hi)), lo.Add(int64_t(pages[i].hash_lo));
+    }
+    auto st = db.Prepare(
+        "INSERT INTO page_link_sets (run_id, from_id, set_id) SELECT CAST(?1 AS BIGINT), f.id, s.id FROM "
+        "unnest(CAST(?2 AS TEXT[]), CAST(?3 AS BIGINT[]), CAST(?4 AS BIGINT[])) AS p(f, h, l) JOIN urls f ON "
+        "f.url = p.f JOIN link_sets s ON s.hash_hi = p.h AND s.hash_lo = p.l ON CONFLICT DO NOTHING");
+    st.Bind(1, run_id).Bind(2, f.str()).Bind(3, hi.str()).Bind(4, lo.str()).Run();
+  }
+}
+
+void DeleteUnusedLinkSets(sql::Database& db) {
+  if (db.postgres()) {
+    // No worker may be between adding a batch's URLs or sets and the rows that use them (see
+    // WriteLinkSetsPostgres): this waits for those in flight, and they for it.
+    db.Exec("LOCK TABLE urls, link_sets IN SHARE ROW EXCLUSIVE MODE");
+    db.Exec("DELETE FROM link_set_members m WHERE NOT EXISTS (SELECT 1 FROM page_link_sets p WHERE p.set_id = m.set_id)");
+    db.Exec("DELETE FROM link_sets s WHERE NOT EXISTS (SELECT 1 FROM page_link_sets p WHERE p.set_id = s.id)");
+    db.Exec("DELETE FROM urls u WHERE NOT EXISTS (SELECT 1 FROM page_link_sets p WHERE p.from_id = u.id) AND NOT EXISTS "
+            "(SELECT 1 FROM link_set_members m WHERE m.to_id = u.id)");
+    return;
+  }
+  // NOT IN (subquery): SQLite reads each id list once into a temporary index (a NOT EXISTS would probe
+  // page_link_sets by from_id, which no index starts with, once per URL).
+  db.Exec("DELETE FROM link_set_members WHERE set_id NOT IN (SELECT set_id FROM page_link_sets)");
+  db.Exec("DELETE FROM link_sets WHERE id NOT IN (SELECT set_id FROM page_link_sets)");
+  db.Exec("DELETE FROM urls WHERE id NOT IN (SELECT from_id FROM page_link_sets UNION SELECT to_id FROM link_set_members)");
+}
+
+void MoveLinksIntoSets(sql::Database& db) {
+  std::vector<int64_t> runs;
+  {
+    auto st = db.Prepare("SELECT DISTINCT run_id FROM links ORDER BY run_id");
+    while (st.Step()) runs.push_back(st.Int(0));
+  }
+  std::optional<LinkSets> sqlite;
+  if (!db.postgres()) sqlite.emplace(db);
+  // A thousand pages at a time, whole: a run of a large site has millions of links.
+  auto read = db.Prepare(
+      "SELECT from_url, to_url, nofollow, resource_kind FROM links WHERE run_id = ?1 AND from_url IN (SELECT DISTINCT "
+      "from_url FROM links WHERE run_id = ?1 AND from_url > ?2 ORDER BY from_url LIMIT 1000) ORDER BY from_url, to_url");
+  for (int64_t run : runs) {
+    std::string after;
+    while (true) {
+      std::vector<LinkRow> rows;
+      read.Bind(1, run).Bind(2, after);
+      while (read.Step()) rows.push_back(LinkRow{read.Text(0), read.Text(1), read.Int(2) != 0, read.OptText(3)});
+      read.Reset();
+      if (rows.empty()) break;
+      after = rows.back().from;
+      if (sqlite) {
+        sqlite->Write(run, rows);
+      } else {
+        WriteLinkSetsPostgres(db, run, rows);
+      }
+    }
+  }
+}
+
+}  // namespace gc::storage

@@ -1,0 +1,61 @@
+// How the links of fetched pages are stored (schema 10, issue 29.1): each URL's text once (urls), each
+// distinct list of a page's links once (link_sets, link_set_members), and per run only which list each
+// page had (page_link_sets). A page unchanged since last night -- a 304 carrying its links, or a 200 with
+// the same links -- adds one row to a run, not one per link; the view `links` shows every run's links as
+// the table of that name did before (docs/schema.md, "How links are stored").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "storage/sql.h"
+#include "storage/url_ids.h"
+
+namespace gc::storage {
+
+struct LinkRow {
+  std::string from, to;
+  bool nofollow = false;
+  std::optional<std::string> resource_kind{};  // the page -> resource edges of --check-resources (schema 8)
+};
+
+// One page's links as a set: its targets, each once (the first of repeated ones, as the links table's
+// primary key kept it), sorted by target, and the set's 128-bit hash (XXH3) by which equal sets are shared.
+struct PageLinks {
+  std::string from;
+  std::vector<const LinkRow*> members;
+  uint64_t hash_hi = 0, hash_lo = 0;
+};
+
+// `links` grouped by page, in order of each page's first link. Each PageLinks points into `links`.
+std::vector<PageLinks> GroupByPage(std::span<const LinkRow> links);
+
+// SQLite's writer. Call Write inside the write transaction (BEGIN IMMEDIATE): prune deletes the sets and
+// URLs no run uses, and cannot run between a lookup and the row that uses its id.
+class LinkSets {
+ public:
+  explicit LinkSets(sql::Database& db);
+  // Records the links of run `run_id`. A page that already has links in the run keeps them (a page is
+  // recorded once a run; one fetched twice in a run, which is rare, has the same links both times).
+  void Write(int64_t run_id, std::span<const LinkRow> links);
+
+ private:
+  UrlIds ids_;
+  sql::Statement find_set_, add_set_, add_member_, add_page_;
+};
+
+// PostgreSQL's writer: a constant number of statements however many links, inside the caller's
+// transaction (ResultStore::WriteShared).
+void WriteLinkSetsPostgres(sql::Database& db, int64_t run_id, std::span<const LinkRow> links);
+
+// After runs were deleted: deletes the link sets no run uses any more, and the URLs no set or page names.
+void DeleteUnusedLinkSets(sql::Database& db);
+
+// The migration to schema 10: every row of the old links table into the new tables (SQLite or
+// PostgreSQL), inside the migration's transaction.
+void MoveLinksIntoSets(sql::Database& db);
+
+}  // namespace gc::storage
