@@ -6,6 +6,8 @@
 # and the bytes per link and per result row.
 # Usage: bench/store_growth.sh [RUNS] [PAGES]    (default 30 4000). Loopback only, bounded.
 #   GREENCRAWL=path (default build-release/greencrawl): run it with an earlier build for the "before".
+#   LIST=1: crawl the site's list of every page (urls.txt) instead, without following links: the
+#   nightly list job (no links stored). SIZE=bytes a page (default 10240).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -16,18 +18,20 @@ port=${BENCH_PORT:-18093}
 work=${BENCH_WORK:-${TMPDIR:-/tmp}/greencrawl-store-growth}
 gc=${GREENCRAWL:-$root/build-release/greencrawl}
 mkdir -p "$work"
-site="$work/site-$pages-$port"
-[ -f "$site/urls.txt" ] || /usr/bin/python3 "$shared/site.py" --pages "$pages" --size 10240 --port "$port" --out "$site" >/dev/null
+site="$work/site-$pages-${SIZE:-10240}-$port"
+[ -f "$site/urls.txt" ] || /usr/bin/python3 "$shared/site.py" --pages "$pages" --size "${SIZE:-10240}" --port "$port" --out "$site" >/dev/null
 trap '"$shared/serve.sh" stop "$port" >/dev/null 2>&1 || true' EXIT
 "$shared/serve.sh" start "$port" "$site" >/dev/null
 db="$work/gc.db"
 rm -f "$db" "$db-wal" "$db-shm"
 echo "http://127.0.0.1:$port/index.html" > "$work/seed.txt"
+args=(--depth 100 --concurrency 50 --ignore-robots "$work/seed.txt")
+if [ -n "${LIST:-}" ]; then args=(--concurrency 100 "$site/urls.txt"); fi
 echo "greencrawl: $gc ($("$gc" --version 2>&1 | head -1))"
 echo "| run | results | 304 | links | file MB |"
 echo "|---|---|---|---|---|"
 for i in $(seq "$runs"); do
-  timeout -k 5 600 "$gc" crawl --db "$db" --quiet --depth 100 --concurrency 50 --ignore-robots "$work/seed.txt" >/dev/null 2>&1 || true
+  timeout -k 5 600 "$gc" crawl --db "$db" --quiet "${args[@]}" >/dev/null 2>&1 || true
   sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
   read -r results not_modified links < <(sqlite3 -separator ' ' "$db" \
     "SELECT (SELECT count(*) FROM results WHERE run_id = $i), (SELECT count(*) FROM results WHERE run_id = $i AND status = 304), (SELECT count(*) FROM links WHERE run_id = $i)")
@@ -40,6 +44,6 @@ sqlite3 "$db" "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DES
 # Links: their tables and indexes, whichever schema wrote the file (schema 10: the link sets and which
 # page had which in each run); URL texts (schema 10's urls) apart. Per link as the links view counts them:
 # every run's links, a 304 page's carried ones too.
-sqlite3 "$db" "SELECT 'bytes per link: ' || round(1.0 * (SELECT sum(pgsize) FROM dbstat WHERE name IN ('links', 'links_by_target', 'page_link_sets', 'page_link_sets_by_set', 'link_sets', 'sqlite_autoindex_link_sets_1', 'link_set_members', 'link_set_members_by_target')) / (SELECT count(*) FROM links), 1);
+sqlite3 "$db" "SELECT 'bytes per link: ' || round(1.0 * (SELECT sum(pgsize) FROM dbstat WHERE name IN ('links', 'links_by_target', 'page_link_sets', 'page_link_sets_by_set', 'link_sets', 'sqlite_autoindex_link_sets_1', 'link_set_members', 'link_set_members_by_target')) / max(1, (SELECT count(*) FROM links)), 1);
 SELECT 'bytes per result row (table and its indexes): ' || round(1.0 * (SELECT sum(pgsize) FROM dbstat WHERE name IN ('results', 'sqlite_autoindex_results_1', 'results_by_run_status', 'results_by_run_error', 'results_by_url')) / (SELECT count(*) FROM results), 1);
 SELECT 'URL texts (urls and its index), counted once: ' || coalesce((SELECT sum(pgsize) FROM dbstat WHERE name IN ('urls', 'sqlite_autoindex_urls_1')), 0) || ' bytes for ' || (SELECT count(*) FROM (SELECT from_url FROM links UNION SELECT to_url FROM links)) || ' URLs';"

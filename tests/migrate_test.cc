@@ -3,12 +3,18 @@
 // The database is tests/data/release_schema9.sql, a dump of what greencrawl at f11d13e (schema 9) wrote
 // for two recursive runs with fragments, resources and sitemaps; its links are a table there.
 #include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/wait.h>
 
+#include <chrono>
+#include <filesystem>
 #include <map>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "storage/schema.h"
 #include "tests/e2e.h"
 #include "tests/process.h"
 
@@ -81,4 +87,67 @@ TEST_CASE("a schema-9 database from today's release migrates in place; every rea
     INFO(command);
     CHECK(after[command] == entry.second);
   }
+}
+
+namespace {
+// True once the child has exited (not reaped: Wait() collects it).
+bool Exited(const Child& c) {
+  siginfo_t info{};
+  return waitid(P_PID, id_t(c.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == c.pid;
+}
+
+// Every link of `db` in one string, in a fixed order: the links table's or the view's alike.
+std::string AllLinks(const std::string& db) {
+  gc::sql::Database d(db, gc::sql::Database::Mode::kReadOnly);
+  auto st = d.Prepare("SELECT run_id, from_url, to_url, nofollow FROM links ORDER BY run_id, from_url, to_url");
+  std::string out;
+  while (st.Step()) out += st.Text(0) + " " + st.Text(1) + " " + st.Text(2) + " " + st.Text(3) + "\n";
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a migration killed half way (SIGKILL) leaves schema 9 whole; the next writer does it again, completely") {
+  TempDir dir;
+  const std::string db = dir / "big.db";
+  constexpr int kPages = 2000, kLinks = 200;  // 400,000 links: the migration writes to the WAL for seconds
+  {
+    gc::sql::Database d(db, gc::sql::Database::Mode::kReadWrite);
+    d.Exec("PRAGMA journal_mode = WAL");
+    gc::storage::MigrateTo(d, 9);
+    d.Exec("INSERT INTO runs (id, started_at, status, version) VALUES (1, '2026-01-01T00:00:00.000Z', 'completed', 't')");
+    d.Exec("WITH RECURSIVE p(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM p WHERE i + 1 < " + std::to_string(kPages) +
+           "), k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j + 1 < " + std::to_string(kLinks) +
+           ") INSERT INTO links (run_id, from_url, to_url, nofollow) SELECT 1, 'https://site.example/page/' || i || "
+           "'.html', 'https://site.example/page/' || ((i * 7 + j * 13) % 5000) || '.html?from=' || (j % 3), j % 2 "
+           "FROM p, k");
+  }
+  REQUIRE(Scalar(db, "SELECT count(*) FROM links") == kPages * kLinks);
+  const std::string before = AllLinks(db);
+
+  // Killed once the migration has written a few megabytes to the WAL: well inside its one transaction.
+  Child c = Start({GREENCRAWL_BIN, "prune", "--db", db, "--older-than", "100000"}, "migrate-kill");
+  bool writing = false;
+  for (int i = 0; i < 60'000 && !writing && !Exited(c); ++i) {  // bounded: at most ~5 minutes
+    std::error_code ec;
+    auto size = std::filesystem::file_size(db + "-wal", ec);
+    writing = !ec && size > (4u << 20);
+    if (!writing) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(writing);  // (if this fails, the migration ended before it wrote 4 MB: make the database larger)
+  kill(c.pid, SIGKILL);
+  Finished killed = Wait(c);
+  CHECK(killed.signal == SIGKILL);
+
+  CHECK(Scalar(db, "PRAGMA user_version") == 9);
+  CHECK(Text(db, "SELECT type FROM sqlite_master WHERE name = 'links'") == "table");
+  CHECK(Scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'urls'") == 0);
+  CHECK(AllLinks(db) == before);
+
+  Finished again = Wait(Start({GREENCRAWL_BIN, "prune", "--db", db, "--older-than", "100000"}, "migrate-again"));
+  INFO(again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK(Scalar(db, "PRAGMA user_version") == 10);
+  CHECK(Text(db, "SELECT type FROM sqlite_master WHERE name = 'links'") == "view");
+  CHECK(AllLinks(db) == before);
+  CHECK(Scalar(db, "SELECT count(*) FROM page_link_sets") == kPages);
 }
