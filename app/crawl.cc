@@ -31,6 +31,7 @@
 #include "greenlet/signals.h"
 #include "storage/history.h"
 #include "storage/inspect.h"
+#include "storage/schema.h"
 #include "storage/over_outage.h"
 #include "storage/redact.h"
 #include "storage/result_store.h"
@@ -442,6 +443,11 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
       err << "greencrawl: " << storage::RedactPassword(o.db) << " is in use by another crawl (" << holder
           << "); not starting. Use --wait-lock SECONDS to wait for it.\n";
       return kExitLocked;
+    }
+    if (auto from = storage::PendingMigration(o.db)) {
+      err << "greencrawl: upgrading " << storage::RedactPassword(o.db) << " from schema " << *from << " to "
+          << storage::kSchemaVersion << " (links stored by what changed: docs/schema.md); for millions of links "
+             "this takes a minute or more\n";
     }
     store = std::make_unique<storage::ResultStore>(o.db);
     store->set_lanes(HostLanes(o, shared));  // a new run's; a resumed or joined one keeps its own

@@ -22,6 +22,7 @@
 #include "app/run_lock.h"
 #include "storage/history.h"
 #include "storage/inspect.h"
+#include "storage/schema.h"
 #include "storage/redact.h"
 #include "storage/result_store.h"
 #include "text/escape.h"
@@ -322,14 +323,6 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
       return kExitLocked;
     }
   }
-  std::optional<storage::ResultStore> opened;
-  try {
-    opened.emplace(db);
-  } catch (...) {
-    if (lock) lock->Discard();  // a refused open leaves no DB.lock behind
-    throw;
-  }
-  storage::ResultStore& store = *opened;
   std::vector<int64_t> doomed = storage::Inspector(db).PruneCandidates(keep, older_than_days);
   if (shared) {
     // Many workers may be crawling: a run that is not finished stays (its workers would lose it).
@@ -358,8 +351,21 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
     out << "\n";
     return kExitOk;
   }
+  // Opened for writing (which migrates an older database) only now: a dry run changes nothing.
+  std::optional<storage::ResultStore> opened;
+  try {
+    if (auto from = storage::PendingMigration(db)) {
+      err << "greencrawl: upgrading " << storage::RedactPassword(db) << " from schema " << *from << " to "
+          << storage::kSchemaVersion << " (links stored by what changed: docs/schema.md); for millions of links "
+             "this takes a minute or more\n";
+    }
+    opened.emplace(db);
+  } catch (...) {
+    if (lock) lock->Discard();  // a refused open leaves no DB.lock behind
+    throw;
+  }
   int64_t before = !shared && std::filesystem::exists(db) ? int64_t(std::filesystem::file_size(db)) : 0;
-  store.PruneRuns(doomed);
+  opened->PruneRuns(doomed);
   out << "deleted " << doomed.size() << " run(s)";
   for (int64_t id : doomed) out << " " << id;
   if (shared) {

@@ -296,6 +296,16 @@ int SchemaVersion(sql::Database& db) {
 
 void OpenForWriting(sql::Database& db) { MigrateTo(db, kSchemaVersion); }
 
+std::optional<int> PendingMigration(const std::string& target) {
+  try {
+    sql::Database db(target, sql::Database::Mode::kReadOnly);  // fails for a file that does not exist
+    int version = SchemaVersion(db);
+    if (version > 0 && version < kSchemaVersion) return version;
+  } catch (const sql::Error&) {
+  }
+  return std::nullopt;
+}
+
 void MigrateTo(sql::Database& db, int target) {
   if (db.postgres()) return OpenPostgresForWriting(db, target);
   // WAL: readers never block the writer nor the writer them. synchronous=NORMAL in WAL mode keeps the

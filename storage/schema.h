@@ -4,6 +4,7 @@
 // coordination of many workers (workers, hosts, frontier.host and frontier.lease: schema_postgres.cc).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "storage/sql.h"
@@ -25,6 +26,12 @@ inline constexpr int kUrlIdsSchemaVersion = 10;
 // Sets WAL mode and the connection pragmas, then creates or migrates the schema to kSchemaVersion.
 // Throws sql::Error for a file that is not a greencrawl database or is newer than this program.
 void OpenForWriting(sql::Database& db);
+
+// The schema version of the database at `target` (a path or a PostgreSQL URI) when opening it for
+// writing would migrate it: an existing greencrawl database older than kSchemaVersion. nullopt otherwise,
+// and when it cannot be read (opening it for writing then says why). For a word to the user first: a
+// large database's migration takes a while.
+std::optional<int> PendingMigration(const std::string& target);
 
 // OpenForWriting, up to `version` only: the schema an earlier release made (released steps are never
 // edited). For the tests that migrate such a database.

@@ -68,9 +68,14 @@ TEST_CASE("a schema-9 database from today's release migrates in place; every rea
   auto before = Outputs(dir, db);  // read commands do not migrate
 
   REQUIRE(Scalar(db, "PRAGMA user_version") == 9);
+  Finished dry = Wait(Start({GREENCRAWL_BIN, "prune", "--db", db, "--keep", "1", "--dry-run"}, "migrate-dry"));
+  CHECK(dry.exit_code == 0);
+  CHECK(dry.out == "would delete 1 run(s): 1\n");
+  CHECK(Scalar(db, "PRAGMA user_version") == 9);  // a dry run changes nothing, the schema neither
   Finished prune = Wait(Start({GREENCRAWL_BIN, "prune", "--db", db, "--older-than", "100000"}, "migrate-prune"));
   INFO(prune.err);
   REQUIRE(prune.exit_code == 0);  // a writer: it migrates, and deletes nothing
+  CHECK(prune.err.find("upgrading " + db + " from schema 9 to 10") != std::string::npos);
   CHECK(Scalar(db, "PRAGMA user_version") == 10);
   CHECK(Text(db, "SELECT type FROM sqlite_master WHERE name = 'links'") == "view");
   CHECK(Scalar(db, "SELECT count(*) FROM links") == links);
