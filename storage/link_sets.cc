@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -14,7 +15,7 @@ namespace {
 
 constexpr size_t kRowsPerStatement = 5'000;  // PostgreSQL: rows sent as one array parameter
 
-void Hash(PageLinks& p) {
+void Hash(PageLinks& p, uint64_t seed) {
   std::string bytes;
   for (const LinkRow* m : p.members) {
     bytes += m->to;
@@ -26,14 +27,14 @@ void Hash(PageLinks& p) {
     }
     bytes += '\0';
   }
-  XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
+  XXH128_hash_t h = XXH3_128bits_withSeed(bytes.data(), bytes.size(), seed);
   p.hash_hi = h.high64;
   p.hash_lo = h.low64;
 }
 
 }  // namespace
 
-std::vector<PageLinks> GroupByPage(std::span<const LinkRow> links) {
+std::vector<PageLinks> GroupByPage(std::span<const LinkRow> links, uint64_t seed) {
   std::vector<PageLinks> pages;
   std::unordered_map<std::string_view, size_t> index;
   for (const LinkRow& l : links) {
@@ -47,28 +48,36 @@ std::vector<PageLinks> GroupByPage(std::span<const LinkRow> links) {
     p.members.erase(std::unique(p.members.begin(), p.members.end(),
                                 [](const LinkRow* a, const LinkRow* b) { return a->to == b->to; }),
                     p.members.end());
-    Hash(p);
+    Hash(p, seed);
   }
   return pages;
 }
 
+uint64_t ReadLinkSetSeed(sql::Database& db) {
+  auto st = db.Prepare("SELECT seed FROM link_set_seed");
+  if (!st.Step()) throw sql::Error(db.path() + ": its link_set_seed is missing (schema 10)", sql::kError);
+  return uint64_t(st.Int(0));
+}
+
 LinkSets::LinkSets(sql::Database& db)
     : ids_(db),
-      find_set_(db.Prepare("SELECT id FROM link_sets WHERE hash_hi = ? AND hash_lo = ?")),
-      add_set_(db.Prepare("INSERT INTO link_sets (hash_hi, hash_lo) VALUES (?, ?) RETURNING id")),
+      seed_(ReadLinkSetSeed(db)),
+      find_set_(db.Prepare("SELECT id FROM link_sets WHERE hash_hi = ? AND hash_lo = ? AND members = ?")),
+      add_set_(db.Prepare("INSERT INTO link_sets (hash_hi, hash_lo, members) VALUES (?, ?, ?) RETURNING id")),
       add_member_(db.Prepare("INSERT INTO link_set_members (set_id, to_id, nofollow, resource_kind) VALUES (?, ?, ?, ?)")),
       add_page_(db.Prepare("INSERT INTO page_link_sets (run_id, from_id, set_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {}
 
 void LinkSets::Write(int64_t run_id, std::span<const LinkRow> links) {
   ids_.Forget();  // a new transaction
-  for (const PageLinks& p : GroupByPage(links)) {
-    find_set_.Bind(1, int64_t(p.hash_hi)).Bind(2, int64_t(p.hash_lo));
+  for (const PageLinks& p : GroupByPage(links, seed_)) {
+    const int64_t size = int64_t(p.members.size());
+    find_set_.Bind(1, int64_t(p.hash_hi)).Bind(2, int64_t(p.hash_lo)).Bind(3, size);
     int64_t set = 0;
     bool known = find_set_.Step();
     if (known) set = find_set_.Int(0);
     find_set_.Reset();
     if (!known) {
-      add_set_.Bind(1, int64_t(p.hash_hi)).Bind(2, int64_t(p.hash_lo));
+      add_set_.Bind(1, int64_t(p.hash_hi)).Bind(2, int64_t(p.hash_lo)).Bind(3, size);
       add_set_.Step();
       set = add_set_.Int(0);
       add_set_.Reset();
@@ -80,9 +89,9 @@ void LinkSets::Write(int64_t run_id, std::span<const LinkRow> links) {
   }
 }
 
-void WriteLinkSetsPostgres(sql::Database& db, int64_t run_id, std::span<const LinkRow> links) {
+void WriteLinkSetsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, std::span<const LinkRow> links) {
   if (links.empty()) return;
-  std::vector<PageLinks> pages = GroupByPage(links);
+  std::vector<PageLinks> pages = GroupByPage(links, seed);
   // Rows a statement inserts are not visible to its own joins: URL ids first, then sets, then their
   // members and the pages. Each kind is inserted in one ascending order across the batch, so that two
   // workers adding overlapping URLs or sets wait for each other rather than deadlock; only what the
@@ -105,64 +114,78 @@ void WriteLinkSetsPostgres(sql::Database& db, int64_t run_id, std::span<const Li
     add.Bind(1, chunk.str()).Run();
   }
 
-  std::vector<std::pair<int64_t, int64_t>> hashes;
-  for (const PageLinks& p : pages) hashes.emplace_back(int64_t(p.hash_hi), int64_t(p.hash_lo));
-  std::sort(hashes.begin(), hashes.end());
-  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
-  std::vector<std::pair<int64_t, int64_t>> fresh;  // the sets this statement created: their members go in
-  for (size_t from = 0; from < hashes.size(); from += kRowsPerStatement) {
-    PgArray hi, lo;
-    for (size_t i = from; i < std::min(hashes.size(), from + kRowsPerStatement); ++i) hi.Add(hashes[i].first), lo.Add(hashes[i].second);
+  using Key = std::tuple<int64_t, int64_t, int64_t>;  // hash_hi, hash_lo, members
+  auto key_of = [](const PageLinks& p) { return Key(int64_t(p.hash_hi), int64_t(p.hash_lo), int64_t(p.members.size())); };
+  std::vector<Key> keys;
+  for (const PageLinks& p : pages) keys.push_back(key_of(p));
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::vector<Key> fresh;  // the sets this statement created: their members go in
+  for (size_t from = 0; from < keys.size(); from += kRowsPerStatement) {
+    PgArray hi, lo, size;
+    for (size_t i = from; i < std::min(keys.size(), from + kRowsPerStatement); ++i) {
+      hi.Add(std::get<0>(keys[i])), lo.Add(std::get<1>(keys[i])), size.Add(std::get<2>(keys[i]));
+    }
     auto add = db.Prepare(
-        "INSERT INTO link_sets (hash_hi, hash_lo) SELECT u.h, u.l FROM unnest(CAST(?1 AS BIGINT[]), "
-        "CAST(?2 AS BIGINT[])) WITH ORDINALITY AS u(h, l, n) WHERE NOT EXISTS (SELECT 1 FROM link_sets s WHERE "
-        "s.hash_hi = u.h AND s.hash_lo = u.l) ORDER BY u.n ON CONFLICT DO NOTHING RETURNING hash_hi, hash_lo");
-    add.Bind(1, hi.str()).Bind(2, lo.str());
-    while (add.Step()) fresh.emplace_back(add.Int(0), add.Int(1));
+        "INSERT INTO link_sets (hash_hi, hash_lo, members) SELECT u.h, u.l, u.m FROM unnest(CAST(?1 AS BIGINT[]), "
+        "CAST(?2 AS BIGINT[]), CAST(?3 AS BIGINT[])) WITH ORDINALITY AS u(h, l, m, n) WHERE NOT EXISTS (SELECT 1 FROM "
+        "link_sets s WHERE s.hash_hi = u.h AND s.hash_lo = u.l AND s.members = u.m) ORDER BY u.n ON CONFLICT DO "
+        "NOTHING RETURNING hash_hi, hash_lo, members");
+    add.Bind(1, hi.str()).Bind(2, lo.str()).Bind(3, size.str());
+    while (add.Step()) fresh.emplace_back(add.Int(0), add.Int(1), add.Int(2));
     add.Reset();
   }
   std::sort(fresh.begin(), fresh.end());
 
-  PgArray mh, ml, mt, mn, mk;
+  PgArray mh, ml, mz, mt, mn, mk;
   size_t rows = 0;
   auto members = [&] {
     if (rows == 0) return;
     auto st = db.Prepare(
         "INSERT INTO link_set_members (set_id, to_id, nofollow, resource_kind) SELECT s.id, t.id, m.n, m.k FROM "
-        "unnest(CAST(?1 AS BIGINT[]), CAST(?2 AS BIGINT[]), CAST(?3 AS TEXT[]), CAST(?4 AS BIGINT[]), "
-        "CAST(?5 AS TEXT[])) AS m(h, l, t, n, k) JOIN link_sets s ON s.hash_hi = m.h AND s.hash_lo = m.l "
-        "JOIN urls t ON t.url = m.t ON CONFLICT DO NOTHING");
-    st.Bind(1, mh.str()).Bind(2, ml.str()).Bind(3, mt.str()).Bind(4, mn.str()).Bind(5, mk.str()).Run();
-    mh = PgArray(), ml = PgArray(), mt = PgArray(), mn = PgArray(), mk = PgArray();
+        "unnest(CAST(?1 AS BIGINT[]), CAST(?2 AS BIGINT[]), CAST(?3 AS BIGINT[]), CAST(?4 AS TEXT[]), "
+        "CAST(?5 AS BIGINT[]), CAST(?6 AS TEXT[])) AS m(h, l, z, t, n, k) JOIN link_sets s ON s.hash_hi = m.h AND "
+        "s.hash_lo = m.l AND s.members = m.z JOIN urls t ON t.url = m.t ON CONFLICT DO NOTHING");
+    st.Bind(1, mh.str()).Bind(2, ml.str()).Bind(3, mz.str()).Bind(4, mt.str()).Bind(5, mn.str()).Bind(6, mk.str()).Run();
+    mh = PgArray(), ml = PgArray(), mz = PgArray(), mt = PgArray(), mn = PgArray(), mk = PgArray();
     rows = 0;
   };
   for (const PageLinks& p : pages) {
-    auto key = std::make_pair(int64_t(p.hash_hi), int64_t(p.hash_lo));
+    Key key = key_of(p);
     auto it = std::lower_bound(fresh.begin(), fresh.end(), key);
     if (it == fresh.end() || *it != key) continue;
     fresh.erase(it);  // two pages of one batch with the same links: the set's members once
     for (const LinkRow* m : p.members) {
-      mh.Add(key.first), ml.Add(key.second), mt.Add(m->to), mn.Add(int64_t(m->nofollow)), mk.Add(m->resource_kind);
+      mh.Add(std::get<0>(key)), ml.Add(std::get<1>(key)), mz.Add(std::get<2>(key)), mt.Add(m->to);
+      mn.Add(int64_t(m->nofollow)), mk.Add(m->resource_kind);
       if (++rows == kRowsPerStatement) members();
     }
   }
   members();
 
   for (size_t from = 0; from < pages.size(); from += kRowsPerStatement) {
-    PgArray f, hi, lo;
+    PgArray f, hi, lo, size;
     for (size_t i = from; i < std::min(pages.size(), from + kRowsPerStatement); ++i) {
       f.Add(pages[i].from), hi.Add(int64_t(pages[i].hash_hi)), lo.Add(int64_t(pages[i].hash_lo));
+      size.Add(int64_t(pages[i].members.size()));
     }
     auto st = db.Prepare(
         "INSERT INTO page_link_sets (run_id, from_id, set_id) SELECT CAST(?1 AS BIGINT), f.id, s.id FROM "
-        "unnest(CAST(?2 AS TEXT[]), CAST(?3 AS BIGINT[]), CAST(?4 AS BIGINT[])) AS p(f, h, l) JOIN urls f ON "
-        "f.url = p.f JOIN link_sets s ON s.hash_hi = p.h AND s.hash_lo = p.l ON CONFLICT DO NOTHING");
-    st.Bind(1, run_id).Bind(2, f.str()).Bind(3, hi.str()).Bind(4, lo.str()).Run();
+        "unnest(CAST(?2 AS TEXT[]), CAST(?3 AS BIGINT[]), CAST(?4 AS BIGINT[]), CAST(?5 AS BIGINT[])) AS p(f, h, l, z) "
+        "JOIN urls f ON f.url = p.f JOIN link_sets s ON s.hash_hi = p.h AND s.hash_lo = p.l AND s.members = p.z "
+        "ON CONFLICT DO NOTHING");
+    st.Bind(1, run_id).Bind(2, f.str()).Bind(3, hi.str()).Bind(4, lo.str()).Bind(5, size.str()).Run();
   }
 }
 
 void DeleteUnusedLinkSets(sql::Database& db) {
   if (db.postgres()) {
+    // These deletes read the whole of the link tables (hash anti-joins: seconds for millions of rows),
+    // under a lock that holds every worker's next batch meanwhile: a prune while workers crawl leaves
+    // the unused lists and URLs to the next prune that finds none crawling.
+    auto live = db.Prepare("SELECT count(*) FROM workers WHERE stopped = 0 AND lease_expires > now()");
+    live.Step();
+    if (live.Int(0) > 0) return;
     // No worker may be between adding a batch's URLs or sets and the rows that use them (see
     // WriteLinkSetsPostgres): this waits for those in flight, and they for it.
     db.Exec("LOCK TABLE urls, link_sets IN SHARE ROW EXCLUSIVE MODE");
@@ -187,23 +210,31 @@ void MoveLinksIntoSets(sql::Database& db) {
   }
   std::optional<LinkSets> sqlite;
   if (!db.postgres()) sqlite.emplace(db);
-  // A thousand pages at a time, whole: a run of a large site has millions of links.
+  // A thousand pages at a time, whole: a run of a large site has millions of links. Each chunk starts
+  // after the last one's last page (a range the primary key's index seeks to); the first at '', the
+  // least text, so that even a page whose URL is empty is moved.
   auto read = db.Prepare(
       "SELECT from_url, to_url, nofollow, resource_kind FROM links WHERE run_id = ?1 AND from_url IN (SELECT DISTINCT "
       "from_url FROM links WHERE run_id = ?1 AND from_url > ?2 ORDER BY from_url LIMIT 1000) ORDER BY from_url, to_url");
+  auto first = db.Prepare(
+      "SELECT from_url, to_url, nofollow, resource_kind FROM links WHERE run_id = ?1 AND from_url IN (SELECT DISTINCT "
+      "from_url FROM links WHERE run_id = ?1 AND from_url >= '' ORDER BY from_url LIMIT 1000) ORDER BY from_url, to_url");
+  const uint64_t seed = db.postgres() ? ReadLinkSetSeed(db) : 0;
   for (int64_t run : runs) {
-    std::string after;
+    std::optional<std::string> after;
     while (true) {
       std::vector<LinkRow> rows;
-      read.Bind(1, run).Bind(2, after);
-      while (read.Step()) rows.push_back(LinkRow{read.Text(0), read.Text(1), read.Int(2) != 0, read.OptText(3)});
-      read.Reset();
+      sql::Statement& st = after ? read : first;
+      st.Bind(1, run);
+      if (after) st.Bind(2, *after);
+      while (st.Step()) rows.push_back(LinkRow{st.Text(0), st.Text(1), st.Int(2) != 0, st.OptText(3)});
+      st.Reset();
       if (rows.empty()) break;
       after = rows.back().from;
       if (sqlite) {
         sqlite->Write(run, rows);
       } else {
-        WriteLinkSetsPostgres(db, run, rows);
+        WriteLinkSetsPostgres(db, seed, run, rows);
       }
     }
   }

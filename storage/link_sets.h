@@ -23,7 +23,9 @@ struct LinkRow {
 };
 
 // One page's links as a set: its targets, each once (the first of repeated ones, as the links table's
-// primary key kept it), sorted by target, and the set's 128-bit hash (XXH3) by which equal sets are shared.
+// primary key kept it), sorted by target, and the set's 128-bit hash by which equal sets are shared.
+// The hash is XXH3-128 seeded with the database's own secret (link_set_seed), and a set is found by it
+// and its size: a page crafted to collide with another's links would have to know that secret.
 struct PageLinks {
   std::string from;
   std::vector<const LinkRow*> members;
@@ -31,7 +33,10 @@ struct PageLinks {
 };
 
 // `links` grouped by page, in order of each page's first link. Each PageLinks points into `links`.
-std::vector<PageLinks> GroupByPage(std::span<const LinkRow> links);
+std::vector<PageLinks> GroupByPage(std::span<const LinkRow> links, uint64_t seed);
+
+// The database's link_set_seed.
+uint64_t ReadLinkSetSeed(sql::Database& db);
 
 // SQLite's writer. Call Write inside the write transaction (BEGIN IMMEDIATE): prune deletes the sets and
 // URLs no run uses, and cannot run between a lookup and the row that uses its id.
@@ -44,14 +49,17 @@ class LinkSets {
 
  private:
   UrlIds ids_;
+  uint64_t seed_;
   sql::Statement find_set_, add_set_, add_member_, add_page_;
 };
 
 // PostgreSQL's writer: a constant number of statements however many links, inside the caller's
 // transaction (ResultStore::WriteShared).
-void WriteLinkSetsPostgres(sql::Database& db, int64_t run_id, std::span<const LinkRow> links);
+void WriteLinkSetsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, std::span<const LinkRow> links);
 
 // After runs were deleted: deletes the link sets no run uses any more, and the URLs no set or page names.
+// PostgreSQL: not while workers are crawling (it would hold their writes for as long as it reads the
+// tables); the next prune that finds none does it.
 void DeleteUnusedLinkSets(sql::Database& db);
 
 // The migration to schema 10: every row of the old links table into the new tables (SQLite or

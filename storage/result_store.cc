@@ -349,7 +349,8 @@ std::optional<int64_t> ResultStore::PreviousCompletedRun(int64_t run_id) {
 }
 
 int64_t ResultStore::PruneRuns(const std::vector<int64_t>& run_ids) {
-  if (run_ids.empty()) return 0;
+  // PostgreSQL: even with no run to delete, what an earlier prune left while workers crawled.
+  if (run_ids.empty() && !db_->postgres()) return 0;
   {
     sql::Transaction tx(*db_);
     auto del = db_->Prepare("DELETE FROM runs WHERE id = ?");  // results, links, frontier cascade
@@ -468,7 +469,7 @@ void ResultStore::WriteRows(int64_t run_id, const WriteBatch& batch) {
   WriteSitemaps(run_id, batch);
   for (const ResultRow& r : batch.results) WriteResult(run_id, r);
   if (db_->postgres()) {
-    WriteLinkSetsPostgres(*db_, run_id, batch.links);
+    WriteLinkSetsPostgres(*db_, LinkSeed(), run_id, batch.links);
   } else {
     link_sets_->Write(run_id, batch.links);
   }
@@ -500,17 +501,23 @@ void ResultStore::WriteResult(int64_t run_id, const ResultRow& r) {
   if (r.in_frontier) mark_done_.Bind(1, run_id).Bind(2, r.url).Bind(3, r.seq).Run();
 }
 
+uint64_t ResultStore::LinkSeed() {
+  if (!link_seed_) link_seed_ = ReadLinkSetSeed(*db_);
+  return *link_seed_;
+}
+
 size_t ResultStore::Flush() {
   if (results_.empty() && links_.empty()) return 0;
   sql::Transaction tx(*db_);
   for (const auto& [run_id, r] : results_) WriteResult(run_id, r);
-  // A page's links (AddLink) in one set: grouped by run, in the order they came.
+  // A page's links (AddLink) in one set: grouped by run, in the order they came within it.
+  std::stable_sort(links_.begin(), links_.end(), [](const PendingLink& a, const PendingLink& b) { return a.run_id < b.run_id; });
   for (size_t i = 0; i < links_.size();) {
     std::vector<LinkRow> rows;
     size_t j = i;
     for (; j < links_.size() && links_[j].run_id == links_[i].run_id; ++j) rows.push_back({links_[j].from, links_[j].to, links_[j].nofollow});
     if (db_->postgres()) {
-      WriteLinkSetsPostgres(*db_, links_[i].run_id, rows);
+      WriteLinkSetsPostgres(*db_, LinkSeed(), links_[i].run_id, rows);
     } else {
       link_sets_->Write(links_[i].run_id, rows);
     }

@@ -354,6 +354,8 @@ class ResultStore {
   sql::Statement insert_sitemap_url_;
   sql::Statement upsert_sitemap_;
   std::optional<LinkSets> link_sets_;  // SQLite's links writer (PostgreSQL's: WriteLinkSetsPostgres)
+  std::optional<uint64_t> link_seed_;  // PostgreSQL: the database's link_set_seed, read at the first write
+  uint64_t LinkSeed();
   std::vector<std::pair<int64_t, ResultRow>> results_;
   std::vector<PendingLink> links_;
   // Scale-out (PostgreSQL): this worker, its lease, the hosts rows known to exist.

@@ -194,10 +194,14 @@ CREATE TABLE urls (
 INSERT INTO urls (url) SELECT from_url FROM links UNION SELECT to_url FROM links ORDER BY 1;
 CREATE TABLE link_sets (
   id      INTEGER PRIMARY KEY,
-  hash_hi INTEGER NOT NULL,               -- XXH3-128 of the set's members (storage/link_sets.cc)
+  hash_hi INTEGER NOT NULL,               -- XXH3-128 of the set's members, seeded (storage/link_sets.h)
   hash_lo INTEGER NOT NULL,
-  UNIQUE (hash_hi, hash_lo)
+  members INTEGER NOT NULL,               -- how many
+  UNIQUE (hash_hi, hash_lo, members)
 );
+-- The hash's seed: this database's own secret, so that a page cannot be made to collide with another's.
+CREATE TABLE link_set_seed (seed INTEGER NOT NULL);
+INSERT INTO link_set_seed (seed) SELECT random();
 CREATE TABLE link_set_members (
   set_id        INTEGER NOT NULL,
   to_id         INTEGER NOT NULL,         -- urls.id of the link's target

@@ -161,6 +161,20 @@ TEST_CASE("schema 9's links on PostgreSQL become link sets: the links view reads
   {
     sql::Database d(db, sql::Database::Mode::kReadWrite);
     d.Exec("DROP TABLE link_sets");
+    // A worker of the older release still crawling: it would write to the links table the step removes.
+    d.Exec("INSERT INTO workers (run_id, started_at, lease_expires) VALUES (2, '2026-01-02T00:00:00.000Z', "
+           "now() + interval '1 hour')");
+  }
+  try {
+    gc::storage::ResultStore refused{db};
+    FAIL("migrated while a worker of the older release was live");
+  } catch (const sql::Error& e) {
+    CHECK(std::string(e.what()).find("1 worker(s) of an older greencrawl are crawling it") != std::string::npos);
+  }
+  CHECK(Scalar(db, "SELECT max(version) FROM greencrawl_schema") == 9);
+  {
+    sql::Database d(db, sql::Database::Mode::kReadWrite);
+    d.Exec("UPDATE workers SET stopped = 1");
   }
   gc::storage::ResultStore store(db);  // migrates
   CHECK(Scalar(db, "SELECT max(version) FROM greencrawl_schema") == gc::storage::kSchemaVersion);
@@ -187,7 +201,19 @@ TEST_CASE("schema 9's links on PostgreSQL become link sets: the links view reads
   CHECK(store.PruneRuns({1}) == 1);
   CHECK(Scalar(db, "SELECT count(*) FROM urls") == 5);
   CHECK(Scalar(db, "SELECT count(*) FROM link_sets") == 4 + 1);
+  {
+    sql::Database d(db, sql::Database::Mode::kReadWrite);
+    // A worker crawling the new run: what run 2 alone used stays for now.
+    d.Exec("UPDATE workers SET stopped = 0, run_id = " + std::to_string(run));
+  }
   CHECK(store.PruneRuns({2}) == 1);
+  CHECK(Scalar(db, "SELECT count(*) FROM link_sets") == 4 + 1);
+  {
+    sql::Database d(db, sql::Database::Mode::kReadWrite);
+    d.Exec("UPDATE workers SET stopped = 1");
+  }
+  CHECK(store.PruneRuns({}) == 0);  // none crawling: the next prune deletes it, even with no run to delete
+  CHECK(Scalar(db, "SELECT count(*) FROM link_sets") == 2);
   CHECK(Rows(db, "SELECT url FROM urls") ==
         std::set<std::string>{urls[0], urls[1], urls[2], urls[3], "https://d.example/new"});
   CHECK(Scalar(db, "SELECT count(*) FROM link_set_members") == 2 + 3);

@@ -562,7 +562,7 @@ TEST_CASE("a schema-4 file: report reads it unmigrated (no sitemaps); writing mi
            "DROP TABLE sitemap_urls; DROP TABLE sitemaps; DROP TABLE anchor_pages; DROP TABLE anchors; "
            "DROP TABLE fragment_links; ALTER TABLE runs DROP COLUMN page_links; "
            "ALTER TABLE results DROP COLUMN resource_kind; ALTER TABLE frontier DROP COLUMN resource_kind; "
-           "DROP VIEW links; DROP TABLE page_link_sets; DROP TABLE link_set_members; DROP TABLE link_sets; "
+           "DROP VIEW links; DROP TABLE page_link_sets; DROP TABLE link_set_members; DROP TABLE link_sets; DROP TABLE link_set_seed; "
            "DROP TABLE urls; CREATE TABLE links (run_id INTEGER NOT NULL "
            "REFERENCES runs(id) ON DELETE CASCADE, from_url TEXT NOT NULL, to_url TEXT NOT NULL, nofollow INTEGER "
            "NOT NULL DEFAULT 0, PRIMARY KEY (run_id, from_url, to_url)) WITHOUT ROWID; "
@@ -617,11 +617,13 @@ TEST_CASE("schema 9's links become link sets: the links view reads as the table 
         }
       }
     }
+    // A page whose URL is empty: no crawl writes one, but a migration moves every row there is.
+    ins.Bind(1, int64_t(1)).Bind(2, "").Bind(3, urls[0]).Bind(4, int64_t(0)).BindNull(5).Run();
     d.Exec("PRAGMA user_version = 9");
   }
   const std::string kAll = "SELECT run_id, from_url, to_url, nofollow, resource_kind FROM links ORDER BY 1, 2, 3";
   const std::string before = Rows(t.path, kAll);
-  CHECK(Scalar(t.path, "SELECT count(*) FROM links") == 20 + 12 + 12);
+  CHECK(Scalar(t.path, "SELECT count(*) FROM links") == 20 + 12 + 12 + 1);
 
   // A migration that fails half way (here: a table in the way of its second) leaves schema 9 whole, and
   // is done again.
@@ -643,10 +645,10 @@ TEST_CASE("schema 9's links become link sets: the links view reads as the table 
     CHECK(Scalar(t.path, "PRAGMA user_version") == kSchemaVersion);
     CHECK(Rows(t.path, kAll) == before);
     CHECK(Scalar(t.path, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'links'") == 1);
-    CHECK(Scalar(t.path, "SELECT count(*) FROM urls") == 5);
-    CHECK(Scalar(t.path, "SELECT count(*) FROM page_link_sets") == 5 + 4 + 4);
-    CHECK(Scalar(t.path, "SELECT count(*) FROM link_sets") == 5 + 4);  // run 3 shares run 2's
-    CHECK(Scalar(t.path, "SELECT count(*) FROM link_set_members") == 20 + 12);
+    CHECK(Scalar(t.path, "SELECT count(*) FROM urls") == 5 + 1);
+    CHECK(Scalar(t.path, "SELECT count(*) FROM page_link_sets") == 5 + 1 + 4 + 4);
+    CHECK(Scalar(t.path, "SELECT count(*) FROM link_sets") == 5 + 1 + 4);  // run 3 shares run 2's
+    CHECK(Scalar(t.path, "SELECT count(*) FROM link_set_members") == 20 + 1 + 12);
 
     // New links name the known URLs by their ids; a new URL gets one; a page's set is shared by runs.
     int64_t run = store.BeginRun("l", "{}", "t");
@@ -658,8 +660,8 @@ TEST_CASE("schema 9's links become link sets: the links view reads as the table 
     b.links.push_back({urls[1], urls[2]});
     b.links.push_back({urls[1], urls[3], false, "style"});  // page 1's links as runs 2 and 3 had them: shared
     store.Write(run, b);
-    CHECK(Scalar(t.path, "SELECT count(*) FROM urls") == 6);
-    CHECK(Scalar(t.path, "SELECT count(*) FROM link_sets") == 5 + 4 + 1);
+    CHECK(Scalar(t.path, "SELECT count(*) FROM urls") == 7);
+    CHECK(Scalar(t.path, "SELECT count(*) FROM link_sets") == 5 + 1 + 4 + 1);
     CHECK(Rows(t.path, "SELECT from_url, to_url, nofollow, resource_kind FROM links WHERE run_id = " + std::to_string(run) +
                        " ORDER BY 1, 2") ==
           urls[0] + "\t" + urls[2] + "\t0\t\\N\n" + urls[0] + "\thttps://d.example/new\t0\t\\N\n" + urls[1] + "\t" +
@@ -667,7 +669,7 @@ TEST_CASE("schema 9's links become link sets: the links view reads as the table 
 
     // Prune: a set and a URL go with the last run that uses them.
     CHECK(store.PruneRuns({1}) == 1);
-    CHECK(Scalar(t.path, "SELECT count(*) FROM urls") == 5);  // urls[4] was run 1's alone
+    CHECK(Scalar(t.path, "SELECT count(*) FROM urls") == 5);  // urls[4] and "" were run 1's alone
     CHECK(Scalar(t.path, "SELECT count(*) FROM urls WHERE url = '" + urls[4] + "'") == 0);
     CHECK(Scalar(t.path, "SELECT count(*) FROM link_sets") == 4 + 1);
     CHECK(Scalar(t.path, "SELECT count(*) FROM link_set_members") == 12 + 2);
