@@ -346,11 +346,17 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
     return kExitUsage;
   }
   if (dry_run) {
-    out << "would delete " << doomed.size() << " run(s):";
+    out << "would delete " << doomed.size() << " run(s)" << (doomed.empty() ? "" : ":");
     for (int64_t id : doomed) out << " " << id;
     out << "\n";
+    if (auto from = storage::PendingMigration(db)) {
+      out << "and would upgrade " << storage::RedactPassword(db) << " from schema " << *from << " to "
+          << storage::kSchemaVersion << " (as the next crawl will)\n";
+    }
     return kExitOk;
   }
+  // The size before: the upgrade below changes it too (free pages the next runs reuse).
+  int64_t before = !shared && std::filesystem::exists(db) ? int64_t(std::filesystem::file_size(db)) : 0;
   // Opened for writing (which migrates an older database) only now: a dry run changes nothing.
   std::optional<storage::ResultStore> opened;
   try {
@@ -364,7 +370,6 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
     if (lock) lock->Discard();  // a refused open leaves no DB.lock behind
     throw;
   }
-  int64_t before = !shared && std::filesystem::exists(db) ? int64_t(std::filesystem::file_size(db)) : 0;
   opened->PruneRuns(doomed);
   out << "deleted " << doomed.size() << " run(s)";
   for (int64_t id : doomed) out << " " << id;
@@ -372,6 +377,7 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
     out << " (running runs are kept)\n";
     return kExitOk;
   }
+  opened.reset();  // closed: its WAL is checkpointed into the file, whose size is then the true one
   int64_t after = int64_t(std::filesystem::file_size(db));
   out << "; " << storage::RedactPassword(db) << " " << before / 1024 << " KiB -> " << after / 1024 << " KiB\n";
   return kExitOk;
