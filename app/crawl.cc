@@ -446,8 +446,8 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
     }
     if (auto from = storage::PendingMigration(o.db)) {
       err << "greencrawl: upgrading " << storage::RedactPassword(o.db) << " from schema " << *from << " to "
-          << storage::kSchemaVersion << " (links stored by what changed: docs/schema.md); for millions of links "
-             "this takes a minute or more\n";
+          << storage::kSchemaVersion << " (each URL stored once, links by what changed: docs/schema.md); for "
+             "millions of results or links this takes a minute or more\n";
     }
     store = std::make_unique<storage::ResultStore>(o.db);
     store->set_lanes(HostLanes(o, shared));  // a new run's; a resumed or joined one keeps its own

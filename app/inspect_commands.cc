@@ -362,8 +362,8 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
   try {
     if (auto from = storage::PendingMigration(db)) {
       err << "greencrawl: upgrading " << storage::RedactPassword(db) << " from schema " << *from << " to "
-          << storage::kSchemaVersion << " (links stored by what changed: docs/schema.md); for millions of links "
-             "this takes a minute or more\n";
+          << storage::kSchemaVersion << " (each URL stored once, links by what changed: docs/schema.md); for "
+             "millions of results or links this takes a minute or more\n";
     }
     opened.emplace(db);
   } catch (...) {

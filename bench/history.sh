@@ -19,7 +19,8 @@ python3 - "$db" "$urls" "$runs" "$pattern" <<'PY'
 import sqlite3, sys
 db, urls, runs, pattern = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 c = sqlite3.connect(db)
-c.execute("DELETE FROM results"); c.execute("DELETE FROM runs")
+c.execute("DELETE FROM result_rows"); c.execute("DELETE FROM runs")
+c.executemany("INSERT OR IGNORE INTO urls (url) VALUES (?)", (("https://example.com/page/%07d" % i,) for i in range(urls)))
 def broken(i, r):
     if pattern == "all": return True
     k = i % 100
@@ -27,7 +28,9 @@ def broken(i, r):
 for r in range(1, runs + 1):
     c.execute("INSERT INTO runs (id, started_at, finished_at, status, list_file, version) "
               "VALUES (?, '2026-01-01T00:00:00.000Z', '2026-01-01T01:00:00.000Z', 'completed', '/srv/list.txt', 'bench')", (r,))
-    c.executemany("INSERT INTO results (run_id, url, status, depth, list_line) VALUES (?, ?, ?, 0, ?)",
+    # result_rows (schema 11): the URL by its id in urls
+    c.executemany("INSERT INTO result_rows (run_id, url_id, status, depth, list_line) "
+                  "VALUES (?, (SELECT id FROM urls WHERE url = ?), ?, 0, ?)",
                   ((r, "https://example.com/page/%07d" % i, 404 if broken(i, r) else 200, i + 1) for i in range(urls)))
     c.commit()
 c.execute("ANALYZE")

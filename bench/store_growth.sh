@@ -41,9 +41,10 @@ done
 echo
 echo "dbstat (bytes, all runs):"
 sqlite3 "$db" "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
+# Results: result_rows and its indexes (schema 11), or the results table's (before). URL texts apart.
 # Links: their tables and indexes, whichever schema wrote the file (schema 10: the link sets and which
 # page had which in each run); URL texts (schema 10's urls) apart. Per link as the links view counts them:
 # every run's links, a 304 page's carried ones too.
 sqlite3 "$db" "SELECT CASE WHEN (SELECT count(*) FROM links) = 0 THEN 'no links' ELSE 'bytes per link: ' || round(1.0 * (SELECT sum(pgsize) FROM dbstat WHERE name IN ('links', 'links_by_target', 'page_link_sets', 'page_link_sets_by_set', 'link_sets', 'sqlite_autoindex_link_sets_1', 'link_set_members', 'link_set_members_by_target')) / (SELECT count(*) FROM links), 1) END;
-SELECT 'bytes per result row (table and its indexes): ' || round(1.0 * (SELECT sum(pgsize) FROM dbstat WHERE name IN ('results', 'sqlite_autoindex_results_1', 'results_by_run_status', 'results_by_run_error', 'results_by_url')) / (SELECT count(*) FROM results), 1);
-SELECT 'URL texts (urls and its index), counted once: ' || coalesce((SELECT sum(pgsize) FROM dbstat WHERE name IN ('urls', 'sqlite_autoindex_urls_1')), 0) || ' bytes for ' || (SELECT count(*) FROM (SELECT from_url FROM links UNION SELECT to_url FROM links)) || ' URLs';"
+SELECT 'bytes per result row (table and its indexes): ' || round(1.0 * (SELECT sum(pgsize) FROM dbstat WHERE name IN ('results', 'sqlite_autoindex_results_1', 'results_by_run_status', 'results_by_run_error', 'results_by_url', 'result_rows', 'result_rows_by_url', 'result_rows_by_run_status', 'result_rows_by_run_error')) / (SELECT count(*) FROM results), 1);
+SELECT 'URL texts (urls and its index), counted once: ' || coalesce((SELECT sum(pgsize) FROM dbstat WHERE name IN ('urls', 'sqlite_autoindex_urls_1')), 0) || ' bytes for ' || (SELECT count(*) FROM (SELECT url FROM results UNION SELECT final_url FROM results UNION SELECT source FROM results UNION SELECT from_url FROM links UNION SELECT to_url FROM links)) || ' URLs named';"

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "storage/pg_array.h"
+#include "storage/schema.h"
 
 namespace gc::storage {
 namespace {
@@ -92,27 +93,16 @@ void LinkSets::Write(int64_t run_id, std::span<const LinkRow> links) {
 void WriteLinkSetsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, std::span<const LinkRow> links) {
   if (links.empty()) return;
   std::vector<PageLinks> pages = GroupByPage(links, seed);
-  // Rows a statement inserts are not visible to its own joins: URL ids first, then sets, then their
-  // members and the pages. Each kind is inserted in one ascending order across the batch, so that two
-  // workers adding overlapping URLs or sets wait for each other rather than deadlock; only what the
-  // table lacks is inserted (ON CONFLICT alone would spend a sequence number on every repeat). These
-  // inserts also hold urls and link_sets in ROW EXCLUSIVE mode until the commit, which keeps a prune
-  // from deleting an id meanwhile (DeleteUnusedLinkSets).
+  // Rows a statement inserts are not visible to its own joins: URL ids first (AddUrlsPostgres: a batch's
+  // writer adds them all before, and then none is new here), then sets, then their members and the
+  // pages. Sets are inserted in one ascending order across the batch, so that two workers adding
+  // overlapping sets wait for each other rather than deadlock; only those the table lacks.
   std::vector<std::string_view> urls;
   for (const PageLinks& p : pages) {
     urls.push_back(p.from);
     for (const LinkRow* m : p.members) urls.push_back(m->to);
   }
-  std::sort(urls.begin(), urls.end());  // byte order, as COLLATE "C"
-  urls.erase(std::unique(urls.begin(), urls.end()), urls.end());
-  for (size_t from = 0; from < urls.size(); from += kRowsPerStatement) {
-    PgArray chunk;
-    for (size_t i = from; i < std::min(urls.size(), from + kRowsPerStatement); ++i) chunk.Add(urls[i]);
-    auto add = db.Prepare(
-        "INSERT INTO urls (url) SELECT u.url FROM unnest(CAST(?1 AS TEXT[])) WITH ORDINALITY AS u(url, n) "
-        "WHERE NOT EXISTS (SELECT 1 FROM urls WHERE urls.url = u.url) ORDER BY u.n ON CONFLICT DO NOTHING");
-    add.Bind(1, chunk.str()).Run();
-  }
+  AddUrlsPostgres(db, urls);
 
   using Key = std::tuple<int64_t, int64_t, int64_t>;  // hash_hi, hash_lo, members
   auto key_of = [](const PageLinks& p) { return Key(int64_t(p.hash_hi), int64_t(p.hash_lo), int64_t(p.members.size())); };
@@ -183,23 +173,25 @@ void DeleteUnusedLinkSets(sql::Database& db) {
     // These deletes read the whole of the link tables (hash anti-joins: seconds for millions of rows),
     // under a lock that holds every worker's next batch meanwhile: a prune while workers crawl leaves
     // the unused lists and URLs to the next prune that finds none crawling.
-    auto live = db.Prepare("SELECT count(*) FROM workers WHERE stopped = 0 AND lease_expires > now()");
-    live.Step();
-    if (live.Int(0) > 0) return;
+    if (LiveWorkers(db) > 0) return;
     // No worker may be between adding a batch's URLs or sets and the rows that use them (see
     // WriteLinkSetsPostgres): this waits for those in flight, and they for it.
     db.Exec("LOCK TABLE urls, link_sets IN SHARE ROW EXCLUSIVE MODE");
     db.Exec("DELETE FROM link_set_members m WHERE NOT EXISTS (SELECT 1 FROM page_link_sets p WHERE p.set_id = m.set_id)");
     db.Exec("DELETE FROM link_sets s WHERE NOT EXISTS (SELECT 1 FROM page_link_sets p WHERE p.set_id = s.id)");
     db.Exec("DELETE FROM urls u WHERE NOT EXISTS (SELECT 1 FROM page_link_sets p WHERE p.from_id = u.id) AND NOT EXISTS "
-            "(SELECT 1 FROM link_set_members m WHERE m.to_id = u.id)");
+            "(SELECT 1 FROM link_set_members m WHERE m.to_id = u.id) AND NOT EXISTS (SELECT 1 FROM result_rows r WHERE "
+            "r.url_id = u.id) AND NOT EXISTS (SELECT 1 FROM result_rows r WHERE r.final_url_id = u.id) AND NOT EXISTS "
+            "(SELECT 1 FROM result_rows r WHERE r.source_id = u.id)");
     return;
   }
   // NOT IN (subquery): SQLite reads each id list once into a temporary index (a NOT EXISTS would probe
   // page_link_sets by from_id, which no index starts with, once per URL).
   db.Exec("DELETE FROM link_set_members WHERE set_id NOT IN (SELECT set_id FROM page_link_sets)");
   db.Exec("DELETE FROM link_sets WHERE id NOT IN (SELECT set_id FROM page_link_sets)");
-  db.Exec("DELETE FROM urls WHERE id NOT IN (SELECT from_id FROM page_link_sets UNION SELECT to_id FROM link_set_members)");
+  db.Exec("DELETE FROM urls WHERE id NOT IN (SELECT from_id FROM page_link_sets UNION SELECT to_id FROM link_set_members "
+          "UNION SELECT url_id FROM result_rows UNION SELECT final_url_id FROM result_rows WHERE final_url_id IS NOT NULL "
+          "UNION SELECT source_id FROM result_rows WHERE source_id IS NOT NULL)");
 }
 
 void MoveLinksIntoSets(sql::Database& db) {

@@ -2,6 +2,8 @@
 
 #include "storage/result_store_retrying.h"
 
+#include "storage/result_rows.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,26 +64,29 @@ std::string HostKey(std::string_view url, int lanes) {
 }
 
 namespace {
-constexpr const char* kResultColumns =
-    "run_id, url, final_url, status, size, content_type, title, error, error_message, depth, fetched_at, redirects, "
-    "wire_bytes, ip, etag, last_modified, content_hash, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, list_line, "
-    "attempts, unchanged, source_kind, source, resource_kind";
-
+// One result into result_rows (result_rows.h). SQLite: the URL ids are bound (UrlIds). PostgreSQL: the
+// URL texts are bound and found by the statement (the batch's writer has added them first).
 std::string InsertResultSql(bool postgres) {
-  std::string values = "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-  if (!postgres) return std::string("INSERT OR REPLACE INTO results (") + kResultColumns + ") " + values;
-  // The same effect: the row of (run_id, url) is the latest result.
-  std::string set;
-  std::string cols = kResultColumns;
-  size_t pos = cols.find("final_url");
-  while (pos != std::string::npos) {
+  if (!postgres) {
+    std::string values = "?1";
+    for (int i = 2; i <= 29; ++i) values += ", ?" + std::to_string(i);
+    return std::string("INSERT OR REPLACE INTO result_rows (") + kResultRowColumns + ") VALUES (" + values + ")";
+  }
+  std::string values = "?1", set;
+  const std::string cols = kResultRowColumns;
+  size_t pos = 0;
+  for (int i = 1; i <= 29; ++i) {
     size_t comma = cols.find(", ", pos);
     std::string c = cols.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    set += (set.empty() ? "" : ", ") + c + " = excluded." + c;
     pos = comma == std::string::npos ? comma : comma + 2;
+    if (i == 1) continue;
+    bool url = c == "url_id" || c == "final_url_id" || c == "source_id";
+    values += url ? ", (SELECT id FROM urls WHERE url = ?" + std::to_string(i) + ")" : ", ?" + std::to_string(i);
+    // The same effect as SQLite's OR REPLACE: the row of (run_id, url) is the latest result.
+    if (c != "url_id") set += (set.empty() ? "" : ", ") + c + " = excluded." + c;
   }
-  return std::string("INSERT INTO results (") + kResultColumns + ") " + values +
-         " ON CONFLICT (run_id, url) DO UPDATE SET " + set;
+  return std::string("INSERT INTO result_rows (") + kResultRowColumns + ") VALUES (" + values +
+         ") ON CONFLICT (run_id, url_id) DO UPDATE SET " + set;
 }
 }  // namespace
 
@@ -99,6 +104,7 @@ void ResultStore::PrepareStatements() {
                          : "INSERT OR IGNORE INTO frontier (run_id, url, seq, depth, list_line, source_kind) "
                            "VALUES (?, ?, ?, ?, ?, 'list')");
   if (!db_->postgres()) link_sets_.emplace(*db_);  // PostgreSQL's go in batches: WriteLinkSetsPostgres
+  if (!db_->postgres()) url_ids_.emplace(*db_);
   // PostgreSQL: seq from the database's sequence (workers discover at once); a URL found nearer the
   // root than a worker fetched it at goes out again (each worker knows only its own fetches).
   discover_ = db_->Prepare(
@@ -449,6 +455,7 @@ void ResultStore::Write(int64_t run_id, std::span<const WriteBatch> batches) {
   if (!any) return;
   CheckFileStillThere();
   sql::Transaction tx(*db_);
+  if (url_ids_) url_ids_->Forget();  // a prune between two transactions may have deleted a URL
   for (const WriteBatch& b : batches) WriteRows(run_id, b);
   tx.Commit();
 }
@@ -467,6 +474,7 @@ void ResultStore::WriteRows(int64_t run_id, const WriteBatch& batch) {
     }
   }
   WriteSitemaps(run_id, batch);
+  if (db_->postgres()) AddUrls(batch);
   for (const ResultRow& r : batch.results) WriteResult(run_id, r);
   if (db_->postgres()) {
     WriteLinkSetsPostgres(*db_, LinkSeed(), run_id, batch.links);
@@ -474,6 +482,13 @@ void ResultStore::WriteRows(int64_t run_id, const WriteBatch& batch) {
     link_sets_->Write(run_id, batch.links);
   }
   WriteFragments(*db_, run_id, batch.anchor_pages, batch.fragment_links);
+}
+
+void ResultStore::AddUrls(const WriteBatch& batch) {
+  std::vector<std::string_view> urls;
+  for (const ResultRow& r : batch.results) AddUrlsOf(r, urls);
+  for (const LinkRow& l : batch.links) urls.push_back(l.from), urls.push_back(l.to);
+  AddUrlsPostgres(*db_, urls);
 }
 
 void ResultStore::WriteSitemaps(int64_t run_id, const WriteBatch& batch) {
@@ -488,15 +503,21 @@ void ResultStore::WriteSitemaps(int64_t run_id, const WriteBatch& batch) {
 
 void ResultStore::WriteResult(int64_t run_id, const ResultRow& r) {
   auto& s = insert_result_;
-  s.Bind(1, run_id).Bind(2, r.url).Bind(3, r.final_url).Bind(4, r.status).Bind(5, r.size);
-  s.Bind(6, r.content_type).Bind(7, r.title).Bind(8, r.error).Bind(9, r.error_message).Bind(10, r.depth);
-  s.Bind(11, r.fetched_at).Bind(12, r.redirects).Bind(13, r.wire_bytes).Bind(14, r.ip).Bind(15, r.etag);
-  s.Bind(16, r.last_modified).Bind(17, r.content_hash).Bind(18, r.dns_ms).Bind(19, r.connect_ms);
-  s.Bind(20, r.tls_ms).Bind(21, r.ttfb_ms).Bind(22, r.total_ms).Bind(23, r.list_line).Bind(24, r.attempts);
-  s.Bind(25, r.unchanged);
-  std::optional<std::string> kind = r.source_kind;
-  if (!kind && r.list_line) kind = "list";
-  s.Bind(26, kind).Bind(27, r.source).Bind(28, r.resource_kind);
+  StoredValues v = Stored(r);
+  s.Bind(1, run_id);
+  if (db_->postgres()) {
+    s.Bind(2, r.url).Bind(3, r.final_url).Bind(28, r.source);
+  } else {
+    s.Bind(2, url_ids_->Id(r.url));
+    s.Bind(3, r.final_url ? std::optional(url_ids_->Id(*r.final_url)) : std::nullopt);
+    s.Bind(28, r.source ? std::optional(url_ids_->Id(*r.source)) : std::nullopt);
+  }
+  s.Bind(4, r.status).Bind(5, r.size).Bind(6, r.content_type).Bind(7, r.title).Bind(8, r.error);
+  s.Bind(9, r.error_message).Bind(10, r.depth).Bind(11, v.fetched_ms).Bind(12, r.redirects).Bind(13, r.wire_bytes);
+  s.Bind(14, r.ip).Bind(15, r.etag).Bind(16, v.last_modified_s).Bind(17, v.last_modified_text);
+  s.Bind(18, v.content_hash).Bind(19, v.dns_us).Bind(20, v.connect_us).Bind(21, v.tls_us).Bind(22, v.ttfb_us);
+  s.Bind(23, v.total_us).Bind(24, r.list_line).Bind(25, r.attempts).Bind(26, r.unchanged).Bind(27, v.source_kind);
+  s.Bind(29, r.resource_kind);
   s.Run();
   if (r.in_frontier) mark_done_.Bind(1, run_id).Bind(2, r.url).Bind(3, r.seq).Run();
 }
@@ -509,6 +530,13 @@ uint64_t ResultStore::LinkSeed() {
 size_t ResultStore::Flush() {
   if (results_.empty() && links_.empty()) return 0;
   sql::Transaction tx(*db_);
+  if (url_ids_) url_ids_->Forget();
+  if (db_->postgres()) {
+    std::vector<std::string_view> urls;
+    for (const auto& [run_id, r] : results_) AddUrlsOf(r, urls);
+    for (const PendingLink& l : links_) urls.push_back(l.from), urls.push_back(l.to);
+    AddUrlsPostgres(*db_, urls);
+  }
   for (const auto& [run_id, r] : results_) WriteResult(run_id, r);
   // A page's links (AddLink) in one set: grouped by run, in the order they came within it.
   std::stable_sort(links_.begin(), links_.end(), [](const PendingLink& a, const PendingLink& b) { return a.run_id < b.run_id; });

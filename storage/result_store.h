@@ -327,6 +327,8 @@ class ResultStore {
   void LeaveRunOnce();
   int64_t LiveWorkersOnce(int64_t run_id);
   void WriteSitemaps(int64_t run_id, const WriteBatch& batch);
+  // PostgreSQL: the URLs the batch's results and links name into urls (AddUrlsPostgres), before its rows.
+  void AddUrls(const WriteBatch& batch);
   void EnsureHost(int64_t run_id, std::string_view host);
   // Multi-row PostgreSQL writes (result_store_batch.cc), inside the caller's transaction: a constant
   // number of statements however many rows.
@@ -354,6 +356,7 @@ class ResultStore {
   sql::Statement insert_sitemap_url_;
   sql::Statement upsert_sitemap_;
   std::optional<LinkSets> link_sets_;  // SQLite's links writer (PostgreSQL's: WriteLinkSetsPostgres)
+  std::optional<UrlIds> url_ids_;      // SQLite: the ids of results' URLs, forgotten at each transaction
   std::optional<uint64_t> link_seed_;  // PostgreSQL: the database's link_set_seed, read at the first write
   uint64_t LinkSeed();
   std::vector<std::pair<int64_t, ResultRow>> results_;

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "storage/pg_array.h"
+#include "storage/result_rows.h"
 #include "storage/result_store.h"
 
 namespace gc::storage {
@@ -18,35 +19,35 @@ namespace {
 // Rows per statement: bounds a parameter's size (a few MB) while keeping the statements per batch few.
 constexpr size_t kRowsPerStatement = 5'000;
 
-// results' columns after run_id, with their types (storage/schema_postgres.cc), in kResultColumns' order.
+// The arrays UpsertResults binds as ?2, ?3, ...: a row's URL texts (found in urls by the statement; the
+// batch's writer has added them first), then result_rows' other columns (result_rows.h), with their types.
 struct Column {
   const char* name;
   const char* type;
 };
-constexpr Column kResultColumns[] = {
-    {"url", "TEXT"},           {"final_url", "TEXT"},   {"status", "BIGINT"},       {"size", "BIGINT"},
-    {"content_type", "TEXT"},  {"title", "TEXT"},       {"error", "TEXT"},          {"error_message", "TEXT"},
-    {"depth", "BIGINT"},       {"fetched_at", "TEXT"},  {"redirects", "BIGINT"},    {"wire_bytes", "BIGINT"},
-    {"ip", "TEXT"},            {"etag", "TEXT"},        {"last_modified", "TEXT"},  {"content_hash", "TEXT"},
-    {"dns_ms", "DOUBLE PRECISION"}, {"connect_ms", "DOUBLE PRECISION"}, {"tls_ms", "DOUBLE PRECISION"},
-    {"ttfb_ms", "DOUBLE PRECISION"}, {"total_ms", "DOUBLE PRECISION"}, {"list_line", "BIGINT"},
-    {"attempts", "BIGINT"},    {"unchanged", "BIGINT"}, {"source_kind", "TEXT"},    {"source", "TEXT"},
-    {"resource_kind", "TEXT"},
+constexpr Column kArrays[] = {
+    {"url", "TEXT"},           {"final_url", "TEXT"},     {"source", "TEXT"},         {"status", "BIGINT"},
+    {"size", "BIGINT"},        {"content_type", "TEXT"},  {"title", "TEXT"},          {"error", "TEXT"},
+    {"error_message", "TEXT"}, {"depth", "BIGINT"},       {"fetched_ms", "BIGINT"},   {"redirects", "BIGINT"},
+    {"wire_bytes", "BIGINT"},  {"ip", "TEXT"},            {"etag", "TEXT"},           {"last_modified_s", "BIGINT"},
+    {"last_modified_text", "TEXT"}, {"content_hash", "BIGINT"}, {"dns_us", "BIGINT"}, {"connect_us", "BIGINT"},
+    {"tls_us", "BIGINT"},      {"ttfb_us", "BIGINT"},     {"total_us", "BIGINT"},     {"list_line", "BIGINT"},
+    {"attempts", "BIGINT"},    {"unchanged", "BIGINT"},   {"source_kind", "TEXT"},    {"resource_kind", "TEXT"},
 };
-constexpr size_t kResultArrays = std::size(kResultColumns);
+constexpr size_t kResultArrays = std::size(kArrays);
 
-// The results upsert over unnest()ed arrays ?2 .. ?28 (run_id is ?1). With `mark`, a row is written only
-// when its URL's frontier entry is marked done by this same statement (?29: the seqs, as mark_done_
+// The result_rows upsert over unnest()ed arrays ?2 .. ?29 (run_id is ?1). With `mark`, a row is written
+// only when its URL's frontier entry is marked done by this same statement (?30: the seqs, as mark_done_
 // matches them): a result whose mark finds nothing to mark (done already: a commit retried; queued
 // again since) is not written, as one statement — the fence of WriteSharedOnce.
 std::string ResultsSql(bool mark) {
-  std::string arrays, names, cols, set;
+  std::string arrays, names, cols = "u.id, f.id, s.id", targets = "run_id, url_id, final_url_id, source_id", set;
   for (size_t i = 0; i < kResultArrays; ++i) {
-    const Column& c = kResultColumns[i];
+    const Column& c = kArrays[i];
     arrays += std::string(i ? ", " : "") + "CAST(?" + std::to_string(i + 2) + " AS " + c.type + "[])";
     names += std::string(i ? ", " : "") + c.name;
-    cols += std::string(", r.") + c.name;
-    if (i) set += std::string(i > 1 ? ", " : "") + c.name + " = excluded." + c.name;
+    if (i >= 3) cols += std::string(", r.") + c.name, targets += std::string(", ") + c.name;
+    if (i >= 3) set += std::string(", ") + c.name + " = excluded." + c.name;
   }
   std::string sql = "WITH r AS (SELECT * FROM unnest(" + arrays + ") AS r(" + names + "))";
   std::string where;
@@ -58,8 +59,10 @@ std::string ResultsSql(bool mark) {
            "AND (k.seq = 0 OR f.seq = k.seq) AND f.done = 0 RETURNING f.url)";
     where = " WHERE r.url IN (SELECT url FROM m)";
   }
-  return sql + " INSERT INTO results (run_id, " + names + ") SELECT CAST(?1 AS BIGINT)" + cols + " FROM r" + where +
-         " ORDER BY r.url ON CONFLICT (run_id, url) DO UPDATE SET " + set;
+  return sql + " INSERT INTO result_rows (" + targets + ") SELECT CAST(?1 AS BIGINT), " + cols +
+         " FROM r JOIN urls u ON u.url = r.url LEFT JOIN urls f ON f.url = r.final_url LEFT JOIN urls s ON s.url = "
+         "r.source" + where + " ORDER BY r.url ON CONFLICT (run_id, url_id) DO UPDATE SET final_url_id = "
+         "excluded.final_url_id, source_id = excluded.source_id" + set;
 }
 
 // Runs the results upsert for `rows` (at most one per URL, in URL order).
@@ -69,15 +72,14 @@ void UpsertResults(sql::Database& db, int64_t run_id, const std::vector<const Re
     PgArray a[kResultArrays + 1];
     for (size_t i = from; i < to; ++i) {
       const ResultRow& r = *rows[i];
-      std::optional<std::string> kind = r.source_kind;
-      if (!kind && r.list_line) kind = "list";
-      a[0].Add(r.url), a[1].Add(r.final_url), a[2].Add(r.status), a[3].Add(r.size), a[4].Add(r.content_type);
-      a[5].Add(r.title), a[6].Add(r.error), a[7].Add(r.error_message), a[8].Add(r.depth), a[9].Add(r.fetched_at);
-      a[10].Add(r.redirects), a[11].Add(r.wire_bytes), a[12].Add(r.ip), a[13].Add(r.etag);
-      a[14].Add(r.last_modified), a[15].Add(r.content_hash), a[16].Add(r.dns_ms), a[17].Add(r.connect_ms);
-      a[18].Add(r.tls_ms), a[19].Add(r.ttfb_ms), a[20].Add(r.total_ms), a[21].Add(r.list_line);
-      a[22].Add(r.attempts), a[23].Add(r.unchanged), a[24].Add(kind), a[25].Add(r.source);
-      a[26].Add(r.resource_kind), a[27].Add(r.seq);
+      StoredValues v = Stored(r);
+      a[0].Add(r.url), a[1].Add(r.final_url), a[2].Add(r.source), a[3].Add(r.status), a[4].Add(r.size);
+      a[5].Add(r.content_type), a[6].Add(r.title), a[7].Add(r.error), a[8].Add(r.error_message), a[9].Add(r.depth);
+      a[10].Add(v.fetched_ms), a[11].Add(r.redirects), a[12].Add(r.wire_bytes), a[13].Add(r.ip), a[14].Add(r.etag);
+      a[15].Add(v.last_modified_s), a[16].Add(v.last_modified_text), a[17].Add(v.content_hash), a[18].Add(v.dns_us);
+      a[19].Add(v.connect_us), a[20].Add(v.tls_us), a[21].Add(v.ttfb_us), a[22].Add(v.total_us);
+      a[23].Add(r.list_line), a[24].Add(r.attempts), a[25].Add(r.unchanged), a[26].Add(v.source_kind);
+      a[27].Add(r.resource_kind), a[28].Add(r.seq);
     }
     auto st = db.Prepare(ResultsSql(mark));
     st.Bind(1, run_id);

@@ -1,6 +1,7 @@
 #include "storage/schema.h"
 
 #include "storage/link_sets.h"
+#include "storage/result_rows.h"
 
 #include <string>
 
@@ -229,6 +230,46 @@ INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
   ('link_set_members', 'link_set_members', '1000000 30 1'),
   ('link_set_members', 'link_set_members_by_target', '1000000 20');
 )sql",
+    // 10 -> 11 (kResultRowsSchemaVersion): result rows by URL id (issue 29.1). A result row took ~430
+    // bytes with its indexes, its URL's text in the table and two indexes, the final URL's and the
+    // referrer's again, times and dates as text, timings as 8-byte reals. result_rows names the URLs by
+    // urls.id and keeps the rest as integers (storage/result_rows.h): ~190 bytes. The view results keeps
+    // the old columns and their text. The rows are moved, the table dropped and the view made by
+    // MoveResultsToSchema11, in the step's one transaction.
+    R"sql(
+CREATE TABLE result_rows (
+  id                 INTEGER PRIMARY KEY,
+  run_id             INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  url_id             INTEGER NOT NULL,    -- urls.id of the canonical URL (for a malformed line: the line)
+  final_url_id       INTEGER,             -- urls.id of the URL after redirects
+  status             INTEGER,
+  size               INTEGER,
+  content_type       TEXT,
+  title              TEXT,
+  error              TEXT,
+  error_message      TEXT,
+  depth              INTEGER NOT NULL DEFAULT 0,
+  fetched_ms         INTEGER,             -- milliseconds since 1970, UTC
+  redirects          INTEGER,
+  wire_bytes         INTEGER,
+  ip                 TEXT,
+  etag               TEXT,
+  last_modified_s    INTEGER,             -- Last-Modified, seconds since 1970, when an IMF-fixdate
+  last_modified_text TEXT,                -- else the header's text
+  content_hash       INTEGER,             -- XXH3-64 of the decoded body, its 64 bits
+  dns_us             INTEGER,             -- timings in microseconds
+  connect_us         INTEGER,
+  tls_us             INTEGER,
+  ttfb_us            INTEGER,
+  total_us           INTEGER,
+  list_line          INTEGER,
+  attempts           INTEGER NOT NULL DEFAULT 1,
+  unchanged          INTEGER,
+  source_kind        TEXT,
+  source_id          INTEGER,             -- urls.id of the sitemap or referring page
+  resource_kind      TEXT
+);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 }  // namespace
@@ -246,7 +287,7 @@ CREATE VIEW links (run_id, from_url, to_url, nofollow, resource_kind) AS
 
 bool HasTable(sql::Database& db, const char* name) {
   auto st = db.Prepare(db.postgres() ? "SELECT 1 WHERE to_regclass(?) IS NOT NULL"
-                                     : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+                                     : "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?");
   st.Bind(1, name);
   return st.Step();
 }
@@ -324,6 +365,7 @@ void MigrateTo(sql::Database& db, int target) {
     sql::Transaction tx(db);
     db.Exec(kMigrations[version]);
     if (version + 1 == kUrlIdsSchemaVersion) MoveLinksToSchema10(db);
+    if (version + 1 == kResultRowsSchemaVersion) MoveResultsToSchema11(db);
     ++version;
     db.Exec("PRAGMA user_version = " + std::to_string(version));  // a number, not user data
     tx.Commit();

@@ -11,7 +11,7 @@
 
 namespace gc::storage {
 
-inline constexpr int kSchemaVersion = 10;
+inline constexpr int kSchemaVersion = 11;
 // The first version with the --check-fragments tables (anchor_pages, anchors, fragment_links).
 inline constexpr int kFragmentsSchemaVersion = 6;
 // The first version with runs.page_links (a 304 page's links carried from an earlier run).
@@ -22,6 +22,8 @@ inline constexpr int kResourcesSchemaVersion = 8;
 inline constexpr int kHostLanesSchemaVersion = 9;
 // The first version with urls and link sets (links stored by what changed; links is a view of them).
 inline constexpr int kUrlIdsSchemaVersion = 10;
+// The first version with result_rows (results by URL id; results is a view of them: result_rows.h).
+inline constexpr int kResultRowsSchemaVersion = 11;
 
 // Sets WAL mode and the connection pragmas, then creates or migrates the schema to kSchemaVersion.
 // Throws sql::Error for a file that is not a greencrawl database or is newer than this program.
@@ -41,7 +43,7 @@ void MigrateTo(sql::Database& db, int version);
 // that has the tables the inspect commands use). Throws sql::Error with a one-line reason otherwise.
 void CheckReadable(sql::Database& db);
 
-// Whether `db` has a table `name`.
+// Whether `db` has a table (or view) `name`.
 bool HasTable(sql::Database& db, const char* name);
 
 // The schema version `db` has (0: none yet).
@@ -51,6 +53,10 @@ int SchemaVersion(sql::Database& db);
 // the time its sessions spent crawling (active_s, from schema 4), else the wall time from its start to
 // its finish (0 while unfinished). `runs` and `report` both show this.
 std::string RunDurationSql(int schema_version, const std::string& runs = "");
+
+// PostgreSQL: how many workers hold a live lease on some run of `db` (the server's clock): while any
+// crawls, a schema step that changes what they write, or a prune of the shared URL tables, waits.
+int64_t LiveWorkers(sql::Database& db);
 
 // MigrateTo for PostgreSQL: creates or migrates the schema under an advisory lock, so that workers
 // starting together migrate once.

@@ -1,5 +1,9 @@
 #include "storage/url_ids.h"
 
+#include <algorithm>
+
+#include "storage/pg_array.h"
+
 namespace gc::storage {
 
 UrlIds::UrlIds(sql::Database& db)
@@ -22,6 +26,20 @@ int64_t UrlIds::Id(const std::string& url) {
   }
   cache_.emplace(url, id);
   return id;
+}
+
+void AddUrlsPostgres(sql::Database& db, std::vector<std::string_view>& urls) {
+  constexpr size_t kPerStatement = 5'000;  // bounds a parameter's size
+  std::sort(urls.begin(), urls.end());      // byte order, as COLLATE "C"
+  urls.erase(std::unique(urls.begin(), urls.end()), urls.end());
+  for (size_t from = 0; from < urls.size(); from += kPerStatement) {
+    PgArray chunk;
+    for (size_t i = from; i < std::min(urls.size(), from + kPerStatement); ++i) chunk.Add(urls[i]);
+    auto add = db.Prepare(
+        "INSERT INTO urls (url) SELECT u.url FROM unnest(CAST(?1 AS TEXT[])) WITH ORDINALITY AS u(url, n) "
+        "WHERE NOT EXISTS (SELECT 1 FROM urls WHERE urls.url = u.url) ORDER BY u.n ON CONFLICT DO NOTHING");
+    add.Bind(1, chunk.str()).Run();
+  }
 }
 
 }  // namespace gc::storage

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "storage/sql.h"
 
@@ -30,5 +32,13 @@ class UrlIds {
   // A page's navigation links repeat on every page of a batch: each is looked up once a batch.
   std::unordered_map<std::string, int64_t> cache_;
 };
+
+// PostgreSQL: adds to urls those of `urls` it lacks, a few statements for any number, in one ascending
+// (byte) order, so that two workers adding overlapping URLs in their transactions wait for each other
+// rather than deadlock: a batch adds all its URLs (results' and links') in one call, first. Only
+// missing ones are inserted (ON CONFLICT alone would spend a sequence number on every repeat). The
+// inserts hold urls in ROW EXCLUSIVE mode until the commit, which keeps a prune from deleting an id
+// meanwhile (DeleteUnusedLinkSets). Sorts `urls`.
+void AddUrlsPostgres(sql::Database& db, std::vector<std::string_view>& urls);
 
 }  // namespace gc::storage

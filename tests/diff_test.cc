@@ -117,7 +117,7 @@ TEST_CASE("a redirect added, removed or pointing elsewhere is a change in diff, 
   // "redirect removed".
   {
     gc::sql::Database d(db, gc::sql::Database::Mode::kReadWrite);
-    d.Exec("UPDATE results SET final_url = NULL, redirects = 0 WHERE run_id = 2 AND unchanged = 1");
+    d.Exec("UPDATE result_rows SET final_url_id = NULL, redirects = 0 WHERE run_id = 2 AND unchanged = 1");
   }
   auto after = Run({GREENCRAWL_BIN, "diff", "--db", db, "--json"}, "dj2");
   CHECK(Count(after.out, "\"kind\":\"redirect\"") == 3);

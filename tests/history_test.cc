@@ -120,11 +120,12 @@ TEST_CASE("report and diff tell new breakage, fixed links and links broken for N
   CHECK(Has(wide.out, "new broken:   2\n  fixed:        1"));  // /a and /c; /b fixed; /d and /e were broken in run 1
   CHECK(Has(wide.out, site.server.Url("/a") + "  (was 200)"));
 
-  // A file from before schema 3 has no results_by_url: the streaks come from key lookups, the same.
+  // A file from before schema 3 had no index by URL (results_by_url; now result_rows_by_url): the
+  // streaks come from key lookups, the same.
   std::filesystem::copy_file(db, dir / "old.db");
   {
     gc::sql::Database old(dir / "old.db", gc::sql::Database::Mode::kReadWrite);
-    old.Exec("DROP INDEX results_by_url");
+    old.Exec("DROP INDEX result_rows_by_url");
     old.Exec("PRAGMA user_version = 2");
     gc::storage::BrokenHistory h = gc::storage::ReadBrokenHistory(old, 5, std::nullopt, -1);
     CHECK(h.by_streak == std::map<int64_t, int64_t>{{1, 1}, {2, 1}, {3, 1}, {4, 1}});

@@ -1,5 +1,6 @@
-// Schema 10 (links stored by what changed, issue 29.1) on a database today's release made: every read command
-// prints the same before and after the migration, byte for byte.
+// Schemas 10 and 11 (links stored by what changed, results by URL id: issue 29.1) on a database the schema-9
+// release made: every read command prints the same before and after the migration, byte for byte, and
+// every column of every result reads back as the same text.
 // The database is tests/data/release_schema9.sql, a dump of what greencrawl at f11d13e (schema 9) wrote
 // for two recursive runs with fragments, resources and sitemaps; its links are a table there.
 #include <doctest/doctest.h>
@@ -21,6 +22,18 @@
 using namespace gc::testing;
 
 namespace {
+
+// Every row of `sql` as one line of tab-separated columns (NULL as \N).
+std::string Rows(const std::string& db, const std::string& sql) {
+  gc::sql::Database d(db, gc::sql::Database::Mode::kReadOnly);
+  auto st = d.Prepare(sql);
+  std::string out;
+  while (st.Step()) {
+    for (int c = 0; c < st.columns(); ++c) out += (c ? "\t" : "") + (st.IsNull(c) ? std::string("\\N") : st.Text(c));
+    out += "\n";
+  }
+  return out;
+}
 
 // What each read command prints for the database at `db`: command line -> output. The HTML report's
 // footer says when it was generated; that line is left out.
@@ -63,21 +76,35 @@ TEST_CASE("a schema-9 database from today's release migrates in place; every rea
   REQUIRE(Scalar(db, "PRAGMA user_version") == 9);
   REQUIRE(Text(db, "SELECT type FROM sqlite_master WHERE name = 'links'") == "table");
   const int64_t links = Scalar(db, "SELECT count(*) FROM links");
-  const int64_t distinct = Scalar(db, "SELECT count(*) FROM (SELECT from_url FROM links UNION SELECT to_url FROM links)");
+  const int64_t distinct = Scalar(db, "SELECT count(*) FROM (SELECT from_url FROM links UNION SELECT to_url FROM links "
+                                     "UNION SELECT url FROM results UNION SELECT final_url FROM results WHERE final_url IS "
+                                     "NOT NULL UNION SELECT source FROM results WHERE source IS NOT NULL)");
   CHECK(links == 592);  // the two runs' 296 each (the second's carried from the first by its 304s)
+  const int64_t results = Scalar(db, "SELECT count(*) FROM results");
+  CHECK(results == 76);
+  // Every column of every result as text: the view of schema 11 gives back each value as written.
+  const std::string kAllResults = "SELECT * FROM results ORDER BY id";
+  const std::string rows_before = Rows(db, kAllResults);
+  CHECK(rows_before.find("GMT\t") != std::string::npos);  // the fixture has Last-Modified dates to convert
   auto before = Outputs(dir, db);  // read commands do not migrate
 
   REQUIRE(Scalar(db, "PRAGMA user_version") == 9);
   Finished dry = Wait(Start({GREENCRAWL_BIN, "prune", "--db", db, "--keep", "1", "--dry-run"}, "migrate-dry"));
   CHECK(dry.exit_code == 0);
-  CHECK(dry.out == "would delete 1 run(s): 1\nand would upgrade " + db + " from schema 9 to 10 (as the next crawl will)\n");
+  CHECK(dry.out == "would delete 1 run(s): 1\nand would upgrade " + db + " from schema 9 to " +
+                       std::to_string(gc::storage::kSchemaVersion) + " (as the next crawl will)\n");
   CHECK(Scalar(db, "PRAGMA user_version") == 9);  // a dry run changes nothing, the schema neither
   Finished prune = Wait(Start({GREENCRAWL_BIN, "prune", "--db", db, "--older-than", "100000"}, "migrate-prune"));
   INFO(prune.err);
   REQUIRE(prune.exit_code == 0);  // a writer: it migrates, and deletes nothing
-  CHECK(prune.err.find("upgrading " + db + " from schema 9 to 10") != std::string::npos);
-  CHECK(Scalar(db, "PRAGMA user_version") == 10);
+  CHECK(prune.err.find("upgrading " + db + " from schema 9 to " + std::to_string(gc::storage::kSchemaVersion)) !=
+        std::string::npos);
+  CHECK(Scalar(db, "PRAGMA user_version") == gc::storage::kSchemaVersion);
   CHECK(Text(db, "SELECT type FROM sqlite_master WHERE name = 'links'") == "view");
+  CHECK(Text(db, "SELECT type FROM sqlite_master WHERE name = 'results'") == "view");
+  CHECK(Scalar(db, "SELECT count(*) FROM result_rows") == results);
+  CHECK(Scalar(db, "SELECT count(*) FROM result_rows WHERE last_modified_text IS NOT NULL") == 0);  // all as integers
+  CHECK(Rows(db, kAllResults) == rows_before);
   CHECK(Scalar(db, "SELECT count(*) FROM links") == links);
   CHECK(Scalar(db, "SELECT count(*) FROM urls") == distinct);
   // The second run's pages answered 304 and carried the first's links: they share its sets.
@@ -151,7 +178,7 @@ TEST_CASE("a migration killed half way (SIGKILL) leaves schema 9 whole; the next
   Finished again = Wait(Start({GREENCRAWL_BIN, "prune", "--db", db, "--older-than", "100000"}, "migrate-again"));
   INFO(again.err);
   REQUIRE(again.exit_code == 0);
-  CHECK(Scalar(db, "PRAGMA user_version") == 10);
+  CHECK(Scalar(db, "PRAGMA user_version") == gc::storage::kSchemaVersion);
   CHECK(Text(db, "SELECT type FROM sqlite_master WHERE name = 'links'") == "view");
   CHECK(AllLinks(db) == before);
   CHECK(Scalar(db, "SELECT count(*) FROM page_link_sets") == kPages);

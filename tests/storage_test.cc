@@ -16,6 +16,7 @@
 #include "storage/report_data.h"
 #include "storage/result_store.h"
 #include "storage/schema.h"
+#include "tests/result_values.h"
 
 using namespace gc;
 using namespace gc::storage;
@@ -288,23 +289,23 @@ TEST_CASE("diff lists added, removed, status, size, title and content changes be
   {
     ResultStore store(t.path);
     int64_t a = store.BeginRun("l", "{}", "t");
-    store.Record(a, Row("http://x/same", 200, 100, 1, "Same", std::nullopt, "aaaa"));
+    store.Record(a, Row("http://x/same", 200, 100, 1, "Same", std::nullopt, "00000000000000aa"));
     store.Record(a, Row("http://x/gone", 200, 100, 1, "Gone"));
     store.Record(a, Row("http://x/broke", 200, 100, 1, "Broke"));
     store.Record(a, Row("http://x/dns", 200, 100, 1, "Dns"));
-    store.Record(a, Row("http://x/grew", 200, 100, 1, "Grew", std::nullopt, "g1"));
-    store.Record(a, Row("http://x/tiny", 200, 100, 1, "Tiny", std::nullopt, "t1"));
-    store.Record(a, Row("http://x/retitled", 200, 100, 1, "Old", std::nullopt, "r1"));
+    store.Record(a, Row("http://x/grew", 200, 100, 1, "Grew", std::nullopt, "00000000000000a1"));
+    store.Record(a, Row("http://x/tiny", 200, 100, 1, "Tiny", std::nullopt, "00000000000000b1"));
+    store.Record(a, Row("http://x/retitled", 200, 100, 1, "Old", std::nullopt, "00000000000000c1"));
     store.Flush();
     store.FinishRun(a, "completed");
     int64_t b = store.BeginRun("l", "{}", "t");
-    store.Record(b, Row("http://x/same", 200, 100, 9, "Same", std::nullopt, "aaaa"));
+    store.Record(b, Row("http://x/same", 200, 100, 9, "Same", std::nullopt, "00000000000000aa"));
     store.Record(b, Row("http://x/new", 200, 100, 1, "New"));
     store.Record(b, Row("http://x/broke", 404, 20, 1, "Not Found"));
     store.Record(b, Row("http://x/dns", std::nullopt, std::nullopt, 1, std::nullopt, "dns"));
-    store.Record(b, Row("http://x/grew", 200, 300, 1, "Grew", std::nullopt, "g2"));
-    store.Record(b, Row("http://x/tiny", 200, 101, 1, "Tiny", std::nullopt, "t1"));
-    store.Record(b, Row("http://x/retitled", 200, 100, 1, "New title", std::nullopt, "r1"));
+    store.Record(b, Row("http://x/grew", 200, 300, 1, "Grew", std::nullopt, "00000000000000a2"));
+    store.Record(b, Row("http://x/tiny", 200, 101, 1, "Tiny", std::nullopt, "00000000000000b1"));
+    store.Record(b, Row("http://x/retitled", 200, 100, 1, "New title", std::nullopt, "00000000000000c1"));
     store.Flush();
     store.FinishRun(b, "completed");
   }
@@ -319,7 +320,7 @@ TEST_CASE("diff lists added, removed, status, size, title and content changes be
                        "status http://x/broke 200->404",
                        "status http://x/dns 200->error:dns",
                        "size http://x/grew 100->300",
-                       "content http://x/grew g1->g2",
+                       "content http://x/grew 00000000000000a1->00000000000000a2",
                        "title http://x/retitled Old->New title",
                    });
   std::ostringstream json;
@@ -330,12 +331,12 @@ TEST_CASE("diff lists added, removed, status, size, title and content changes be
   CHECK(json.str().find(R"({"url":"http://x/dns","kind":"status","before":{"status":200,"error":null},)"
                         R"("after":{"status":null,"error":"dns"}})") != std::string::npos);
   CHECK(json.str().find(R"({"url":"http://x/grew","kind":"size","before":100,"after":300})") != std::string::npos);
-  CHECK(json.str().find(R"({"url":"http://x/grew","kind":"content","before":{"hash":"g1","size":100},)"
-                        R"("after":{"hash":"g2","size":300}})") != std::string::npos);
+  CHECK(json.str().find(R"({"url":"http://x/grew","kind":"content","before":{"hash":"00000000000000a1","size":100},)"
+                        R"("after":{"hash":"00000000000000a2","size":300}})") != std::string::npos);
   CHECK(json.str().find("\"changed_urls\":6}") != std::string::npos);
   std::ostringstream text;
   ShowDiff(t.path, std::nullopt, std::nullopt, 10.0, false, text);
-  CHECK(text.str().find("http://x/grew  100 -> 300 bytes (+200%), hash g1 -> g2") != std::string::npos);
+  CHECK(text.str().find("http://x/grew  100 -> 300 bytes (+200%), hash 00000000000000a1 -> 00000000000000a2") != std::string::npos);
   CHECK(text.str().find("6 URL(s) changed (7 change(s))") != std::string::npos);
 }
 
@@ -546,28 +547,20 @@ TEST_CASE("the inspect commands read a schema-3 file (no active_s yet) without m
   CHECK(Scalar(t.path, "PRAGMA user_version") == 3);
 }
 
+TEST_CASE("schema 11 keeps times, dates, hashes and timings as integers, and the view gives each text back") {
+  TempDb t;
+  gc::testing::CheckResultValuesRoundTrip(t.path);
+}
+
 TEST_CASE("a schema-4 file: report reads it unmigrated (no sitemaps); writing migrates it to the latest") {
   TempDb t;
   {
-    ResultStore store(t.path);
-    int64_t run = store.BeginRun("l", "{}", "t");
-    store.Record(run, Row("http://x/a", 200, 10, 1.0));
-    store.Flush();
-    store.FinishRun(run, "completed");
-  }
-  {
     Database d(t.path, Database::Mode::kReadWrite);
-    d.Exec("ALTER TABLE results DROP COLUMN source_kind; ALTER TABLE results DROP COLUMN source; "
-           "ALTER TABLE frontier DROP COLUMN source_kind; ALTER TABLE frontier DROP COLUMN source; "
-           "DROP TABLE sitemap_urls; DROP TABLE sitemaps; DROP TABLE anchor_pages; DROP TABLE anchors; "
-           "DROP TABLE fragment_links; ALTER TABLE runs DROP COLUMN page_links; "
-           "ALTER TABLE results DROP COLUMN resource_kind; ALTER TABLE frontier DROP COLUMN resource_kind; "
-           "DROP VIEW links; DROP TABLE page_link_sets; DROP TABLE link_set_members; DROP TABLE link_sets; DROP TABLE link_set_seed; "
-           "DROP TABLE urls; CREATE TABLE links (run_id INTEGER NOT NULL "
-           "REFERENCES runs(id) ON DELETE CASCADE, from_url TEXT NOT NULL, to_url TEXT NOT NULL, nofollow INTEGER "
-           "NOT NULL DEFAULT 0, PRIMARY KEY (run_id, from_url, to_url)) WITHOUT ROWID; "
-           "CREATE INDEX links_by_target ON links (run_id, to_url); ALTER TABLE runs DROP COLUMN host_lanes; "
-           "PRAGMA user_version = 4;");
+    gc::storage::MigrateTo(d, 4);  // the schema as release 4 made it (a released step is never edited)
+    d.Exec("INSERT INTO runs (id, started_at, finished_at, status, version) VALUES (1, '2026-01-01T00:00:00.000Z', "
+           "'2026-01-01T00:00:01.000Z', 'completed', 't'); INSERT INTO results (run_id, url, status, size, depth, "
+           "fetched_at, total_ms, last_modified, content_hash) VALUES (1, 'http://x/a', 200, 10, 0, "
+           "'2026-01-01T00:00:00.500Z', 1.25, 'Thu, 01 Jan 2026 00:00:00 GMT', 'ffffffffffffff01');");
   }
   std::ostringstream json;
   CHECK(ShowReport(t.path, std::nullopt, 3, false, true, json) == 0);
@@ -582,6 +575,11 @@ TEST_CASE("a schema-4 file: report reads it unmigrated (no sitemaps); writing mi
   CHECK(Scalar(t.path, "SELECT count(*) FROM runs WHERE host_lanes IS NULL") == 1);  // schema 9's: one lane
   CHECK(Scalar(t.path, "SELECT count(*) FROM sitemap_urls") == 0);
   CHECK(Scalar(t.path, "SELECT count(*) FROM sitemaps") == 0);
+  // Schema 11: the row moved into result_rows, and the view gives its text back.
+  CHECK(Scalar(t.path, "SELECT count(*) FROM results WHERE url = 'http://x/a' AND fetched_at = '2026-01-01T00:00:00.500Z' "
+                       "AND total_ms = 1.25 AND last_modified = 'Thu, 01 Jan 2026 00:00:00 GMT' AND content_hash = "
+                       "'ffffffffffffff01'") == 1);
+  CHECK(Scalar(t.path, "SELECT count(*) FROM result_rows WHERE last_modified_text IS NULL AND total_us = 1250") == 1);
 }
 
 namespace {

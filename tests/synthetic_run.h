@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "storage/result_rows.h"
 #include "storage/result_store.h"
+#include "storage/url_ids.h"
 #include "storage/sql.h"
 
 namespace gc::testing {
@@ -33,8 +35,9 @@ inline int64_t WriteSyntheticRun(const std::string& db, int64_t rows) {
   sql::Database d(db, sql::Database::Mode::kReadWrite);  // rows straight in, faster than a crawl
   sql::Transaction tx(d);
   auto ins = d.Prepare(
-      "INSERT INTO results (run_id, url, final_url, status, size, title, error, depth, fetched_at, redirects, "
-      "wire_bytes, total_ms, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO result_rows (run_id, url_id, final_url_id, status, size, title, error, depth, fetched_ms, "
+      "redirects, wire_bytes, total_us, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  storage::UrlIds ids(d);
   std::vector<storage::LinkRow> links;
   uint64_t x = 88172645463325252ull;  // xorshift: the same data every time
   auto next = [&x] {
@@ -46,10 +49,10 @@ inline int64_t WriteSyntheticRun(const std::string& db, int64_t rows) {
   for (int64_t i = 0; i < rows; ++i) {
     std::string url = "https://site" + std::to_string(i % 97) + ".example/page/" + std::to_string(i);
     uint64_t r = next() % 1000;
-    ins.Bind(1, run).Bind(2, url);
+    ins.Bind(1, run).Bind(2, ids.Id(url));
     bool redirected = r >= 900 && r < 930;
     if (redirected) {
-      ins.Bind(3, url + "/");
+      ins.Bind(3, ids.Id(url + "/"));
     } else {
       ins.BindNull(3);
     }
@@ -62,10 +65,10 @@ inline int64_t WriteSyntheticRun(const std::string& db, int64_t rows) {
           .BindNull(7);
     }
     ins.Bind(8, int64_t(i % 4))
-        .Bind(9, FetchedAt(i * 3600 / rows * 1000 + i % 1000))  // over one hour
+        .Bind(9, storage::EpochMs(FetchedAt(i * 3600 / rows * 1000 + i % 1000)))  // over one hour
         .Bind(10, int64_t(redirected ? 1 : 0))
         .Bind(11, int64_t(next() % 100000))
-        .Bind(12, double(next() % 300000) / 100.0 + (r < 10 ? 30000 : 0))
+        .Bind(12, storage::Micros(double(next() % 300000) / 100.0 + (r < 10 ? 30000 : 0)))
         .Bind(13, int64_t(r % 50 == 0 ? 2 : 1));
     ins.Run();
     if (r < 60 && i % 7 == 0) {  // some broken pages have referrers
