@@ -49,8 +49,9 @@ class OutcomeLookup {
 };
 
 // How many runs in a row, back from runs[0] (where the URL is broken), the URL stayed broken.
-// With the index results_by_url (url, run_id) (schema 3): one range scan of the URL's earlier results,
-// newest first, skipping runs that are not in the history (other lists, unfinished runs). Before schema 3:
+// With an index by (url, run_id) (schema 3: results_by_url; schema 11: result_rows_by_url, by the URL's
+// id): one range scan of the URL's earlier results, newest first, skipping runs that are not in the
+// history (other lists, unfinished runs). Before schema 3:
 // one primary-key lookup per run. Either way the work is the streak, not the number of runs.
 class StreakWalk {
  public:
