@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <memory>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
@@ -16,19 +17,27 @@ namespace {
 
 constexpr size_t kRowsPerStatement = 5'000;  // PostgreSQL: rows sent as one array parameter
 
+// The list's bytes (each member: target, NUL, nofollow '0'/'1', 'k' and the kind when it has one, NUL)
+// hashed as they are read, without copying them out: streaming XXH3 gives what one call over the same
+// bytes gives, so that the sets already stored are found again.
 void Hash(PageLinks& p, uint64_t seed) {
-  std::string bytes;
+  struct Free {
+    void operator()(XXH3_state_t* s) const { XXH3_freeState(s); }
+  };
+  thread_local std::unique_ptr<XXH3_state_t, Free> state(XXH3_createState());
+  XXH3_state_t* st = state.get();
+  XXH3_128bits_reset_withSeed(st, seed);
   for (const LinkRow* m : p.members) {
-    bytes += m->to;
-    bytes += '\0';
-    bytes += m->nofollow ? '1' : '0';
+    XXH3_128bits_update(st, m->to.data(), m->to.size());
+    const char flag[2] = {'\0', m->nofollow ? '1' : '0'};
+    XXH3_128bits_update(st, flag, 2);
     if (m->resource_kind) {
-      bytes += 'k';
-      bytes += *m->resource_kind;
+      XXH3_128bits_update(st, "k", 1);
+      XXH3_128bits_update(st, m->resource_kind->data(), m->resource_kind->size());
     }
-    bytes += '\0';
+    XXH3_128bits_update(st, "", 1);  // the NUL that ends a member
   }
-  XXH128_hash_t h = XXH3_128bits_withSeed(bytes.data(), bytes.size(), seed);
+  XXH128_hash_t h = XXH3_128bits_digest(st);
   p.hash_hi = h.high64;
   p.hash_lo = h.low64;
 }

@@ -476,11 +476,7 @@ void ResultStore::WriteRows(int64_t run_id, const WriteBatch& batch) {
   WriteSitemaps(run_id, batch);
   if (db_->postgres()) AddUrls(batch);
   for (const ResultRow& r : batch.results) WriteResult(run_id, r);
-  if (db_->postgres()) {
-    WriteLinkSetsPostgres(*db_, LinkSeed(), run_id, batch.links);
-  } else {
-    link_sets_->Write(run_id, batch.links);
-  }
+  WriteLinks(run_id, batch.links);
   WriteFragments(*db_, run_id, batch.anchor_pages, batch.fragment_links);
 }
 
@@ -522,6 +518,14 @@ void ResultStore::WriteResult(int64_t run_id, const ResultRow& r) {
   if (r.in_frontier) mark_done_.Bind(1, run_id).Bind(2, r.url).Bind(3, r.seq).Run();
 }
 
+void ResultStore::WriteLinks(int64_t run_id, std::span<const LinkRow> links) {
+  if (db_->postgres()) {
+    WriteLinkSetsPostgres(*db_, LinkSeed(), run_id, links);
+  } else {
+    link_sets_->Write(run_id, links);
+  }
+}
+
 uint64_t ResultStore::LinkSeed() {
   if (!link_seed_) link_seed_ = ReadLinkSetSeed(*db_);
   return *link_seed_;
@@ -544,11 +548,7 @@ size_t ResultStore::Flush() {
     std::vector<LinkRow> rows;
     size_t j = i;
     for (; j < links_.size() && links_[j].run_id == links_[i].run_id; ++j) rows.push_back({links_[j].from, links_[j].to, links_[j].nofollow});
-    if (db_->postgres()) {
-      WriteLinkSetsPostgres(*db_, LinkSeed(), links_[i].run_id, rows);
-    } else {
-      link_sets_->Write(links_[i].run_id, rows);
-    }
+    WriteLinks(links_[i].run_id, rows);
     i = j;
   }
   tx.Commit();

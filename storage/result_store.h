@@ -296,6 +296,8 @@ class ResultStore {
     bool nofollow;
   };
   void WriteResult(int64_t run_id, const ResultRow& r);
+  // A batch's links as link sets (link_sets.h), by the engine's writer, in the caller's transaction.
+  void WriteLinks(int64_t run_id, std::span<const LinkRow> links);
   void PrepareStatements();
   // PostgreSQL: runs `op`, and when the connection is lost (sql::kIoError: a server restart, a network
   // cut, the server ending an idle transaction) reconnects with backoff and runs it again, until the

@@ -354,7 +354,7 @@ void ResultStore::WriteSharedOnce(int64_t run_id, const WriteBatch& batch) {
   DiscoverShared(run_id, batch.discovered);
   WriteSitemaps(run_id, batch);
   WriteResultsShared(run_id, batch.results, mine);
-  WriteLinkSetsPostgres(*db_, LinkSeed(), run_id, batch.links);
+  WriteLinks(run_id, batch.links);
   WriteFragments(*db_, run_id, batch.anchor_pages, batch.fragment_links);
   tx.Commit();
 }

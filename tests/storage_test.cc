@@ -1,6 +1,7 @@
 // The results database: schema and migration, batched writes seen by a second connection, and the
 // inspect commands (report, export, diff) on hand-built data.
 #include <doctest/doctest.h>
+#include <xxhash.h>
 
 #include <stdlib.h>
 
@@ -545,6 +546,25 @@ TEST_CASE("the inspect commands read a schema-3 file (no active_s yet) without m
   CHECK(ShowRuns(t.path, false, out) == 0);
   CHECK(out.str().find("completed") != std::string::npos);
   CHECK(Scalar(t.path, "PRAGMA user_version") == 3);
+}
+
+TEST_CASE("a page's list of links hashes as the bytes of schema 10's first writer did: stored sets are found again") {
+  std::vector<LinkRow> links = {{"http://x/p", "http://x/b", false, std::string("image")},
+                                {"http://x/p", "http://x/a", true},
+                                {"http://x/p", "http://x/b", true},  // a repeat: the first stays
+                                {"http://x/q", ""}};
+  const uint64_t seed = 0x1234567890abcdefull;
+  auto pages = GroupByPage(links, seed);
+  REQUIRE(pages.size() == 2);
+  // The bytes as one string, hashed in one call (what the writers of databases made so far did).
+  std::string p = std::string("http://x/a") + '\0' + "1" + '\0' + "http://x/b" + '\0' + "0" + "kimage" + '\0';
+  XXH128_hash_t h = XXH3_128bits_withSeed(p.data(), p.size(), seed);
+  CHECK(pages[0].hash_hi == h.high64);
+  CHECK(pages[0].hash_lo == h.low64);
+  std::string q = std::string("") + '\0' + "0" + '\0';
+  h = XXH3_128bits_withSeed(q.data(), q.size(), seed);
+  CHECK(pages[1].hash_hi == h.high64);
+  CHECK(pages[1].hash_lo == h.low64);
 }
 
 TEST_CASE("schema 11 keeps times, dates, hashes and timings as integers, and the view gives each text back") {
