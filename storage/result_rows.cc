@@ -134,6 +134,12 @@ StoredHttpDate StoreHttpDate(const std::optional<std::string>& text) {
   return out;
 }
 
+std::string HashText(int64_t bits) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)uint64_t(bits));
+  return buf;
+}
+
 std::optional<int64_t> HashBits(const std::optional<std::string>& hex) {
   if (!hex || hex->size() != 16) return std::nullopt;
   uint64_t v = 0;

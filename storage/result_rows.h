@@ -33,6 +33,9 @@ StoredHttpDate StoreHttpDate(const std::optional<std::string>& text);
 // "Sun, 06 Nov 1994 08:49:37 GMT" for `seconds` since 1970 (years 0 to 9999, four digits).
 std::string FormatHttpDate(int64_t seconds);
 
+// The text of a content hash's 64 bits: 16 lower-case hex digits (what the view shows).
+std::string HashText(int64_t bits);
+
 // The 64 bits of a content hash as written (16 lower-case hex digits), as a signed integer; nullopt for
 // any other text.
 std::optional<int64_t> HashBits(const std::optional<std::string>& hex);
@@ -57,6 +60,15 @@ StoredValues Stored(const ResultRow& r);
 
 // Appends the URLs `r` names (url, final_url, source) to `urls`.
 void AddUrlsOf(const ResultRow& r, std::vector<std::string_view>& urls);
+
+// The columns a URL's previous result is read with, from result_rows r joined to urls u on its URL (the
+// caller adds WHERE ... on u.url and r): run_id, status, size, etag, last_modified_s, last_modified_text,
+// content_hash, title, content_type, the run's page_links. Read from the table, not the view: a nightly
+// run reads one for every URL, and the view's date text costs four strftime() calls a row in SQLite.
+inline constexpr const char* kPreviousColumns =
+    "SELECT r.run_id, r.status, r.size, r.etag, r.last_modified_s, r.last_modified_text, r.content_hash, r.title, "
+    "r.content_type, (SELECT page_links FROM runs WHERE runs.id = r.run_id) FROM result_rows r JOIN urls u ON u.id = "
+    "r.url_id";
 
 // The view `results` over result_rows and urls, for SQLite or PostgreSQL.
 std::string ResultsViewSql(bool postgres);

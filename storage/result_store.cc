@@ -126,11 +126,9 @@ void ResultStore::PrepareStatements() {
   lower_depth_ = db_->Prepare(
           "UPDATE frontier SET depth = ? WHERE run_id = ? AND url = ? AND done = 0 AND depth > ?");
   // page_links: whether that run kept the page's links (and anchors), which a 304 then carries.
-  previous_ = db_->Prepare(
-          "SELECT r.run_id, r.status, r.size, r.etag, r.last_modified, r.content_hash, r.title, r.content_type, "
-          "(SELECT page_links FROM runs WHERE runs.id = r.run_id) FROM results r "
-          "WHERE r.url = ? AND r.run_id < ? AND r.error IS NULL AND (r.status BETWEEN 200 AND 299 OR r.status = 304) "
-          "ORDER BY r.run_id DESC LIMIT 1");
+  previous_ = db_->Prepare(std::string(kPreviousColumns) +
+                           " WHERE u.url = ? AND r.run_id < ? AND r.error IS NULL AND (r.status BETWEEN 200 AND 299 OR "
+                           "r.status = 304) ORDER BY r.run_id DESC LIMIT 1");
   insert_sitemap_url_ = db_->Prepare(
           "INSERT INTO sitemap_urls (run_id, url, sitemap, lastmod) VALUES (?, ?, ?, ?) "
           "ON CONFLICT (run_id, url) DO NOTHING");
@@ -317,11 +315,15 @@ PreviousResult ResultStore::ReadPrevious(const sql::Statement& st, int first) {
   p.status = st.OptInt(first + 1);
   p.size = st.OptInt(first + 2);
   p.etag = st.OptText(first + 3);
-  p.last_modified = st.OptText(first + 4);
-  p.content_hash = st.OptText(first + 5);
-  p.title = st.OptText(first + 6);
-  p.content_type = st.OptText(first + 7);
-  p.page_links = st.OptInt(first + 8).value_or(0);
+  if (auto s = st.OptInt(first + 4)) {
+    p.last_modified = FormatHttpDate(*s);
+  } else {
+    p.last_modified = st.OptText(first + 5);
+  }
+  if (auto bits = st.OptInt(first + 6)) p.content_hash = HashText(*bits);
+  p.title = st.OptText(first + 7);
+  p.content_type = st.OptText(first + 8);
+  p.page_links = st.OptInt(first + 9).value_or(0);
   return p;
 }
 

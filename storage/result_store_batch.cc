@@ -253,11 +253,9 @@ void ResultStore::LoadPrevious(std::vector<FrontierItem>& items, int64_t before_
     for (size_t i = from; i < to; ++i) urls.Add(items[i].url);
     // previous_'s query (result_store.cc) for each URL: k.n is the item's place (1-based) in the chunk.
     auto st = db_->Prepare(
-        "SELECT k.n, p.* FROM unnest(CAST(?1 AS TEXT[])) WITH ORDINALITY AS k(url, n) CROSS JOIN LATERAL "
-        "(SELECT r.run_id, r.status, r.size, r.etag, r.last_modified, r.content_hash, r.title, r.content_type, "
-        "(SELECT page_links FROM runs WHERE runs.id = r.run_id) FROM results r WHERE r.url = k.url "
-        "AND r.run_id < CAST(?2 AS BIGINT) AND r.error IS NULL AND (r.status BETWEEN 200 AND 299 OR r.status = 304) "
-        "ORDER BY r.run_id DESC LIMIT 1) p");
+        std::string("SELECT k.n, p.* FROM unnest(CAST(?1 AS TEXT[])) WITH ORDINALITY AS k(url, n) CROSS JOIN LATERAL (") +
+        kPreviousColumns + " WHERE u.url = k.url AND r.run_id < CAST(?2 AS BIGINT) AND r.error IS NULL AND (r.status "
+        "BETWEEN 200 AND 299 OR r.status = 304) ORDER BY r.run_id DESC LIMIT 1) p");
     st.Bind(1, urls.str()).Bind(2, before_run);
     for (size_t i = from; i < to; ++i) {
       items[i].previous.reset();

@@ -56,6 +56,13 @@ struct ChangingSite {
       if (req.Header("if-modified-since") == lm) return (void)c.Respond(304, "", "");
       c.Respond(200, "<title>With Last-Modified</title>" + big, "text/html", {{"Last-Modified", lm}});
     });
+    // An obsolete date form (RFC 850), which the database keeps as text (schema 11): sent back as it came.
+    server.Handle("/oldlastmod", [this, big](const HttpRequest& req, Conn& c) {
+      Remember("/oldlastmod", req.Header("if-modified-since"));
+      const std::string lm = "Tuesday, 01-Sep-26 10:00:00 GMT";
+      if (req.Header("if-modified-since") == lm) return (void)c.Respond(304, "", "");
+      c.Respond(200, "<title>With an old date</title>" + big, "text/html", {{"Last-Modified", lm}});
+    });
   }
   void Remember(const std::string& path, const std::string& value) {
     std::lock_guard lock(mu);
@@ -63,7 +70,7 @@ struct ChangingSite {
   }
   std::string List() const {
     std::string list;
-    for (const char* p : {"/removed", "/grown", "/retitled", "/etag", "/lastmod"}) list += server.Url(p) + "\n";
+    for (const char* p : {"/removed", "/grown", "/retitled", "/etag", "/lastmod", "/oldlastmod"}) list += server.Url(p) + "\n";
     return list;
   }
 };
@@ -85,6 +92,8 @@ TEST_CASE("a second run sends conditional requests, records 304s as unchanged, a
   CHECK(second.err.find("--fail-on changed>0") != std::string::npos);
   CHECK(site.conditional_headers["/etag"] == "\"v1\"");
   CHECK(site.conditional_headers["/lastmod"] == "Tue, 01 Sep 2026 10:00:00 GMT");
+  CHECK(site.conditional_headers["/oldlastmod"] == "Tuesday, 01-Sep-26 10:00:00 GMT");
+  CHECK(Scalar(db, "SELECT unchanged FROM results WHERE run_id = 2 AND url LIKE '%/oldlastmod'") == 1);
   CHECK(Scalar(db, "SELECT status FROM results WHERE run_id = 2 AND url LIKE '%/etag'") == 304);
   CHECK(Scalar(db, "SELECT unchanged FROM results WHERE run_id = 2 AND url LIKE '%/etag'") == 1);
   CHECK(Scalar(db, "SELECT unchanged FROM results WHERE run_id = 2 AND url LIKE '%/lastmod'") == 1);
