@@ -697,3 +697,34 @@ TEST_CASE("schema 9's links become link sets: the links view reads as the table 
     CHECK(Scalar(t.path, "SELECT count(*) FROM link_set_members") == 2 + 3);
   }
 }
+
+TEST_CASE("prune keeps every URL a remaining run's results name (url, final_url, source), and drops the rest") {
+  TempDb t;
+  ResultStore store(t.path);
+  auto row = [](const std::string& url, std::optional<std::string> final_url, std::optional<std::string> source) {
+    ResultRow r = Row(url, 200, 10, 1.0);
+    r.final_url = final_url;
+    r.source = source;
+    if (source) r.source_kind = "link";
+    return r;
+  };
+  int64_t a = store.BeginRun("l", "{}", "t");
+  store.Record(a, row("http://x/shared", "http://x/shared/", "http://x/from-a"));
+  store.Record(a, row("http://x/only-a", "http://x/only-a/", std::nullopt));
+  store.Flush();
+  store.FinishRun(a, "completed");
+  int64_t b = store.BeginRun("l", "{}", "t");
+  store.Record(b, row("http://x/shared", "http://x/moved", "http://x/from-b"));
+  store.Record(b, row("http://x/only-b", std::nullopt, "http://x/only-a"));  // run a's URL as b's referrer
+  store.Flush();
+  store.FinishRun(b, "completed");
+  const std::string kB = "SELECT url, coalesce(final_url, '-'), source FROM results WHERE run_id = " + std::to_string(b) +
+                         " ORDER BY url";
+  const std::string before = Rows(t.path, kB);
+  CHECK(before == "http://x/only-b\t-\thttp://x/only-a\nhttp://x/shared\thttp://x/moved\thttp://x/from-b\n");
+  CHECK(Scalar(t.path, "SELECT count(*) FROM urls") == 8);
+  CHECK(store.PruneRuns({a}) == 1);
+  CHECK(Rows(t.path, kB) == before);
+  CHECK(Rows(t.path, "SELECT url FROM urls ORDER BY url") ==
+        "http://x/from-b\nhttp://x/moved\nhttp://x/only-a\nhttp://x/only-b\nhttp://x/shared\n");
+}
