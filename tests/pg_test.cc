@@ -240,6 +240,37 @@ TEST_CASE("schema 9's links on PostgreSQL become link sets: the links view reads
   CHECK(Scalar(db, "SELECT count(*) FROM link_set_members") == 2 + 3);
 }
 
+TEST_CASE("schema 10 on PostgreSQL: the step to 11 waits for older workers, then moves the results whole") {
+  std::string db = pg->NewDatabase();
+  {
+    sql::Database d(db, sql::Database::Mode::kReadWrite);
+    gc::storage::MigrateTo(d, 10);  // the schema the release before this one makes
+    d.Exec("INSERT INTO runs (started_at, status, version) VALUES ('2026-01-01T00:00:00.000Z', 'running', 't')");
+    d.Exec("INSERT INTO results (run_id, url, status, fetched_at, total_ms) VALUES (1, 'https://a.example/', 200, "
+           "'2026-01-01T00:00:01.250Z', 12.5)");
+    d.Exec("INSERT INTO workers (run_id, started_at, lease_expires) VALUES (1, '2026-01-01T00:00:00.000Z', "
+           "now() + interval '1 hour')");
+  }
+  const std::string all = "SELECT * FROM results";
+  auto before = Rows(db, all);
+  try {
+    gc::storage::ResultStore refused{db};
+    FAIL("migrated while a worker of the older release was live");
+  } catch (const sql::Error& e) {
+    CHECK(std::string(e.what()).find("1 worker(s) of an older greencrawl are crawling it") != std::string::npos);
+    CHECK(std::string(e.what()).find("schema 11") != std::string::npos);
+  }
+  CHECK(Scalar(db, "SELECT max(version) FROM greencrawl_schema") == 10);
+  {
+    sql::Database d(db, sql::Database::Mode::kReadWrite);
+    d.Exec("UPDATE workers SET stopped = 1");
+  }
+  { gc::storage::ResultStore store(db); }
+  CHECK(Scalar(db, "SELECT max(version) FROM greencrawl_schema") == gc::storage::kSchemaVersion);
+  CHECK(Rows(db, all) == before);
+  CHECK(Scalar(db, "SELECT count(*) FROM result_rows WHERE fetched_ms IS NOT NULL AND total_us = 12500") == 1);
+}
+
 TEST_CASE("schema 11 on PostgreSQL: times, dates, hashes and timings come back through the view as written") {
   CheckResultValuesRoundTrip(pg->NewDatabase());
 }
