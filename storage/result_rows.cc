@@ -124,7 +124,8 @@ StoredHttpDate StoreHttpDate(const std::optional<std::string>& text) {
     size_t at = months.find(std::string_view(t).substr(8, 3));
     if (at != std::string_view::npos && at % 3 == 0) {
       int64_t seconds = ((DaysFromCivil(y, int64_t(at / 3) + 1, d) * 24 + h) * 60 + mi) * 60 + s;
-      if (y <= 9999 && FormatHttpDate(seconds) == t) {
+      // Years 1 to 9999: PostgreSQL has no year 0 (its 'YYYY' would print 0001 for it).
+      if (y >= 1 && y <= 9999 && FormatHttpDate(seconds) == t) {
         out.seconds = seconds;
         return out;
       }

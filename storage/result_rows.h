@@ -23,7 +23,8 @@ namespace gc::storage {
 std::optional<int64_t> EpochMs(std::string_view iso);
 
 // An HTTP date as stored: `seconds` since 1970 when `text` is an IMF-fixdate ("Sun, 06 Nov 1994
-// 08:49:37 GMT") that FormatHttpDate gives back exactly; else `text` itself (unset when none).
+// 08:49:37 GMT") of a year from 1 to 9999 that FormatHttpDate gives back exactly; else `text` itself
+// (unset when none).
 struct StoredHttpDate {
   std::optional<int64_t> seconds;
   std::optional<std::string> text;

@@ -266,6 +266,13 @@ std::vector<bool> ResultStore::AddListChunk(int64_t run_id, std::span<const Fron
     {
       sql::Transaction tx(*db_);
       added = AddToFrontier(run_id, items);
+      // The malformed lines' results: their texts need ids too (WriteResult).
+      if (url_ids_) url_ids_->Forget();
+      if (db_->postgres() && !rows.empty()) {
+        std::vector<std::string_view> urls;
+        for (const ResultRow& r : rows) AddUrlsOf(r, urls);
+        AddUrlsPostgres(*db_, urls);
+      }
       for (const ResultRow& r : rows) WriteResult(run_id, r);
       tx.Commit();
     }
@@ -367,7 +374,7 @@ int64_t ResultStore::PruneRuns(const std::vector<int64_t>& run_ids) {
     tx.Commit();
   }
   if (db_->postgres()) {
-    db_->Exec("VACUUM runs, results, page_link_sets, link_set_members, link_sets, urls, frontier");  // space for reuse (the server keeps the files)
+    db_->Exec("VACUUM runs, result_rows, page_link_sets, link_set_members, link_sets, urls, frontier");  // space for reuse (the server keeps the files)
   } else {
     db_->Exec("VACUUM");  // give the space back to the file system
     db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");  // and the WAL that VACUUM wrote
@@ -458,6 +465,7 @@ void ResultStore::Write(int64_t run_id, std::span<const WriteBatch> batches) {
   CheckFileStillThere();
   sql::Transaction tx(*db_);
   if (url_ids_) url_ids_->Forget();  // a prune between two transactions may have deleted a URL
+  if (db_->postgres()) AddUrls(batches);  // all the transaction's URLs in one sorted order, first
   for (const WriteBatch& b : batches) WriteRows(run_id, b);
   tx.Commit();
 }
@@ -476,16 +484,17 @@ void ResultStore::WriteRows(int64_t run_id, const WriteBatch& batch) {
     }
   }
   WriteSitemaps(run_id, batch);
-  if (db_->postgres()) AddUrls(batch);
   for (const ResultRow& r : batch.results) WriteResult(run_id, r);
   WriteLinks(run_id, batch.links);
   WriteFragments(*db_, run_id, batch.anchor_pages, batch.fragment_links);
 }
 
-void ResultStore::AddUrls(const WriteBatch& batch) {
+void ResultStore::AddUrls(std::span<const WriteBatch> batches) {
   std::vector<std::string_view> urls;
-  for (const ResultRow& r : batch.results) AddUrlsOf(r, urls);
-  for (const LinkRow& l : batch.links) urls.push_back(l.from), urls.push_back(l.to);
+  for (const WriteBatch& batch : batches) {
+    for (const ResultRow& r : batch.results) AddUrlsOf(r, urls);
+    for (const LinkRow& l : batch.links) urls.push_back(l.from), urls.push_back(l.to);
+  }
   AddUrlsPostgres(*db_, urls);
 }
 

@@ -329,8 +329,9 @@ class ResultStore {
   void LeaveRunOnce();
   int64_t LiveWorkersOnce(int64_t run_id);
   void WriteSitemaps(int64_t run_id, const WriteBatch& batch);
-  // PostgreSQL: the URLs the batch's results and links name into urls (AddUrlsPostgres), before its rows.
-  void AddUrls(const WriteBatch& batch);
+  // PostgreSQL: the URLs the batches' results and links name into urls (AddUrlsPostgres), before their
+  // rows, in one call: one sorted order for the whole transaction.
+  void AddUrls(std::span<const WriteBatch> batches);
   void EnsureHost(int64_t run_id, std::string_view host);
   // Multi-row PostgreSQL writes (result_store_batch.cc), inside the caller's transaction: a constant
   // number of statements however many rows.

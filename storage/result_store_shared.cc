@@ -350,7 +350,7 @@ void ResultStore::WriteSharedOnce(int64_t run_id, const WriteBatch& batch) {
   }
   // A statement per kind of row, not per row (result_store_batch.cc): discoveries first, so that a URL
   // found and fetched within one batch exists before its result marks it done.
-  AddUrls(batch);
+  AddUrls(std::span(&batch, 1));
   DiscoverShared(run_id, batch.discovered);
   WriteSitemaps(run_id, batch);
   WriteResultsShared(run_id, batch.results, mine);
