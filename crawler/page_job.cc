@@ -127,10 +127,10 @@ Task<FetchOptions> PageJob::Prepare() {
   if (s_.conditional() && !item.previous_loaded) {
     // Found on a page during this session: not looked up with a refill batch.
     auto lookup = s_.LookUpPrevious(item.url);
-    item.previous = co_await std::move(lookup);
+    item.previous = storage::SharePrevious(co_await std::move(lookup));
     item.previous_loaded = true;
   }
-  const std::optional<storage::PreviousResult>& previous = item.previous;
+  const storage::PreviousPtr& previous = item.previous;
   conditional_ = previous && (previous->etag || previous->last_modified) && CanCarry(*previous);
   if (conditional_) {
     fo.if_none_match = previous->etag.value_or("");

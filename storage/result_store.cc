@@ -267,12 +267,9 @@ std::vector<bool> ResultStore::AddListChunk(int64_t run_id, std::span<const Fron
       sql::Transaction tx(*db_);
       added = AddToFrontier(run_id, items);
       // The malformed lines' results: their texts need ids too (WriteResult).
-      if (url_ids_) url_ids_->Forget();
-      if (db_->postgres() && !rows.empty()) {
-        std::vector<std::string_view> urls;
+      PrepareUrls([&](std::vector<std::string_view>& urls) {
         for (const ResultRow& r : rows) AddUrlsOf(r, urls);
-        AddUrlsPostgres(*db_, urls);
-      }
+      });
       for (const ResultRow& r : rows) WriteResult(run_id, r);
       tx.Commit();
     }
@@ -299,7 +296,7 @@ std::vector<FrontierItem> ResultStore::PendingAfter(int64_t run_id, int64_t afte
       item.resource_kind = st.OptText(7);
     }
     if (with_previous) {
-      item.previous = Previous(item.url, run_id);
+      item.previous = SharePrevious(Previous(item.url, run_id));
       item.previous_loaded = true;
     }
     out.push_back(std::move(item));
@@ -464,8 +461,7 @@ void ResultStore::Write(int64_t run_id, std::span<const WriteBatch> batches) {
   if (!any) return;
   CheckFileStillThere();
   sql::Transaction tx(*db_);
-  if (url_ids_) url_ids_->Forget();  // a prune between two transactions may have deleted a URL
-  if (db_->postgres()) AddUrls(batches);  // all the transaction's URLs in one sorted order, first
+  AddUrls(batches);
   for (const WriteBatch& b : batches) WriteRows(run_id, b);
   tx.Commit();
 }
@@ -490,11 +486,19 @@ void ResultStore::WriteRows(int64_t run_id, const WriteBatch& batch) {
 }
 
 void ResultStore::AddUrls(std::span<const WriteBatch> batches) {
+  PrepareUrls([&](std::vector<std::string_view>& urls) {
+    for (const WriteBatch& batch : batches) {
+      for (const ResultRow& r : batch.results) AddUrlsOf(r, urls);
+      for (const LinkRow& l : batch.links) urls.push_back(l.from), urls.push_back(l.to);
+    }
+  });
+}
+
+void ResultStore::PrepareUrls(const std::function<void(std::vector<std::string_view>&)>& collect) {
+  if (url_ids_) url_ids_->Forget();  // a prune between two transactions may have deleted a URL
+  if (!db_->postgres()) return;      // SQLite: WriteResult and LinkSets look each up as they go
   std::vector<std::string_view> urls;
-  for (const WriteBatch& batch : batches) {
-    for (const ResultRow& r : batch.results) AddUrlsOf(r, urls);
-    for (const LinkRow& l : batch.links) urls.push_back(l.from), urls.push_back(l.to);
-  }
+  collect(urls);
   AddUrlsPostgres(*db_, urls);
 }
 
@@ -545,13 +549,10 @@ uint64_t ResultStore::LinkSeed() {
 size_t ResultStore::Flush() {
   if (results_.empty() && links_.empty()) return 0;
   sql::Transaction tx(*db_);
-  if (url_ids_) url_ids_->Forget();
-  if (db_->postgres()) {
-    std::vector<std::string_view> urls;
+  PrepareUrls([&](std::vector<std::string_view>& urls) {
     for (const auto& [run_id, r] : results_) AddUrlsOf(r, urls);
     for (const PendingLink& l : links_) urls.push_back(l.from), urls.push_back(l.to);
-    AddUrlsPostgres(*db_, urls);
-  }
+  });
   for (const auto& [run_id, r] : results_) WriteResult(run_id, r);
   // A page's links (AddLink) in one set: grouped by run, in the order they came within it.
   std::stable_sort(links_.begin(), links_.end(), [](const PendingLink& a, const PendingLink& b) { return a.run_id < b.run_id; });

@@ -264,7 +264,7 @@ void ResultStore::LoadPrevious(std::vector<FrontierItem>& items, int64_t before_
     while (st.Step()) {
       int64_t n = st.Int(0);
       if (n < 1 || size_t(n) > to - from) continue;
-      items[from + size_t(n) - 1].previous = ReadPrevious(st, 1);
+      items[from + size_t(n) - 1].previous = std::make_shared<const PreviousResult>(ReadPrevious(st, 1));
     }
     st.Reset();
   }
