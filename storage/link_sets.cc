@@ -102,16 +102,10 @@ void LinkSets::Write(int64_t run_id, std::span<const LinkRow> links) {
 void WriteLinkSetsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, std::span<const LinkRow> links) {
   if (links.empty()) return;
   std::vector<PageLinks> pages = GroupByPage(links, seed);
-  // Rows a statement inserts are not visible to its own joins: URL ids first (AddUrlsPostgres: a batch's
-  // writer adds them all before, and then none is new here), then sets, then their members and the
-  // pages. Sets are inserted in one ascending order across the batch, so that two workers adding
-  // overlapping sets wait for each other rather than deadlock; only those the table lacks.
-  std::vector<std::string_view> urls;
-  for (const PageLinks& p : pages) {
-    urls.push_back(p.from);
-    for (const LinkRow* m : p.members) urls.push_back(m->to);
-  }
-  AddUrlsPostgres(db, urls);
+  // Rows a statement inserts are not visible to its own joins: the URLs are in `urls` already (the
+  // caller's AddUrlsPostgres), then sets go in, then their members and the pages. Sets are inserted in
+  // one ascending order across the batch, so that two workers adding overlapping sets wait for each
+  // other rather than deadlock; only those the table lacks.
 
   using Key = std::tuple<int64_t, int64_t, int64_t>;  // hash_hi, hash_lo, members
   auto key_of = [](const PageLinks& p) { return Key(int64_t(p.hash_hi), int64_t(p.hash_lo), int64_t(p.members.size())); };
@@ -235,6 +229,9 @@ void MoveLinksIntoSets(sql::Database& db) {
       if (sqlite) {
         sqlite->Write(run, rows);
       } else {
+        std::vector<std::string_view> urls;
+        for (const LinkRow& l : rows) urls.push_back(l.from), urls.push_back(l.to);
+        AddUrlsPostgres(db, urls);
         WriteLinkSetsPostgres(db, seed, run, rows);
       }
     }

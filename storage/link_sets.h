@@ -54,7 +54,8 @@ class LinkSets {
 };
 
 // PostgreSQL's writer: a constant number of statements however many links, inside the caller's
-// transaction (ResultStore::WriteShared).
+// transaction (ResultStore::WriteShared). Every URL the links name must be in `urls` already
+// (AddUrlsPostgres, called once for the whole transaction by its writer).
 void WriteLinkSetsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, std::span<const LinkRow> links);
 
 // After runs were deleted: deletes the link sets no run uses any more, and the URLs no set or page names.
