@@ -49,6 +49,22 @@ inline std::string Text(const std::string& db, const std::string& sql) {
   return st.Text(0);
 }
 
+// Every row of `sql` as one line of tab-separated columns (NULL as \N): two tables or views compared
+// value for value.
+inline std::string Rows(const std::string& db, const std::string& sql) {
+  sql::Database d(db, sql::Database::Mode::kReadOnly);
+  auto st = d.Prepare(sql);
+  std::string out;
+  while (st.Step()) {
+    for (int c = 0; c < st.columns(); ++c) {
+      if (c) out += '\t';
+      out += st.IsNull(c) ? std::string("\\N") : st.Text(c);
+    }
+    out += '\n';
+  }
+  return out;
+}
+
 // Waits until `db` holds more than `rows` results (a crawl has committed some), at most `timeout`.
 // Until the crawl has created the file and its schema, reading fails; that only means "not yet".
 inline bool WaitForRows(const std::string& db, int64_t rows, std::chrono::milliseconds timeout) {

@@ -23,18 +23,6 @@ using namespace gc::testing;
 
 namespace {
 
-// Every row of `sql` as one line of tab-separated columns (NULL as \N).
-std::string Rows(const std::string& db, const std::string& sql) {
-  gc::sql::Database d(db, gc::sql::Database::Mode::kReadOnly);
-  auto st = d.Prepare(sql);
-  std::string out;
-  while (st.Step()) {
-    for (int c = 0; c < st.columns(); ++c) out += (c ? "\t" : "") + (st.IsNull(c) ? std::string("\\N") : st.Text(c));
-    out += "\n";
-  }
-  return out;
-}
-
 // What each read command prints for the database at `db`: command line -> output. The HTML report's
 // footer says when it was generated; that line is left out.
 std::map<std::string, std::string> Outputs(const TempDir& dir, const std::string& db) {

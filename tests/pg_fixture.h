@@ -96,7 +96,8 @@ inline bool WaitFor(const std::string& db, const std::string& sql, int64_t above
   return false;
 }
 
-inline std::set<std::string> Rows(const std::string& db, const std::string& sql) {
+// Every row of `sql` as "a|b|NULL", as a set: compared without regard to order.
+inline std::set<std::string> RowSet(const std::string& db, const std::string& sql) {
   sql::Database d(db, sql::Database::Mode::kReadOnly);
   auto st = d.Prepare(sql);
   std::set<std::string> out;

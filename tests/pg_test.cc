@@ -167,15 +167,15 @@ TEST_CASE("schema 9's links on PostgreSQL become link sets: the links view reads
     d.Exec("CREATE TABLE link_sets (blocker BIGINT)");
   }
   const std::string all = "SELECT run_id, from_url, to_url, nofollow, resource_kind FROM links";
-  auto before = Rows(db, all);
+  auto before = RowSet(db, all);
   REQUIRE(before.size() == 32);
   const std::string all_results = "SELECT * FROM results";
-  auto results_before = Rows(db, all_results);
+  auto results_before = RowSet(db, all_results);
   REQUIRE(results_before.size() == 3);
   CHECK_THROWS_AS(gc::storage::ResultStore{db}, sql::Error);
   CHECK(Scalar(db, "SELECT max(version) FROM greencrawl_schema") == 9);
   CHECK(Scalar(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'urls'") == 0);
-  CHECK(Rows(db, all) == before);
+  CHECK(RowSet(db, all) == before);
   {
     sql::Database d(db, sql::Database::Mode::kReadWrite);
     d.Exec("DROP TABLE link_sets");
@@ -196,8 +196,8 @@ TEST_CASE("schema 9's links on PostgreSQL become link sets: the links view reads
   }
   gc::storage::ResultStore store(db);  // migrates
   CHECK(Scalar(db, "SELECT max(version) FROM greencrawl_schema") == gc::storage::kSchemaVersion);
-  CHECK(Rows(db, all) == before);
-  CHECK(Rows(db, all_results) == results_before);  // every column's text as it was (schema 11)
+  CHECK(RowSet(db, all) == before);
+  CHECK(RowSet(db, all_results) == results_before);  // every column's text as it was (schema 11)
   CHECK(Scalar(db, "SELECT count(*) FROM result_rows WHERE last_modified_text IS NOT NULL") == 1);  // the RFC 850 date
   // The results' URLs joined the links': one new (the redirect's target).
   CHECK(Scalar(db, "SELECT count(*) FROM urls") == 6);
@@ -220,7 +220,7 @@ TEST_CASE("schema 9's links on PostgreSQL become link sets: the links view reads
   CHECK(Scalar(db, "SELECT max(id) FROM link_sets") == 10);  // no id spent on the set it had
   CHECK(Scalar(db, "SELECT count(*) FROM urls") == 7);
   CHECK(Scalar(db, "SELECT max(id) FROM urls") == 7);  // no id spent on the URLs it had
-  CHECK(Rows(db, "SELECT from_url, to_url, nofollow FROM links WHERE run_id = " + std::to_string(run) + " AND from_url = '" +
+  CHECK(RowSet(db, "SELECT from_url, to_url, nofollow FROM links WHERE run_id = " + std::to_string(run) + " AND from_url = '" +
                     urls[0] + "'") == std::set<std::string>{urls[0] + "|" + urls[2] + "|0", urls[0] + "|https://d.example/new|0"});
   CHECK(Scalar(db, "SELECT count(*) FROM links WHERE run_id = " + std::to_string(run)) == 5);
   CHECK(store.PruneRuns({1}) == 1);
@@ -239,7 +239,7 @@ TEST_CASE("schema 9's links on PostgreSQL become link sets: the links view reads
   }
   CHECK(store.PruneRuns({}) == 0);  // none crawling: the next prune deletes it, even with no run to delete
   CHECK(Scalar(db, "SELECT count(*) FROM link_sets") == 2);
-  CHECK(Rows(db, "SELECT url FROM urls") ==
+  CHECK(RowSet(db, "SELECT url FROM urls") ==
         std::set<std::string>{urls[0], urls[1], urls[2], urls[3], "https://d.example/new"});
   CHECK(Scalar(db, "SELECT count(*) FROM link_set_members") == 2 + 3);
 }
@@ -256,7 +256,7 @@ TEST_CASE("schema 10 on PostgreSQL: the step to 11 waits for older workers, then
            "now() + interval '1 hour')");
   }
   const std::string all = "SELECT * FROM results";
-  auto before = Rows(db, all);
+  auto before = RowSet(db, all);
   try {
     gc::storage::ResultStore refused{db};
     FAIL("migrated while a worker of the older release was live");
@@ -271,7 +271,7 @@ TEST_CASE("schema 10 on PostgreSQL: the step to 11 waits for older workers, then
   }
   { gc::storage::ResultStore store(db); }
   CHECK(Scalar(db, "SELECT max(version) FROM greencrawl_schema") == gc::storage::kSchemaVersion);
-  CHECK(Rows(db, all) == before);
+  CHECK(RowSet(db, all) == before);
   CHECK(Scalar(db, "SELECT count(*) FROM result_rows WHERE fetched_ms IS NOT NULL AND total_us = 12500") == 1);
 }
 
@@ -469,9 +469,9 @@ TEST_CASE("a recursive crawl with 2 workers finds the same URL set as one worker
   INFO("w1: " << f1.err << "\nw2: " << f2.err);
   CHECK(f1.exit_code == 0);
   CHECK(f2.exit_code == 0);
-  auto expected = Rows(dir / "one.db", "SELECT url, status FROM results");
+  auto expected = RowSet(dir / "one.db", "SELECT url, status FROM results");
   CHECK(expected.size() == size_t(3 * pages));
-  CHECK(Rows(db, "SELECT url, status FROM results") == expected);
+  CHECK(RowSet(db, "SELECT url, status FROM results") == expected);
   CHECK(Scalar(db, "SELECT count(*) FROM results") == int64_t(expected.size()));  // none twice
   CHECK(Text(db, "SELECT status FROM runs") == "completed");
 }

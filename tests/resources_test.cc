@@ -107,15 +107,15 @@ struct Site {
 };
 
 // url -> (source_kind, resource_kind, outcome), with host A's URLs as paths.
-using Rows = std::map<std::string, std::tuple<std::string, std::string, std::string>>;
+using RowsByPath = std::map<std::string, std::tuple<std::string, std::string, std::string>>;
 
-Rows ReadRows(Site& site, const std::string& db, int64_t run) {
+RowsByPath ReadRows(Site& site, const std::string& db, int64_t run) {
   Database d(db, Database::Mode::kReadOnly);
   auto st = d.Prepare(
       "SELECT url, coalesce(source_kind, ''), coalesce(resource_kind, ''), coalesce(error, CAST(status AS TEXT)) "
       "FROM results WHERE run_id = ?");
   st.Bind(1, run);
-  Rows rows;
+  RowsByPath rows;
   std::string base = site.a.Url("");
   while (st.Step()) {
     std::string url = st.Text(0);
@@ -143,7 +143,7 @@ TEST_CASE("--check-resources: each page's resources and each link to another sit
   auto f = Crawl(dir, site, db, {"-r", "--check-resources"});
   CHECK(f.exit_code == 0);
   const std::string B = site.b.Url(""), C = site.c_base;
-  const Rows want = {
+  const RowsByPath want = {
       {"/index.html", {"list", "", "200"}},
       {"/a.html", {"link", "", "200"}},
       {"/css/site.css", {"resource", "style", "200"}},
@@ -160,7 +160,7 @@ TEST_CASE("--check-resources: each page's resources and each link to another sit
       {B + "/missing.html", {"external", "", "404"}},
       {C + "/gone.html", {"external", "", "connect"}},
   };
-  const Rows got = ReadRows(site, db, 1);
+  const RowsByPath got = ReadRows(site, db, 1);
   CHECK(got == want);
 
   // Each URL fetched exactly once, with a GET (HEAD answers 405 here): the servers' own counts. Neither
@@ -261,11 +261,11 @@ TEST_CASE("--check-resources on a second night: a 304 page carries its resources
   TempDir dir;
   const std::string db = dir / "r.db";
   REQUIRE(Crawl(dir, site, db, {"-r", "--check-resources"}).exit_code == 0);
-  const Rows night1 = ReadRows(site, db, 1);
+  const RowsByPath night1 = ReadRows(site, db, 1);
   site.a_log.Clear();
   site.b_log.Clear();
   REQUIRE(Crawl(dir, site, db, {"-r", "--check-resources"}).exit_code == 0);
-  const Rows night2 = ReadRows(site, db, 2);
+  const RowsByPath night2 = ReadRows(site, db, 2);
   // The same URLs with the same kinds; what answered 200 answers 304 now (validators sent), the rest as
   // before.
   REQUIRE(night2.size() == night1.size());

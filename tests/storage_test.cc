@@ -17,11 +17,13 @@
 #include "storage/report_data.h"
 #include "storage/result_store.h"
 #include "storage/schema.h"
+#include "tests/e2e.h"
 #include "tests/result_values.h"
 
 using namespace gc;
 using namespace gc::storage;
 using gc::sql::Database;
+using gc::testing::Rows;
 namespace fs = std::filesystem;
 
 namespace {
@@ -601,20 +603,6 @@ TEST_CASE("a schema-4 file: report reads it unmigrated (no sitemaps); writing mi
                        "'ffffffffffffff01'") == 1);
   CHECK(Scalar(t.path, "SELECT count(*) FROM result_rows WHERE last_modified_text IS NULL AND total_us = 1250") == 1);
 }
-
-namespace {
-// Every row of `sql` as one line of tab-separated columns (NULL as \N).
-std::string Rows(const std::string& db, const std::string& sql) {
-  Database d(db, Database::Mode::kReadOnly);
-  auto st = d.Prepare(sql);
-  std::string out;
-  while (st.Step()) {
-    for (int c = 0; c < st.columns(); ++c) out += (c ? "\t" : "") + (st.IsNull(c) ? std::string("\\N") : st.Text(c));
-    out += "\n";
-  }
-  return out;
-}
-}  // namespace
 
 TEST_CASE("schema 9's links become link sets: the links view reads as the table did; an unchanged run adds no links; prune drops what no run uses") {
   TempDb t;
