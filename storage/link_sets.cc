@@ -72,8 +72,9 @@ uint64_t ReadLinkSetSeed(sql::Database& db) {
 LinkSets::LinkSets(sql::Database& db)
     : ids_(db),
       seed_(ReadLinkSetSeed(db)),
+      db_(db),
       find_set_(db.Prepare("SELECT id FROM link_sets WHERE hash_hi = ? AND hash_lo = ? AND members = ?")),
-      add_set_(db.Prepare("INSERT INTO link_sets (hash_hi, hash_lo, members) VALUES (?, ?, ?) RETURNING id")),
+      add_set_(db.Prepare("INSERT INTO link_sets (hash_hi, hash_lo, members) VALUES (?, ?, ?)")),
       add_member_(db.Prepare("INSERT INTO link_set_members (set_id, to_id, nofollow, resource_kind) VALUES (?, ?, ?, ?)")),
       add_page_(db.Prepare("INSERT INTO page_link_sets (run_id, from_id, set_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {}
 
@@ -87,10 +88,8 @@ void LinkSets::Write(int64_t run_id, std::span<const LinkRow> links) {
     if (known) set = find_set_.Int(0);
     find_set_.Reset();
     if (!known) {
-      add_set_.Bind(1, int64_t(p.hash_hi)).Bind(2, int64_t(p.hash_lo)).Bind(3, size);
-      add_set_.Step();
-      set = add_set_.Int(0);
-      add_set_.Reset();
+      add_set_.Bind(1, int64_t(p.hash_hi)).Bind(2, int64_t(p.hash_lo)).Bind(3, size).Run();
+      set = db_.LastInsertRowid();  // link_sets.id is the rowid
       for (const LinkRow* m : p.members) {
         add_member_.Bind(1, set).Bind(2, ids_.Id(m->to)).Bind(3, int64_t(m->nofollow)).Bind(4, m->resource_kind).Run();
       }

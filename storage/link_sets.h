@@ -50,6 +50,7 @@ class LinkSets {
  private:
   UrlIds ids_;
   uint64_t seed_;
+  sql::Database& db_;
   sql::Statement find_set_, add_set_, add_member_, add_page_;
 };
 

@@ -209,6 +209,9 @@ class PgDatabase final : public DatabaseImpl {
     return std::make_unique<PgStatement>(*this, sql);
   }
   int64_t Changes() const override { return changes_; }
+  int64_t LastInsertRowid() const override {
+    throw Error("LastInsertRowid on PostgreSQL (" + display_ + "): use RETURNING", kError);
+  }
   void Rollback() noexcept override {
     if (PQstatus(conn_) == CONNECTION_OK) PQclear(PQexec(conn_, "ROLLBACK"));
   }

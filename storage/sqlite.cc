@@ -97,6 +97,7 @@ class SqliteDatabase final : public DatabaseImpl {
     return std::make_unique<SqliteStatement>(db_, sql);
   }
   int64_t Changes() const override { return sqlite3_changes64(db_); }
+  int64_t LastInsertRowid() const override { return sqlite3_last_insert_rowid(db_); }
   void Rollback() noexcept override { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
 
  private:

@@ -7,8 +7,7 @@
 namespace gc::storage {
 
 UrlIds::UrlIds(sql::Database& db)
-    : find_(db.Prepare("SELECT id FROM urls WHERE url = ?")),
-      add_(db.Prepare("INSERT INTO urls (url) VALUES (?) RETURNING id")) {}
+    : db_(db), find_(db.Prepare("SELECT id FROM urls WHERE url = ?")), add_(db.Prepare("INSERT INTO urls (url) VALUES (?)")) {}
 
 int64_t UrlIds::Id(const std::string& url) {
   if (auto it = cache_.find(url); it != cache_.end()) return it->second;
@@ -19,10 +18,8 @@ int64_t UrlIds::Id(const std::string& url) {
     find_.Reset();
   } else {
     find_.Reset();
-    add_.Bind(1, url);
-    add_.Step();
-    id = add_.Int(0);
-    add_.Reset();
+    add_.Bind(1, url).Run();
+    id = db_.LastInsertRowid();  // urls.id is the rowid
   }
   cache_.emplace(url, id);
   return id;

@@ -27,6 +27,7 @@ class UrlIds {
   void Forget() { cache_.clear(); }
 
  private:
+  sql::Database& db_;
   sql::Statement find_;
   sql::Statement add_;
   // A page's navigation links repeat on every page of a batch: each is looked up once a batch.
