@@ -63,9 +63,19 @@ class SqliteStatement final : public StatementImpl {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// Before SQLite's first use in the process: no memory statistics. Debian's libsqlite3 keeps them by
+// default, under a global mutex taken around every sqlite3_malloc and free (and it is built without the
+// lookaside allocator, so every small allocation is one); nothing here reads them. SQLite refuses the
+// call once initialised (a test that opened a database through another path first): harmless.
+void ConfigureSqliteOnce() {
+  static const int rc = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)rc;
+}
+
 class SqliteDatabase final : public DatabaseImpl {
  public:
   SqliteDatabase(const std::string& path, bool read_only, int busy_timeout_ms) : path_(path) {
+    ConfigureSqliteOnce();
     // SQLite would open /dev/null (an empty database) and create /dev/null-journal beside it.
     if (std::string why = NotADatabaseFile(path); !why.empty()) throw Error("cannot open database: " + why, kError);
     int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
