@@ -176,8 +176,8 @@ void DeleteUnusedLinkSets(sql::Database& db) {
     // under a lock that holds every worker's next batch meanwhile: a prune while workers crawl leaves
     // the unused lists and URLs to the next prune that finds none crawling.
     if (LiveWorkers(db) > 0) return;
-    // No worker may be between adding a batch's URLs or sets and the rows that use them (see
-    // WriteLinkSetsPostgres): this waits for those in flight, and they for it.
+    // No worker may be between adding a transaction's URLs (AddUrlsPostgres) or sets (WriteLinkSetsPostgres)
+    // and the rows that use them: this waits for those in flight, and they for it.
     db.Exec("LOCK TABLE urls, link_sets IN SHARE ROW EXCLUSIVE MODE");
     db.Exec("DELETE FROM link_set_members m WHERE NOT EXISTS (SELECT 1 FROM page_link_sets p WHERE p.set_id = m.set_id)");
     db.Exec("DELETE FROM link_sets s WHERE NOT EXISTS (SELECT 1 FROM page_link_sets p WHERE p.set_id = s.id)");

@@ -12,8 +12,8 @@
 
 namespace gc::storage {
 
-// SQLite's URL ids, one statement per URL not seen in this batch. (PostgreSQL's store sends a batch's
-// URLs in one statement instead: WriteLinkSetsPostgres.)
+// SQLite's URL ids, one statement per URL not seen in this batch. (PostgreSQL's store sends a
+// transaction's URLs in one statement instead: AddUrlsPostgres, below.)
 class UrlIds {
  public:
   explicit UrlIds(sql::Database& db);
