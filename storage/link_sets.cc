@@ -228,9 +228,8 @@ void MoveLinksIntoSets(sql::Database& db) {
       if (sqlite) {
         sqlite->Write(run, rows);
       } else {
-        std::vector<std::string_view> urls;
-        for (const LinkRow& l : rows) urls.push_back(l.from), urls.push_back(l.to);
-        AddUrlsPostgres(db, urls);
+        // Every URL of `links` is in `urls` already: the schema step (schema_postgres.cc, 9 -> 10) added
+        // them in one statement, in this transaction.
         WriteLinkSetsPostgres(db, seed, run, rows);
       }
     }
