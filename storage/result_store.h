@@ -68,7 +68,7 @@ struct PreviousResult {
 
 // Held by pointer in a FrontierItem: set once when looked up, read only after, and absent from most items
 // of a first run. Inline, it made every item 496 bytes instead of 248, and the frontier holds up to 20,000
-// of them (case (e) of the benchmarks: ~4 MB of its peak).
+// of them (case (e) of the benchmarks: peak RSS 104 -> 93 MB, bench/RESULTS.md round 7).
 using PreviousPtr = std::shared_ptr<const PreviousResult>;
 inline PreviousPtr SharePrevious(std::optional<PreviousResult> p) {
   return p ? std::make_shared<const PreviousResult>(std::move(*p)) : nullptr;
