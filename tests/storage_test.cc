@@ -118,6 +118,23 @@ TEST_CASE("a new file gets the current schema in WAL mode; a v0 (empty) file is 
   CHECK(Scalar(v0.path, "SELECT count(*) FROM sqlite_master WHERE name IN ('runs','results','frontier','links')") == 4);
 }
 
+TEST_CASE("a new file's schema, made in one transaction, is the one the steps make one by one") {
+  TempDb whole;
+  { ResultStore store(whole.path); }  // version 0: every step in one transaction
+  TempDb steps;
+  for (int v = 1; v <= kSchemaVersion; ++v) {
+    Database d(steps.path, Database::Mode::kReadWrite);
+    MigrateTo(d, v);  // from v - 1: a transaction of its own, as an older release's file moves up
+    CHECK(Scalar(steps.path, "PRAGMA user_version") == v);
+  }
+  const std::string schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name";
+  CHECK(Rows(whole.path, schema) == Rows(steps.path, schema));
+  CHECK(Rows(whole.path, schema).size() > 1000);  // the whole schema, not an empty answer twice
+  const std::string stats = "SELECT tbl, idx, stat FROM sqlite_stat1 ORDER BY tbl, idx";
+  CHECK(Rows(whole.path, stats) == Rows(steps.path, stats));
+  CHECK(Scalar(whole.path, "PRAGMA user_version") == kSchemaVersion);
+}
+
 TEST_CASE("a database that is not greencrawl's, or is newer, is refused with a clear reason") {
   TempDb other;
   {
