@@ -524,32 +524,35 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
     }
     int64_t added = 0;
     for (auto& link : page.links.follow) {
-      auto row = frontier_.Add(Candidate{std::move(link.url), link.hash, item.depth + 1, root, "link", item.url});
-      if (!row) continue;
-      if (row->seq > 0) ++added;
-      batch_.discovered.push_back(std::move(*row));
+      added += Queue(Candidate{std::move(link.url), link.hash, item.depth + 1, root, "link", item.url});
     }
     // Links to other sites: each checked once a run (the Frontier's rules, politeness and --max-pages
     // apply), never parsed or followed (PageJob::Read).
     for (auto& link : page.links.external) {
-      auto row = frontier_.Add(Candidate{std::move(link.url), link.hash, item.depth + 1, root, "external", item.url});
-      if (!row) continue;
-      if (row->seq > 0) ++added;
-      batch_.discovered.push_back(std::move(*row));
+      added += Queue(Candidate{std::move(link.url), link.hash, item.depth + 1, root, "external", item.url});
     }
     // The page's resources (--check-resources), in scope or not: each checked once a run, never parsed.
     for (auto& link : page.links.resources) {
       Candidate c{std::move(link.url), link.hash, item.depth + 1, root, "resource", item.url};
       c.resource_kind = ResourceKindName(link.resource);
-      auto row = frontier_.Add(std::move(c));
-      if (!row) continue;
-      if (row->seq > 0) ++added;
-      batch_.discovered.push_back(std::move(*row));
+      added += Queue(std::move(c));
     }
     if (added) {
       discovered_ += added;
       observer_.Discovered(added);
     }
+  }
+
+  // Offers a URL to the Frontier (its rules decide); a row it returns goes into the next batch, so the URL
+  // is committed with the page or sitemap that named it. True when the row has a new seq, i.e. the URL is
+  // to be fetched (new to the run, or again from nearer the root); a row with seq 0 only lowers the depth
+  // of a URL still pending.
+  bool Queue(Candidate c) {
+    auto row = frontier_.Add(std::move(c));
+    if (!row) return false;
+    const bool added = row->seq > 0;
+    batch_.discovered.push_back(std::move(*row));
+    return added;
   }
 
   // The sitemap feed's greenlet: until it ends (or is killed) the crawl may get more URLs.
@@ -595,12 +598,7 @@ class CrawlSession : private SitemapFeed::Session, private PageJob::Session {
 
   int64_t AddSitemapUrls(std::vector<Candidate> in_scope, std::vector<storage::SitemapUrlRow> rows) override {
     int64_t added = 0;
-    for (Candidate& c : in_scope) {
-      if (auto row = frontier_.Add(std::move(c))) {
-        if (row->seq > 0) ++added;
-        batch_.discovered.push_back(std::move(*row));
-      }
-    }
+    for (Candidate& c : in_scope) added += Queue(std::move(c));
     for (storage::SitemapUrlRow& row : rows) batch_.sitemap_urls.push_back(std::move(row));
     // Smaller batches than Record()'s 20,000 rows: a sitemap makes rows far faster than transfers do,
     // and each waiting row holds its strings (bench/RESULTS.md).
