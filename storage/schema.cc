@@ -367,7 +367,11 @@ void MigrateTo(sql::Database& db, int target) {
   // transaction, one commit for the eleven (a new database's schema cost ~20 ms and ~120 WAL frames
   // before the first request of a crawl, bench/RESULTS.md), the same statements and the same schema.
   std::optional<sql::Transaction> whole;
-  if (version == 0) whole.emplace(db);
+  if (version == 0) {
+    whole.emplace(db);  // BEGIN IMMEDIATE: the write lock; another process may have made it meanwhile
+    version = SchemaVersion(db);
+    CheckVersion(db, version);
+  }
   while (version < target) {
     std::optional<sql::Transaction> step;
     if (!whole) step.emplace(db);

@@ -4,8 +4,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdlib.h>
@@ -15,10 +13,7 @@
 #include <atomic>
 #include <cmath>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <filesystem>
-#include <functional>
 #include <thread>
 #include <sstream>
 

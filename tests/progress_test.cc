@@ -1,6 +1,6 @@
 // The live progress line on a terminal: its counts and totals (growing with discovered URLs, kept across
-// --resume), its width (never wraps), what -q leaves of it. Runs the real binary with its stderr on a
-// pseudo-terminal against a local server.
+// --resume), its width (never wraps), and a reached --max-pages said at the end. Runs the real binary with
+// its stderr on a pseudo-terminal against a local server.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
