@@ -7,7 +7,8 @@
 # Usage: bench/store_growth.sh [RUNS] [PAGES]    (default 30 4000). Loopback only, bounded.
 #   GREENCRAWL=path (default build-release/greencrawl): run it with an earlier build for the "before".
 #   LIST=1: crawl the site's list of every page (urls.txt) instead, without following links: the
-#   nightly list job (no links stored). SIZE=bytes a page (default 10240).
+#   nightly list job (no links stored). SIZE=bytes a page (default 10240). FRAGMENTS=1: crawl with
+#   --check-fragments (each page's anchors and its links to fragments are stored too).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -27,6 +28,7 @@ rm -f "$db" "$db-wal" "$db-shm"
 echo "http://127.0.0.1:$port/index.html" > "$work/seed.txt"
 args=(--depth 100 --concurrency 50 --ignore-robots "$work/seed.txt")
 if [ -n "${LIST:-}" ]; then args=(--concurrency 100 "$site/urls.txt"); fi
+if [ -n "${FRAGMENTS:-}" ]; then args=(--check-fragments "${args[@]}"); fi
 echo "greencrawl: $gc ($("$gc" --version 2>&1 | head -1))"
 echo "| run | results | 304 | links | file MB |"
 echo "|---|---|---|---|---|"
@@ -48,3 +50,6 @@ sqlite3 "$db" "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DES
 sqlite3 "$db" "SELECT CASE WHEN (SELECT count(*) FROM links) = 0 THEN 'no links' ELSE 'bytes per link: ' || round(1.0 * (SELECT sum(pgsize) FROM dbstat WHERE name IN ('links', 'links_by_target', 'page_link_sets', 'page_link_sets_by_set', 'link_sets', 'sqlite_autoindex_link_sets_1', 'link_set_members', 'link_set_members_by_target')) / (SELECT count(*) FROM links), 1) END;
 SELECT 'bytes per result row (table and its indexes): ' || round(1.0 * (SELECT sum(pgsize) FROM dbstat WHERE name IN ('results', 'sqlite_autoindex_results_1', 'results_by_run_status', 'results_by_run_error', 'results_by_url', 'result_rows', 'result_rows_by_url', 'result_rows_by_run_status', 'result_rows_by_run_error')) / (SELECT count(*) FROM results), 1);
 SELECT 'URL texts (urls and its index), counted once: ' || coalesce((SELECT sum(pgsize) FROM dbstat WHERE name IN ('urls', 'sqlite_autoindex_urls_1')), 0) || ' bytes for ' || (SELECT count(*) FROM (SELECT url FROM results UNION SELECT final_url FROM results UNION SELECT source FROM results UNION SELECT from_url FROM links UNION SELECT to_url FROM links)) || ' URLs named';"
+# --check-fragments' rows (FRAGMENTS=1): the anchors and links to fragments of every run, as the views
+# count them; their tables and indexes, whichever schema wrote the file (schema 12: sets).
+sqlite3 "$db" "SELECT CASE WHEN (SELECT count(*) FROM anchor_pages) = 0 THEN 'no anchors' ELSE 'anchors and fragment links: ' || (SELECT count(*) FROM anchors) || ' anchors and ' || (SELECT count(*) FROM fragment_links) || ' fragment links in all runs, ' || (SELECT sum(pgsize) FROM dbstat WHERE name IN ('anchor_pages', 'sqlite_autoindex_anchor_pages_1', 'anchors', 'sqlite_autoindex_anchors_1', 'fragment_links', 'sqlite_autoindex_fragment_links_1', 'fragment_links_by_source', 'anchor_sets', 'sqlite_autoindex_anchor_sets_1', 'anchor_set_members', 'page_anchor_sets', 'fragment_sets', 'sqlite_autoindex_fragment_sets_1', 'fragment_set_members', 'fragment_set_members_by_target', 'page_fragment_sets', 'page_fragment_sets_by_set')) || ' bytes' END;"

@@ -6,24 +6,6 @@
 
 namespace gc::storage {
 
-void WriteFragments(sql::Database& db, int64_t run_id, const std::vector<AnchorPage>& pages,
-                    const std::vector<FragmentLinkRow>& links) {
-  if (pages.empty() && links.empty()) return;
-  auto page = db.Prepare(
-      "INSERT INTO anchor_pages (run_id, url, anchors, capped) VALUES (?, ?, ?, ?) "
-      "ON CONFLICT (run_id, url) DO UPDATE SET anchors = excluded.anchors, capped = excluded.capped");
-  auto forget = db.Prepare("DELETE FROM anchors WHERE run_id = ? AND url = ?");
-  auto anchor = db.Prepare("INSERT INTO anchors (run_id, url, anchor) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
-  for (const AnchorPage& p : pages) {
-    page.Bind(1, run_id).Bind(2, p.url).Bind(3, int64_t(p.anchors.size())).Bind(4, int64_t(p.capped)).Run();
-    forget.Bind(1, run_id).Bind(2, p.url).Run();  // a refetched page: its anchors now, not a union
-    for (const std::string& a : p.anchors) anchor.Bind(1, run_id).Bind(2, p.url).Bind(3, a).Run();
-  }
-  auto link = db.Prepare(
-      "INSERT INTO fragment_links (run_id, from_url, to_url, fragment) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
-  for (const FragmentLinkRow& l : links) link.Bind(1, run_id).Bind(2, l.from).Bind(3, l.to).Bind(4, l.fragment).Run();
-}
-
 FragmentReport ReadFragmentReport(sql::Database& db, int64_t run_id, int64_t limit, int64_t referrers) {
   // No LIMIT -1: that is SQLite's "no limit", an error in PostgreSQL.
   if (limit < 0) limit = std::numeric_limits<int64_t>::max();
@@ -41,8 +23,8 @@ FragmentReport ReadFragmentReport(sql::Database& db, int64_t run_id, int64_t lim
   if (!r.checked) return r;
   // A fragment is missing when its page had its anchors recorded, all of them (not capped), and none is
   // the fragment. A page not fetched, not HTML or not 2xx is not verified: a 404 is a broken link already.
-  // The primary keys answer every lookup: fragment_links by (run_id, to_url, fragment), anchor_pages by
-  // (run_id, url), anchors by (run_id, url, anchor).
+  // Read through the tables' names, which are views from schema 12 (fragment_sets.h): each lookup goes
+  // by the URL's id to the run's page row and its set's members, all by primary key.
   const char* kTargets =
       "SELECT f.to_url, f.fragment, count(*) AS refs, "
       "CASE WHEN EXISTS (SELECT 1 FROM anchor_pages p WHERE p.run_id = f.run_id AND p.url = f.to_url "

@@ -1,6 +1,7 @@
 // --check-fragments in the database: what a crawl records (each fetched 2xx HTML page's anchors, and the
 // links naming a fragment) and what `report` reads back (links whose page exists but lacks the anchor).
-// Tables anchor_pages, anchors, fragment_links (schema kFragmentsSchemaVersion, docs/schema.md).
+// Tables anchor_pages, anchors, fragment_links (schema kFragmentsSchemaVersion, docs/schema.md); views
+// of the same names and columns from schema 12, written by FragmentSets (fragment_sets.h).
 #pragma once
 
 #include <cstdint>
@@ -20,10 +21,6 @@ struct AnchorPage {
 struct FragmentLinkRow {
   std::string from, to, fragment;  // to: canonical, without the fragment (as links.to_url)
 };
-
-// Writes in the caller's transaction (ResultStore::Write). A page fetched again replaces its anchors.
-void WriteFragments(sql::Database& db, int64_t run_id, const std::vector<AnchorPage>& pages,
-                    const std::vector<FragmentLinkRow>& links);
 
 struct BrokenFragment {
   std::string url, fragment;          // the page (fetched, 2xx HTML) and the anchor it lacks

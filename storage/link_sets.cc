@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "storage/fragment_sets.h"
 #include "storage/pg_array.h"
 #include "storage/schema.h"
 
@@ -170,30 +171,35 @@ void WriteLinkSetsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, std
   }
 }
 
-void DeleteUnusedLinkSets(sql::Database& db) {
+void DeleteUnusedSets(sql::Database& db) {
   if (db.postgres()) {
-    // These deletes read the whole of the link tables (hash anti-joins: seconds for millions of rows),
+    // These deletes read the whole of the set tables (hash anti-joins: seconds for millions of rows),
     // under a lock that holds every worker's next batch meanwhile: a prune while workers crawl leaves
     // the unused lists and URLs to the next prune that finds none crawling.
     if (LiveWorkers(db) > 0) return;
-    // No worker may be between adding a transaction's URLs (AddUrlsPostgres) or sets (WriteLinkSetsPostgres)
-    // and the rows that use them: this waits for those in flight, and they for it.
-    db.Exec("LOCK TABLE urls, link_sets IN SHARE ROW EXCLUSIVE MODE");
+    // No worker may be between adding a transaction's URLs (AddUrlsPostgres) or sets (WriteLinkSetsPostgres,
+    // WriteFragmentSetsPostgres) and the rows that use them: this waits for those in flight, and they for it.
+    db.Exec("LOCK TABLE urls, link_sets, anchor_sets, fragment_sets IN SHARE ROW EXCLUSIVE MODE");
     db.Exec("DELETE FROM link_set_members m WHERE NOT EXISTS (SELECT 1 FROM page_link_sets p WHERE p.set_id = m.set_id)");
     db.Exec("DELETE FROM link_sets s WHERE NOT EXISTS (SELECT 1 FROM page_link_sets p WHERE p.set_id = s.id)");
+    DeleteUnusedFragmentSets(db);
     db.Exec("DELETE FROM urls u WHERE NOT EXISTS (SELECT 1 FROM page_link_sets p WHERE p.from_id = u.id) AND NOT EXISTS "
             "(SELECT 1 FROM link_set_members m WHERE m.to_id = u.id) AND NOT EXISTS (SELECT 1 FROM result_rows r WHERE "
             "r.url_id = u.id) AND NOT EXISTS (SELECT 1 FROM result_rows r WHERE r.final_url_id = u.id) AND NOT EXISTS "
-            "(SELECT 1 FROM result_rows r WHERE r.source_id = u.id)");
+            "(SELECT 1 FROM result_rows r WHERE r.source_id = u.id) AND NOT EXISTS (SELECT 1 FROM page_anchor_sets a "
+            "WHERE a.page_id = u.id) AND NOT EXISTS (SELECT 1 FROM page_fragment_sets f WHERE f.from_id = u.id) AND NOT "
+            "EXISTS (SELECT 1 FROM fragment_set_members m WHERE m.to_id = u.id)");
     return;
   }
   // NOT IN (subquery): SQLite reads each id list once into a temporary index (a NOT EXISTS would probe
   // page_link_sets by from_id, which no index starts with, once per URL).
   db.Exec("DELETE FROM link_set_members WHERE set_id NOT IN (SELECT set_id FROM page_link_sets)");
   db.Exec("DELETE FROM link_sets WHERE id NOT IN (SELECT set_id FROM page_link_sets)");
+  DeleteUnusedFragmentSets(db);
   db.Exec("DELETE FROM urls WHERE id NOT IN (SELECT from_id FROM page_link_sets UNION SELECT to_id FROM link_set_members "
           "UNION SELECT url_id FROM result_rows UNION SELECT final_url_id FROM result_rows WHERE final_url_id IS NOT NULL "
-          "UNION SELECT source_id FROM result_rows WHERE source_id IS NOT NULL)");
+          "UNION SELECT source_id FROM result_rows WHERE source_id IS NOT NULL UNION SELECT page_id FROM page_anchor_sets "
+          "UNION SELECT from_id FROM page_fragment_sets UNION SELECT to_id FROM fragment_set_members)");
 }
 
 void MoveLinksIntoSets(sql::Database& db) {

@@ -59,10 +59,10 @@ class LinkSets {
 // (AddUrlsPostgres, called once for the whole transaction by its writer).
 void WriteLinkSetsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, std::span<const LinkRow> links);
 
-// After runs were deleted: deletes the link sets no run uses any more, and the URLs no set or page names.
-// PostgreSQL: not while workers are crawling (it would hold their writes for as long as it reads the
-// tables); the next prune that finds none does it.
-void DeleteUnusedLinkSets(sql::Database& db);
+// After runs were deleted: deletes the link, anchor and fragment sets no run uses any more, and the URLs
+// no set, page or result names. PostgreSQL: not while workers are crawling (it would hold their writes
+// for as long as it reads the tables); the next prune that finds none does it.
+void DeleteUnusedSets(sql::Database& db);
 
 // The migration to schema 10: every row of the old links table into the new tables (SQLite or
 // PostgreSQL), inside the migration's transaction.

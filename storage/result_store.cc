@@ -104,6 +104,7 @@ void ResultStore::PrepareStatements() {
                          : "INSERT OR IGNORE INTO frontier (run_id, url, seq, depth, list_line, source_kind) "
                            "VALUES (?, ?, ?, ?, ?, 'list')");
   if (!db_->postgres()) link_sets_.emplace(*db_);  // PostgreSQL's go in batches: WriteLinkSetsPostgres
+  if (!db_->postgres()) fragment_sets_.emplace(*db_);
   if (!db_->postgres()) url_ids_.emplace(*db_);
   // PostgreSQL: seq from the database's sequence (workers discover at once); a URL found nearer the
   // root than a worker fetched it at goes out again (each worker knows only its own fetches).
@@ -367,11 +368,13 @@ int64_t ResultStore::PruneRuns(const std::vector<int64_t>& run_ids) {
     sql::Transaction tx(*db_);
     auto del = db_->Prepare("DELETE FROM runs WHERE id = ?");  // results, links, frontier cascade
     for (int64_t id : run_ids) del.Bind(1, id).Run();
-    DeleteUnusedLinkSets(*db_);  // the link sets and URLs only those runs used
+    DeleteUnusedSets(*db_);  // the sets and URLs only those runs used
     tx.Commit();
   }
   if (db_->postgres()) {
-    db_->Exec("VACUUM runs, result_rows, page_link_sets, link_set_members, link_sets, urls, frontier");  // space for reuse (the server keeps the files)
+    db_->Exec(
+        "VACUUM runs, result_rows, page_link_sets, link_set_members, link_sets, page_anchor_sets, anchor_set_members, "
+        "anchor_sets, page_fragment_sets, fragment_set_members, fragment_sets, urls, frontier");  // space for reuse (the server keeps the files)
   } else {
     db_->Exec("VACUUM");  // give the space back to the file system
     db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");  // and the WAL that VACUUM wrote
@@ -482,7 +485,7 @@ void ResultStore::WriteRows(int64_t run_id, const WriteBatch& batch) {
   WriteSitemaps(run_id, batch);
   for (const ResultRow& r : batch.results) WriteResult(run_id, r);
   WriteLinks(run_id, batch.links);
-  WriteFragments(*db_, run_id, batch.anchor_pages, batch.fragment_links);
+  WriteFragments(run_id, batch);
 }
 
 void ResultStore::AddUrls(std::span<const WriteBatch> batches) {
@@ -490,6 +493,7 @@ void ResultStore::AddUrls(std::span<const WriteBatch> batches) {
     for (const WriteBatch& batch : batches) {
       for (const ResultRow& r : batch.results) AddUrlsOf(r, urls);
       for (const LinkRow& l : batch.links) urls.push_back(l.from), urls.push_back(l.to);
+      AddUrlsOfFragments(batch.anchor_pages, batch.fragment_links, urls);
     }
   });
 }
@@ -538,6 +542,14 @@ void ResultStore::WriteLinks(int64_t run_id, std::span<const LinkRow> links) {
     WriteLinkSetsPostgres(*db_, LinkSeed(), run_id, links);
   } else {
     link_sets_->Write(run_id, links);
+  }
+}
+
+void ResultStore::WriteFragments(int64_t run_id, const WriteBatch& batch) {
+  if (db_->postgres()) {
+    WriteFragmentSetsPostgres(*db_, LinkSeed(), run_id, batch.anchor_pages, batch.fragment_links);
+  } else {
+    fragment_sets_->Write(run_id, batch.anchor_pages, batch.fragment_links);
   }
 }
 

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/fragment_sets.h"
 #include "storage/fragments.h"
 #include "storage/recorded_page.h"
 #include "storage/sql.h"
@@ -306,6 +307,7 @@ class ResultStore {
   void WriteResult(int64_t run_id, const ResultRow& r);
   // A batch's links as link sets (link_sets.h), by the engine's writer, in the caller's transaction.
   void WriteLinks(int64_t run_id, std::span<const LinkRow> links);
+  void WriteFragments(int64_t run_id, const WriteBatch& batch);  // its anchor pages and fragment links
   void PrepareStatements();
   // PostgreSQL: runs `op`, and when the connection is lost (sql::kIoError: a server restart, a network
   // cut, the server ending an idle transaction) reconnects with backoff and runs it again, until the
@@ -370,6 +372,7 @@ class ResultStore {
   sql::Statement insert_sitemap_url_;
   sql::Statement upsert_sitemap_;
   std::optional<LinkSets> link_sets_;  // SQLite's links writer (PostgreSQL's: WriteLinkSetsPostgres)
+  std::optional<FragmentSets> fragment_sets_;  // SQLite's anchors and fragment links (WriteFragmentSetsPostgres)
   std::optional<UrlIds> url_ids_;      // SQLite: the ids of results' URLs, forgotten at each transaction
   std::optional<uint64_t> link_seed_;  // PostgreSQL: the database's link_set_seed, read at the first write
   uint64_t LinkSeed();

@@ -355,7 +355,7 @@ void ResultStore::WriteSharedOnce(int64_t run_id, const WriteBatch& batch) {
   WriteSitemaps(run_id, batch);
   WriteResultsShared(run_id, batch.results, mine);
   WriteLinks(run_id, batch.links);
-  WriteFragments(*db_, run_id, batch.anchor_pages, batch.fragment_links);
+  WriteFragments(run_id, batch);
   tx.Commit();
 }
 

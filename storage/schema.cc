@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "storage/fragment_sets.h"
 #include "storage/link_sets.h"
 #include "storage/result_rows.h"
 
@@ -271,6 +272,65 @@ CREATE TABLE result_rows (
   resource_kind      TEXT
 );
 )sql",
+    // 11 -> 12 (kFragmentSetsSchemaVersion): --check-fragments' rows stored by what changed (issue 29.1).
+    // Every run wrote each page's anchors again, each with the page's URL text (~90 bytes an anchor, most
+    // of a nightly --check-fragments database), and each link to a fragment with two URL texts. Now each
+    // distinct list of a page's anchors, and of its links to fragments, is stored once, and a run says
+    // which lists its pages had (storage/fragment_sets.h). The views keep the old tables' names and
+    // columns; MoveFragmentsToSchema12 moves the rows and makes them, in the step's one transaction.
+    R"sql(
+CREATE TABLE anchor_sets (
+  id      INTEGER PRIMARY KEY,
+  hash_hi INTEGER NOT NULL,               -- XXH3-128 of the members, seeded with link_set_seed
+  hash_lo INTEGER NOT NULL,
+  members INTEGER NOT NULL,               -- how many
+  UNIQUE (hash_hi, hash_lo, members)
+);
+CREATE TABLE anchor_set_members (
+  set_id INTEGER NOT NULL,
+  anchor TEXT NOT NULL,
+  PRIMARY KEY (set_id, anchor)
+) WITHOUT ROWID;
+CREATE TABLE page_anchor_sets (
+  run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  page_id INTEGER NOT NULL,               -- urls.id of the page
+  set_id  INTEGER NOT NULL,               -- anchor_sets.id of its anchors in this run
+  capped  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, page_id)
+) WITHOUT ROWID;
+CREATE TABLE fragment_sets (
+  id      INTEGER PRIMARY KEY,
+  hash_hi INTEGER NOT NULL,
+  hash_lo INTEGER NOT NULL,
+  members INTEGER NOT NULL,
+  UNIQUE (hash_hi, hash_lo, members)
+);
+CREATE TABLE fragment_set_members (
+  set_id   INTEGER NOT NULL,
+  to_id    INTEGER NOT NULL,              -- urls.id of the linked page, without the fragment
+  fragment TEXT NOT NULL,
+  PRIMARY KEY (set_id, to_id, fragment)
+) WITHOUT ROWID;
+CREATE INDEX fragment_set_members_by_target ON fragment_set_members (to_id, fragment);
+CREATE TABLE page_fragment_sets (
+  run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  from_id INTEGER NOT NULL,               -- urls.id of the linking page
+  set_id  INTEGER NOT NULL,
+  PRIMARY KEY (run_id, from_id)
+) WITHOUT ROWID;
+CREATE INDEX page_fragment_sets_by_set ON page_fragment_sets (set_id, run_id);
+-- The planner's statistics, as for the link sets (schema 10): a run has many pages, a target few sets.
+ANALYZE anchor_sets;
+DELETE FROM sqlite_stat1 WHERE tbl IN ('page_anchor_sets', 'anchor_set_members', 'page_fragment_sets',
+                                       'fragment_set_members');
+INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+  ('page_anchor_sets', 'page_anchor_sets', '1000000 10000 1'),
+  ('anchor_set_members', 'anchor_set_members', '1000000 30 1'),
+  ('page_fragment_sets', 'page_fragment_sets', '1000000 10000 1'),
+  ('page_fragment_sets', 'page_fragment_sets_by_set', '1000000 3 1'),
+  ('fragment_set_members', 'fragment_set_members', '1000000 10 2 1'),
+  ('fragment_set_members', 'fragment_set_members_by_target', '1000000 20 3');
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 }  // namespace
@@ -378,6 +438,7 @@ void MigrateTo(sql::Database& db, int target) {
     db.Exec(kMigrations[version]);
     if (version + 1 == kUrlIdsSchemaVersion) MoveLinksToSchema10(db);
     if (version + 1 == kResultRowsSchemaVersion) MoveResultsToSchema11(db);
+    if (version + 1 == kFragmentSetsSchemaVersion) MoveFragmentsToSchema12(db);
     ++version;
     db.Exec("PRAGMA user_version = " + std::to_string(version));  // a number, not user data
     if (step) step->Commit();

@@ -11,7 +11,7 @@
 
 namespace gc::storage {
 
-inline constexpr int kSchemaVersion = 11;
+inline constexpr int kSchemaVersion = 12;
 // The first version with the --check-fragments tables (anchor_pages, anchors, fragment_links).
 inline constexpr int kFragmentsSchemaVersion = 6;
 // The first version with runs.page_links (a 304 page's links carried from an earlier run).
@@ -24,6 +24,8 @@ inline constexpr int kHostLanesSchemaVersion = 9;
 inline constexpr int kUrlIdsSchemaVersion = 10;
 // The first version with result_rows (results by URL id; results is a view of them: result_rows.h).
 inline constexpr int kResultRowsSchemaVersion = 11;
+// The first version with anchor and fragment sets (anchor_pages, anchors, fragment_links are views of them).
+inline constexpr int kFragmentSetsSchemaVersion = 12;
 
 // Sets WAL mode and the connection pragmas, then creates or migrates the schema to kSchemaVersion.
 // Throws sql::Error for a file that is not a greencrawl database or is newer than this program.

@@ -7,6 +7,8 @@
 //   schema.h        creating and migrating the schema
 //   link_sets.h     how links are stored (schema 10): each URL once (url_ids.h), each page's list of links
 //                   once, and per run which list each page had; the view `links` reads them as one table
+//   fragment_sets.h how --check-fragments' anchors and links to fragments are stored (schema 12): as links
+//                   are, each page's list once; the views anchor_pages, anchors, fragment_links read them
 //   result_rows.h   how results are stored (schema 11): URLs by id, times, dates and hashes as integers; the
 //                   view `results` gives every column's text back
 //   sql.h           RAII owners of a connection and its statements (SQLite or PostgreSQL), bound parameters only

@@ -39,7 +39,7 @@ class UrlIds {
 // rather than deadlock: a batch adds all its URLs (results' and links') in one call, first. Only
 // missing ones are inserted (ON CONFLICT alone would spend a sequence number on every repeat). The
 // inserts hold urls in ROW EXCLUSIVE mode until the commit, which keeps a prune from deleting an id
-// meanwhile (DeleteUnusedLinkSets). Sorts `urls`.
+// meanwhile (DeleteUnusedSets). Sorts `urls`.
 void AddUrlsPostgres(sql::Database& db, std::vector<std::string_view>& urls);
 
 }  // namespace gc::storage

@@ -1,4 +1,5 @@
-// Schemas 10 and 11 (links stored by what changed, results by URL id: issue 29.1) on a database the schema-9
+// Schemas 10, 11 and 12 (links, then anchors and fragment links, stored by what changed, results by URL id:
+// issue 29.1) on a database the schema-9
 // release made: every read command prints the same before and after the migration, byte for byte, and
 // every column of every result reads back as the same text.
 // The database is tests/data/release_schema9.sql, a dump of what greencrawl at f11d13e (schema 9) wrote
@@ -74,6 +75,20 @@ TEST_CASE("a schema-9 database from today's release migrates in place; every rea
   const std::string kAllResults = "SELECT * FROM results ORDER BY id";
   const std::string rows_before = Rows(db, kAllResults);
   CHECK(rows_before.find("GMT\t") != std::string::npos);  // the fixture has Last-Modified dates to convert
+  // --check-fragments' rows, which schema 12 moves into sets behind views of the same names.
+  const std::string kFragmentRows[] = {"SELECT run_id, url, anchors, capped FROM anchor_pages ORDER BY 1, 2",
+                                       "SELECT run_id, url, anchor FROM anchors ORDER BY 1, 2, 3",
+                                       "SELECT run_id, from_url, to_url, fragment FROM fragment_links ORDER BY 1, 2, 3, 4"};
+  std::vector<std::string> fragments_before;
+  for (const std::string& q : kFragmentRows) fragments_before.push_back(Rows(db, q));
+  const int64_t anchors = Scalar(db, "SELECT count(*) FROM anchors");
+  CHECK(anchors > 20);
+  CHECK(Scalar(db, "SELECT count(*) FROM fragment_links") > 2);
+  // Distinct lists of a page's anchors (the fixture's pages mostly have the one anchor "s1", or none).
+  const int64_t anchor_lists = Scalar(
+      db, "SELECT count(DISTINCT g) FROM (SELECT coalesce((SELECT group_concat(anchor, ' ') FROM (SELECT anchor FROM "
+          "anchors a WHERE a.run_id = p.run_id AND a.url = p.url ORDER BY anchor)), '') AS g FROM anchor_pages p)");
+  CHECK(anchor_lists >= 2);
   auto before = Outputs(dir, db);  // read commands do not migrate
 
   REQUIRE(Scalar(db, "PRAGMA user_version") == 9);
@@ -99,6 +114,16 @@ TEST_CASE("a schema-9 database from today's release migrates in place; every rea
   CHECK(Scalar(db, "SELECT count(*) FROM link_set_members") == links / 2);
   CHECK(Scalar(db, "SELECT count(*) FROM page_link_sets WHERE run_id = 2") ==
         Scalar(db, "SELECT count(*) FROM page_link_sets WHERE run_id = 1"));
+  for (size_t i = 0; i < fragments_before.size(); ++i) {
+    INFO(kFragmentRows[i]);
+    CHECK(Rows(db, kFragmentRows[i]) == fragments_before[i]);
+  }
+  CHECK(Text(db, "SELECT type FROM sqlite_master WHERE name = 'anchors'") == "view");
+  // Each distinct list once, whichever pages and runs had it (the second run's 304s carried the first's).
+  CHECK(Scalar(db, "SELECT count(*) FROM anchor_sets") == anchor_lists);
+  CHECK(Scalar(db, "SELECT count(*) FROM anchor_set_members") < anchors / 2);
+  CHECK(Scalar(db, "SELECT count(*) FROM page_anchor_sets WHERE run_id = 2") ==
+        Scalar(db, "SELECT count(*) FROM page_anchor_sets WHERE run_id = 1"));
 
   auto after = Outputs(dir, db);
   REQUIRE(after.size() == before.size());

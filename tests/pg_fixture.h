@@ -115,6 +115,14 @@ inline bool Exited(const Child& c) {
   return waitid(P_PID, id_t(c.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == c.pid;
 }
 
+// `text` with every `from` replaced by `to` (a database's name in one engine's output by the other's).
+inline std::string Replaced(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
 inline int PgTestMain(int argc, char** argv) {
   std::setlocale(LC_CTYPE, "C.UTF-8");
   PgServer server;

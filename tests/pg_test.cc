@@ -1,6 +1,7 @@
 // Many workers on one run through PostgreSQL: a real server started here (tests/pg_fixture.h), real
 // greencrawl processes, real local HTTP servers. The server's outages and cut connections are in
-// pg_outage_test.cc. Skipped (exit 77) where PostgreSQL 15 is not installed.
+// pg_outage_test.cc, the schema's steps and what each engine stores in pg_schema_test.cc. Skipped (exit 77)
+// where PostgreSQL 15 is not installed.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
@@ -14,9 +15,7 @@
 #include <vector>
 
 #include "storage/result_store.h"
-#include "storage/schema.h"
 #include "tests/pg_fixture.h"
-#include "tests/result_values.h"
 
 using namespace gc::testing;
 namespace sql = gc::sql;
@@ -132,151 +131,6 @@ TEST_CASE("a nightly recursive run on PostgreSQL: 304 pages carry their links, s
   CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 1") == pages);
   CHECK(Scalar(db, "SELECT count(*) FROM results WHERE run_id = 2 AND status = 304") == pages);
   CHECK(Scalar(db, "SELECT count(*) FROM links WHERE run_id = 2") == Scalar(db, "SELECT count(*) FROM links WHERE run_id = 1"));
-}
-
-TEST_CASE("schema 9's links on PostgreSQL become link sets: the links view reads as the table did; prune drops what no run uses") {
-  const std::vector<std::string> urls = {"https://a.example/", "https://a.example/p?q=1&r=2", "https://b.example/\xC3\xA9",
-                                         "https://a.example/style.css", "http://c.example:8080/x"};
-  std::string db = pg->NewDatabase();
-  {
-    sql::Database d(db, sql::Database::Mode::kReadWrite);
-    gc::storage::MigrateTo(d, 9);  // the schema today's release (schema 9) makes
-    d.Exec("INSERT INTO runs (started_at, status, version) VALUES ('2026-01-01T00:00:00.000Z', 'completed', "
-           "'t'), ('2026-01-02T00:00:00.000Z', 'completed', 't')");  // runs 1 and 2
-    auto ins = d.Prepare("INSERT INTO links (run_id, from_url, to_url, nofollow, resource_kind) VALUES (?, ?, ?, ?, ?)");
-    for (int64_t run : {1, 2}) {
-      for (size_t i = 0; i < urls.size(); ++i) {
-        for (size_t j = 0; j < urls.size(); ++j) {
-          if (i == j || (run == 2 && (i == 4 || j == 4))) continue;  // the last URL: run 1's alone
-          ins.Bind(1, run).Bind(2, urls[i]).Bind(3, urls[j]).Bind(4, int64_t(j == 1));
-          ins.Bind(5, j == 3 ? std::optional<std::string>("style") : std::nullopt).Run();
-        }
-      }
-    }
-    // Results with each kind of value schema 11 converts, and those it keeps as text (or drops: a hash
-    // not greencrawl's).
-    d.Exec("INSERT INTO results (run_id, url, final_url, status, fetched_at, last_modified, content_hash, dns_ms, "
-           "total_ms, source_kind, source) VALUES "
-           "(1, 'https://a.example/', 'https://a.example/', 200, '2026-01-01T00:00:00.999Z', 'Thu, 01 Jan 1970 00:00:00 GMT', "
-           "'ffffffffffffffff', 0.047, 1.25, 'link', 'https://b.example/\xC3\xA9'), "
-           "(1, 'https://a.example/p?q=1&r=2', 'https://new.example/', 301, '1969-12-31T23:59:59.001Z', "
-           "'Sunday, 06-Nov-94 08:49:37 GMT', '0123456789abcdef', 0, 30000, NULL, NULL), "
-           "(2, 'https://a.example/', NULL, NULL, '2026-02-28T12:34:56.000Z', 'Tue, 29 Feb 2000 23:59:59 GMT', NULL, "
-           "NULL, NULL, 'list', NULL)");
-    // In the way of the migration's first new table: it fails half way, and must leave schema 9 whole.
-    d.Exec("CREATE TABLE link_sets (blocker BIGINT)");
-  }
-  const std::string all = "SELECT run_id, from_url, to_url, nofollow, resource_kind FROM links";
-  auto before = RowSet(db, all);
-  REQUIRE(before.size() == 32);
-  const std::string all_results = "SELECT * FROM results";
-  auto results_before = RowSet(db, all_results);
-  REQUIRE(results_before.size() == 3);
-  CHECK_THROWS_AS(gc::storage::ResultStore{db}, sql::Error);
-  CHECK(Scalar(db, "SELECT max(version) FROM greencrawl_schema") == 9);
-  CHECK(Scalar(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'urls'") == 0);
-  CHECK(RowSet(db, all) == before);
-  {
-    sql::Database d(db, sql::Database::Mode::kReadWrite);
-    d.Exec("DROP TABLE link_sets");
-    // A worker of the older release still crawling: it would write to the links table the step removes.
-    d.Exec("INSERT INTO workers (run_id, started_at, lease_expires) VALUES (2, '2026-01-02T00:00:00.000Z', "
-           "now() + interval '1 hour')");
-  }
-  try {
-    gc::storage::ResultStore refused{db};
-    FAIL("migrated while a worker of the older release was live");
-  } catch (const sql::Error& e) {
-    CHECK(std::string(e.what()).find("1 worker(s) of an older greencrawl are crawling it") != std::string::npos);
-  }
-  CHECK(Scalar(db, "SELECT max(version) FROM greencrawl_schema") == 9);
-  {
-    sql::Database d(db, sql::Database::Mode::kReadWrite);
-    d.Exec("UPDATE workers SET stopped = 1");
-  }
-  gc::storage::ResultStore store(db);  // migrates
-  CHECK(Scalar(db, "SELECT max(version) FROM greencrawl_schema") == gc::storage::kSchemaVersion);
-  CHECK(RowSet(db, all) == before);
-  CHECK(RowSet(db, all_results) == results_before);  // every column's text as it was (schema 11)
-  CHECK(Scalar(db, "SELECT count(*) FROM result_rows WHERE last_modified_text IS NOT NULL") == 1);  // the RFC 850 date
-  // The results' URLs joined the links': one new (the redirect's target).
-  CHECK(Scalar(db, "SELECT count(*) FROM urls") == 6);
-  {
-    sql::Database d(db, sql::Database::Mode::kReadWrite);
-    d.Exec("DELETE FROM result_rows");  // what follows counts the links' URLs alone
-  }
-  CHECK(Scalar(db, "SELECT count(*) FROM page_link_sets") == 5 + 4);
-  CHECK(Scalar(db, "SELECT count(*) FROM link_set_members") == 20 + 12);
-
-  // New links name the known URLs by their ids; only a new URL takes one from the sequence.
-  int64_t run = store.BeginRun("l", "{}", "t");
-  gc::storage::WriteBatch b;
-  b.links.push_back({urls[0], urls[2]});
-  b.links.push_back({urls[0], "https://d.example/new"});
-  b.links.push_back({urls[0], "https://d.example/new", true});  // twice in a page: the first stays
-  for (size_t j : {0, 2, 3}) b.links.push_back({urls[1], urls[j], false, j == 3 ? std::optional<std::string>("style") : std::nullopt});
-  store.Write(run, b);  // page 1 as run 2 had it: its set is shared
-  CHECK(Scalar(db, "SELECT count(*) FROM link_sets") == 5 + 4 + 1);
-  CHECK(Scalar(db, "SELECT max(id) FROM link_sets") == 10);  // no id spent on the set it had
-  CHECK(Scalar(db, "SELECT count(*) FROM urls") == 7);
-  CHECK(Scalar(db, "SELECT max(id) FROM urls") == 7);  // no id spent on the URLs it had
-  CHECK(RowSet(db, "SELECT from_url, to_url, nofollow FROM links WHERE run_id = " + std::to_string(run) + " AND from_url = '" +
-                    urls[0] + "'") == std::set<std::string>{urls[0] + "|" + urls[2] + "|0", urls[0] + "|https://d.example/new|0"});
-  CHECK(Scalar(db, "SELECT count(*) FROM links WHERE run_id = " + std::to_string(run)) == 5);
-  CHECK(store.PruneRuns({1}) == 1);
-  CHECK(Scalar(db, "SELECT count(*) FROM urls") == 5);
-  CHECK(Scalar(db, "SELECT count(*) FROM link_sets") == 4 + 1);
-  {
-    sql::Database d(db, sql::Database::Mode::kReadWrite);
-    // A worker crawling the new run: what run 2 alone used stays for now.
-    d.Exec("UPDATE workers SET stopped = 0, run_id = " + std::to_string(run));
-  }
-  CHECK(store.PruneRuns({2}) == 1);
-  CHECK(Scalar(db, "SELECT count(*) FROM link_sets") == 4 + 1);
-  {
-    sql::Database d(db, sql::Database::Mode::kReadWrite);
-    d.Exec("UPDATE workers SET stopped = 1");
-  }
-  CHECK(store.PruneRuns({}) == 0);  // none crawling: the next prune deletes it, even with no run to delete
-  CHECK(Scalar(db, "SELECT count(*) FROM link_sets") == 2);
-  CHECK(RowSet(db, "SELECT url FROM urls") ==
-        std::set<std::string>{urls[0], urls[1], urls[2], urls[3], "https://d.example/new"});
-  CHECK(Scalar(db, "SELECT count(*) FROM link_set_members") == 2 + 3);
-}
-
-TEST_CASE("schema 10 on PostgreSQL: the step to 11 waits for older workers, then moves the results whole") {
-  std::string db = pg->NewDatabase();
-  {
-    sql::Database d(db, sql::Database::Mode::kReadWrite);
-    gc::storage::MigrateTo(d, 10);  // the schema the release before this one makes
-    d.Exec("INSERT INTO runs (started_at, status, version) VALUES ('2026-01-01T00:00:00.000Z', 'running', 't')");
-    d.Exec("INSERT INTO results (run_id, url, status, fetched_at, total_ms) VALUES (1, 'https://a.example/', 200, "
-           "'2026-01-01T00:00:01.250Z', 12.5)");
-    d.Exec("INSERT INTO workers (run_id, started_at, lease_expires) VALUES (1, '2026-01-01T00:00:00.000Z', "
-           "now() + interval '1 hour')");
-  }
-  const std::string all = "SELECT * FROM results";
-  auto before = RowSet(db, all);
-  try {
-    gc::storage::ResultStore refused{db};
-    FAIL("migrated while a worker of the older release was live");
-  } catch (const sql::Error& e) {
-    CHECK(std::string(e.what()).find("1 worker(s) of an older greencrawl are crawling it") != std::string::npos);
-    CHECK(std::string(e.what()).find("schema 11") != std::string::npos);
-  }
-  CHECK(Scalar(db, "SELECT max(version) FROM greencrawl_schema") == 10);
-  {
-    sql::Database d(db, sql::Database::Mode::kReadWrite);
-    d.Exec("UPDATE workers SET stopped = 1");
-  }
-  { gc::storage::ResultStore store(db); }
-  CHECK(Scalar(db, "SELECT max(version) FROM greencrawl_schema") == gc::storage::kSchemaVersion);
-  CHECK(RowSet(db, all) == before);
-  CHECK(Scalar(db, "SELECT count(*) FROM result_rows WHERE fetched_ms IS NOT NULL AND total_us = 12500") == 1);
-}
-
-TEST_CASE("schema 11 on PostgreSQL: times, dates, hashes and timings come back through the view as written") {
-  CheckResultValuesRoundTrip(pg->NewDatabase());
 }
 
 TEST_CASE("--check-resources on PostgreSQL: resources recorded with their kind, once each, and carried by 304 pages") {
@@ -786,12 +640,6 @@ std::string FirstDifference(const std::string& a, const std::string& b) {
   }
 }
 
-std::string Replaced(std::string text, const std::string& from, const std::string& to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-  return text;
-}
 }  // namespace
 
 TEST_CASE("runs, report, export and diff say the same of one crawl on PostgreSQL as on SQLite") {
