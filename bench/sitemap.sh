@@ -6,6 +6,8 @@
 # (the baseline for crawl). Prints URLs recorded, results, peak RSS (/usr/bin/time -v) and
 # wall time. Loopback only (python3 http.server on 127.0.0.1); bounded by `timeout`.
 # Usage: bench/sitemap.sh [CHILDREN] [PER_CHILD] [MODE]
+#   RUNS=n: crawl n times into the one database (nightly runs), and print the bytes the sitemaps' URLs
+#   take after each (their table or view's rows and indexes, and the URL texts, which runs share).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -28,10 +30,19 @@ if [[ $mode == list ]]; then
   for ((c = 0; c < children; c++)); do seq 0 $((per_child - 1)) | sed "s|^|http://127.0.0.1:$port/p/$c/|; s|$|.html|"; done \
     >> "$work/seed.txt"
 fi
+for ((run = 1; run <= ${RUNS:-1}; run++)); do
 start=$(date +%s.%N)
 /usr/bin/time -v -o "$work/time" timeout -s INT 900 \
   "$gc" crawl --db "$work/s.db" --quiet "$sitemaps" --concurrency 32 "$work/seed.txt" || true
 end=$(date +%s.%N)
+if [[ -n ${RUNS:-} ]]; then
+  sqlite3 "$work/s.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+  sqlite3 "$work/s.db" "SELECT 'run $run: sitemap rows ' || (SELECT count(*) FROM sitemap_urls) || ', their bytes ' ||
+    (SELECT sum(pgsize) FROM dbstat WHERE name IN ('sitemap_urls', 'sqlite_autoindex_sitemap_urls_1', 'sitemap_url_rows')) ||
+    ', URL texts ' || (SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ('urls', 'sqlite_autoindex_urls_1')) ||
+    ', file ' || (SELECT page_count * page_size FROM pragma_page_count, pragma_page_size)"
+fi
+done
 rss_kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$work/time")
 listed=$(sqlite3 "$work/s.db" "SELECT count(*) FROM sitemap_urls")
 results=$(sqlite3 "$work/s.db" "SELECT count(*) FROM results")

@@ -188,7 +188,9 @@ void DeleteUnusedSets(sql::Database& db) {
             "r.url_id = u.id) AND NOT EXISTS (SELECT 1 FROM result_rows r WHERE r.final_url_id = u.id) AND NOT EXISTS "
             "(SELECT 1 FROM result_rows r WHERE r.source_id = u.id) AND NOT EXISTS (SELECT 1 FROM page_anchor_sets a "
             "WHERE a.page_id = u.id) AND NOT EXISTS (SELECT 1 FROM page_fragment_sets f WHERE f.from_id = u.id) AND NOT "
-            "EXISTS (SELECT 1 FROM fragment_set_members m WHERE m.to_id = u.id)");
+            "EXISTS (SELECT 1 FROM fragment_set_members m WHERE m.to_id = u.id) AND NOT EXISTS (SELECT 1 FROM "
+            "sitemap_url_rows s WHERE s.url_id = u.id) AND NOT EXISTS (SELECT 1 FROM sitemap_url_rows s WHERE "
+            "s.sitemap_id = u.id)");
     return;
   }
   // NOT IN (subquery): SQLite reads each id list once into a temporary index (a NOT EXISTS would probe
@@ -199,7 +201,8 @@ void DeleteUnusedSets(sql::Database& db) {
   db.Exec("DELETE FROM urls WHERE id NOT IN (SELECT from_id FROM page_link_sets UNION SELECT to_id FROM link_set_members "
           "UNION SELECT url_id FROM result_rows UNION SELECT final_url_id FROM result_rows WHERE final_url_id IS NOT NULL "
           "UNION SELECT source_id FROM result_rows WHERE source_id IS NOT NULL UNION SELECT page_id FROM page_anchor_sets "
-          "UNION SELECT from_id FROM page_fragment_sets UNION SELECT to_id FROM fragment_set_members)");
+          "UNION SELECT from_id FROM page_fragment_sets UNION SELECT to_id FROM fragment_set_members UNION SELECT url_id "
+          "FROM sitemap_url_rows UNION SELECT sitemap_id FROM sitemap_url_rows)");
 }
 
 void MoveLinksIntoSets(sql::Database& db) {

@@ -130,9 +130,13 @@ void ResultStore::PrepareStatements() {
   previous_ = db_->Prepare(std::string(kPreviousColumns) +
                            " WHERE u.url = ? AND r.run_id < ? AND r.error IS NULL AND (r.status BETWEEN 200 AND 299 OR "
                            "r.status = 304) ORDER BY r.run_id DESC LIMIT 1");
-  insert_sitemap_url_ = db_->Prepare(
-          "INSERT INTO sitemap_urls (run_id, url, sitemap, lastmod) VALUES (?, ?, ?, ?) "
-          "ON CONFLICT (run_id, url) DO NOTHING");
+  // The first sitemap to list a URL wins. SQLite's, a row at a time with the URLs' ids (UrlIds);
+  // PostgreSQL's go in batches (AddSitemapUrlsShared).
+  if (!db_->postgres()) {
+    insert_sitemap_url_ = db_->Prepare(
+        "INSERT INTO sitemap_url_rows (run_id, url_id, sitemap_id, lastmod) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (run_id, url_id) DO NOTHING");
+  }
   // A resumed run reads its sitemaps again: the newer reading of a file wins.
   upsert_sitemap_ = db_->Prepare(
           "INSERT INTO sitemaps (run_id, url, kind, status, error, urls, skipped, truncated) "
@@ -374,7 +378,7 @@ int64_t ResultStore::PruneRuns(const std::vector<int64_t>& run_ids) {
   if (db_->postgres()) {
     db_->Exec(
         "VACUUM runs, result_rows, page_link_sets, link_set_members, link_sets, page_anchor_sets, anchor_set_members, "
-        "anchor_sets, page_fragment_sets, fragment_set_members, fragment_sets, urls, frontier");  // space for reuse (the server keeps the files)
+        "anchor_sets, page_fragment_sets, fragment_set_members, fragment_sets, sitemap_url_rows, urls, frontier");  // space for reuse (the server keeps the files)
   } else {
     db_->Exec("VACUUM");  // give the space back to the file system
     db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");  // and the WAL that VACUUM wrote
@@ -494,6 +498,7 @@ void ResultStore::AddUrls(std::span<const WriteBatch> batches) {
       for (const ResultRow& r : batch.results) AddUrlsOf(r, urls);
       for (const LinkRow& l : batch.links) urls.push_back(l.from), urls.push_back(l.to);
       AddUrlsOfFragments(batch.anchor_pages, batch.fragment_links, urls);
+      for (const SitemapUrlRow& u : batch.sitemap_urls) urls.push_back(u.url), urls.push_back(u.sitemap);
     }
   });
 }
@@ -507,8 +512,13 @@ void ResultStore::PrepareUrls(const std::function<void(std::vector<std::string_v
 }
 
 void ResultStore::WriteSitemaps(int64_t run_id, const WriteBatch& batch) {
-  for (const SitemapUrlRow& u : batch.sitemap_urls) {
-    insert_sitemap_url_.Bind(1, run_id).Bind(2, u.url).Bind(3, u.sitemap).Bind(4, u.lastmod).Run();
+  if (db_->postgres()) {
+    AddSitemapUrlsShared(run_id, batch.sitemap_urls);
+  } else {
+    for (const SitemapUrlRow& u : batch.sitemap_urls) {
+      insert_sitemap_url_.Bind(1, run_id).Bind(2, url_ids_->Id(u.url)).Bind(3, url_ids_->Id(u.sitemap));
+      insert_sitemap_url_.Bind(4, u.lastmod).Run();
+    }
   }
   for (const SitemapFileRow& f : batch.sitemaps) {
     upsert_sitemap_.Bind(1, run_id).Bind(2, f.url).Bind(3, f.kind).Bind(4, f.status).Bind(5, f.error);

@@ -350,6 +350,8 @@ class ResultStore {
   // number of statements however many rows.
   void EnsureHosts(int64_t run_id, const std::vector<std::string>& hosts);
   void DiscoverShared(int64_t run_id, const std::vector<FrontierItem>& discovered);
+  // PostgreSQL: a batch's sitemap_urls rows, a statement per 5,000 (result_store_batch.cc).
+  void AddSitemapUrlsShared(int64_t run_id, const std::vector<SitemapUrlRow>& rows);
   // Results of hosts in `mine` (those of other hosts are counted in fenced_), each written only when
   // its done mark is set by the same statement.
   void WriteResultsShared(int64_t run_id, const std::vector<ResultRow>& results,

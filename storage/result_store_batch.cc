@@ -147,6 +147,23 @@ void ResultStore::EnsureHosts(int64_t run_id, const std::vector<std::string>& ho
   }
 }
 
+void ResultStore::AddSitemapUrlsShared(int64_t run_id, const std::vector<SitemapUrlRow>& rows) {
+  // In the batch's order, so that of a URL listed twice the first sitemap's row stays (ON CONFLICT DO
+  // NOTHING skips a later row of the same statement as it does one already there). The URLs are in urls
+  // already (AddUrls).
+  for (size_t from = 0; from < rows.size(); from += kRowsPerStatement) {
+    PgArray url, sitemap, lastmod;
+    for (size_t i = from; i < std::min(rows.size(), from + kRowsPerStatement); ++i) {
+      url.Add(rows[i].url), sitemap.Add(rows[i].sitemap), lastmod.Add(rows[i].lastmod);
+    }
+    auto st = db_->Prepare(
+        "INSERT INTO sitemap_url_rows (run_id, url_id, sitemap_id, lastmod) SELECT CAST(?1 AS BIGINT), u.id, m.id, x.l "
+        "FROM unnest(CAST(?2 AS TEXT[]), CAST(?3 AS TEXT[]), CAST(?4 AS TEXT[])) WITH ORDINALITY AS x(u, m, l, n) "
+        "JOIN urls u ON u.url = x.u JOIN urls m ON m.url = x.m ORDER BY x.n ON CONFLICT (run_id, url_id) DO NOTHING");
+    st.Bind(1, run_id).Bind(2, url.str()).Bind(3, sitemap.str()).Bind(4, lastmod.str()).Run();
+  }
+}
+
 void ResultStore::DiscoverShared(int64_t run_id, const std::vector<FrontierItem>& discovered) {
   if (discovered.empty()) return;
   // In URL order, one row per URL at its smallest depth: an upsert may not touch a row twice, and the

@@ -272,12 +272,14 @@ CREATE TABLE result_rows (
   resource_kind      TEXT
 );
 )sql",
-    // 11 -> 12 (kFragmentSetsSchemaVersion): --check-fragments' rows stored by what changed (issue 29.1).
+    // 11 -> 12 (kFragmentSetsSchemaVersion): --check-fragments' rows, and sitemaps' URLs, stored by what
+    // changed and by URL id (issue 29.1).
     // Every run wrote each page's anchors again, each with the page's URL text (~90 bytes an anchor, most
     // of a nightly --check-fragments database), and each link to a fragment with two URL texts. Now each
     // distinct list of a page's anchors, and of its links to fragments, is stored once, and a run says
     // which lists its pages had (storage/fragment_sets.h). The views keep the old tables' names and
     // columns; MoveFragmentsToSchema12 moves the rows and makes them, in the step's one transaction.
+    // sitemap_urls (every URL each run's sitemaps listed, two URL texts a row) names both by urls.id.
     R"sql(
 CREATE TABLE anchor_sets (
   id      INTEGER PRIMARY KEY,
@@ -319,6 +321,22 @@ CREATE TABLE page_fragment_sets (
   PRIMARY KEY (run_id, from_id)
 ) WITHOUT ROWID;
 CREATE INDEX page_fragment_sets_by_set ON page_fragment_sets (set_id, run_id);
+-- Every URL a run's sitemaps listed, by id: the view sitemap_urls shows them as the table did.
+CREATE TABLE sitemap_url_rows (
+  run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  url_id     INTEGER NOT NULL,            -- urls.id of the listed URL
+  sitemap_id INTEGER NOT NULL,            -- urls.id of the sitemap file that listed it first
+  lastmod    TEXT,
+  PRIMARY KEY (run_id, url_id)
+) WITHOUT ROWID;
+INSERT INTO urls (url) SELECT x FROM (SELECT url AS x FROM sitemap_urls UNION SELECT sitemap FROM sitemap_urls)
+  WHERE NOT EXISTS (SELECT 1 FROM urls WHERE url = x) ORDER BY 1;
+INSERT INTO sitemap_url_rows (run_id, url_id, sitemap_id, lastmod)
+  SELECT s.run_id, u.id, m.id, s.lastmod FROM sitemap_urls s JOIN urls u ON u.url = s.url JOIN urls m ON m.url = s.sitemap;
+DROP TABLE sitemap_urls;
+CREATE VIEW sitemap_urls (run_id, url, sitemap, lastmod) AS
+  SELECT s.run_id, u.url, m.url, s.lastmod
+  FROM sitemap_url_rows s JOIN urls u ON u.id = s.url_id JOIN urls m ON m.id = s.sitemap_id;
 -- The planner's statistics, as for the link sets (schema 10): a run has many pages, a target few sets.
 ANALYZE anchor_sets;
 DELETE FROM sqlite_stat1 WHERE tbl IN ('page_anchor_sets', 'anchor_set_members', 'page_fragment_sets',

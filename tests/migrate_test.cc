@@ -75,15 +75,18 @@ TEST_CASE("a schema-9 database from today's release migrates in place; every rea
   const std::string kAllResults = "SELECT * FROM results ORDER BY id";
   const std::string rows_before = Rows(db, kAllResults);
   CHECK(rows_before.find("GMT\t") != std::string::npos);  // the fixture has Last-Modified dates to convert
-  // --check-fragments' rows, which schema 12 moves into sets behind views of the same names.
+  // --check-fragments' rows, which schema 12 moves into sets behind views of the same names, and the
+  // sitemaps' URLs, which it names by id.
   const std::string kFragmentRows[] = {"SELECT run_id, url, anchors, capped FROM anchor_pages ORDER BY 1, 2",
                                        "SELECT run_id, url, anchor FROM anchors ORDER BY 1, 2, 3",
-                                       "SELECT run_id, from_url, to_url, fragment FROM fragment_links ORDER BY 1, 2, 3, 4"};
+                                       "SELECT run_id, from_url, to_url, fragment FROM fragment_links ORDER BY 1, 2, 3, 4",
+                                       "SELECT run_id, url, sitemap, lastmod FROM sitemap_urls ORDER BY 1, 2"};
   std::vector<std::string> fragments_before;
   for (const std::string& q : kFragmentRows) fragments_before.push_back(Rows(db, q));
   const int64_t anchors = Scalar(db, "SELECT count(*) FROM anchors");
   CHECK(anchors > 20);
   CHECK(Scalar(db, "SELECT count(*) FROM fragment_links") > 2);
+  CHECK(Scalar(db, "SELECT count(*) FROM sitemap_urls WHERE lastmod IS NOT NULL") > 2);
   // Distinct lists of a page's anchors (the fixture's pages mostly have the one anchor "s1", or none).
   const int64_t anchor_lists = Scalar(
       db, "SELECT count(DISTINCT g) FROM (SELECT coalesce((SELECT group_concat(anchor, ' ') FROM (SELECT anchor FROM "
@@ -119,6 +122,7 @@ TEST_CASE("a schema-9 database from today's release migrates in place; every rea
     CHECK(Rows(db, kFragmentRows[i]) == fragments_before[i]);
   }
   CHECK(Text(db, "SELECT type FROM sqlite_master WHERE name = 'anchors'") == "view");
+  CHECK(Text(db, "SELECT type FROM sqlite_master WHERE name = 'sitemap_urls'") == "view");
   // Each distinct list once, whichever pages and runs had it (the second run's 304s carried the first's).
   CHECK(Scalar(db, "SELECT count(*) FROM anchor_sets") == anchor_lists);
   CHECK(Scalar(db, "SELECT count(*) FROM anchor_set_members") < anchors / 2);

@@ -1,6 +1,6 @@
 // The schema on PostgreSQL, against a real server started here (tests/pg_fixture.h): each step from an
 // older release's schema moves its rows whole and is refused while an older worker crawls (links into sets
-// at 10, results by URL id at 11, anchors and fragment links into sets at 12), and what --check-fragments
+// at 10, results by URL id at 11, anchors and fragment links into sets and sitemaps' URLs by id at 12), and what --check-fragments
 // stores reads back and reports as SQLite's does. Skipped (exit 77) where PostgreSQL 15 is not installed.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
@@ -164,7 +164,7 @@ TEST_CASE("schema 11 on PostgreSQL: times, dates, hashes and timings come back t
   CheckResultValuesRoundTrip(pg->NewDatabase());
 }
 
-TEST_CASE("schema 11's anchors and fragment links on PostgreSQL become sets: the views read as the tables did") {
+TEST_CASE("schema 11's anchors, fragment links and sitemap URLs on PostgreSQL move to schema 12: the views read as the tables did") {
   std::string db = pg->NewDatabase();
   {
     sql::Database d(db, sql::Database::Mode::kReadWrite);
@@ -184,12 +184,17 @@ TEST_CASE("schema 11's anchors and fragment links on PostgreSQL become sets: the
            "'gone'), (1, 'https://s.example/b', 'https://s.example/a', 'intro'), (2, 'https://s.example/a', "
            "'https://s.example/b', 'x'), (2, 'https://s.example/a', 'https://s.example/b', 'gone'), "
            "(2, 'https://s.example/b', 'https://other.example/', 'top2')");
+    // Sitemaps' URLs: one listed by both runs, one only by run 1 (and a sitemap URL nothing else names).
+    d.Exec("INSERT INTO sitemap_urls (run_id, url, sitemap, lastmod) VALUES (1, 'https://s.example/a', "
+           "'https://s.example/sitemap.xml', '2026-01-01'), (1, 'https://s.example/old', 'https://s.example/old.xml', "
+           "NULL), (2, 'https://s.example/a', 'https://s.example/sitemap.xml', '2026-01-02')");
     d.Exec("INSERT INTO workers (run_id, started_at, lease_expires) VALUES (2, '2026-01-02T00:00:00.000Z', "
            "now() + interval '1 hour')");
   }
   const std::vector<std::string> views = {"SELECT run_id, url, anchors, capped FROM anchor_pages",
                                           "SELECT run_id, url, anchor FROM anchors",
-                                          "SELECT run_id, from_url, to_url, fragment FROM fragment_links"};
+                                          "SELECT run_id, from_url, to_url, fragment FROM fragment_links",
+                                          "SELECT run_id, url, sitemap, lastmod FROM sitemap_urls"};
   std::vector<std::set<std::string>> before;
   for (const auto& q : views) before.push_back(RowSet(db, q));
   REQUIRE(before[1].size() == 7);
@@ -213,23 +218,39 @@ TEST_CASE("schema 11's anchors and fragment links on PostgreSQL become sets: the
   CHECK(Scalar(db, "SELECT count(*) FROM anchor_sets") == 4);     // {intro, café}, {x}, {}, {x, y}
   CHECK(Scalar(db, "SELECT count(*) FROM anchor_set_members") == 5);
   CHECK(Scalar(db, "SELECT count(*) FROM fragment_sets") == 3);   // a's (both nights), b's of night 1, of night 2
-  CHECK(Scalar(db, "SELECT count(*) FROM urls") == 4);
-  CHECK(Scalar(db, "SELECT count(*) FROM pg_tables WHERE tablename IN ('anchors', 'anchor_pages', 'fragment_links')") == 0);
+  CHECK(Scalar(db, "SELECT count(*) FROM urls") == 4 + 3);  // and sitemap.xml, old, old.xml
+  CHECK(Scalar(db, "SELECT count(*) FROM pg_tables WHERE tablename IN ('anchors', 'anchor_pages', 'fragment_links', "
+                   "'sitemap_urls')") == 0);
 
+  // A worker's batch of sitemap URLs: one statement, and of a URL two sitemaps list the first one's row.
+  {
+    const int64_t run = store.BeginRun("l", "{}", "t");
+    gc::storage::WriteBatch b;
+    b.sitemap_urls.push_back({"https://s.example/a", "https://s.example/one.xml", "2026-03-01"});
+    b.sitemap_urls.push_back({"https://s.example/new", "https://s.example/one.xml", std::nullopt});
+    b.sitemap_urls.push_back({"https://s.example/a", "https://s.example/two.xml", "2026-03-02"});
+    store.Write(run, b);
+    CHECK(RowSet(db, "SELECT url, sitemap, coalesce(lastmod, '-') FROM sitemap_urls WHERE run_id = " +
+                         std::to_string(run)) ==
+          std::set<std::string>{"https://s.example/a|https://s.example/one.xml|2026-03-01",
+                                "https://s.example/new|https://s.example/one.xml|-"});
+    CHECK(store.PruneRuns({run}) == 1);
+  }
   // prune: what only run 1 used goes, with the URLs nothing names any more.
   CHECK(store.PruneRuns({1}) == 1);
   CHECK(Scalar(db, "SELECT count(*) FROM anchor_sets") == 3);
   CHECK(Scalar(db, "SELECT count(*) FROM fragment_sets") == 2);
   CHECK(RowSet(db, "SELECT anchor FROM anchors") == std::set<std::string>{"intro", "caf\xC3\xA9", "x", "y"});
-  CHECK(Scalar(db, "SELECT count(*) FROM urls") == 4);  // other.example is run 2's
+  CHECK(Scalar(db, "SELECT count(*) FROM urls") == 4 + 1);  // other.example and sitemap.xml are run 2's too
   CHECK(store.PruneRuns({2}) == 1);
-  for (const char* table : {"anchor_sets", "anchor_set_members", "fragment_sets", "fragment_set_members", "urls"}) {
+  for (const char* table : {"anchor_sets", "anchor_set_members", "fragment_sets", "fragment_set_members", "sitemap_url_rows",
+                            "urls"}) {
     INFO(table);
     CHECK(Scalar(db, std::string("SELECT count(*) FROM ") + table) == 0);
   }
 }
 
-TEST_CASE("--check-fragments on PostgreSQL: each page's anchors stored once over nights of 304s; the report as SQLite's") {
+TEST_CASE("--check-fragments and --sitemap on PostgreSQL: each page's anchors stored once over nights of 304s; the report as SQLite's") {
   // A ring of 12 pages: page i links to i+1 and to i+2's "#s<i % 3>"; page i has the anchors s0..s(i % 3),
   // so the links from pages 0 mod 3 to their targets' #s0... exist only where the target has them.
   const int pages = 12;
@@ -248,13 +269,19 @@ TEST_CASE("--check-fragments on PostgreSQL: each page's anchors stored once over
     body += "<a href=/f" + std::to_string((i + 2) % pages) + "#s" + std::to_string(i % 3) + ">sec</a>";
     c.Respond(200, body, "text/html", {{"ETag", etag}});
   });
+  // A sitemap of every page but the last, and one the crawl never reaches (another host: listed only).
+  std::string sitemap = "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">";
+  for (int i = 0; i + 1 < pages; ++i) sitemap += "<url><loc>" + server.Url("/f" + std::to_string(i)) + "</loc></url>";
+  sitemap += "<url><loc>http://127.0.0.2:9/elsewhere</loc><lastmod>2026-12-01</lastmod></url></urlset>";
+  server.Handle("/sitemap.xml", Static(sitemap, "application/xml"));
   TempDir dir;
   WriteFile(dir / "seed.txt", server.Url("/f0") + "\n");
   const std::string lite = dir / "f.db";
   const std::string pgdb = pg->NewDatabase();
   for (const std::string& db : {lite, pgdb}) {
     for (int night = 1; night <= 2; ++night) {
-      auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "-r", "--depth", "20", "--check-fragments", "--quiet", dir / "seed.txt"}, "pg-frag");
+      auto f = Run({GREENCRAWL_BIN, "crawl", "--db", db, "-r", "--depth", "20", "--check-fragments",
+                "--sitemap", server.Url("/sitemap.xml"), "--quiet", dir / "seed.txt"}, "pg-frag");
       INFO(f.err);
       REQUIRE(f.exit_code == 0);
     }
@@ -267,6 +294,8 @@ TEST_CASE("--check-fragments on PostgreSQL: each page's anchors stored once over
     CHECK(Scalar(db, "SELECT count(*) FROM anchor_sets") == 3);  // {s0}, {s0, s1}, {s0, s1, s2}: both nights
     CHECK(Scalar(db, "SELECT count(*) FROM page_anchor_sets") == 2 * pages);
     CHECK(Scalar(db, "SELECT count(*) FROM fragment_set_members") == pages);  // night 2 shares night 1's
+    CHECK(Scalar(db, "SELECT count(*) FROM sitemap_urls WHERE run_id = 2") == pages);
+    CHECK(Text(db, "SELECT lastmod FROM sitemap_urls WHERE url LIKE '%elsewhere'") == "2026-12-01");
   }
   // Page i links to (i + 2)'s #s(i % 3), which exists when i % 3 <= (i + 2) % 3: i % 3 == 0 only.
   // The report's fragment check (its timings differ between the two crawls; this part may not).
@@ -283,6 +312,15 @@ TEST_CASE("--check-fragments on PostgreSQL: each page's anchors stored once over
                        server.Url("/f10") + R"("]})") != std::string::npos);
     CHECK(fragments(pgdb, run) == on_lite);
   }
+  // The sitemap's part of the report (listed, broken, not linked, not listed) alike too.
+  auto sitemaps = [](const std::string& db) {
+    auto r = Run({GREENCRAWL_BIN, "report", "--db", db, "--json"}, "sitemap-report");
+    size_t from = r.out.find(R"("sitemaps":)"), to = r.out.find(R"(,"history")");
+    return from != std::string::npos && to != std::string::npos && to > from ? r.out.substr(from, to - from) : r.out;
+  };
+  const std::string on_lite = sitemaps(lite);
+  CHECK_MESSAGE(on_lite.find(R"("urls":12,)") != std::string::npos, on_lite);
+  CHECK(sitemaps(pgdb) == on_lite);
 }
 
 int main(int argc, char** argv) { return gc::testing::PgTestMain(argc, argv); }

@@ -733,3 +733,49 @@ TEST_CASE("prune keeps every URL a remaining run's results name (url, final_url,
   CHECK(Rows(t.path, "SELECT url FROM urls ORDER BY url") ==
         "http://x/from-b\nhttp://x/moved\nhttp://x/only-a\nhttp://x/only-b\nhttp://x/shared\n");
 }
+
+TEST_CASE("anchors, fragment links and sitemap URLs by what changed (schema 12): shared across runs, the views as written, prune keeps what a run names") {
+  TempDb t;
+  ResultStore store(t.path);
+  auto night = [&](const std::vector<std::string>& b_anchors, const std::string& listed) {
+    int64_t run = store.BeginRun("l", "{}", "t");
+    WriteBatch w;
+    w.anchor_pages.push_back({"http://x/a", {"intro", "caf\xC3\xA9"}, false});
+    w.anchor_pages.push_back({"http://x/b", {"first"}, false});
+    w.anchor_pages.push_back({"http://x/b", b_anchors, true});  // fetched again in the run: its anchors now
+    w.fragment_links.push_back({"http://x/a", "http://x/b", "later"});
+    w.fragment_links.push_back({"http://x/a", "http://x/b", "later"});  // twice on the page: once
+    w.fragment_links.push_back({"http://x/b", "http://x/" + listed, "top2"});
+    w.sitemap_urls.push_back({"http://x/" + listed, "http://x/sitemap.xml", std::nullopt});
+    w.sitemap_urls.push_back({"http://x/" + listed, "http://x/other.xml", "2026-12-01"});  // the first sitemap wins
+    store.Write(run, w);
+    store.FinishRun(run, "completed");
+    return run;
+  };
+  int64_t one = night({"x"}, "old");
+  int64_t two = night({"y"}, "new");
+  auto rows_of = [&](int64_t run) {
+    std::string out;
+    for (std::string q : {"SELECT url, anchors, capped FROM anchor_pages WHERE run_id = ? ORDER BY 1",
+                          "SELECT url, anchor FROM anchors WHERE run_id = ? ORDER BY 1, 2",
+                          "SELECT from_url, to_url, fragment FROM fragment_links WHERE run_id = ? ORDER BY 1, 2, 3",
+                          "SELECT url, sitemap, coalesce(lastmod, '-') FROM sitemap_urls WHERE run_id = ? ORDER BY 1"}) {
+      out += Rows(t.path, q.replace(q.find('?'), 1, std::to_string(run)));
+    }
+    return out;
+  };
+  const std::string two_rows = rows_of(two);
+  CHECK(two_rows ==
+        "http://x/a\t2\t0\nhttp://x/b\t1\t1\n"
+        "http://x/a\tcaf\xC3\xA9\nhttp://x/a\tintro\nhttp://x/b\ty\n"
+        "http://x/a\thttp://x/b\tlater\nhttp://x/b\thttp://x/new\ttop2\n"
+        "http://x/new\thttp://x/sitemap.xml\t-\n");
+  // Shared between the nights: a's anchors and a's fragment links; b's {first} was never stored.
+  CHECK(Scalar(t.path, "SELECT count(*) FROM anchor_sets") == 1 + 2);
+  CHECK(Scalar(t.path, "SELECT count(*) FROM fragment_sets") == 1 + 2);
+  CHECK(store.PruneRuns({one}) == 1);
+  CHECK(rows_of(two) == two_rows);
+  CHECK(Scalar(t.path, "SELECT count(*) FROM anchor_sets") == 2);
+  CHECK(Scalar(t.path, "SELECT count(*) FROM fragment_sets") == 2);
+  CHECK(Rows(t.path, "SELECT url FROM urls ORDER BY url") == "http://x/a\nhttp://x/b\nhttp://x/new\nhttp://x/sitemap.xml\n");
+}
