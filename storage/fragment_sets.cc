@@ -116,6 +116,12 @@ bool TakeFresh(std::vector<Key>& fresh, const NameSet& s) {
   return true;
 }
 
+// PostgreSQL: page rows go in in one order (the pages' bytes), so that two workers writing rows of the same
+// pages of a run wait for each other rather than deadlock (seen with 6 writers on overlapping pages).
+void SortByPage(std::vector<NameSet>& sets) {
+  std::sort(sets.begin(), sets.end(), [](const NameSet& a, const NameSet& b) { return a.page < b.page; });
+}
+
 void WriteAnchorsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, const std::vector<AnchorPage>& pages) {
   std::vector<NameSet> sets = AnchorSets(pages, seed);
   if (sets.empty()) return;
@@ -140,6 +146,7 @@ void WriteAnchorsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, cons
     }
   }
   members();
+  SortByPage(sets);
   for (size_t from = 0; from < sets.size(); from += kRowsPerStatement) {
     PgArray p, hi, lo, size, capped;
     for (size_t i = from; i < std::min(sets.size(), from + kRowsPerStatement); ++i) {
@@ -150,8 +157,9 @@ void WriteAnchorsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, cons
     auto st = db.Prepare(
         "INSERT INTO page_anchor_sets (run_id, page_id, set_id, capped) SELECT CAST(?1 AS BIGINT), u.id, s.id, p.c "
         "FROM unnest(CAST(?2 AS TEXT[]), CAST(?3 AS BIGINT[]), CAST(?4 AS BIGINT[]), CAST(?5 AS BIGINT[]), "
-        "CAST(?6 AS BIGINT[])) AS p(u, h, l, z, c) JOIN urls u ON u.url = p.u JOIN anchor_sets s ON s.hash_hi = p.h "
-        "AND s.hash_lo = p.l AND s.members = p.z ON CONFLICT (run_id, page_id) DO UPDATE SET set_id = excluded.set_id, "
+        "CAST(?6 AS BIGINT[])) WITH ORDINALITY AS p(u, h, l, z, c, n) JOIN urls u ON u.url = p.u JOIN anchor_sets s ON "
+        "s.hash_hi = p.h AND s.hash_lo = p.l AND s.members = p.z ORDER BY p.n "
+        "ON CONFLICT (run_id, page_id) DO UPDATE SET set_id = excluded.set_id, "
         "capped = excluded.capped");
     st.Bind(1, run_id).Bind(2, p.str()).Bind(3, hi.str()).Bind(4, lo.str()).Bind(5, size.str()).Bind(6, capped.str()).Run();
   }
@@ -183,6 +191,7 @@ void WriteFragmentLinksPostgres(sql::Database& db, uint64_t seed, int64_t run_id
     }
   }
   members();
+  SortByPage(sets);
   for (size_t from = 0; from < sets.size(); from += kRowsPerStatement) {
     PgArray p, hi, lo, size;
     for (size_t i = from; i < std::min(sets.size(), from + kRowsPerStatement); ++i) {
@@ -191,9 +200,9 @@ void WriteFragmentLinksPostgres(sql::Database& db, uint64_t seed, int64_t run_id
     }
     auto st = db.Prepare(
         "INSERT INTO page_fragment_sets (run_id, from_id, set_id) SELECT CAST(?1 AS BIGINT), u.id, s.id FROM "
-        "unnest(CAST(?2 AS TEXT[]), CAST(?3 AS BIGINT[]), CAST(?4 AS BIGINT[]), CAST(?5 AS BIGINT[])) AS p(u, h, l, z) "
-        "JOIN urls u ON u.url = p.u JOIN fragment_sets s ON s.hash_hi = p.h AND s.hash_lo = p.l AND s.members = p.z "
-        "ON CONFLICT DO NOTHING");
+        "unnest(CAST(?2 AS TEXT[]), CAST(?3 AS BIGINT[]), CAST(?4 AS BIGINT[]), CAST(?5 AS BIGINT[])) WITH ORDINALITY "
+        "AS p(u, h, l, z, n) JOIN urls u ON u.url = p.u JOIN fragment_sets s ON s.hash_hi = p.h AND s.hash_lo = p.l AND "
+        "s.members = p.z ORDER BY p.n ON CONFLICT DO NOTHING");
     st.Bind(1, run_id).Bind(2, p.str()).Bind(3, hi.str()).Bind(4, lo.str()).Bind(5, size.str()).Run();
   }
 }
@@ -294,8 +303,13 @@ void MoveFragmentsToSchema12(sql::Database& db) {
   }
   // A thousand pages at a time, each whole, in URL order by the tables' primary keys and index: a run of a
   // large site has millions of anchors. Each chunk starts after the last one's last page.
-  auto pages = db.Prepare("SELECT url, capped FROM anchor_pages WHERE run_id = ?1 AND url > ?2 ORDER BY url LIMIT 1000");
-  auto first_pages = db.Prepare("SELECT url, capped FROM anchor_pages WHERE run_id = ?1 AND url >= '' ORDER BY url LIMIT 1000");
+  // A chunk also ends once its pages hold 100,000 anchors (anchor_pages.anchors counts them), so that a
+  // site whose pages have thousands each is moved in bounded memory too.
+  constexpr int64_t kAnchorsPerChunk = 100'000;
+  auto pages = db.Prepare(
+      "SELECT url, capped, anchors FROM anchor_pages WHERE run_id = ?1 AND url > ?2 ORDER BY url LIMIT 1000");
+  auto first_pages = db.Prepare(
+      "SELECT url, capped, anchors FROM anchor_pages WHERE run_id = ?1 AND url >= '' ORDER BY url LIMIT 1000");
   auto anchors = db.Prepare(
       "SELECT url, anchor FROM anchors WHERE run_id = ?1 AND url >= ?2 AND url <= ?3");
   auto links = db.Prepare(
@@ -311,7 +325,11 @@ void MoveFragmentsToSchema12(sql::Database& db) {
       sql::Statement& st = after ? pages : first_pages;
       st.Bind(1, run);
       if (after) st.Bind(2, *after);
-      while (st.Step()) chunk.push_back(AnchorPage{st.Text(0), {}, st.Int(1) != 0});
+      int64_t held = 0;
+      while (held < kAnchorsPerChunk && st.Step()) {
+        chunk.push_back(AnchorPage{st.Text(0), {}, st.Int(1) != 0});
+        held += st.Int(2);
+      }
       st.Reset();
       if (chunk.empty()) break;
       after = chunk.back().url;

@@ -21,7 +21,8 @@ class FragmentSets {
  public:
   explicit FragmentSets(sql::Database& db);
   // Records the anchors and fragment links of run `run_id`. A page recorded again in the run (fetched
-  // twice) gets its anchors of now; its fragment links stay those of its first recording, as its links do.
+  // twice) gets its anchors of now; its fragment links stay those of its first recording (merged with
+  // the later one's when both are in one call), as its links do.
   void Write(int64_t run_id, const std::vector<AnchorPage>& pages, const std::vector<FragmentLinkRow>& links);
 
  private:

@@ -156,6 +156,9 @@ void WriteLinkSetsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, std
   }
   members();
 
+  // The page rows in one order (the pages' bytes): two workers writing rows of the same pages wait for
+  // each other rather than deadlock.
+  std::sort(pages.begin(), pages.end(), [](const PageLinks& a, const PageLinks& b) { return a.from < b.from; });
   for (size_t from = 0; from < pages.size(); from += kRowsPerStatement) {
     PgArray f, hi, lo, size;
     for (size_t i = from; i < std::min(pages.size(), from + kRowsPerStatement); ++i) {
@@ -164,9 +167,9 @@ void WriteLinkSetsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, std
     }
     auto st = db.Prepare(
         "INSERT INTO page_link_sets (run_id, from_id, set_id) SELECT CAST(?1 AS BIGINT), f.id, s.id FROM "
-        "unnest(CAST(?2 AS TEXT[]), CAST(?3 AS BIGINT[]), CAST(?4 AS BIGINT[]), CAST(?5 AS BIGINT[])) AS p(f, h, l, z) "
-        "JOIN urls f ON f.url = p.f JOIN link_sets s ON s.hash_hi = p.h AND s.hash_lo = p.l AND s.members = p.z "
-        "ON CONFLICT DO NOTHING");
+        "unnest(CAST(?2 AS TEXT[]), CAST(?3 AS BIGINT[]), CAST(?4 AS BIGINT[]), CAST(?5 AS BIGINT[])) WITH ORDINALITY "
+        "AS p(f, h, l, z, n) JOIN urls f ON f.url = p.f JOIN link_sets s ON s.hash_hi = p.h AND s.hash_lo = p.l AND "
+        "s.members = p.z ORDER BY p.n ON CONFLICT DO NOTHING");
     st.Bind(1, run_id).Bind(2, f.str()).Bind(3, hi.str()).Bind(4, lo.str()).Bind(5, size.str()).Run();
   }
 }

@@ -779,3 +779,28 @@ TEST_CASE("anchors, fragment links and sitemap URLs by what changed (schema 12):
   CHECK(Scalar(t.path, "SELECT count(*) FROM fragment_sets") == 2);
   CHECK(Rows(t.path, "SELECT url FROM urls ORDER BY url") == "http://x/a\nhttp://x/b\nhttp://x/new\nhttp://x/sitemap.xml\n");
 }
+
+TEST_CASE("the step to schema 12 moves anchors in chunks of at most 100,000: pages with many each keep them all") {
+  TempDb t;
+  constexpr int kPages = 4, kAnchors = 35'000;  // 140,000 anchors: chunks of pages 0-2 and 3
+  {
+    Database d(t.path, Database::Mode::kReadWrite);
+    MigrateTo(d, 11);  // the schema the release before this one makes
+    d.Exec("INSERT INTO runs (id, started_at, status, version) VALUES (1, '2026-01-01T00:00:00.000Z', 'completed', 't')");
+    d.Exec("WITH RECURSIVE p(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM p WHERE i + 1 < " + std::to_string(kPages) +
+           ") INSERT INTO anchor_pages (run_id, url, anchors, capped) SELECT 1, 'https://s.example/' || i, " +
+           std::to_string(kAnchors) + ", i % 2 FROM p");
+    d.Exec("WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j + 1 < " + std::to_string(kAnchors) +
+           ") INSERT INTO anchors (run_id, url, anchor) SELECT 1, p.url, 'a' || j || '-' || substr(p.url, -1) "
+           "FROM anchor_pages p, k");
+  }
+  const std::string kPerPage = "SELECT url, count(*), min(anchor), max(anchor), sum(length(anchor)) FROM anchors GROUP BY url ORDER BY url";
+  const std::string kPageRows = "SELECT url, anchors, capped FROM anchor_pages ORDER BY url";
+  const std::string per_page = Rows(t.path, kPerPage), page_rows = Rows(t.path, kPageRows);
+  REQUIRE(Scalar(t.path, "SELECT count(*) FROM anchors") == kPages * kAnchors);
+  { ResultStore store(t.path); }  // migrates
+  CHECK(Scalar(t.path, "PRAGMA user_version") == kSchemaVersion);
+  CHECK(Rows(t.path, kPerPage) == per_page);
+  CHECK(Rows(t.path, kPageRows) == page_rows);
+  CHECK(Scalar(t.path, "SELECT count(*) FROM anchor_sets") == kPages);  // each page's list its own
+}
