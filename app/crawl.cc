@@ -446,7 +446,7 @@ int RunCrawl(const CrawlOptions& given, std::ostream& out, std::ostream& err) {
     }
     if (auto from = storage::PendingMigration(o.db)) {
       err << "greencrawl: upgrading " << storage::RedactPassword(o.db) << " from schema " << *from << " to "
-          << storage::kSchemaVersion << " (each URL stored once, links and anchors by what changed: docs/schema.md); for "
+          << storage::kSchemaVersion << " (each URL stored once; links, anchors and sitemaps by what changed: docs/schema.md); for "
              "millions of results or links this takes a minute or more\n";
     }
     store = std::make_unique<storage::ResultStore>(o.db);

@@ -362,7 +362,7 @@ int PruneRuns(const std::string& db, std::optional<int> keep, std::optional<doub
   try {
     if (auto from = storage::PendingMigration(db)) {
       err << "greencrawl: upgrading " << storage::RedactPassword(db) << " from schema " << *from << " to "
-          << storage::kSchemaVersion << " (each URL stored once, links and anchors by what changed: docs/schema.md); for "
+          << storage::kSchemaVersion << " (each URL stored once; links, anchors and sitemaps by what changed: docs/schema.md); for "
              "millions of results or links this takes a minute or more\n";
     }
     opened.emplace(db);
