@@ -285,8 +285,9 @@ TEST_CASE("through 1 ms each way one worker keeps most of its direct rate; a kil
   CHECK(Scalar(db, "SELECT count(*) FROM results WHERE status = 200") == n);
 }
 
-TEST_CASE("a recursive crawl with 2 workers finds the same URL set as one worker alone") {
-  // Three hosts whose pages link to each other: page i links to i+1 and 3i on the next host.
+TEST_CASE("a recursive crawl with 2 workers finds the same URL set, anchors and fragment links as one worker alone") {
+  // Three hosts whose pages link to each other: page i links to i+1 (to its anchor #s<i % 3>) and 3i on the
+  // next host; page i has the anchors s0 .. s<i % 4>, so the two workers write shared anchor lists at once.
   std::vector<std::unique_ptr<TestServer>> servers;
   for (int h = 0; h < 3; ++h) servers.push_back(std::make_unique<TestServer>());
   const int pages = 300;
@@ -297,7 +298,10 @@ TEST_CASE("a recursive crawl with 2 workers finds the same URL set as one worker
       c.Sleep(5);
       int i = std::atoi(req.path.substr(2).c_str());
       std::string body = "<title>" + req.path + "</title>";
-      if (i + 1 < pages) body += "<a href=\"" + self->Url("/p" + std::to_string(i + 1)) + "\">n</a>";
+      for (int k = 0; k <= i % 4; ++k) body += "<h2 id=s" + std::to_string(k) + ">s</h2>";
+      if (i + 1 < pages) {
+        body += "<a href=\"" + self->Url("/p" + std::to_string(i + 1)) + "#s" + std::to_string(i % 3) + "\">n</a>";
+      }
       if (3 * i < pages) body += "<a href=\"" + next->Url("/p" + std::to_string(3 * i)) + "\">x</a>";
       c.Respond(200, body);
     });
@@ -306,7 +310,7 @@ TEST_CASE("a recursive crawl with 2 workers finds the same URL set as one worker
   WriteFile(dir / "seed.txt", servers[0]->Url("/p0") + "\n");
   // Three ports of 127.0.0.1: only the first is a listed origin, so the others need --allow-private.
   std::vector<std::string> common = {"-r", "--depth", "400", "--scope", "any", "--ignore-robots", "--allow-private",
-                                     "--quiet"};
+                                     "--check-fragments", "--quiet"};
   std::vector<std::string> alone = {GREENCRAWL_BIN, "crawl", "--db", dir / "one.db"};
   alone.insert(alone.end(), common.begin(), common.end());
   alone.push_back(dir / "seed.txt");
@@ -328,6 +332,17 @@ TEST_CASE("a recursive crawl with 2 workers finds the same URL set as one worker
   CHECK(RowSet(db, "SELECT url, status FROM results") == expected);
   CHECK(Scalar(db, "SELECT count(*) FROM results") == int64_t(expected.size()));  // none twice
   CHECK(Text(db, "SELECT status FROM runs") == "completed");
+  // What --check-fragments recorded, and its lists stored once however the two workers raced to add them.
+  for (const char* q : {"SELECT url, anchor FROM anchors", "SELECT url, anchors, capped FROM anchor_pages",
+                        "SELECT from_url, to_url, fragment FROM fragment_links"}) {
+    INFO(q);
+    auto rows = RowSet(dir / "one.db", q);
+    CHECK(rows.size() >= size_t(3 * pages - 3));
+    CHECK(RowSet(db, q) == rows);
+  }
+  CHECK(Scalar(db, "SELECT count(*) FROM anchor_sets") == 4);  // {s0} .. {s0, s1, s2, s3}
+  CHECK(Scalar(db, "SELECT count(*) FROM anchor_set_members") == 1 + 2 + 3 + 4);
+  CHECK(Scalar(db, "SELECT count(*) FROM fragment_sets") == Scalar(db, "SELECT count(DISTINCT set_id) FROM page_fragment_sets"));
 }
 
 TEST_CASE("--per-host holds across 3 workers, measured from each server's own log") {
