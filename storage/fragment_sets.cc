@@ -77,34 +77,13 @@ std::vector<NameSet> FragmentLinkSets(const std::vector<FragmentLinkRow>& links,
   return sets;
 }
 
-using Key = std::tuple<int64_t, int64_t, int64_t>;  // hash_hi, hash_lo, members
+using Key = SetKey;
 Key KeyOf(const NameSet& s) { return Key(int64_t(s.hash_hi), int64_t(s.hash_lo), int64_t(s.members.size())); }
 
-// PostgreSQL: adds the sets `table` lacks, in one ascending order (two workers adding overlapping sets
-// wait for each other rather than deadlock), and returns those this statement created, sorted: their
-// members go in next. A set another worker is adding meanwhile is its to fill.
-std::vector<Key> AddSetsPostgres(sql::Database& db, const std::string& table, const std::vector<NameSet>& sets) {
+std::vector<Key> AddSets(sql::Database& db, const std::string& table, const std::vector<NameSet>& sets) {
   std::vector<Key> keys;
   for (const NameSet& s : sets) keys.push_back(KeyOf(s));
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  std::vector<Key> fresh;
-  for (size_t from = 0; from < keys.size(); from += kRowsPerStatement) {
-    PgArray hi, lo, size;
-    for (size_t i = from; i < std::min(keys.size(), from + kRowsPerStatement); ++i) {
-      hi.Add(std::get<0>(keys[i])), lo.Add(std::get<1>(keys[i])), size.Add(std::get<2>(keys[i]));
-    }
-    auto add = db.Prepare("INSERT INTO " + table + " (hash_hi, hash_lo, members) SELECT u.h, u.l, u.m FROM "
-                          "unnest(CAST(?1 AS BIGINT[]), CAST(?2 AS BIGINT[]), CAST(?3 AS BIGINT[])) WITH ORDINALITY "
-                          "AS u(h, l, m, n) WHERE NOT EXISTS (SELECT 1 FROM " + table + " s WHERE s.hash_hi = u.h AND "
-                          "s.hash_lo = u.l AND s.members = u.m) ORDER BY u.n ON CONFLICT DO NOTHING "
-                          "RETURNING hash_hi, hash_lo, members");
-    add.Bind(1, hi.str()).Bind(2, lo.str()).Bind(3, size.str());
-    while (add.Step()) fresh.emplace_back(add.Int(0), add.Int(1), add.Int(2));
-    add.Reset();
-  }
-  std::sort(fresh.begin(), fresh.end());
-  return fresh;
+  return AddSetsPostgres(db, table, std::move(keys));
 }
 
 // Whether `s` is one of `fresh`, taken out of it (two pages with the same list: its members once).
@@ -125,7 +104,7 @@ void SortByPage(std::vector<NameSet>& sets) {
 void WriteAnchorsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, const std::vector<AnchorPage>& pages) {
   std::vector<NameSet> sets = AnchorSets(pages, seed);
   if (sets.empty()) return;
-  std::vector<Key> fresh = AddSetsPostgres(db, "anchor_sets", sets);
+  std::vector<Key> fresh = AddSets(db, "anchor_sets", sets);
   PgArray mh, ml, mz, ma;
   size_t rows = 0;
   auto members = [&] {
@@ -168,7 +147,7 @@ void WriteAnchorsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, cons
 void WriteFragmentLinksPostgres(sql::Database& db, uint64_t seed, int64_t run_id, const std::vector<FragmentLinkRow>& links) {
   std::vector<NameSet> sets = FragmentLinkSets(links, seed);
   if (sets.empty()) return;
-  std::vector<Key> fresh = AddSetsPostgres(db, "fragment_sets", sets);
+  std::vector<Key> fresh = AddSets(db, "fragment_sets", sets);
   PgArray mh, ml, mz, mt, mf;
   size_t rows = 0;
   auto members = [&] {

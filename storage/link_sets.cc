@@ -99,6 +99,29 @@ void LinkSets::Write(int64_t run_id, std::span<const LinkRow> links) {
   }
 }
 
+std::vector<SetKey> AddSetsPostgres(sql::Database& db, const std::string& table, std::vector<SetKey> keys) {
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::vector<SetKey> fresh;
+  for (size_t from = 0; from < keys.size(); from += kRowsPerStatement) {
+    PgArray hi, lo, size;
+    for (size_t i = from; i < std::min(keys.size(), from + kRowsPerStatement); ++i) {
+      hi.Add(std::get<0>(keys[i])), lo.Add(std::get<1>(keys[i])), size.Add(std::get<2>(keys[i]));
+    }
+    // `table` is one of the code's own names, never data.
+    auto add = db.Prepare("INSERT INTO " + table + " (hash_hi, hash_lo, members) SELECT u.h, u.l, u.m FROM "
+                          "unnest(CAST(?1 AS BIGINT[]), CAST(?2 AS BIGINT[]), CAST(?3 AS BIGINT[])) WITH ORDINALITY "
+                          "AS u(h, l, m, n) WHERE NOT EXISTS (SELECT 1 FROM " + table + " s WHERE s.hash_hi = u.h AND "
+                          "s.hash_lo = u.l AND s.members = u.m) ORDER BY u.n ON CONFLICT DO NOTHING "
+                          "RETURNING hash_hi, hash_lo, members");
+    add.Bind(1, hi.str()).Bind(2, lo.str()).Bind(3, size.str());
+    while (add.Step()) fresh.emplace_back(add.Int(0), add.Int(1), add.Int(2));
+    add.Reset();
+  }
+  std::sort(fresh.begin(), fresh.end());
+  return fresh;
+}
+
 void WriteLinkSetsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, std::span<const LinkRow> links) {
   if (links.empty()) return;
   std::vector<PageLinks> pages = GroupByPage(links, seed);
@@ -107,28 +130,11 @@ void WriteLinkSetsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, std
   // one ascending order across the batch, so that two workers adding overlapping sets wait for each
   // other rather than deadlock; only those the table lacks.
 
-  using Key = std::tuple<int64_t, int64_t, int64_t>;  // hash_hi, hash_lo, members
+  using Key = SetKey;
   auto key_of = [](const PageLinks& p) { return Key(int64_t(p.hash_hi), int64_t(p.hash_lo), int64_t(p.members.size())); };
   std::vector<Key> keys;
   for (const PageLinks& p : pages) keys.push_back(key_of(p));
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  std::vector<Key> fresh;  // the sets this statement created: their members go in
-  for (size_t from = 0; from < keys.size(); from += kRowsPerStatement) {
-    PgArray hi, lo, size;
-    for (size_t i = from; i < std::min(keys.size(), from + kRowsPerStatement); ++i) {
-      hi.Add(std::get<0>(keys[i])), lo.Add(std::get<1>(keys[i])), size.Add(std::get<2>(keys[i]));
-    }
-    auto add = db.Prepare(
-        "INSERT INTO link_sets (hash_hi, hash_lo, members) SELECT u.h, u.l, u.m FROM unnest(CAST(?1 AS BIGINT[]), "
-        "CAST(?2 AS BIGINT[]), CAST(?3 AS BIGINT[])) WITH ORDINALITY AS u(h, l, m, n) WHERE NOT EXISTS (SELECT 1 FROM "
-        "link_sets s WHERE s.hash_hi = u.h AND s.hash_lo = u.l AND s.members = u.m) ORDER BY u.n ON CONFLICT DO "
-        "NOTHING RETURNING hash_hi, hash_lo, members");
-    add.Bind(1, hi.str()).Bind(2, lo.str()).Bind(3, size.str());
-    while (add.Step()) fresh.emplace_back(add.Int(0), add.Int(1), add.Int(2));
-    add.Reset();
-  }
-  std::sort(fresh.begin(), fresh.end());
+  std::vector<Key> fresh = AddSetsPostgres(db, "link_sets", std::move(keys));  // their members go in
 
   PgArray mh, ml, mz, mt, mn, mk;
   size_t rows = 0;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "storage/sql.h"
@@ -57,6 +58,15 @@ class LinkSets {
 // PostgreSQL's writer: a constant number of statements however many links, inside the caller's
 // transaction (ResultStore::WriteShared). Every URL the links name must be in `urls` already
 // (AddUrlsPostgres, called once for the whole transaction by its writer).
+// A set's key: its hash (hash_hi, hash_lo) and how many members it has.
+using SetKey = std::tuple<int64_t, int64_t, int64_t>;
+
+// PostgreSQL: adds to `table` (link_sets, anchor_sets or fragment_sets) the sets of `keys` it lacks, in
+// one ascending order, so that two workers adding overlapping sets wait for each other rather than
+// deadlock; returns those this call created, sorted: their members go in next. A set another worker is
+// adding meanwhile is that worker's to fill.
+std::vector<SetKey> AddSetsPostgres(sql::Database& db, const std::string& table, std::vector<SetKey> keys);
+
 void WriteLinkSetsPostgres(sql::Database& db, uint64_t seed, int64_t run_id, std::span<const LinkRow> links);
 
 // After runs were deleted: deletes the link, anchor and fragment sets no run uses any more, and the URLs
