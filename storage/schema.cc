@@ -321,7 +321,7 @@ CREATE TABLE page_fragment_sets (
   PRIMARY KEY (run_id, from_id)
 ) WITHOUT ROWID;
 CREATE INDEX page_fragment_sets_by_set ON page_fragment_sets (set_id, run_id);
--- Every URL a run's sitemaps listed, by id: the view sitemap_urls shows them as the table did.
+-- Every URL a run's sitemaps listed, by id; MoveToSchema12 moves the rows and makes the view sitemap_urls.
 CREATE TABLE sitemap_url_rows (
   run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
   url_id     INTEGER NOT NULL,            -- urls.id of the listed URL
@@ -329,14 +329,6 @@ CREATE TABLE sitemap_url_rows (
   lastmod    TEXT,
   PRIMARY KEY (run_id, url_id)
 ) WITHOUT ROWID;
-INSERT INTO urls (url) SELECT x FROM (SELECT url AS x FROM sitemap_urls UNION SELECT sitemap FROM sitemap_urls)
-  WHERE NOT EXISTS (SELECT 1 FROM urls WHERE url = x) ORDER BY 1;
-INSERT INTO sitemap_url_rows (run_id, url_id, sitemap_id, lastmod)
-  SELECT s.run_id, u.id, m.id, s.lastmod FROM sitemap_urls s JOIN urls u ON u.url = s.url JOIN urls m ON m.url = s.sitemap;
-DROP TABLE sitemap_urls;
-CREATE VIEW sitemap_urls (run_id, url, sitemap, lastmod) AS
-  SELECT s.run_id, u.url, m.url, s.lastmod
-  FROM sitemap_url_rows s JOIN urls u ON u.id = s.url_id JOIN urls m ON m.id = s.sitemap_id;
 -- The planner's statistics, as for the link sets (schema 10): a run has many pages, a target few sets.
 ANALYZE anchor_sets;
 DELETE FROM sqlite_stat1 WHERE tbl IN ('page_anchor_sets', 'anchor_set_members', 'page_fragment_sets',
@@ -361,6 +353,21 @@ CREATE VIEW links (run_id, from_url, to_url, nofollow, resource_kind) AS
   SELECT p.run_id, f.url, t.url, m.nofollow, m.resource_kind
   FROM page_link_sets p JOIN link_set_members m ON m.set_id = p.set_id
   JOIN urls f ON f.id = p.from_id JOIN urls t ON t.id = m.to_id;
+)sql");
+}
+
+void MoveToSchema12(sql::Database& db) {
+  MoveFragmentsToSchema12(db);
+  // The same SQL for both engines: the URLs both columns name into urls (only those it lacks), then the rows.
+  db.Exec(R"sql(
+INSERT INTO urls (url) SELECT x FROM (SELECT url AS x FROM sitemap_urls UNION SELECT sitemap FROM sitemap_urls) t
+  WHERE NOT EXISTS (SELECT 1 FROM urls WHERE url = x) ORDER BY 1;
+INSERT INTO sitemap_url_rows (run_id, url_id, sitemap_id, lastmod)
+  SELECT s.run_id, u.id, m.id, s.lastmod FROM sitemap_urls s JOIN urls u ON u.url = s.url JOIN urls m ON m.url = s.sitemap;
+DROP TABLE sitemap_urls;
+CREATE VIEW sitemap_urls (run_id, url, sitemap, lastmod) AS
+  SELECT s.run_id, u.url, m.url, s.lastmod
+  FROM sitemap_url_rows s JOIN urls u ON u.id = s.url_id JOIN urls m ON m.id = s.sitemap_id;
 )sql");
 }
 
@@ -456,7 +463,7 @@ void MigrateTo(sql::Database& db, int target) {
     db.Exec(kMigrations[version]);
     if (version + 1 == kUrlIdsSchemaVersion) MoveLinksToSchema10(db);
     if (version + 1 == kResultRowsSchemaVersion) MoveResultsToSchema11(db);
-    if (version + 1 == kFragmentSetsSchemaVersion) MoveFragmentsToSchema12(db);
+    if (version + 1 == kFragmentSetsSchemaVersion) MoveToSchema12(db);
     ++version;
     db.Exec("PRAGMA user_version = " + std::to_string(version));  // a number, not user data
     if (step) step->Commit();

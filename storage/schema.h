@@ -68,4 +68,8 @@ void OpenPostgresForWriting(sql::Database& db, int version);
 // the links table replaced by the view of the same name and columns.
 void MoveLinksToSchema10(sql::Database& db);
 
+// The part of the step to schema 12 that is not its SQL text: the anchors and fragment links into their
+// sets (MoveFragmentsToSchema12), the sitemaps' URLs into sitemap_url_rows, and the views of the old names.
+void MoveToSchema12(sql::Database& db);
+
 }  // namespace gc::storage

@@ -10,7 +10,6 @@
 // Text columns compare byte by byte (COLLATE "C"), as in SQLite, so that reports sort alike.
 #include <string>
 
-#include "storage/fragment_sets.h"
 #include "storage/result_rows.h"
 #include "storage/schema.h"
 
@@ -297,14 +296,6 @@ CREATE TABLE sitemap_url_rows (
   lastmod    TEXT COLLATE "C",
   PRIMARY KEY (run_id, url_id)
 );
-INSERT INTO urls (url) SELECT x FROM (SELECT url AS x FROM sitemap_urls UNION SELECT sitemap FROM sitemap_urls) t
-  WHERE NOT EXISTS (SELECT 1 FROM urls WHERE url = x) ORDER BY 1;
-INSERT INTO sitemap_url_rows (run_id, url_id, sitemap_id, lastmod)
-  SELECT s.run_id, u.id, m.id, s.lastmod FROM sitemap_urls s JOIN urls u ON u.url = s.url JOIN urls m ON m.url = s.sitemap;
-DROP TABLE sitemap_urls;
-CREATE VIEW sitemap_urls (run_id, url, sitemap, lastmod) AS
-  SELECT s.run_id, u.url, m.url, s.lastmod
-  FROM sitemap_url_rows s JOIN urls u ON u.id = s.url_id JOIN urls m ON m.id = s.sitemap_id;
 )sql",
 };
 constexpr int kPgVersion = kPgFirst + int(sizeof(kPgSteps) / sizeof(kPgSteps[0])) - 1;
@@ -344,7 +335,7 @@ void OpenPostgresForWriting(sql::Database& db, int target) {
       }
       if (v + 1 == kUrlIdsSchemaVersion) MoveLinksToSchema10(db);
       if (v + 1 == kResultRowsSchemaVersion) MoveResultsToSchema11(db);
-      if (v + 1 == kFragmentSetsSchemaVersion) MoveFragmentsToSchema12(db);
+      if (v + 1 == kFragmentSetsSchemaVersion) MoveToSchema12(db);
     }
     if (v == 0) v = kPgFirst - 1;
     auto st = db.Prepare("UPDATE greencrawl_schema SET version = ?");
