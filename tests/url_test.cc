@@ -67,6 +67,56 @@ TEST_CASE("canonical forms: case, default port, fragment, percent-encoding, dot 
   CHECK(Canonicalize("http://example.com/x") .url == Canonicalize("http://EXAMPLE.com:80/x#y").url);
 }
 
+// Canonicalize's short path returns a URL as it is when a scan says it is already canonical: every URL the
+// scan accepts must come out of the libraries' path unchanged. Tried on the WPT-derived inputs, bases and
+// expected results, and on variants of plain URLs one character or part at a time.
+TEST_CASE("AlreadyCanonical accepts only URLs that CanonicalizeByParsing leaves as they are") {
+  using gc::urls::AlreadyCanonical;
+  using gc::urls::CanonicalizeByParsing;
+  std::vector<std::string> inputs = {
+      "http://example.com/", "https://example.com/a/b.html", "http://127.0.0.1:18080/d0/page1.html",
+      "https://www.example.org:8443/x?a=1&b=2", "http://a-b.example/~u/p_q.r", "http://example.com/a/...",
+      "http://example.com/a/", "http://example.com/a?b/c:d@e+f,g;h=i", "http://1.2.3.4/", "http://x.com/A/B?C=D"};
+  for (auto& r : ReadTable(GC_TEST_DATA_DIR "/url_resolution.tsv")) {
+    for (const std::string& field : r) inputs.push_back(Unescape(field));
+  }
+  // Variants: each character of a few plain URLs replaced by every printable ASCII character, and parts
+  // that canonicalisation changes (case, ports, dots, empty labels and segments, numeric hosts).
+  const std::string printable = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+  for (std::string plain : {"http://ab.cd:81/ef/gh?i=j&k", "https://x1.y-z/a.b/c"}) {
+    for (size_t i = 0; i < plain.size(); ++i) {
+      for (char c : printable) {
+        std::string v = plain;
+        v[i] = c;
+        inputs.push_back(v);
+        inputs.push_back(plain.substr(0, i) + c + plain.substr(i));
+      }
+    }
+  }
+  for (std::string host : {"a", "a.b", "1.2.3.4", "1.2.3", "01.2.3.4", "256.1.1.1", "0x7f.1", "abc.def", "a.1",
+                           "1.a", "-a.b", "a-.b", "a..b", ".a", "a.", "xn--bcher-kva.example", "A.b", "1.2.3.4.5"}) {
+    for (std::string port : {"", ":80", ":443", ":0", ":08", ":65535", ":65536", ":", ":123456"}) {
+      for (std::string rest : {"", "/", "/.", "/./a", "/a/..", "/a//b", "/a?", "/a?b", "/a#f", "/%41", "/a b"}) {
+        inputs.push_back("http://" + host + port + rest);
+        inputs.push_back("https://" + host + port + rest);
+      }
+    }
+  }
+  int accepted = 0;
+  for (const std::string& in : inputs) {
+    if (!AlreadyCanonical(in)) continue;
+    ++accepted;
+    gc::urls::Canonical parsed = CanonicalizeByParsing(in);
+    CHECK_MESSAGE(parsed.url == in, "[" << in << "] is canonical by the scan, but the libraries make it ["
+                                         << parsed.url << "] " << parsed.error);
+  }
+  CHECK(accepted > 1000);  // the scan is really tried, not refused everywhere
+  CHECK(AlreadyCanonical("http://127.0.0.1:18080/d0/page1.html"));
+  CHECK_FALSE(AlreadyCanonical("http://Example.com/"));
+  CHECK_FALSE(AlreadyCanonical("http://example.com:80/"));
+  CHECK_FALSE(AlreadyCanonical("http://example.com"));
+}
+
 TEST_CASE("non-http schemes and malformed lines are refused with a reason") {
   auto ftp = Canonicalize("ftp://example.com/file");
   CHECK(ftp.error == "unsupported_scheme");

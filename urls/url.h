@@ -3,7 +3,8 @@
 //
 // Built on libcurl's URL API (parsing, resolution, IDN to punycode, default ports) and liburiparser's
 // RFC 3986 normalisation (host and percent-encoding case, unreserved characters decoded, dot segments),
-// so no code here parses URLs by hand. What browsers do on top (WHATWG "basic URL parser" steps that both
+// so no code here parses URLs by hand (AlreadyCanonical only recognises, by a scan, a URL that is already in
+// canonical form). What browsers do on top (WHATWG "basic URL parser" steps that both
 // libraries skip) is the short, documented pre-processing in url.cc. Differences from browsers that remain
 // are listed in tests/data/url_known_differences.tsv.
 //
@@ -28,6 +29,13 @@ struct Canonical {
 // unreserved characters decoded), dot segments removed. Two URLs with the same canonical form are
 // crawled once.
 Canonical Canonicalize(std::string_view url);
+
+// Canonicalize's two paths, for url_test: a URL that AlreadyCanonical accepts (a scan of a strict subset:
+// lower-case http(s) scheme and host, no default port, unreserved path without dot segments, a plain query)
+// is returned as it is; any other goes through CanonicalizeByParsing (libcurl and liburiparser). url_test
+// checks that CanonicalizeByParsing returns every URL AlreadyCanonical accepts unchanged.
+bool AlreadyCanonical(std::string_view url);
+Canonical CanonicalizeByParsing(std::string_view url);
 
 // Resolves `ref` (an href as written in a page) against `base` (an absolute http(s) URL) as a browser
 // would, and returns its canonical form without fragment; nullopt when the result is not an http(s) URL
