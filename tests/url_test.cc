@@ -96,7 +96,8 @@ TEST_CASE("AlreadyCanonical accepts only URLs that CanonicalizeByParsing leaves 
   for (std::string host : {"a", "a.b", "1.2.3.4", "1.2.3", "01.2.3.4", "256.1.1.1", "0x7f.1", "abc.def", "a.1",
                            "1.a", "-a.b", "a-.b", "a..b", ".a", "a.", "xn--bcher-kva.example", "A.b", "1.2.3.4.5"}) {
     for (std::string port : {"", ":80", ":443", ":0", ":08", ":65535", ":65536", ":", ":123456"}) {
-      for (std::string rest : {"", "/", "/.", "/./a", "/a/..", "/a//b", "/a?", "/a?b", "/a#f", "/%41", "/a b"}) {
+      for (std::string rest : {"", "/", "/.", "/./a", "/a/..", "/a//b", "/a?", "/a?b", "/a#f", "/%41", "/a b",
+                              "/\xc3\xa9", "/a?\xe9", "/\x7f"}) {
         inputs.push_back("http://" + host + port + rest);
         inputs.push_back("https://" + host + port + rest);
       }
