@@ -222,27 +222,46 @@ void MoveLinksIntoSets(sql::Database& db) {
   }
   std::optional<LinkSets> sqlite;
   if (!db.postgres()) sqlite.emplace(db);
-  // A thousand pages at a time, whole: a run of a large site has millions of links. Each chunk starts
-  // after the last one's last page (a range the primary key's index seeks to); the first at '', the
-  // least text, so that even a page whose URL is empty is moved.
+  // A run of a large site has millions of links: they move a chunk of whole pages at a time, at most a
+  // thousand pages and, once it has one page, at most 100,000 links (a page has at most --max-links, 10,000
+  // by default, so a chunk's memory stays ~10 MB however the pages are spread). The pages come with their
+  // counts; each chunk starts after the last one's last page (a range the primary key's index seeks to),
+  // the first at '', the least text, so that even a page whose URL is empty is moved.
+  constexpr int64_t kLinksPerChunk = 100'000;
+  auto pages = db.Prepare(
+      "SELECT from_url, count(*) FROM links WHERE run_id = ?1 AND from_url > ?2 GROUP BY from_url ORDER BY from_url "
+      "LIMIT 1000");
+  auto first_pages = db.Prepare(
+      "SELECT from_url, count(*) FROM links WHERE run_id = ?1 AND from_url >= '' GROUP BY from_url ORDER BY from_url "
+      "LIMIT 1000");
+  // The chunk's links: those in its range of pages (the database's order, which may not be bytes').
   auto read = db.Prepare(
-      "SELECT from_url, to_url, nofollow, resource_kind FROM links WHERE run_id = ?1 AND from_url IN (SELECT DISTINCT "
-      "from_url FROM links WHERE run_id = ?1 AND from_url > ?2 ORDER BY from_url LIMIT 1000) ORDER BY from_url, to_url");
-  auto first = db.Prepare(
-      "SELECT from_url, to_url, nofollow, resource_kind FROM links WHERE run_id = ?1 AND from_url IN (SELECT DISTINCT "
-      "from_url FROM links WHERE run_id = ?1 AND from_url >= '' ORDER BY from_url LIMIT 1000) ORDER BY from_url, to_url");
+      "SELECT from_url, to_url, nofollow, resource_kind FROM links WHERE run_id = ?1 AND from_url >= ?2 AND "
+      "from_url <= ?3 ORDER BY from_url, to_url");
   const uint64_t seed = db.postgres() ? ReadLinkSetSeed(db) : 0;
   for (int64_t run : runs) {
     std::optional<std::string> after;
     while (true) {
-      std::vector<LinkRow> rows;
-      sql::Statement& st = after ? read : first;
+      sql::Statement& st = after ? pages : first_pages;
       st.Bind(1, run);
       if (after) st.Bind(2, *after);
-      while (st.Step()) rows.push_back(LinkRow{st.Text(0), st.Text(1), st.Int(2) != 0, st.OptText(3)});
+      std::optional<std::string> low, high;
+      int64_t links = 0;
+      while (st.Step()) {
+        int64_t count = st.Int(1);
+        if (high && links + count > kLinksPerChunk) break;
+        if (!low) low = st.Text(0);
+        high = st.Text(0);
+        links += count;
+      }
       st.Reset();
-      if (rows.empty()) break;
-      after = rows.back().from;
+      if (!high) break;
+      std::vector<LinkRow> rows;
+      rows.reserve(size_t(links));
+      read.Bind(1, run).Bind(2, *low).Bind(3, *high);
+      while (read.Step()) rows.push_back(LinkRow{read.Text(0), read.Text(1), read.Int(2) != 0, read.OptText(3)});
+      read.Reset();
+      after = high;
       if (sqlite) {
         sqlite->Write(run, rows);
       } else {

@@ -780,6 +780,38 @@ TEST_CASE("anchors, fragment links and sitemap URLs by what changed (schema 12):
   CHECK(Rows(t.path, "SELECT url FROM urls ORDER BY url") == "http://x/a\nhttp://x/b\nhttp://x/new\nhttp://x/sitemap.xml\n");
 }
 
+TEST_CASE("the step to schema 10 moves links in chunks of at most 100,000: pages with many each keep them all") {
+  TempDb t;
+  // 35,000 + 35,000 + 35,000 + 2 + 40,000 links: chunks of pages 0-2, then 3-4 (the bound is 100,000 links,
+  // a chunk is whole pages); run 2 has page 0 alone, a chunk of one.
+  constexpr int kLinks = 35'000;
+  {
+    Database d(t.path, Database::Mode::kReadWrite);
+    MigrateTo(d, 9);
+    d.Exec("INSERT INTO runs (id, started_at, status, version) VALUES (1, '2026-01-01T00:00:00.000Z', 'completed', "
+           "'t'), (2, '2026-01-02T00:00:00.000Z', 'completed', 't')");
+    d.Exec("WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j + 1 < " + std::to_string(kLinks) +
+           "), p(i) AS (VALUES (0), (1), (2)) INSERT INTO links (run_id, from_url, to_url, nofollow, resource_kind) "
+           "SELECT 1, 'https://s.example/' || i, 'https://t.example/' || j || '-' || i, j % 2, "
+           "CASE WHEN j % 7 = 0 THEN 'image' END FROM p, k");
+    d.Exec("INSERT INTO links (run_id, from_url, to_url) VALUES (1, 'https://s.example/3', 'https://t.example/a'), "
+           "(1, 'https://s.example/3', 'https://t.example/b'), (2, 'https://s.example/0', 'https://t.example/0-0')");
+    d.Exec("WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j + 1 < 40000) INSERT INTO links "
+           "(run_id, from_url, to_url) SELECT 1, 'https://s.example/4', 'https://t.example/' || j FROM k");
+    d.Exec("PRAGMA user_version = 9");
+  }
+  const std::string kPerPage =
+      "SELECT run_id, from_url, count(*), min(to_url), max(to_url), sum(nofollow), count(resource_kind), "
+      "sum(length(to_url)) FROM links GROUP BY run_id, from_url ORDER BY 1, 2";
+  const std::string per_page = Rows(t.path, kPerPage);
+  REQUIRE(Scalar(t.path, "SELECT count(*) FROM links") == 3 * kLinks + 2 + 40'000 + 1);
+  { ResultStore store(t.path); }  // migrates
+  CHECK(Scalar(t.path, "PRAGMA user_version") == kSchemaVersion);
+  CHECK(Rows(t.path, kPerPage) == per_page);
+  CHECK(Scalar(t.path, "SELECT count(*) FROM links") == 3 * kLinks + 2 + 40'000 + 1);
+  CHECK(Scalar(t.path, "SELECT count(*) FROM link_sets") == 6);  // run 2's page 0 has a list of its own
+}
+
 TEST_CASE("the step to schema 12 moves anchors in chunks of at most 100,000: pages with many each keep them all") {
   TempDb t;
   constexpr int kPages = 4, kAnchors = 35'000;  // 140,000 anchors: chunks of pages 0-2 and 3
