@@ -1,7 +1,5 @@
 #include "storage/fragment_sets.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -32,21 +30,14 @@ struct NameSet {
 void Hash(NameSet& s, uint64_t seed) {
   std::sort(s.members.begin(), s.members.end());
   s.members.erase(std::unique(s.members.begin(), s.members.end()), s.members.end());
-  struct Free {
-    void operator()(XXH3_state_t* st) const { XXH3_freeState(st); }
-  };
-  thread_local std::unique_ptr<XXH3_state_t, Free> state(XXH3_createState());
-  XXH3_state_t* st = state.get();
-  XXH3_128bits_reset_withSeed(st, seed);
+  SetHash h(seed);
   for (const auto& [to, name] : s.members) {
-    XXH3_128bits_update(st, to.data(), to.size());
-    XXH3_128bits_update(st, "", 1);
-    XXH3_128bits_update(st, name.data(), name.size());
-    XXH3_128bits_update(st, "", 1);
+    h.Add(to);
+    h.Add(std::string_view("", 1));
+    h.Add(name);
+    h.Add(std::string_view("", 1));
   }
-  XXH128_hash_t h = XXH3_128bits_digest(st);
-  s.hash_hi = h.high64;
-  s.hash_lo = h.low64;
+  h.Digest(s.hash_hi, s.hash_lo);
 }
 
 // A set per page; a page listed twice keeps its last anchors (a refetched page: its anchors now).

@@ -18,32 +18,41 @@ namespace {
 
 constexpr size_t kRowsPerStatement = 5'000;  // PostgreSQL: rows sent as one array parameter
 
-// The list's bytes (each member: target, NUL, nofollow '0'/'1', 'k' and the kind when it has one, NUL)
-// hashed as they are read, without copying them out: streaming XXH3 gives what one call over the same
-// bytes gives, so that the sets already stored are found again.
+// The list's bytes: each member's target, NUL, nofollow '0'/'1', 'k' and the kind when it has one, NUL.
 void Hash(PageLinks& p, uint64_t seed) {
+  SetHash h(seed);
+  for (const LinkRow* m : p.members) {
+    h.Add(m->to);
+    h.Add(std::string_view(m->nofollow ? "\0" "1" : "\0" "0", 2));
+    if (m->resource_kind) {
+      h.Add("k");
+      h.Add(*m->resource_kind);
+    }
+    h.Add(std::string_view("", 1));  // the NUL that ends a member
+  }
+  h.Digest(p.hash_hi, p.hash_lo);
+}
+
+}  // namespace
+
+SetHash::SetHash(uint64_t seed) {
   struct Free {
     void operator()(XXH3_state_t* s) const { XXH3_freeState(s); }
   };
   thread_local std::unique_ptr<XXH3_state_t, Free> state(XXH3_createState());
-  XXH3_state_t* st = state.get();
-  XXH3_128bits_reset_withSeed(st, seed);
-  for (const LinkRow* m : p.members) {
-    XXH3_128bits_update(st, m->to.data(), m->to.size());
-    const char flag[2] = {'\0', m->nofollow ? '1' : '0'};
-    XXH3_128bits_update(st, flag, 2);
-    if (m->resource_kind) {
-      XXH3_128bits_update(st, "k", 1);
-      XXH3_128bits_update(st, m->resource_kind->data(), m->resource_kind->size());
-    }
-    XXH3_128bits_update(st, "", 1);  // the NUL that ends a member
-  }
-  XXH128_hash_t h = XXH3_128bits_digest(st);
-  p.hash_hi = h.high64;
-  p.hash_lo = h.low64;
+  state_ = state.get();
+  XXH3_128bits_reset_withSeed(state_, seed);
 }
 
-}  // namespace
+void SetHash::Add(std::string_view bytes) {
+  XXH3_128bits_update(state_, bytes.data(), bytes.size());
+}
+
+void SetHash::Digest(uint64_t& hi, uint64_t& lo) {
+  XXH128_hash_t h = XXH3_128bits_digest(state_);
+  hi = h.high64;
+  lo = h.low64;
+}
 
 std::vector<PageLinks> GroupByPage(std::span<const LinkRow> links, uint64_t seed) {
   std::vector<PageLinks> pages;

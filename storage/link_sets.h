@@ -15,6 +15,8 @@
 #include "storage/sql.h"
 #include "storage/url_ids.h"
 
+struct XXH3_state_s;  // <xxhash.h>
+
 namespace gc::storage {
 
 struct LinkRow {
@@ -53,6 +55,19 @@ class LinkSets {
   uint64_t seed_;
   sql::Database& db_;
   sql::Statement find_set_, add_set_, add_member_, add_page_;
+};
+
+// A list's 128-bit hash, from its bytes streamed in as they are read (no copy of the list): XXH3-128 with
+// the database's seed (link_set_seed), the same as one call over the same bytes, so that a list stored
+// before is found again. One state per thread, reset by the constructor: one SetHash at a time a thread.
+class SetHash {
+ public:
+  explicit SetHash(uint64_t seed);
+  void Add(std::string_view bytes);
+  void Digest(uint64_t& hi, uint64_t& lo);
+
+ private:
+  XXH3_state_s* state_;  // the thread's
 };
 
 // PostgreSQL's writer: a constant number of statements however many links, inside the caller's
