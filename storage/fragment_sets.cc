@@ -198,19 +198,8 @@ FragmentSets::FragmentSets(sql::Database& db)
 void FragmentSets::Write(int64_t run_id, const std::vector<AnchorPage>& pages, const std::vector<FragmentLinkRow>& links) {
   if (pages.empty() && links.empty()) return;
   ids_.Forget();  // a new transaction
-  // The set's id: found by its key, else added with its members.
-  auto set_of = [&](sql::Statement& find, sql::Statement& add, const NameSet& s, auto&& add_members) {
-    find.Bind(1, int64_t(s.hash_hi)).Bind(2, int64_t(s.hash_lo)).Bind(3, int64_t(s.members.size()));
-    int64_t id = 0;
-    const bool known = find.Step();
-    if (known) id = find.Int(0);
-    find.Reset();
-    if (!known) {
-      add.Bind(1, int64_t(s.hash_hi)).Bind(2, int64_t(s.hash_lo)).Bind(3, int64_t(s.members.size())).Run();
-      id = db_.LastInsertRowid();  // the sets' id is the rowid
-      add_members(id);
-    }
-    return id;
+  auto set_of = [&](sql::Statement& find, sql::Statement& add, const NameSet& s, auto&& fill) {
+    return FindOrAddSet(db_, find, add, s.hash_hi, s.hash_lo, int64_t(s.members.size()), fill);
   };
   for (const NameSet& s : AnchorSets(pages, seed_)) {
     int64_t set = set_of(find_anchors_, add_anchors_, s, [&](int64_t id) {

@@ -92,18 +92,11 @@ void LinkSets::Write(int64_t run_id, std::span<const LinkRow> links) {
   ids_.Forget();  // a new transaction
   for (const PageLinks& p : GroupByPage(links, seed_)) {
     const int64_t size = int64_t(p.members.size());
-    find_set_.Bind(1, int64_t(p.hash_hi)).Bind(2, int64_t(p.hash_lo)).Bind(3, size);
-    int64_t set = 0;
-    bool known = find_set_.Step();
-    if (known) set = find_set_.Int(0);
-    find_set_.Reset();
-    if (!known) {
-      add_set_.Bind(1, int64_t(p.hash_hi)).Bind(2, int64_t(p.hash_lo)).Bind(3, size).Run();
-      set = db_.LastInsertRowid();  // link_sets.id is the rowid
+    int64_t set = FindOrAddSet(db_, find_set_, add_set_, p.hash_hi, p.hash_lo, size, [&](int64_t id) {
       for (const LinkRow* m : p.members) {
-        add_member_.Bind(1, set).Bind(2, ids_.Id(m->to)).Bind(3, int64_t(m->nofollow)).Bind(4, m->resource_kind).Run();
+        add_member_.Bind(1, id).Bind(2, ids_.Id(m->to)).Bind(3, int64_t(m->nofollow)).Bind(4, m->resource_kind).Run();
       }
-    }
+    });
     add_page_.Bind(1, run_id).Bind(2, ids_.Id(p.from)).Bind(3, set).Run();
   }
 }

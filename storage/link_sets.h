@@ -70,6 +70,25 @@ class SetHash {
   XXH3_state_s* state_;  // the thread's
 };
 
+// SQLite: the id of the set with key (hi, lo, members) in the table `find` and `add` are prepared on
+// (find: SELECT id ... WHERE hash_hi = ?1 AND hash_lo = ?2 AND members = ?3; add: INSERT of those three,
+// the id being the rowid). A set not found is added, and add_members(id) writes its members.
+template <typename AddMembers>
+int64_t FindOrAddSet(sql::Database& db, sql::Statement& find, sql::Statement& add, uint64_t hi, uint64_t lo,
+                     int64_t members, AddMembers&& add_members) {
+  find.Bind(1, int64_t(hi)).Bind(2, int64_t(lo)).Bind(3, members);
+  int64_t id = 0;
+  const bool known = find.Step();
+  if (known) id = find.Int(0);
+  find.Reset();
+  if (!known) {
+    add.Bind(1, int64_t(hi)).Bind(2, int64_t(lo)).Bind(3, members).Run();
+    id = db.LastInsertRowid();
+    add_members(id);
+  }
+  return id;
+}
+
 // PostgreSQL's writer: a constant number of statements however many links, inside the caller's
 // transaction (ResultStore::WriteShared). Every URL the links name must be in `urls` already
 // (AddUrlsPostgres, called once for the whole transaction by its writer).
