@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <deque>
 #include <memory>
 #include <string_view>
 #include <tuple>
@@ -226,10 +227,13 @@ void MoveLinksIntoSets(sql::Database& db) {
   if (!db.postgres()) sqlite.emplace(db);
   // A run of a large site has millions of links: they move a chunk of whole pages at a time, at most a
   // thousand pages and, once it has one page, at most 100,000 links (a page has at most --max-links, 10,000
-  // by default, so a chunk's memory stays ~10 MB however the pages are spread). The pages come with their
-  // counts; each chunk starts after the last one's last page (a range the primary key's index seeks to),
-  // the first at '', the least text, so that even a page whose URL is empty is moved.
+  // by default, so a chunk's memory stays ~10 MB however the pages are spread). The pages are listed with
+  // their counts a thousand at a time, each after the last one listed (a range the primary key's index
+  // seeks to; the first from '', the least text, so that even a page whose URL is empty is moved), and a
+  // chunk takes them in order: each page is counted once, whatever the chunks. (PostgreSQL's client reads a
+  // whole result, so pages listed and not yet taken are kept, not listed again.)
   constexpr int64_t kLinksPerChunk = 100'000;
+  constexpr size_t kPagesPerChunk = 1000;
   auto pages = db.Prepare(
       "SELECT from_url, count(*) FROM links WHERE run_id = ?1 AND from_url > ?2 GROUP BY from_url ORDER BY from_url "
       "LIMIT 1000");
@@ -242,28 +246,38 @@ void MoveLinksIntoSets(sql::Database& db) {
       "from_url <= ?3 ORDER BY from_url, to_url");
   const uint64_t seed = db.postgres() ? ReadLinkSetSeed(db) : 0;
   for (int64_t run : runs) {
-    std::optional<std::string> after;
-    while (true) {
-      sql::Statement& st = after ? pages : first_pages;
+    std::deque<std::pair<std::string, int64_t>> listed;  // pages listed, not yet in a chunk
+    std::optional<std::string> last_listed;
+    bool all_listed = false;
+    // True when a page waits in `listed`, listing the next thousand when none does.
+    auto page_waits = [&] {
+      if (!listed.empty() || all_listed) return !listed.empty();
+      sql::Statement& st = last_listed ? pages : first_pages;
       st.Bind(1, run);
-      if (after) st.Bind(2, *after);
-      std::optional<std::string> low, high;
-      int64_t links = 0;
-      while (st.Step()) {
-        int64_t count = st.Int(1);
-        if (high && links + count > kLinksPerChunk) break;
-        if (!low) low = st.Text(0);
-        high = st.Text(0);
-        links += count;
-      }
+      if (last_listed) st.Bind(2, *last_listed);
+      while (st.Step()) listed.emplace_back(st.Text(0), st.Int(1));
       st.Reset();
-      if (!high) break;
+      all_listed = listed.size() < 1000;
+      if (!listed.empty()) last_listed = listed.back().first;
+      return !listed.empty();
+    };
+    while (page_waits()) {
+      const std::string low = listed.front().first;
+      std::string high;
+      int64_t links = 0;
+      size_t taken = 0;
+      while (taken < kPagesPerChunk && page_waits() &&
+             (taken == 0 || links + listed.front().second <= kLinksPerChunk)) {
+        high = std::move(listed.front().first);
+        links += listed.front().second;
+        listed.pop_front();
+        ++taken;
+      }
       std::vector<LinkRow> rows;
       rows.reserve(size_t(links));
-      read.Bind(1, run).Bind(2, *low).Bind(3, *high);
+      read.Bind(1, run).Bind(2, low).Bind(3, high);
       while (read.Step()) rows.push_back(LinkRow{read.Text(0), read.Text(1), read.Int(2) != 0, read.OptText(3)});
       read.Reset();
-      after = high;
       if (sqlite) {
         sqlite->Write(run, rows);
       } else {

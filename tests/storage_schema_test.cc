@@ -267,14 +267,18 @@ TEST_CASE("schema 9's links become link sets: the links view reads as the table 
 
 TEST_CASE("the step to schema 10 moves links in chunks of at most 100,000: pages with many each keep them all") {
   TempDb t;
-  // 35,000 + 35,000 + 35,000 + 2 + 40,000 links: chunks of pages 0-2, then 3-4 (the bound is 100,000 links,
-  // a chunk is whole pages); run 2 has page 0 alone, a chunk of one.
+  // 35,000 + 35,000 + 35,000 + 2 + 40,000 links: chunks of pages 0-1, then 2-4 (the bound is 100,000 links,
+  // a chunk is whole pages); run 2 has page 0 alone, a chunk of one; run 3 has 2,500 pages of 2 links: chunks
+  // of 1,000 pages, listed 1,000 at a time.
   constexpr int kLinks = 35'000;
   {
     Database d(t.path, Database::Mode::kReadWrite);
     MigrateTo(d, 9);
     d.Exec("INSERT INTO runs (id, started_at, status, version) VALUES (1, '2026-01-01T00:00:00.000Z', 'completed', "
-           "'t'), (2, '2026-01-02T00:00:00.000Z', 'completed', 't')");
+           "'t'), (2, '2026-01-02T00:00:00.000Z', 'completed', 't'), (3, '2026-01-03T00:00:00.000Z', 'completed', 't')");
+    d.Exec("WITH RECURSIVE p(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM p WHERE i + 1 < 2500) INSERT INTO links "
+           "(run_id, from_url, to_url) SELECT 3, 'https://m.example/' || i, 'https://t.example/' || (i % 2 + j) "
+           "FROM p, (SELECT 0 AS j UNION ALL SELECT 1)");
     d.Exec("WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j + 1 < " + std::to_string(kLinks) +
            "), p(i) AS (VALUES (0), (1), (2)) INSERT INTO links (run_id, from_url, to_url, nofollow, resource_kind) "
            "SELECT 1, 'https://s.example/' || i, 'https://t.example/' || j || '-' || i, j % 2, "
@@ -289,12 +293,14 @@ TEST_CASE("the step to schema 10 moves links in chunks of at most 100,000: pages
       "SELECT run_id, from_url, count(*), min(to_url), max(to_url), sum(nofollow), count(resource_kind), "
       "sum(length(to_url)) FROM links GROUP BY run_id, from_url ORDER BY 1, 2";
   const std::string per_page = Rows(t.path, kPerPage);
-  REQUIRE(Scalar(t.path, "SELECT count(*) FROM links") == 3 * kLinks + 2 + 40'000 + 1);
+  REQUIRE(Scalar(t.path, "SELECT count(*) FROM links") == 3 * kLinks + 2 + 40'000 + 1 + 5'000);
   { ResultStore store(t.path); }  // migrates
   CHECK(Scalar(t.path, "PRAGMA user_version") == kSchemaVersion);
   CHECK(Rows(t.path, kPerPage) == per_page);
-  CHECK(Scalar(t.path, "SELECT count(*) FROM links") == 3 * kLinks + 2 + 40'000 + 1);
-  CHECK(Scalar(t.path, "SELECT count(*) FROM link_sets") == 6);  // run 2's page 0 has a list of its own
+  CHECK(Scalar(t.path, "SELECT count(*) FROM links") == 3 * kLinks + 2 + 40'000 + 1 + 5'000);
+  // Run 2's page 0 has a list of its own; run 3's pages have two lists between them ({0, 1} and {1, 2}).
+  CHECK(Scalar(t.path, "SELECT count(*) FROM link_sets") == 6 + 2);
+  CHECK(Scalar(t.path, "SELECT count(*) FROM page_link_sets WHERE run_id = 3") == 2'500);
 }
 
 TEST_CASE("the step to schema 12 moves anchors in chunks of at most 100,000: pages with many each keep them all") {
