@@ -1,5 +1,5 @@
 // What the fetcher's tests share: one fetch on a fresh hub, a clock, and a plain HTML page to serve.
-// Header-only, for fetcher_test.cc, fetch_guard_test.cc and fetch_concurrency_test.cc.
+// Header-only, for fetcher_test.cc, fetch_guard_test.cc, fetch_concurrency_test.cc and tls_test.cc.
 #pragma once
 
 #include <doctest/doctest.h>

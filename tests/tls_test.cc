@@ -27,6 +27,7 @@
 #include "crawler/fetcher.h"
 #include "greenlet/spawn.h"
 #include "tests/e2e.h"
+#include "tests/fetch_test_util.h"
 #include "tests/test_server.h"
 #include "tests/process.h"
 
@@ -181,20 +182,7 @@ class TlsSite {
 
 TlsSite* site = nullptr;
 
-Response FetchOne(const std::string& url, FetchOptions options) {
-  Hub hub;
-  Response out;
-  {
-    Fetcher fetcher(hub);
-    auto g = Spawn([](Fetcher* f, std::string url, FetchOptions o, Response* out) -> Task<void> {
-      *out = co_await f->Get(url, o);
-    }, &fetcher, url, options, &out);
-    hub.Run();
-    REQUIRE(g.successful());
-  }
-  REQUIRE(hub.Close() == 0);
-  return out;
-}
+using gc::testing::FetchOne;  // tests/fetch_test_util.h
 
 FetchOptions Trusting() {
   FetchOptions o;
