@@ -1,7 +1,6 @@
 #include "storage/fragment_sets.h"
 
 #include <algorithm>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -235,8 +235,12 @@ bool AlreadyCanonical(std::string_view url) {
   // Longer than any list line, sitemap entry or link the crawler keeps (and far from libcurl's 8 MB limit,
   // past which the libraries' path refuses a URL): the scan's claim is tested below this length.
   if (url.size() > 65'536) return false;
-  // ASCII only, whatever the locale: a byte over 0x7f is percent-encoded by the libraries' path.
-  auto AsciiAlnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  // RFC 3986's unreserved characters, as ASCII whatever the locale (a byte over 0x7f is percent-encoded by
+  // the libraries' path).
+  auto unreserved = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~';
+  };
   size_t i;
   bool https;
   if (url.substr(0, 7) == "http://") {
@@ -293,13 +297,13 @@ bool AlreadyCanonical(std::string_view url) {
       segment = i;
       continue;
     }
-    if (!(AsciiAlnum(c) || c == '-' || c == '.' || c == '_' || c == '~')) return false;
+    if (!unreserved(c)) return false;
   }
   if (i + 1 == url.size()) return false;  // an empty query
   for (++i; i < url.size(); ++i) {  // the query, when there is one
     char c = url[i];
-    if (!(AsciiAlnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '=' ||
-          c == '&' || c == '/' || c == '+' || c == ',' || c == ';' || c == ':' || c == '@')) {
+    if (!(unreserved(c) || c == '=' || c == '&' || c == '/' || c == '+' || c == ',' || c == ';' || c == ':' ||
+          c == '@')) {
       return false;
     }
   }
